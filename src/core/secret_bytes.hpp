@@ -1,0 +1,70 @@
+#pragma once
+// A byte buffer for key material: its contents are wiped (OPENSSL_cleanse, which the compiler
+// cannot elide) whenever storage is released, resized down or reassigned.
+
+#include <openssl/crypto.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace sanstls::core {
+
+/// Allocator whose deallocate() wipes the memory first, so std::vector reallocation never
+/// leaves a stale copy of a secret on the heap.
+template <class T>
+struct WipingAllocator {
+  using value_type = T;
+  WipingAllocator() noexcept = default;
+  template <class U>
+  WipingAllocator(const WipingAllocator<U>& /*other*/) noexcept {}  // NOLINT: allocator rebind
+  T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    OPENSSL_cleanse(p, n * sizeof(T));
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <class U>
+  bool operator==(const WipingAllocator<U>& /*other*/) const noexcept {
+    return true;
+  }
+};
+
+/// Owning secret bytes. Moves leave the source empty; destruction wipes.
+class SecretBytes {
+ public:
+  SecretBytes() = default;
+  explicit SecretBytes(std::size_t size) : bytes_(size) {}
+  explicit SecretBytes(std::span<const std::uint8_t> data) : bytes_(data.begin(), data.end()) {}
+  SecretBytes(const SecretBytes&) = default;
+  SecretBytes& operator=(const SecretBytes&) = default;
+  SecretBytes(SecretBytes&& other) noexcept = default;
+  SecretBytes& operator=(SecretBytes&& other) noexcept = default;
+  ~SecretBytes() { wipe(); }
+
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return bytes_.empty(); }
+  [[nodiscard]] std::uint8_t* data() noexcept { return bytes_.data(); }
+  [[nodiscard]] const std::uint8_t* data() const noexcept { return bytes_.data(); }
+  [[nodiscard]] std::span<const std::uint8_t> span() const noexcept { return bytes_; }
+  [[nodiscard]] std::span<std::uint8_t> mutable_span() noexcept { return bytes_; }
+  void resize(std::size_t size) {
+    if (size < bytes_.size()) {
+      OPENSSL_cleanse(bytes_.data() + size, bytes_.size() - size);
+    }
+    bytes_.resize(size);
+  }
+  /// Wipes and empties the buffer.
+  void wipe() noexcept {
+    if (!bytes_.empty()) {
+      OPENSSL_cleanse(bytes_.data(), bytes_.size());
+    }
+    bytes_.clear();
+  }
+
+ private:
+  std::vector<std::uint8_t, WipingAllocator<std::uint8_t>> bytes_;
+};
+
+}  // namespace sanstls::core
