@@ -1,0 +1,109 @@
+#pragma once
+/// @file session.hpp
+/// A TLS session over a transport the caller owns. sanstls never touches sockets: the caller
+/// feeds received bytes in with receive_data() and sends whatever the write callback hands
+/// it. One session is driven by one thread at a time; different sessions are independent.
+
+#include <sanstls/credentials.hpp>
+#include <sanstls/error.hpp>
+#include <sanstls/export.hpp>
+#include <sanstls/protocol.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace sanstls {
+
+namespace core {
+class SessionCore;
+}
+
+/// How the transport should shut down when the session is done with it.
+enum class CloseMode : std::uint8_t {
+  /// Send what the write callback was given first (a close_notify or an alert), then close.
+  after_flush,
+  /// Close now: nothing more is worth sending.
+  immediate,
+};
+
+/// Where the session stands.
+enum class SessionState : std::uint8_t {
+  handshaking,
+  /// The handshake waits for a certificate store to answer (see certificate_stores.hpp).
+  waiting_for_certificate,
+  /// Application data flows both ways.
+  established,
+  /// We sent close_notify (finish()); the peer may still send data until its close_notify.
+  closing,
+  /// The peer sent close_notify; we may still write, then finish().
+  peer_closed,
+  /// Both sides closed cleanly.
+  closed,
+  /// A fatal error happened; every call now fails with Errc::invalidated.
+  invalidated,
+};
+SANSTLS_API std::string_view session_state_name(SessionState state);
+
+/// The callbacks a session talks through. `write` is required; the others are optional.
+struct SessionCallbacks {
+  /// Bytes to send to the peer, in order. Called at most once per API call (output is
+  /// coalesced). The span is valid only during the call: copy or send it before returning.
+  std::function<void(std::span<const std::byte> bytes)> write;
+  /// The session is done with the transport: after a fatal error (once the alert was handed to
+  /// `write`), after both close_notify messages, or after the transport's end of stream.
+  std::function<void(CloseMode mode)> close;
+  /// Extra checks on the peer's chain (leaf first). Runs only after every built-in check
+  /// passed, so it can reject but never accept what sanstls refused. A failure result
+  /// rejects the peer: the handshake fails with certificate_rejected / rejected_by_callback and
+  /// the failure's message.
+  std::function<Result<void>(std::span<const Certificate> chain, const SessionInfo& info)> verify;
+};
+
+/// A running TLS session. Move-only. Destroying it abandons the connection without sending
+/// anything (call finish() first for a clean close).
+class SANSTLS_API Session {
+ public:
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  /// Consumes bytes received from the transport (any split: one byte at a time works) and
+  /// appends the application data they carried to `application_data`. Handshake progress and
+  /// replies go out through the write callback. Errors from peer input are returned, never
+  /// thrown; a fatal one sends the alert, calls `close` and invalidates the session.
+  Result<void> receive_data(std::span<const std::byte> bytes, std::vector<std::byte>& application_data);
+  /// The same, returning the application data.
+  Result<std::vector<std::byte>> receive_data(std::span<const std::byte> bytes);
+
+  /// Tells the session the transport reached end of stream. Fine after the peer's close_notify;
+  /// before it, this is Errc::truncated (the data may have been cut short by an attacker).
+  Result<void> receive_eof();
+
+  /// Encrypts `data` and hands the records to the write callback. Allowed once established
+  /// (and after the peer's close_notify); before that it is Errc::api_misuse.
+  Result<void> write_data(std::span<const std::byte> data);
+  Result<void> write_data(std::string_view text);
+
+  /// Sends close_notify. Data may still arrive until the peer's close_notify.
+  Result<void> finish();
+
+  [[nodiscard]] SessionState state() const;
+  [[nodiscard]] bool established() const { return state() == SessionState::established; }
+  /// What was negotiated so far.
+  [[nodiscard]] const SessionInfo& info() const;
+  /// The error that invalidated the session, if any.
+  [[nodiscard]] const Error* failure() const;
+
+  explicit Session(std::shared_ptr<core::SessionCore> core);
+
+ private:
+  std::shared_ptr<core::SessionCore> core_;
+};
+
+}  // namespace sanstls

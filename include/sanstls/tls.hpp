@@ -1,0 +1,111 @@
+#pragma once
+/// @file tls.hpp
+/// ClientTLS and ServerTLS: immutable configurations that start sessions.
+///
+/// Configuration mistakes (an invalid host name, a policy outside sanstls's, an engine that
+/// cannot do what is asked) are reported as values, like every other error: the constructor
+/// records the problem, configuration_error() shows it, and start() returns it.
+/// A configuration may start any number of sessions, from any number of threads at once.
+
+#include <sanstls/certificate_stores.hpp>
+#include <sanstls/credentials.hpp>
+#include <sanstls/error.hpp>
+#include <sanstls/export.hpp>
+#include <sanstls/protocol.hpp>
+#include <sanstls/session.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sanstls {
+
+namespace hazmat {
+struct Settings;
+}
+namespace core {
+struct ClientContext;
+struct ServerContext;
+}  // namespace core
+
+/// The clock used for certificate validity. Default: the system clock. Tests inject one.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+struct ClientOptions {
+  /// The roots the server's chain must lead to. Default: TrustStore::system().
+  std::optional<TrustStore> trust;
+  /// ALPN protocols to offer, most preferred first (e.g. {"h2", "http/1.1"}).
+  std::vector<std::string> alpn;
+  Policy policy;
+  Backend backend = Backend::openssl;
+  /// Asked for a certificate when a server requests one. Default: none (send no certificate).
+  std::shared_ptr<ClientCertificateStore> client_certificates;
+  Clock clock;
+  /// Settings that can weaken security; see <sanstls/hazmat/hazmat.hpp>. Default: none.
+  std::shared_ptr<const hazmat::Settings> hazmat;
+};
+
+/// Whether a server asks clients for certificates.
+enum class ClientAuth : std::uint8_t {
+  none,
+  /// Ask; a client that sends none is accepted, one that sends a bad chain is refused.
+  optional,
+  /// Ask and refuse clients without a valid certificate (certificate_required alert).
+  required,
+};
+
+struct ServerOptions {
+  /// ALPN protocols the server speaks, most preferred first. When the client offers ALPN and
+  /// nothing overlaps, the handshake fails with no_application_protocol.
+  std::vector<std::string> alpn;
+  Policy policy;
+  Backend backend = Backend::openssl;
+  ClientAuth client_auth = ClientAuth::none;
+  /// Roots for client certificates; required when client_auth is not none.
+  std::optional<TrustStore> client_trust;
+  Clock clock;
+  std::shared_ptr<const hazmat::Settings> hazmat;
+};
+
+/// A TLS client configuration for one server name.
+class SANSTLS_API ClientTLS {
+ public:
+  /// `server_hostname` is the name the server's certificate must hold: a DNS name (matched
+  /// against DNS names in the certificate, wildcards per RFC 9525) or an IPv4/IPv6 literal
+  /// (matched against IP addresses only). It is mandatory: verification cannot be skipped.
+  explicit ClientTLS(std::string server_hostname, ClientOptions options = {});
+
+  /// Starts a session and immediately hands its ClientHello to callbacks.write.
+  [[nodiscard]] Result<Session> start(SessionCallbacks callbacks) const;
+
+  /// The configuration problem found by the constructor, or nullptr.
+  [[nodiscard]] const Error* configuration_error() const;
+  [[nodiscard]] const std::string& server_hostname() const { return server_hostname_; }
+
+ private:
+  std::string server_hostname_;
+  std::shared_ptr<const core::ClientContext> context_;
+  std::optional<Error> error_;
+};
+
+/// A TLS server configuration.
+class SANSTLS_API ServerTLS {
+ public:
+  ServerTLS(std::shared_ptr<ServerCertificates> certificates, ServerOptions options = {});
+  /// One chain for every client.
+  explicit ServerTLS(CertificateChain chain, ServerOptions options = {});
+
+  /// Starts a session; it waits for the client's first bytes.
+  [[nodiscard]] Result<Session> start(SessionCallbacks callbacks) const;
+
+  [[nodiscard]] const Error* configuration_error() const;
+
+ private:
+  std::shared_ptr<const core::ServerContext> context_;
+  std::optional<Error> error_;
+};
+
+}  // namespace sanstls

@@ -1,0 +1,133 @@
+#pragma once
+// The boundary between the shared core and the TLS engines (OpenSSL, GnuTLS, native).
+//
+// The core owns everything the engines have in common: callbacks, session state, errors,
+// certificate verification, certificate selection and the policy. An engine only moves bytes
+// through its TLS implementation. It never calls user code directly: it calls the EngineHooks
+// the core gives it, and returns Errors that say which alert (if any) it put on the wire.
+
+#include <sanstls/backends.hpp>
+#include <sanstls/certificate_stores.hpp>
+#include <sanstls/credentials.hpp>
+#include <sanstls/error.hpp>
+#include <sanstls/protocol.hpp>
+#include <sanstls/tls.hpp>
+
+#include "x509/server_name.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanstls::core {
+
+using Bytes = std::vector<std::byte>;
+
+/// The answer of a certificate store, as the engine sees it.
+struct CertificateAnswer {
+  enum class Kind { pending, provided, declined };
+  Kind kind = Kind::pending;
+  std::optional<CertificateChain> chain;
+};
+
+/// Services of the core that an engine calls during a handshake. Implemented by SessionCore.
+class EngineHooks {
+ public:
+  /// Runs every built-in check on the peer's chain (leaf first), then the user's verify
+  /// callback. The Error's alert_sent says which alert the engine must send.
+  virtual Result<void> verify_peer(std::span<const Certificate> chain, const SessionInfo& info) = 0;
+  /// Server: asks the certificate store. A pending answer means: pause the handshake and
+  /// return EngineStatus::waiting_for_certificate; the core calls Engine::resume() later.
+  virtual CertificateAnswer select_server_certificate(const ServerCertificateQuery& query) = 0;
+  /// Client: asks the client certificate store (same pending protocol as above).
+  virtual CertificateAnswer select_client_certificate(const ClientCertificateQuery& query) = 0;
+  /// Hands one NSS key-log line to the hazmat key log, if one is configured.
+  virtual void key_log(std::string_view line) = 0;
+  [[nodiscard]] virtual bool key_log_enabled() const = 0;
+
+ protected:
+  ~EngineHooks() = default;
+};
+
+/// Where an engine stands after a call.
+enum class EngineStatus {
+  handshaking,
+  waiting_for_certificate,
+  established,
+  /// The peer's close_notify was received (no more data will come).
+  peer_closed,
+};
+
+/// One TLS session inside an engine. Every method appends the bytes to send to `to_peer`.
+/// On a fatal error the engine puts the alert it chose into `to_peer` (when the protocol state
+/// allows one), records it in Error::alert_sent, and is never called again.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  /// Client: produce the ClientHello. Server: nothing to do yet.
+  virtual Result<EngineStatus> start(Bytes& to_peer) = 0;
+  /// Consumes transport bytes; appends decrypted application data to `application_data`.
+  virtual Result<EngineStatus> receive(std::span<const std::byte> bytes, Bytes& application_data,
+                                       Bytes& to_peer) = 0;
+  /// Continues a handshake that waited for a certificate store (the answer is now available
+  /// through the hooks: select_*_certificate returns it).
+  virtual Result<EngineStatus> resume(Bytes& application_data, Bytes& to_peer) = 0;
+  /// Encrypts application data (only once established).
+  virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
+  /// Produces close_notify.
+  virtual Result<void> close_notify(Bytes& to_peer) = 0;
+  /// What the session negotiated so far (peer_certificates / peer_verified are kept by the
+  /// core and need not be filled in).
+  [[nodiscard]] virtual SessionInfo info() const = 0;
+};
+
+/// The configuration shared by every session of one ClientTLS or ServerTLS, resolved and
+/// checked against the policy. Immutable once built.
+struct CommonConfig {
+  Backend backend = Backend::openssl;
+  ProtocolVersion min_version = ProtocolVersion::tls12;
+  /// Subsets of the allowed suites/groups, in preference order; never empty.
+  std::vector<CipherSuite> cipher_suites;
+  std::vector<NamedGroup> groups;
+  std::vector<std::string> alpn;
+  Clock clock;
+  std::shared_ptr<const hazmat::Settings> hazmat;
+};
+
+struct ClientConfig : CommonConfig {
+  x509::ServerName server_name;
+  TrustStore trust;
+  std::shared_ptr<ClientCertificateStore> client_certificates;
+};
+
+struct ServerConfig : CommonConfig {
+  std::shared_ptr<ServerCertificates> certificates;
+  ClientAuth client_auth = ClientAuth::none;
+  std::optional<TrustStore> client_trust;
+};
+
+/// Makes engines for one configuration; holds the engine's per-configuration state (an
+/// SSL_CTX, GnuTLS credentials, ...). Thread-safe: sessions are made from any thread.
+class EngineFactory {
+ public:
+  virtual ~EngineFactory() = default;
+  virtual Result<std::unique_ptr<Engine>> make_engine(EngineHooks& hooks) const = 0;
+};
+
+/// Each engine provides these (src/backends/<name>/factory.cpp). The configuration has
+/// already been checked against the policy; the engine checks its own capabilities and
+/// fails with Errc::unsupported for what it cannot do.
+Result<std::unique_ptr<EngineFactory>> make_openssl_client_factory(const ClientConfig& config);
+Result<std::unique_ptr<EngineFactory>> make_openssl_server_factory(const ServerConfig& config);
+BackendCapabilities openssl_capabilities();
+#if defined(SANSTLS_HAVE_GNUTLS)
+Result<std::unique_ptr<EngineFactory>> make_gnutls_client_factory(const ClientConfig& config);
+Result<std::unique_ptr<EngineFactory>> make_gnutls_server_factory(const ServerConfig& config);
+BackendCapabilities gnutls_capabilities();
+#endif
+
+}  // namespace sanstls::core
