@@ -42,9 +42,14 @@ struct Validity {
   Clock::time_point not_after;
 };
 
-Validity validity_window(const std::optional<Clock::time_point>& not_before,
-                         const std::optional<Clock::time_point>& not_after,
-                         std::chrono::seconds validity) {
+Result<Validity> validity_window(const std::optional<Clock::time_point>& not_before,
+                                 const std::optional<Clock::time_point>& not_after,
+                                 std::chrono::seconds validity) {
+  if (!not_after && validity <= std::chrono::seconds::zero()) {
+    return fail(
+        Errc::bad_configuration,
+        fmt::format("certificate maker: validity must be positive (got {} s)", validity.count()));
+  }
   const Clock::time_point now = Clock::now();
   Validity window;
   window.not_before = not_before.value_or(now - clock_skew_allowance);
@@ -57,11 +62,14 @@ Result<CertificateSpec> ca_spec(const CaOptions& options) {
   if (options.common_name.empty()) {
     return fail(Errc::bad_configuration, "certificate maker: a CA needs a common name");
   }
-  const Validity window = validity_window(options.not_before, options.not_after, options.validity);
+  auto window = validity_window(options.not_before, options.not_after, options.validity);
+  if (!window) {
+    return tl::unexpected(window.error());
+  }
   CertificateSpec spec;
   spec.common_name = options.common_name;
-  spec.not_before = window.not_before;
-  spec.not_after = window.not_after;
+  spec.not_before = window->not_before;
+  spec.not_after = window->not_after;
   spec.ca = true;
   spec.path_length = options.path_length;
   // RFC 5280 §4.2.1.3: a CA key that signs certificates and CRLs.
@@ -81,7 +89,10 @@ Result<CertificateSpec> leaf_spec(const LeafOptions& options) {
                 "certificate maker: a leaf certificate needs at least one name");
   }
   const Flaws& flaws = options.flaws;
-  const Validity window = validity_window(options.not_before, options.not_after, options.validity);
+  auto window = validity_window(options.not_before, options.not_after, options.validity);
+  if (!window) {
+    return tl::unexpected(window.error());
+  }
   CertificateSpec spec;
   // CN = first name for old clients that still read it; a name too long for a CN (RFC 5280
   // ub-common-name = 64) leaves the subject empty and the SAN critical instead.
@@ -89,8 +100,8 @@ Result<CertificateSpec> leaf_spec(const LeafOptions& options) {
     spec.common_name = options.names.front();
   }
   spec.alt_names = options.names;
-  spec.not_before = window.not_before;
-  spec.not_after = window.not_after;
+  spec.not_before = window->not_before;
+  spec.not_after = window->not_after;
   spec.ca = flaws.ca_flag_on_leaf;
   spec.sha1_signature = flaws.sha1_signature;
 
