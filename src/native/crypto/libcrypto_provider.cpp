@@ -1,0 +1,660 @@
+#include "native/crypto/libcrypto_provider.hpp"
+
+#include "core/ossl_ptr.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <string>
+
+namespace sanstls::native::crypto {
+
+namespace {
+
+using ossl::Deleter;
+using MdPtr = std::unique_ptr<EVP_MD, Deleter<EVP_MD_free>>;
+using CipherPtr = std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>>;
+using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free>>;
+using KdfPtr = std::unique_ptr<EVP_KDF, Deleter<EVP_KDF_free>>;
+using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX_free>>;
+using MacPtr = std::unique_ptr<EVP_MAC, Deleter<EVP_MAC_free>>;
+using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, Deleter<EVP_MAC_CTX_free>>;
+using EcGroupPtr = std::unique_ptr<EC_GROUP, Deleter<EC_GROUP_free>>;
+using EcPointPtr = std::unique_ptr<EC_POINT, Deleter<EC_POINT_free>>;
+using BnCtxPtr = std::unique_ptr<BN_CTX, Deleter<BN_CTX_free>>;
+using SecureBnPtr = std::unique_ptr<BIGNUM, Deleter<BN_clear_free>>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD_free>>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM_free>>;
+using ossl::EvpMdCtxPtr;
+using ossl::EvpPkeyCtxPtr;
+using ossl::EvpPkeyPtr;
+
+tl::unexpected<Error> crypto_failure(std::string_view field, std::string_view reason) {
+  ERR_clear_error();
+  return wire::fail(Alert::internal_error, field, reason);
+}
+
+const char* md_name(HashAlgorithm alg) {
+  return alg == HashAlgorithm::sha256 ? "SHA256" : "SHA384";
+}
+
+class SystemRandom final : public RandomSource {
+ public:
+  explicit SystemRandom(OSSL_LIB_CTX* libctx) : libctx_(libctx) {}
+  void fill(std::span<std::uint8_t> out) override {
+    if (out.empty()) {
+      return;
+    }
+    // RAND_bytes_ex only fails when the DRBG cannot be seeded; then nothing is safe, and
+    // returning predictable bytes would be worse than stopping.
+    if (RAND_bytes_ex(libctx_, out.data(), out.size(), 0) != 1) {
+      OPENSSL_die("sanstls: the random generator failed", __FILE__, __LINE__);
+    }
+  }
+
+ private:
+  OSSL_LIB_CTX* libctx_;
+};
+
+class SystemClock final : public Clock {
+ public:
+  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+};
+
+class LibcryptoHash final : public HashContext {
+ public:
+  explicit LibcryptoHash(EvpMdCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  void update(Bytes data) override {
+    if (!data.empty()) {
+      EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
+    }
+  }
+  [[nodiscard]] std::vector<std::uint8_t> digest() const override {
+    EvpMdCtxPtr copy(EVP_MD_CTX_new());
+    std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
+    unsigned int len = 0;
+    if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1 ||
+        EVP_DigestFinal_ex(copy.get(), out.data(), &len) != 1) {
+      ERR_clear_error();
+      return {};
+    }
+    out.resize(len);
+    return out;
+  }
+  [[nodiscard]] std::unique_ptr<HashContext> clone() const override {
+    EvpMdCtxPtr copy(EVP_MD_CTX_new());
+    if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1) {
+      ERR_clear_error();
+      return nullptr;
+    }
+    return std::make_unique<LibcryptoHash>(std::move(copy));
+  }
+
+ private:
+  EvpMdCtxPtr ctx_;
+};
+
+class LibcryptoAead final : public Aead {
+ public:
+  LibcryptoAead(EVP_CIPHER* cipher, Bytes key) : key_(key) {
+    EVP_CIPHER_up_ref(cipher);
+    cipher_.reset(cipher);
+  }
+
+  Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) const override {
+    if (nonce.size() != aead_nonce_length) {
+      return crypto_failure("aead.nonce", "wrong nonce length");
+    }
+    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    int len = 0;
+    std::vector<std::uint8_t> out(plaintext.size() + aead_tag_length);
+    if (!ctx ||
+        EVP_EncryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
+        (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(),
+                                           static_cast<int>(aad.size())) != 1) ||
+        EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(),
+                          static_cast<int>(plaintext.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length),
+                            out.data() + plaintext.size()) != 1) {
+      return crypto_failure("aead", "seal failed");
+    }
+    return out;
+  }
+
+  Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
+                                         Bytes ciphertext_and_tag) const override {
+    if (nonce.size() != aead_nonce_length) {
+      return crypto_failure("aead.nonce", "wrong nonce length");
+    }
+    // RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
+    // "bad_record_mac" alert."
+    if (ciphertext_and_tag.size() < aead_tag_length) {
+      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
+                        "shorter than tag");
+    }
+    const std::size_t body = ciphertext_and_tag.size() - aead_tag_length;
+    std::array<std::uint8_t, aead_tag_length> tag{};
+    for (std::size_t i = 0; i < aead_tag_length; ++i) {
+      tag[i] = ciphertext_and_tag[body + i];
+    }
+    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    int len = 0;
+    std::vector<std::uint8_t> out(body);
+    if (!ctx ||
+        EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
+        (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(),
+                                           static_cast<int>(aad.size())) != 1) ||
+        EVP_DecryptUpdate(ctx.get(), out.data(), &len, ciphertext_and_tag.data(),
+                          static_cast<int>(body)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
+                            tag.data()) != 1) {
+      return crypto_failure("aead", "open failed");
+    }
+    if (EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &len) != 1) {
+      ERR_clear_error();
+      OPENSSL_cleanse(out.data(), out.size());
+      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
+                        "authentication failed");
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>> cipher_;
+  SecretBytes key_;
+};
+
+bool all_zero(Bytes b) {
+  std::uint8_t acc = 0;
+  for (auto v : b) {
+    acc = static_cast<std::uint8_t>(acc | v);
+  }
+  return acc == 0;
+}
+
+Result<SecretBytes> derive(OSSL_LIB_CTX* libctx, EVP_PKEY* own, EVP_PKEY* peer) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx, own, nullptr));
+  std::size_t len = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) {
+    return crypto_failure("key_share", "derive init failed");
+  }
+  // Validating the peer key rejects points off the curve (invalid-curve attacks).
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer, 1) != 1) {
+    ERR_clear_error();
+    return wire::illegal_parameter("KeyShareEntry.key_exchange", "invalid public key");
+  }
+  if (EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1) {
+    return crypto_failure("key_share", "derive failed");
+  }
+  SecretBytes out(len);
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) {
+    ERR_clear_error();
+    return wire::illegal_parameter("KeyShareEntry.key_exchange", "key agreement failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+class X25519Share final : public KeyShare {
+ public:
+  X25519Share(OSSL_LIB_CTX* libctx, EvpPkeyPtr key, std::array<std::uint8_t, 32> pub)
+      : libctx_(libctx), key_(std::move(key)), public_(pub) {}
+  [[nodiscard]] NamedGroup group() const override { return NamedGroup::x25519; }
+  [[nodiscard]] Bytes public_key() const override { return public_; }
+  Result<SecretBytes> complete(Bytes peer_public) const override {
+    if (peer_public.size() != 32) {
+      return wire::illegal_parameter("KeyShareEntry.key_exchange", "X25519 key is not 32 bytes");
+    }
+    EvpPkeyPtr peer(EVP_PKEY_new_raw_public_key_ex(libctx_, "X25519", nullptr, peer_public.data(),
+                                                   peer_public.size()));
+    if (!peer) {
+      ERR_clear_error();
+      return wire::illegal_parameter("KeyShareEntry.key_exchange", "invalid X25519 key");
+    }
+    WIRE_TRY(auto secret, derive(libctx_, key_.get(), peer.get()));
+    // RFC 8446 §7.4.2: "For X25519 and X448, implementations MUST check whether the computed
+    // Diffie-Hellman shared secret is the all-zero value and abort if so".
+    if (all_zero(secret.span())) {
+      return wire::illegal_parameter("KeyShareEntry.key_exchange", "all-zero X25519 secret");
+    }
+    return secret;
+  }
+
+ private:
+  OSSL_LIB_CTX* libctx_;
+  EvpPkeyPtr key_;
+  std::array<std::uint8_t, 32> public_;
+};
+
+struct Curve {
+  int nid;
+  const char* name;
+  std::size_t scalar_length;
+};
+
+Curve curve_of(NamedGroup group) {
+  return group == NamedGroup::secp256r1 ? Curve{NID_X9_62_prime256v1, "P-256", 32}
+                                        : Curve{NID_secp384r1, "P-384", 48};
+}
+
+Result<EvpPkeyPtr> ec_key_from_params(OSSL_LIB_CTX* libctx, const Curve& curve, const BIGNUM* priv,
+                                      Bytes pub) {
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.name, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(),
+                                       pub.size()) != 1 ||
+      (priv != nullptr && OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv) != 1)) {
+    return crypto_failure("key_share", "parameter build failed");
+  }
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(libctx, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, priv != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                        params.get()) != 1) {
+    ERR_clear_error();
+    return wire::illegal_parameter("KeyShareEntry.key_exchange", "invalid EC key");
+  }
+  return EvpPkeyPtr(raw);
+}
+
+class EcShare final : public KeyShare {
+ public:
+  EcShare(OSSL_LIB_CTX* libctx, NamedGroup group, EvpPkeyPtr key, std::vector<std::uint8_t> pub)
+      : libctx_(libctx), group_(group), key_(std::move(key)), public_(std::move(pub)) {}
+  [[nodiscard]] NamedGroup group() const override { return group_; }
+  [[nodiscard]] Bytes public_key() const override { return public_; }
+  Result<SecretBytes> complete(Bytes peer_public) const override {
+    // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only: legacy_form = 4 and X, Y of the
+    // field size.
+    const Curve curve = curve_of(group_);
+    if (peer_public.size() != 1 + 2 * curve.scalar_length || peer_public[0] != 0x04) {
+      return wire::illegal_parameter("KeyShareEntry.key_exchange", "not an uncompressed point");
+    }
+    WIRE_TRY(auto peer, ec_key_from_params(libctx_, curve, nullptr, peer_public));
+    return derive(libctx_, key_.get(), peer.get());
+  }
+
+ private:
+  OSSL_LIB_CTX* libctx_;
+  NamedGroup group_;
+  EvpPkeyPtr key_;
+  std::vector<std::uint8_t> public_;
+};
+
+const char* scheme_digest(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::rsa_pkcs1_sha256:
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+    case SignatureScheme::rsa_pss_rsae_sha256:
+    case SignatureScheme::rsa_pss_pss_sha256:
+      return "SHA256";
+    case SignatureScheme::rsa_pkcs1_sha384:
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+    case SignatureScheme::rsa_pss_rsae_sha384:
+    case SignatureScheme::rsa_pss_pss_sha384:
+      return "SHA384";
+    case SignatureScheme::rsa_pkcs1_sha512:
+    case SignatureScheme::ecdsa_secp521r1_sha512:
+    case SignatureScheme::rsa_pss_rsae_sha512:
+    case SignatureScheme::rsa_pss_pss_sha512:
+      return "SHA512";
+    default:
+      return nullptr;
+  }
+}
+
+bool is_pss(SignatureScheme s) {
+  const auto v = static_cast<std::uint16_t>(s);
+  return (v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b);
+}
+
+/// Whether `key` is of the type `scheme` demands.
+bool key_matches(EVP_PKEY* key, SignatureScheme scheme) {
+  auto has_group = [&](const char* a, const char* b) {
+    std::array<char, 64> name{};
+    std::size_t len = 0;
+    if (EVP_PKEY_is_a(key, "EC") != 1 ||
+        EVP_PKEY_get_group_name(key, name.data(), name.size(), &len) != 1) {
+      return false;
+    }
+    const std::string_view n(name.data(), len);
+    return n == a || n == b;
+  };
+  const auto v = static_cast<std::uint16_t>(scheme);
+  switch (scheme) {
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+      return has_group("prime256v1", "P-256");
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+      return has_group("secp384r1", "P-384");
+    case SignatureScheme::ecdsa_secp521r1_sha512:
+      return has_group("secp521r1", "P-521");
+    case SignatureScheme::ed25519:
+      return EVP_PKEY_is_a(key, "ED25519") == 1;
+    default:
+      break;
+  }
+  if ((v & 0xff) == 0x01 || (v >= 0x0804 && v <= 0x0806)) {
+    // RFC 8446 §4.2.3: rsa_pss_rsae_* and rsa_pkcs1_* use rsaEncryption keys.
+    return EVP_PKEY_is_a(key, "RSA") == 1;
+  }
+  if (v >= 0x0809 && v <= 0x080b) {
+    return EVP_PKEY_is_a(key, "RSA-PSS") == 1;
+  }
+  return false;
+}
+
+Status configure_padding(EVP_PKEY_CTX* pctx, SignatureScheme scheme) {
+  if (is_pss(scheme)) {
+    // RFC 8446 §4.2.3: "The length of the Salt MUST be equal to the length of the output of the
+    // digest algorithm."
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1) {
+      return crypto_failure("signature", "cannot configure PSS");
+    }
+  } else if (EVP_PKEY_is_a(EVP_PKEY_CTX_get0_pkey(pctx), "RSA") == 1) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) {
+      return crypto_failure("signature", "cannot configure PKCS#1");
+    }
+  }
+  return {};
+}
+
+class LibcryptoSigningKey final : public SigningKey {
+ public:
+  LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key)
+      : libctx_(libctx), key_(std::move(key)) {}
+  [[nodiscard]] bool supports(SignatureScheme scheme) const override {
+    return key_matches(key_.get(), scheme);
+  }
+  Result<std::vector<std::uint8_t>> sign(SignatureScheme scheme, Bytes message) const override {
+    if (!supports(scheme)) {
+      return crypto_failure("signature", "key does not support this scheme");
+    }
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    EVP_PKEY_CTX* pctx = nullptr;
+    if (!ctx || EVP_DigestSignInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
+                                      key_.get(), nullptr) != 1) {
+      return crypto_failure("signature", "sign init failed");
+    }
+    WIRE_CHECK(configure_padding(pctx, scheme));
+    std::size_t len = 0;
+    if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+      return crypto_failure("signature", "sign failed");
+    }
+    std::vector<std::uint8_t> out(len);
+    if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1) {
+      return crypto_failure("signature", "sign failed");
+    }
+    out.resize(len);
+    return out;
+  }
+
+ private:
+  OSSL_LIB_CTX* libctx_;
+  EvpPkeyPtr key_;
+};
+
+}  // namespace
+
+struct LibcryptoProvider::Fetched {
+  MdPtr sha256;
+  MdPtr sha384;
+  CipherPtr aes128gcm;
+  CipherPtr aes256gcm;
+  CipherPtr chacha;
+  KdfPtr hkdf;
+  MacPtr hmac;
+};
+
+LibcryptoProvider::LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned,
+                                     std::unique_ptr<RandomSource> random,
+                                     std::unique_ptr<Clock> clock)
+    : libctx_(libctx),
+      owns_libctx_(owned),
+      fetched_(std::make_unique<Fetched>()),
+      random_(random ? std::move(random) : std::make_unique<SystemRandom>(libctx)),
+      clock_(clock ? std::move(clock) : std::make_unique<SystemClock>()) {}
+
+LibcryptoProvider::~LibcryptoProvider() {
+  fetched_.reset();
+  if (owns_libctx_) {
+    OSSL_LIB_CTX_free(libctx_);
+  }
+}
+
+Status LibcryptoProvider::fetch_all() {
+  Fetched& f = *fetched_;
+  f.sha256.reset(EVP_MD_fetch(libctx_, "SHA256", nullptr));
+  f.sha384.reset(EVP_MD_fetch(libctx_, "SHA384", nullptr));
+  f.aes128gcm.reset(EVP_CIPHER_fetch(libctx_, "AES-128-GCM", nullptr));
+  f.aes256gcm.reset(EVP_CIPHER_fetch(libctx_, "AES-256-GCM", nullptr));
+  f.chacha.reset(EVP_CIPHER_fetch(libctx_, "ChaCha20-Poly1305", nullptr));
+  f.hkdf.reset(EVP_KDF_fetch(libctx_, "HKDF", nullptr));
+  f.hmac.reset(EVP_MAC_fetch(libctx_, "HMAC", nullptr));
+  if (!f.sha256 || !f.sha384 || !f.aes128gcm || !f.aes256gcm || !f.chacha || !f.hkdf || !f.hmac) {
+    return crypto_failure("provider", "libcrypto lacks a required algorithm");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<LibcryptoProvider>> LibcryptoProvider::create() {
+  OSSL_LIB_CTX* libctx = OSSL_LIB_CTX_new();
+  if (libctx == nullptr) {
+    return crypto_failure("provider", "cannot create a library context");
+  }
+  std::unique_ptr<LibcryptoProvider> p(new LibcryptoProvider(libctx, true, nullptr, nullptr));
+  WIRE_CHECK(p->fetch_all());
+  return p;
+}
+
+Result<std::unique_ptr<LibcryptoProvider>> LibcryptoProvider::create_borrowing(
+    OSSL_LIB_CTX* libctx) {
+  std::unique_ptr<LibcryptoProvider> p(new LibcryptoProvider(libctx, false, nullptr, nullptr));
+  WIRE_CHECK(p->fetch_all());
+  return p;
+}
+
+Result<std::unique_ptr<LibcryptoProvider>> LibcryptoProvider::hazmat_create_deterministic(
+    std::unique_ptr<RandomSource> random, std::unique_ptr<Clock> clock) {
+  OSSL_LIB_CTX* libctx = OSSL_LIB_CTX_new();
+  if (libctx == nullptr || !random || !clock) {
+    OSSL_LIB_CTX_free(libctx);
+    return crypto_failure("provider", "cannot create a library context");
+  }
+  std::unique_ptr<LibcryptoProvider> p(
+      new LibcryptoProvider(libctx, true, std::move(random), std::move(clock)));
+  WIRE_CHECK(p->fetch_all());
+  return p;
+}
+
+std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
+    // Only allocation failure gets here; there is no sane way on.
+    OPENSSL_die("sanstls: cannot create a hash context", __FILE__, __LINE__);
+  }
+  return std::make_unique<LibcryptoHash>(std::move(ctx));
+}
+
+Result<SecretBytes> LibcryptoProvider::hmac(HashAlgorithm alg, Bytes key, Bytes data) const {
+  MacCtxPtr ctx(EVP_MAC_CTX_new(fetched_->hmac.get()));
+  std::array<OSSL_PARAM, 2> params{
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
+      OSSL_PARAM_construct_end()};
+  // An empty HMAC key is legal (RFC 2104 pads it with zeros); libcrypto wants a non-null pointer.
+  static constexpr std::uint8_t empty_key = 0;
+  SecretBytes out(hash_length(alg));
+  std::size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_init(ctx.get(), key.empty() ? &empty_key : key.data(), key.size(), params.data()) !=
+          1 ||
+      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) {
+    return crypto_failure("hmac", "HMAC failed");
+  }
+  return out;
+}
+
+Result<SecretBytes> LibcryptoProvider::hkdf_extract(HashAlgorithm alg, Bytes salt,
+                                                    Bytes ikm) const {
+  // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); "if not provided, [salt] is set to a string of
+  // HashLen zeros", which HMAC treats exactly like an empty key.
+  return hmac(alg, salt, ikm);
+}
+
+Result<SecretBytes> LibcryptoProvider::hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
+                                                   std::size_t length) const {
+  if (length == 0 || length > 255 * hash_length(alg) || prk.empty()) {
+    return crypto_failure("hkdf", "output length out of range");
+  }
+  KdfCtxPtr ctx(EVP_KDF_CTX_new(fetched_->hkdf.get()));
+  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  std::array<OSSL_PARAM, 5> params{
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(prk.data()),
+                                        prk.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()),
+                                        info.size()),
+      OSSL_PARAM_construct_end()};
+  if (info.empty()) {
+    params[3] = OSSL_PARAM_construct_end();
+  }
+  SecretBytes out(length);
+  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), out.size(), params.data()) != 1) {
+    return crypto_failure("hkdf", "HKDF-Expand failed");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Aead>> LibcryptoProvider::aead(AeadAlgorithm alg, Bytes key) const {
+  if (key.size() != aead_key_length(alg)) {
+    return crypto_failure("aead.key", "wrong key length");
+  }
+  EVP_CIPHER* cipher = alg == AeadAlgorithm::aes_128_gcm   ? fetched_->aes128gcm.get()
+                       : alg == AeadAlgorithm::aes_256_gcm ? fetched_->aes256gcm.get()
+                                                           : fetched_->chacha.get();
+  return std::make_unique<LibcryptoAead>(cipher, key);
+}
+
+Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGroup group) const {
+  const std::size_t size = group == NamedGroup::x25519      ? 32
+                           : group == NamedGroup::secp256r1 ? 32
+                           : group == NamedGroup::secp384r1 ? 48
+                                                            : 0;
+  if (size == 0) {
+    return crypto_failure("key_share", "unsupported group");
+  }
+  // A NIST scalar outside [1, n-1] is drawn again; for P-256 and P-384 that is vanishingly rare.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    SecretBytes priv(size);
+    random(priv.mutable_span());
+    auto share = key_share_from_private(group, priv.span());
+    if (share || share.error().alert != Alert::illegal_parameter) {
+      return share;
+    }
+  }
+  return crypto_failure("key_share", "random generator keeps producing invalid scalars");
+}
+
+Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
+    NamedGroup group, Bytes private_key) const {
+  if (group == NamedGroup::x25519) {
+    if (private_key.size() != 32) {
+      return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
+    }
+    EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(libctx_, "X25519", nullptr, private_key.data(),
+                                                   private_key.size()));
+    std::array<std::uint8_t, 32> pub{};
+    std::size_t len = pub.size();
+    if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
+      return crypto_failure("key_share", "X25519 key generation failed");
+    }
+    return std::make_unique<X25519Share>(libctx_, std::move(key), pub);
+  }
+  if (group != NamedGroup::secp256r1 && group != NamedGroup::secp384r1) {
+    return crypto_failure("key_share", "unsupported group");
+  }
+  const Curve curve = curve_of(group);
+  EcGroupPtr ec(EC_GROUP_new_by_curve_name_ex(libctx_, nullptr, curve.nid));
+  SecureBnPtr d(BN_secure_new());
+  BnCtxPtr bn_ctx(BN_CTX_secure_new_ex(libctx_));
+  if (!ec || !d || !bn_ctx ||
+      BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), d.get()) == nullptr) {
+    return crypto_failure("key_share", "EC setup failed");
+  }
+  if (BN_is_zero(d.get()) || BN_cmp(d.get(), EC_GROUP_get0_order(ec.get())) >= 0) {
+    return wire::illegal_parameter("ec.private_key", "scalar out of range");
+  }
+  EcPointPtr point(EC_POINT_new(ec.get()));
+  std::vector<std::uint8_t> pub(1 + 2 * curve.scalar_length);
+  if (!point || EC_POINT_mul(ec.get(), point.get(), d.get(), nullptr, nullptr, bn_ctx.get()) != 1 ||
+      EC_POINT_point2oct(ec.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, pub.data(),
+                         pub.size(), bn_ctx.get()) != pub.size()) {
+    return crypto_failure("key_share", "EC public key computation failed");
+  }
+  WIRE_TRY(auto key, ec_key_from_params(libctx_, curve, d.get(), pub));
+  return std::make_unique<EcShare>(libctx_, group, std::move(key), std::move(pub));
+}
+
+Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes message,
+                                 Bytes signature) const {
+  const unsigned char* p = spki.data();
+  EvpPkeyPtr key(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(spki.size()), libctx_, nullptr));
+  if (!key || p != spki.data() + spki.size()) {
+    ERR_clear_error();
+    return wire::fail(Alert::bad_certificate, "SubjectPublicKeyInfo", "cannot parse public key");
+  }
+  // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
+  // algorithm MUST be one offered in the client's "signature_algorithms" extension" — and it must
+  // fit the key: a mismatch is illegal_parameter.
+  if (!key_matches(key.get(), scheme)) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "does not match the key");
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
+                                      key.get(), nullptr) != 1) {
+    return crypto_failure("signature", "verify init failed");
+  }
+  WIRE_CHECK(configure_padding(pctx, scheme));
+  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+                       message.size()) != 1) {
+    ERR_clear_error();
+    // RFC 8446 §4.4.3: "If the verification fails, the receiver MUST terminate the handshake with
+    // a "decrypt_error" alert."
+    return wire::fail(Alert::decrypt_error, "CertificateVerify.signature", "verification failed");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<SigningKey>> LibcryptoProvider::load_signing_key(Bytes pkcs8_der) const {
+  const unsigned char* p = pkcs8_der.data();
+  EvpPkeyPtr key(
+      d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(pkcs8_der.size()), libctx_, nullptr));
+  if (!key) {
+    return crypto_failure("private_key", "cannot parse PKCS#8 key");
+  }
+  return std::make_unique<LibcryptoSigningKey>(libctx_, std::move(key));
+}
+
+void LibcryptoProvider::random(std::span<std::uint8_t> out) const { random_->fill(out); }
+
+std::chrono::system_clock::time_point LibcryptoProvider::now() const { return clock_->now(); }
+
+}  // namespace sanstls::native::crypto

@@ -1,0 +1,60 @@
+#pragma once
+// CryptoProvider over libcrypto (OpenSSL 3) EVP. Every algorithm is fetched from an OSSL_LIB_CTX
+// that the provider owns (or borrows), never from the process-wide default context or its
+// configuration file.
+
+#include "native/crypto/provider.hpp"
+
+#include <openssl/types.h>
+
+#include <memory>
+
+namespace sanstls::native::crypto {
+
+class LibcryptoProvider final : public CryptoProvider {
+ public:
+  /// A provider with its own fresh library context, the operating system's randomness and the
+  /// system clock.
+  static Result<std::unique_ptr<LibcryptoProvider>> create();
+  /// A provider that fetches from `libctx`, which the caller owns and keeps alive longer.
+  static Result<std::unique_ptr<LibcryptoProvider>> create_borrowing(OSSL_LIB_CTX* libctx);
+  /// HAZMAT, for tests only: randomness and time come from the given sources, so every key share
+  /// and random field is reproducible. Never use outside known-answer tests.
+  static Result<std::unique_ptr<LibcryptoProvider>> hazmat_create_deterministic(
+      std::unique_ptr<RandomSource> random, std::unique_ptr<Clock> clock);
+
+  ~LibcryptoProvider() override;
+  LibcryptoProvider(const LibcryptoProvider&) = delete;
+  LibcryptoProvider& operator=(const LibcryptoProvider&) = delete;
+
+  [[nodiscard]] std::unique_ptr<HashContext> hash(HashAlgorithm alg) const override;
+  Result<SecretBytes> hmac(HashAlgorithm alg, Bytes key, Bytes data) const override;
+  Result<SecretBytes> hkdf_extract(HashAlgorithm alg, Bytes salt, Bytes ikm) const override;
+  Result<SecretBytes> hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
+                                  std::size_t length) const override;
+  Result<std::unique_ptr<Aead>> aead(AeadAlgorithm alg, Bytes key) const override;
+  Result<std::unique_ptr<KeyShare>> generate_key_share(NamedGroup group) const override;
+  Result<std::unique_ptr<KeyShare>> key_share_from_private(NamedGroup group,
+                                                           Bytes private_key) const override;
+  Status verify(SignatureScheme scheme, Bytes spki, Bytes message, Bytes signature) const override;
+  Result<std::unique_ptr<SigningKey>> load_signing_key(Bytes pkcs8_der) const override;
+  void random(std::span<std::uint8_t> out) const override;
+  [[nodiscard]] std::chrono::system_clock::time_point now() const override;
+
+  /// The library context algorithms are fetched from.
+  [[nodiscard]] OSSL_LIB_CTX* libctx() const noexcept { return libctx_; }
+
+ private:
+  struct Fetched;
+  LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned, std::unique_ptr<RandomSource> random,
+                    std::unique_ptr<Clock> clock);
+  Status fetch_all();
+
+  OSSL_LIB_CTX* libctx_;
+  bool owns_libctx_;
+  std::unique_ptr<Fetched> fetched_;
+  std::unique_ptr<RandomSource> random_;
+  std::unique_ptr<Clock> clock_;
+};
+
+}  // namespace sanstls::native::crypto

@@ -1,0 +1,126 @@
+#pragma once
+// The crypto provider: the small set of primitives the native engine needs, behind interfaces,
+// so the engine never calls a crypto library directly (rustls CryptoProvider). One
+// implementation exists, over libcrypto EVP (libcrypto_provider.hpp).
+//
+// Randomness and time come only from the provider. By default they are the real thing; tests may
+// inject a deterministic source through the explicitly named hazmat constructor.
+
+#include "core/secret_bytes.hpp"
+#include "native/types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace sanstls::native::crypto {
+
+using core::SecretBytes;
+
+enum class HashAlgorithm : std::uint8_t { sha256, sha384 };
+enum class AeadAlgorithm : std::uint8_t { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+
+constexpr std::size_t hash_length(HashAlgorithm h) { return h == HashAlgorithm::sha256 ? 32 : 48; }
+constexpr std::size_t aead_key_length(AeadAlgorithm a) {
+  return a == AeadAlgorithm::aes_128_gcm ? 16 : 32;
+}
+inline constexpr std::size_t aead_nonce_length = 12;
+inline constexpr std::size_t aead_tag_length = 16;
+
+/// An incremental hash. digest() does not finish the context: more data may follow (the
+/// transcript hash needs intermediate values).
+class HashContext {
+ public:
+  virtual ~HashContext() = default;
+  virtual void update(Bytes data) = 0;
+  [[nodiscard]] virtual std::vector<std::uint8_t> digest() const = 0;
+  [[nodiscard]] virtual std::unique_ptr<HashContext> clone() const = 0;
+};
+
+/// An AEAD keyed once. seal/open take the complete nonce (the record layer builds it).
+class Aead {
+ public:
+  virtual ~Aead() = default;
+  /// ciphertext || tag.
+  virtual Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) const = 0;
+  /// Fails with bad_record_mac when authentication fails.
+  virtual Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
+                                                 Bytes ciphertext_and_tag) const = 0;
+};
+
+/// One side of an ephemeral key exchange.
+class KeyShare {
+ public:
+  virtual ~KeyShare() = default;
+  [[nodiscard]] virtual NamedGroup group() const = 0;
+  /// The key_exchange bytes to send: X25519 raw 32 bytes, NIST curves uncompressed points.
+  [[nodiscard]] virtual Bytes public_key() const = 0;
+  /// The shared secret with the peer's key_exchange bytes. An invalid peer key (wrong length,
+  /// not on the curve, compressed, all-zero X25519 output) is illegal_parameter.
+  virtual Result<SecretBytes> complete(Bytes peer_public) const = 0;
+};
+
+/// A private key for CertificateVerify.
+class SigningKey {
+ public:
+  virtual ~SigningKey() = default;
+  [[nodiscard]] virtual bool supports(SignatureScheme scheme) const = 0;
+  virtual Result<std::vector<std::uint8_t>> sign(SignatureScheme scheme, Bytes message) const = 0;
+};
+
+/// Where random bytes come from. Only tests replace the default (hazmat).
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual void fill(std::span<std::uint8_t> out) = 0;
+};
+
+/// Where the current time comes from (ticket ages, certificate validity).
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  [[nodiscard]] virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+class CryptoProvider {
+ public:
+  virtual ~CryptoProvider() = default;
+
+  [[nodiscard]] virtual std::unique_ptr<HashContext> hash(HashAlgorithm alg) const = 0;
+  /// One-shot hash.
+  [[nodiscard]] std::vector<std::uint8_t> digest(HashAlgorithm alg, Bytes data) const {
+    auto ctx = hash(alg);
+    ctx->update(data);
+    return ctx->digest();
+  }
+  virtual Result<SecretBytes> hmac(HashAlgorithm alg, Bytes key, Bytes data) const = 0;
+  /// RFC 5869 HKDF-Extract. An empty salt means HashLen zero bytes.
+  virtual Result<SecretBytes> hkdf_extract(HashAlgorithm alg, Bytes salt, Bytes ikm) const = 0;
+  /// RFC 5869 HKDF-Expand; length at most 255 * HashLen.
+  virtual Result<SecretBytes> hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
+                                          std::size_t length) const = 0;
+  virtual Result<std::unique_ptr<Aead>> aead(AeadAlgorithm alg, Bytes key) const = 0;
+
+  /// A fresh key share for `group`, its private key drawn from random().
+  virtual Result<std::unique_ptr<KeyShare>> generate_key_share(NamedGroup group) const = 0;
+  /// A key share from a given private key (X25519: 32 bytes; NIST: big-endian scalar). Used by
+  /// generate_key_share and by known-answer tests.
+  virtual Result<std::unique_ptr<KeyShare>> key_share_from_private(NamedGroup group,
+                                                                   Bytes private_key) const = 0;
+
+  /// Verifies `signature` over `message` with the DER SubjectPublicKeyInfo `spki`. The key type
+  /// must match the scheme (RSA for rsa_*, the scheme's curve for ECDSA, Ed25519). Fails with
+  /// decrypt_error on a bad signature and illegal_parameter on a key/scheme mismatch.
+  virtual Status verify(SignatureScheme scheme, Bytes spki, Bytes message,
+                        Bytes signature) const = 0;
+  /// Loads a DER PKCS#8 private key for signing.
+  virtual Result<std::unique_ptr<SigningKey>> load_signing_key(Bytes pkcs8_der) const = 0;
+
+  virtual void random(std::span<std::uint8_t> out) const = 0;
+  [[nodiscard]] virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+}  // namespace sanstls::native::crypto
