@@ -63,34 +63,36 @@ struct Flaws {
   bool ca_flag_on_leaf = false;
 };
 
+// Every member has a default member initializer so that designated initializers
+// ({.names = {"localhost"}}) compile cleanly under GCC's -Wmissing-field-initializers.
 struct CaOptions {
   std::string common_name = "sanstls test CA";
   KeyAlgorithm key = KeyAlgorithm::ecdsa_p256;
   /// Used when not_after is not given: not_after = (not_before or now) + validity.
   std::chrono::seconds validity = std::chrono::days{3650};
   /// basicConstraints pathLenConstraint; none means unlimited.
-  std::optional<int> path_length;
+  std::optional<int> path_length{};
   /// Name constraints: when not empty, a critical nameConstraints extension permits only these
   /// DNS subtrees ("example.org" permits example.org and every name below it).
-  std::vector<std::string> permitted_dns_subtrees;
+  std::vector<std::string> permitted_dns_subtrees{};
   /// Defaults to one hour ago (tolerates clock skew between peers).
-  std::optional<std::chrono::system_clock::time_point> not_before;
-  std::optional<std::chrono::system_clock::time_point> not_after;
+  std::optional<std::chrono::system_clock::time_point> not_before{};
+  std::optional<std::chrono::system_clock::time_point> not_after{};
 };
 
 struct LeafOptions {
   /// DNS names or IP literals (IPv4 dotted quad or IPv6), in the order wanted. They become
   /// subjectAltName dNSName / iPAddress entries; the subject CN is the first one. At least one.
-  std::vector<std::string> names;
+  std::vector<std::string> names{};
   KeyAlgorithm key = KeyAlgorithm::ecdsa_p256;
   /// Used when not_after is not given: not_after = (not_before or now) + validity.
   std::chrono::seconds validity = std::chrono::days{90};
   /// Defaults to one hour ago (tolerates clock skew between peers).
-  std::optional<std::chrono::system_clock::time_point> not_before;
-  std::optional<std::chrono::system_clock::time_point> not_after;
+  std::optional<std::chrono::system_clock::time_point> not_before{};
+  std::optional<std::chrono::system_clock::time_point> not_after{};
   /// A client certificate: extendedKeyUsage clientAuth instead of serverAuth.
   bool client = false;
-  Flaws flaws;
+  Flaws flaws{};
 };
 
 /// A leaf and its key without CertificateChain's consistency checks (for flawed certificates
