@@ -1,14 +1,19 @@
-# sanstls_add_test(NAME <name> SOURCES <files...> [LABELS <labels...>] [TIMEOUT <seconds>])
+# sanstls_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>]
+#                  [TIMEOUT <seconds>])
 # One GoogleTest executable, registered with ctest test by test (gtest_discover_tests).
+# LIBS defaults to sanstls_testing (the library plus the shared test support code).
 include(GoogleTest)
 function(sanstls_add_test)
   cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;LABELS;LIBS" ${ARGN})
-  add_executable(${ARG_NAME} ${ARG_SOURCES})
-  target_link_libraries(${ARG_NAME} PRIVATE sanstls_testing GTest::gtest_main GTest::gmock
-                                            ${ARG_LIBS})
+  if(NOT ARG_LIBS)
+    set(ARG_LIBS sanstls_testing)
+  endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_LIBS} GTest::gtest_main GTest::gmock)
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()

@@ -118,6 +118,8 @@ class SANSTLS_API CertificateChain {
 /// private key.
 class SANSTLS_API TrustStore {
  public:
+  /// An empty store: it trusts nothing, so every chain is rejected.
+  TrustStore();
   /// The operating system's store: $SSL_CERT_FILE if set, else $SSL_CERT_DIR if set, else
   /// Debian's /etc/ssl/certs/ca-certificates.crt.
   static Result<TrustStore> system();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,7 @@ SANSTLS_API Result<CipherSuite> parse_cipher_suite(std::string_view name);
 /// The version a suite belongs to.
 SANSTLS_API ProtocolVersion cipher_suite_version(CipherSuite suite);
 /// Every suite sanstls allows, in its order of preference.
-SANSTLS_API const std::vector<CipherSuite>& all_cipher_suites();
+SANSTLS_API std::span<const CipherSuite> all_cipher_suites();
 
 /// Key-exchange groups (IANA code points).
 enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, x25519 = 0x001d };
@@ -55,7 +56,7 @@ enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, 
 SANSTLS_API std::string_view group_name(NamedGroup group);
 SANSTLS_API Result<NamedGroup> parse_group(std::string_view name);
 /// Every group sanstls allows, in its order of preference.
-SANSTLS_API const std::vector<NamedGroup>& all_groups();
+SANSTLS_API std::span<const NamedGroup> all_groups();
 
 /// The security policy. The defaults are sanstls's fixed, opinionated choice; a field may only
 /// narrow that choice (configuring anything outside it is a configuration error, never a
@@ -69,7 +70,11 @@ struct Policy {
   std::vector<NamedGroup> groups;
 
   /// The TLS 1.3-only policy.
-  static Policy tls13_only() { return Policy{.min_version = ProtocolVersion::tls13}; }
+  static Policy tls13_only() {
+    Policy policy;
+    policy.min_version = ProtocolVersion::tls13;
+    return policy;
+  }
 };
 
 /// What a session negotiated. Fields are empty until the handshake has decided them.

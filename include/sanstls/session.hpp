@@ -77,7 +77,8 @@ class SANSTLS_API Session {
   /// appends the application data they carried to `application_data`. Handshake progress and
   /// replies go out through the write callback. Errors from peer input are returned, never
   /// thrown; a fatal one sends the alert, calls `close` and invalidates the session.
-  Result<void> receive_data(std::span<const std::byte> bytes, std::vector<std::byte>& application_data);
+  Result<void> receive_data(std::span<const std::byte> bytes,
+                            std::vector<std::byte>& application_data);
   /// The same, returning the application data.
   Result<std::vector<std::byte>> receive_data(std::span<const std::byte> bytes);
 

@@ -1,0 +1,602 @@
+// The OpenSSL engine, one per session. See engine.hpp.
+
+#include "backends/openssl/engine.hpp"
+
+#include "core/credentials_impl.hpp"
+#include "core/hello_inspection.hpp"
+#include "wire/reader.hpp"
+#include "x509/names.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <openssl/err.h>
+#include <openssl/tls1.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace sanstls::openssl {
+namespace {
+
+constexpr int kContentAlert = 21;
+constexpr int kContentHandshake = 22;
+constexpr int kAlertLevelFatal = 2;
+
+Engine* engine_of(SSL* ssl) { return static_cast<Engine*>(SSL_get_app_data(ssl)); }
+
+/// An X509_V_ERR code that makes libssl send `alert` (its ssl_verify_alarm_type table), so the
+/// peer gets the alert the core chose.
+int verify_error_for_alert(std::optional<Alert> alert) {
+  switch (alert.value_or(Alert::bad_certificate)) {
+    case Alert::certificate_expired:
+      return X509_V_ERR_CERT_HAS_EXPIRED;
+    case Alert::unknown_ca:
+      return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    case Alert::unsupported_certificate:
+      return X509_V_ERR_INVALID_PURPOSE;
+    case Alert::certificate_revoked:
+      return X509_V_ERR_CERT_REVOKED;
+    case Alert::decrypt_error:
+      return X509_V_ERR_CERT_SIGNATURE_FAILURE;
+    case Alert::handshake_failure:
+      return X509_V_ERR_APPLICATION_VERIFICATION;
+    default:
+      return X509_V_ERR_CERT_REJECTED;
+  }
+}
+
+std::optional<CipherSuite> suite_from_id(std::uint16_t id) {
+  for (CipherSuite suite : all_cipher_suites()) {
+    if (static_cast<std::uint16_t>(suite) == id) {
+      return suite;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<NamedGroup> group_from_nid(int nid) {
+  switch (nid) {
+    case NID_X25519:
+      return NamedGroup::x25519;
+    case NID_X9_62_prime256v1:
+      return NamedGroup::secp256r1;
+    case NID_secp384r1:
+      return NamedGroup::secp384r1;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+// ---- C callbacks: find the Engine and forward. Each is noexcept by construction. ----------
+
+extern "C" {
+static int verify_callback(X509_STORE_CTX* store, void* /*arg*/) {
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  return ssl == nullptr ? 0 : engine_of(ssl)->on_verify(store);
+}
+
+static int client_hello_callback(SSL* ssl, int* alert, void* /*arg*/) {
+  return engine_of(ssl)->on_client_hello(alert);
+}
+
+static int certificate_callback(SSL* ssl, void* /*arg*/) {
+  return engine_of(ssl)->on_certificate_request();
+}
+
+static int alpn_select_callback(SSL* ssl, const unsigned char** out, unsigned char* out_length,
+                                const unsigned char* in, unsigned int in_length, void* /*arg*/) {
+  return engine_of(ssl)->on_alpn_select(out, out_length, {in, in_length});
+}
+
+static void message_callback(int write_p, int /*version*/, int content_type, const void* buf,
+                             size_t length, SSL* ssl, void* /*arg*/) {
+  Engine* engine = engine_of(ssl);
+  if (engine != nullptr) {
+    engine->on_message(write_p != 0, content_type, {static_cast<const std::uint8_t*>(buf), length});
+  }
+}
+
+static void key_log_callback(const SSL* ssl, const char* line) {
+  engine_of(const_cast<SSL*>(ssl))->on_key_log(line);
+}
+}
+
+void install_callbacks(SSL_CTX* ctx, Role role, bool key_log) {
+  SSL_CTX_set_cert_verify_callback(ctx, verify_callback, nullptr);
+  SSL_CTX_set_msg_callback(ctx, message_callback);
+  if (role == Role::server) {
+    SSL_CTX_set_client_hello_cb(ctx, client_hello_callback, nullptr);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select_callback, nullptr);
+  } else {
+    SSL_CTX_set_cert_cb(ctx, certificate_callback, nullptr);
+  }
+  if (key_log) {
+    SSL_CTX_set_keylog_callback(ctx, key_log_callback);
+  }
+}
+
+// ---- Engine -----------------------------------------------------------------------------
+
+Engine::Engine(const Context& context, core::EngineHooks& hooks)
+    : context_(context), hooks_(hooks) {}
+
+Result<void> Engine::init() {
+  ssl_.reset(SSL_new(context_.ssl_ctx.get()));
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (!ssl_ || in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    return fail(Errc::internal_error,
+                "OpenSSL could not create a session: " + ossl::take_error_string());
+  }
+  // An empty input BIO means "no data yet" (retry), never end of stream: the transport's end
+  // of stream reaches the core through receive_eof().
+  BIO_set_mem_eof_return(in, -1);
+  SSL_set_bio(ssl_.get(), in, out);
+  network_in_ = in;
+  network_out_ = out;
+  SSL_set_app_data(ssl_.get(), this);
+  if (context_.role == Role::client) {
+    SSL_set_connect_state(ssl_.get());
+    // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."
+    if (!context_.sni.empty() && SSL_set_tlsext_host_name(ssl_.get(), context_.sni.c_str()) != 1) {
+      return fail(Errc::internal_error, "OpenSSL refused the server name for SNI");
+    }
+  } else {
+    SSL_set_accept_state(ssl_.get());
+  }
+  return {};
+}
+
+void Engine::drain(core::Bytes& to_peer) {
+  const auto pending = BIO_ctrl_pending(network_out_);
+  if (pending == 0) {
+    return;
+  }
+  const std::size_t offset = to_peer.size();
+  to_peer.resize(offset + pending);
+  const int read = BIO_read(network_out_, to_peer.data() + offset, static_cast<int>(pending));
+  to_peer.resize(offset + static_cast<std::size_t>(std::max(read, 0)));
+}
+
+Result<core::EngineStatus> Engine::start(core::Bytes& to_peer) {
+  if (context_.role == Role::server) {
+    return core::EngineStatus::handshaking;
+  }
+  core::Bytes no_application_data;
+  return drive(no_application_data, to_peer);
+}
+
+Result<core::EngineStatus> Engine::receive(std::span<const std::byte> bytes,
+                                           core::Bytes& application_data, core::Bytes& to_peer) {
+  while (!bytes.empty()) {
+    const std::size_t chunk = std::min<std::size_t>(bytes.size(), std::numeric_limits<int>::max());
+    if (BIO_write(network_in_, bytes.data(), static_cast<int>(chunk)) != static_cast<int>(chunk)) {
+      return fail(Errc::internal_error, "OpenSSL could not buffer the received bytes");
+    }
+    bytes = bytes.subspan(chunk);
+  }
+  return drive(application_data, to_peer);
+}
+
+Result<core::EngineStatus> Engine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
+  return drive(application_data, to_peer);
+}
+
+Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::Bytes& to_peer) {
+  if (!handshake_done_) {
+    const int result = SSL_do_handshake(ssl_.get());
+    drain(to_peer);
+    if (result != 1) {
+      const int error = SSL_get_error(ssl_.get(), result);
+      switch (error) {
+        case SSL_ERROR_WANT_READ:
+          return core::EngineStatus::handshaking;
+        case SSL_ERROR_WANT_CLIENT_HELLO_CB:
+        case SSL_ERROR_WANT_X509_LOOKUP:
+          return core::EngineStatus::waiting_for_certificate;
+        default:
+          return fail(failure(error));
+      }
+    }
+    handshake_done_ = true;
+    ERR_clear_error();
+  }
+  // Read every complete record. A fixed-size scratch keeps allocation bounded by the input.
+  std::array<std::byte, 16384> scratch{};
+  while (!peer_closed_) {
+    std::size_t read = 0;
+    const int result = SSL_read_ex(ssl_.get(), scratch.data(), scratch.size(), &read);
+    drain(to_peer);
+    if (result == 1) {
+      application_data.insert(application_data.end(), scratch.begin(),
+                              scratch.begin() + static_cast<std::ptrdiff_t>(read));
+      continue;
+    }
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error == SSL_ERROR_WANT_READ) {
+      break;
+    }
+    if (error == SSL_ERROR_ZERO_RETURN) {
+      peer_closed_ = true;
+      break;
+    }
+    return fail(failure(error));
+  }
+  OPENSSL_cleanse(scratch.data(), scratch.size());
+  return peer_closed_ ? core::EngineStatus::peer_closed : core::EngineStatus::established;
+}
+
+Result<void> Engine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
+  std::size_t written = 0;
+  // Without partial writes, SSL_write_ex into a memory BIO either writes everything or fails.
+  if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) != 1 || written != data.size()) {
+    drain(to_peer);
+    return fail(failure(SSL_get_error(ssl_.get(), 0)));
+  }
+  drain(to_peer);
+  return {};
+}
+
+Result<void> Engine::close_notify(core::Bytes& to_peer) {
+  const int result = SSL_shutdown(ssl_.get());
+  drain(to_peer);
+  if (result < 0) {
+    return fail(failure(SSL_get_error(ssl_.get(), result)));
+  }
+  return {};
+}
+
+SessionInfo Engine::info() const {
+  SessionInfo info;
+  info.backend = Backend::openssl;
+  info.server_name = context_.role == Role::client ? context_.sni : server_name_;
+  if (!handshake_done_) {
+    return info;
+  }
+  switch (SSL_version(ssl_.get())) {
+    case TLS1_3_VERSION:
+      info.version = ProtocolVersion::tls13;
+      break;
+    case TLS1_2_VERSION:
+      info.version = ProtocolVersion::tls12;
+      break;
+    default:
+      break;
+  }
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_.get())) {
+    info.cipher_suite = suite_from_id(SSL_CIPHER_get_protocol_id(cipher));
+  }
+  info.group = group_from_nid(static_cast<int>(SSL_get_negotiated_group(ssl_.get())));
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_length = 0;
+  SSL_get0_alpn_selected(ssl_.get(), &alpn, &alpn_length);
+  if (alpn != nullptr) {
+    info.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
+  }
+  info.resumed = SSL_session_reused(ssl_.get()) == 1;
+  return info;
+}
+
+Result<void> Engine::install_chain(const CertificateChain& chain) {
+  ossl::X509StackPtr intermediates{sk_X509_new_null()};
+  if (!intermediates) {
+    return fail(Errc::internal_error, "out of memory");
+  }
+  const auto& certificates = chain.certificates();
+  for (std::size_t i = 1; i < certificates.size(); ++i) {
+    X509* certificate = certificates[i].impl().x509.get();
+    if (X509_up_ref(certificate) != 1 || sk_X509_push(intermediates.get(), certificate) <= 0) {
+      return fail(Errc::internal_error, "out of memory");
+    }
+  }
+  if (SSL_use_cert_and_key(ssl_.get(), chain.leaf().impl().x509.get(),
+                           chain.key().impl().pkey.get(), intermediates.get(), 1) != 1) {
+    return fail(Errc::bad_configuration,
+                "OpenSSL refused the certificate chain: " + ossl::take_error_string());
+  }
+  return {};
+}
+
+int Engine::on_verify(X509_STORE_CTX* store) noexcept {
+  // The peer's chain exactly as sent, leaf first.
+  std::vector<Certificate> chain;
+  STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store);
+  const int count = sent == nullptr ? 0 : sk_X509_num(sent);
+  for (int i = 0; i < count; ++i) {
+    X509* certificate = sk_X509_value(sent, i);
+    unsigned char* der = nullptr;
+    const int length = i2d_X509(certificate, &der);
+    if (length <= 0) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
+      return 0;
+    }
+    auto parsed =
+        Certificate::from_der(std::as_bytes(std::span{der, static_cast<std::size_t>(length)}));
+    OPENSSL_free(der);
+    if (!parsed) {
+      Error error = make_error(
+          Errc::certificate_rejected,
+          fmt::format("the peer's certificate {} is malformed: {}", i + 1, parsed.error().message));
+      error.certificate_problem = CertificateProblem::malformed;
+      error.alert_sent = Alert::bad_certificate;
+      callback_error_ = std::move(error);
+      X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+      return 0;
+    }
+    chain.push_back(std::move(*parsed));
+  }
+  // RFC 7627 §5.4: a client that refuses full handshakes without the extended master secret
+  // aborts. The ServerHello has been processed by now, so the answer is known.
+  if (context_.role == Role::client && SSL_version(ssl_.get()) == TLS1_2_VERSION &&
+      SSL_get_extms_support(ssl_.get()) != 1) {
+    Error error = make_error(Errc::forbidden_by_policy,
+                             "the server does not support the extended master secret (RFC "
+                             "7627), which sanstls requires for TLS 1.2");
+    error.alert_sent = Alert::handshake_failure;
+    callback_error_ = std::move(error);
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  SessionInfo so_far = info();
+  if (auto verdict = hooks_.verify_peer(chain, so_far); !verdict) {
+    callback_error_ = verdict.error();
+    X509_STORE_CTX_set_error(store, verify_error_for_alert(verdict.error().alert_sent));
+    return 0;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_OK);
+  return 1;
+}
+
+int Engine::on_client_hello(int* alert) noexcept {
+  SSL* ssl = ssl_.get();
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (peer_versions_.empty()) {
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &data, &length) == 1) {
+      auto versions = core::parse_client_supported_versions({data, length});
+      if (!versions) {
+        callback_error_ = versions.error();
+        *alert = SSL_AD_DECODE_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+      }
+      peer_versions_ = std::move(*versions);
+    } else {
+      // RFC 8446 §4.2.1: without supported_versions, legacy_version is the highest version
+      // the client supports; list every version up to it for the error message.
+      const auto highest = static_cast<std::uint16_t>(SSL_client_hello_get0_legacy_version(ssl));
+      for (std::uint16_t version = 0x0301; version <= std::min<std::uint16_t>(highest, 0x0303);
+           ++version) {
+        peer_versions_.push_back(version);
+      }
+      if (peer_versions_.empty()) {
+        peer_versions_.push_back(highest);
+      }
+    }
+  }
+  const auto offers = [&](std::uint16_t version) {
+    return std::ranges::find(peer_versions_, version) != peer_versions_.end();
+  };
+  const bool offers_tls13 = offers(0x0304);
+  if (!offers_tls13 && (context_.tls13_only || !offers(0x0303))) {
+    callback_error_ = core::forbidden_versions_error(peer_versions_, false, context_.tls13_only);
+    *alert = SSL_AD_PROTOCOL_VERSION;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  // RFC 7627 §5.3: a server that requires the extended master secret aborts a full handshake
+  // with a client that does not offer it. Only TLS 1.2 uses it; TLS 1.3 always binds the
+  // transcript.
+  if (!offers_tls13 &&
+      SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_extended_master_secret, &data, &length) != 1) {
+    Error error = make_error(Errc::forbidden_by_policy,
+                             "the client does not support the extended master secret (RFC "
+                             "7627), which sanstls requires for TLS 1.2");
+    error.alert_sent = Alert::handshake_failure;
+    callback_error_ = std::move(error);
+    *alert = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) == 1) {
+    auto name = core::parse_server_name_extension({data, length});
+    if (!name) {
+      callback_error_ = name.error();
+      *alert = SSL_AD_DECODE_ERROR;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    server_name_ = std::move(*name);
+  }
+  const core::CertificateAnswer answer =
+      hooks_.select_server_certificate(ServerCertificateQuery{.server_name = server_name_});
+  switch (answer.kind) {
+    case core::CertificateAnswer::Kind::pending:
+      return SSL_CLIENT_HELLO_RETRY;
+    case core::CertificateAnswer::Kind::declined: {
+      Error error =
+          make_error(Errc::handshake_failure,
+                     server_name_.empty()
+                         ? std::string{"no certificate for clients that send no server name (SNI)"}
+                         : fmt::format("no certificate for server name '{}'", server_name_));
+      error.alert_sent = Alert::unrecognized_name;
+      callback_error_ = std::move(error);
+      *alert = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    case core::CertificateAnswer::Kind::provided:
+      break;
+  }
+  if (auto installed = install_chain(*answer.chain); !installed) {
+    callback_error_ = installed.error();
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int Engine::on_certificate_request() noexcept {
+  ClientCertificateQuery query;
+  query.server_name = context_.sni;
+  if (const STACK_OF(X509_NAME)* names = SSL_get0_peer_CA_list(ssl_.get())) {
+    for (int i = 0; i < sk_X509_NAME_num(names); ++i) {
+      query.acceptable_authorities.push_back(x509::one_line_name(sk_X509_NAME_value(names, i)));
+    }
+  }
+  const core::CertificateAnswer answer = hooks_.select_client_certificate(query);
+  switch (answer.kind) {
+    case core::CertificateAnswer::Kind::pending:
+      return -1;  // SSL_ERROR_WANT_X509_LOOKUP
+    case core::CertificateAnswer::Kind::declined:
+      return 1;  // send an empty Certificate
+    case core::CertificateAnswer::Kind::provided:
+      break;
+  }
+  if (auto installed = install_chain(*answer.chain); !installed) {
+    callback_error_ = installed.error();
+    return 0;
+  }
+  return 1;
+}
+
+int Engine::on_alpn_select(const unsigned char** out, unsigned char* out_length,
+                           std::span<const unsigned char> offered) noexcept {
+  if (context_.alpn.empty()) {
+    return SSL_TLSEXT_ERR_NOACK;  // we speak no ALPN protocol: ignore the extension
+  }
+  // Server preference order (RFC 7301 §3.2 leaves the choice to the server).
+  for (const auto& protocol : context_.alpn) {
+    wire::Reader list{offered};
+    while (!list.empty()) {
+      auto name = list.vec8("ProtocolName", {.min = 1, .max = 255});
+      if (!name) {
+        break;
+      }
+      if (std::ranges::equal(*name, protocol, [](std::uint8_t a, char b) {
+            return a == static_cast<std::uint8_t>(b);
+          })) {
+        *out = name->data();
+        *out_length = static_cast<unsigned char>(name->size());
+        return SSL_TLSEXT_ERR_OK;
+      }
+    }
+  }
+  // RFC 7301 §3.2: no overlap → the server "MUST respond with a fatal
+  // 'no_application_protocol' alert".
+  Error error = make_error(
+      Errc::no_application_protocol,
+      fmt::format("the client's ALPN protocols have none in common with this server's ({})",
+                  fmt::join(context_.alpn, ", ")));
+  error.alert_sent = Alert::no_application_protocol;
+  callback_error_ = std::move(error);
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+void Engine::on_message(bool sent, int content_type,
+                        std::span<const std::uint8_t> message) noexcept {
+  if (content_type == kContentAlert && message.size() == 2) {
+    const auto alert = static_cast<Alert>(message[1]);
+    const bool fatal = message[0] == kAlertLevelFatal || alert != Alert::close_notify;
+    if (!fatal) {
+      return;
+    }
+    if (sent) {
+      alert_sent_ = alert;
+    } else {
+      alert_received_ = alert;
+    }
+  } else if (content_type == kContentHandshake && !sent && context_.role == Role::client &&
+             peer_versions_.empty()) {
+    if (auto version = core::server_hello_version(message)) {
+      peer_versions_.push_back(*version);
+    }
+  }
+}
+
+void Engine::on_key_log(const char* line) noexcept {
+  if (hooks_.key_log_enabled()) {
+    hooks_.key_log(line);
+  }
+}
+
+Error Engine::failure(int ssl_error) {
+  const unsigned long code = ERR_peek_error();
+  const int reason = ERR_GET_REASON(code);
+  const std::string detail = ossl::take_error_string();
+  Error error;
+  if (callback_error_) {
+    error = *callback_error_;
+  } else if (alert_received_) {
+    error = make_error(Errc::alert_received,
+                       fmt::format("the peer sent a fatal {} alert", alert_name(*alert_received_)));
+    error.alert_received = alert_received_;
+    // A peer refusing our certificate is the most common case: say what to check.
+    if (*alert_received_ == Alert::certificate_required) {
+      error.message += " (it requires a client certificate)";
+    }
+  } else {
+    switch (reason) {
+      case SSL_R_UNSUPPORTED_PROTOCOL:
+      case SSL_R_WRONG_VERSION_NUMBER:
+      case SSL_R_NO_PROTOCOLS_AVAILABLE:
+      case SSL_R_UNKNOWN_PROTOCOL:
+      case SSL_R_UNSUPPORTED_SSL_VERSION:
+      case SSL_R_VERSION_TOO_LOW:
+        error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
+                                               context_.tls13_only);
+        break;
+      case SSL_R_NO_SHARED_CIPHER:
+        error = make_error(Errc::forbidden_by_policy,
+                           "no cipher suite in common: the peer offered none of the AEAD suites "
+                           "sanstls allows (CBC, RC4, 3DES, static-RSA and NULL suites are "
+                           "refused)");
+        break;
+      case SSL_R_WRONG_CIPHER_RETURNED:
+        error = make_error(Errc::forbidden_by_policy,
+                           "the server chose a cipher suite sanstls did not offer");
+        break;
+      case SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS:
+      case SSL_R_WRONG_SIGNATURE_TYPE:
+        error = make_error(Errc::forbidden_by_policy,
+                           "no signature algorithm in common: the peer offered only algorithms "
+                           "sanstls refuses (SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+        break;
+      case SSL_R_NO_SUITABLE_KEY_SHARE:
+      case SSL_R_NO_SHARED_GROUPS:
+      case SSL_R_WRONG_CURVE:
+        error = make_error(Errc::forbidden_by_policy,
+                           "no key-exchange group in common: sanstls uses x25519, secp256r1 and "
+                           "secp384r1 only (finite-field DHE and static RSA are refused)");
+        break;
+      case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+        error = make_error(Errc::certificate_rejected,
+                           "the client sent no certificate, but this server requires one");
+        error.certificate_problem = CertificateProblem::missing;
+        break;
+      case SSL_R_NO_APPLICATION_PROTOCOL:
+        error = make_error(Errc::no_application_protocol,
+                           "the server chose no ALPN protocol we offered");
+        break;
+      default:
+        if (ssl_error == SSL_ERROR_SSL || ssl_error == SSL_ERROR_SYSCALL) {
+          error = make_error(Errc::bad_tls_data,
+                             fmt::format("the peer sent invalid TLS data ({})",
+                                         detail.empty() ? "no detail from OpenSSL" : detail));
+        } else {
+          error = make_error(Errc::internal_error,
+                             fmt::format("OpenSSL failed (error {}): {}", ssl_error, detail));
+        }
+        break;
+    }
+  }
+  if (alert_sent_) {
+    error.alert_sent = alert_sent_;
+  } else if (error.alert_sent && !alert_sent_) {
+    // The alert we intended never reached the wire (the state did not allow one).
+    error.alert_sent.reset();
+  }
+  return error;
+}
+
+}  // namespace sanstls::openssl

@@ -1,0 +1,76 @@
+#pragma once
+// The OpenSSL engine: libssl 3.0 driven through two memory BIOs. OpenSSL does the protocol;
+// the core does certificate verification, certificate selection and the policy, through
+// OpenSSL's callbacks (cert_verify, client_hello, cert, alpn_select, msg).
+
+#include "core/engine.hpp"
+#include "core/ossl_ptr.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sanstls::openssl {
+
+enum class Role { client, server };
+
+/// Per-configuration state: the library context and the SSL_CTX every session is made from.
+struct Context {
+  Role role = Role::client;
+  ossl::LibCtxPtr library;
+  ossl::SslCtxPtr ssl_ctx;
+  /// Client: the SNI name to send ("" for IP literals, which SNI cannot carry).
+  std::string sni;
+  /// Server: ALPN protocols in preference order.
+  std::vector<std::string> alpn;
+  ClientAuth client_auth = ClientAuth::none;
+  bool tls13_only = false;
+};
+
+class Engine final : public core::Engine {
+ public:
+  Engine(const Context& context, core::EngineHooks& hooks);
+  /// Creates the SSL object; separate from the constructor so failures are values.
+  Result<void> init();
+
+  Result<core::EngineStatus> start(core::Bytes& to_peer) override;
+  Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
+                                     core::Bytes& application_data, core::Bytes& to_peer) override;
+  Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
+  Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
+  Result<void> close_notify(core::Bytes& to_peer) override;
+  [[nodiscard]] SessionInfo info() const override;
+
+  // Entry points for OpenSSL's callbacks (see callbacks in engine.cpp). Never throw.
+  int on_verify(X509_STORE_CTX* store) noexcept;
+  int on_client_hello(int* alert) noexcept;
+  int on_certificate_request() noexcept;
+  int on_alpn_select(const unsigned char** out, unsigned char* out_length,
+                     std::span<const unsigned char> offered) noexcept;
+  void on_message(bool sent, int content_type, std::span<const std::uint8_t> message) noexcept;
+  void on_key_log(const char* line) noexcept;
+
+ private:
+  /// Runs the handshake and then reads application data until OpenSSL needs more input.
+  Result<core::EngineStatus> drive(core::Bytes& application_data, core::Bytes& to_peer);
+  /// Moves everything OpenSSL wrote into the outgoing buffer.
+  void drain(core::Bytes& to_peer);
+  /// Turns an OpenSSL failure into our Error (preferring the precise error a callback kept).
+  Error failure(int ssl_error);
+  Result<void> install_chain(const CertificateChain& chain);
+
+  const Context& context_;
+  core::EngineHooks& hooks_;
+  ossl::SslPtr ssl_;
+  BIO* network_in_ = nullptr;   // owned by ssl_
+  BIO* network_out_ = nullptr;  // owned by ssl_
+  bool handshake_done_ = false;
+  bool peer_closed_ = false;
+  std::optional<Error> callback_error_;
+  std::optional<Alert> alert_sent_;
+  std::optional<Alert> alert_received_;
+  std::vector<std::uint16_t> peer_versions_;
+  std::string server_name_;
+};
+
+}  // namespace sanstls::openssl

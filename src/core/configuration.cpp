@@ -1,0 +1,274 @@
+// ClientTLS and ServerTLS: resolving options against the fixed policy, choosing the engine,
+// and starting sessions.
+
+#include <sanstls/tls.hpp>
+
+#include "core/session_core.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace sanstls {
+namespace {
+
+Error config_error(std::string message) {
+  return make_error(Errc::bad_configuration, std::move(message));
+}
+
+bool allowed(CipherSuite suite) {
+  return std::ranges::find(all_cipher_suites(), suite) != all_cipher_suites().end();
+}
+
+bool allowed(NamedGroup group) {
+  return std::ranges::find(all_groups(), group) != all_groups().end();
+}
+
+/// Narrows sanstls's policy with the user's; anything outside sanstls's policy is refused.
+Result<void> resolve_policy(const Policy& policy, core::CommonConfig& config) {
+  if (policy.min_version != ProtocolVersion::tls12 &&
+      policy.min_version != ProtocolVersion::tls13) {
+    return fail(config_error("Policy::min_version must be TLS 1.2 or TLS 1.3"));
+  }
+  config.min_version = policy.min_version;
+
+  std::set<CipherSuite> seen_suites;
+  for (CipherSuite suite : policy.cipher_suites) {
+    if (!allowed(suite)) {
+      return fail(config_error(fmt::format("cipher suite 0x{:04x} is not one sanstls allows",
+                                           static_cast<unsigned>(suite))));
+    }
+    if (!seen_suites.insert(suite).second) {
+      return fail(
+          config_error(fmt::format("cipher suite {} is listed twice", cipher_suite_name(suite))));
+    }
+    if (cipher_suite_version(suite) == ProtocolVersion::tls12 &&
+        policy.min_version == ProtocolVersion::tls13) {
+      return fail(config_error(fmt::format("{} is a TLS 1.2 suite, but the policy requires TLS 1.3",
+                                           cipher_suite_name(suite))));
+    }
+  }
+  if (policy.cipher_suites.empty()) {
+    for (CipherSuite suite : all_cipher_suites()) {
+      if (cipher_suite_version(suite) >= policy.min_version) {
+        config.cipher_suites.push_back(suite);
+      }
+    }
+  } else {
+    config.cipher_suites = policy.cipher_suites;
+  }
+  // A suite list without TLS 1.3 suites would disable TLS 1.3: a downgrade, not a narrowing.
+  if (std::ranges::none_of(config.cipher_suites, [](CipherSuite suite) {
+        return cipher_suite_version(suite) == ProtocolVersion::tls13;
+      })) {
+    return fail(
+        config_error("the cipher suite list must include at least one TLS 1.3 suite; sanstls never "
+                     "disables TLS 1.3"));
+  }
+
+  std::set<NamedGroup> seen_groups;
+  for (NamedGroup group : policy.groups) {
+    if (!allowed(group)) {
+      return fail(config_error(
+          fmt::format("group 0x{:04x} is not one sanstls allows", static_cast<unsigned>(group))));
+    }
+    if (!seen_groups.insert(group).second) {
+      return fail(config_error(fmt::format("group {} is listed twice", group_name(group))));
+    }
+  }
+  if (policy.groups.empty()) {
+    config.groups.assign(all_groups().begin(), all_groups().end());
+  } else {
+    config.groups = policy.groups;
+  }
+  return {};
+}
+
+Result<void> resolve_alpn(const std::vector<std::string>& alpn, core::CommonConfig& config) {
+  std::set<std::string> seen;
+  for (const auto& protocol : alpn) {
+    // RFC 7301 §3.1: "Empty strings MUST NOT be included"; each name is at most 255 bytes.
+    if (protocol.empty() || protocol.size() > 255) {
+      return fail(config_error(
+          fmt::format("ALPN protocol names must be 1 to 255 bytes long ('{}' is {} bytes)",
+                      protocol, protocol.size())));
+    }
+    if (!seen.insert(protocol).second) {
+      return fail(config_error(fmt::format("ALPN protocol '{}' is listed twice", protocol)));
+    }
+  }
+  config.alpn = alpn;
+  return {};
+}
+
+Result<void> resolve_common(Backend backend, const Policy& policy,
+                            const std::vector<std::string>& alpn, const Clock& clock,
+                            std::shared_ptr<const hazmat::Settings> hazmat,
+                            core::CommonConfig& config) {
+  config.backend = backend;
+  if (auto resolved = resolve_policy(policy, config); !resolved) {
+    return resolved;
+  }
+  if (auto resolved = resolve_alpn(alpn, config); !resolved) {
+    return resolved;
+  }
+  config.clock = clock ? clock : Clock{[] { return std::chrono::system_clock::now(); }};
+  config.hazmat = std::move(hazmat);
+  return {};
+}
+
+Result<std::unique_ptr<core::EngineFactory>> make_client_factory(const core::ClientConfig& config) {
+  switch (config.backend) {
+    case Backend::openssl:
+      return core::make_openssl_client_factory(config);
+    case Backend::gnutls:
+#if defined(SANSTLS_HAVE_GNUTLS)
+      return core::make_gnutls_client_factory(config);
+#else
+      break;
+#endif
+    case Backend::native:
+      break;
+  }
+  return fail(Errc::unsupported, fmt::format("the {} engine is not available in this build of "
+                                             "sanstls (see 'sanstls backends')",
+                                             backend_name(config.backend)));
+}
+
+Result<std::unique_ptr<core::EngineFactory>> make_server_factory(const core::ServerConfig& config) {
+  switch (config.backend) {
+    case Backend::openssl:
+      return core::make_openssl_server_factory(config);
+    case Backend::gnutls:
+#if defined(SANSTLS_HAVE_GNUTLS)
+      return core::make_gnutls_server_factory(config);
+#else
+      break;
+#endif
+    case Backend::native:
+      break;
+  }
+  return fail(Errc::unsupported, fmt::format("the {} engine is not available in this build of "
+                                             "sanstls (see 'sanstls backends')",
+                                             backend_name(config.backend)));
+}
+
+Result<std::shared_ptr<const core::ClientContext>> make_client_context(const std::string& hostname,
+                                                                       ClientOptions options) {
+  auto context = std::make_shared<core::ClientContext>();
+  core::ClientConfig& config = context->config;
+  auto name = x509::ServerName::parse(hostname);
+  if (!name) {
+    return fail(name.error());
+  }
+  config.server_name = std::move(*name);
+  if (auto common = resolve_common(options.backend, options.policy, options.alpn, options.clock,
+                                   std::move(options.hazmat), config);
+      !common) {
+    return fail(common.error());
+  }
+  if (options.trust) {
+    config.trust = std::move(*options.trust);
+  } else {
+    auto system = TrustStore::system();
+    if (!system) {
+      Error error = system.error();
+      error.message = "cannot load the system trust store (" + error.message +
+                      "); install ca-certificates or pass ClientOptions::trust";
+      return fail(std::move(error));
+    }
+    config.trust = std::move(*system);
+  }
+  config.client_certificates = std::move(options.client_certificates);
+  auto factory = make_client_factory(config);
+  if (!factory) {
+    return fail(factory.error());
+  }
+  context->factory = std::move(*factory);
+  return context;
+}
+
+Result<std::shared_ptr<const core::ServerContext>> make_server_context(
+    std::shared_ptr<ServerCertificates> certificates, ServerOptions options) {
+  auto context = std::make_shared<core::ServerContext>();
+  core::ServerConfig& config = context->config;
+  if (!certificates) {
+    return fail(config_error("a server needs certificates (ServerCertificates is null)"));
+  }
+  config.certificates = std::move(certificates);
+  if (auto common = resolve_common(options.backend, options.policy, options.alpn, options.clock,
+                                   std::move(options.hazmat), config);
+      !common) {
+    return fail(common.error());
+  }
+  config.client_auth = options.client_auth;
+  if (options.client_auth != ClientAuth::none && !options.client_trust) {
+    return fail(config_error(
+        "client certificates are requested but ServerOptions::client_trust is empty: say which "
+        "certificate authorities client certificates must come from"));
+  }
+  config.client_trust = std::move(options.client_trust);
+  auto factory = make_server_factory(config);
+  if (!factory) {
+    return fail(factory.error());
+  }
+  context->factory = std::move(*factory);
+  return context;
+}
+
+}  // namespace
+
+// ---- ClientTLS --------------------------------------------------------------------------
+
+ClientTLS::ClientTLS(std::string server_hostname, ClientOptions options)
+    : server_hostname_(std::move(server_hostname)) {
+  auto context = make_client_context(server_hostname_, std::move(options));
+  if (context) {
+    context_ = std::move(*context);
+  } else {
+    error_ = context.error();
+  }
+}
+
+Result<Session> ClientTLS::start(SessionCallbacks callbacks) const {
+  if (error_) {
+    return fail(*error_);
+  }
+  auto core = std::make_shared<core::SessionCore>(context_, std::move(callbacks));
+  if (auto started = core->start(); !started) {
+    return fail(started.error());
+  }
+  return Session{std::move(core)};
+}
+
+const Error* ClientTLS::configuration_error() const { return error_ ? &*error_ : nullptr; }
+
+// ---- ServerTLS --------------------------------------------------------------------------
+
+ServerTLS::ServerTLS(std::shared_ptr<ServerCertificates> certificates, ServerOptions options) {
+  auto context = make_server_context(std::move(certificates), std::move(options));
+  if (context) {
+    context_ = std::move(*context);
+  } else {
+    error_ = context.error();
+  }
+}
+
+ServerTLS::ServerTLS(CertificateChain chain, ServerOptions options)
+    : ServerTLS(std::make_shared<ServerCertificateChain>(std::move(chain)), std::move(options)) {}
+
+Result<Session> ServerTLS::start(SessionCallbacks callbacks) const {
+  if (error_) {
+    return fail(*error_);
+  }
+  auto core = std::make_shared<core::SessionCore>(context_, std::move(callbacks));
+  if (auto started = core->start(); !started) {
+    return fail(started.error());
+  }
+  return Session{std::move(core)};
+}
+
+const Error* ServerTLS::configuration_error() const { return error_ ? &*error_ : nullptr; }
+
+}  // namespace sanstls

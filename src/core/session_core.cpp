@@ -1,0 +1,362 @@
+// The session state shared by every engine. See session_core.hpp.
+
+#include "core/session_core.hpp"
+
+#include <sanstls/hazmat/hazmat.hpp>
+
+#include "x509/verify.hpp"
+
+#include <fmt/format.h>
+
+#include <exception>
+
+namespace sanstls::core {
+namespace {
+
+/// Runs a user callback, turning an escaping exception into an Error: exceptions must never
+/// unwind through the engines' C code, which may be on the stack.
+template <class F>
+Result<void> call_user(std::string_view what, F&& f) noexcept {
+  try {
+    f();
+    return {};
+  } catch (const std::exception& e) {
+    return fail(Errc::internal_error, fmt::format("the {} callback threw: {}", what, e.what()));
+  } catch (...) {
+    return fail(Errc::internal_error, fmt::format("the {} callback threw", what));
+  }
+}
+
+/// Sets a flag for the duration of a scope (re-entrancy guards).
+class ScopedFlag {
+ public:
+  explicit ScopedFlag(bool& flag) : flag_(flag) { flag_ = true; }
+  ScopedFlag(const ScopedFlag&) = delete;
+  ScopedFlag& operator=(const ScopedFlag&) = delete;
+  ~ScopedFlag() { flag_ = false; }
+
+ private:
+  bool& flag_;
+};
+
+}  // namespace
+
+SessionCore::SessionCore(std::shared_ptr<const ClientContext> client, SessionCallbacks callbacks)
+    : client_(std::move(client)), callbacks_(std::move(callbacks)) {
+  info_.backend = client_->config.backend;
+  info_.server_name = client_->config.server_name.text();
+}
+
+SessionCore::SessionCore(std::shared_ptr<const ServerContext> server, SessionCallbacks callbacks)
+    : server_(std::move(server)), callbacks_(std::move(callbacks)) {
+  info_.backend = server_->config.backend;
+}
+
+SessionCore::~SessionCore() = default;
+
+const CommonConfig& SessionCore::common() const {
+  return client_ ? static_cast<const CommonConfig&>(client_->config)
+                 : static_cast<const CommonConfig&>(server_->config);
+}
+
+Result<void> SessionCore::start() {
+  if (!callbacks_.write) {
+    return fail(Errc::api_misuse,
+                "SessionCallbacks::write is required: it carries every byte "
+                "the session sends");
+  }
+  const EngineFactory& factory = client_ ? *client_->factory : *server_->factory;
+  auto engine = factory.make_engine(*this);
+  if (!engine) {
+    return fail(engine.error());
+  }
+  engine_ = std::move(*engine);
+  Result<EngineStatus> status = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->start(to_peer_);
+  }();
+  return settle(status);
+}
+
+Result<void> SessionCore::check_usable(std::string_view operation) const {
+  if (in_engine_ || in_callback_) {
+    return fail(Errc::api_misuse,
+                fmt::format("{}() was called from inside one of this session's callbacks; "
+                            "call it after the callback returns",
+                            operation));
+  }
+  if (state_ == SessionState::invalidated) {
+    Error error =
+        make_error(Errc::invalidated,
+                   fmt::format("{}() on a session invalidated by an earlier error: {}", operation,
+                               failure_ ? failure_->message : std::string{"unknown"}));
+    return fail(std::move(error));
+  }
+  if (!engine_) {
+    return fail(Errc::api_misuse, "the session was not started");
+  }
+  return {};
+}
+
+void SessionCore::apply_status(EngineStatus status) {
+  switch (status) {
+    case EngineStatus::handshaking:
+      state_ = SessionState::handshaking;
+      break;
+    case EngineStatus::waiting_for_certificate:
+      state_ = SessionState::waiting_for_certificate;
+      break;
+    case EngineStatus::established:
+      if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
+        state_ = SessionState::established;
+      }
+      break;
+    case EngineStatus::peer_closed:
+      state_ = sent_close_notify_ ? SessionState::closed : SessionState::peer_closed;
+      break;
+  }
+}
+
+Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
+  if (!status) {
+    return invalidate(status.error());
+  }
+  const SessionState before = state_;
+  apply_status(*status);
+  // Keep what the engine knows, and what only the core knows (peer chain, verdict).
+  SessionInfo engine_info = engine_->info();
+  engine_info.peer_certificates = std::move(info_.peer_certificates);
+  engine_info.peer_verified = info_.peer_verified;
+  if (engine_info.server_name.empty()) {
+    engine_info.server_name = info_.server_name;
+  }
+  info_ = std::move(engine_info);
+  flush();
+  if (state_ == SessionState::closed && before != SessionState::closed) {
+    call_close(CloseMode::after_flush);
+  }
+  return {};
+}
+
+void SessionCore::flush() {
+  if (to_peer_.empty()) {
+    return;
+  }
+  Bytes out;
+  out.swap(to_peer_);
+  ScopedFlag busy(in_callback_);
+  // A throwing write callback cannot be reported better than by dropping the exception: the
+  // bytes are the caller's to send, and the next call will report any transport problem.
+  (void)call_user("write", [&] { callbacks_.write(out); });
+}
+
+void SessionCore::call_close(CloseMode mode) {
+  if (close_called_ || !callbacks_.close) {
+    close_called_ = true;
+    return;
+  }
+  close_called_ = true;
+  ScopedFlag busy(in_callback_);
+  (void)call_user("close", [&] { callbacks_.close(mode); });
+}
+
+tl::unexpected<Error> SessionCore::invalidate(Error error) {
+  state_ = SessionState::invalidated;
+  failure_ = error;
+  flush();  // the alert the engine queued, if any
+  call_close(error.alert_sent ? CloseMode::after_flush : CloseMode::immediate);
+  return tl::unexpected<Error>(std::move(error));
+}
+
+Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& application_data) {
+  if (auto usable = check_usable("receive_data"); !usable) {
+    return usable;
+  }
+  if (!pending_application_data_.empty()) {
+    application_data.insert(application_data.end(), pending_application_data_.begin(),
+                            pending_application_data_.end());
+    pending_application_data_.clear();
+  }
+  if (state_ == SessionState::closed || state_ == SessionState::peer_closed) {
+    // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
+    // ignored."
+    return {};
+  }
+  Result<EngineStatus> status = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->receive(bytes, application_data, to_peer_);
+  }();
+  return settle(status);
+}
+
+Result<void> SessionCore::receive_eof() {
+  if (auto usable = check_usable("receive_eof"); !usable) {
+    return usable;
+  }
+  if (state_ == SessionState::peer_closed || state_ == SessionState::closed) {
+    call_close(CloseMode::immediate);
+    return {};
+  }
+  Error error = make_error(
+      Errc::truncated,
+      state_ == SessionState::established || state_ == SessionState::closing
+          ? std::string{"the transport closed before the peer's close_notify: the data may have "
+                        "been truncated"}
+          : std::string{"the transport closed during the handshake"});
+  return invalidate(std::move(error));
+}
+
+Result<void> SessionCore::write(std::span<const std::byte> data) {
+  if (auto usable = check_usable("write_data"); !usable) {
+    return usable;
+  }
+  if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
+    return fail(Errc::api_misuse,
+                "write_data() before the handshake finished; wait until established()");
+  }
+  if (state_ == SessionState::closing || state_ == SessionState::closed) {
+    return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
+  }
+  if (data.empty()) {
+    return {};
+  }
+  Result<void> written = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->write(data, to_peer_);
+  }();
+  if (!written) {
+    return invalidate(written.error());
+  }
+  flush();
+  return {};
+}
+
+Result<void> SessionCore::finish() {
+  if (auto usable = check_usable("finish"); !usable) {
+    return usable;
+  }
+  if (state_ == SessionState::closing || state_ == SessionState::closed) {
+    return {};  // already sent: finishing twice is harmless
+  }
+  if (state_ != SessionState::established && state_ != SessionState::peer_closed) {
+    return fail(Errc::api_misuse,
+                "finish() before the handshake finished; to abandon a "
+                "handshake, close the transport");
+  }
+  Result<void> sent = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->close_notify(to_peer_);
+  }();
+  if (!sent) {
+    return invalidate(sent.error());
+  }
+  sent_close_notify_ = true;
+  const bool both_closed = state_ == SessionState::peer_closed;
+  state_ = both_closed ? SessionState::closed : SessionState::closing;
+  flush();
+  if (both_closed) {
+    call_close(CloseMode::after_flush);
+  }
+  return {};
+}
+
+Result<void> SessionCore::answer_certificate(CertificateAnswer answer) {
+  if (certificate_answer_.kind != CertificateAnswer::Kind::pending) {
+    return fail(Errc::invalidated,
+                "the certificate store answered twice for one session; only the first answer "
+                "counts");
+  }
+  if (!certificate_requested_) {
+    return fail(Errc::api_misuse, "no certificate was requested from this responder");
+  }
+  certificate_answer_ = std::move(answer);
+  if (in_engine_) {
+    return {};  // answered inside select(): the engine picks the answer up when select returns
+  }
+  if (state_ != SessionState::waiting_for_certificate) {
+    return {};  // the session failed or ended meanwhile; nothing waits for the answer
+  }
+  Result<EngineStatus> status = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->resume(pending_application_data_, to_peer_);
+  }();
+  return settle(status);
+}
+
+Result<void> SessionCore::verify_peer(std::span<const Certificate> chain, const SessionInfo& info) {
+  info_.peer_certificates.assign(chain.begin(), chain.end());
+  const auto now = common().clock ? common().clock() : std::chrono::system_clock::now();
+  x509::VerifyRequest request;
+  request.presented = chain;
+  request.now = now;
+  if (client_) {
+    request.trust = &client_->config.trust;
+    request.purpose = x509::Purpose::server_auth;
+    request.server_name = &client_->config.server_name;
+  } else {
+    request.trust = &*server_->config.client_trust;
+    request.purpose = x509::Purpose::client_auth;
+  }
+  if (auto verdict = x509::verify_chain(request); !verdict) {
+    return verdict;
+  }
+  if (callbacks_.verify) {
+    SessionInfo snapshot = info;
+    snapshot.peer_certificates = info_.peer_certificates;
+    snapshot.server_name = info.server_name.empty() ? info_.server_name : info.server_name;
+    Result<void> user_verdict;
+    ScopedFlag busy(in_callback_);
+    auto called = call_user("verify", [&] { user_verdict = callbacks_.verify(chain, snapshot); });
+    if (!called || !user_verdict) {
+      Error error =
+          make_error(Errc::certificate_rejected,
+                     fmt::format("the verify callback rejected the certificate: {}",
+                                 called ? user_verdict.error().message : called.error().message));
+      error.certificate_problem = CertificateProblem::rejected_by_callback;
+      error.alert_sent = Alert::bad_certificate;
+      return fail(std::move(error));
+    }
+  }
+  info_.peer_verified = true;
+  return {};
+}
+
+CertificateAnswer SessionCore::select_server_certificate(const ServerCertificateQuery& query) {
+  if (!certificate_requested_) {
+    certificate_requested_ = true;
+    info_.server_name = query.server_name;
+    CertificateResponder responder{weak_from_this()};
+    ScopedFlag busy(in_callback_);
+    (void)call_user("certificate selection",
+                    [&] { server_->config.certificates->select(query, responder); });
+  }
+  return certificate_answer_;
+}
+
+CertificateAnswer SessionCore::select_client_certificate(const ClientCertificateQuery& query) {
+  if (!client_->config.client_certificates) {
+    return CertificateAnswer{.kind = CertificateAnswer::Kind::declined, .chain = std::nullopt};
+  }
+  if (!certificate_requested_) {
+    certificate_requested_ = true;
+    CertificateResponder responder{weak_from_this()};
+    ScopedFlag busy(in_callback_);
+    (void)call_user("client certificate selection",
+                    [&] { client_->config.client_certificates->select(query, responder); });
+  }
+  return certificate_answer_;
+}
+
+void SessionCore::key_log(std::string_view line) {
+  const auto& hazmat = common().hazmat;
+  if (hazmat && hazmat->key_log) {
+    (void)call_user("key log", [&] { hazmat->key_log(line); });
+  }
+}
+
+bool SessionCore::key_log_enabled() const {
+  const auto& hazmat = common().hazmat;
+  return hazmat && hazmat->key_log;
+}
+
+}  // namespace sanstls::core

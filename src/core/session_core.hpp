@@ -1,0 +1,91 @@
+#pragma once
+// SessionCore: the state every engine shares. It owns the user's callbacks, the session state
+// machine of the API (handshaking → established → closing/peer_closed → closed, or
+// invalidated), output coalescing, certificate verification and certificate selection, and
+// it drives one Engine.
+
+#include <sanstls/session.hpp>
+#include <sanstls/tls.hpp>
+
+#include "core/engine.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace sanstls::core {
+
+struct ClientContext {
+  ClientConfig config;
+  std::unique_ptr<EngineFactory> factory;
+};
+
+struct ServerContext {
+  ServerConfig config;
+  std::unique_ptr<EngineFactory> factory;
+};
+
+class SessionCore final : public EngineHooks, public std::enable_shared_from_this<SessionCore> {
+ public:
+  SessionCore(std::shared_ptr<const ClientContext> client, SessionCallbacks callbacks);
+  SessionCore(std::shared_ptr<const ServerContext> server, SessionCallbacks callbacks);
+  SessionCore(const SessionCore&) = delete;
+  SessionCore& operator=(const SessionCore&) = delete;
+  ~SessionCore();
+
+  /// Makes the engine and, for a client, sends the ClientHello.
+  Result<void> start();
+  Result<void> receive(std::span<const std::byte> bytes, Bytes& application_data);
+  Result<void> receive_eof();
+  Result<void> write(std::span<const std::byte> data);
+  Result<void> finish();
+  /// The answer of a certificate store, from a CertificateResponder.
+  Result<void> answer_certificate(CertificateAnswer answer);
+
+  [[nodiscard]] SessionState state() const { return state_; }
+  [[nodiscard]] const SessionInfo& info() const { return info_; }
+  [[nodiscard]] const Error* failure() const { return failure_ ? &*failure_ : nullptr; }
+
+  // EngineHooks
+  Result<void> verify_peer(std::span<const Certificate> chain, const SessionInfo& info) override;
+  CertificateAnswer select_server_certificate(const ServerCertificateQuery& query) override;
+  CertificateAnswer select_client_certificate(const ClientCertificateQuery& query) override;
+  void key_log(std::string_view line) override;
+  [[nodiscard]] bool key_log_enabled() const override;
+
+ private:
+  [[nodiscard]] const CommonConfig& common() const;
+  /// Refuses calls made while the session is inside one of its own callbacks, and every call
+  /// on an invalidated session.
+  Result<void> check_usable(std::string_view operation) const;
+  /// Applies an engine result: updates the state and info, flushes output, and invalidates
+  /// the session on error.
+  Result<void> settle(const Result<EngineStatus>& status);
+  void apply_status(EngineStatus status);
+  /// Hands the coalesced output to the write callback.
+  void flush();
+  /// Records a fatal error: state invalidated, pending alert flushed, close callback called.
+  tl::unexpected<Error> invalidate(Error error);
+  void call_close(CloseMode mode);
+
+  std::shared_ptr<const ClientContext> client_;
+  std::shared_ptr<const ServerContext> server_;
+  SessionCallbacks callbacks_;
+  std::unique_ptr<Engine> engine_;
+
+  SessionState state_ = SessionState::handshaking;
+  SessionInfo info_;
+  std::optional<Error> failure_;
+  Bytes to_peer_;
+  /// Application data that arrived while no receive() call was running (during an async
+  /// certificate answer); handed out by the next receive().
+  Bytes pending_application_data_;
+  bool close_called_ = false;
+  bool sent_close_notify_ = false;
+  bool in_callback_ = false;
+  bool in_engine_ = false;
+
+  bool certificate_requested_ = false;
+  CertificateAnswer certificate_answer_;
+};
+
+}  // namespace sanstls::core
