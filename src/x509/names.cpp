@@ -5,6 +5,7 @@
 #include <openssl/bio.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -67,24 +68,22 @@ std::string one_line_name(const X509_NAME* name) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-std::optional<std::string> subject_common_name(const X509* certificate) {
-  if (certificate == nullptr) {
-    return std::nullopt;
-  }
-  const X509_NAME* subject = X509_get_subject_name(certificate);
-  if (subject == nullptr) {
+namespace {
+
+std::optional<std::string> common_name(const X509_NAME* name) {
+  if (name == nullptr) {
     return std::nullopt;
   }
   // The most specific CN is the last one in the sequence of RDNs.
   int index = -1;
   int last = -1;
-  while ((index = X509_NAME_get_index_by_NID(subject, NID_commonName, index)) >= 0) {
+  while ((index = X509_NAME_get_index_by_NID(name, NID_commonName, index)) >= 0) {
     last = index;
   }
   if (last < 0) {
     return std::nullopt;
   }
-  const X509_NAME_ENTRY* entry = X509_NAME_get_entry(subject, last);
+  const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, last);
   const ASN1_STRING* value = X509_NAME_ENTRY_get_data(entry);
   if (value == nullptr) {
     return std::nullopt;
@@ -99,13 +98,29 @@ std::optional<std::string> subject_common_name(const X509* certificate) {
   return text;
 }
 
-std::string display_name(const X509* certificate) {
-  if (auto common_name = subject_common_name(certificate)) {
-    return "CN=" + *common_name;
+}  // namespace
+
+std::optional<std::string> subject_common_name(const X509* certificate) {
+  if (certificate == nullptr) {
+    return std::nullopt;
   }
-  std::string subject =
-      certificate != nullptr ? one_line_name(X509_get_subject_name(certificate)) : std::string();
-  return subject.empty() ? std::string("(empty subject)") : subject;
+  return common_name(X509_get_subject_name(certificate));
+}
+
+std::string display_name(const X509_NAME* name) {
+  if (auto cn = common_name(name)) {
+    return "CN=" + *cn;
+  }
+  std::string text = one_line_name(name);
+  return text.empty() ? std::string("(empty name)") : text;
+}
+
+std::string display_name(const X509* certificate) {
+  if (certificate == nullptr) {
+    return "(no certificate)";
+  }
+  std::string text = display_name(X509_get_subject_name(certificate));
+  return text == "(empty name)" ? std::string("(empty subject)") : text;
 }
 
 std::optional<SubjectAltNames> subject_alt_names(const X509* certificate) {
@@ -158,6 +173,13 @@ std::string ip_to_text(std::span<const std::uint8_t> bytes) {
     return out;
   }
   if (bytes.size() == 16) {
+    // RFC 5952 §5: an IPv4-mapped address is written in mixed notation ("::ffff:192.0.2.1").
+    const bool ipv4_mapped =
+        std::all_of(bytes.begin(), bytes.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
+        bytes[10] == 0xff && bytes[11] == 0xff;
+    if (ipv4_mapped) {
+      return "::ffff:" + ip_to_text(bytes.subspan(12));
+    }
     std::array<unsigned, 8> groups{};
     for (std::size_t i = 0; i < 8; ++i) {
       groups[i] = (static_cast<unsigned>(bytes[2 * i]) << 8U) | bytes[2 * i + 1];

@@ -21,6 +21,10 @@ std::string one_line_name(const X509_NAME* name);
 /// never used for name matching (RFC 9525 §6.3).
 std::optional<std::string> subject_common_name(const X509* certificate);
 
+/// How error messages name a distinguished name: "CN=Example CA" when it has a commonName (the
+/// most specific one), else the one-line name, else "(empty name)".
+std::string display_name(const X509_NAME* name);
+
 /// How error messages name a certificate: "CN=leaf.example" when the subject has a commonName,
 /// else the one-line subject, else "(empty subject)".
 std::string display_name(const X509* certificate);

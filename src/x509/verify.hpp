@@ -9,6 +9,8 @@
 
 #include "x509/server_name.hpp"
 
+#include <openssl/types.h>
+
 #include <chrono>
 #include <optional>
 #include <span>
@@ -25,12 +27,23 @@ struct VerifyRequest {
   Purpose purpose = Purpose::server_auth;
   /// For server_auth: the name the client asked for (mandatory); unused for client_auth.
   const ServerName* server_name = nullptr;
+  /// The time at which the chain must be valid. Always set it (the engines take it from the
+  /// injected clock); the default, the epoch, makes every real certificate "not yet valid".
   std::chrono::system_clock::time_point now;
+  /// The libcrypto library context for path building and signature checks (providers,
+  /// properties). nullptr means the default library context. Owned by the caller, who keeps it
+  /// alive for the call; creating a context per verification would be far too slow.
+  OSSL_LIB_CTX* libctx = nullptr;
 };
 
 /// Verifies `request`. On failure: Errc::certificate_rejected, the precise
 /// CertificateProblem, alert_sent set to the alert the engine must send (RFC 8446 §6.2), and a
 /// message naming the certificate and the failed check.
 Result<void> verify_chain(const VerifyRequest& request);
+
+/// The alert (RFC 8446 §6.2) an engine sends when it rejects a peer's certificate chain for
+/// `problem` (the table is in verify.cpp, with the reasons). For `missing` it depends on who
+/// failed to send a certificate (RFC 8446 §4.4.2.4).
+Alert alert_for(CertificateProblem problem, Purpose purpose);
 
 }  // namespace sanstls::x509
