@@ -355,7 +355,8 @@ Error from_x509_error(int x509_error, X509* certificate, int depth, const Verify
 //   missing                     → decode_error for a server (RFC 8446 §4.4.2.4: an empty server
 //                                 Certificate "MUST abort the handshake with a decode_error"),
 //                                 certificate_required for a client (same section)
-//   rejected_by_callback        → access_denied (a valid certificate the application refuses)
+//   rejected_by_callback        → bad_certificate (as session_core.cpp sends: the application's
+//                                 own check found the certificate unacceptable)
 //   other, none                 → certificate_unknown ("some other (unspecified) issue")
 Alert alert_for(CertificateProblem problem, Purpose purpose) {
   switch (problem) {
@@ -375,11 +376,10 @@ Alert alert_for(CertificateProblem problem, Purpose purpose) {
     case CertificateProblem::name_constraint_violation:
     case CertificateProblem::path_length_exceeded:
     case CertificateProblem::malformed:
+    case CertificateProblem::rejected_by_callback:
       return Alert::bad_certificate;
     case CertificateProblem::missing:
       return purpose == Purpose::server_auth ? Alert::decode_error : Alert::certificate_required;
-    case CertificateProblem::rejected_by_callback:
-      return Alert::access_denied;
     case CertificateProblem::none:
     case CertificateProblem::other:
       break;

@@ -565,7 +565,7 @@ TEST(AlertFor, EveryProblemHasTheDocumentedAlert) {
       {CertificateProblem::path_length_exceeded, Alert::bad_certificate},
       {CertificateProblem::chain_too_long, Alert::unknown_ca},
       {CertificateProblem::malformed, Alert::bad_certificate},
-      {CertificateProblem::rejected_by_callback, Alert::access_denied},
+      {CertificateProblem::rejected_by_callback, Alert::bad_certificate},
       {CertificateProblem::other, Alert::certificate_unknown},
   };
   for (const Row& row : rows) {
