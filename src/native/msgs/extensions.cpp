@@ -1,0 +1,496 @@
+#include "native/msgs/extensions.hpp"
+
+#include <algorithm>
+
+namespace sanstls::native::msgs {
+
+namespace {
+
+using C = ExtensionContext;
+using wire::Bounds;
+using wire::Reader;
+using wire::Writer;
+
+ByteVec copy(Bytes b) { return ByteVec(b.begin(), b.end()); }
+
+constexpr std::uint16_t code(ExtensionType t) { return static_cast<std::uint16_t>(t); }
+
+/// One row of the RFC 8446 §4.2 table: which messages may carry the extension.
+struct Permission {
+  ExtensionType type;
+  bool ch, sh, hrr, ee, ct, cr, nst, sh12;
+};
+
+// clang-format off
+constexpr Permission permissions[] = {
+  //  type                                      CH    SH     HRR    EE     CT     CR     NST    SH(1.2)
+  {ExtensionType::server_name,                  true, false, false, true,  false, false, false, true},
+  {ExtensionType::max_fragment_length,          true, false, false, true,  false, false, false, true},
+  {ExtensionType::status_request,               true, false, false, false, true,  true,  false, true},
+  {ExtensionType::supported_groups,             true, false, false, true,  false, false, false, false},
+  {ExtensionType::ec_point_formats,             true, false, false, false, false, false, false, true},
+  {ExtensionType::signature_algorithms,         true, false, false, false, false, true,  false, false},
+  {ExtensionType::use_srtp,                     true, false, false, true,  false, false, false, true},
+  {ExtensionType::heartbeat,                    true, false, false, true,  false, false, false, true},
+  {ExtensionType::application_layer_protocol_negotiation,
+                                                true, false, false, true,  false, false, false, true},
+  {ExtensionType::signed_certificate_timestamp, true, false, false, false, true,  true,  false, true},
+  {ExtensionType::client_certificate_type,      true, false, false, true,  false, false, false, true},
+  {ExtensionType::server_certificate_type,      true, false, false, true,  false, false, false, true},
+  {ExtensionType::padding,                      true, false, false, false, false, false, false, false},
+  {ExtensionType::encrypt_then_mac,             true, false, false, false, false, false, false, true},
+  {ExtensionType::extended_master_secret,       true, false, false, false, false, false, false, true},
+  {ExtensionType::record_size_limit,            true, false, false, true,  false, false, false, true},
+  {ExtensionType::session_ticket,               true, false, false, false, false, false, false, true},
+  {ExtensionType::pre_shared_key,               true, true,  false, false, false, false, false, false},
+  {ExtensionType::early_data,                   true, false, false, true,  false, false, true,  false},
+  {ExtensionType::supported_versions,           true, true,  true,  false, false, false, false, false},
+  {ExtensionType::cookie,                       true, false, true,  false, false, false, false, false},
+  {ExtensionType::psk_key_exchange_modes,       true, false, false, false, false, false, false, false},
+  {ExtensionType::certificate_authorities,      true, false, false, false, false, true,  false, false},
+  {ExtensionType::oid_filters,                  false, false, false, false, false, true, false, false},
+  {ExtensionType::post_handshake_auth,          true, false, false, false, false, false, false, false},
+  {ExtensionType::signature_algorithms_cert,    true, false, false, false, false, true,  false, false},
+  {ExtensionType::key_share,                    true, true,  true,  false, false, false, false, false},
+  {ExtensionType::renegotiation_info,           true, false, false, false, false, false, false, true},
+};
+// clang-format on
+
+Result<std::vector<std::uint16_t>> u16_list(Reader& r, std::string_view field, Bounds bounds) {
+  return r.scoped16(
+      field,
+      [&](Reader& c) -> Result<std::vector<std::uint16_t>> {
+        std::vector<std::uint16_t> out;
+        while (!c.empty()) {
+          WIRE_TRY(auto v, c.u16(field));
+          out.push_back(v);
+        }
+        return out;
+      },
+      bounds);
+}
+
+Result<ServerNameList> parse_server_names(Reader& r) {
+  return r.scoped16("server_name.server_name_list",
+                    [](Reader& c) -> Result<ServerNameList> {
+                      ServerNameList out;
+                      while (!c.empty()) {
+                        WIRE_TRY(auto type, c.u8("ServerName.name_type"));
+                        if (type != 0) {
+                          return wire::decode_error("ServerName.name_type", "unknown name type");
+                        }
+                        // RFC 6066 §3: "The ServerNameList MUST NOT contain more than one name of
+                        // the same name_type."
+                        if (!out.names.empty()) {
+                          return wire::illegal_parameter("server_name.server_name_list",
+                                                         "more than one host_name");
+                        }
+                        WIRE_TRY(auto name, c.vec16("ServerName.host_name", {1, 0xffff}));
+                        out.names.push_back(ServerName{type, copy(name)});
+                      }
+                      return out;
+                    },
+                    {1, 0xffff});
+}
+
+Result<KeyShareEntry> parse_key_share_entry(Reader& r) {
+  WIRE_TRY(auto group, r.u16("KeyShareEntry.group"));
+  WIRE_TRY(auto key, r.vec16("KeyShareEntry.key_exchange", {1, 0xffff}));
+  return KeyShareEntry{static_cast<NamedGroup>(group), copy(key)};
+}
+
+Result<KeyShareClientHello> parse_client_shares(Reader& r) {
+  return r.scoped16("key_share.client_shares", [](Reader& c) -> Result<KeyShareClientHello> {
+    KeyShareClientHello out;
+    while (!c.empty()) {
+      WIRE_TRY(auto entry, parse_key_share_entry(c));
+      // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same
+      // group."
+      for (const auto& seen : out.shares) {
+        if (seen.group == entry.group) {
+          return wire::illegal_parameter("key_share.client_shares", "two shares for one group");
+        }
+      }
+      out.shares.push_back(std::move(entry));
+    }
+    return out;
+  });
+}
+
+Result<OfferedPsks> parse_offered_psks(Reader& r) {
+  OfferedPsks out;
+  WIRE_TRY(out.identities,
+           r.scoped16("pre_shared_key.identities",
+                      [](Reader& c) -> Result<std::vector<PskIdentity>> {
+                        std::vector<PskIdentity> ids;
+                        while (!c.empty()) {
+                          WIRE_TRY(auto id, c.vec16("PskIdentity.identity", {1, 0xffff}));
+                          WIRE_TRY(auto age, c.u32("PskIdentity.obfuscated_ticket_age"));
+                          ids.push_back(PskIdentity{copy(id), age});
+                        }
+                        return ids;
+                      },
+                      {7, 0xffff}));
+  WIRE_TRY(out.binders, r.scoped16("pre_shared_key.binders",
+                                   [](Reader& c) -> Result<std::vector<ByteVec>> {
+                                     std::vector<ByteVec> binders;
+                                     while (!c.empty()) {
+                                       WIRE_TRY(auto b, c.vec8("PskBinderEntry", {32, 255}));
+                                       binders.push_back(copy(b));
+                                     }
+                                     return binders;
+                                   },
+                                   {33, 0xffff}));
+  // RFC 8446 §4.2.11: binders is "A series of HMAC values, one for each value in the
+  // identities list and in the same order."
+  if (out.binders.size() != out.identities.size()) {
+    return wire::illegal_parameter("pre_shared_key.binders", "count differs from identities");
+  }
+  return out;
+}
+
+Result<std::vector<ByteVec>> parse_opaque_list16(Reader& r, std::string_view field,
+                                                 std::string_view entry_field, Bounds list,
+                                                 Bounds entry, bool entry8) {
+  return r.scoped16(
+      field,
+      [&](Reader& c) -> Result<std::vector<ByteVec>> {
+        std::vector<ByteVec> out;
+        while (!c.empty()) {
+          WIRE_TRY(auto v, entry8 ? c.vec8(entry_field, entry) : c.vec16(entry_field, entry));
+          out.push_back(copy(v));
+        }
+        return out;
+      },
+      list);
+}
+
+/// Parses one known extension body; `r` covers exactly the body.
+Result<ExtensionBody> parse_body(ExtensionType type, ExtensionContext ctx, Reader& r) {
+  switch (type) {
+    case ExtensionType::server_name:
+      if (ctx == C::client_hello) {
+        return parse_server_names(r);
+      }
+      return EmptyExtension{};
+    case ExtensionType::supported_groups: {
+      WIRE_TRY(auto v, u16_list(r, "supported_groups.named_group_list", {2, 0xffff}));
+      NamedGroupList out;
+      for (auto g : v) out.groups.push_back(static_cast<NamedGroup>(g));
+      return out;
+    }
+    case ExtensionType::signature_algorithms:
+    case ExtensionType::signature_algorithms_cert: {
+      WIRE_TRY(auto v,
+               u16_list(r, "signature_algorithms.supported_signature_algorithms", {2, 0xfffe}));
+      SignatureSchemeList out;
+      for (auto s : v) out.schemes.push_back(static_cast<SignatureScheme>(s));
+      return out;
+    }
+    case ExtensionType::supported_versions: {
+      if (ctx == C::client_hello) {
+        WIRE_TRY(auto list, r.scoped8("supported_versions.versions",
+                                      [](Reader& c) -> Result<SupportedVersionsList> {
+                                        SupportedVersionsList out;
+                                        while (!c.empty()) {
+                                          WIRE_TRY(auto v, c.u16("supported_versions.versions"));
+                                          out.versions.push_back(v);
+                                        }
+                                        return out;
+                                      },
+                                      {2, 254}));
+        return list;
+      }
+      WIRE_TRY(auto v, r.u16("supported_versions.selected_version"));
+      return SelectedVersion{v};
+    }
+    case ExtensionType::key_share:
+      if (ctx == C::client_hello) {
+        return parse_client_shares(r);
+      }
+      if (ctx == C::hello_retry_request) {
+        WIRE_TRY(auto g, r.u16("key_share.selected_group"));
+        return KeyShareHelloRetryRequest{static_cast<NamedGroup>(g)};
+      } else {
+        WIRE_TRY(auto entry, parse_key_share_entry(r));
+        return KeyShareServerHello{std::move(entry)};
+      }
+    case ExtensionType::psk_key_exchange_modes: {
+      WIRE_TRY(auto modes, r.vec8("psk_key_exchange_modes.ke_modes", {1, 255}));
+      return PskKeyExchangeModes{copy(modes)};
+    }
+    case ExtensionType::pre_shared_key:
+      if (ctx == C::client_hello) {
+        return parse_offered_psks(r);
+      } else {
+        WIRE_TRY(auto index, r.u16("pre_shared_key.selected_identity"));
+        return SelectedIdentity{index};
+      }
+    case ExtensionType::early_data:
+      if (ctx == C::new_session_ticket) {
+        WIRE_TRY(auto v, r.u32("early_data.max_early_data_size"));
+        return MaxEarlyDataSize{v};
+      }
+      return EmptyExtension{};
+    case ExtensionType::cookie: {
+      WIRE_TRY(auto c, r.vec16("cookie.cookie", {1, 0xffff}));
+      return Cookie{copy(c)};
+    }
+    case ExtensionType::application_layer_protocol_negotiation: {
+      WIRE_TRY(auto names, parse_opaque_list16(r, "alpn.protocol_name_list", "alpn.ProtocolName",
+                                               {2, 0xffff}, {1, 255}, true));
+      // RFC 7301 §3.1: in the server's answer "the "ProtocolNameList" MUST contain exactly 1
+      // "ProtocolName"."
+      if (ctx != C::client_hello && names.size() != 1) {
+        return wire::illegal_parameter("alpn.protocol_name_list", "server must select one");
+      }
+      return ProtocolNameList{std::move(names)};
+    }
+    case ExtensionType::certificate_authorities: {
+      WIRE_TRY(auto names,
+               parse_opaque_list16(r, "certificate_authorities.authorities", "DistinguishedName",
+                                   {3, 0xffff}, {1, 0xffff}, false));
+      return CertificateAuthorities{std::move(names)};
+    }
+    case ExtensionType::record_size_limit: {
+      WIRE_TRY(auto limit, r.u16("record_size_limit.limit"));
+      // RFC 8449 §4: "An endpoint MUST treat receipt of a smaller value [than 64] as a fatal
+      // error and generate an "illegal_parameter" alert."
+      if (limit < 64) {
+        return wire::illegal_parameter("record_size_limit.limit", "smaller than 64");
+      }
+      return RecordSizeLimit{limit};
+    }
+    case ExtensionType::status_request:
+      if (ctx == C::certificate_request) {
+        return EmptyExtension{};
+      }
+      if (ctx == C::certificate) {
+        WIRE_TRY(auto t, r.u8("CertificateStatus.status_type"));
+        if (t != 1) {
+          return wire::decode_error("CertificateStatus.status_type", "not ocsp");
+        }
+        WIRE_TRY(auto resp, r.vec24("CertificateStatus.OCSPResponse", {1, 0xffffff}));
+        return CertificateStatus{t, copy(resp)};
+      } else {
+        WIRE_TRY(auto t, r.u8("CertificateStatusRequest.status_type"));
+        if (t != 1) {
+          return wire::decode_error("CertificateStatusRequest.status_type", "not ocsp");
+        }
+        WIRE_TRY(auto ids, r.vec16("OCSPStatusRequest.responder_id_list"));
+        WIRE_TRY(auto exts, r.vec16("OCSPStatusRequest.request_extensions"));
+        return StatusRequest{t, copy(ids), copy(exts)};
+      }
+    case ExtensionType::post_handshake_auth:
+      return EmptyExtension{};
+    default:
+      return RawExtension{copy(r.rest())};
+  }
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+void write_body(Writer& w, const ExtensionBody& body) {
+  std::visit(
+      Overloaded{
+          [&](const RawExtension& b) { w.bytes(b.data); },
+          [&](const EmptyExtension&) {},
+          [&](const ServerNameList& b) {
+            auto list = w.prefix16("server_name.server_name_list");
+            for (const auto& n : b.names) {
+              w.u8(n.name_type);
+              w.vec16(n.name, "ServerName.host_name");
+            }
+          },
+          [&](const NamedGroupList& b) {
+            auto list = w.prefix16("supported_groups.named_group_list");
+            for (auto g : b.groups) w.u16(static_cast<std::uint16_t>(g));
+          },
+          [&](const SignatureSchemeList& b) {
+            auto list = w.prefix16("signature_algorithms.supported_signature_algorithms");
+            for (auto s : b.schemes) w.u16(static_cast<std::uint16_t>(s));
+          },
+          [&](const SupportedVersionsList& b) {
+            auto list = w.prefix8("supported_versions.versions");
+            for (auto v : b.versions) w.u16(v);
+          },
+          [&](const SelectedVersion& b) { w.u16(b.version); },
+          [&](const KeyShareClientHello& b) {
+            auto list = w.prefix16("key_share.client_shares");
+            for (const auto& s : b.shares) {
+              w.u16(static_cast<std::uint16_t>(s.group));
+              w.vec16(s.key_exchange, "KeyShareEntry.key_exchange");
+            }
+          },
+          [&](const KeyShareServerHello& b) {
+            w.u16(static_cast<std::uint16_t>(b.share.group));
+            w.vec16(b.share.key_exchange, "KeyShareEntry.key_exchange");
+          },
+          [&](const KeyShareHelloRetryRequest& b) {
+            w.u16(static_cast<std::uint16_t>(b.selected_group));
+          },
+          [&](const PskKeyExchangeModes& b) { w.vec8(b.modes, "psk_key_exchange_modes.ke_modes"); },
+          [&](const OfferedPsks& b) {
+            {
+              auto ids = w.prefix16("pre_shared_key.identities");
+              for (const auto& id : b.identities) {
+                w.vec16(id.identity, "PskIdentity.identity");
+                w.u32(id.obfuscated_ticket_age);
+              }
+            }
+            auto binders = w.prefix16("pre_shared_key.binders");
+            for (const auto& binder : b.binders) w.vec8(binder, "PskBinderEntry");
+          },
+          [&](const SelectedIdentity& b) { w.u16(b.index); },
+          [&](const MaxEarlyDataSize& b) { w.u32(b.value); },
+          [&](const Cookie& b) { w.vec16(b.data, "cookie.cookie"); },
+          [&](const ProtocolNameList& b) {
+            auto list = w.prefix16("alpn.protocol_name_list");
+            for (const auto& n : b.names) w.vec8(n, "alpn.ProtocolName");
+          },
+          [&](const CertificateAuthorities& b) {
+            auto list = w.prefix16("certificate_authorities.authorities");
+            for (const auto& n : b.names) w.vec16(n, "DistinguishedName");
+          },
+          [&](const RecordSizeLimit& b) { w.u16(b.limit); },
+          [&](const StatusRequest& b) {
+            w.u8(b.status_type);
+            w.vec16(b.responder_id_list, "OCSPStatusRequest.responder_id_list");
+            w.vec16(b.request_extensions, "OCSPStatusRequest.request_extensions");
+          },
+          [&](const CertificateStatus& b) {
+            w.u8(b.status_type);
+            w.vec24(b.ocsp_response, "CertificateStatus.OCSPResponse");
+          },
+      },
+      body);
+}
+
+bool unknown_is_ignored(ExtensionContext ctx) {
+  // RFC 8446 §4.1.2 (servers), §4.3.2 and §4.6.1 (clients): unrecognized extensions in
+  // ClientHello, CertificateRequest and NewSessionTicket are ignored. TLS 1.2 ServerHellos are
+  // left to the TLS 1.2 engine.
+  return ctx == C::client_hello || ctx == C::certificate_request || ctx == C::new_session_ticket ||
+         ctx == C::server_hello_tls12;
+}
+
+}  // namespace
+
+std::size_t OfferedPsks::binders_wire_length() const {
+  std::size_t n = 2;
+  for (const auto& b : binders) n += 1 + b.size();
+  return n;
+}
+
+const Extension* Extensions::find(ExtensionType type) const noexcept {
+  for (const auto& e : list_) {
+    if (e.type == type) return &e;
+  }
+  return nullptr;
+}
+
+std::optional<bool> extension_allowed(ExtensionType type, ExtensionContext context) {
+  for (const auto& p : permissions) {
+    if (p.type != type) continue;
+    switch (context) {
+      case C::client_hello:
+        return p.ch;
+      case C::server_hello:
+        return p.sh;
+      case C::hello_retry_request:
+        return p.hrr;
+      case C::encrypted_extensions:
+        return p.ee;
+      case C::certificate:
+        return p.ct;
+      case C::certificate_request:
+        return p.cr;
+      case C::new_session_ticket:
+        return p.nst;
+      case C::server_hello_tls12:
+        return p.sh12;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(Reader& r, Bounds bounds) {
+  return r.scoped16(
+      "extensions",
+      [](Reader& c) -> Result<std::vector<std::pair<ExtensionType, Bytes>>> {
+        std::vector<std::pair<ExtensionType, Bytes>> out;
+        while (!c.empty()) {
+          WIRE_TRY(auto type, c.u16("Extension.extension_type"));
+          WIRE_TRY(auto data, c.vec16("Extension.extension_data"));
+          // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a
+          // given extension block."
+          for (const auto& seen : out) {
+            if (code(seen.first) == type) {
+              return wire::illegal_parameter("extensions", "duplicate extension");
+            }
+          }
+          out.emplace_back(static_cast<ExtensionType>(type), data);
+        }
+        return out;
+      },
+      bounds);
+}
+
+Result<Extensions> interpret_extensions(const std::vector<std::pair<ExtensionType, Bytes>>& raw,
+                                        ExtensionContext context) {
+  std::vector<Extension> out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto& [type, data] = raw[i];
+    const auto allowed = extension_allowed(type, context);
+    if (!allowed) {
+      if (!unknown_is_ignored(context)) {
+        // RFC 8446 §4.2: an extension response without a request: "Upon receiving such an
+        // extension, an endpoint MUST abort the handshake with an "unsupported_extension"
+        // alert." We never send extensions we do not know.
+        return wire::fail(Alert::unsupported_extension, "extensions", "unknown extension");
+      }
+      out.push_back(Extension{type, RawExtension{copy(data)}});
+      continue;
+    }
+    if (!*allowed) {
+      // RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and which
+      // is not specified for the message in which it appears, it MUST abort the handshake with an
+      // "illegal_parameter" alert."
+      return wire::illegal_parameter("extensions", "extension not allowed in this message");
+    }
+    // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the
+    // ClientHello ... Servers MUST check that it is the last extension and otherwise fail the
+    // handshake with an "illegal_parameter" alert."
+    if (type == ExtensionType::pre_shared_key && context == C::client_hello &&
+        i + 1 != raw.size()) {
+      return wire::illegal_parameter("pre_shared_key", "not the last extension");
+    }
+    Reader body(data);
+    WIRE_TRY(auto parsed, parse_body(type, context, body));
+    WIRE_CHECK(body.expect_end("Extension.extension_data"));
+    out.push_back(Extension{type, std::move(parsed)});
+  }
+  return Extensions(std::move(out));
+}
+
+Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds bounds) {
+  WIRE_TRY(auto raw, split_extensions(r, bounds));
+  return interpret_extensions(raw, context);
+}
+
+void write_extensions(Writer& w, const Extensions& extensions) {
+  auto block = w.prefix16("extensions");
+  for (const auto& e : extensions.list()) {
+    w.u16(static_cast<std::uint16_t>(e.type));
+    auto data = w.prefix16("Extension.extension_data");
+    write_body(w, e.body);
+  }
+}
+
+}  // namespace sanstls::native::msgs

@@ -1,0 +1,166 @@
+#pragma once
+// Extensions (RFC 8446 §4.2) parsed declaratively: a table says in which message each extension
+// may appear; a block is split, duplicates rejected, each known body parsed into its typed form
+// (consumed exactly), unknown ones kept raw where the RFC says to ignore them and rejected where
+// they can only be an unsolicited response. Encoding writes the typed forms back, in the order
+// received, so parse-then-encode is byte-identical.
+
+#include "native/types.hpp"
+#include "wire/reader.hpp"
+#include "wire/writer.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+namespace sanstls::native::msgs {
+
+using ByteVec = std::vector<std::uint8_t>;
+
+/// The message an extension block belongs to (the "TLS 1.3" column of RFC 8446 §4.2), plus a
+/// TLS 1.2 ServerHello, where TLS 1.2 rules apply.
+enum class ExtensionContext : std::uint8_t {
+  client_hello,
+  server_hello,
+  hello_retry_request,
+  encrypted_extensions,
+  certificate,
+  certificate_request,
+  new_session_ticket,
+  server_hello_tls12,
+};
+
+/// An extension body we do not interpret (unknown, TLS 1.2-only, or padding): kept verbatim.
+struct RawExtension {
+  ByteVec data;
+};
+/// An extension whose body is empty in this message (e.g. server_name in EncryptedExtensions).
+struct EmptyExtension {};
+struct ServerName {
+  std::uint8_t name_type = 0;  // host_name(0)
+  ByteVec name;
+};
+struct ServerNameList {
+  std::vector<ServerName> names;
+};
+struct NamedGroupList {
+  std::vector<NamedGroup> groups;
+};
+struct SignatureSchemeList {
+  std::vector<SignatureScheme> schemes;
+};
+struct SupportedVersionsList {
+  std::vector<std::uint16_t> versions;
+};
+struct SelectedVersion {
+  std::uint16_t version = 0;
+};
+struct KeyShareEntry {
+  NamedGroup group{};
+  ByteVec key_exchange;
+};
+struct KeyShareClientHello {
+  std::vector<KeyShareEntry> shares;
+};
+struct KeyShareServerHello {
+  KeyShareEntry share;
+};
+struct KeyShareHelloRetryRequest {
+  NamedGroup selected_group{};
+};
+struct PskKeyExchangeModes {
+  std::vector<std::uint8_t> modes;
+};
+struct PskIdentity {
+  ByteVec identity;
+  std::uint32_t obfuscated_ticket_age = 0;
+};
+struct OfferedPsks {
+  std::vector<PskIdentity> identities;
+  std::vector<ByteVec> binders;
+  /// Bytes of the binders list on the wire (2-byte length included): what Truncate() removes.
+  [[nodiscard]] std::size_t binders_wire_length() const;
+};
+struct SelectedIdentity {
+  std::uint16_t index = 0;
+};
+struct MaxEarlyDataSize {
+  std::uint32_t value = 0;
+};
+struct Cookie {
+  ByteVec data;
+};
+struct ProtocolNameList {
+  std::vector<ByteVec> names;
+};
+struct CertificateAuthorities {
+  std::vector<ByteVec> names;
+};
+struct RecordSizeLimit {
+  std::uint16_t limit = 0;
+};
+/// RFC 6066 §8 CertificateStatusRequest (status_type ocsp).
+struct StatusRequest {
+  std::uint8_t status_type = 1;
+  ByteVec responder_id_list;   // the raw ResponderID list
+  ByteVec request_extensions;  // the raw DER Extensions
+};
+/// RFC 8446 §4.4.2.1 / RFC 6066 CertificateStatus, inside a CertificateEntry.
+struct CertificateStatus {
+  std::uint8_t status_type = 1;
+  ByteVec ocsp_response;
+};
+
+using ExtensionBody =
+    std::variant<RawExtension, EmptyExtension, ServerNameList, NamedGroupList, SignatureSchemeList,
+                 SupportedVersionsList, SelectedVersion, KeyShareClientHello, KeyShareServerHello,
+                 KeyShareHelloRetryRequest, PskKeyExchangeModes, OfferedPsks, SelectedIdentity,
+                 MaxEarlyDataSize, Cookie, ProtocolNameList, CertificateAuthorities,
+                 RecordSizeLimit, StatusRequest, CertificateStatus>;
+
+struct Extension {
+  ExtensionType type{};
+  ExtensionBody body;
+};
+
+/// An ordered extension block.
+class Extensions {
+ public:
+  Extensions() = default;
+  explicit Extensions(std::vector<Extension> list) : list_(std::move(list)) {}
+
+  [[nodiscard]] const std::vector<Extension>& list() const noexcept { return list_; }
+  std::vector<Extension>& list() noexcept { return list_; }
+  [[nodiscard]] const Extension* find(ExtensionType type) const noexcept;
+  /// The typed body of `type`, if present and of type T.
+  template <class T>
+  [[nodiscard]] const T* get(ExtensionType type) const noexcept {
+    const Extension* e = find(type);
+    return e == nullptr ? nullptr : std::get_if<T>(&e->body);
+  }
+  [[nodiscard]] bool contains(ExtensionType type) const noexcept { return find(type) != nullptr; }
+
+ private:
+  std::vector<Extension> list_;
+};
+
+/// Whether RFC 8446 §4.2 (and RFC 8449 for record_size_limit) lets `type` appear in `context`.
+/// Unknown types give std::nullopt.
+std::optional<bool> extension_allowed(ExtensionType type, ExtensionContext context);
+
+/// Parses `Extension extensions<min..max>` (the 2-byte length included) in `context`.
+Result<Extensions> parse_extensions(wire::Reader& r, ExtensionContext context,
+                                    wire::Bounds bounds = {0, 0xffff});
+/// Splits an extension block without interpreting bodies (for ServerHello, whose context depends
+/// on its supported_versions extension).
+Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(wire::Reader& r,
+                                                                      wire::Bounds bounds);
+/// Interprets split extensions in `context`.
+Result<Extensions> interpret_extensions(const std::vector<std::pair<ExtensionType, Bytes>>& raw,
+                                        ExtensionContext context);
+
+/// Writes the block with its 2-byte length.
+void write_extensions(wire::Writer& w, const Extensions& extensions);
+
+}  // namespace sanstls::native::msgs

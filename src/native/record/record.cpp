@@ -1,0 +1,70 @@
+#include "native/record/record.hpp"
+
+#include "wire/writer.hpp"
+
+namespace sanstls::native::record {
+
+namespace {
+bool known_content_type(std::uint8_t t) {
+  return t == static_cast<std::uint8_t>(ContentType::change_cipher_spec) ||
+         t == static_cast<std::uint8_t>(ContentType::alert) ||
+         t == static_cast<std::uint8_t>(ContentType::handshake) ||
+         t == static_cast<std::uint8_t>(ContentType::application_data);
+}
+}  // namespace
+
+void Deframer::feed(Bytes data) {
+  // Drop consumed bytes before growing, so the buffer stays about one record long.
+  if (start_ > 0 && start_ == buf_.size()) {
+    buf_.clear();
+    start_ = 0;
+  } else if (start_ > 4096 && start_ * 2 > buf_.size()) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(start_));
+    start_ = 0;
+  }
+  buf_.insert(buf_.end(), data.begin(), data.end());
+}
+
+Result<std::optional<Record>> Deframer::next() {
+  wire::Reader r(Bytes(buf_).subspan(start_));
+  if (r.remaining() < record_header_length) {
+    return std::optional<Record>{};
+  }
+  WIRE_TRY(auto type, r.u8("TLSPlaintext.type"));
+  WIRE_TRY(auto version, r.u16("TLSPlaintext.legacy_record_version"));
+  WIRE_TRY(auto length, r.u16("TLSPlaintext.length"));
+  // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST terminate
+  // the connection with an "unexpected_message" alert."
+  if (!known_content_type(type)) {
+    return wire::fail(Alert::unexpected_message, "TLSPlaintext.type", "unknown content type");
+  }
+  // RFC 8446 §5.2: "An endpoint that receives a record from its peer with TLSCiphertext.length
+  // larger than 2^14 + 256 octets MUST terminate the connection with a "record_overflow" alert."
+  // Only application_data can be a protected record; others are plaintext, and for those
+  // §5.1: "The length MUST NOT exceed 2^14 bytes."
+  const bool maybe_protected = type == static_cast<std::uint8_t>(ContentType::application_data);
+  if (length > (maybe_protected ? max_ciphertext_length : max_plaintext_length)) {
+    return wire::fail(Alert::record_overflow, "TLSPlaintext.length", "record too long");
+  }
+  if (r.remaining() < length) {
+    return std::optional<Record>{};
+  }
+  WIRE_TRY(auto fragment, r.bytes(length, "TLSPlaintext.fragment"));
+  Record rec{static_cast<ContentType>(type), version, ByteVec(fragment.begin(), fragment.end())};
+  start_ += record_header_length + length;
+  return std::optional<Record>(std::move(rec));
+}
+
+Result<ByteVec> encode_plaintext(ContentType type, std::uint16_t legacy_record_version,
+                                 Bytes fragment) {
+  if (fragment.size() > max_plaintext_length) {
+    return wire::fail(Alert::internal_error, "TLSPlaintext.fragment", "longer than 2^14");
+  }
+  wire::Writer w;
+  w.u8(static_cast<std::uint8_t>(type), "TLSPlaintext.type");
+  w.u16(legacy_record_version, "TLSPlaintext.legacy_record_version");
+  w.vec16(fragment, "TLSPlaintext.fragment");
+  return std::move(w).finish();
+}
+
+}  // namespace sanstls::native::record

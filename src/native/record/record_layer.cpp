@@ -1,0 +1,77 @@
+#include "native/record/record_layer.hpp"
+
+#include <algorithm>
+
+namespace sanstls::native::record {
+
+Result<std::optional<Inbound>> RecordReader::next() {
+  for (;;) {
+    WIRE_TRY(auto message, reassembler_.next());
+    if (message) {
+      return std::optional<Inbound>(
+          Inbound{ContentType::handshake, std::move(*message), protection_.has_value()});
+    }
+    WIRE_TRY(auto rec, deframer_.next());
+    if (!rec) {
+      return std::optional<Inbound>{};
+    }
+    Inbound in;
+    if (rec->type == ContentType::change_cipher_spec) {
+      // RFC 8446 §5: a change_cipher_spec record is never protected; the handshake decides
+      // whether this is the one compatibility record it drops.
+      in = Inbound{rec->type, std::move(rec->fragment), false};
+    } else if (protection_) {
+      WIRE_TRY(auto opened, protection_->open(*rec));
+      in = Inbound{opened.type, std::move(opened.content), true};
+    } else {
+      if (rec->type == ContentType::application_data) {
+        return wire::fail(Alert::unexpected_message, "TLSPlaintext.type",
+                          "application data before keys");
+      }
+      in = Inbound{rec->type, std::move(rec->fragment), false};
+    }
+    WIRE_CHECK(reassembler_.check_interleave(in.type));
+    switch (in.type) {
+      case ContentType::handshake:
+        WIRE_CHECK(reassembler_.add(in.data));
+        continue;
+      case ContentType::alert:
+      case ContentType::application_data:
+      case ContentType::change_cipher_spec:
+        return std::optional<Inbound>(std::move(in));
+      default:
+        // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
+        // terminate the connection with an "unexpected_message" alert."
+        return wire::fail(Alert::unexpected_message, "TLSInnerPlaintext.type",
+                          "unknown content type");
+    }
+  }
+}
+
+Status RecordReader::set_protection(std::optional<Protection> protection) {
+  WIRE_CHECK(reassembler_.check_key_change());
+  protection_ = std::move(protection);
+  return {};
+}
+
+Status RecordWriter::write(ContentType type, Bytes data, ByteVec& out) {
+  const std::size_t max_fragment =
+      protection_ ? std::min(protection_->max_content_length(), max_plaintext_length)
+                  : max_plaintext_length;
+  wire::Reader r(data);
+  // Zero-length application data records are legal; zero-length handshake or alert are not.
+  do {
+    WIRE_TRY(const Bytes fragment, r.bytes(std::min(max_fragment, r.remaining()), "fragment"));
+    ByteVec rec;
+    // RFC 8446 §5: change_cipher_spec records are never protected, even after keys are set.
+    if (protection_ && type != ContentType::change_cipher_spec) {
+      WIRE_TRY(rec, protection_->seal(type, fragment));
+    } else {
+      WIRE_TRY(rec, encode_plaintext(type, plaintext_version_, fragment));
+    }
+    out.insert(out.end(), rec.begin(), rec.end());
+  } while (!r.empty());
+  return {};
+}
+
+}  // namespace sanstls::native::record
