@@ -1,0 +1,32 @@
+#include "core/engine.hpp"
+
+#include <gnutls/gnutls.h>
+
+#include <string>
+
+namespace sanstls::core {
+
+BackendCapabilities gnutls_capabilities() {
+  BackendCapabilities caps;
+  caps.backend = Backend::gnutls;
+  caps.available = true;
+  caps.library_version = std::string("GnuTLS ") + gnutls_check_version(nullptr);
+  caps.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
+  caps.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
+  caps.groups.assign(all_groups().begin(), all_groups().end());
+  caps.alpn = true;
+  caps.client_certificates = true;
+  // The engine reads the SNI from the ClientHello before GnuTLS does, so a server certificate
+  // store may answer later. GnuTLS asks for a client certificate from inside the handshake and
+  // cannot be suspended there, so a client store must answer at once.
+  caps.async_server_certificates = true;
+  caps.async_client_certificates = false;
+  // Session tickets and session IDs are off (GNUTLS_NO_TICKETS, no session cache).
+  caps.resumption = false;
+  // GnuTLS answers the peer's KeyUpdate (RFC 8446 §4.6.3) by itself.
+  caps.key_update = true;
+  caps.key_log = true;
+  return caps;
+}
+
+}  // namespace sanstls::core

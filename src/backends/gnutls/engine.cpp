@@ -1,0 +1,836 @@
+#include "backends/gnutls/engine.hpp"
+
+#include "backends/gnutls/errors.hpp"
+#include "core/hello_inspection.hpp"
+#include "x509/names.hpp"
+
+#include <fmt/format.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+namespace sanstls::gnutls_backend {
+namespace {
+
+using core::EngineStatus;
+
+// Enough for one full TLS record of plaintext (RFC 8446 §5.1: 2^14 bytes).
+constexpr std::size_t kRecordChunk = std::size_t{1} << 14;
+// Bound on consecutive non-fatal GnuTLS returns (warning alerts) handled in one call.
+constexpr int kMaxNonFatalInARow = 64;
+
+GnutlsEngine* engine_of(gnutls_session_t session) {
+  return static_cast<GnutlsEngine*>(gnutls_session_get_ptr(session));
+}
+
+gnutls_datum_t datum_of(std::span<const std::byte> bytes) {
+  // GnuTLS takes non-const datums for input it only reads.
+  return gnutls_datum_t{
+      const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(bytes.data())),
+      static_cast<unsigned int>(bytes.size())};
+}
+
+Error make_alerting_error(Errc code, Alert alert, std::string message) {
+  Error error = make_error(code, std::move(message));
+  error.alert_sent = alert;
+  return error;
+}
+
+Error internal(std::string message) {
+  return make_alerting_error(Errc::internal_error, Alert::internal_error, std::move(message));
+}
+
+std::optional<CipherSuite> negotiated_suite(gnutls_session_t session) {
+  const gnutls_protocol_t version = gnutls_protocol_get_version(session);
+  const gnutls_cipher_algorithm_t cipher = gnutls_cipher_get(session);
+  if (version == GNUTLS_TLS1_3) {
+    switch (cipher) {
+      case GNUTLS_CIPHER_AES_128_GCM:
+        return CipherSuite::tls_aes_128_gcm_sha256;
+      case GNUTLS_CIPHER_AES_256_GCM:
+        return CipherSuite::tls_aes_256_gcm_sha384;
+      case GNUTLS_CIPHER_CHACHA20_POLY1305:
+        return CipherSuite::tls_chacha20_poly1305_sha256;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (version != GNUTLS_TLS1_2) return std::nullopt;
+  const gnutls_kx_algorithm_t kx = gnutls_kx_get(session);
+  if (kx == GNUTLS_KX_ECDHE_ECDSA) {
+    switch (cipher) {
+      case GNUTLS_CIPHER_AES_128_GCM:
+        return CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
+      case GNUTLS_CIPHER_AES_256_GCM:
+        return CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384;
+      case GNUTLS_CIPHER_CHACHA20_POLY1305:
+        return CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (kx == GNUTLS_KX_ECDHE_RSA) {
+    switch (cipher) {
+      case GNUTLS_CIPHER_AES_128_GCM:
+        return CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256;
+      case GNUTLS_CIPHER_AES_256_GCM:
+        return CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384;
+      case GNUTLS_CIPHER_CHACHA20_POLY1305:
+        return CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256;
+      default:
+        return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<NamedGroup> negotiated_group(gnutls_session_t session) {
+  switch (gnutls_group_get(session)) {
+    case GNUTLS_GROUP_X25519:
+      return NamedGroup::x25519;
+    case GNUTLS_GROUP_SECP256R1:
+      return NamedGroup::secp256r1;
+    case GNUTLS_GROUP_SECP384R1:
+      return NamedGroup::secp384r1;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<ProtocolVersion> negotiated_version(gnutls_session_t session) {
+  switch (gnutls_protocol_get_version(session)) {
+    case GNUTLS_TLS1_2:
+      return ProtocolVersion::tls12;
+    case GNUTLS_TLS1_3:
+      return ProtocolVersion::tls13;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// One-line DN (the same text the other engines produce) of a DER Name from a
+/// CertificateRequest's certificate_authorities.
+std::string one_line_dn(const gnutls_datum_t& der) {
+  const unsigned char* p = der.data;
+  X509_NAME* name = d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size));
+  if (name == nullptr) return {};
+  std::string text = x509::one_line_name(name);
+  X509_NAME_free(name);
+  return text;
+}
+
+Error extended_master_secret_error(bool peer_is_server) {
+  // RFC 7627 §5.2/§5.3: a client or server that does not wish to interoperate with legacy
+  // peers SHOULD abort the handshake when the extension is missing; sanstls always does for
+  // TLS 1.2 (TLS 1.3 always binds the transcript).
+  return make_alerting_error(Errc::forbidden_by_policy, Alert::handshake_failure,
+                             fmt::format("the {} does not support the extended master secret "
+                                         "(RFC 7627), which sanstls requires for TLS 1.2",
+                                         peer_is_server ? "server" : "client"));
+}
+
+}  // namespace
+
+Result<LoadedChain> load_chain(const CertificateChain& chain) {
+  LoadedChain loaded;
+  loaded.certificates.reserve(chain.certificates().size());
+  for (const Certificate& certificate : chain.certificates()) {
+    const int ret = loaded.certificates.add_der(datum_of(certificate.der()));
+    if (ret < 0) {
+      return fail(internal(fmt::format("GnuTLS cannot load the certificate {}: {}",
+                                       certificate.subject(), gnutls_strerror(ret))));
+    }
+  }
+  gnutls_privkey_t raw_key = nullptr;
+  if (gnutls_privkey_init(&raw_key) < 0) return fail(internal("GnuTLS cannot allocate a key"));
+  loaded.key.reset(raw_key);
+  std::string pem = chain.key().to_pem();
+  const gnutls_datum_t pem_datum{reinterpret_cast<unsigned char*>(pem.data()),
+                                 static_cast<unsigned int>(pem.size())};
+  const int ret =
+      gnutls_privkey_import_x509_raw(loaded.key.get(), &pem_datum, GNUTLS_X509_FMT_PEM, nullptr, 0);
+  gnutls_memset(pem.data(), 0, pem.size());  // the PEM is the key itself: do not leave it around
+  if (ret < 0) {
+    return fail(internal(fmt::format("GnuTLS cannot load the private key ({}): {}",
+                                     key_type_name(chain.key().key_type()), gnutls_strerror(ret))));
+  }
+  return loaded;
+}
+
+GnutlsEngine::GnutlsEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
+    : shared_(std::move(shared)), hooks_(hooks), sniffer_(/*client_hello=*/shared_->server) {}
+
+GnutlsEngine::~GnutlsEngine() {
+  // End the GnuTLS session before own_chain_ (declared later, so destroyed first) frees the
+  // certificates and key GnuTLS may still point to.
+  session_.reset();
+}
+
+Result<void> GnutlsEngine::init() {
+  const SharedConfig& config = *shared_;
+  // GNUTLS_NO_TICKETS: no session tickets (resumption is not offered by this engine yet).
+  // GNUTLS_NONBLOCK: our pull function says EAGAIN when the input is exhausted.
+  const unsigned flags =
+      (config.server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
+  gnutls_session_t raw = nullptr;
+  if (const int ret = gnutls_init(&raw, flags); ret < 0) {
+    return fail(internal(fmt::format("gnutls_init failed: {}", gnutls_strerror(ret))));
+  }
+  session_.reset(raw);
+  gnutls_session_t session = session_.get();
+  gnutls_session_set_ptr(session, this);
+
+  // The priority string names every algorithm; it never starts from @SYSTEM or NORMAL.
+  const char* err_pos = nullptr;
+  if (const int ret = gnutls_priority_set_direct(session, config.priority.text.c_str(), &err_pos);
+      ret < 0) {
+    return fail(internal(fmt::format("GnuTLS refused the priority string at '{}': {}",
+                                     err_pos != nullptr ? err_pos : "", gnutls_strerror(ret))));
+  }
+  if (const int ret =
+          gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, config.credentials.get());
+      ret < 0) {
+    return fail(internal(fmt::format("gnutls_credentials_set failed: {}", gnutls_strerror(ret))));
+  }
+
+  gnutls_transport_set_ptr(session, this);
+  gnutls_transport_set_pull_function(session, &GnutlsEngine::pull);
+  gnutls_transport_set_push_function(session, &GnutlsEngine::push);
+  gnutls_transport_set_pull_timeout_function(session, &GnutlsEngine::pull_timeout);
+  // No wall-clock handshake timeout: a certificate store may take its time, and timing out
+  // is the caller's business (sans-IO: we own no timers).
+  gnutls_handshake_set_timeout(session, GNUTLS_INDEFINITE_TIMEOUT);
+
+  // Certificate verification is the core's: GnuTLS only hands us the chain.
+  gnutls_session_set_verify_function(session, &GnutlsEngine::verify_callback);
+  // Always install our key-log function: GnuTLS's default one writes secrets to the file named
+  // by $SSLKEYLOGFILE, which sanstls only allows through hazmat::Settings::key_log.
+  gnutls_session_set_keylog_function(session, &GnutlsEngine::keylog_callback);
+  gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_BOTH,
+                                     &GnutlsEngine::handshake_hook);
+
+  if (!config.alpn.empty()) {
+    std::vector<gnutls_datum_t> protocols;
+    protocols.reserve(config.alpn.size());
+    for (const std::string& protocol : config.alpn) {
+      protocols.push_back(
+          gnutls_datum_t{reinterpret_cast<unsigned char*>(const_cast<char*>(protocol.data())),
+                         static_cast<unsigned int>(protocol.size())});
+    }
+    // Server: our preference order decides, and no overlap is fatal (RFC 7301 §3.2:
+    // no_application_protocol). GnuTLS copies the protocol names.
+    const unsigned alpn_flags =
+        config.server ? (GNUTLS_ALPN_MANDATORY | GNUTLS_ALPN_SERVER_PRECEDENCE) : 0U;
+    if (const int ret = gnutls_alpn_set_protocols(
+            session, protocols.data(), static_cast<unsigned>(protocols.size()), alpn_flags);
+        ret < 0) {
+      return fail(
+          internal(fmt::format("gnutls_alpn_set_protocols failed: {}", gnutls_strerror(ret))));
+    }
+  }
+
+  if (config.server) {
+    // Ask for a certificate but let our verify function decide about a missing one, so the
+    // error and the alert are the same as with the other engines.
+    gnutls_certificate_server_set_request(
+        session, config.client_auth == ClientAuth::none ? GNUTLS_CERT_IGNORE : GNUTLS_CERT_REQUEST);
+    phase_ = Phase::awaiting_client_hello;
+  } else {
+    const x509::ServerName& name = *config.server_name;
+    // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
+    if (!name.is_ip()) {
+      if (const int ret = gnutls_server_name_set(session, GNUTLS_NAME_DNS, name.text().data(),
+                                                 name.text().size());
+          ret < 0) {
+        return fail(
+            internal(fmt::format("gnutls_server_name_set failed: {}", gnutls_strerror(ret))));
+      }
+    }
+  }
+  return {};
+}
+
+// --- transport ---------------------------------------------------------------------------
+
+ssize_t GnutlsEngine::pull(gnutls_transport_ptr_t self_ptr, void* data, size_t size) noexcept {
+  auto* self = static_cast<GnutlsEngine*>(self_ptr);
+  const std::size_t available = self->input_.size() - self->input_pos_;
+  if (available == 0) {
+    // Sans-IO: "no more bytes for now"; gnutls_handshake/record_recv return GNUTLS_E_AGAIN.
+    gnutls_transport_set_errno(self->session_.get(), EAGAIN);
+    return -1;
+  }
+  const std::size_t n = std::min(available, size);
+  std::memcpy(data, self->input_.data() + self->input_pos_, n);
+  self->input_pos_ += n;
+  if (self->input_pos_ == self->input_.size()) {
+    self->input_.clear();
+    self->input_pos_ = 0;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t GnutlsEngine::push(gnutls_transport_ptr_t self_ptr, const void* data,
+                           size_t size) noexcept {
+  auto* self = static_cast<GnutlsEngine*>(self_ptr);
+  try {
+    const auto* bytes = static_cast<const std::byte*>(data);
+    self->output_.insert(self->output_.end(), bytes, bytes + size);
+  } catch (...) {
+    gnutls_transport_set_errno(self->session_.get(), ENOMEM);
+    return -1;
+  }
+  return static_cast<ssize_t>(size);
+}
+
+int GnutlsEngine::pull_timeout(gnutls_transport_ptr_t self_ptr, unsigned int /*ms*/) noexcept {
+  // Never wait: data is either already buffered (>0) or not (0, "timed out").
+  const auto* self = static_cast<const GnutlsEngine*>(self_ptr);
+  return self->input_.size() > self->input_pos_ ? 1 : 0;
+}
+
+void GnutlsEngine::flush(core::Bytes& to_peer) {
+  if (output_.empty()) return;
+  if (to_peer.empty()) {
+    to_peer.swap(output_);
+  } else {
+    to_peer.insert(to_peer.end(), output_.begin(), output_.end());
+  }
+  output_.clear();
+}
+
+// --- Engine interface --------------------------------------------------------------------
+
+Result<EngineStatus> GnutlsEngine::start(core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  if (shared_->server) return EngineStatus::handshaking;
+  if (phase_ != Phase::created) return fail(Errc::api_misuse, "the session was already started");
+  phase_ = Phase::handshaking;
+  auto status = run_handshake();  // produces the ClientHello
+  flush(to_peer);
+  return status;
+}
+
+Result<EngineStatus> GnutlsEngine::receive(std::span<const std::byte> bytes,
+                                           core::Bytes& application_data, core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  if (phase_ == Phase::created) return fail(Errc::api_misuse, "the session was not started");
+  if (phase_ == Phase::peer_closed) return EngineStatus::peer_closed;  // nothing follows it
+  sniffer_.feed(bytes);
+  input_.insert(input_.end(), bytes.begin(), bytes.end());
+  auto status = advance(application_data);
+  flush(to_peer);
+  return status;
+}
+
+Result<EngineStatus> GnutlsEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  if (phase_ != Phase::waiting_for_certificate) {
+    return fail(Errc::api_misuse, "resume() without a pending certificate request");
+  }
+  auto ready = ask_server_certificate(sni_);
+  if (!ready) {
+    flush(to_peer);
+    return fail(fail_with(std::move(ready.error())));
+  }
+  if (!*ready) return EngineStatus::waiting_for_certificate;
+  phase_ = Phase::handshaking;
+  auto status = advance(application_data);
+  flush(to_peer);
+  return status;
+}
+
+Result<void> GnutlsEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  if (phase_ != Phase::established && phase_ != Phase::peer_closed) {
+    return fail(Errc::api_misuse, "application data can only be written once established");
+  }
+  std::size_t offset = 0;
+  int retries = 0;
+  while (offset < data.size()) {
+    const std::size_t chunk = std::min(data.size() - offset, kRecordChunk);
+    const ssize_t ret = gnutls_record_send(session_.get(), data.data() + offset, chunk);
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+      // Our push never blocks, so this does not happen; GnuTLS wants the same call repeated.
+      if (++retries > kMaxNonFatalInARow) {
+        flush(to_peer);
+        return fail(fail_with(internal("gnutls_record_send keeps asking to be called again")));
+      }
+      continue;
+    }
+    if (ret < 0) {
+      Error error = fail_with_code(static_cast<int>(ret));
+      flush(to_peer);
+      return fail(std::move(error));
+    }
+    offset += static_cast<std::size_t>(ret);
+  }
+  flush(to_peer);
+  return {};
+}
+
+Result<void> GnutlsEngine::close_notify(core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  // RFC 8446 §6.1: close_notify tells the peer we will send nothing more. SHUT_WR sends it
+  // without waiting for the peer's; reading may go on.
+  const int ret = gnutls_bye(session_.get(), GNUTLS_SHUT_WR);
+  flush(to_peer);
+  if (ret < 0 && ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED) {
+    return fail(internal(fmt::format("gnutls_bye failed: {}", gnutls_strerror(ret))));
+  }
+  return {};
+}
+
+SessionInfo GnutlsEngine::info() const {
+  SessionInfo info;
+  info.backend = Backend::gnutls;
+  gnutls_session_t session = session_.get();
+  if (session == nullptr) return info;
+  info.version = negotiated_version(session);
+  if (info.version) {
+    info.cipher_suite = negotiated_suite(session);
+    info.group = negotiated_group(session);
+  }
+  gnutls_datum_t alpn{};
+  if (gnutls_alpn_get_selected_protocol(session, &alpn) == 0 && alpn.data != nullptr) {
+    info.alpn.assign(reinterpret_cast<const char*>(alpn.data), alpn.size);
+  }
+  info.server_name = shared_->server ? sni_ : shared_->server_name->text();
+  info.resumed = gnutls_session_is_resumed(session) != 0;
+  return info;
+}
+
+// --- driving GnuTLS ----------------------------------------------------------------------
+
+Result<EngineStatus> GnutlsEngine::advance(core::Bytes& application_data) {
+  if (phase_ == Phase::awaiting_client_hello) {
+    switch (sniffer_.status()) {
+      case HelloSniffer::Status::need_more:
+        return EngineStatus::handshaking;
+      case HelloSniffer::Status::not_a_hello:
+        // Not a ClientHello we can read: GnuTLS will say what is wrong with it.
+        phase_ = Phase::handshaking;
+        break;
+      case HelloSniffer::Status::complete: {
+        const HelloSummary& hello = *sniffer_.summary();
+        sni_ = hello.server_name;
+        // Refuse what the policy forbids before asking the certificate store, with the same
+        // error as the other engines. (GnuTLS itself would accept a ClientHello without
+        // supported_versions as TLS 1.2 even when only TLS 1.3 is enabled, and only fail later
+        // at cipher suite selection.)
+        if (auto refused = refuse_forbidden_hello(hello); !refused) {
+          return fail(std::move(refused.error()));
+        }
+        auto ready = ask_server_certificate(sni_);
+        if (!ready) return fail(fail_with(std::move(ready.error())));
+        if (!*ready) {
+          phase_ = Phase::waiting_for_certificate;
+          return EngineStatus::waiting_for_certificate;
+        }
+        phase_ = Phase::handshaking;
+        break;
+      }
+    }
+  }
+  if (phase_ == Phase::waiting_for_certificate) {
+    // More bytes while the store has not answered: keep them for later (resume()).
+    return EngineStatus::waiting_for_certificate;
+  }
+  if (phase_ == Phase::handshaking) {
+    auto status = run_handshake();
+    if (!status || *status != EngineStatus::established) return status;
+  }
+  if (phase_ == Phase::established) return read_records(application_data);
+  if (phase_ == Phase::peer_closed) return EngineStatus::peer_closed;
+  return fail(Errc::invalidated, "the session failed earlier");
+}
+
+Result<EngineStatus> GnutlsEngine::run_handshake() {
+  for (int non_fatal = 0; non_fatal < kMaxNonFatalInARow; ++non_fatal) {
+    const int ret = gnutls_handshake(session_.get());
+    if (ret == GNUTLS_E_SUCCESS) {
+      if (auto checked = after_handshake(); !checked) {
+        return fail(fail_with(std::move(checked.error())));
+      }
+      phase_ = Phase::established;
+      return EngineStatus::established;
+    }
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) return EngineStatus::handshaking;
+    if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+      const auto alert = static_cast<Alert>(gnutls_alert_get(session_.get()));
+      if (alert == Alert::close_notify || alert == Alert::user_canceled) {
+        // The peer gave up on the handshake; RFC 8446 §6.1 treats user_canceled as a closure
+        // alert. Report it as the alert it is.
+        return fail(fail_with(alert_received_error(alert)));
+      }
+      continue;  // RFC 5246 §7.2: other warnings (e.g. unrecognized_name) do not end it
+    }
+    if (gnutls_error_is_fatal(ret) == 0 && !callback_error_) continue;
+    return fail(fail_with_code(ret));
+  }
+  return fail(fail_with(internal("the GnuTLS handshake keeps returning non-fatal errors")));
+}
+
+Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
+  int non_fatal = 0;
+  while (true) {
+    const std::size_t old_size = application_data.size();
+    application_data.resize(old_size + kRecordChunk);
+    const ssize_t ret =
+        gnutls_record_recv(session_.get(), application_data.data() + old_size, kRecordChunk);
+    application_data.resize(old_size + (ret > 0 ? static_cast<std::size_t>(ret) : 0));
+    if (ret > 0) continue;
+    if (ret == 0) {
+      // The peer's close_notify (RFC 8446 §6.1): no more data will come.
+      phase_ = Phase::peer_closed;
+      return EngineStatus::peer_closed;
+    }
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) return EngineStatus::established;
+    if (++non_fatal > kMaxNonFatalInARow) {
+      return fail(fail_with(internal("GnuTLS keeps returning non-fatal errors")));
+    }
+    if (ret == GNUTLS_E_REHANDSHAKE) {
+      // A TLS 1.2 HelloRequest (client) or renegotiating ClientHello (server). sanstls never
+      // renegotiates; RFC 5246 §7.4.1.1 lets us refuse with a no_renegotiation warning.
+      gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+      continue;
+    }
+    if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) continue;
+    if (gnutls_error_is_fatal(static_cast<int>(ret)) == 0) continue;
+    return fail(fail_with_code(static_cast<int>(ret)));
+  }
+}
+
+Result<bool> GnutlsEngine::ask_server_certificate(const std::string& server_name) {
+  core::CertificateAnswer answer = hooks_.select_server_certificate({.server_name = server_name});
+  switch (answer.kind) {
+    case core::CertificateAnswer::Kind::pending:
+      return false;
+    case core::CertificateAnswer::Kind::declined: {
+      // RFC 6066 §3: a server that does not recognise the name MAY abort with a fatal
+      // unrecognized_name alert; sanstls does when the store has no chain for it.
+      std::string message =
+          server_name.empty()
+              ? std::string("no certificate for clients that send no server name (SNI)")
+              : fmt::format("no certificate for server name '{}'", server_name);
+      Error error = make_alerting_error(Errc::handshake_failure, Alert::unrecognized_name,
+                                        std::move(message));
+      if (phase_ == Phase::awaiting_client_hello || phase_ == Phase::waiting_for_certificate) {
+        queue_plaintext_alert(Alert::unrecognized_name);
+        phase_ = Phase::failed;
+        return fail(std::move(error));
+      }
+      return fail(std::move(error));
+    }
+    case core::CertificateAnswer::Kind::provided:
+      break;
+  }
+  if (!answer.chain) return fail(internal("the certificate store answered without a chain"));
+  auto loaded = load_chain(*answer.chain);
+  if (!loaded) return fail(std::move(loaded.error()));
+  own_chain_ = std::move(*loaded);
+  certificate_decided_ = true;
+  return true;
+}
+
+Result<void> GnutlsEngine::refuse_forbidden_hello(const HelloSummary& hello) {
+  const auto offers = [&hello](std::uint16_t version) {
+    return std::find(hello.versions.begin(), hello.versions.end(), version) != hello.versions.end();
+  };
+  const bool tls13 = offers(0x0304) && shared_->priority.tls13;
+  const bool tls12 = offers(0x0303) && shared_->priority.tls12;
+  std::optional<Error> refusal;
+  if (!tls13 && !tls12) {
+    refusal = core::forbidden_versions_error(hello.versions, /*peer_is_server=*/false,
+                                             !shared_->priority.tls12);
+  } else if (!tls13 && !hello.extended_master_secret) {
+    refusal = extended_master_secret_error(/*peer_is_server=*/false);
+  }
+  if (!refusal) return {};
+  queue_plaintext_alert(*refusal->alert_sent);
+  phase_ = Phase::failed;
+  return fail(std::move(*refusal));
+}
+
+void GnutlsEngine::queue_plaintext_alert(Alert alert) {
+  // GnuTLS has not seen the ClientHello, so the alert goes out as a plaintext record we build
+  // ourselves (RFC 8446 §5.1 TLSPlaintext, §6 Alert: level fatal(2), description).
+  const std::uint8_t record[] = {21, 3, 3, 0, 2, 2, static_cast<std::uint8_t>(alert)};
+  for (const std::uint8_t b : record) output_.push_back(static_cast<std::byte>(b));
+}
+
+Result<void> GnutlsEngine::after_handshake() {
+  gnutls_session_t session = session_.get();
+  if (gnutls_protocol_get_version(session) == GNUTLS_TLS1_2 &&
+      gnutls_session_ext_master_secret_status(session) == 0) {
+    return fail(extended_master_secret_error(!shared_->server));
+  }
+  unsigned int count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
+  const bool peer_sent_chain = peers != nullptr && count > 0;
+  if (shared_->server) {
+    if (!peer_sent_chain && shared_->client_auth == ClientAuth::required) {
+      return fail(missing_client_certificate_error());
+    }
+  } else if (!peer_sent_chain) {
+    Error error = make_alerting_error(Errc::certificate_rejected, Alert::handshake_failure,
+                                      "the server sent no certificate");
+    error.certificate_problem = CertificateProblem::missing;
+    return fail(std::move(error));
+  }
+  // GnuTLS runs our verify function whenever a chain arrives; should it ever not have, verify
+  // now, before any application data is released.
+  if (peer_sent_chain && !verify_ran_ && !verify_peer_chain()) {
+    return fail(*callback_error_);
+  }
+  return {};
+}
+
+Error GnutlsEngine::missing_client_certificate_error() const {
+  // RFC 8446 §4.4.2.4: a server that requires a certificate aborts with certificate_required;
+  // RFC 5246 §7.4.6: a TLS 1.2 server MAY respond with a fatal handshake_failure alert.
+  const bool tls13 = gnutls_protocol_get_version(session_.get()) == GNUTLS_TLS1_3;
+  Error error = make_alerting_error(Errc::certificate_rejected,
+                                    tls13 ? Alert::certificate_required : Alert::handshake_failure,
+                                    "the client sent no certificate, but this server requires one");
+  error.certificate_problem = CertificateProblem::missing;
+  return error;
+}
+
+Error GnutlsEngine::fail_with(Error error) {
+  if (error.alert_sent && phase_ != Phase::failed) {
+    const int ret = gnutls_alert_send(session_.get(), GNUTLS_AL_FATAL,
+                                      static_cast<gnutls_alert_description_t>(*error.alert_sent));
+    if (ret < 0) error.alert_sent.reset();
+  }
+  phase_ = Phase::failed;
+  return error;
+}
+
+Error GnutlsEngine::fail_with_code(int code) {
+  if (callback_error_) {
+    Error error = std::move(*callback_error_);
+    callback_error_.reset();
+    return fail_with(std::move(error));
+  }
+  ErrorContext context;
+  context.server = shared_->server;
+  context.peer_hello = sniffer_.summary() ? &*sniffer_.summary() : nullptr;
+  context.tls13_only = !shared_->priority.tls12;
+  context.alpn = shared_->alpn;
+  if (code == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+    context.alert_received = static_cast<Alert>(gnutls_alert_get(session_.get()));
+  }
+  return fail_with(classify_gnutls_error(code, context));
+}
+
+// --- callbacks from GnuTLS ---------------------------------------------------------------
+
+int GnutlsEngine::verify_callback(gnutls_session_t session) noexcept {
+  GnutlsEngine* self = engine_of(session);
+  try {
+    return self->verify_peer_chain() ? 0 : -1;  // -1: GNUTLS_E_CERTIFICATE_ERROR
+  } catch (...) {
+    self->callback_error_ = internal("unexpected failure while verifying the peer's chain");
+    return -1;
+  }
+}
+
+bool GnutlsEngine::verify_peer_chain() {
+  verify_ran_ = true;
+  unsigned int count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(session_.get(), &count);
+  if (peers == nullptr || count == 0) {
+    if (shared_->server) {
+      if (shared_->client_auth == ClientAuth::required) {
+        callback_error_ = missing_client_certificate_error();
+        return false;
+      }
+      return true;  // optional client authentication: no certificate is acceptable
+    }
+    Error error = make_alerting_error(Errc::certificate_rejected, Alert::handshake_failure,
+                                      "the server sent no certificate");
+    error.certificate_problem = CertificateProblem::missing;
+    callback_error_ = std::move(error);
+    return false;
+  }
+  std::vector<Certificate> chain;
+  chain.reserve(count);
+  for (unsigned int i = 0; i < count; ++i) {
+    auto certificate = Certificate::from_der(std::span<const std::byte>(
+        reinterpret_cast<const std::byte*>(peers[i].data), peers[i].size));
+    if (!certificate) {
+      Error error = make_alerting_error(Errc::certificate_rejected, Alert::bad_certificate,
+                                        fmt::format("the peer's certificate {} is malformed: {}",
+                                                    i + 1, certificate.error().message));
+      error.certificate_problem = CertificateProblem::malformed;
+      callback_error_ = std::move(error);
+      return false;
+    }
+    chain.push_back(std::move(*certificate));
+  }
+  auto verdict = hooks_.verify_peer(chain, info());
+  if (!verdict) {
+    Error error = std::move(verdict.error());
+    // The core says which alert goes with its verdict; bad_certificate if it did not.
+    if (!error.alert_sent) error.alert_sent = Alert::bad_certificate;
+    callback_error_ = std::move(error);
+    return false;
+  }
+  peer_verified_ = true;
+  return true;
+}
+
+int GnutlsEngine::keylog_callback(gnutls_session_t session, const char* label,
+                                  const gnutls_datum_t* secret) noexcept {
+  GnutlsEngine* self = engine_of(session);
+  try {
+    if (!self->hooks_.key_log_enabled()) return 0;
+    gnutls_datum_t client_random{};
+    gnutls_datum_t server_random{};
+    gnutls_session_get_random(session, &client_random, &server_random);
+    // NSS key log format: "<label> <client_random hex> <secret hex>".
+    std::string line = label;
+    line.reserve(line.size() + 2 + 2 * (client_random.size + secret->size));
+    line += ' ';
+    for (unsigned int i = 0; i < client_random.size; ++i) {
+      line += fmt::format("{:02x}", client_random.data[i]);
+    }
+    line += ' ';
+    for (unsigned int i = 0; i < secret->size; ++i) {
+      line += fmt::format("{:02x}", secret->data[i]);
+    }
+    self->hooks_.key_log(line);
+    gnutls_memset(line.data(), 0, line.size());
+  } catch (...) {
+    // Losing a key-log line must not break the session.
+  }
+  return 0;
+}
+
+int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, unsigned when,
+                                 unsigned int incoming, const gnutls_datum_t* /*msg*/) noexcept {
+  GnutlsEngine* self = engine_of(session);
+  if (htype != GNUTLS_HANDSHAKE_SERVER_HELLO) return 0;
+  // Check the extended master secret as soon as the version is known, before any key is
+  // derived from a master secret without it: the client right after reading the ServerHello,
+  // the server right before sending it.
+  const bool client_moment = !self->shared_->server && when == GNUTLS_HOOK_POST && incoming != 0;
+  const bool server_moment = self->shared_->server && when == GNUTLS_HOOK_PRE && incoming == 0;
+  if (!client_moment && !server_moment) return 0;
+  try {
+    if (!self->check_extended_master_secret()) return GNUTLS_E_INSUFFICIENT_SECURITY;
+  } catch (...) {
+    return GNUTLS_E_INTERNAL_ERROR;
+  }
+  return 0;
+}
+
+bool GnutlsEngine::check_extended_master_secret() {
+  gnutls_session_t session = session_.get();
+  if (gnutls_protocol_get_version(session) != GNUTLS_TLS1_2) return true;
+  if (gnutls_session_ext_master_secret_status(session) != 0) return true;
+  callback_error_ = extended_master_secret_error(!shared_->server);
+  return false;
+}
+
+int GnutlsEngine::retrieve_certificate(gnutls_session_t session, const gnutls_datum_t* req_ca_rdn,
+                                       int nreqs, const gnutls_pk_algorithm_t* /*pk_algos*/,
+                                       int /*pk_algos_length*/, gnutls_pcert_st** pcert,
+                                       unsigned int* pcert_length,
+                                       gnutls_privkey_t* privkey) noexcept {
+  GnutlsEngine* self = engine_of(session);
+  *pcert = nullptr;
+  *pcert_length = 0;
+  *privkey = nullptr;
+  try {
+    const int ret = self->shared_->server ? self->provide_server_certificate()
+                                          : self->provide_client_certificate(req_ca_rdn, nreqs);
+    if (ret < 0) return ret;
+    if (self->own_chain_) {
+      *pcert = self->own_chain_->certificates.data();
+      *pcert_length = static_cast<unsigned int>(self->own_chain_->certificates.size());
+      *privkey = self->own_chain_->key.get();
+    }
+    return 0;
+  } catch (...) {
+    self->callback_error_ = internal("unexpected failure while choosing a certificate");
+    return -1;
+  }
+}
+
+int GnutlsEngine::provide_server_certificate() {
+  if (certificate_decided_) return 0;
+  // The ClientHello could not be read before GnuTLS saw it, so the store is asked now, from
+  // inside GnuTLS, where it cannot wait.
+  char name[256] = {};
+  std::size_t name_size = sizeof(name) - 1;
+  unsigned int type = 0;
+  std::string server_name;
+  if (gnutls_server_name_get(session_.get(), name, &name_size, &type, 0) == 0 &&
+      type == GNUTLS_NAME_DNS) {
+    server_name.assign(name, name_size);
+    std::transform(server_name.begin(), server_name.end(), server_name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  sni_ = server_name;
+  auto ready = ask_server_certificate(server_name);
+  if (!ready) {
+    callback_error_ = std::move(ready.error());
+    return -1;
+  }
+  if (!*ready) {
+    callback_error_ = internal(
+        "the gnutls engine cannot wait for a server certificate store that answers later when "
+        "the ClientHello could not be read in advance");
+    callback_error_->code = Errc::unsupported;
+    return -1;
+  }
+  return 0;
+}
+
+int GnutlsEngine::provide_client_certificate(const gnutls_datum_t* req_ca_rdn, int nreqs) {
+  if (certificate_decided_ || !shared_->has_client_certificates) return 0;
+  ClientCertificateQuery query;
+  query.server_name = shared_->server_name->text();
+  for (int i = 0; i < nreqs; ++i) {
+    std::string dn = one_line_dn(req_ca_rdn[i]);
+    if (!dn.empty()) query.acceptable_authorities.push_back(std::move(dn));
+  }
+  core::CertificateAnswer answer = hooks_.select_client_certificate(query);
+  switch (answer.kind) {
+    case core::CertificateAnswer::Kind::pending: {
+      // GnuTLS asks for the client certificate from inside the handshake and cannot be
+      // suspended there (capabilities: async_client_certificates = false).
+      Error error = internal(
+          "the gnutls engine cannot wait for a client certificate store that answers later");
+      error.code = Errc::unsupported;
+      callback_error_ = std::move(error);
+      return -1;
+    }
+    case core::CertificateAnswer::Kind::declined:
+      certificate_decided_ = true;
+      return 0;  // continue without a certificate; the server decides
+    case core::CertificateAnswer::Kind::provided:
+      break;
+  }
+  if (!answer.chain) {
+    callback_error_ = internal("the certificate store answered without a chain");
+    return -1;
+  }
+  auto loaded = load_chain(*answer.chain);
+  if (!loaded) {
+    callback_error_ = std::move(loaded.error());
+    return -1;
+  }
+  own_chain_ = std::move(*loaded);
+  certificate_decided_ = true;
+  return 0;
+}
+
+}  // namespace sanstls::gnutls_backend

@@ -1,0 +1,136 @@
+#pragma once
+// The GnuTLS engine: one gnutls_session_t driven over in-memory buffers (sans-IO).
+//
+// GnuTLS reads through our pull function (from the bytes the core handed to receive()) and
+// writes through our push function (into a buffer the engine hands back as `to_peer`). It
+// never verifies certificates itself: a verify function passes the peer's chain to the core.
+
+#include "backends/gnutls/gnutls_ptr.hpp"
+#include "backends/gnutls/hello.hpp"
+#include "backends/gnutls/priority.hpp"
+#include "core/engine.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace sanstls::gnutls_backend {
+
+/// What every session of one factory shares. Immutable after the factory built it; the GnuTLS
+/// credentials are only read by sessions (GnuTLS allows sharing them between threads).
+struct SharedConfig {
+  bool server = false;
+  PriorityPlan priority;
+  std::vector<CipherSuite> cipher_suites;
+  std::vector<NamedGroup> groups;
+  std::vector<std::string> alpn;
+  /// Client: the name the server's certificate must hold (the core checks it).
+  std::optional<x509::ServerName> server_name;
+  /// Client: whether a client certificate store is configured.
+  bool has_client_certificates = false;
+  /// Server: whether and how client certificates are asked for.
+  ClientAuth client_auth = ClientAuth::none;
+  CertificateCredentialsPtr credentials;
+};
+
+/// A certificate chain in the form GnuTLS's retrieve callbacks hand out.
+struct LoadedChain {
+  PcertList certificates;
+  PrivkeyPtr key;
+};
+
+/// Converts a CertificateChain to GnuTLS structures (the key travels as PKCS#8 PEM, wiped
+/// after the import).
+Result<LoadedChain> load_chain(const CertificateChain& chain);
+
+class GnutlsEngine final : public core::Engine {
+ public:
+  GnutlsEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks);
+  GnutlsEngine(const GnutlsEngine&) = delete;
+  GnutlsEngine& operator=(const GnutlsEngine&) = delete;
+  ~GnutlsEngine() override;
+
+  /// Creates the GnuTLS session; called once by the factory.
+  Result<void> init();
+
+  Result<core::EngineStatus> start(core::Bytes& to_peer) override;
+  Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
+                                     core::Bytes& application_data, core::Bytes& to_peer) override;
+  Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
+  Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
+  Result<void> close_notify(core::Bytes& to_peer) override;
+  [[nodiscard]] SessionInfo info() const override;
+
+  /// The callback registered on the shared credentials (both sides): hands out the chain the
+  /// engine chose, asking the certificate store first when needed.
+  static int retrieve_certificate(gnutls_session_t session, const gnutls_datum_t* req_ca_rdn,
+                                  int nreqs, const gnutls_pk_algorithm_t* pk_algos,
+                                  int pk_algos_length, gnutls_pcert_st** pcert,
+                                  unsigned int* pcert_length, gnutls_privkey_t* privkey) noexcept;
+
+ private:
+  enum class Phase {
+    created,
+    awaiting_client_hello,
+    waiting_for_certificate,
+    handshaking,
+    established,
+    peer_closed,
+    failed,
+  };
+
+  static ssize_t pull(gnutls_transport_ptr_t self, void* data, size_t size) noexcept;
+  static ssize_t push(gnutls_transport_ptr_t self, const void* data, size_t size) noexcept;
+  static int pull_timeout(gnutls_transport_ptr_t self, unsigned int ms) noexcept;
+  static int verify_callback(gnutls_session_t session) noexcept;
+  static int keylog_callback(gnutls_session_t session, const char* label,
+                             const gnutls_datum_t* secret) noexcept;
+  static int handshake_hook(gnutls_session_t session, unsigned int htype, unsigned when,
+                            unsigned int incoming, const gnutls_datum_t* msg) noexcept;
+
+  Result<core::EngineStatus> advance(core::Bytes& application_data);
+  Result<core::EngineStatus> run_handshake();
+  Result<core::EngineStatus> read_records(core::Bytes& application_data);
+  /// Asks the server certificate store; true when a chain is loaded.
+  Result<bool> ask_server_certificate(const std::string& server_name);
+  Result<void> after_handshake();
+  /// Sends the alert of `error` (if any and if GnuTLS can) and invalidates the engine.
+  Error fail_with(Error error);
+  /// Fails after GnuTLS returned `code`: the error a callback recorded wins over GnuTLS's.
+  Error fail_with_code(int code);
+  /// Server: refuses a ClientHello that offers only forbidden versions or lacks the extended
+  /// master secret for TLS 1.2, before GnuTLS or the certificate store see it.
+  Result<void> refuse_forbidden_hello(const HelloSummary& hello);
+  void queue_plaintext_alert(Alert alert);
+  bool check_extended_master_secret();
+  bool verify_peer_chain();
+  int provide_client_certificate(const gnutls_datum_t* req_ca_rdn, int nreqs);
+  int provide_server_certificate();
+  void flush(core::Bytes& to_peer);
+  [[nodiscard]] Error missing_client_certificate_error() const;
+
+  std::shared_ptr<const SharedConfig> shared_;
+  core::EngineHooks& hooks_;
+  SessionPtr session_;
+  Phase phase_ = Phase::created;
+  // Transport buffers: bytes received and not yet pulled by GnuTLS, bytes GnuTLS pushed.
+  core::Bytes input_;
+  std::size_t input_pos_ = 0;
+  core::Bytes output_;
+  // The peer's first handshake message, read before GnuTLS sees it.
+  HelloSniffer sniffer_;
+  std::string sni_;
+  // The chain this endpoint presents (server: chosen by SNI; client: from its store).
+  std::optional<LoadedChain> own_chain_;
+  bool certificate_decided_ = false;
+  // The error a callback decided (verification failure, policy refusal); it wins over the
+  // generic code GnuTLS returns after the callback failed.
+  std::optional<Error> callback_error_;
+  bool peer_verified_ = false;
+  bool verify_ran_ = false;
+};
+
+}  // namespace sanstls::gnutls_backend

@@ -1,0 +1,135 @@
+#include "backends/gnutls/errors.hpp"
+
+#include "core/hello_inspection.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gnutls/gnutls.h>
+
+namespace sanstls::gnutls_backend {
+namespace {
+
+Error make(Errc code, std::optional<Alert> alert, std::string message) {
+  Error error = make_error(code, std::move(message));
+  error.alert_sent = alert;
+  return error;
+}
+
+/// The alert GnuTLS associates with an error code. The alert numbers are the RFC's (RFC 8446
+/// §6, RFC 5246 §7.2) in both enums.
+Alert gnutls_alert_for(int code) {
+  int level = 0;
+  const int alert = gnutls_error_to_alert(code, &level);
+  if (alert < 0) return Alert::internal_error;
+  return static_cast<Alert>(alert);
+}
+
+std::string gnutls_detail(int code) { return fmt::format("GnuTLS: {}", gnutls_strerror(code)); }
+
+}  // namespace
+
+Error alert_received_error(Alert alert) {
+  Error error = make(Errc::alert_received, std::nullopt,
+                     fmt::format("the peer sent a fatal {} alert", alert_name(alert)));
+  error.alert_received = alert;
+  // A peer refusing our certificate is the most common case: say what to check.
+  if (alert == Alert::certificate_required) {
+    error.message += " (it requires a client certificate)";
+  }
+  return error;
+}
+
+Error classify_gnutls_error(int code, const ErrorContext& context) {
+  switch (code) {
+    case GNUTLS_E_FATAL_ALERT_RECEIVED:
+      return alert_received_error(context.alert_received.value_or(Alert::internal_error));
+    case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+      // RFC 8446 §4.2.1 / RFC 5246 Appendix E.1: no common version -> protocol_version.
+      return core::forbidden_versions_error(context.peer_hello != nullptr
+                                                ? context.peer_hello->versions
+                                                : std::vector<std::uint16_t>{},
+                                            /*peer_is_server=*/!context.server, context.tls13_only);
+    case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+      if (!context.server) {
+        // RFC 8446 §4.1.3: a suite that was not offered -> illegal_parameter.
+        return make(Errc::forbidden_by_policy, Alert::illegal_parameter,
+                    "the server chose a cipher suite sanstls did not offer");
+      }
+      [[fallthrough]];
+    case GNUTLS_E_NO_CIPHER_SUITES:
+    case GNUTLS_E_INSUFFICIENT_SECURITY:
+      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
+                  "no cipher suite in common: the peer offered none of the AEAD suites sanstls "
+                  "allows (CBC, RC4, 3DES, static-RSA and NULL suites are refused)");
+    case GNUTLS_E_NO_COMMON_KEY_SHARE:
+    case GNUTLS_E_ECC_NO_SUPPORTED_CURVES:
+    case GNUTLS_E_ECC_UNSUPPORTED_CURVE:
+      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
+                  "no key-exchange group in common: sanstls uses x25519, secp256r1 and "
+                  "secp384r1 only (finite-field DHE and static RSA are refused)");
+    case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+    case GNUTLS_E_UNWANTED_ALGORITHM:
+      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
+                  "no signature algorithm in common: the peer offered only algorithms sanstls "
+                  "refuses (SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+    case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
+    case GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED:
+      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
+                  "the peer does not support secure renegotiation indication (RFC 5746), which "
+                  "sanstls requires for TLS 1.2");
+    case GNUTLS_E_NO_APPLICATION_PROTOCOL:
+      // RFC 7301 §3.2: no overlap -> the server "MUST respond with a fatal
+      // 'no_application_protocol' alert".
+      return make(Errc::no_application_protocol, Alert::no_application_protocol,
+                  context.server
+                      ? fmt::format("the client's ALPN protocols have none in common with this "
+                                    "server's ({})",
+                                    fmt::join(context.alpn, ", "))
+                      : std::string("the server chose no ALPN protocol we offered"));
+    case GNUTLS_E_NO_CERTIFICATE_FOUND:
+    case GNUTLS_E_CERTIFICATE_REQUIRED: {
+      Error error = make(Errc::certificate_rejected, gnutls_alert_for(code),
+                         context.server ? "the client sent no certificate, but this server "
+                                          "requires one"
+                                        : "the server sent no certificate");
+      error.certificate_problem = CertificateProblem::missing;
+      return error;
+    }
+    case GNUTLS_E_CERTIFICATE_ERROR: {
+      Error error =
+          make(Errc::certificate_rejected, Alert::bad_certificate,
+               fmt::format("the peer's certificate was refused ({})", gnutls_detail(code)));
+      error.certificate_problem = CertificateProblem::other;
+      return error;
+    }
+    case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+      return make(Errc::handshake_failure, Alert::handshake_failure,
+                  context.server ? "the server's certificate suits none of the cipher suites or "
+                                   "signature algorithms the client offers"
+                                 : "no certificate suits what the server asked for");
+    case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+      return make(Errc::bad_tls_data, Alert::inappropriate_fallback,
+                  "the peer signalled an inappropriate version fallback (RFC 7507)");
+    case GNUTLS_E_MEMORY_ERROR:
+    case GNUTLS_E_INTERNAL_ERROR:
+    case GNUTLS_E_INVALID_REQUEST:
+    case GNUTLS_E_INVALID_SESSION:
+    case GNUTLS_E_LIB_IN_ERROR_STATE:
+    case GNUTLS_E_RANDOM_FAILED:
+    case GNUTLS_E_PUSH_ERROR:
+    case GNUTLS_E_PULL_ERROR:
+    case GNUTLS_E_PREMATURE_TERMINATION:
+    case GNUTLS_E_NO_PRIORITIES_WERE_SET:
+    case GNUTLS_E_USER_ERROR:
+      return make(Errc::internal_error, Alert::internal_error,
+                  fmt::format("GnuTLS failed: {}", gnutls_strerror(code)));
+    default:
+      break;
+  }
+  // Everything else GnuTLS reports while handshaking or reading records is about the bytes the
+  // peer sent: malformed or unexpected messages, bad MACs, bad signatures, a bad Finished.
+  return make(Errc::bad_tls_data, gnutls_alert_for(code),
+              fmt::format("the peer sent invalid TLS data ({})", gnutls_detail(code)));
+}
+
+}  // namespace sanstls::gnutls_backend

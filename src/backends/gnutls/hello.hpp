@@ -1,0 +1,67 @@
+#pragma once
+// The first handshake message a peer sends (ClientHello or ServerHello), read from the raw
+// record stream before GnuTLS sees it.
+//
+// The GnuTLS engine needs what GnuTLS cannot give it at the right moment:
+//  - the SNI name before certificate selection, so that a certificate store may answer later
+//    (GnuTLS's post-client-hello hook cannot suspend certificate selection: GnuTLS selects the
+//    cipher suite and the certificate in the same call, right after the hook returns);
+//  - the versions and extensions the peer offered, so that the engine refuses forbidden
+//    versions and a missing extended master secret with the same error as the other engines
+//    (core::forbidden_versions_error), before any certificate store is bothered.
+// Nothing here is trusted for security: when the bytes are not a readable hello, the engine
+// simply lets GnuTLS process them and report its own error.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanstls::gnutls_backend {
+
+/// What a ClientHello or ServerHello says about versions, suites and the server name.
+struct HelloSummary {
+  /// ClientHello: the versions offered (supported_versions, or every version up to
+  /// legacy_version when that extension is absent), GREASE removed. ServerHello: the one
+  /// version chosen.
+  std::vector<std::uint16_t> versions;
+  /// ClientHello: the offered cipher suites (GREASE removed); ServerHello: the chosen one.
+  std::vector<std::uint16_t> cipher_suites;
+  /// ClientHello: the SNI host_name, lower-cased; empty when there is none.
+  std::string server_name;
+  /// ClientHello: whether extended_master_secret (RFC 7627) is offered.
+  bool extended_master_secret = false;
+};
+
+/// Collects the peer's first bytes until its first handshake message is complete.
+class HelloSniffer {
+ public:
+  enum class Status { need_more, complete, not_a_hello };
+
+  /// `client_hello`: expect a ClientHello (server side) or a ServerHello (client side).
+  explicit HelloSniffer(bool client_hello) : client_hello_(client_hello) {}
+
+  /// Adds received bytes; returns where the sniffer stands. Once complete or not_a_hello,
+  /// further bytes are ignored (and nothing more is copied).
+  Status feed(std::span<const std::byte> bytes);
+  [[nodiscard]] Status status() const { return status_; }
+  /// The summary once status() is complete.
+  [[nodiscard]] const std::optional<HelloSummary>& summary() const { return summary_; }
+
+ private:
+  Status parse();
+
+  bool client_hello_;
+  Status status_ = Status::need_more;
+  std::vector<std::uint8_t> raw_;
+  std::optional<HelloSummary> summary_;
+};
+
+/// Parses a ClientHello handshake message (with its 4-byte header). std::nullopt if malformed.
+std::optional<HelloSummary> parse_client_hello(std::span<const std::uint8_t> message);
+/// Parses a ServerHello handshake message (with its 4-byte header). std::nullopt if malformed.
+std::optional<HelloSummary> parse_server_hello(std::span<const std::uint8_t> message);
+
+}  // namespace sanstls::gnutls_backend
