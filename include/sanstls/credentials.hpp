@@ -22,6 +22,14 @@
 
 namespace sanstls {
 
+class Certificate;
+class PrivateKey;
+class CertificateChain;
+namespace hazmat {
+SANSTLS_API CertificateChain make_unchecked_chain(std::vector<Certificate> certificates,
+                                                  PrivateKey key);
+}
+
 /// Public key algorithms of certificates and keys that sanstls accepts.
 enum class KeyType : std::uint8_t { rsa, ecdsa_p256, ecdsa_p384, ecdsa_p521, ed25519, other };
 
@@ -109,6 +117,7 @@ class SANSTLS_API CertificateChain {
   [[nodiscard]] std::string to_pem() const;
 
  private:
+  friend CertificateChain hazmat::make_unchecked_chain(std::vector<Certificate>, PrivateKey);
   CertificateChain(std::vector<Certificate> certificates, PrivateKey key);
   std::vector<Certificate> certificates_;
   PrivateKey key_;

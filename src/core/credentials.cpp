@@ -488,6 +488,12 @@ std::string CertificateChain::to_pem() const {
   return pem;
 }
 
+namespace hazmat {
+CertificateChain make_unchecked_chain(std::vector<Certificate> certificates, PrivateKey key) {
+  return CertificateChain{std::move(certificates), std::move(key)};
+}
+}  // namespace hazmat
+
 // ---- TrustStore -------------------------------------------------------------------------
 
 TrustStore::TrustStore() : impl_(std::make_shared<const Impl>()) {}

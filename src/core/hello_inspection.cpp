@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::uint8_t kServerHello = 2;
 constexpr std::uint16_t kSupportedVersions = 43;
+constexpr std::uint16_t kExtendedMasterSecret = 23;
 constexpr std::uint8_t kHostName = 0;
 
 Error decode_failure(const wire::Error& error) {
@@ -78,7 +79,7 @@ Result<std::vector<std::uint16_t>> parse_client_supported_versions(
   return versions;
 }
 
-std::optional<std::uint16_t> server_hello_version(std::span<const std::uint8_t> message) {
+std::optional<ServerHelloSummary> summarize_server_hello(std::span<const std::uint8_t> message) {
   wire::Reader reader{message};
   auto type = reader.u8("HandshakeType");
   auto body = reader.child24("ServerHello");
@@ -93,8 +94,9 @@ std::optional<std::uint16_t> server_hello_version(std::span<const std::uint8_t> 
   if (!legacy_version || !random || !session_id || !suite || !compression) {
     return std::nullopt;
   }
+  ServerHelloSummary summary{.version = *legacy_version, .extended_master_secret = false};
   if (body->empty()) {
-    return *legacy_version;  // no extensions: a pre-TLS 1.3 server
+    return summary;  // no extensions at all
   }
   auto extensions = body->child16("extensions");
   if (!extensions) {
@@ -109,10 +111,21 @@ std::optional<std::uint16_t> server_hello_version(std::span<const std::uint8_t> 
     if (*ext_type == kSupportedVersions) {
       wire::Reader version_reader{*ext_body};
       auto selected = version_reader.u16("selected_version");
-      return selected ? std::optional<std::uint16_t>{*selected} : std::nullopt;
+      if (!selected) {
+        return std::nullopt;
+      }
+      summary.version = *selected;
+    } else if (*ext_type == kExtendedMasterSecret) {
+      summary.extended_master_secret = true;
     }
   }
-  return *legacy_version;
+  return summary;
+}
+
+bool offers_acceptable_version(const std::vector<std::uint16_t>& offered, bool tls13_only) {
+  return std::ranges::any_of(offered, [&](std::uint16_t version) {
+    return version == 0x0304 || (version == 0x0303 && !tls13_only);
+  });
 }
 
 std::string protocol_version_text(std::uint16_t version) {

@@ -22,9 +22,20 @@ Result<std::string> parse_server_name_extension(std::span<const std::uint8_t> bo
 Result<std::vector<std::uint16_t>> parse_client_supported_versions(
     std::span<const std::uint8_t> body);
 
-/// The version a ServerHello handshake message (with its 4-byte header) selects: the
-/// supported_versions extension if present, else legacy_version. nullopt if malformed.
-std::optional<std::uint16_t> server_hello_version(std::span<const std::uint8_t> message);
+/// What the core needs from a ServerHello.
+struct ServerHelloSummary {
+  /// supported_versions' selected_version if present (RFC 8446 §4.2.1), else legacy_version.
+  std::uint16_t version = 0;
+  /// Whether the extended_master_secret extension (RFC 7627) is present.
+  bool extended_master_secret = false;
+};
+
+/// Reads a ServerHello handshake message (with its 4-byte header); nullopt if it is not one
+/// or is malformed (the engine reports malformed messages itself).
+std::optional<ServerHelloSummary> summarize_server_hello(std::span<const std::uint8_t> message);
+
+/// True if `offered` holds a version sanstls accepts (TLS 1.3, or TLS 1.2 unless tls13_only).
+bool offers_acceptable_version(const std::vector<std::uint16_t>& offered, bool tls13_only);
 
 /// "TLS 1.0", "TLS 1.2", "SSL 3.0", "0x7f1c"...
 std::string protocol_version_text(std::uint16_t version);

@@ -4,10 +4,14 @@
 /// each setting says what it gives away. Attach them with ClientOptions::hazmat or
 /// ServerOptions::hazmat.
 
+#include <sanstls/credentials.hpp>
 #include <sanstls/export.hpp>
+#include <sanstls/protocol.hpp>
 
 #include <functional>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace sanstls::hazmat {
 
@@ -16,6 +20,16 @@ struct Settings {
   /// "CLIENT_HANDSHAKE_TRAFFIC_SECRET ..."), as used by Wireshark's SSLKEYLOGFILE. Whoever
   /// reads these lines can decrypt the whole session.
   std::function<void(std::string_view line)> key_log;
+
+  /// Caps the protocol version, e.g. at TLS 1.2 to test TLS 1.2 peers. Capping disables
+  /// TLS 1.3 and its stronger handshake; sanstls's own policy never does.
+  std::optional<ProtocolVersion> max_version;
 };
+
+/// A CertificateChain built without any of CertificateChain::create's checks (order, single
+/// leaf, key match, key strength). For tests that must present a defective chain to a peer;
+/// a server presenting it will be refused by every correct client.
+SANSTLS_API CertificateChain make_unchecked_chain(std::vector<Certificate> certificates,
+                                                  PrivateKey key);
 
 }  // namespace sanstls::hazmat

@@ -333,7 +333,7 @@ int Engine::on_verify(X509_STORE_CTX* store) noexcept {
   // RFC 7627 §5.4: a client that refuses full handshakes without the extended master secret
   // aborts. The ServerHello has been processed by now, so the answer is known.
   if (context_.role == Role::client && SSL_version(ssl_.get()) == TLS1_2_VERSION &&
-      SSL_get_extms_support(ssl_.get()) != 1) {
+      !server_offered_ems_) {
     Error error = make_error(Errc::forbidden_by_policy,
                              "the server does not support the extended master secret (RFC "
                              "7627), which sanstls requires for TLS 1.2");
@@ -508,8 +508,9 @@ void Engine::on_message(bool sent, int content_type,
     }
   } else if (content_type == kContentHandshake && !sent && context_.role == Role::client &&
              peer_versions_.empty()) {
-    if (auto version = core::server_hello_version(message)) {
-      peer_versions_.push_back(*version);
+    if (auto summary = core::summarize_server_hello(message)) {
+      peer_versions_.push_back(summary->version);
+      server_offered_ems_ = summary->extended_master_secret;
     }
   }
 }
@@ -543,8 +544,17 @@ Error Engine::failure(int ssl_error) {
       case SSL_R_UNKNOWN_PROTOCOL:
       case SSL_R_UNSUPPORTED_SSL_VERSION:
       case SSL_R_VERSION_TOO_LOW:
-        error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
-                                               context_.tls13_only);
+        // Only a handshake where the peer's versions really are all refused is a policy
+        // failure; a bad version field in a later record is just bad data.
+        if (!handshake_done_ && !peer_versions_.empty() &&
+            !core::offers_acceptable_version(peer_versions_, context_.tls13_only)) {
+          error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
+                                                 context_.tls13_only);
+        } else {
+          error = make_error(
+              Errc::bad_tls_data,
+              fmt::format("the peer sent a record with an invalid version ({})", detail));
+        }
         break;
       case SSL_R_NO_SHARED_CIPHER:
         error = make_error(Errc::forbidden_by_policy,

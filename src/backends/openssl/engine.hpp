@@ -70,6 +70,8 @@ class Engine final : public core::Engine {
   std::optional<Alert> alert_sent_;
   std::optional<Alert> alert_received_;
   std::vector<std::uint16_t> peer_versions_;
+  /// Client: whether the ServerHello carried extended_master_secret (RFC 7627).
+  bool server_offered_ems_ = false;
   std::string server_name_;
 };
 

@@ -1,0 +1,222 @@
+// Conformance: handshakes, negotiated parameters, data transfer, close and misuse.
+
+#include "conformance/conformance.hpp"
+
+#include <random>
+
+namespace sanstls::test {
+namespace {
+
+using HandshakeTest = Conformance;
+SANSTLS_INSTANTIATE_CONFORMANCE(HandshakeTest);
+
+TEST_P(HandshakeTest, DefaultsNegotiateTls13WithX25519AndVerifyTheServer) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  const SessionInfo& client = pair.client().session->info();
+  const SessionInfo& server = pair.server().session->info();
+  EXPECT_EQ(client.version, ProtocolVersion::tls13);
+  EXPECT_EQ(server.version, ProtocolVersion::tls13);
+  EXPECT_EQ(client.cipher_suite, CipherSuite::tls_aes_128_gcm_sha256);
+  EXPECT_EQ(client.cipher_suite, server.cipher_suite);
+  EXPECT_EQ(client.group, NamedGroup::x25519);
+  EXPECT_EQ(server.group, NamedGroup::x25519);
+  EXPECT_TRUE(client.peer_verified);
+  ASSERT_EQ(client.peer_certificates.size(), 2U);
+  EXPECT_EQ(client.peer_certificates[0], pki().server().leaf());
+  EXPECT_EQ(client.server_name, "localhost");
+  EXPECT_EQ(server.server_name, "localhost");
+  EXPECT_TRUE(server.peer_certificates.empty());
+  EXPECT_FALSE(client.resumed);
+  EXPECT_EQ(client.backend, GetParam().client);
+  EXPECT_EQ(server.backend, GetParam().server);
+}
+
+TEST_P(HandshakeTest, ClientHelloGoesOutInOneWriteAtStart) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_FALSE(pair.start_error) << pair.start_error->to_string();
+  EXPECT_EQ(pair.client().write_calls, 1U);
+  ASSERT_GE(pair.client().outbox.size(), 5U);
+  EXPECT_EQ(pair.client().outbox[0], std::byte{22});  // a handshake record
+  EXPECT_EQ(pair.client().session->state(), SessionState::handshaking);
+}
+
+TEST_P(HandshakeTest, Tls12WhenThePeerCapsAtTls12) {
+  ClientOptions options = client_options();
+  auto settings = std::make_shared<hazmat::Settings>();
+  settings->max_version = ProtocolVersion::tls12;
+  options.hazmat = settings;
+  SessionPair pair(client(options), default_server());
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);
+  EXPECT_EQ(pair.server().session->info().cipher_suite,
+            CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256);
+  EXPECT_TRUE(pair.client().session->info().peer_verified);
+}
+
+TEST_P(HandshakeTest, Tls13OnlyServerRefusesATls12OnlyClientNamingTheVersions) {
+  ClientOptions options = client_options();
+  auto settings = std::make_shared<hazmat::Settings>();
+  settings->max_version = ProtocolVersion::tls12;
+  options.hazmat = settings;
+  ServerOptions server_opts = server_options();
+  server_opts.policy = Policy::tls13_only();
+  SessionPair pair(client(options), server(server_opts));
+  EXPECT_FALSE(pair.handshake());
+  EXPECT_SANSTLS_ERROR(pair.server().error, Errc::forbidden_by_policy,
+                       "TLS 1.2; sanstls requires TLS 1.3");
+  ASSERT_TRUE(pair.client().error);
+  EXPECT_EQ(pair.client().error->code, Errc::alert_received);
+  EXPECT_EQ(pair.client().error->alert_received, Alert::protocol_version);
+}
+
+TEST_P(HandshakeTest, EveryAllowedCipherSuiteNegotiates) {
+  for (CipherSuite suite : all_cipher_suites()) {
+    const bool tls12 = cipher_suite_version(suite) == ProtocolVersion::tls12;
+    const std::string name{cipher_suite_name(suite)};
+    const bool rsa = name.find("_RSA_") != std::string::npos;
+    ClientOptions options = client_options();
+    ServerOptions server_opts = server_options();
+    if (tls12) {
+      auto settings = std::make_shared<hazmat::Settings>();
+      settings->max_version = ProtocolVersion::tls12;
+      options.hazmat = settings;
+      // A TLS 1.3 suite must stay in the list (sanstls never disables TLS 1.3).
+      server_opts.policy.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, suite};
+    } else {
+      server_opts.policy.cipher_suites = {suite};
+    }
+    SessionPair pair(client(options), server(server_opts, rsa ? testing::KeyAlgorithm::rsa_2048
+                                                              : testing::KeyAlgorithm::ecdsa_p256));
+    ASSERT_TRUE(pair.handshake()) << name << ": "
+                                  << (pair.first_error() ? pair.first_error()->to_string() : "");
+    EXPECT_EQ(pair.client().session->info().cipher_suite, suite) << name;
+    ASSERT_TRUE(pair.client().session->write_data("ping"));
+    pair.pump();
+    EXPECT_EQ(pair.server().received_text(), "ping") << name;
+  }
+}
+
+TEST_P(HandshakeTest, EveryGroupNegotiates) {
+  for (NamedGroup group : all_groups()) {
+    ServerOptions server_opts = server_options();
+    server_opts.policy.groups = {group};
+    SessionPair pair(default_client(), server(server_opts));
+    ASSERT_TRUE(pair.handshake()) << group_name(group) << ": "
+                                  << (pair.first_error() ? pair.first_error()->to_string() : "");
+    EXPECT_EQ(pair.client().session->info().group, group);
+    EXPECT_EQ(pair.server().session->info().group, group);
+  }
+}
+
+TEST_P(HandshakeTest, EveryServerKeyTypeWorks) {
+  for (auto key : {testing::KeyAlgorithm::ecdsa_p256, testing::KeyAlgorithm::ecdsa_p384,
+                   testing::KeyAlgorithm::rsa_2048, testing::KeyAlgorithm::rsa_3072,
+                   testing::KeyAlgorithm::rsa_4096, testing::KeyAlgorithm::ed25519}) {
+    SessionPair pair(default_client(), server(server_options(), key));
+    ASSERT_TRUE(pair.handshake()) << static_cast<int>(key) << ": "
+                                  << (pair.first_error() ? pair.first_error()->to_string() : "");
+    EXPECT_TRUE(pair.client().session->info().peer_verified);
+  }
+}
+
+TEST_P(HandshakeTest, HandshakeSurvivesOneByteAtATime) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake([](std::size_t) { return std::size_t{1}; }))
+      << (pair.first_error() ? pair.first_error()->to_string() : "");
+  ASSERT_TRUE(pair.client().session->write_data("hello"));
+  pair.pump([](std::size_t) { return std::size_t{1}; });
+  EXPECT_EQ(pair.server().received_text(), "hello");
+}
+
+TEST_P(HandshakeTest, HandshakeSurvivesRandomChunks) {
+  std::mt19937 random(20261126);  // seeded: failures reproduce
+  for (int round = 0; round < 5; ++round) {
+    SessionPair pair(default_client(), default_server());
+    auto chunker = [&](std::size_t waiting) {
+      return std::uniform_int_distribution<std::size_t>(
+          1, std::min<std::size_t>(waiting, 700))(random);
+    };
+    ASSERT_TRUE(pair.handshake(chunker)) << round;
+    ASSERT_TRUE(pair.server().session->write_data("reply"));
+    pair.pump(chunker);
+    EXPECT_EQ(pair.client().received_text(), "reply");
+  }
+}
+
+TEST_P(HandshakeTest, DataOfEverySizeRoundTripsBothWays) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake());
+  for (std::size_t size : {std::size_t{1}, std::size_t{100}, std::size_t{16383}, std::size_t{16384},
+                           std::size_t{16385}, std::size_t{1} << 20U, std::size_t{16} << 20U}) {
+    std::vector<std::byte> data(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      data[i] = static_cast<std::byte>((i * 131U + size) & 0xffU);
+    }
+    pair.client().received.clear();
+    pair.server().received.clear();
+    pair.client().write_calls = 0;
+    ASSERT_TRUE(pair.client().session->write_data(data));
+    EXPECT_EQ(pair.client().write_calls, 1U) << "output must be coalesced per call";
+    ASSERT_TRUE(pair.server().session->write_data(data));
+    pair.pump();
+    EXPECT_EQ(pair.server().received, data) << size;
+    EXPECT_EQ(pair.client().received, data) << size;
+  }
+}
+
+TEST_P(HandshakeTest, SmallMessageSplitAtEveryBoundary) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake());
+  ASSERT_TRUE(pair.client().session->write_data("split me anywhere"));
+  const std::size_t record_size = pair.client().outbox.size();
+  pair.pump();
+  ASSERT_EQ(pair.server().received_text(), "split me anywhere");
+  // Every two-part split of one record must give the same plaintext. The server session is
+  // reused, so each split delivers a fresh record with the next sequence number.
+  for (std::size_t cut = 1; cut < record_size; ++cut) {
+    ASSERT_TRUE(pair.client().session->write_data("split me anywhere"));
+    std::vector<std::byte> fresh;
+    fresh.swap(pair.client().outbox);
+    std::vector<std::byte> out;
+    ASSERT_TRUE(pair.server().session->receive_data(std::span{fresh}.first(cut), out));
+    EXPECT_TRUE(out.empty()) << "a partial record yields no data (cut " << cut << ")";
+    ASSERT_TRUE(pair.server().session->receive_data(std::span{fresh}.subspan(cut), out));
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(out.data()), out.size()),
+              "split me anywhere")
+        << cut;
+  }
+}
+
+TEST_P(HandshakeTest, InterleavedWritesFromBothSides) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake());
+  std::string expected_at_server;
+  std::string expected_at_client;
+  for (int i = 0; i < 50; ++i) {
+    const std::string a = "c" + std::to_string(i) + ";";
+    const std::string b = "s" + std::to_string(i) + ";";
+    ASSERT_TRUE(pair.client().session->write_data(a));
+    ASSERT_TRUE(pair.server().session->write_data(b));
+    expected_at_server += a;
+    expected_at_client += b;
+    if (i % 7 == 0) {
+      pair.pump();
+    }
+  }
+  pair.pump();
+  EXPECT_EQ(pair.server().received_text(), expected_at_server);
+  EXPECT_EQ(pair.client().received_text(), expected_at_client);
+}
+
+TEST_P(HandshakeTest, EmptyWriteSendsNothing) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake());
+  const std::size_t calls = pair.client().write_calls;
+  ASSERT_TRUE(pair.client().session->write_data(std::span<const std::byte>{}));
+  EXPECT_EQ(pair.client().write_calls, calls);
+  EXPECT_TRUE(pair.client().outbox.empty());
+}
+
+}  // namespace
+}  // namespace sanstls::test
