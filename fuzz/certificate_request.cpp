@@ -1,0 +1,5 @@
+// libFuzzer target: the CertificateRequest parser (input: a CertificateRequest body, without the
+// handshake header).
+#include "message_fuzz.hpp"
+
+SANSTLS_MESSAGE_FUZZER(CertificateRequest, certificate_request)

@@ -1,0 +1,5 @@
+// libFuzzer target: the ClientHello parser (input: a ClientHello body, without the handshake
+// header).
+#include "message_fuzz.hpp"
+
+SANSTLS_MESSAGE_FUZZER(ClientHello, client_hello)

@@ -1,0 +1,4 @@
+// libFuzzer target: the KeyUpdate parser (input: a KeyUpdate body, without the handshake header).
+#include "message_fuzz.hpp"
+
+SANSTLS_MESSAGE_FUZZER(KeyUpdate, key_update)

@@ -1,0 +1,5 @@
+// libFuzzer target: the ServerHello parser (input: a ServerHello body, without the handshake
+// header).
+#include "message_fuzz.hpp"
+
+SANSTLS_MESSAGE_FUZZER(ServerHello, server_hello)

@@ -1,0 +1,16 @@
+# The fuzz targets, shared by fuzz/CMakeLists.txt (libFuzzer builds) and
+# tests/native/CMakeLists.txt (corpus regression runs in the normal build).
+set(SANSTLS_FUZZ_TARGETS
+  reader
+  record
+  handshake_message
+  client_hello
+  server_hello
+  encrypted_extensions
+  certificate
+  certificate_request
+  certificate_verify
+  finished
+  new_session_ticket
+  key_update
+)
