@@ -138,6 +138,7 @@ Error extended_master_secret_error(bool peer_is_server) {
 
 Result<LoadedChain> load_chain(const CertificateChain& chain) {
   LoadedChain loaded;
+  loaded.key_type = chain.key().key_type();
   loaded.certificates.reserve(chain.certificates().size());
   for (const Certificate& certificate : chain.certificates()) {
     const int ret = loaded.certificates.add_der(datum_of(certificate.der()));
@@ -339,6 +340,10 @@ Result<EngineStatus> GnutlsEngine::resume(core::Bytes& application_data, core::B
     return fail(fail_with(std::move(ready.error())));
   }
   if (!*ready) return EngineStatus::waiting_for_certificate;
+  if (auto narrowed = narrow_server_priority(); !narrowed) {
+    flush(to_peer);
+    return fail(fail_with(std::move(narrowed.error())));
+  }
   phase_ = Phase::handshaking;
   auto status = advance(application_data);
   flush(to_peer);
@@ -431,6 +436,9 @@ Result<EngineStatus> GnutlsEngine::advance(core::Bytes& application_data) {
         if (!*ready) {
           phase_ = Phase::waiting_for_certificate;
           return EngineStatus::waiting_for_certificate;
+        }
+        if (auto narrowed = narrow_server_priority(); !narrowed) {
+          return fail(fail_with(std::move(narrowed.error())));
         }
         phase_ = Phase::handshaking;
         break;
@@ -557,6 +565,34 @@ Result<void> GnutlsEngine::refuse_forbidden_hello(const HelloSummary& hello) {
   return fail(std::move(*refusal));
 }
 
+Result<void> GnutlsEngine::narrow_server_priority() {
+  const auto& hello = sniffer_.summary();
+  if (!hello || !own_chain_) return {};
+  const PriorityPlan& plan = shared_->priority;
+  const bool tls13 = plan.tls13 && std::find(hello->versions.begin(), hello->versions.end(),
+                                             std::uint16_t{0x0304}) != hello->versions.end();
+  std::optional<CipherSuite> tls12_suite;
+  if (!tls13) {
+    tls12_suite = choose_tls12_suite(plan, hello->cipher_suites, own_chain_->key_type);
+    if (!tls12_suite) {
+      Error error = make_alerting_error(
+          Errc::forbidden_by_policy, Alert::handshake_failure,
+          "no cipher suite in common: the peer offered none of the AEAD suites sanstls allows "
+          "(CBC, RC4, 3DES, static-RSA and NULL suites are refused)");
+      queue_plaintext_alert(Alert::handshake_failure);
+      phase_ = Phase::failed;
+      return fail(std::move(error));
+    }
+  }
+  const std::string text = server_session_priority(plan, tls13, tls12_suite);
+  const char* err_pos = nullptr;
+  if (const int ret = gnutls_priority_set_direct(session_.get(), text.c_str(), &err_pos); ret < 0) {
+    return fail(internal(fmt::format("GnuTLS refused the session priority string at '{}': {}",
+                                     err_pos != nullptr ? err_pos : "", gnutls_strerror(ret))));
+  }
+  return {};
+}
+
 void GnutlsEngine::queue_plaintext_alert(Alert alert) {
   // GnuTLS has not seen the ClientHello, so the alert goes out as a plaintext record we build
   // ourselves (RFC 8446 §5.1 TLSPlaintext, §6 Alert: level fatal(2), description).
@@ -623,6 +659,7 @@ Error GnutlsEngine::fail_with_code(int code) {
   context.peer_hello = sniffer_.summary() ? &*sniffer_.summary() : nullptr;
   context.tls13_only = !shared_->priority.tls12;
   context.alpn = shared_->alpn;
+  context.handshaking = phase_ != Phase::established && phase_ != Phase::peer_closed;
   if (code == GNUTLS_E_FATAL_ALERT_RECEIVED) {
     context.alert_received = static_cast<Alert>(gnutls_alert_get(session_.get()));
   }
@@ -724,11 +761,33 @@ int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, u
   const bool server_moment = self->shared_->server && when == GNUTLS_HOOK_PRE && incoming == 0;
   if (!client_moment && !server_moment) return 0;
   try {
-    if (!self->check_extended_master_secret()) return GNUTLS_E_INSUFFICIENT_SECURITY;
+    if (!self->check_server_hello()) return GNUTLS_E_INSUFFICIENT_SECURITY;
   } catch (...) {
     return GNUTLS_E_INTERNAL_ERROR;
   }
   return 0;
+}
+
+bool GnutlsEngine::check_server_hello() {
+  // GnuTLS enables the cross product of ciphers and key exchanges; whatever path led here, a
+  // suite outside the configuration is never used.
+  if (auto suite = negotiated_suite(session_.get())) {
+    const PriorityPlan& plan = shared_->priority;
+    const bool configured = std::find(plan.tls13_suites.begin(), plan.tls13_suites.end(), *suite) !=
+                                plan.tls13_suites.end() ||
+                            std::find(plan.tls12_suites.begin(), plan.tls12_suites.end(), *suite) !=
+                                plan.tls12_suites.end();
+    if (!configured) {
+      callback_error_ = make_alerting_error(
+          Errc::forbidden_by_policy,
+          shared_->server ? Alert::handshake_failure : Alert::illegal_parameter,
+          shared_->server ? fmt::format("GnuTLS chose {}, which this configuration does not allow",
+                                        cipher_suite_name(*suite))
+                          : std::string("the server chose a cipher suite sanstls did not offer"));
+      return false;
+    }
+  }
+  return check_extended_master_secret();
 }
 
 bool GnutlsEngine::check_extended_master_secret() {

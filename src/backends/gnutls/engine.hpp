@@ -40,6 +40,7 @@ struct SharedConfig {
 struct LoadedChain {
   PcertList certificates;
   PrivkeyPtr key;
+  KeyType key_type = KeyType::other;
 };
 
 /// Converts a CertificateChain to GnuTLS structures (the key travels as PKCS#8 PEM, wiped
@@ -105,6 +106,10 @@ class GnutlsEngine final : public core::Engine {
   /// master secret for TLS 1.2, before GnuTLS or the certificate store see it.
   Result<void> refuse_forbidden_hello(const HelloSummary& hello);
   void queue_plaintext_alert(Alert alert);
+  /// Server: sets the session's priority string to exactly what may be negotiated with this
+  /// ClientHello and certificate (see server_session_priority).
+  Result<void> narrow_server_priority();
+  bool check_server_hello();
   bool check_extended_master_secret();
   bool verify_peer_chain();
   int provide_client_certificate(const gnutls_datum_t* req_ca_rdn, int nreqs);

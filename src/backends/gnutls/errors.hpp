@@ -24,6 +24,8 @@ struct ErrorContext {
   bool tls13_only = false;
   /// This endpoint's ALPN protocols.
   std::vector<std::string> alpn;
+  /// False once the handshake is complete: a version error is then a malformed record.
+  bool handshaking = true;
   /// gnutls_alert_get() after GNUTLS_E_FATAL_ALERT_RECEIVED.
   std::optional<Alert> alert_received;
 };

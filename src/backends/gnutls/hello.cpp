@@ -90,10 +90,11 @@ std::optional<HelloSummary> parse_server_hello(std::span<const std::uint8_t> mes
   auto session_id = body->vec8("legacy_session_id_echo");
   auto suite = body->u16("cipher_suite");
   if (!legacy_version || !random || !session_id || !suite) return std::nullopt;
-  auto version = core::server_hello_version(message);
-  if (!version) return std::nullopt;
+  auto summary = core::summarize_server_hello(message);
+  if (!summary) return std::nullopt;
   HelloSummary out;
-  out.versions.push_back(*version);
+  out.versions.push_back(summary->version);
+  out.extended_master_secret = summary->extended_master_secret;
   out.cipher_suites.push_back(*suite);
   return out;
 }

@@ -31,7 +31,8 @@ struct HelloSummary {
   std::vector<std::uint16_t> cipher_suites;
   /// ClientHello: the SNI host_name, lower-cased; empty when there is none.
   std::string server_name;
-  /// ClientHello: whether extended_master_secret (RFC 7627) is offered.
+  /// Whether extended_master_secret (RFC 7627) is offered (ClientHello) or accepted
+  /// (ServerHello).
   bool extended_master_secret = false;
 };
 

@@ -104,73 +104,12 @@ constexpr std::string_view kTls12Signatures =
     "+SIGN-ECDSA-SHA256:+SIGN-ECDSA-SHA384:+SIGN-ECDSA-SHA512:"
     "+SIGN-RSA-SHA256:+SIGN-RSA-SHA384:+SIGN-RSA-SHA512";
 
-}  // namespace
 
-Result<PriorityPlan> make_priority(const core::CommonConfig& config, bool server) {
-  const bool tls12_allowed = config.min_version == ProtocolVersion::tls12;
-  const bool tls13_allowed =
-      !(config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12);
-  if (!tls13_allowed && !tls12_allowed) {
-    return fail(Errc::bad_configuration,
-                "hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy");
-  }
-  std::vector<const SuiteParts*> wanted;
-  for (const CipherSuite suite : config.cipher_suites) {
-    const SuiteParts* parts = parts_of(suite);
-    if (parts == nullptr) {
-      return fail(Errc::unsupported,
-                  fmt::format("the gnutls engine does not know cipher suite 0x{:04x}",
-                              static_cast<unsigned>(suite)));
-    }
-    if (parts->version == ProtocolVersion::tls12 && !tls12_allowed) continue;
-    if (parts->version == ProtocolVersion::tls13 && !tls13_allowed) continue;
-    if (std::find(wanted.begin(), wanted.end(), parts) == wanted.end()) wanted.push_back(parts);
-  }
-  if (wanted.empty()) {
-    return fail(Errc::bad_configuration, "no cipher suite is left for the configured versions");
-  }
-
-  bool has13 = false;
-  bool has12 = false;
-  std::vector<Cipher> ciphers;
-  std::vector<Kx> kxs;
-  for (const SuiteParts* parts : wanted) {
-    add_unique(ciphers, parts->cipher);
-    if (parts->version == ProtocolVersion::tls13) {
-      has13 = true;
-    } else {
-      has12 = true;
-      add_unique(kxs, parts->kx);
-    }
-  }
-
-  // GnuTLS enables every (cipher, key exchange, version) combination of what the priority
-  // string names. Refuse configurations that this would widen: an engine never silently does
-  // something other than what was configured.
-  std::vector<std::string_view> extra;
-  for (const auto& parts : kSuites) {
-    const bool cipher_on = std::find(ciphers.begin(), ciphers.end(), parts.cipher) != ciphers.end();
-    const bool enabled =
-        cipher_on && (parts.version == ProtocolVersion::tls13
-                          ? has13
-                          : has12 && std::find(kxs.begin(), kxs.end(), parts.kx) != kxs.end());
-    if (enabled && std::find(wanted.begin(), wanted.end(), &parts) == wanted.end()) {
-      extra.push_back(cipher_suite_name(parts.suite));
-    }
-  }
-  if (!extra.empty()) {
-    return fail(Errc::unsupported,
-                fmt::format("the gnutls engine cannot enable exactly these cipher suites: GnuTLS "
-                            "combines every configured cipher with every key exchange and "
-                            "version, which would also enable {} (add them, or use another "
-                            "engine)",
-                            fmt::join(extra, ", ")));
-  }
-
+std::string build(bool tls13, bool tls12, const std::vector<Cipher>& ciphers,
+                  const std::vector<Kx>& kxs, const std::vector<NamedGroup>& groups, bool server) {
   std::string out = "NONE";
-  // Versions: TLS 1.3, and TLS 1.2 only when a TLS 1.2 suite is configured.
-  if (has13) out += ":+VERS-TLS1.3";
-  if (has12) out += ":+VERS-TLS1.2";
+  if (tls13) out += ":+VERS-TLS1.3";
+  if (tls12) out += ":+VERS-TLS1.2";
   for (const Cipher cipher : ciphers) {
     out += ':';
     out += cipher_keyword(cipher);
@@ -182,14 +121,9 @@ Result<PriorityPlan> make_priority(const core::CommonConfig& config, bool server
     out += ':';
     out += kx_keyword(kx);
   }
-  for (const NamedGroup group : config.groups) {
-    const auto keyword = group_keyword(group);
-    if (keyword.empty()) {
-      return fail(Errc::unsupported, fmt::format("the gnutls engine does not know group 0x{:04x}",
-                                                 static_cast<unsigned>(group)));
-    }
+  for (const NamedGroup group : groups) {
     out += ':';
-    out += keyword;
+    out += group_keyword(group);
   }
   out += ':';
   out += kSignatures;
@@ -199,8 +133,125 @@ Result<PriorityPlan> make_priority(const core::CommonConfig& config, bool server
   // RFC 5746: refuse TLS 1.2 peers without the renegotiation_info extension. sanstls never
   // renegotiates; requiring the extension keeps the handshake bound as RFC 5746 §3 intends.
   out += ":%SAFE_RENEGOTIATION";
+  // The server's preference order decides (as SSL_OP_CIPHER_SERVER_PREFERENCE does for the
+  // OpenSSL engine).
   if (server) out += ":%SERVER_PRECEDENCE";
-  return PriorityPlan{.text = std::move(out), .tls12 = has12, .tls13 = has13};
+  return out;
+}
+
+Kx kx_for_key(KeyType key) { return key == KeyType::rsa ? Kx::ecdhe_rsa : Kx::ecdhe_ecdsa; }
+
+}  // namespace
+
+Result<PriorityPlan> make_priority(const core::CommonConfig& config, bool server) {
+  const bool tls12_allowed = config.min_version == ProtocolVersion::tls12;
+  const bool tls13_allowed =
+      !(config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12);
+  if (!tls13_allowed && !tls12_allowed) {
+    return fail(Errc::bad_configuration,
+                "hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy");
+  }
+  PriorityPlan plan;
+  plan.server = server;
+  std::vector<const SuiteParts*> wanted;
+  for (const CipherSuite suite : config.cipher_suites) {
+    const SuiteParts* parts = parts_of(suite);
+    if (parts == nullptr) {
+      return fail(Errc::unsupported,
+                  fmt::format("the gnutls engine does not know cipher suite 0x{:04x}",
+                              static_cast<unsigned>(suite)));
+    }
+    if (parts->version == ProtocolVersion::tls12 && !tls12_allowed) continue;
+    if (parts->version == ProtocolVersion::tls13 && !tls13_allowed) continue;
+    if (std::find(wanted.begin(), wanted.end(), parts) != wanted.end()) continue;
+    wanted.push_back(parts);
+    (parts->version == ProtocolVersion::tls13 ? plan.tls13_suites : plan.tls12_suites)
+        .push_back(suite);
+  }
+  if (wanted.empty()) {
+    return fail(Errc::bad_configuration, "no cipher suite is left for the configured versions");
+  }
+  for (const NamedGroup group : config.groups) {
+    if (group_keyword(group).empty()) {
+      return fail(Errc::unsupported, fmt::format("the gnutls engine does not know group 0x{:04x}",
+                                                 static_cast<unsigned>(group)));
+    }
+  }
+  plan.groups = config.groups;
+  plan.tls13 = !plan.tls13_suites.empty();
+  plan.tls12 = !plan.tls12_suites.empty();
+
+  std::vector<Cipher> ciphers;
+  std::vector<Kx> kxs;
+  for (const SuiteParts* parts : wanted) {
+    add_unique(ciphers, parts->cipher);
+    if (parts->version == ProtocolVersion::tls12) add_unique(kxs, parts->kx);
+  }
+
+  // GnuTLS enables every (cipher, key exchange, version) combination of what the priority
+  // string names. A server narrows the string per session once it has read the ClientHello
+  // and chosen its certificate (server_session_priority), so it can honour any subset. A
+  // client offers the whole product in its ClientHello: refuse subsets that this would widen
+  // (an engine never silently does something other than what was configured).
+  if (!server) {
+    std::vector<std::string_view> extra;
+    for (const auto& parts : kSuites) {
+      const bool cipher_on =
+          std::find(ciphers.begin(), ciphers.end(), parts.cipher) != ciphers.end();
+      const bool enabled = cipher_on && (parts.version == ProtocolVersion::tls13
+                                             ? plan.tls13
+                                             : plan.tls12 && std::find(kxs.begin(), kxs.end(),
+                                                                       parts.kx) != kxs.end());
+      if (enabled && std::find(wanted.begin(), wanted.end(), &parts) == wanted.end()) {
+        extra.push_back(cipher_suite_name(parts.suite));
+      }
+    }
+    if (!extra.empty()) {
+      return fail(Errc::unsupported,
+                  fmt::format("the gnutls engine cannot offer exactly these cipher suites as a "
+                              "client: GnuTLS offers every configured cipher with every key "
+                              "exchange and version, which would also offer {} (add them, or "
+                              "use another engine)",
+                              fmt::join(extra, ", ")));
+    }
+  }
+  plan.text = build(plan.tls13, plan.tls12, ciphers, kxs, plan.groups, server);
+  return plan;
+}
+
+std::optional<CipherSuite> choose_tls12_suite(const PriorityPlan& plan,
+                                              const std::vector<std::uint16_t>& offered,
+                                              KeyType key) {
+  for (const CipherSuite suite : plan.tls12_suites) {
+    const SuiteParts* parts = parts_of(suite);
+    if (parts->kx != kx_for_key(key)) continue;
+    if (std::find(offered.begin(), offered.end(), static_cast<std::uint16_t>(suite)) !=
+        offered.end()) {
+      return suite;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string server_session_priority(const PriorityPlan& plan, bool tls13,
+                                    std::optional<CipherSuite> tls12_suite) {
+  std::vector<Cipher> ciphers;
+  std::vector<Kx> kxs;
+  if (tls13) {
+    // TLS 1.3 suites are exactly (cipher, AEAD): the configured 1.3 suites, in order.
+    for (const CipherSuite suite : plan.tls13_suites) add_unique(ciphers, parts_of(suite)->cipher);
+    return build(/*tls13=*/true, /*tls12=*/false, ciphers, kxs, plan.groups, true);
+  }
+  if (tls12_suite) {
+    const SuiteParts* parts = parts_of(*tls12_suite);
+    ciphers.push_back(parts->cipher);
+    kxs.push_back(parts->kx);
+  }
+  // TLS 1.3 stays enabled when configured, so that GnuTLS writes the downgrade sentinel into
+  // the ServerHello random (RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 "MUST set
+  // the last 8 bytes of their Random value" to 44 4F 57 4E 47 52 44 01). The client did not
+  // offer TLS 1.3, so no TLS 1.3 suite can be chosen.
+  return build(plan.tls13, /*tls12=*/true, ciphers, kxs, plan.groups, true);
 }
 
 }  // namespace sanstls::gnutls_backend
