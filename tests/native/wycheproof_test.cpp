@@ -1,0 +1,330 @@
+// Wycheproof vectors for every primitive the libcrypto provider wraps: AES-GCM and
+// ChaCha20-Poly1305 (seal and open), HKDF-SHA256/384, X25519, ECDH P-256/P-384, ECDSA, Ed25519,
+// RSA-PSS and RSA PKCS#1 v1.5 verification. "acceptable" cases may go either way; each test says
+// which way we go.
+
+#include "native/crypto/libcrypto_provider.hpp"
+#include "rfc8448_data.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+
+namespace sanstls::native {
+namespace {
+
+using testing::ByteVec;
+using testing::from_hex;
+using testing::to_hex;
+using Json = nlohmann::json;
+
+ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+
+class Wycheproof : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = crypto::LibcryptoProvider::create();
+    ASSERT_TRUE(p);
+    provider_ = std::move(*p);
+  }
+
+  /// Runs `check` on every test of `file`. `check` returns whether our code accepted the case,
+  /// or nothing when the case does not apply to TLS (e.g. a nonce size TLS never uses).
+  void run(const std::string& file,
+           const std::function<std::optional<bool>(const Json& group, const Json& test)>& check,
+           bool acceptable_means_accept) {
+    const std::filesystem::path path = std::filesystem::path(SANSTLS_WYCHEPROOF_DIR) / file;
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+    std::ifstream in(path);
+    const Json doc = Json::parse(in);
+    int ran = 0;
+    int skipped = 0;
+    for (const auto& group : doc["testGroups"]) {
+      for (const auto& test : group["tests"]) {
+        const std::string result = test["result"];
+        const auto accepted = check(group, test);
+        if (!accepted) {
+          ++skipped;
+          continue;
+        }
+        ++ran;
+        if (result == "valid") {
+          EXPECT_TRUE(*accepted) << file << " tcId " << test["tcId"] << " " << test["comment"];
+        } else if (result == "invalid") {
+          EXPECT_FALSE(*accepted) << file << " tcId " << test["tcId"] << " " << test["comment"];
+        } else if (acceptable_means_accept) {
+          // "acceptable": we do not insist either way, but record what we do.
+          (void)accepted;
+        }
+      }
+    }
+    std::printf("%s: %d cases run, %d not applicable to TLS\n", file.c_str(), ran, skipped);
+    EXPECT_GT(ran, 0);
+  }
+
+  std::unique_ptr<crypto::LibcryptoProvider> provider_;
+};
+
+ByteVec hex(const Json& j) { return from_hex(j.get<std::string>()); }
+
+void aead_cases(
+    Wycheproof& self, crypto::LibcryptoProvider& p, const std::string& file, bool chacha,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
+        run) {
+  (void)self;
+  run(file, [&](const Json& g, const Json& t) -> std::optional<bool> {
+    // TLS 1.3 uses 96-bit nonces, 128-bit tags, and 128- or 256-bit keys only.
+    if (g["ivSize"] != 96 || g["tagSize"] != 128) return std::nullopt;
+    const int key_bits = g["keySize"];
+    if (key_bits != 128 && key_bits != 256) return std::nullopt;
+    const auto alg = chacha            ? crypto::AeadAlgorithm::chacha20_poly1305
+                     : key_bits == 128 ? crypto::AeadAlgorithm::aes_128_gcm
+                                       : crypto::AeadAlgorithm::aes_256_gcm;
+    auto aead = p.aead(alg, hex(t["key"]));
+    if (!aead) return false;
+    ByteVec sealed_expected = hex(t["ct"]);
+    const ByteVec tag = hex(t["tag"]);
+    sealed_expected.insert(sealed_expected.end(), tag.begin(), tag.end());
+    auto opened = (*aead)->open(hex(t["iv"]), hex(t["aad"]), sealed_expected);
+    if (t["result"] == "valid") {
+      auto sealed = (*aead)->seal(hex(t["iv"]), hex(t["aad"]), hex(t["msg"]));
+      EXPECT_TRUE(sealed && *sealed == sealed_expected) << "seal tcId " << t["tcId"];
+    }
+    if (!opened) {
+      EXPECT_EQ(opened.error().alert, Alert::bad_record_mac);
+      return false;
+    }
+    return *opened == hex(t["msg"]);
+  });
+}
+
+TEST_F(Wycheproof, aes_gcm) {
+  aead_cases(*this, *provider_, "aes_gcm_test.json", false,
+             [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, chacha20_poly1305) {
+  aead_cases(*this, *provider_, "chacha20_poly1305_test.json", true,
+             [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+void hkdf_cases(
+    Wycheproof&, crypto::LibcryptoProvider& p, crypto::HashAlgorithm h, const std::string& file,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
+        run) {
+  run(file, [&](const Json&, const Json& t) -> std::optional<bool> {
+    const std::size_t size =
+        std::stoul(t["size"].is_string() ? t["size"].get<std::string>()
+                                         : std::to_string(t["size"].get<int>()));
+    if (size == 0) return std::nullopt;  // TLS never asks for zero bytes
+    auto prk = p.hkdf_extract(h, hex(t["salt"]), hex(t["ikm"]));
+    if (!prk) return false;
+    auto okm = p.hkdf_expand(h, prk->span(), hex(t["info"]), size);
+    if (!okm) return false;
+    return to_hex(vec(*okm)) == to_hex(hex(t["okm"]));
+  });
+}
+
+TEST_F(Wycheproof, hkdf_sha256) {
+  hkdf_cases(*this, *provider_, crypto::HashAlgorithm::sha256, "hkdf_sha256_test.json",
+             [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, hkdf_sha384) {
+  hkdf_cases(*this, *provider_, crypto::HashAlgorithm::sha384, "hkdf_sha384_test.json",
+             [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+// X25519 "acceptable" cases are mostly low-order public keys: RFC 8446 §7.4.2 makes us reject
+// those whose shared secret is all zero, and accept the rest.
+TEST_F(Wycheproof, x25519) {
+  run(
+      "x25519_test.json",
+      [&](const Json&, const Json& t) -> std::optional<bool> {
+        auto share = provider_->key_share_from_private(NamedGroup::x25519, hex(t["private"]));
+        if (!share) return false;
+        auto shared = (*share)->complete(hex(t["public"]));
+        if (!shared) return false;
+        return to_hex(vec(*shared)) == to_hex(hex(t["shared"]));
+      },
+      true);
+}
+
+/// The uncompressed point of a DER SubjectPublicKeyInfo, or nothing when it does not parse or
+/// is compressed (TLS 1.3 allows only uncompressed points, RFC 8446 §4.2.8.2).
+std::optional<ByteVec> point_of(const ByteVec& spki, bool& compressed) {
+  const unsigned char* p = spki.data();
+  EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+  compressed = false;
+  if (key == nullptr) return std::nullopt;
+  ByteVec out(200);
+  std::size_t len = 0;
+  const int ok = EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                 out.data(), out.size(), &len);
+  EVP_PKEY_free(key);
+  if (ok != 1) return std::nullopt;
+  out.resize(len);
+  if (out.empty() || out[0] != 0x04) {
+    compressed = true;
+    return std::nullopt;
+  }
+  return out;
+}
+
+void ecdh_cases(
+    Wycheproof&, crypto::LibcryptoProvider& p, NamedGroup group, std::size_t scalar,
+    const std::string& file,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
+        run) {
+  run(file, [&](const Json&, const Json& t) -> std::optional<bool> {
+    // Explicit curve parameters in the SubjectPublicKeyInfo test the SPKI decoder; a TLS key
+    // share is a bare point on the negotiated group, so they do not apply.
+    for (const auto& flag : t["flags"]) {
+      if (flag == "UnnamedCurve") return std::nullopt;
+    }
+    bool compressed = false;
+    auto point = point_of(hex(t["public"]), compressed);
+    if (compressed) return std::nullopt;  // not a TLS 1.3 encoding
+    if (!point) return false;
+    ByteVec priv = hex(t["private"]);
+    while (priv.size() > scalar && priv.front() == 0) priv.erase(priv.begin());
+    while (priv.size() < scalar) priv.insert(priv.begin(), 0);
+    auto share = p.key_share_from_private(group, priv);
+    if (!share) return false;
+    auto shared = (*share)->complete(*point);
+    if (!shared) return false;
+    return to_hex(vec(*shared)) == to_hex(hex(t["shared"]));
+  });
+}
+
+TEST_F(Wycheproof, ecdh_p256) {
+  ecdh_cases(*this, *provider_, NamedGroup::secp256r1, 32, "ecdh_secp256r1_test.json",
+             [&](const std::string& f, const auto& c) { run(f, c, false); });
+}
+
+TEST_F(Wycheproof, ecdh_p384) {
+  ecdh_cases(*this, *provider_, NamedGroup::secp384r1, 48, "ecdh_secp384r1_test.json",
+             [&](const std::string& f, const auto& c) { run(f, c, false); });
+}
+
+void signature_cases(
+    crypto::LibcryptoProvider& p, SignatureScheme scheme, const std::string& file,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
+        run) {
+  run(file, [&](const Json& g, const Json& t) -> std::optional<bool> {
+    return p.verify(scheme, hex(g["publicKeyDer"]), hex(t["msg"]), hex(t["sig"])).has_value();
+  });
+}
+
+// For signatures, "acceptable" cases (e.g. BER-encoded ECDSA signatures or PSS edge cases) go
+// whichever way libcrypto decides; we do not loosen or tighten it.
+TEST_F(Wycheproof, ecdsa_p256_sha256) {
+  signature_cases(*provider_, SignatureScheme::ecdsa_secp256r1_sha256,
+                  "ecdsa_secp256r1_sha256_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, ecdsa_p384_sha384) {
+  signature_cases(*provider_, SignatureScheme::ecdsa_secp384r1_sha384,
+                  "ecdsa_secp384r1_sha384_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, ed25519) {
+  signature_cases(*provider_, SignatureScheme::ed25519, "ed25519_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, rsa_pss_2048_sha256) {
+  signature_cases(*provider_, SignatureScheme::rsa_pss_rsae_sha256,
+                  "rsa_pss_2048_sha256_mgf1_32_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, rsa_pss_3072_sha256) {
+  signature_cases(*provider_, SignatureScheme::rsa_pss_rsae_sha256,
+                  "rsa_pss_3072_sha256_mgf1_32_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, rsa_pss_4096_sha256) {
+  signature_cases(*provider_, SignatureScheme::rsa_pss_rsae_sha256,
+                  "rsa_pss_4096_sha256_mgf1_32_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST_F(Wycheproof, rsa_pkcs1_2048_sha256) {
+  signature_cases(*provider_, SignatureScheme::rsa_pkcs1_sha256,
+                  "rsa_signature_2048_sha256_test.json",
+                  [&](const std::string& f, const auto& c) { run(f, c, true); });
+}
+
+TEST(native_provider, key_scheme_mismatch_is_illegal_parameter) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  std::ifstream in(std::filesystem::path(SANSTLS_WYCHEPROOF_DIR) / "ed25519_test.json");
+  if (!in) GTEST_SKIP();
+  const Json doc = Json::parse(in);
+  const auto& g = doc["testGroups"][0];
+  const auto& t = g["tests"][0];
+  auto r = (*p)->verify(SignatureScheme::ecdsa_secp256r1_sha256, hex(g["publicKeyDer"]),
+                        hex(t["msg"]), hex(t["sig"]));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+}
+
+TEST(native_provider, deterministic_random_is_hazmat_opt_in) {
+  struct Counter final : crypto::RandomSource {
+    std::uint8_t next = 1;
+    void fill(std::span<std::uint8_t> out) override {
+      for (auto& b : out) b = next++;
+    }
+  };
+  struct Fixed final : crypto::Clock {
+    [[nodiscard]] std::chrono::system_clock::time_point now() const override {
+      return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    }
+  };
+  auto a = crypto::LibcryptoProvider::hazmat_create_deterministic(std::make_unique<Counter>(),
+                                                                  std::make_unique<Fixed>());
+  auto b = crypto::LibcryptoProvider::hazmat_create_deterministic(std::make_unique<Counter>(),
+                                                                  std::make_unique<Fixed>());
+  ASSERT_TRUE(a && b);
+  auto ka = (*a)->generate_key_share(NamedGroup::x25519);
+  auto kb = (*b)->generate_key_share(NamedGroup::x25519);
+  ASSERT_TRUE(ka && kb);
+  EXPECT_EQ(ByteVec((*ka)->public_key().begin(), (*ka)->public_key().end()),
+            ByteVec((*kb)->public_key().begin(), (*kb)->public_key().end()));
+  EXPECT_EQ((*a)->now().time_since_epoch(), std::chrono::seconds(1700000000));
+  // The default provider is not deterministic.
+  auto c = crypto::LibcryptoProvider::create();
+  auto d = crypto::LibcryptoProvider::create();
+  ByteVec rc(32), rd(32);
+  (*c)->random(rc);
+  (*d)->random(rd);
+  EXPECT_NE(rc, rd);
+  for (auto group : {NamedGroup::secp256r1, NamedGroup::secp384r1}) {
+    auto k1 = (*c)->generate_key_share(group);
+    auto k2 = (*d)->generate_key_share(group);
+    ASSERT_TRUE(k1 && k2);
+    auto s1 = (*k1)->complete((*k2)->public_key());
+    auto s2 = (*k2)->complete((*k1)->public_key());
+    ASSERT_TRUE(s1 && s2);
+    EXPECT_EQ(vec(*s1), vec(*s2));
+  }
+}
+
+}  // namespace
+}  // namespace sanstls::native
