@@ -1,0 +1,182 @@
+// `sanstls client HOST:PORT`: connect, handshake, print what was negotiated to stderr, then
+// copy stdin to the server and the server's data to stdout.
+
+#include "commands.hpp"
+#include "net.hpp"
+#include "report.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <poll.h>
+#include <unistd.h>
+
+namespace sanstls::cli {
+namespace {
+
+struct ClientArguments {
+  std::string target;
+  std::string servername;
+  std::string ca;
+  std::string cert;
+  std::string key;
+  std::vector<std::string> alpn;
+  bool tls13_only = false;
+  std::string backend = "openssl";
+  bool json = false;
+  int timeout_seconds = 30;
+};
+
+Outcome<ClientTLS> make_client(const ClientArguments& args, const HostPort& target) {
+  ClientOptions options;
+  auto backend = parse_backend(args.backend);
+  if (!backend) {
+    return tl::unexpected(Failure{exit_usage, backend.error().message});
+  }
+  options.backend = *backend;
+  options.alpn = args.alpn;
+  if (args.tls13_only) {
+    options.policy = Policy::tls13_only();
+  }
+  if (!args.ca.empty()) {
+    auto trust = TrustStore::from_file(args.ca);
+    if (!trust) {
+      return tl::unexpected(Failure{exit_usage, trust.error().message});
+    }
+    options.trust = std::move(*trust);
+  }
+  if (args.cert.empty() != args.key.empty()) {
+    return tl::unexpected(Failure{exit_usage, "--cert and --key go together"});
+  }
+  if (!args.cert.empty()) {
+    auto chain = CertificateChain::from_files(args.cert, args.key);
+    if (!chain) {
+      return tl::unexpected(Failure{exit_usage, chain.error().message});
+    }
+    options.client_certificates = std::make_shared<ClientCertificateChain>(std::move(*chain));
+  }
+  ClientTLS tls{args.servername.empty() ? target.host : args.servername, std::move(options)};
+  if (const Error* error = tls.configuration_error()) {
+    return tl::unexpected(Failure{exit_usage, error->message});
+  }
+  return tls;
+}
+
+/// Relays stdin → TLS and TLS → stdout until the server closes.
+Outcome<void> relay(TlsSocket& tls, std::chrono::milliseconds timeout) {
+  bool stdin_open = true;
+  std::vector<std::byte> buffer(65536);
+  while (true) {
+    std::array<pollfd, 2> fds{pollfd{.fd = tls.socket().fd(), .events = POLLIN, .revents = 0},
+                              pollfd{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0}};
+    const int ready = ::poll(fds.data(), stdin_open ? 2 : 1, static_cast<int>(timeout.count()));
+    if (ready == 0) {
+      return tl::unexpected(network_failure("the server sent nothing for too long"));
+    }
+    if (ready < 0) {
+      return tl::unexpected(network_failure("poll failed"));
+    }
+    if (fds[0].revents != 0) {
+      auto bytes = tls.socket().receive(timeout);
+      if (!bytes) {
+        return tl::unexpected(bytes.error());
+      }
+      std::vector<std::byte> data;
+      auto open = tls.feed(*bytes, data);
+      if (!data.empty()) {
+        std::cout.write(reinterpret_cast<const char*>(data.data()),
+                        static_cast<std::streamsize>(data.size()));
+        std::cout.flush();
+      }
+      if (!open) {
+        return tl::unexpected(open.error());
+      }
+      if (!*open) {
+        // The server sent close_notify: answer with ours and stop.
+        if (tls.session().state() == SessionState::peer_closed) {
+          (void)tls.finish();
+        }
+        return {};
+      }
+    }
+    if (stdin_open && fds[1].revents != 0) {
+      const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+      if (n <= 0) {
+        stdin_open = false;
+        if (auto finished = tls.finish(); !finished) {
+          return tl::unexpected(finished.error());
+        }
+      } else if (auto written = tls.write(std::span{buffer}.first(static_cast<std::size_t>(n)));
+                 !written) {
+        return tl::unexpected(written.error());
+      }
+    }
+  }
+}
+
+int run_client(const ClientArguments& args) {
+  auto report_failure = [&](const Failure& failure) {
+    if (args.json) {
+      std::cerr
+          << nlohmann::json{{"error", failure.message}, {"exit_code", failure.exit_code}}.dump()
+          << '\n';
+    } else {
+      std::cerr << "sanstls client: " << failure.message << '\n';
+    }
+    return failure.exit_code;
+  };
+  auto target = parse_host_port(args.target);
+  if (!target) {
+    return report_failure(target.error());
+  }
+  auto tls = make_client(args, *target);
+  if (!tls) {
+    return report_failure(tls.error());
+  }
+  auto socket = connect_tcp(target->host, target->port);
+  if (!socket) {
+    return report_failure(socket.error());
+  }
+  const std::chrono::milliseconds timeout{std::chrono::seconds{args.timeout_seconds}};
+  auto connection = TlsSocket::connect(std::move(*socket), *tls);
+  if (!connection) {
+    return report_failure(connection.error());
+  }
+  if (auto done = (*connection)->handshake(timeout); !done) {
+    return report_failure(done.error());
+  }
+  const SessionInfo& info = (*connection)->session().info();
+  if (args.json) {
+    std::cerr << to_json(info).dump() << '\n';
+  } else {
+    std::cerr << "sanstls client: connected to " << args.target << "\n" << describe(info);
+  }
+  if (auto relayed = relay(**connection, timeout); !relayed) {
+    return report_failure(relayed.error());
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_client_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ClientArguments>();
+  CLI::App* command = app.add_subcommand(
+      "client", "Connect to HOST:PORT, print the handshake, then relay stdin/stdout");
+  command->add_option("target", args->target, "HOST:PORT (or [IPv6]:PORT)")->required();
+  command->add_option("--servername", args->servername,
+                      "the name the certificate must hold (default: HOST)");
+  command->add_option("--ca", args->ca, "PEM file of trusted roots (default: system store)");
+  command->add_option("--cert", args->cert, "client certificate chain (PEM), with --key");
+  command->add_option("--key", args->key, "client private key (PEM)");
+  command->add_option("--alpn", args->alpn, "ALPN protocols, e.g. h2,http/1.1")->delimiter(',');
+  command->add_flag("--tls13-only", args->tls13_only, "refuse TLS 1.2");
+  command->add_option("--backend", args->backend, "openssl, gnutls or native");
+  command->add_flag("--json", args->json, "print the handshake summary as JSON");
+  command->add_option("--timeout", args->timeout_seconds, "seconds to wait for the server")
+      ->check(CLI::Range(1, 3600));
+  command->callback([args, &exit_code] { exit_code = run_client(*args); });
+}
+
+}  // namespace sanstls::cli

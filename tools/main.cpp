@@ -1,0 +1,32 @@
+// sanstls: the command-line face of the library (demo, client, server, cert, backends).
+// All socket IO of the project lives here, in tools/; the library works on buffers only.
+
+#include <sanstls/version.hpp>
+
+#include "cmd_cert.hpp"
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+
+int main(int argc, char** argv) {
+  // A peer that vanishes mid-send must not kill the program; send() reports it instead.
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"sanstls " SANSTLS_VERSION_STRING ": one small TLS API over several engines"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SANSTLS_VERSION_STRING);
+  int exit_code = 0;
+  sanstls::cli::add_demo_command(app, exit_code);
+  sanstls::cli::add_client_command(app, exit_code);
+  sanstls::cli::add_server_command(app, exit_code);
+  sanstls::cli::add_cert_command(app, exit_code);
+  sanstls::cli::add_backends_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors are status 2
+  }
+  return exit_code;
+}

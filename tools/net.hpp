@@ -1,0 +1,117 @@
+#pragma once
+// The command-line program's IO: TCP sockets and a TLS session driven over one. The library
+// itself never touches a socket; this is the caller side of its sans-IO API.
+
+#include <sanstls/sanstls.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sanstls::cli {
+
+/// Exit statuses of `sanstls client` (and the server's --once mode).
+enum ExitCode : int {
+  exit_ok = 0,
+  exit_failure = 1,
+  exit_usage = 2,
+  exit_certificate = 3,
+  exit_tls = 4,
+  exit_network = 5,
+};
+
+/// A failure in the program: what to print and which exit status it means.
+struct Failure {
+  int exit_code = exit_failure;
+  std::string message;
+};
+
+template <class T>
+using Outcome = tl::expected<T, Failure>;
+
+/// Maps a library error to the CLI's exit statuses (3 for certificates, 4 for other TLS).
+Failure tls_failure(const Error& error);
+Failure network_failure(std::string message);
+
+/// An owned TCP socket.
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd) : fd_(fd) {}
+  Socket(Socket&& other) noexcept : fd_(other.release()) {}
+  Socket& operator=(Socket&& other) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket();
+
+  [[nodiscard]] int fd() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  /// Sends everything (blocking).
+  Outcome<void> send_all(std::span<const std::byte> bytes) const;
+  /// Waits up to `timeout` for bytes; returns them (empty at end of stream). A timeout is a
+  /// network failure.
+  Outcome<std::vector<std::byte>> receive(std::chrono::milliseconds timeout) const;
+  void shutdown_write() const;
+
+ private:
+  int fd_ = -1;
+};
+
+/// "host:port" or "[v6]:port".
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Outcome<HostPort> parse_host_port(const std::string& text);
+
+Outcome<Socket> connect_tcp(const std::string& host, std::uint16_t port);
+
+/// A listening socket. port 0 picks a free port; bound_port() tells which.
+class Listener {
+ public:
+  static Outcome<Listener> open(const std::string& host, std::uint16_t port);
+  /// Waits up to `timeout` for a connection (nullopt on timeout).
+  Outcome<std::optional<Socket>> accept(std::chrono::milliseconds timeout) const;
+  [[nodiscard]] std::uint16_t bound_port() const { return port_; }
+
+ private:
+  Socket socket_;
+  std::uint16_t port_ = 0;
+};
+
+/// A TLS session over a socket: every library call's output is sent before the call returns.
+class TlsSocket {
+ public:
+  static Outcome<std::unique_ptr<TlsSocket>> connect(Socket socket, const ClientTLS& tls);
+  static Outcome<std::unique_ptr<TlsSocket>> accept(Socket socket, const ServerTLS& tls);
+
+  Outcome<void> handshake(std::chrono::milliseconds timeout);
+  /// Waits for application data; appends it to `out`. Returns false once the peer closed
+  /// cleanly (close_notify).
+  Outcome<bool> read(std::vector<std::byte>& out, std::chrono::milliseconds timeout);
+  Outcome<void> write(std::span<const std::byte> bytes);
+  /// Sends close_notify.
+  Outcome<void> finish();
+  [[nodiscard]] const Session& session() const { return *session_; }
+  [[nodiscard]] const Socket& socket() const { return socket_; }
+  /// Feeds bytes already read from the socket (for callers that poll the socket themselves).
+  Outcome<bool> feed(std::span<const std::byte> bytes, std::vector<std::byte>& out);
+
+ private:
+  TlsSocket() = default;
+  Outcome<void> flush();
+  SessionCallbacks callbacks();
+
+  Socket socket_;
+  std::optional<Session> session_;
+  std::vector<std::byte> outgoing_;
+};
+
+}  // namespace sanstls::cli
