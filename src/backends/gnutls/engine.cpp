@@ -264,6 +264,7 @@ ssize_t GnutlsEngine::pull(gnutls_transport_ptr_t self_ptr, void* data, size_t s
   if (available == 0) {
     // Sans-IO: "no more bytes for now"; gnutls_handshake/record_recv return GNUTLS_E_AGAIN.
     gnutls_transport_set_errno(self->session_.get(), EAGAIN);
+    self->starved_ = true;
     return -1;
   }
   const std::size_t n = std::min(available, size);
@@ -460,6 +461,7 @@ Result<EngineStatus> GnutlsEngine::advance(core::Bytes& application_data) {
 
 Result<EngineStatus> GnutlsEngine::run_handshake() {
   for (int non_fatal = 0; non_fatal < kMaxNonFatalInARow; ++non_fatal) {
+    starved_ = false;
     const int ret = gnutls_handshake(session_.get());
     if (ret == GNUTLS_E_SUCCESS) {
       if (auto checked = after_handshake(); !checked) {
@@ -468,7 +470,12 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
       phase_ = Phase::established;
       return EngineStatus::established;
     }
-    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) return EngineStatus::handshaking;
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+      // GnuTLS also says "again" after a step that did not need our input; only an empty
+      // transport means "wait for more bytes".
+      if (starved_) return EngineStatus::handshaking;
+      continue;
+    }
     if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) {
       const auto alert = static_cast<Alert>(gnutls_alert_get(session_.get()));
       if (alert == Alert::close_notify || alert == Alert::user_canceled) {
@@ -489,16 +496,24 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
   while (true) {
     const std::size_t old_size = application_data.size();
     application_data.resize(old_size + kRecordChunk);
+    starved_ = false;
     const ssize_t ret =
         gnutls_record_recv(session_.get(), application_data.data() + old_size, kRecordChunk);
     application_data.resize(old_size + (ret > 0 ? static_cast<std::size_t>(ret) : 0));
-    if (ret > 0) continue;
+    if (ret > 0) {
+      non_fatal = 0;
+      continue;
+    }
     if (ret == 0) {
       // The peer's close_notify (RFC 8446 §6.1): no more data will come.
       phase_ = Phase::peer_closed;
       return EngineStatus::peer_closed;
     }
-    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) return EngineStatus::established;
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+      // After a post-handshake message (NewSessionTicket, KeyUpdate) GnuTLS returns "again"
+      // although records may still wait in its buffer: read on until the transport is empty.
+      if (starved_) return EngineStatus::established;
+    }
     if (++non_fatal > kMaxNonFatalInARow) {
       return fail(fail_with(internal("GnuTLS keeps returning non-fatal errors")));
     }
@@ -508,6 +523,7 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
       gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
       continue;
     }
+    if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) continue;
     if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) continue;
     if (gnutls_error_is_fatal(static_cast<int>(ret)) == 0) continue;
     return fail(fail_with_code(static_cast<int>(ret)));

@@ -124,6 +124,8 @@ class GnutlsEngine final : public core::Engine {
   // Transport buffers: bytes received and not yet pulled by GnuTLS, bytes GnuTLS pushed.
   core::Bytes input_;
   std::size_t input_pos_ = 0;
+  // Set when the pull function found no bytes: GnuTLS's "again" then means "need input".
+  bool starved_ = false;
   core::Bytes output_;
   // The peer's first handshake message, read before GnuTLS sees it.
   HelloSniffer sniffer_;

@@ -104,7 +104,6 @@ constexpr std::string_view kTls12Signatures =
     "+SIGN-ECDSA-SHA256:+SIGN-ECDSA-SHA384:+SIGN-ECDSA-SHA512:"
     "+SIGN-RSA-SHA256:+SIGN-RSA-SHA384:+SIGN-RSA-SHA512";
 
-
 std::string build(bool tls13, bool tls12, const std::vector<Cipher>& ciphers,
                   const std::vector<Kx>& kxs, const std::vector<NamedGroup>& groups, bool server) {
   std::string out = "NONE";
