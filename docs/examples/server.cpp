@@ -1,0 +1,73 @@
+// Example: a sanstls server for one connection over a plain POSIX socket, echoing what it
+// receives until the client closes.
+//
+//   example-server CHAIN_FILE KEY_FILE     prints "port N", then serves one client
+
+#include <sanstls/sanstls.hpp>
+
+#include <iostream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: example-server CHAIN_FILE KEY_FILE\n";
+    return 2;
+  }
+  auto chain = sanstls::CertificateChain::from_files(argv[1], argv[2]);
+  if (!chain) {
+    std::cerr << chain.error().message << '\n';
+    return 1;
+  }
+  sanstls::ServerTLS tls{*chain};
+
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (bind(listener, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      listen(listener, 1) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    std::cerr << "cannot listen\n";
+    return 1;
+  }
+  std::cout << "port " << ntohs(address.sin_port) << std::endl;
+  const int fd = accept(listener, nullptr, nullptr);
+
+  auto session = tls.start({
+      .write = [&](std::span<const std::byte> out) { send(fd, out.data(), out.size(), 0); },
+      .close = [&](sanstls::CloseMode) { shutdown(fd, SHUT_WR); },
+      .verify = {},
+  });
+  if (!session) {
+    std::cerr << session.error().message << '\n';
+    return 1;
+  }
+  std::vector<std::byte> buffer(16384);
+  while (true) {
+    const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    std::vector<std::byte> data;
+    auto received = n > 0 ? session->receive_data({buffer.data(), static_cast<size_t>(n)}, data)
+                          : session->receive_eof();
+    if (!received) {
+      std::cerr << "TLS error: " << received.error().to_string() << '\n';
+      return 1;
+    }
+    if (!data.empty()) {
+      (void)session->write_data(data);  // echo
+    }
+    if (session->state() == sanstls::SessionState::peer_closed) {
+      (void)session->finish();  // answer the client's close_notify
+    }
+    if (n <= 0 || session->state() == sanstls::SessionState::closed) {
+      break;
+    }
+  }
+  std::cerr << "served: " << session->info().summary() << '\n';
+  close(fd);
+  close(listener);
+  return 0;
+}
