@@ -1,0 +1,261 @@
+// Message codec rules beyond the RFC 8448 happy path: each MUST the codec enforces, the alert it
+// maps to, and round trips of built messages.
+
+#include "native/msgs/alert.hpp"
+#include "native/msgs/message.hpp"
+#include "native/msgs/message_hash.hpp"
+#include "rfc8448_data.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sanstls::native::msgs {
+namespace {
+
+using testing::Rfc8448;
+
+ByteVec body_of(const ByteVec& message) { return ByteVec(message.begin() + 4, message.end()); }
+
+ClientHello sample_client_hello() {
+  auto bytes = Rfc8448::get().value(3, "client", "construct a ClientHello", "ClientHello");
+  auto ch = ClientHello::parse(body_of(*bytes));
+  EXPECT_TRUE(ch);
+  return *ch;
+}
+
+Alert alert_of(const Result<ClientHello>& r) { return r ? Alert::close_notify : r.error().alert; }
+
+TEST(native_messages, client_hello_fields) {
+  const ClientHello ch = sample_client_hello();
+  EXPECT_EQ(ch.legacy_version, 0x0303);
+  EXPECT_EQ(ch.cipher_suites.size(), 3U);
+  EXPECT_TRUE(ch.offers_tls13());
+  const auto* sni = ch.extensions.get<ServerNameList>(ExtensionType::server_name);
+  ASSERT_NE(sni, nullptr);
+  EXPECT_EQ(std::string(sni->names.at(0).name.begin(), sni->names.at(0).name.end()), "server");
+  const auto* groups = ch.extensions.get<NamedGroupList>(ExtensionType::supported_groups);
+  ASSERT_NE(groups, nullptr);
+  EXPECT_EQ(groups->groups.front(), NamedGroup::x25519);
+  EXPECT_NE(ch.extensions.get<RecordSizeLimit>(ExtensionType::record_size_limit), nullptr);
+  // renegotiation_info and session_ticket are TLS 1.2 extensions we keep verbatim.
+  EXPECT_NE(ch.extensions.get<RawExtension>(ExtensionType::renegotiation_info), nullptr);
+}
+
+TEST(native_messages, duplicate_extension_is_illegal_parameter) {
+  ClientHello ch = sample_client_hello();
+  ch.extensions.list().push_back(ch.extensions.list().front());
+  auto bytes = ch.encode();
+  ASSERT_TRUE(bytes);
+  auto r = ClientHello::parse(body_of(*bytes));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(r.error().reason, "duplicate extension");
+}
+
+TEST(native_messages, unknown_extension_in_client_hello_is_ignored) {
+  ClientHello ch = sample_client_hello();
+  ch.extensions.list().insert(ch.extensions.list().begin(),
+                              Extension{static_cast<ExtensionType>(0x0a0a), RawExtension{{1, 2}}});
+  auto bytes = ch.encode();
+  auto r = ClientHello::parse(body_of(*bytes));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r->encode(), *bytes);
+}
+
+TEST(native_messages, unknown_extension_in_encrypted_extensions_is_unsupported) {
+  EncryptedExtensions ee;
+  ee.extensions.list().push_back(Extension{static_cast<ExtensionType>(0x0a0a), RawExtension{}});
+  auto bytes = ee.encode();
+  auto r = EncryptedExtensions::parse(body_of(*bytes));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unsupported_extension);
+}
+
+TEST(native_messages, known_extension_in_wrong_message_is_illegal_parameter) {
+  EncryptedExtensions ee;
+  ee.extensions.list().push_back(Extension{ExtensionType::key_share, RawExtension{{0, 0x1d}}});
+  auto r = EncryptedExtensions::parse(body_of(*ee.encode()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_FALSE(
+      *extension_allowed(ExtensionType::key_share, ExtensionContext::encrypted_extensions));
+  EXPECT_TRUE(*extension_allowed(ExtensionType::cookie, ExtensionContext::hello_retry_request));
+  EXPECT_FALSE(
+      extension_allowed(static_cast<ExtensionType>(0x1234), ExtensionContext::client_hello));
+}
+
+TEST(native_messages, pre_shared_key_must_be_last) {
+  auto bytes = Rfc8448::get().value(4, "client", "send handshake record", "payload");
+  auto ch = ClientHello::parse(body_of(*bytes));
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->extensions.list().back().type, ExtensionType::pre_shared_key);
+  std::swap(ch->extensions.list().back(), ch->extensions.list().front());
+  auto r = ClientHello::parse(body_of(*ch->encode()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(r.error().field, "pre_shared_key");
+}
+
+TEST(native_messages, tls13_client_hello_needs_null_compression_only) {
+  ClientHello ch = sample_client_hello();
+  ch.legacy_compression_methods = {1, 0};
+  EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::illegal_parameter);
+}
+
+TEST(native_messages, tls12_client_hello_without_extensions) {
+  ClientHello ch;
+  ch.cipher_suites = {static_cast<CipherSuite>(0xc02f)};
+  ch.legacy_compression_methods = {1, 0};  // allowed for a TLS 1.2 ClientHello
+  ch.has_extensions = false;
+  auto bytes = ch.encode();
+  auto r = ClientHello::parse(body_of(*bytes));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->has_extensions);
+  EXPECT_FALSE(r->offers_tls13());
+  EXPECT_EQ(*r->encode(), *bytes);
+}
+
+TEST(native_messages, client_hello_length_rules) {
+  ClientHello ch = sample_client_hello();
+  ch.legacy_session_id.assign(33, 0xaa);  // <0..32>
+  EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::decode_error);
+  ch = sample_client_hello();
+  ch.cipher_suites.clear();  // <2..2^16-2>
+  EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::decode_error);
+}
+
+TEST(native_messages, truncation_at_every_byte_fails_cleanly) {
+  for (int s = 3; s <= 7; ++s) {
+    for (const auto* step : Rfc8448::get().section(s)) {
+      if (!step->starts_with("construct a")) continue;
+      const ByteVec& msg = step->fields.front().value;
+      auto whole = parse_handshake(msg);
+      if (!whole) continue;
+      for (std::size_t cut = 4; cut < msg.size(); ++cut) {
+        const ByteVec body(msg.begin() + 4, msg.begin() + static_cast<std::ptrdiff_t>(cut));
+        auto r = parse_message(HandshakeView{whole->type, body, msg}, 32);
+        // A cut ClientHello or ServerHello may still be a valid TLS 1.2 hello without
+        // extensions; everything else must fail with decode_error.
+        if (r) {
+          EXPECT_TRUE(whole->type == HandshakeType::client_hello ||
+                      whole->type == HandshakeType::server_hello ||
+                      whole->type == HandshakeType::encrypted_extensions)
+              << step->title << " cut " << cut;
+        } else {
+          EXPECT_TRUE(r.error().alert == Alert::decode_error ||
+                      r.error().alert == Alert::illegal_parameter)
+              << step->title << " cut " << cut << " " << r.error().to_string();
+        }
+      }
+    }
+  }
+}
+
+TEST(native_messages, hello_retry_request_is_recognised) {
+  auto bytes = Rfc8448::get().value(5, "server", "construct a ServerHello", "ServerHello");
+  auto sh = ServerHello::parse(body_of(*bytes));
+  ASSERT_TRUE(sh);
+  EXPECT_TRUE(sh->is_hello_retry_request());
+  const auto* ks = sh->extensions.get<KeyShareHelloRetryRequest>(ExtensionType::key_share);
+  ASSERT_NE(ks, nullptr);
+  EXPECT_EQ(ks->selected_group, NamedGroup::secp256r1);
+  EXPECT_NE(sh->extensions.get<Cookie>(ExtensionType::cookie), nullptr);
+}
+
+TEST(native_messages, certificate_request_needs_signature_algorithms) {
+  CertificateRequest cr;
+  cr.extensions.list().push_back(Extension{ExtensionType::status_request, EmptyExtension{}});
+  auto r = CertificateRequest::parse(body_of(*cr.encode()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::missing_extension);
+}
+
+TEST(native_messages, finished_length_is_the_hash_length) {
+  Finished f{ByteVec(32, 7)};
+  auto bytes = f.encode();
+  EXPECT_TRUE(Finished::parse(body_of(*bytes), 32));
+  auto r = Finished::parse(body_of(*bytes), 48);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::decode_error);
+  EXPECT_FALSE(Finished::parse(body_of(*bytes), 16));
+}
+
+TEST(native_messages, key_update_values) {
+  EXPECT_TRUE(KeyUpdate::parse(ByteVec{0}));
+  EXPECT_TRUE(KeyUpdate::parse(ByteVec{1}));
+  auto r = KeyUpdate::parse(ByteVec{2});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(KeyUpdate::parse(ByteVec{0, 0}).error().alert, Alert::decode_error);
+  EXPECT_EQ(*KeyUpdate{KeyUpdateRequest::update_requested}.encode(), (ByteVec{24, 0, 0, 1, 1}));
+}
+
+TEST(native_messages, end_of_early_data_is_empty) {
+  EXPECT_TRUE(EndOfEarlyData::parse({}));
+  EXPECT_FALSE(EndOfEarlyData::parse(ByteVec{0}));
+  EXPECT_EQ(*EndOfEarlyData{}.encode(), (ByteVec{5, 0, 0, 0}));
+}
+
+TEST(native_messages, new_session_ticket_lifetime_limit) {
+  NewSessionTicket t;
+  t.ticket_lifetime = 604801;
+  t.ticket = {1};
+  auto r = NewSessionTicket::parse(body_of(*t.encode()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+}
+
+TEST(native_messages, record_size_limit_minimum) {
+  EncryptedExtensions ee;
+  ee.extensions.list().push_back(Extension{ExtensionType::record_size_limit, RecordSizeLimit{63}});
+  auto r = EncryptedExtensions::parse(body_of(*ee.encode()));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+}
+
+TEST(native_messages, server_alpn_must_select_one) {
+  EncryptedExtensions ee;
+  ee.extensions.list().push_back(Extension{ExtensionType::application_layer_protocol_negotiation,
+                                           ProtocolNameList{{{'h', '2'}, {'x'}}}});
+  EXPECT_EQ(EncryptedExtensions::parse(body_of(*ee.encode())).error().alert,
+            Alert::illegal_parameter);
+}
+
+TEST(native_messages, duplicate_key_share_groups) {
+  ClientHello ch = sample_client_hello();
+  for (auto& e : ch.extensions.list()) {
+    if (auto* ks = std::get_if<KeyShareClientHello>(&e.body)) {
+      ks->shares.push_back(ks->shares.front());
+    }
+  }
+  EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::illegal_parameter);
+}
+
+TEST(native_messages, message_hash_shape) {
+  const ByteVec hash(32, 0xab);
+  auto m = encode_message_hash(hash);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 36U);
+  EXPECT_EQ((*m)[0], 254);
+  EXPECT_EQ((*m)[3], 32);
+}
+
+TEST(native_messages, alerts) {
+  auto a = AlertMessage::parse(ByteVec{2, 50});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->description, Alert::decode_error);
+  EXPECT_EQ(AlertMessage::parse(ByteVec{2, 50, 1, 0}).error().alert, Alert::decode_error);
+  EXPECT_EQ(AlertMessage::parse(ByteVec{2}).error().alert, Alert::decode_error);
+  EXPECT_EQ(AlertMessage::parse(ByteVec{3, 0}).error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(*AlertMessage{}.encode(), (ByteVec{2, 0}));
+}
+
+TEST(native_messages, unexpected_handshake_type) {
+  const ByteVec m{12, 0, 0, 0};  // server_key_exchange: TLS 1.2 only
+  auto view = parse_handshake(m);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(parse_message(*view, 32).error().alert, Alert::unexpected_message);
+  EXPECT_FALSE(parse_handshake(ByteVec{1, 0, 0, 5, 0}));
+}
+
+}  // namespace
+}  // namespace sanstls::native::msgs

@@ -1,0 +1,251 @@
+// Record layer rules: framing limits, any input split, interleaving and key-change alignment,
+// sequence numbers and nonces, padding, record_size_limit.
+
+#include "native/crypto/libcrypto_provider.hpp"
+#include "native/record/record_layer.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sanstls::native::record {
+namespace {
+
+ByteVec header(std::uint8_t type, std::size_t length) {
+  return ByteVec{type, 3, 3, static_cast<std::uint8_t>(length >> 8U),
+                 static_cast<std::uint8_t>(length & 0xffU)};
+}
+
+TEST(native_record, deframes_across_every_split) {
+  ByteVec stream;
+  for (int i = 0; i < 3; ++i) {
+    auto rec = encode_plaintext(ContentType::handshake, 0x0303, ByteVec(100 + i, 0x11));
+    stream.insert(stream.end(), rec->begin(), rec->end());
+  }
+  for (std::size_t split = 0; split <= stream.size(); ++split) {
+    Deframer d;
+    d.feed(Bytes(stream).first(split));
+    int got = 0;
+    while (auto r = d.next()) {
+      if (!*r) break;
+      ++got;
+    }
+    d.feed(Bytes(stream).subspan(split));
+    while (auto r = d.next()) {
+      if (!*r) break;
+      EXPECT_EQ((*r)->fragment.size(), 100U + static_cast<std::size_t>(got));
+      ++got;
+    }
+    EXPECT_EQ(got, 3);
+    EXPECT_EQ(d.buffered(), 0U);
+  }
+}
+
+TEST(native_record, length_limits) {
+  {
+    Deframer d;
+    d.feed(header(22, max_plaintext_length));
+    EXPECT_TRUE(d.next());  // waits for the body
+  }
+  {
+    Deframer d;
+    d.feed(header(22, max_plaintext_length + 1));
+    auto r = d.next();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::record_overflow);
+  }
+  {
+    Deframer d;
+    d.feed(header(23, max_ciphertext_length));
+    EXPECT_TRUE(d.next());
+    Deframer e;
+    e.feed(header(23, max_ciphertext_length + 1));
+    EXPECT_EQ(e.next().error().alert, Alert::record_overflow);
+  }
+  {
+    Deframer d;
+    d.feed(header(24, 1));
+    EXPECT_EQ(d.next().error().alert, Alert::unexpected_message);
+  }
+  EXPECT_FALSE(encode_plaintext(ContentType::handshake, 0x0303, ByteVec(max_plaintext_length + 1)));
+}
+
+TEST(native_record, handshake_messages_span_records_and_share_them) {
+  // Two messages: one split across three records, one sharing the last record.
+  const ByteVec m1{1, 0, 0, 6, 'a', 'b', 'c', 'd', 'e', 'f'};
+  const ByteVec m2{20, 0, 0, 2, 'x', 'y'};
+  ByteVec stream;
+  auto add = [&](ByteVec frag) {
+    auto r = encode_plaintext(ContentType::handshake, 0x0303, frag);
+    stream.insert(stream.end(), r->begin(), r->end());
+  };
+  add({m1.begin(), m1.begin() + 3});
+  add({m1.begin() + 3, m1.begin() + 7});
+  ByteVec last(m1.begin() + 7, m1.end());
+  last.insert(last.end(), m2.begin(), m2.end());
+  add(last);
+  RecordReader reader;
+  reader.feed(stream);
+  auto a = reader.next();
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->data, m1);
+  auto b = reader.next();
+  ASSERT_TRUE(b && *b);
+  EXPECT_EQ((*b)->data, m2);
+  auto c = reader.next();
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(*c);
+}
+
+TEST(native_record, no_interleaving_inside_a_split_message) {
+  RecordReader reader;
+  auto h = encode_plaintext(ContentType::handshake, 0x0303, ByteVec{1, 0, 0, 9, 1});
+  auto alert = encode_plaintext(ContentType::alert, 0x0303, ByteVec{2, 10});
+  reader.feed(*h);
+  reader.feed(*alert);
+  auto r = reader.next();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+}
+
+TEST(native_record, key_change_must_align_with_a_record_boundary) {
+  RecordReader reader;
+  auto h = encode_plaintext(ContentType::handshake, 0x0303, ByteVec{1, 0, 0, 9, 1});
+  reader.feed(*h);
+  auto r = reader.next();
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(*r);
+  EXPECT_TRUE(reader.has_partial_handshake());
+  auto s = reader.set_protection(std::nullopt);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().alert, Alert::unexpected_message);
+}
+
+TEST(native_record, zero_length_handshake_fragment) {
+  RecordReader reader;
+  reader.feed(header(22, 0));
+  EXPECT_EQ(reader.next().error().alert, Alert::unexpected_message);
+}
+
+TEST(native_record, plaintext_application_data_is_refused) {
+  RecordReader reader;
+  reader.feed(header(23, 0));
+  EXPECT_EQ(reader.next().error().alert, Alert::unexpected_message);
+}
+
+TEST(native_record, oversized_handshake_message_claim_is_refused_early) {
+  HandshakeReassembler r(1024);
+  ASSERT_TRUE(r.add(ByteVec{1, 0x01, 0, 0}));
+  EXPECT_EQ(r.next().error().alert, Alert::decode_error);
+}
+
+class native_record_protection : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = crypto::LibcryptoProvider::create();
+    ASSERT_TRUE(p);
+    provider_ = std::move(*p);
+  }
+  Protection make() {
+    TrafficKeys keys{SecretBytes(16), SecretBytes(12)};
+    keys.key.mutable_span()[0] = 1;
+    return *Protection::create(*provider_, crypto::AeadAlgorithm::aes_128_gcm, keys);
+  }
+  std::unique_ptr<crypto::LibcryptoProvider> provider_;
+};
+
+TEST_F(native_record_protection, seal_open_padding_and_sequence) {
+  Protection w = make();
+  Protection r = make();
+  for (std::size_t pad : {0U, 1U, 100U}) {
+    auto rec = w.seal(ContentType::handshake, ByteVec{1, 2, 3}, pad);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->size(), 5U + 3U + 1U + pad + 16U);
+    Deframer d;
+    d.feed(*rec);
+    auto framed = d.next();
+    auto opened = r.open(**framed);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->type, ContentType::handshake);
+    EXPECT_EQ(opened->content, (ByteVec{1, 2, 3}));
+  }
+  EXPECT_EQ(w.sequence_number(), 3U);
+  EXPECT_EQ(r.sequence_number(), 3U);
+  // Replaying a record under the next sequence number fails: the nonce differs.
+  auto rec = w.seal(ContentType::application_data, ByteVec{9});
+  auto again = *rec;
+  Deframer d;
+  d.feed(*rec);
+  d.feed(again);
+  EXPECT_TRUE(r.open(**d.next()));
+  auto replay = r.open(**d.next());
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().alert, Alert::bad_record_mac);
+}
+
+TEST_F(native_record_protection, all_padding_is_unexpected_message) {
+  Protection w = make();
+  Protection r = make();
+  // A record whose inner plaintext is only zeros: seal type 0 content {} -> all zero.
+  auto rec = w.seal(ContentType::invalid, {}, 4);
+  Deframer d;
+  d.feed(*rec);
+  auto opened = r.open(**d.next());
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().alert, Alert::unexpected_message);
+}
+
+TEST_F(native_record_protection, record_size_limit) {
+  Protection w = make();
+  Protection r = make();
+  r.set_inner_plaintext_limit(64);
+  auto ok = w.seal(ContentType::application_data, ByteVec(63));
+  auto big = w.seal(ContentType::application_data, ByteVec(64));
+  Deframer d;
+  d.feed(*ok);
+  d.feed(*big);
+  EXPECT_TRUE(r.open(**d.next()));
+  auto over = r.open(**d.next());
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().alert, Alert::record_overflow);
+  w.set_inner_plaintext_limit(64);
+  EXPECT_FALSE(w.seal(ContentType::application_data, ByteVec(64)));
+  EXPECT_EQ(w.max_content_length(), 63U);
+}
+
+TEST_F(native_record_protection, writer_fragments_to_the_limit_and_ccs_stays_plain) {
+  RecordWriter writer;
+  Protection p = make();
+  p.set_inner_plaintext_limit(101);
+  writer.set_protection(std::move(p));
+  ByteVec out;
+  ASSERT_TRUE(writer.write(ContentType::application_data, ByteVec(250, 7), out));
+  RecordReader reader;
+  Protection rp = make();
+  ASSERT_TRUE(reader.set_protection(std::move(rp)));
+  reader.feed(out);
+  std::size_t total = 0;
+  int records = 0;
+  while (auto in = reader.next()) {
+    if (!*in) break;
+    EXPECT_LE((*in)->data.size(), 100U);
+    total += (*in)->data.size();
+    ++records;
+  }
+  EXPECT_EQ(total, 250U);
+  EXPECT_EQ(records, 3);
+  ByteVec ccs;
+  ASSERT_TRUE(writer.write(ContentType::change_cipher_spec, ByteVec{1}, ccs));
+  EXPECT_EQ(ccs, (ByteVec{20, 3, 3, 0, 1, 1}));
+}
+
+TEST_F(native_record_protection, tampering_is_bad_record_mac) {
+  Protection w = make();
+  Protection r = make();
+  auto rec = w.seal(ContentType::application_data, ByteVec{1, 2, 3});
+  (*rec)[7] ^= 1;
+  Deframer d;
+  d.feed(*rec);
+  EXPECT_EQ(r.open(**d.next()).error().alert, Alert::bad_record_mac);
+}
+
+}  // namespace
+}  // namespace sanstls::native::record
