@@ -324,6 +324,7 @@ Result<EngineStatus> GnutlsEngine::receive(std::span<const std::byte> bytes,
   if (phase_ == Phase::created) return fail(Errc::api_misuse, "the session was not started");
   if (phase_ == Phase::peer_closed) return EngineStatus::peer_closed;  // nothing follows it
   sniffer_.feed(bytes);
+  if (phase_ != Phase::established) alert_watch_.feed(bytes);
   input_.insert(input_.end(), bytes.begin(), bytes.end());
   auto status = advance(application_data);
   flush(to_peer);
@@ -670,12 +671,19 @@ Error GnutlsEngine::fail_with_code(int code) {
     callback_error_.reset();
     return fail_with(std::move(error));
   }
+  const bool handshaking = phase_ != Phase::established && phase_ != Phase::peer_closed;
+  if (handshaking && alert_watch_.alert() && code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
+    // The peer's alert came in plaintext where GnuTLS expected an encrypted record (see
+    // PlaintextAlertWatch): report the alert it sent, and answer nothing.
+    phase_ = Phase::failed;
+    return alert_received_error(static_cast<Alert>(*alert_watch_.alert()));
+  }
   ErrorContext context;
   context.server = shared_->server;
   context.peer_hello = sniffer_.summary() ? &*sniffer_.summary() : nullptr;
   context.tls13_only = !shared_->priority.tls12;
   context.alpn = shared_->alpn;
-  context.handshaking = phase_ != Phase::established && phase_ != Phase::peer_closed;
+  context.handshaking = handshaking;
   if (code == GNUTLS_E_FATAL_ALERT_RECEIVED) {
     context.alert_received = static_cast<Alert>(gnutls_alert_get(session_.get()));
   }

@@ -129,6 +129,7 @@ class GnutlsEngine final : public core::Engine {
   core::Bytes output_;
   // The peer's first handshake message, read before GnuTLS sees it.
   HelloSniffer sniffer_;
+  PlaintextAlertWatch alert_watch_;
   std::string sni_;
   // The chain this endpoint presents (server: chosen by SNI; client: from its store).
   std::optional<LoadedChain> own_chain_;

@@ -146,4 +146,25 @@ HelloSniffer::Status HelloSniffer::parse() {
   }
 }
 
+void PlaintextAlertWatch::feed(std::span<const std::byte> bytes) {
+  for (const std::byte byte : bytes) {
+    const auto b = static_cast<std::uint8_t>(byte);
+    if (body_left_ == 0) {
+      header_[header_size_++] = b;
+      if (header_size_ < 5) continue;
+      header_size_ = 0;
+      body_left_ = (std::size_t{header_[3]} << 8) | header_[4];
+      // RFC 8446 §6: an alert is two bytes; an encrypted one travels as application_data.
+      alert_record_ = header_[0] == 21 && body_left_ == 2;
+      alert_body_size_ = 0;
+      continue;
+    }
+    --body_left_;
+    if (alert_record_) {
+      alert_body_[alert_body_size_++] = b;
+      if (alert_body_size_ == 2) alert_ = alert_body_[1];
+    }
+  }
+}
+
 }  // namespace sanstls::gnutls_backend

@@ -60,6 +60,27 @@ class HelloSniffer {
   std::optional<HelloSummary> summary_;
 };
 
+/// Follows the record boundaries of the peer's byte stream during the handshake and notes a
+/// plaintext alert record. A TLS 1.3 peer that fails before it switched its write keys (OpenSSL
+/// does, for example when it rejects our certificate) sends its alert in plaintext, which GnuTLS
+/// then reports as a decryption failure; the engine reports the alert instead, as the OpenSSL
+/// engine does.
+class PlaintextAlertWatch {
+ public:
+  void feed(std::span<const std::byte> bytes);
+  /// The description of the last plaintext alert record seen, if any.
+  [[nodiscard]] std::optional<std::uint8_t> alert() const { return alert_; }
+
+ private:
+  std::uint8_t header_[5] = {};
+  std::size_t header_size_ = 0;
+  std::size_t body_left_ = 0;
+  bool alert_record_ = false;
+  std::uint8_t alert_body_[2] = {};
+  std::size_t alert_body_size_ = 0;
+  std::optional<std::uint8_t> alert_;
+};
+
 /// Parses a ClientHello handshake message (with its 4-byte header). std::nullopt if malformed.
 std::optional<HelloSummary> parse_client_hello(std::span<const std::uint8_t> message);
 /// Parses a ServerHello handshake message (with its 4-byte header). std::nullopt if malformed.
