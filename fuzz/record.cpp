@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <span>
 
 namespace {
@@ -34,13 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto stream = input.subspan(1);
 
   record::RecordReader reader;
-  std::unique_ptr<crypto::LibcryptoProvider> provider;
   if (protect) {
-    auto p = crypto::LibcryptoProvider::create();
-    if (!p) std::abort();
-    provider = std::move(*p);
+    // One provider for the whole fuzzing run: creating a library context per input would make
+    // the target a benchmark of OSSL_LIB_CTX_new. (Harness state, not library state.)
+    static const auto provider = crypto::LibcryptoProvider::create();
+    if (!provider) std::abort();
     TrafficKeys keys{SecretBytes(16), SecretBytes(12)};
-    auto prot = record::Protection::create(*provider, crypto::AeadAlgorithm::aes_128_gcm, keys);
+    auto prot = record::Protection::create(**provider, crypto::AeadAlgorithm::aes_128_gcm, keys);
     if (!prot || !reader.set_protection(std::move(*prot))) std::abort();
   }
   for (std::size_t off = 0; off < stream.size(); off += chunk) {
