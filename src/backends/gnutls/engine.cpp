@@ -665,6 +665,23 @@ Error GnutlsEngine::fail_with(Error error) {
   return error;
 }
 
+bool GnutlsEngine::judges_peer_certificate(int code) {
+  switch (code) {
+    case GNUTLS_E_KEY_USAGE_VIOLATION:
+    case GNUTLS_E_PK_SIG_VERIFY_FAILED:
+    case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+    case GNUTLS_E_UNWANTED_ALGORITHM:
+    case GNUTLS_E_INSUFFICIENT_SECURITY:
+    case GNUTLS_E_CERTIFICATE_ERROR:
+    case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+    case GNUTLS_E_X509_UNSUPPORTED_CRITICAL_EXTENSION:
+    case GNUTLS_E_ASN1_DER_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Error GnutlsEngine::fail_with_code(int code) {
   if (callback_error_) {
     Error error = std::move(*callback_error_);
@@ -672,6 +689,20 @@ Error GnutlsEngine::fail_with_code(int code) {
     return fail_with(std::move(error));
   }
   const bool handshaking = phase_ != Phase::established && phase_ != Phase::peer_closed;
+  if (handshaking && !verify_ran_ && judges_peer_certificate(code)) {
+    // GnuTLS checks some properties of the peer's certificate (key usage, key size, signature
+    // algorithm) while processing CertificateVerify, before our verify function runs. The
+    // other engines verify the chain first, so let the core judge it now: its verdict, when
+    // negative, is the error every engine reports for this chain.
+    unsigned int count = 0;
+    if (gnutls_certificate_get_peers(session_.get(), &count) != nullptr && count > 0 &&
+        !verify_peer_chain() && callback_error_) {
+      Error error = std::move(*callback_error_);
+      callback_error_.reset();
+      return fail_with(std::move(error));
+    }
+    callback_error_.reset();
+  }
   if (handshaking && alert_watch_.alert() && code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
     // The peer's alert came in plaintext where GnuTLS expected an encrypted record (see
     // PlaintextAlertWatch): report the alert it sent, and answer nothing.

@@ -102,6 +102,9 @@ class GnutlsEngine final : public core::Engine {
   Error fail_with(Error error);
   /// Fails after GnuTLS returned `code`: the error a callback recorded wins over GnuTLS's.
   Error fail_with_code(int code);
+  /// Whether a GnuTLS error may stem from a check on the peer's certificate that the core
+  /// would have made first.
+  static bool judges_peer_certificate(int code);
   /// Server: refuses a ClientHello that offers only forbidden versions or lacks the extended
   /// master secret for TLS 1.2, before GnuTLS or the certificate store see it.
   Result<void> refuse_forbidden_hello(const HelloSummary& hello);

@@ -132,6 +132,12 @@ std::string build(bool tls13, bool tls12, const std::vector<Cipher>& ciphers,
   // RFC 5746: refuse TLS 1.2 peers without the renegotiation_info extension. sanstls never
   // renegotiates; requiring the extension keeps the handshake bound as RFC 5746 §3 intends.
   out += ":%SAFE_RENEGOTIATION";
+  // Key usage is judged by the core's verifier, which runs before any signature of the peer is
+  // trusted (x509::verify_chain: wrong_usage). Without this flag GnuTLS checks keyUsage itself
+  // while processing CertificateVerify, before our verify function runs, and the same chain
+  // would fail with a different error than on the other engines; it would also refuse to
+  // present our own such certificate, which the OpenSSL engine presents.
+  out += ":%DEBUG_ALLOW_KEY_USAGE_VIOLATIONS";
   // The server's preference order decides (as SSL_OP_CIPHER_SERVER_PREFERENCE does for the
   // OpenSSL engine).
   if (server) out += ":%SERVER_PRECEDENCE";
