@@ -588,6 +588,24 @@ Result<void> GnutlsEngine::narrow_server_priority() {
   const PriorityPlan& plan = shared_->priority;
   const bool tls13 = plan.tls13 && std::find(hello->versions.begin(), hello->versions.end(),
                                              std::uint16_t{0x0304}) != hello->versions.end();
+  if (hello->signature_algorithms) {
+    // The schemes of the priority string (priority.cpp); SHA-1 and MD5 schemes are absent.
+    constexpr std::uint16_t kAllowed[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806,
+                                          0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
+    const auto& offered = *hello->signature_algorithms;
+    const bool any = std::any_of(offered.begin(), offered.end(), [&](std::uint16_t scheme) {
+      return std::find(std::begin(kAllowed), std::end(kAllowed), scheme) != std::end(kAllowed);
+    });
+    if (!any) {
+      Error error = make_alerting_error(
+          Errc::forbidden_by_policy, Alert::handshake_failure,
+          "no signature algorithm in common: the peer offered only algorithms sanstls refuses "
+          "(SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+      queue_plaintext_alert(Alert::handshake_failure);
+      phase_ = Phase::failed;
+      return fail(std::move(error));
+    }
+  }
   std::optional<CipherSuite> tls12_suite;
   if (!tls13) {
     tls12_suite = choose_tls12_suite(plan, hello->cipher_suites, own_chain_->key_type);

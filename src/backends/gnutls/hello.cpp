@@ -14,6 +14,7 @@ constexpr std::uint8_t kServerHello = 2;
 constexpr std::size_t kMaxRecord = std::size_t{1} << 14;
 constexpr std::size_t kMaxHello = std::size_t{1} << 16;
 constexpr std::uint16_t kExtServerName = 0;
+constexpr std::uint16_t kExtSignatureAlgorithms = 13;
 constexpr std::uint16_t kExtExtendedMasterSecret = 23;
 constexpr std::uint16_t kExtSupportedVersions = 43;
 
@@ -62,6 +63,16 @@ std::optional<HelloSummary> parse_client_hello(std::span<const std::uint8_t> mes
         auto name = core::parse_server_name_extension(*ext_body);
         if (!name) return std::nullopt;
         out.server_name = std::move(*name);
+      } else if (*ext_type == kExtSignatureAlgorithms) {
+        wire::Reader ext{*ext_body};
+        auto list = ext.child16("supported_signature_algorithms", {.min = 2, .max = 0xfffe});
+        if (!list || !ext.empty()) return std::nullopt;
+        out.signature_algorithms.emplace();
+        while (!list->empty()) {
+          auto scheme = list->u16("SignatureScheme");
+          if (!scheme) return std::nullopt;
+          out.signature_algorithms->push_back(*scheme);
+        }
       } else if (*ext_type == kExtExtendedMasterSecret) {
         out.extended_master_secret = true;
       }

@@ -34,6 +34,8 @@ struct HelloSummary {
   /// Whether extended_master_secret (RFC 7627) is offered (ClientHello) or accepted
   /// (ServerHello).
   bool extended_master_secret = false;
+  /// ClientHello: the signature_algorithms extension (RFC 8446 §4.2.3), if present.
+  std::optional<std::vector<std::uint16_t>> signature_algorithms;
 };
 
 /// Collects the peer's first bytes until its first handshake message is complete.
