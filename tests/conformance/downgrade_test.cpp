@@ -1,0 +1,378 @@
+// Conformance: hostile peers built by hand. Old versions, CBC and static-RSA suites, SHA-1
+// signatures and a missing extended master secret are refused by every engine with
+// forbidden_by_policy and a message naming what the peer offered; oversized or garbage input is
+// bad_tls_data, never a crash. Wire bytes are written with wire::Writer only.
+
+#include "conformance/conformance.hpp"
+#include "wire/writer.hpp"
+
+#include <array>
+#include <random>
+
+namespace sanstls::test {
+namespace {
+
+constexpr std::uint8_t kHandshake = 22;
+constexpr std::uint8_t kAlert = 21;
+
+/// What a hand-made ClientHello holds. The defaults make a valid TLS 1.2 ClientHello that every
+/// sanstls server accepts; each test breaks one thing.
+struct HelloSpec {
+  std::uint16_t legacy_version = 0x0303;
+  std::vector<std::uint16_t> cipher_suites = {0xc02b, 0xc02f};
+  /// The supported_versions extension; absent when empty.
+  std::vector<std::uint16_t> supported_versions;
+  std::vector<std::uint16_t> signature_algorithms = {0x0403, 0x0804, 0x0401};
+  bool extended_master_secret = true;
+  std::string server_name = "localhost";
+};
+
+std::vector<std::byte> to_std_bytes(const std::vector<std::uint8_t>& bytes) {
+  std::vector<std::byte> out(bytes.size());
+  std::transform(bytes.begin(), bytes.end(), out.begin(),
+                 [](std::uint8_t b) { return static_cast<std::byte>(b); });
+  return out;
+}
+
+std::vector<std::byte> finish(wire::Writer&& writer) {
+  auto bytes = std::move(writer).finish();
+  EXPECT_TRUE(bytes) << bytes.error().to_string();
+  return bytes ? to_std_bytes(*bytes) : std::vector<std::byte>{};
+}
+
+std::array<std::uint8_t, 32> pattern32(std::uint8_t seed) {
+  std::array<std::uint8_t, 32> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(seed + i * 7U);
+  }
+  return bytes;
+}
+
+/// One plaintext handshake record holding a ClientHello (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2).
+std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
+  wire::Writer w;
+  w.u8(kHandshake, "ContentType");
+  w.u16(0x0301, "legacy_record_version");
+  {
+    auto record = w.prefix16("TLSPlaintext.fragment");
+    w.u8(1, "HandshakeType");
+    auto body = w.prefix24("ClientHello");
+    w.u16(spec.legacy_version, "legacy_version");
+    w.bytes(pattern32(1), "random");
+    w.vec8(pattern32(2), "legacy_session_id");
+    {
+      auto suites = w.prefix16("cipher_suites");
+      for (std::uint16_t suite : spec.cipher_suites) {
+        w.u16(suite, "CipherSuite");
+      }
+    }
+    const std::array<std::uint8_t, 1> null_compression{0};
+    w.vec8(null_compression, "legacy_compression_methods");
+    auto extensions = w.prefix16("extensions");
+    if (!spec.server_name.empty()) {
+      w.u16(0, "server_name");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix16("ServerNameList");
+      w.u8(0, "NameType host_name");
+      w.vec16(
+          {reinterpret_cast<const std::uint8_t*>(spec.server_name.data()), spec.server_name.size()},
+          "HostName");
+    }
+    {
+      w.u16(10, "supported_groups");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix16("NamedGroupList");
+      w.u16(0x001d, "x25519");
+      w.u16(0x0017, "secp256r1");
+    }
+    {
+      w.u16(11, "ec_point_formats");
+      auto ext = w.prefix16("extension_data");
+      w.vec8(null_compression, "ECPointFormatList (uncompressed)");
+    }
+    {
+      w.u16(13, "signature_algorithms");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix16("SignatureSchemeList");
+      for (std::uint16_t scheme : spec.signature_algorithms) {
+        w.u16(scheme, "SignatureScheme");
+      }
+    }
+    if (spec.extended_master_secret) {
+      w.u16(23, "extended_master_secret");
+      w.u16(0, "extension_data length");
+    }
+    {
+      w.u16(0xff01, "renegotiation_info");
+      auto ext = w.prefix16("extension_data");
+      w.u8(0, "renegotiated_connection (empty)");
+    }
+    if (!spec.supported_versions.empty()) {
+      w.u16(43, "supported_versions");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix8("versions");
+      for (std::uint16_t version : spec.supported_versions) {
+        w.u16(version, "ProtocolVersion");
+      }
+    }
+  }
+  return finish(std::move(w));
+}
+
+/// The legacy_session_id of a ClientHello record (record header 5, handshake header 4,
+/// legacy_version 2, random 32, then the vector).
+std::vector<std::uint8_t> session_id_of(const std::vector<std::byte>& hello) {
+  constexpr std::size_t at = 5 + 4 + 2 + 32;
+  if (hello.size() <= at) {
+    return {};
+  }
+  const auto length = std::to_integer<std::size_t>(hello[at]);
+  std::vector<std::uint8_t> id;
+  for (std::size_t i = 0; i < length && at + 1 + i < hello.size(); ++i) {
+    id.push_back(std::to_integer<std::uint8_t>(hello[at + 1 + i]));
+  }
+  return id;
+}
+
+/// One plaintext handshake record holding a ServerHello with only legacy_version (no
+/// supported_versions), as a TLS 1.0-1.2 server sends it.
+std::vector<std::byte> legacy_server_hello_record(std::uint16_t version,
+                                                  const std::vector<std::uint8_t>& session_id,
+                                                  std::uint16_t suite) {
+  wire::Writer w;
+  w.u8(kHandshake, "ContentType");
+  w.u16(version, "legacy_record_version");
+  {
+    auto record = w.prefix16("TLSPlaintext.fragment");
+    w.u8(2, "HandshakeType");
+    auto body = w.prefix24("ServerHello");
+    w.u16(version, "legacy_version");
+    w.bytes(pattern32(3), "random");  // not a downgrade sentinel
+    w.vec8(session_id, "legacy_session_id_echo");
+    w.u16(suite, "cipher_suite");
+    w.u8(0, "legacy_compression_method");
+    auto extensions = w.prefix16("extensions");
+    w.u16(0xff01, "renegotiation_info");
+    auto ext = w.prefix16("extension_data");
+    w.u8(0, "renegotiated_connection (empty)");
+  }
+  return finish(std::move(w));
+}
+
+class DowngradeTest : public Conformance {
+ protected:
+  /// A server session fed `bytes` as if from a client; returns its error.
+  std::optional<Error> server_receives(const std::vector<std::byte>& bytes, std::size_t chunk = 0) {
+    auto started = default_server().start(server_.callbacks());
+    EXPECT_TRUE(started);
+    if (!started) {
+      return started.error();
+    }
+    server_.session.emplace(std::move(*started));
+    std::size_t offset = 0;
+    while (offset < bytes.size()) {
+      const std::size_t n = chunk == 0 ? bytes.size() : std::min(chunk, bytes.size() - offset);
+      auto received =
+          server_.session->receive_data(std::span{bytes}.subspan(offset, n), server_.received);
+      offset += n;
+      if (!received) {
+        server_.error = received.error();
+        return received.error();
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// The endpoint's output is exactly one fatal alert record with `alert`.
+  static void expect_alert_record(const Endpoint& endpoint, Alert alert) {
+    ASSERT_EQ(endpoint.outbox.size(), 7U) << "expected a single plaintext alert record";
+    EXPECT_EQ(std::to_integer<int>(endpoint.outbox[0]), kAlert);
+    EXPECT_EQ(std::to_integer<int>(endpoint.outbox[3]), 0);
+    EXPECT_EQ(std::to_integer<int>(endpoint.outbox[4]), 2);
+    EXPECT_EQ(std::to_integer<int>(endpoint.outbox[5]), 2) << "fatal";
+    EXPECT_EQ(static_cast<Alert>(std::to_integer<std::uint8_t>(endpoint.outbox[6])), alert)
+        << alert_name(static_cast<Alert>(std::to_integer<std::uint8_t>(endpoint.outbox[6])));
+  }
+
+  void expect_refusal(const std::optional<Error>& error, Errc code, Alert alert,
+                      std::string_view fragment) {
+    ASSERT_TRUE(error) << "the server accepted the hello";
+    EXPECT_EQ(error->code, code) << error->to_string();
+    EXPECT_EQ(error->alert_sent, alert) << error->to_string();
+    EXPECT_NE(error->message.find(fragment), std::string::npos) << error->to_string();
+    EXPECT_EQ(server_.session->state(), SessionState::invalidated);
+    EXPECT_EQ(server_.closes, std::vector<CloseMode>{CloseMode::after_flush});
+    expect_alert_record(server_, alert);
+  }
+
+  Endpoint server_;
+};
+SANSTLS_INSTANTIATE_CONFORMANCE(DowngradeTest);
+
+TEST_P(DowngradeTest, ValidHandMadeTls12HelloIsAccepted) {
+  // The baseline every other test breaks one thing of.
+  const auto error = server_receives(client_hello_record(HelloSpec{}));
+  EXPECT_FALSE(error) << error->to_string();
+  EXPECT_EQ(server_.session->state(), SessionState::handshaking);
+  ASSERT_GE(server_.outbox.size(), 6U);
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[0]), kHandshake) << "a ServerHello";
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[5]), 2) << "a ServerHello";
+}
+
+TEST_P(DowngradeTest, ClientOfferingOnlyTls10AndTls11) {
+  HelloSpec spec;
+  spec.legacy_version = 0x0302;
+  spec.cipher_suites = {0xc013, 0x002f};
+  const auto error = server_receives(client_hello_record(spec));
+  expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
+                 "peer offered only TLS 1.0 and TLS 1.1");
+  EXPECT_EQ(error->message,
+            "the peer offered only TLS 1.0 and TLS 1.1; sanstls requires TLS 1.2 or newer");
+}
+
+TEST_P(DowngradeTest, ClientOfferingOnlyOldVersionsInSupportedVersions) {
+  HelloSpec spec;
+  spec.supported_versions = {0x0302, 0x0301};
+  const auto error = server_receives(client_hello_record(spec));
+  expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
+                 "sanstls requires TLS 1.2 or newer");
+  EXPECT_EQ(error->message,
+            "the peer offered only TLS 1.1 and TLS 1.0; sanstls requires TLS 1.2 or newer");
+}
+
+TEST_P(DowngradeTest, ClientOfferingOnlySsl3) {
+  HelloSpec spec;
+  spec.legacy_version = 0x0300;
+  spec.cipher_suites = {0x002f};
+  const auto error = server_receives(client_hello_record(spec));
+  expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
+                 "sanstls requires TLS 1.2 or newer");
+  EXPECT_EQ(error->message, "the peer offered only SSL 3.0; sanstls requires TLS 1.2 or newer");
+}
+
+TEST_P(DowngradeTest, Tls12ClientOfferingOnlyCbcSuites) {
+  HelloSpec spec;
+  spec.cipher_suites = {0xc013, 0xc014, 0xc009, 0xc00a, 0x002f, 0x0035};
+  expect_refusal(server_receives(client_hello_record(spec)), Errc::forbidden_by_policy,
+                 Alert::handshake_failure,
+                 "no cipher suite in common: the peer offered none of the AEAD suites sanstls "
+                 "allows");
+}
+
+TEST_P(DowngradeTest, Tls12ClientOfferingOnlyRsaKeyExchange) {
+  HelloSpec spec;
+  spec.cipher_suites = {0x009c, 0x009d, 0x003c};
+  expect_refusal(server_receives(client_hello_record(spec)), Errc::forbidden_by_policy,
+                 Alert::handshake_failure, "no cipher suite in common");
+}
+
+TEST_P(DowngradeTest, Tls12ClientOfferingOnlySha1Signatures) {
+  HelloSpec spec;
+  spec.signature_algorithms = {0x0201, 0x0203};
+  expect_refusal(server_receives(client_hello_record(spec)), Errc::forbidden_by_policy,
+                 Alert::handshake_failure, "no signature algorithm in common");
+}
+
+TEST_P(DowngradeTest, Tls12ClientWithoutExtendedMasterSecret) {
+  HelloSpec spec;
+  spec.extended_master_secret = false;
+  expect_refusal(server_receives(client_hello_record(spec)), Errc::forbidden_by_policy,
+                 Alert::handshake_failure,
+                 "the client does not support the extended master secret (RFC 7627), which "
+                 "sanstls requires for TLS 1.2");
+}
+
+TEST_P(DowngradeTest, OversizedRecordIsBadData) {
+  // A record header announcing 65535 bytes (more than 2^14 + 2048, RFC 8446 §5.1).
+  wire::Writer w;
+  w.u8(kHandshake, "ContentType");
+  w.u16(0x0301, "legacy_record_version");
+  w.u16(0xffff, "length");
+  w.zeros(0xffff, "fragment");
+  const auto error = server_receives(finish(std::move(w)));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(error->alert_sent, Alert::record_overflow) << error->to_string();
+  EXPECT_EQ(server_.session->state(), SessionState::invalidated);
+}
+
+TEST_P(DowngradeTest, OneMebibyteClientHelloIsBadData) {
+  // A ClientHello announcing a 1 MiB body, sent in full-size records.
+  constexpr std::size_t body_size = std::size_t{1} << 20U;
+  std::vector<std::uint8_t> message;
+  {
+    wire::Writer w;
+    w.u8(1, "HandshakeType");
+    w.u24(static_cast<std::uint32_t>(body_size), "length");
+    w.u16(0x0303, "legacy_version");
+    w.zeros(body_size - 2, "body");
+    auto bytes = std::move(w).finish();
+    ASSERT_TRUE(bytes);
+    message = std::move(*bytes);
+  }
+  wire::Writer records(message.size() * 2);
+  for (std::size_t offset = 0; offset < message.size(); offset += 16384) {
+    const std::size_t n = std::min<std::size_t>(16384, message.size() - offset);
+    records.u8(kHandshake, "ContentType");
+    records.u16(0x0301, "legacy_record_version");
+    records.vec16(std::span{message}.subspan(offset, n), "fragment");
+  }
+  const auto error = server_receives(finish(std::move(records)), 65536);
+  ASSERT_TRUE(error) << "a 1 MiB ClientHello was buffered without complaint";
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(server_.session->state(), SessionState::invalidated);
+}
+
+TEST_P(DowngradeTest, GarbageIsBadData) {
+  std::mt19937 random(7);
+  std::vector<std::byte> garbage(std::size_t{1} << 20U);
+  for (auto& b : garbage) {
+    b = static_cast<std::byte>(random() & 0xffU);
+  }
+  garbage[0] = std::byte{0x47};  // never a valid content type
+  const auto error = server_receives(garbage, 4096);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(server_.session->state(), SessionState::invalidated);
+}
+
+TEST_P(DowngradeTest, PlainHttpIsBadData) {
+  const auto error = server_receives(to_bytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+}
+
+TEST_P(DowngradeTest, ServerChoosingTls11) {
+  Endpoint client_end;
+  auto started = default_client().start(client_end.callbacks());
+  ASSERT_TRUE(started) << started.error().to_string();
+  client_end.session.emplace(std::move(*started));
+  const std::vector<std::byte> hello = std::exchange(client_end.outbox, {});
+  auto received = client_end.session->receive_data(
+      legacy_server_hello_record(0x0302, session_id_of(hello), 0xc013));
+  ASSERT_FALSE(received) << "the client accepted TLS 1.1";
+  const Error& error = received.error();
+  EXPECT_EQ(error.code, Errc::forbidden_by_policy) << error.to_string();
+  EXPECT_EQ(error.alert_sent, Alert::protocol_version) << error.to_string();
+  EXPECT_EQ(error.message, "the server chose TLS 1.1; sanstls requires TLS 1.2 or newer");
+  EXPECT_EQ(client_end.session->state(), SessionState::invalidated);
+  expect_alert_record(client_end, Alert::protocol_version);
+}
+
+TEST_P(DowngradeTest, ServerChoosingTls10) {
+  Endpoint client_end;
+  auto started = default_client().start(client_end.callbacks());
+  ASSERT_TRUE(started) << started.error().to_string();
+  client_end.session.emplace(std::move(*started));
+  const std::vector<std::byte> hello = std::exchange(client_end.outbox, {});
+  auto received = client_end.session->receive_data(
+      legacy_server_hello_record(0x0301, session_id_of(hello), 0x002f));
+  ASSERT_FALSE(received) << "the client accepted TLS 1.0";
+  EXPECT_EQ(received.error().code, Errc::forbidden_by_policy) << received.error().to_string();
+  EXPECT_EQ(received.error().alert_sent, Alert::protocol_version);
+  EXPECT_EQ(received.error().message,
+            "the server chose TLS 1.0; sanstls requires TLS 1.2 or newer");
+}
+
+}  // namespace
+}  // namespace sanstls::test
