@@ -209,5 +209,22 @@ TEST(GnutlsHello, MalformedOrForeignInputIsNotAHello) {
             HelloSniffer::Status::not_a_hello);
 }
 
+TEST(GnutlsHello, PlaintextAlertWatchFollowsRecordBoundaries) {
+  PlaintextAlertWatch watch;
+  // An encrypted-looking record whose body contains alert-like bytes, then a real alert split
+  // across two feeds.
+  const std::vector<std::byte> app{std::byte{23}, std::byte{3},  std::byte{3}, std::byte{0},
+                                   std::byte{7},  std::byte{21}, std::byte{3}, std::byte{3},
+                                   std::byte{0},  std::byte{2},  std::byte{2}, std::byte{42}};
+  watch.feed(app);
+  EXPECT_FALSE(watch.alert());
+  const std::vector<std::byte> alert{std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
+                                     std::byte{2},  std::byte{2}, std::byte{48}};
+  watch.feed(std::span(alert).first(6));
+  EXPECT_FALSE(watch.alert());
+  watch.feed(std::span(alert).last(1));
+  EXPECT_EQ(watch.alert(), std::uint8_t{48});
+}
+
 }  // namespace
 }  // namespace sanstls::gnutls_backend
