@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""`sanstls client` against `gnutls-serv` on 127.0.0.1, for every available engine.
+
+gnutls-serv has no option to choose its listening address, so it runs with the bind shim
+(bind_loopback.c) pinning it to 127.0.0.1; the harness checks /proc/net/tcp{,6} too.
+"""
+
+import json
+
+import interop_lib as lib
+
+lib.init()
+
+GET = "GET / HTTP/1.0\r\n\r\n"
+TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+TLS12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+
+
+@lib.per_engine
+class ClientAgainstGnuTLSServer(lib.InteropTest):
+
+    @classmethod
+    def setUpClass(cls):
+        missing = lib.tool_missing("gnutls-serv")
+        if missing:
+            raise lib.unittest.SkipTest(missing)
+        super().setUpClass()
+
+    def echo(self, engine, priority, *client_args, server_args=(), cred=None):
+        server, port = self.gnutls_server("--echo", "--priority", priority, *server_args,
+                                          cred=cred)
+        client = self.sanstls_client(engine, port, "--json", *client_args)
+        lines = ["hello gnutls", "y" * 5000, "last line"]
+        for line in lines:
+            client.send(line + "\n")
+            client.wait_for(line + "\n")
+        client.close_stdin()
+        self.assertExit(client, 0)
+        self.assertEqual(client.stdout, "".join(line + "\n" for line in lines))
+        return server, json.loads(client.stderr.splitlines()[0])
+
+    def engine_tls13_echo(self, engine):
+        server, summary = self.echo(engine, TLS13 + ":-CIPHER-ALL:+CHACHA20-POLY1305")
+        self.assertEqual(summary["engine"], engine)
+        self.assertEqual(summary["version"], "TLS 1.3")
+        self.assertEqual(summary["cipher_suite"], "TLS_CHACHA20_POLY1305_SHA256")
+        self.assertTrue(summary["peer_verified"])
+        server.wait_for(r"Version: TLS1\.3")
+        server.wait_for(r"Given server name\[1\]: localhost")
+
+    def engine_tls12_echo(self, engine):
+        server, summary = self.echo(engine, TLS12 + ":-CIPHER-ALL:+AES-256-GCM")
+        self.assertEqual(summary["version"], "TLS 1.2")
+        self.assertEqual(summary["cipher_suite"], "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
+        server.wait_for(r"Version: TLS1\.2")
+        server.wait_for(r"extended master secret")
+
+    def engine_tls12_rsa_echo(self, engine):
+        _, summary = self.echo(engine, TLS12 + ":-CIPHER-ALL:+AES-128-GCM",
+                               cred=self.pki.server_rsa)
+        self.assertEqual(summary["version"], "TLS 1.2")
+        self.assertEqual(summary["cipher_suite"], "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+
+    def engine_tls13_rsa_echo(self, engine):
+        _, summary = self.echo(engine, TLS13, cred=self.pki.server_rsa)
+        self.assertEqual(summary["version"], "TLS 1.3")
+
+    def http(self, engine, priority, *client_args, server_args=()):
+        server, port = self.gnutls_server("--http", "--priority", priority, *server_args)
+        client = self.sanstls_client(engine, port, "--json", *client_args)
+        client.send(GET)
+        client.wait_for(r"</HTML>")
+        client.close_stdin()
+        self.assertExit(client, 0)
+        return client.stdout, json.loads(client.stderr.splitlines()[0])
+
+    def engine_tls13_http(self, engine):
+        page, summary = self.http(engine, TLS13)
+        self.assertEqual(summary["version"], "TLS 1.3")
+        self.assertIn("<TD>Protocol version:</TD><TD>TLS1.3</TD>", page)
+        self.assertIn("Server Name: localhost", page)
+
+    def engine_tls12_http(self, engine):
+        page, summary = self.http(engine, TLS12)
+        self.assertEqual(summary["version"], "TLS 1.2")
+        self.assertIn("<TD>Protocol version:</TD><TD>TLS1.2</TD>", page)
+
+    def engine_alpn(self, engine):
+        for priority in (TLS13, TLS12):
+            with self.subTest(priority=priority):
+                _, summary = self.http(engine, priority, "--alpn", "h2,http/1.1",
+                                       server_args=["--alpn", "http/1.1"])
+                self.assertEqual(summary["alpn"], "http/1.1")
+
+    def engine_client_certificate(self, engine):
+        """gnutls-serv --require-client-cert --x509cafile: the client's certificate verifies."""
+        for priority in (TLS13, TLS12):
+            with self.subTest(priority=priority):
+                server, _ = self.echo(engine, priority, "--cert", self.pki.client.cert,
+                                      "--key", self.pki.client.key,
+                                      server_args=["--require-client-cert",
+                                                   "--x509cafile", self.pki.ca])
+                server.wait_for(r"Subject: CN=client\.example")
+
+    def engine_tls11_server_refused(self, engine):
+        """A TLS 1.1-only gnutls-serv ignores supported_versions (it has no TLS 1.3 enabled),
+        but finds none of the client's AEAD suites usable in TLS 1.1: handshake_failure."""
+        server, port = self.gnutls_server("--echo", "--priority",
+                                          "NORMAL:-VERS-ALL:+VERS-TLS1.1")
+        client = self.sanstls_client(engine, port)
+        client.close_stdin()
+        self.assertExit(client, 4)
+        self.assertRegex(client.stderr, r"^sanstls client: .*handshake_failure")
+        self.assertEqual(client.stdout, "")
+
+    def engine_wrong_name(self, engine):
+        server, port = self.gnutls_server("--echo")
+        client = self.sanstls_client(engine, port, servername="other.example")
+        client.close_stdin()
+        self.assertExit(client, 3)
+        self.assertIn("does not match requested name 'other.example'", client.stderr)
+
+    def engine_expired(self, engine):
+        server, port = self.gnutls_server("--echo", cred=self.pki.expired)
+        client = self.sanstls_client(engine, port)
+        client.close_stdin()
+        self.assertExit(client, 3)
+        self.assertIn("expired on 2021-01-01", client.stderr)
+
+
+if __name__ == "__main__":
+    lib.main()

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""`sanstls server` on 127.0.0.1 against `gnutls-cli`, for every available engine."""
+
+import interop_lib as lib
+
+lib.init()
+
+GET = "GET / HTTP/1.0\r\n\r\n"
+TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+TLS12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+READY = r"- Simple Client Mode:"
+
+
+@lib.per_engine
+class GnuTLSClientAgainstServer(lib.InteropTest):
+
+    @classmethod
+    def setUpClass(cls):
+        missing = lib.tool_missing("gnutls-cli")
+        if missing:
+            raise lib.unittest.SkipTest(missing)
+        super().setUpClass()
+
+    def gnutls_cli(self, port, *args):
+        # 127.0.0.1 explicitly (never a name that might resolve elsewhere); SNI and the name
+        # check still use "localhost".
+        return self.peer(["gnutls-cli", "-p", str(port), "--x509cafile", self.pki.ca,
+                          "--sni-hostname", "localhost", "--verify-hostname", "localhost",
+                          *args, "127.0.0.1"], name="gnutls-cli")
+
+    def http(self, engine, priority, *client_args, server_args=()):
+        server, port = self.sanstls_server(engine, *server_args)
+        client = self.gnutls_cli(port, "--priority", priority, *client_args)
+        client.wait_for(READY)
+        client.send(GET)
+        client.wait_for(r"client_certificate: .*\n")
+        client.close_stdin()
+        self.assertExit(client, 0)
+        self.assertIn("Status: The certificate is trusted.", client.stdout)
+        self.assertIn(f"engine: {engine}\n", client.stdout)
+        return server, client.stdout
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls13(self, engine):
+        server, out = self.http(engine, TLS13 + ":-CIPHER-ALL:+AES-256-GCM")
+        self.assertIn("version: TLS 1.3\ncipher_suite: TLS_AES_256_GCM_SHA384\n", out)
+        self.assertIn("server_name: localhost\n", out)
+        self.server_log(server, r"sanstls server: TLS 1\.3, TLS_AES_256_GCM_SHA384")
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls12(self, engine):
+        _, out = self.http(engine, TLS12 + ":-CIPHER-ALL:+CHACHA20-POLY1305")
+        self.assertIn("version: TLS 1.2\n"
+                      "cipher_suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\n", out)
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls12_group_p256(self, engine):
+        _, out = self.http(engine, TLS12 + ":-GROUP-ALL:+GROUP-SECP256R1")
+        self.assertIn("group: secp256r1\n", out)
+
+    @lib.tolerate_lost_first_data
+    def engine_alpn(self, engine):
+        _, out = self.http(engine, TLS13, "--alpn", "h2", "--alpn", "http/1.1",
+                           server_args=["--alpn", "http/1.1"])
+        self.assertIn("alpn: http/1.1\n", out)
+        self.assertIn("- Application protocol: http/1.1", out)
+
+    @lib.tolerate_lost_first_data
+    def engine_client_certificate(self, engine):
+        for priority in (TLS13, TLS12):
+            with self.subTest(priority=priority):
+                _, out = self.http(engine, priority, "--x509certfile", self.pki.client.cert,
+                                   "--x509keyfile", self.pki.client.key,
+                                   server_args=["--client-ca", self.pki.ca,
+                                                "--require-client-cert"])
+                self.assertIn("client_certificate: CN=client.example\n", out)
+
+    def echo(self, engine, priority):
+        server, port = self.sanstls_server(engine, mode="--echo")
+        client = self.gnutls_cli(port, "--priority", priority)
+        client.wait_for(READY)
+        lines = ["hello from gnutls-cli", "q" * 8000, "bye"]
+        for line in lines:
+            client.send(line + "\n")
+            client.wait_for(line + "\n")
+        client.close_stdin()
+        self.assertExit(client, 0)
+        return server
+
+    @lib.tolerate_lost_first_data
+    def engine_echo_tls13(self, engine):
+        server = self.echo(engine, TLS13)
+        self.server_log(server, r"sanstls server: TLS 1\.3")
+
+    @lib.tolerate_lost_first_data
+    def engine_echo_tls12(self, engine):
+        server = self.echo(engine, TLS12)
+        self.server_log(server, r"sanstls server: TLS 1\.2")
+
+    def engine_tls11_refused(self, engine):
+        server, port = self.sanstls_server(engine)
+        client = self.gnutls_cli(port, "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.1")
+        client.close_stdin()
+        code = client.wait()
+        self.check(code != 0, "gnutls-cli succeeded with TLS 1.1")
+        self.assertRegex(client.stdout + client.stderr, r"(?i)protocol.version|not supported")
+        self.server_log(server, r"handshake failed: the peer offered only (TLS 1\.0 and )?"
+                                r"TLS 1\.1; sanstls requires TLS 1\.2 or newer")
+
+
+if __name__ == "__main__":
+    lib.main()

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""`sanstls server` on 127.0.0.1 against `openssl s_client`, for every available engine."""
+
+import interop_lib as lib
+
+lib.init()
+
+GET = "GET / HTTP/1.0\r\n\r\n"
+HANDSHAKE_DONE = r"Verify return code: 0 \(ok\)"
+
+
+@lib.per_engine
+class OpenSSLClientAgainstServer(lib.InteropTest):
+
+    def s_client(self, port, *args, verify=True):
+        argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername",
+                "localhost", *args]
+        if verify:
+            argv += ["-CAfile", self.pki.ca, "-verify_return_error", "-verify_hostname",
+                     "localhost"]
+        return self.peer(argv, name="openssl s_client")
+
+    def http(self, engine, *client_args, server_args=(), cred=None):
+        """s_client -ign_eof sends a request and reads until the server closes."""
+        server, port = self.sanstls_server(engine, *server_args, cred=cred)
+        client = self.s_client(port, "-ign_eof", *client_args)
+        client.wait_for(HANDSHAKE_DONE)
+        client.send(GET)
+        client.close_stdin()
+        self.assertExit(client, 0)
+        self.assertIn("HTTP/1.1 200 OK", client.stdout)
+        self.assertIn(f"engine: {engine}\n", client.stdout)
+        return server, client.stdout
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls13(self, engine):
+        server, out = self.http(engine, "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384")
+        self.assertIn("version: TLS 1.3\ncipher_suite: TLS_AES_256_GCM_SHA384\n", out)
+        self.assertIn("server_name: localhost\n", out)
+        self.assertIn("New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384", out)
+        self.server_log(server, r"sanstls server: TLS 1\.3, TLS_AES_256_GCM_SHA384")
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls12(self, engine):
+        server, out = self.http(engine, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")
+        self.assertIn("version: TLS 1.2\n"
+                      "cipher_suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\n", out)
+        self.assertIn("New, TLSv1.2, Cipher is ECDHE-ECDSA-CHACHA20-POLY1305", out)
+        # sanstls requires the extended master secret in TLS 1.2.
+        self.assertIn("Extended master secret: yes", out)
+
+    @lib.tolerate_lost_first_data
+    def engine_http_tls12_rsa(self, engine):
+        _, out = self.http(engine, "-tls1_2", cred=self.pki.server_rsa)
+        self.assertRegex(out, r"cipher_suite: TLS_ECDHE_RSA_WITH_")
+
+    @lib.tolerate_lost_first_data
+    def engine_http_group_p384(self, engine):
+        _, out = self.http(engine, "-tls1_3", "-groups", "P-384")
+        self.assertIn("group: secp384r1\n", out)
+
+    def engine_tls11_refused(self, engine):
+        server, port = self.sanstls_server(engine)
+        client = self.s_client(port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", verify=False)
+        client.close_stdin()
+        code = client.wait()
+        self.check(code != 0, "s_client succeeded with TLS 1.1")
+        self.assertIn("alert protocol version", client.stderr)
+        self.server_log(server, r"handshake failed: the peer offered only (TLS 1\.0 and )?"
+                                r"TLS 1\.1; sanstls requires TLS 1\.2 or newer")
+
+    def engine_weak_cipher_refused(self, engine):
+        """A TLS 1.2 client offering only CBC suites finds nothing in common."""
+        server, port = self.sanstls_server(engine)
+        client = self.s_client(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256",
+                               verify=False)
+        client.close_stdin()
+        code = client.wait()
+        self.check(code != 0, "s_client succeeded with a CBC-only offer")
+        self.assertIn("alert handshake failure", client.stderr)
+        self.server_log(server, r"handshake failed: no cipher suite in common")
+
+    # -- echo --
+
+    def echo(self, engine, *client_args, server_args=()):
+        server, port = self.sanstls_server(engine, *server_args, mode="--echo")
+        client = self.s_client(port, *client_args)
+        client.wait_for(HANDSHAKE_DONE)
+        lines = ["ping from s_client", "z" * 10000, "the end"]
+        for line in lines:
+            client.send(line + "\n")
+            client.wait_for(line + "\n" if len(line) < 100 else line)
+        client.close_stdin()  # s_client answers EOF with close_notify
+        self.assertExit(client, 0)
+        self.assertIn("DONE", client.stdout + client.stderr)
+        # s_client closed with close_notify: the server saw no truncation.
+        self.assertNotIn("truncated", server.stderr)
+        return server
+
+    @lib.tolerate_lost_first_data
+    def engine_echo_tls13(self, engine):
+        server = self.echo(engine, "-tls1_3")
+        self.server_log(server, r"sanstls server: TLS 1\.3")
+
+    @lib.tolerate_lost_first_data
+    def engine_echo_tls12(self, engine):
+        server = self.echo(engine, "-tls1_2")
+        self.server_log(server, r"sanstls server: TLS 1\.2")
+
+    # -- ALPN --
+
+    @lib.tolerate_lost_first_data
+    def engine_alpn_agreed(self, engine):
+        _, out = self.http(engine, "-alpn", "http/1.1", server_args=["--alpn", "h2,http/1.1"])
+        self.assertIn("ALPN protocol: http/1.1", out)
+        self.assertIn("alpn: http/1.1\n", out)
+
+    def engine_alpn_no_overlap(self, engine):
+        """s_client -alpn foo against a server that speaks only http/1.1: RFC 7301 §3.2
+        no_application_protocol alert; s_client fails."""
+        for version in ("-tls1_3", "-tls1_2"):
+            with self.subTest(version=version):
+                server, port = self.sanstls_server(engine, "--alpn", "http/1.1")
+                client = self.s_client(port, version, "-alpn", "foo")
+                client.close_stdin()
+                code = client.wait()
+                self.check(code != 0, "s_client succeeded without a common ALPN protocol")
+                self.assertIn("alert no application protocol", client.stderr)
+                self.server_log(server, r"handshake failed: the client's ALPN protocols have "
+                                        r"none in common with this server's \(http/1\.1\)")
+
+    # -- client certificates --
+
+    @lib.tolerate_lost_first_data
+    def engine_client_certificate(self, engine):
+        for version in ("-tls1_3", "-tls1_2"):
+            with self.subTest(version=version):
+                _, out = self.http(engine, version, "-cert", self.pki.client.cert,
+                                   "-key", self.pki.client.key,
+                                   server_args=["--client-ca", self.pki.ca,
+                                                "--require-client-cert"])
+                self.assertIn("client_certificate: CN=client.example\n", out)
+                # The server named its CA in the CertificateRequest.
+                self.assertIn("Acceptable client certificate CA names\nCN = sanstls interop CA",
+                              out)
+
+    def engine_client_certificate_missing(self, engine):
+        server, port = self.sanstls_server(engine, "--client-ca", self.pki.ca,
+                                           "--require-client-cert")
+        client = self.s_client(port, "-tls1_2")
+        client.close_stdin()
+        code = client.wait()
+        self.check(code != 0, "s_client succeeded without the required certificate")
+        self.server_log(server, r"handshake failed: the client sent no certificate, but this "
+                                r"server requires one")
+
+
+if __name__ == "__main__":
+    lib.main()
