@@ -16,7 +16,7 @@ ByteVec header(std::uint8_t type, std::size_t length) {
 
 TEST(native_record, deframes_across_every_split) {
   ByteVec stream;
-  for (int i = 0; i < 3; ++i) {
+  for (std::size_t i = 0; i < 3; ++i) {
     auto rec = encode_plaintext(ContentType::handshake, 0x0303, ByteVec(100 + i, 0x11));
     stream.insert(stream.end(), rec->begin(), rec->end());
   }
