@@ -144,11 +144,11 @@ class LibcryptoAead final : public Aead {
       return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
                         "shorter than tag");
     }
+    // Split ciphertext and tag through the Reader, like every other wire byte.
+    wire::Reader split(ciphertext_and_tag);
     const std::size_t body = ciphertext_and_tag.size() - aead_tag_length;
-    std::array<std::uint8_t, aead_tag_length> tag{};
-    for (std::size_t i = 0; i < aead_tag_length; ++i) {
-      tag[i] = ciphertext_and_tag[body + i];
-    }
+    WIRE_TRY(const Bytes ciphertext, split.bytes(body, "TLSCiphertext.encrypted_record"));
+    WIRE_TRY(auto tag, split.array<aead_tag_length>("TLSCiphertext.tag"));
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     int len = 0;
     std::vector<std::uint8_t> out(body);
@@ -156,8 +156,8 @@ class LibcryptoAead final : public Aead {
         EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
         (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(),
                                            static_cast<int>(aad.size())) != 1) ||
-        EVP_DecryptUpdate(ctx.get(), out.data(), &len, ciphertext_and_tag.data(),
-                          static_cast<int>(body)) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), out.data(), &len, ciphertext.data(),
+                          static_cast<int>(ciphertext.size())) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
                             tag.data()) != 1) {
       return crypto_failure("aead", "open failed");
@@ -281,7 +281,9 @@ class EcShare final : public KeyShare {
     // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only: legacy_form = 4 and X, Y of the
     // field size.
     const Curve curve = curve_of(group_);
-    if (peer_public.size() != 1 + 2 * curve.scalar_length || peer_public[0] != 0x04) {
+    wire::Reader point(peer_public);
+    WIRE_TRY(auto legacy_form, point.u8("UncompressedPointRepresentation.legacy_form"));
+    if (peer_public.size() != 1 + 2 * curve.scalar_length || legacy_form != 0x04) {
       return wire::illegal_parameter("KeyShareEntry.key_exchange", "not an uncompressed point");
     }
     WIRE_TRY(auto peer, ec_key_from_params(libctx_, curve, nullptr, peer_public));
