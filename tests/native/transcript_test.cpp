@@ -1,0 +1,129 @@
+// Transcript hash rules (RFC 8446 §4.4.1) and key schedule helpers the RFC 8448 traces do not
+// exercise directly (exporter, KeyUpdate, SHA-384 suites), checked against their definitions.
+
+#include "native/transcript.hpp"
+
+#include "native/crypto/libcrypto_provider.hpp"
+#include "native/key_schedule.hpp"
+#include "native/msgs/message_hash.hpp"
+#include "native/msgs/server_hello.hpp"
+#include "rfc8448_data.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sanstls::native {
+namespace {
+
+using testing::ByteVec;
+
+class native_transcript : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = crypto::LibcryptoProvider::create();
+    ASSERT_TRUE(p);
+    provider_ = std::move(*p);
+  }
+  std::unique_ptr<crypto::LibcryptoProvider> provider_;
+};
+
+TEST_F(native_transcript, buffers_until_the_hash_is_known) {
+  const ByteVec a{1, 0, 0, 1, 7};
+  const ByteVec b{2, 0, 0, 1, 8};
+  Transcript t(*provider_);
+  EXPECT_FALSE(t.current_hash());
+  t.add(a);
+  ASSERT_TRUE(t.select_hash(crypto::HashAlgorithm::sha384));
+  EXPECT_FALSE(t.select_hash(crypto::HashAlgorithm::sha256));
+  t.add(b);
+  ByteVec both = a;
+  both.insert(both.end(), b.begin(), b.end());
+  EXPECT_EQ(*t.current_hash(), provider_->digest(crypto::HashAlgorithm::sha384, both));
+  // hash_with does not add.
+  EXPECT_EQ(*t.hash_with(a), [&] {
+    ByteVec three = both;
+    three.insert(three.end(), a.begin(), a.end());
+    return provider_->digest(crypto::HashAlgorithm::sha384, three);
+  }());
+  EXPECT_EQ(*t.current_hash(), provider_->digest(crypto::HashAlgorithm::sha384, both));
+}
+
+TEST_F(native_transcript, message_hash_replaces_client_hello1) {
+  const ByteVec ch1{1, 0, 0, 2, 0xaa, 0xbb};
+  Transcript t(*provider_);
+  t.add(ch1);
+  ASSERT_TRUE(t.select_hash(crypto::HashAlgorithm::sha256));
+  ASSERT_TRUE(t.replace_with_message_hash());
+  auto synthetic = msgs::encode_message_hash(provider_->digest(crypto::HashAlgorithm::sha256, ch1));
+  EXPECT_EQ(*t.current_hash(), provider_->digest(crypto::HashAlgorithm::sha256, *synthetic));
+  // Only right after ClientHello1.
+  t.add(ch1);
+  EXPECT_FALSE(t.replace_with_message_hash());
+}
+
+TEST_F(native_transcript, exporter_and_key_update_follow_their_definitions) {
+  const KeyDerivation kd(*provider_, crypto::HashAlgorithm::sha256);
+  const ByteVec secret(32, 0x42);
+  // RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter",
+  // Hash(context_value), key_length).
+  auto inner = kd.derive_secret(secret, "EXPORTER-test",
+                                provider_->digest(crypto::HashAlgorithm::sha256, {}));
+  auto expected =
+      kd.expand_label(inner->span(), "exporter",
+                      provider_->digest(crypto::HashAlgorithm::sha256, ByteVec{1, 2}), 20);
+  auto got = kd.exporter(secret, "EXPORTER-test", ByteVec{1, 2}, 20);
+  ASSERT_TRUE(got && expected);
+  EXPECT_EQ(ByteVec(got->span().begin(), got->span().end()),
+            ByteVec(expected->span().begin(), expected->span().end()));
+  // RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd",
+  // "", Hash.length).
+  auto next = kd.next_traffic_secret(secret);
+  auto manual = kd.expand_label(secret, "traffic upd", {}, 32);
+  ASSERT_TRUE(next && manual);
+  EXPECT_EQ(ByteVec(next->span().begin(), next->span().end()),
+            ByteVec(manual->span().begin(), manual->span().end()));
+}
+
+TEST_F(native_transcript, sha384_suite_sizes) {
+  KeySchedule ks(*provider_, crypto::HashAlgorithm::sha384);
+  ASSERT_TRUE(ks.derive_early_secret({}));
+  EXPECT_EQ(ks.early_secret().size(), 48U);
+  ASSERT_TRUE(ks.derive_handshake_secret(ByteVec(32, 1)));
+  auto c = ks.client_handshake_traffic_secret(ByteVec(48, 0));
+  ASSERT_TRUE(c);
+  auto keys = ks.derivation().traffic_keys(c->span(), crypto::AeadAlgorithm::aes_256_gcm);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->key.size(), 32U);
+  EXPECT_EQ(keys->iv.size(), 12U);
+  EXPECT_EQ(ks.derivation().finished_verify_data(c->span(), ByteVec(48, 0))->size(), 48U);
+}
+
+TEST(native_messages_tls12, server_hello_without_supported_versions) {
+  msgs::ServerHello sh;
+  sh.cipher_suite = static_cast<CipherSuite>(0xc02f);
+  sh.extensions.list().push_back(
+      msgs::Extension{ExtensionType::extended_master_secret, msgs::RawExtension{}});
+  sh.extensions.list().push_back(
+      msgs::Extension{ExtensionType::renegotiation_info, msgs::RawExtension{{0}}});
+  auto bytes = sh.encode();
+  auto parsed = msgs::ServerHello::parse(ByteVec(bytes->begin() + 4, bytes->end()));
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_FALSE(parsed->is_tls13());
+  EXPECT_EQ(*parsed->encode(), *bytes);
+  // The same extension in a TLS 1.3 ServerHello is not allowed.
+  sh.extensions.list().push_back(
+      msgs::Extension{ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}});
+  auto tls13_bytes = sh.encode();
+  auto tls13 = msgs::ServerHello::parse(ByteVec(tls13_bytes->begin() + 4, tls13_bytes->end()));
+  ASSERT_FALSE(tls13);
+  EXPECT_EQ(tls13.error().alert, Alert::illegal_parameter);
+  // A TLS 1.2 ServerHello may omit the extension block altogether.
+  msgs::ServerHello bare;
+  bare.has_extensions = false;
+  auto bare_bytes = bare.encode();
+  auto bare_parsed = msgs::ServerHello::parse(ByteVec(bare_bytes->begin() + 4, bare_bytes->end()));
+  ASSERT_TRUE(bare_parsed);
+  EXPECT_FALSE(bare_parsed->has_extensions);
+}
+
+}  // namespace
+}  // namespace sanstls::native
