@@ -246,7 +246,9 @@ Outcome<bool> TlsSocket::feed(std::span<const std::byte> bytes, std::vector<std:
 }
 
 Outcome<void> TlsSocket::handshake(std::chrono::milliseconds timeout) {
-  std::vector<std::byte> early;
+  // Application data can arrive in the same read as the handshake's last flight (a TLS 1.3
+  // client sends its Finished and its request together): keep it for read().
+  std::vector<std::byte>& early = pending_;
   while (session_->state() == SessionState::handshaking ||
          session_->state() == SessionState::waiting_for_certificate) {
     auto bytes = socket_.receive(timeout);
@@ -268,6 +270,12 @@ Outcome<void> TlsSocket::handshake(std::chrono::milliseconds timeout) {
 }
 
 Outcome<bool> TlsSocket::read(std::vector<std::byte>& out, std::chrono::milliseconds timeout) {
+  if (!pending_.empty()) {
+    out.insert(out.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+    const SessionState state = session_->state();
+    return state != SessionState::peer_closed && state != SessionState::closed;
+  }
   const std::size_t before = out.size();
   while (out.size() == before) {
     auto bytes = socket_.receive(timeout);

@@ -112,6 +112,8 @@ class TlsSocket {
   Socket socket_;
   std::optional<Session> session_;
   std::vector<std::byte> outgoing_;
+  /// Application data that arrived with the handshake, handed out by the next read().
+  std::vector<std::byte> pending_;
 };
 
 }  // namespace sanstls::cli

@@ -1,6 +1,7 @@
 // The GnuTLS priority string and the ClientHello/ServerHello reader.
 
 #include "backends/gnutls/priority.hpp"
+#include "wire/writer.hpp"
 
 #include <sanstls/hazmat/hazmat.hpp>
 
@@ -133,21 +134,21 @@ TEST(GnutlsPriority, ServerNarrowsEachSessionToExactlyOneTls12Suite) {
 
 std::vector<std::uint8_t> client_hello_message(std::uint16_t legacy_version,
                                                const std::vector<std::uint8_t>& extensions) {
-  std::vector<std::uint8_t> body{static_cast<std::uint8_t>(legacy_version >> 8),
-                                 static_cast<std::uint8_t>(legacy_version & 0xff)};
-  body.insert(body.end(), 32, 0x11);                        // random
-  body.push_back(0);                                        // session id
-  body.insert(body.end(), {0, 4, 0x00, 0x2f, 0x0a, 0x0a});  // suites (with GREASE)
-  body.insert(body.end(), {1, 0});                          // compression: null
-  if (!extensions.empty()) {
-    body.push_back(static_cast<std::uint8_t>(extensions.size() >> 8));
-    body.push_back(static_cast<std::uint8_t>(extensions.size() & 0xff));
-    body.insert(body.end(), extensions.begin(), extensions.end());
+  wire::Writer writer;
+  writer.u8(1, "HandshakeType");  // client_hello
+  {
+    auto body = writer.prefix24("ClientHello");
+    writer.u16(legacy_version, "legacy_version");
+    writer.bytes(std::vector<std::uint8_t>(32, 0x11), "random");
+    writer.vec8({}, "legacy_session_id");
+    writer.vec16(std::vector<std::uint8_t>{0x00, 0x2f, 0x0a, 0x0a}, "cipher_suites");  // + GREASE
+    writer.vec8(std::vector<std::uint8_t>{0}, "legacy_compression_methods");
+    if (!extensions.empty()) {
+      writer.vec16(extensions, "extensions");
+    }
   }
-  std::vector<std::uint8_t> message{1, 0, static_cast<std::uint8_t>(body.size() >> 8),
-                                    static_cast<std::uint8_t>(body.size() & 0xff)};
-  message.insert(message.end(), body.begin(), body.end());
-  return message;
+  auto message = std::move(writer).finish();
+  return message ? *message : std::vector<std::uint8_t>{};
 }
 
 std::vector<std::byte> records(const std::vector<std::uint8_t>& message, std::size_t fragment) {

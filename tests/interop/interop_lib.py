@@ -117,29 +117,6 @@ def per_engine(cls):
 
 # ---- known bugs ----------------------------------------------------------------------------
 
-LOST_FIRST_DATA = (
-    "KNOWN BUG (docs/interop.md): `sanstls server` lost application data that arrived in the "
-    "same read as the client's Finished (tools/net.cpp TlsSocket::handshake() decrypts it into "
-    "a local vector and drops it), then waited for a request it had already received")
-LOST_FIRST_DATA_SIGNATURE = r"sanstls server: no data from the peer for \d+ ms"
-
-
-def tolerate_lost_first_data(function):
-    """For tests whose peer sends right after its Finished (curl, Python, ...): a failure that
-    bears the signature of the LOST_FIRST_DATA bug is reported as a skip naming the bug (the
-    race is timing-dependent); any other failure stays a failure. The deterministic reproducer
-    is test_server_python.py's `eager_*` tests, marked expectedFailure."""
-    @functools.wraps(function)
-    def wrapper(self, *args, **kwargs):
-        self.tolerate_lost_first_data = True
-        try:
-            return function(self, *args, **kwargs)
-        except AssertionError:
-            self.skip_if_lost_first_data()
-            raise
-    return wrapper
-
-
 def peer_env(extra=None):
     """The environment for every child: no proxies, C locale."""
     env = {k: v for k, v in os.environ.items()
@@ -520,32 +497,9 @@ class InteropTest(unittest.TestCase):
     def transcripts(self):
         return "\n".join(p.transcript() for p in getattr(self, "_peers", []))
 
-    tolerate_lost_first_data = False
-
-    def skip_if_lost_first_data(self):
-        """See `tolerate_lost_first_data` (works inside subTest too)."""
-        if not self.tolerate_lost_first_data:
-            return
-        servers = [p for p in getattr(self, "_peers", []) if p.name.startswith("sanstls server")]
-        if servers:  # the latest one: the one this (sub)test was talking to
-            try:
-                servers[-1].wait_for(LOST_FIRST_DATA_SIGNATURE, key="stderr", timeout=1)
-            except AssertionError:
-                return
-            self.skipTest(LOST_FIRST_DATA)
-
-    @contextlib.contextmanager
-    def subTest(self, msg=None, **params):  # noqa: N802 (unittest's name)
-        with super().subTest(msg, **params):
-            try:
-                yield
-            except AssertionError:
-                self.skip_if_lost_first_data()
-                raise
 
     def check(self, condition, message):
         if not condition:
-            self.skip_if_lost_first_data()
             self.fail(message + "\n" + self.transcripts())
 
     def assertExit(self, peer, expected, timeout=STEP_TIMEOUT):

@@ -45,7 +45,6 @@ class CurlAgainstServer(lib.InteropTest):
         self.assertEqual(fields.get("server_name"), "localhost")
         return server, fields
 
-    @lib.tolerate_lost_first_data
     def engine_tls13(self, engine):
         server, fields = self.fetch(engine, "--tlsv1.3")
         self.assertEqual(fields["version"], "TLS 1.3")
@@ -54,27 +53,23 @@ class CurlAgainstServer(lib.InteropTest):
         self.assertEqual(fields["client_certificate"], "none")
         self.server_log(server, r"sanstls server: TLS 1\.3, TLS_")
 
-    @lib.tolerate_lost_first_data
     def engine_tls13_suite(self, engine):
         _, fields = self.fetch(engine, "--tlsv1.3", "--tls13-ciphers",
                                "TLS_CHACHA20_POLY1305_SHA256")
         self.assertEqual(fields["cipher_suite"], "TLS_CHACHA20_POLY1305_SHA256")
 
-    @lib.tolerate_lost_first_data
     def engine_tls12(self, engine):
         server, fields = self.fetch(engine, "--tls-max", "1.2")
         self.assertEqual(fields["version"], "TLS 1.2")
         self.assertRegex(fields["cipher_suite"], r"^TLS_ECDHE_ECDSA_WITH_")
         self.server_log(server, r"sanstls server: TLS 1\.2, TLS_ECDHE_ECDSA_WITH_")
 
-    @lib.tolerate_lost_first_data
     def engine_tls12_rsa(self, engine):
         _, fields = self.fetch(engine, "--tls-max", "1.2", "--ciphers",
                                "ECDHE-RSA-AES256-GCM-SHA384", cred=self.pki.server_rsa)
         self.assertEqual(fields["version"], "TLS 1.2")
         self.assertEqual(fields["cipher_suite"], "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
 
-    @lib.tolerate_lost_first_data
     def engine_tls13_rsa(self, engine):
         _, fields = self.fetch(engine, "--tlsv1.3", cred=self.pki.server_rsa)
         self.assertEqual(fields["version"], "TLS 1.3")
@@ -89,20 +84,17 @@ class CurlAgainstServer(lib.InteropTest):
 
     # -- ALPN --
 
-    @lib.tolerate_lost_first_data
     def engine_alpn_http11(self, engine):
         server, fields = self.fetch(engine, "--http1.1", server_args=["--alpn", "http/1.1"])
         self.assertEqual(fields["alpn"], "http/1.1")
         self.server_log(server, r"ALPN http/1\.1")
 
-    @lib.tolerate_lost_first_data
     def engine_alpn_server_preference(self, engine):
         """curl offers h2 and http/1.1; a server that knows only http/1.1 picks it (curl then
         speaks HTTP/1.1)."""
         _, fields = self.fetch(engine, server_args=["--alpn", "http/1.1"])
         self.assertEqual(fields["alpn"], "http/1.1")
 
-    @lib.tolerate_lost_first_data
     def engine_no_alpn(self, engine):
         """No --alpn on the server: curl's offer is ignored, no protocol is chosen."""
         _, fields = self.fetch(engine, "--http1.1")
@@ -110,7 +102,6 @@ class CurlAgainstServer(lib.InteropTest):
 
     # -- client certificates --
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate(self, engine):
         for version in (["--tlsv1.3"], ["--tls-max", "1.2"]):
             with self.subTest(version=version):
@@ -120,7 +111,6 @@ class CurlAgainstServer(lib.InteropTest):
                                                     "--require-client-cert"])
                 self.assertEqual(fields["client_certificate"], "CN=client.example")
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate_optional(self, engine):
         """--client-ca without --require-client-cert: a client without one still gets in."""
         _, fields = self.fetch(engine, server_args=["--client-ca", self.pki.ca])

@@ -40,32 +40,27 @@ class GnuTLSClientAgainstServer(lib.InteropTest):
         self.assertIn(f"engine: {engine}\n", client.stdout)
         return server, client.stdout
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls13(self, engine):
         server, out = self.http(engine, TLS13 + ":-CIPHER-ALL:+AES-256-GCM")
         self.assertIn("version: TLS 1.3\ncipher_suite: TLS_AES_256_GCM_SHA384\n", out)
         self.assertIn("server_name: localhost\n", out)
         self.server_log(server, r"sanstls server: TLS 1\.3, TLS_AES_256_GCM_SHA384")
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls12(self, engine):
         _, out = self.http(engine, TLS12 + ":-CIPHER-ALL:+CHACHA20-POLY1305")
         self.assertIn("version: TLS 1.2\n"
                       "cipher_suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\n", out)
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls12_group_p256(self, engine):
         _, out = self.http(engine, TLS12 + ":-GROUP-ALL:+GROUP-SECP256R1")
         self.assertIn("group: secp256r1\n", out)
 
-    @lib.tolerate_lost_first_data
     def engine_alpn(self, engine):
         _, out = self.http(engine, TLS13, "--alpn", "h2", "--alpn", "http/1.1",
                            server_args=["--alpn", "http/1.1"])
         self.assertIn("alpn: http/1.1\n", out)
         self.assertIn("- Application protocol: http/1.1", out)
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate(self, engine):
         for priority in (TLS13, TLS12):
             with self.subTest(priority=priority):
@@ -87,12 +82,10 @@ class GnuTLSClientAgainstServer(lib.InteropTest):
         self.assertExit(client, 0)
         return server
 
-    @lib.tolerate_lost_first_data
     def engine_echo_tls13(self, engine):
         server = self.echo(engine, TLS13)
         self.server_log(server, r"sanstls server: TLS 1\.3")
 
-    @lib.tolerate_lost_first_data
     def engine_echo_tls12(self, engine):
         server = self.echo(engine, TLS12)
         self.server_log(server, r"sanstls server: TLS 1\.2")

@@ -32,7 +32,6 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.assertIn(f"engine: {engine}\n", client.stdout)
         return server, client.stdout
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls13(self, engine):
         server, out = self.http(engine, "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384")
         self.assertIn("version: TLS 1.3\ncipher_suite: TLS_AES_256_GCM_SHA384\n", out)
@@ -40,7 +39,6 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.assertIn("New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384", out)
         self.server_log(server, r"sanstls server: TLS 1\.3, TLS_AES_256_GCM_SHA384")
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls12(self, engine):
         server, out = self.http(engine, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")
         self.assertIn("version: TLS 1.2\n"
@@ -49,12 +47,10 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         # sanstls requires the extended master secret in TLS 1.2.
         self.assertIn("Extended master secret: yes", out)
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls12_rsa(self, engine):
         _, out = self.http(engine, "-tls1_2", cred=self.pki.server_rsa)
         self.assertRegex(out, r"cipher_suite: TLS_ECDHE_RSA_WITH_")
 
-    @lib.tolerate_lost_first_data
     def engine_http_group_p384(self, engine):
         _, out = self.http(engine, "-tls1_3", "-groups", "P-384")
         self.assertIn("group: secp384r1\n", out)
@@ -97,19 +93,16 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.assertNotIn("truncated", server.stderr)
         return server
 
-    @lib.tolerate_lost_first_data
     def engine_echo_tls13(self, engine):
         server = self.echo(engine, "-tls1_3")
         self.server_log(server, r"sanstls server: TLS 1\.3")
 
-    @lib.tolerate_lost_first_data
     def engine_echo_tls12(self, engine):
         server = self.echo(engine, "-tls1_2")
         self.server_log(server, r"sanstls server: TLS 1\.2")
 
     # -- ALPN --
 
-    @lib.tolerate_lost_first_data
     def engine_alpn_agreed(self, engine):
         _, out = self.http(engine, "-alpn", "http/1.1", server_args=["--alpn", "h2,http/1.1"])
         self.assertIn("ALPN protocol: http/1.1", out)
@@ -131,7 +124,6 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
 
     # -- client certificates --
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate(self, engine):
         for version in ("-tls1_3", "-tls1_2"):
             with self.subTest(version=version):

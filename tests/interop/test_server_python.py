@@ -58,7 +58,6 @@ class PythonClientAgainstServer(lib.InteropTest):
                     response += chunk
                 return info, response
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls13(self, engine):
         server, port = self.sanstls_server(engine)
         info, response = self.get(port, self.context())
@@ -71,7 +70,6 @@ class PythonClientAgainstServer(lib.InteropTest):
         self.assertEqual(fields["server_name"], "localhost")
         self.assertEqual(fields["client_certificate"], "none")
 
-    @lib.tolerate_lost_first_data
     def engine_http_tls12(self, engine):
         server, port = self.sanstls_server(engine)
         info, response = self.get(port, self.context(maximum=ssl.TLSVersion.TLSv1_2))
@@ -80,7 +78,6 @@ class PythonClientAgainstServer(lib.InteropTest):
         self.assertEqual(fields["version"], "TLS 1.2")
         self.assertRegex(fields["cipher_suite"], r"^TLS_ECDHE_ECDSA_WITH_")
 
-    @lib.tolerate_lost_first_data
     def engine_alpn(self, engine):
         server, port = self.sanstls_server(engine, "--alpn", "h2,http/1.1")
         info, response = self.get(port, self.context(alpn=["http/1.1", "spdy/3"]))
@@ -88,7 +85,6 @@ class PythonClientAgainstServer(lib.InteropTest):
         self.assertEqual(info["alpn"], "http/1.1")
         self.assertEqual(fields["alpn"], "http/1.1")
 
-    @lib.tolerate_lost_first_data
     def engine_alpn_server_preference(self, engine):
         """The server's order wins: it prefers h2, the client lists http/1.1 first."""
         server, port = self.sanstls_server(engine, "--alpn", "h2,http/1.1")
@@ -104,7 +100,6 @@ class PythonClientAgainstServer(lib.InteropTest):
         self.server_log(server, r"handshake failed: the client's ALPN protocols have none in "
                                 r"common")
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate(self, engine):
         for maximum in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
             with self.subTest(maximum=maximum.name):
@@ -114,7 +109,6 @@ class PythonClientAgainstServer(lib.InteropTest):
                 self.assertEqual(body_fields(response)[1]["client_certificate"],
                                  "CN=client.example")
 
-    @lib.tolerate_lost_first_data
     def engine_client_certificate_optional(self, engine):
         """--client-ca without --require: with a certificate it is named, without it is none."""
         server, port = self.sanstls_server(engine, "--client-ca", self.pki.ca)
@@ -139,7 +133,7 @@ class PythonClientAgainstServer(lib.InteropTest):
             with self.assertRaises(ssl.SSLCertVerificationError):
                 context.wrap_socket(raw, server_hostname="other.example")
 
-    # -- the deterministic reproducer of the LOST_FIRST_DATA bug --
+    # -- data sent in the same segment as the Finished must not be lost (a fixed bug) --
 
     def eager(self, engine, mode, payload):
         """TLS 1.3 over memory BIOs: the client's Finished and its first application data leave
@@ -165,7 +159,10 @@ class PythonClientAgainstServer(lib.InteropTest):
             received = b""
             while True:
                 try:
-                    received += tls.read(65536)
+                    chunk = tls.read(65536)
+                    if not chunk:  # after close_notify, SSLObject.read() returns b""
+                        return server, received
+                    received += chunk
                     if mode == "--echo" and len(received) >= len(payload):
                         return server, received
                     continue
@@ -181,12 +178,10 @@ class PythonClientAgainstServer(lib.InteropTest):
                     return server, received
                 incoming.write(data)
 
-    @unittest.expectedFailure  # LOST_FIRST_DATA (docs/interop.md); remove when fixed
     def engine_eager_http(self, engine):
         _, response = self.eager(engine, "--http", GET)
         self.assertTrue(response.startswith(b"HTTP/1.1 200 OK"), response)
 
-    @unittest.expectedFailure  # LOST_FIRST_DATA (docs/interop.md); remove when fixed
     def engine_eager_echo(self, engine):
         _, echoed = self.eager(engine, "--echo", b"first bytes after the handshake\n")
         self.assertEqual(echoed, b"first bytes after the handshake\n")
