@@ -98,6 +98,15 @@ class Rfc8448 {
 
   /// The value of `label` in the first step of `section` whose actor matches (or any, if empty)
   /// and whose title starts with `title`.
+  /// The first step of `section` whose field `label` equals `v`.
+  [[nodiscard]] const Step* step_with(int s, std::string_view label, const ByteVec& v) const {
+    for (const auto& st : steps_) {
+      if (st.section != s) continue;
+      if (const ByteVec* f = st.get(label); f != nullptr && *f == v) return &st;
+    }
+    return nullptr;
+  }
+
   [[nodiscard]] std::optional<ByteVec> value(int s, std::string_view actor, std::string_view title,
                                              std::string_view label) const {
     for (const auto& st : steps_) {

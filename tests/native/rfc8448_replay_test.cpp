@@ -62,6 +62,7 @@ class Replay {
   }
 
   int checks() const { return checks_; }
+  int keys_checked() const { return keys_checked_; }
   int records() const { return records_; }
 
  private:
@@ -79,6 +80,15 @@ class Replay {
   void install(Direction& d, const core::SecretBytes& secret) {
     auto keys = kd().traffic_keys(secret.span(), crypto::AeadAlgorithm::aes_128_gcm);
     ASSERT_TRUE(keys);
+    // The RFC shows the key and IV for most traffic secrets ("derive ... traffic keys").
+    const ByteVec secret_bytes = vec(secret);
+    if (const Step* step = rfc_.step_with(s_, "PRK", secret_bytes);
+        step != nullptr && step->get("key expanded") != nullptr) {
+      EXPECT_EQ(to_hex(vec(keys->key)), to_hex(*step->get("key expanded"))) << step->title;
+      EXPECT_EQ(to_hex(vec(keys->iv)), to_hex(*step->get("iv expanded"))) << step->title;
+      ++checks_;
+      ++keys_checked_;
+    }
     auto w = record::Protection::create(p_, crypto::AeadAlgorithm::aes_128_gcm, *keys);
     auto r = record::Protection::create(p_, crypto::AeadAlgorithm::aes_128_gcm, *keys);
     ASSERT_TRUE(w && r);
@@ -336,6 +346,7 @@ class Replay {
   Direction c2s_, s2c_;
   int checks_ = 0;
   int records_ = 0;
+  int keys_checked_ = 0;
 };
 
 class rfc8448_replay : public ::testing::TestWithParam<int> {};
@@ -346,9 +357,11 @@ TEST_P(rfc8448_replay, secrets_messages_and_records) {
   Replay replay(**provider, GetParam());
   replay.run();
   RecordProperty("checks", replay.checks());
-  std::printf("section %d: %d checks, %d records\n", GetParam(), replay.checks(), replay.records());
+  std::printf("section %d: %d checks (%d key/IV pairs), %d records\n", GetParam(), replay.checks(),
+              replay.keys_checked(), replay.records());
   EXPECT_GT(replay.checks(), 15);
   EXPECT_GE(replay.records(), 6);
+  EXPECT_GE(replay.keys_checked(), 4) << "key/IV pairs compared with the RFC";
 }
 
 INSTANTIATE_TEST_SUITE_P(sections, rfc8448_replay, ::testing::Values(3, 4, 5, 6, 7),
