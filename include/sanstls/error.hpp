@@ -125,6 +125,8 @@ enum class CredentialProblem : std::uint8_t {
   extraneous_private_key,
   weak_key,
   unsupported_key_type,
+  weak_signature_algorithm,
+  unusable_key_usage,
 };
 
 /// The name of a credential problem ("no_leaf").

@@ -5,6 +5,7 @@
 #include "core/credentials_impl.hpp"
 #include "core/pem.hpp"
 #include "x509/names.hpp"
+#include "x509/verify.hpp"
 
 #include <fmt/format.h>
 #include <openssl/core_names.h>
@@ -434,6 +435,9 @@ Result<CertificateChain> CertificateChain::create(std::vector<Certificate> certi
           check_key_policy(X509_get0_pubkey(leaf.impl().x509.get()), "the leaf certificate");
       !policy) {
     return fail(policy.error());
+  }
+  if (auto presentable = x509::check_presentable(certificates); !presentable) {
+    return fail(presentable.error());
   }
   return CertificateChain{std::move(certificates), std::move(key)};
 }

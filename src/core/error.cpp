@@ -170,6 +170,10 @@ std::string_view credential_problem_name(CredentialProblem problem) {
       return "weak_key";
     case CredentialProblem::unsupported_key_type:
       return "unsupported_key_type";
+    case CredentialProblem::weak_signature_algorithm:
+      return "weak_signature_algorithm";
+    case CredentialProblem::unusable_key_usage:
+      return "unusable_key_usage";
   }
   return "unknown";
 }

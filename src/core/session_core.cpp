@@ -119,7 +119,14 @@ void SessionCore::apply_status(EngineStatus status) {
 
 Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   if (!status) {
-    return invalidate(status.error());
+    Error error = status.error();
+    if (presentation_error_) {
+      // The engine failed because our chain was refused: say why, keep the alert it sent.
+      error.code = presentation_error_->code;
+      error.credential_problem = presentation_error_->credential_problem;
+      error.message = presentation_error_->message;
+    }
+    return invalidate(std::move(error));
   }
   const SessionState before = state_;
   apply_status(*status);
@@ -268,6 +275,14 @@ Result<void> SessionCore::answer_certificate(CertificateAnswer answer) {
   }
   if (!certificate_requested_) {
     return fail(Errc::api_misuse, "no certificate was requested from this responder");
+  }
+  // A chain that no sanstls peer would accept (possible only through hazmat) is refused here,
+  // the same way for every engine, instead of reaching the wire.
+  if (answer.kind == CertificateAnswer::Kind::provided) {
+    if (auto presentable = x509::check_presentable(answer.chain->certificates()); !presentable) {
+      presentation_error_ = presentable.error();
+      answer = CertificateAnswer{.kind = CertificateAnswer::Kind::declined, .chain = std::nullopt};
+    }
   }
   certificate_answer_ = std::move(answer);
   if (in_engine_) {

@@ -86,6 +86,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
 
   bool certificate_requested_ = false;
   CertificateAnswer certificate_answer_;
+  /// Why a provided chain was refused before reaching the engine (see answer_certificate).
+  std::optional<Error> presentation_error_;
 };
 
 }  // namespace sanstls::core

@@ -503,8 +503,53 @@ Result<void> verify_chain(const VerifyRequest& request) {
                                      quoted(leaf))));
   }
 
+  // A CA certificate is not an end-entity certificate (RFC 5280 §4.2.1.9: cA=TRUE asserts the
+  // key signs certificates); as webpki does, sanstls refuses it as a TLS peer's leaf.
+  if ((X509_get_extension_flags(leaf) & EXFLAG_CA) != 0) {
+    return fail(rejected(CertificateProblem::wrong_usage, request.purpose,
+                         fmt::format("certificate {} is a CA certificate (basicConstraints "
+                                     "cA=TRUE), not an end-entity certificate",
+                                     quoted(leaf))));
+  }
+
   if (request.purpose == Purpose::server_auth) {
     return match_server_name(request.presented.front(), *request.server_name);
+  }
+  return {};
+}
+
+Result<void> check_presentable(std::span<const Certificate> chain) {
+  auto refuse = [](const Error& why, CredentialProblem problem) {
+    Error error = make_error(Errc::bad_configuration,
+                             "this chain cannot be presented, every sanstls peer would refuse "
+                             "it: " +
+                                 why.message);
+    error.credential_problem = problem;
+    return tl::unexpected<Error>(std::move(error));
+  };
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    X509* certificate = chain[i].impl().x509.get();
+    if (auto error = check_key(certificate, Purpose::server_auth)) {
+      return refuse(*error, CredentialProblem::weak_key);
+    }
+    // A self-signed root appended to the chain is not judged by its self-signature.
+    const bool self_signed = (X509_get_extension_flags(certificate) & EXFLAG_SS) != 0;
+    if (!self_signed || i == 0) {
+      if (auto error = check_signature(certificate, Purpose::server_auth)) {
+        return refuse(*error, CredentialProblem::weak_signature_algorithm);
+      }
+    }
+  }
+  if (!chain.empty()) {
+    X509* leaf = chain.front().impl().x509.get();
+    const std::uint32_t key_usage = X509_get_key_usage(leaf);
+    if (key_usage != UINT32_MAX && (key_usage & KU_DIGITAL_SIGNATURE) == 0) {
+      Error why = make_error(Errc::bad_configuration,
+                             fmt::format("certificate {} has a keyUsage without digitalSignature "
+                                         "(RFC 8446 §4.4.2.2)",
+                                         quoted(leaf)));
+      return refuse(why, CredentialProblem::unusable_key_usage);
+    }
   }
   return {};
 }

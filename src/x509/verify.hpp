@@ -41,6 +41,11 @@ struct VerifyRequest {
 /// message naming the certificate and the failed check.
 Result<void> verify_chain(const VerifyRequest& request);
 
+/// Whether a chain is fit to present (leaf first): the same key, signature and usage policy
+/// that verify_chain applies, so a sanstls endpoint never sends what a sanstls peer refuses.
+/// Fails with Errc::bad_configuration and a CredentialProblem.
+Result<void> check_presentable(std::span<const Certificate> chain);
+
 /// The alert (RFC 8446 §6.2) an engine sends when it rejects a peer's certificate chain for
 /// `problem` (the table is in verify.cpp, with the reasons). For `missing` it depends on who
 /// failed to send a certificate (RFC 8446 §4.4.2.4).
