@@ -24,9 +24,9 @@ install(FILES ${PROJECT_BINARY_DIR}/sanstls-config.cmake
               ${PROJECT_BINARY_DIR}/sanstls-config-version.cmake
         DESTINATION ${config_dir})
 
-set(SANSTLS_PC_REQUIRES_PRIVATE "libssl libcrypto")
+set(SANSTLS_PC_LIBS_PRIVATE "-lssl -lcrypto")
 if(SANSTLS_WITH_GNUTLS)
-  string(APPEND SANSTLS_PC_REQUIRES_PRIVATE " gnutls")
+  string(APPEND SANSTLS_PC_LIBS_PRIVATE " -lgnutls")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/sanstls.pc.in ${PROJECT_BINARY_DIR}/sanstls.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sanstls.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

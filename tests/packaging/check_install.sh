@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix, then builds a consumer with find_package and
+# another with pkg-config, and runs both: the install rules, the exported CMake package and
+# the .pc file must be enough for users.
+set -euo pipefail
+build_dir=$1 source_dir=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+cmake -S "$source_dir/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+"$work/consumer/consumer"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+# shellcheck disable=SC2046
+c++ -std=c++20 "$source_dir/consumer/main.cpp" -o "$work/pkgconfig-consumer" \
+  $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
+"$work/pkgconfig-consumer" >/dev/null
+echo "install, find_package(sanstls) and pkg-config sanstls all work"
