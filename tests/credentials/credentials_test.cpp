@@ -317,6 +317,9 @@ class TrustStoreLoader : public ::testing::Test {
                  ("sanstls-trust-" + std::to_string(::getpid()) + "-" +
                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(directory_);
+    // The machine's own settings (CI images often set both) must not leak into these tests.
+    ::unsetenv("SSL_CERT_FILE");
+    ::unsetenv("SSL_CERT_DIR");
   }
   void TearDown() override {
     std::filesystem::remove_all(directory_);

@@ -2,6 +2,7 @@
 
 #include "backends/gnutls/errors.hpp"
 #include "core/hello_inspection.hpp"
+#include "core/refusals.hpp"
 #include "x509/names.hpp"
 
 #include <fmt/format.h>
@@ -125,13 +126,7 @@ std::string one_line_dn(const gnutls_datum_t& der) {
 }
 
 Error extended_master_secret_error(bool peer_is_server) {
-  // RFC 7627 §5.2/§5.3: a client or server that does not wish to interoperate with legacy
-  // peers SHOULD abort the handshake when the extension is missing; sanstls always does for
-  // TLS 1.2 (TLS 1.3 always binds the transcript).
-  return make_alerting_error(Errc::forbidden_by_policy, Alert::handshake_failure,
-                             fmt::format("the {} does not support the extended master secret "
-                                         "(RFC 7627), which sanstls requires for TLS 1.2",
-                                         peer_is_server ? "server" : "client"));
+  return core::refusals::no_extended_master_secret(peer_is_server);
 }
 
 }  // namespace
@@ -539,12 +534,7 @@ Result<bool> GnutlsEngine::ask_server_certificate(const std::string& server_name
     case core::CertificateAnswer::Kind::declined: {
       // RFC 6066 §3: a server that does not recognise the name MAY abort with a fatal
       // unrecognized_name alert; sanstls does when the store has no chain for it.
-      std::string message =
-          server_name.empty()
-              ? std::string("no certificate for clients that send no server name (SNI)")
-              : fmt::format("no certificate for server name '{}'", server_name);
-      Error error = make_alerting_error(Errc::handshake_failure, Alert::unrecognized_name,
-                                        std::move(message));
+      Error error = core::refusals::no_certificate_for_name(server_name);
       if (phase_ == Phase::awaiting_client_hello || phase_ == Phase::waiting_for_certificate) {
         queue_plaintext_alert(Alert::unrecognized_name);
         phase_ = Phase::failed;
@@ -597,10 +587,7 @@ Result<void> GnutlsEngine::narrow_server_priority() {
       return std::find(std::begin(kAllowed), std::end(kAllowed), scheme) != std::end(kAllowed);
     });
     if (!any) {
-      Error error = make_alerting_error(
-          Errc::forbidden_by_policy, Alert::handshake_failure,
-          "no signature algorithm in common: the peer offered only algorithms sanstls refuses "
-          "(SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+      Error error = core::refusals::no_shared_signature_algorithm();
       queue_plaintext_alert(Alert::handshake_failure);
       phase_ = Phase::failed;
       return fail(std::move(error));
@@ -610,10 +597,7 @@ Result<void> GnutlsEngine::narrow_server_priority() {
   if (!tls13) {
     tls12_suite = choose_tls12_suite(plan, hello->cipher_suites, own_chain_->key_type);
     if (!tls12_suite) {
-      Error error = make_alerting_error(
-          Errc::forbidden_by_policy, Alert::handshake_failure,
-          "no cipher suite in common: the peer offered none of the AEAD suites sanstls allows "
-          "(CBC, RC4, 3DES, static-RSA and NULL suites are refused)");
+      Error error = core::refusals::no_shared_cipher_suite();
       queue_plaintext_alert(Alert::handshake_failure);
       phase_ = Phase::failed;
       return fail(std::move(error));
@@ -649,9 +633,7 @@ Result<void> GnutlsEngine::after_handshake() {
       return fail(missing_client_certificate_error());
     }
   } else if (!peer_sent_chain) {
-    Error error = make_alerting_error(Errc::certificate_rejected, Alert::handshake_failure,
-                                      "the server sent no certificate");
-    error.certificate_problem = CertificateProblem::missing;
+    Error error = core::refusals::missing_server_certificate();
     return fail(std::move(error));
   }
   // GnuTLS runs our verify function whenever a chain arrives; should it ever not have, verify
@@ -666,11 +648,7 @@ Error GnutlsEngine::missing_client_certificate_error() const {
   // RFC 8446 §4.4.2.4: a server that requires a certificate aborts with certificate_required;
   // RFC 5246 §7.4.6: a TLS 1.2 server MAY respond with a fatal handshake_failure alert.
   const bool tls13 = gnutls_protocol_get_version(session_.get()) == GNUTLS_TLS1_3;
-  Error error = make_alerting_error(Errc::certificate_rejected,
-                                    tls13 ? Alert::certificate_required : Alert::handshake_failure,
-                                    "the client sent no certificate, but this server requires one");
-  error.certificate_problem = CertificateProblem::missing;
-  return error;
+  return core::refusals::missing_client_certificate(tls13);
 }
 
 Error GnutlsEngine::fail_with(Error error) {
@@ -763,9 +741,7 @@ bool GnutlsEngine::verify_peer_chain() {
       }
       return true;  // optional client authentication: no certificate is acceptable
     }
-    Error error = make_alerting_error(Errc::certificate_rejected, Alert::handshake_failure,
-                                      "the server sent no certificate");
-    error.certificate_problem = CertificateProblem::missing;
+    Error error = core::refusals::missing_server_certificate();
     callback_error_ = std::move(error);
     return false;
   }
@@ -775,11 +751,8 @@ bool GnutlsEngine::verify_peer_chain() {
     auto certificate = Certificate::from_der(std::span<const std::byte>(
         reinterpret_cast<const std::byte*>(peers[i].data), peers[i].size));
     if (!certificate) {
-      Error error = make_alerting_error(Errc::certificate_rejected, Alert::bad_certificate,
-                                        fmt::format("the peer's certificate {} is malformed: {}",
-                                                    i + 1, certificate.error().message));
-      error.certificate_problem = CertificateProblem::malformed;
-      callback_error_ = std::move(error);
+      callback_error_ =
+          core::refusals::malformed_peer_certificate(i + 1, certificate.error().message);
       return false;
     }
     chain.push_back(std::move(*certificate));
@@ -856,7 +829,7 @@ bool GnutlsEngine::check_server_hello() {
           shared_->server ? Alert::handshake_failure : Alert::illegal_parameter,
           shared_->server ? fmt::format("GnuTLS chose {}, which this configuration does not allow",
                                         cipher_suite_name(*suite))
-                          : std::string("the server chose a cipher suite sanstls did not offer"));
+                          : core::refusals::unoffered_cipher_suite().message);
       return false;
     }
   }

@@ -1,6 +1,7 @@
 #include "backends/gnutls/errors.hpp"
 
 #include "core/hello_inspection.hpp"
+#include "core/refusals.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,16 +29,7 @@ std::string gnutls_detail(int code) { return fmt::format("GnuTLS: {}", gnutls_st
 
 }  // namespace
 
-Error alert_received_error(Alert alert) {
-  Error error = make(Errc::alert_received, std::nullopt,
-                     fmt::format("the peer sent a fatal {} alert", alert_name(alert)));
-  error.alert_received = alert;
-  // A peer refusing our certificate is the most common case: say what to check.
-  if (alert == Alert::certificate_required) {
-    error.message += " (it requires a client certificate)";
-  }
-  return error;
-}
+Error alert_received_error(Alert alert) { return core::refusals::alert_received(alert); }
 
 Error classify_gnutls_error(int code, const ErrorContext& context) {
   switch (code) {
@@ -53,47 +45,32 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
     case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
       if (!context.server) {
         // RFC 8446 §4.1.3: a suite that was not offered -> illegal_parameter.
-        return make(Errc::forbidden_by_policy, Alert::illegal_parameter,
-                    "the server chose a cipher suite sanstls did not offer");
+        return core::refusals::unoffered_cipher_suite();
       }
       [[fallthrough]];
     case GNUTLS_E_NO_CIPHER_SUITES:
     case GNUTLS_E_INSUFFICIENT_SECURITY:
-      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
-                  "no cipher suite in common: the peer offered none of the AEAD suites sanstls "
-                  "allows (CBC, RC4, 3DES, static-RSA and NULL suites are refused)");
+      return core::refusals::no_shared_cipher_suite();
     case GNUTLS_E_NO_COMMON_KEY_SHARE:
     case GNUTLS_E_ECC_NO_SUPPORTED_CURVES:
     case GNUTLS_E_ECC_UNSUPPORTED_CURVE:
-      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
-                  "no key-exchange group in common: sanstls uses x25519, secp256r1 and "
-                  "secp384r1 only (finite-field DHE and static RSA are refused)");
+      return core::refusals::no_shared_group();
     case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
     case GNUTLS_E_UNWANTED_ALGORITHM:
-      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
-                  "no signature algorithm in common: the peer offered only algorithms sanstls "
-                  "refuses (SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+      return core::refusals::no_shared_signature_algorithm();
     case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
     case GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED:
       return make(Errc::forbidden_by_policy, Alert::handshake_failure,
                   "the peer does not support secure renegotiation indication (RFC 5746), which "
                   "sanstls requires for TLS 1.2");
     case GNUTLS_E_NO_APPLICATION_PROTOCOL:
-      // RFC 7301 §3.2: no overlap -> the server "MUST respond with a fatal
-      // 'no_application_protocol' alert".
-      return make(Errc::no_application_protocol, Alert::no_application_protocol,
-                  context.server
-                      ? fmt::format("the client's ALPN protocols have none in common with this "
-                                    "server's ({})",
-                                    fmt::join(context.alpn, ", "))
-                      : std::string("the server chose no ALPN protocol we offered"));
+      return context.server ? core::refusals::no_shared_application_protocol(context.alpn)
+                            : core::refusals::server_chose_no_offered_protocol();
     case GNUTLS_E_NO_CERTIFICATE_FOUND:
     case GNUTLS_E_CERTIFICATE_REQUIRED: {
-      Error error = make(Errc::certificate_rejected, gnutls_alert_for(code),
-                         context.server ? "the client sent no certificate, but this server "
-                                          "requires one"
-                                        : "the server sent no certificate");
-      error.certificate_problem = CertificateProblem::missing;
+      Error error = context.server ? core::refusals::missing_client_certificate(true)
+                                   : core::refusals::missing_server_certificate();
+      error.alert_sent = gnutls_alert_for(code);  // what GnuTLS put on the wire
       return error;
     }
     case GNUTLS_E_CERTIFICATE_ERROR: {

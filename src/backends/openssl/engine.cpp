@@ -4,6 +4,7 @@
 
 #include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
+#include "core/refusals.hpp"
 #include "wire/reader.hpp"
 #include "x509/names.hpp"
 
@@ -319,12 +320,8 @@ int Engine::on_verify(X509_STORE_CTX* store) noexcept {
         Certificate::from_der(std::as_bytes(std::span{der, static_cast<std::size_t>(length)}));
     OPENSSL_free(der);
     if (!parsed) {
-      Error error = make_error(
-          Errc::certificate_rejected,
-          fmt::format("the peer's certificate {} is malformed: {}", i + 1, parsed.error().message));
-      error.certificate_problem = CertificateProblem::malformed;
-      error.alert_sent = Alert::bad_certificate;
-      callback_error_ = std::move(error);
+      callback_error_ = core::refusals::malformed_peer_certificate(static_cast<std::size_t>(i) + 1,
+                                                                   parsed.error().message);
       X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
       return 0;
     }
@@ -334,11 +331,7 @@ int Engine::on_verify(X509_STORE_CTX* store) noexcept {
   // aborts. The ServerHello has been processed by now, so the answer is known.
   if (context_.role == Role::client && SSL_version(ssl_.get()) == TLS1_2_VERSION &&
       !server_offered_ems_) {
-    Error error = make_error(Errc::forbidden_by_policy,
-                             "the server does not support the extended master secret (RFC "
-                             "7627), which sanstls requires for TLS 1.2");
-    error.alert_sent = Alert::handshake_failure;
-    callback_error_ = std::move(error);
+    callback_error_ = core::refusals::no_extended_master_secret(/*peer_is_server=*/true);
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
@@ -392,11 +385,7 @@ int Engine::on_client_hello(int* alert) noexcept {
   // transcript.
   if (!offers_tls13 &&
       SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_extended_master_secret, &data, &length) != 1) {
-    Error error = make_error(Errc::forbidden_by_policy,
-                             "the client does not support the extended master secret (RFC "
-                             "7627), which sanstls requires for TLS 1.2");
-    error.alert_sent = Alert::handshake_failure;
-    callback_error_ = std::move(error);
+    callback_error_ = core::refusals::no_extended_master_secret(/*peer_is_server=*/false);
     *alert = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_CLIENT_HELLO_ERROR;
   }
@@ -415,13 +404,7 @@ int Engine::on_client_hello(int* alert) noexcept {
     case core::CertificateAnswer::Kind::pending:
       return SSL_CLIENT_HELLO_RETRY;
     case core::CertificateAnswer::Kind::declined: {
-      Error error =
-          make_error(Errc::handshake_failure,
-                     server_name_.empty()
-                         ? std::string{"no certificate for clients that send no server name (SNI)"}
-                         : fmt::format("no certificate for server name '{}'", server_name_));
-      error.alert_sent = Alert::unrecognized_name;
-      callback_error_ = std::move(error);
+      callback_error_ = core::refusals::no_certificate_for_name(server_name_);
       *alert = SSL_AD_UNRECOGNIZED_NAME;
       return SSL_CLIENT_HELLO_ERROR;
     }
@@ -482,14 +465,7 @@ int Engine::on_alpn_select(const unsigned char** out, unsigned char* out_length,
       }
     }
   }
-  // RFC 7301 §3.2: no overlap → the server "MUST respond with a fatal
-  // 'no_application_protocol' alert".
-  Error error = make_error(
-      Errc::no_application_protocol,
-      fmt::format("the client's ALPN protocols have none in common with this server's ({})",
-                  fmt::join(context_.alpn, ", ")));
-  error.alert_sent = Alert::no_application_protocol;
-  callback_error_ = std::move(error);
+  callback_error_ = core::refusals::no_shared_application_protocol(context_.alpn);
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
@@ -529,13 +505,7 @@ Error Engine::failure(int ssl_error) {
   if (callback_error_) {
     error = *callback_error_;
   } else if (alert_received_) {
-    error = make_error(Errc::alert_received,
-                       fmt::format("the peer sent a fatal {} alert", alert_name(*alert_received_)));
-    error.alert_received = alert_received_;
-    // A peer refusing our certificate is the most common case: say what to check.
-    if (*alert_received_ == Alert::certificate_required) {
-      error.message += " (it requires a client certificate)";
-    }
+    error = core::refusals::alert_received(*alert_received_);
   } else {
     switch (reason) {
       case SSL_R_UNSUPPORTED_PROTOCOL:
@@ -557,36 +527,26 @@ Error Engine::failure(int ssl_error) {
         }
         break;
       case SSL_R_NO_SHARED_CIPHER:
-        error = make_error(Errc::forbidden_by_policy,
-                           "no cipher suite in common: the peer offered none of the AEAD suites "
-                           "sanstls allows (CBC, RC4, 3DES, static-RSA and NULL suites are "
-                           "refused)");
+        error = core::refusals::no_shared_cipher_suite();
         break;
       case SSL_R_WRONG_CIPHER_RETURNED:
-        error = make_error(Errc::forbidden_by_policy,
-                           "the server chose a cipher suite sanstls did not offer");
+        error = core::refusals::unoffered_cipher_suite();
         break;
       case SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS:
       case SSL_R_WRONG_SIGNATURE_TYPE:
-        error = make_error(Errc::forbidden_by_policy,
-                           "no signature algorithm in common: the peer offered only algorithms "
-                           "sanstls refuses (SHA-1 and PKCS#1 v1.5 in TLS 1.3 are refused)");
+        error = core::refusals::no_shared_signature_algorithm();
         break;
       case SSL_R_NO_SUITABLE_KEY_SHARE:
       case SSL_R_NO_SHARED_GROUPS:
       case SSL_R_WRONG_CURVE:
-        error = make_error(Errc::forbidden_by_policy,
-                           "no key-exchange group in common: sanstls uses x25519, secp256r1 and "
-                           "secp384r1 only (finite-field DHE and static RSA are refused)");
+        error = core::refusals::no_shared_group();
         break;
       case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
-        error = make_error(Errc::certificate_rejected,
-                           "the client sent no certificate, but this server requires one");
-        error.certificate_problem = CertificateProblem::missing;
+        error =
+            core::refusals::missing_client_certificate(SSL_version(ssl_.get()) == TLS1_3_VERSION);
         break;
       case SSL_R_NO_APPLICATION_PROTOCOL:
-        error = make_error(Errc::no_application_protocol,
-                           "the server chose no ALPN protocol we offered");
+        error = core::refusals::server_chose_no_offered_protocol();
         break;
       default:
         if (ssl_error == SSL_ERROR_SSL || ssl_error == SSL_ERROR_SYSCALL) {
