@@ -4,6 +4,9 @@
 #include <sanstls/version.hpp>
 
 #include "cmd_cert.hpp"
+#ifdef SANSTLS_HAVE_BENCH
+#include "cmd_bench.hpp"
+#endif
 #include "commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +25,9 @@ int main(int argc, char** argv) {
   sanstls::cli::add_server_command(app, exit_code);
   sanstls::cli::add_cert_command(app, exit_code);
   sanstls::cli::add_backends_command(app, exit_code);
+#ifdef SANSTLS_HAVE_BENCH
+  sanstls::cli::add_bench_command(app, exit_code);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,846 @@
+// The benchmark run: hardware ceiling, handshakes, bulk, memory, threads; then the ratios.
+
+#include "bench.hpp"
+
+#include <sanstls/testing/certificate_authority.hpp>
+
+#include "drivers.hpp"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+#include <tuple>
+
+namespace sanstls::bench {
+
+std::int64_t thread_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+std::int64_t process_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+namespace {
+
+using nlohmann::json;
+
+struct Settings {
+  int repetitions = 5;
+  double handshake_seconds = 1.0;  // CPU seconds per handshake measurement
+  std::size_t bulk_bytes = 256u << 20;
+  std::size_t write_size = 16 * 1024;
+  int memory_connections = 1000;
+  int memory_repetitions = 3;
+  double thread_seconds = 1.0;  // wall seconds per thread measurement
+  double op_seconds = 0.5;      // CPU seconds per primitive measurement
+  std::size_t aead_bytes = 256u << 20;
+};
+
+Settings settings_for(Mode mode) {
+  Settings s;
+  if (mode == Mode::quick) {
+    s.repetitions = 3;
+    s.handshake_seconds = 0.4;
+    s.bulk_bytes = 32u << 20;
+    s.memory_connections = 1000;
+    s.memory_repetitions = 1;
+    s.thread_seconds = 0.4;
+    s.op_seconds = 0.2;
+    s.aead_bytes = 32u << 20;
+  } else if (mode == Mode::smoke) {
+    s.repetitions = 1;
+    s.handshake_seconds = 0.02;
+    s.bulk_bytes = 256u << 10;
+    s.memory_connections = 10;
+    s.memory_repetitions = 1;
+    s.thread_seconds = 0.02;
+    s.op_seconds = 0.01;
+    s.aead_bytes = 256u << 10;
+  }
+  return s;
+}
+
+std::string_view mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::quick:
+      return "quick";
+    case Mode::smoke:
+      return "smoke";
+    case Mode::full:
+      break;
+  }
+  return "full";
+}
+
+/// median, min, max of samples.
+json stat(std::vector<double> samples, std::string_view unit) {
+  json out{{"unit", unit}, {"samples", samples}};
+  if (samples.empty()) {
+    out["median"] = nullptr;
+    out["min"] = nullptr;
+    out["max"] = nullptr;
+    return out;
+  }
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  const double median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  out["median"] = median;
+  out["min"] = samples.front();
+  out["max"] = samples.back();
+  return out;
+}
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// ---------------------------------------------------------------------------------------------
+// The hardware ceiling: libcrypto primitives.
+
+struct Aead {
+  const char* label;
+  const char* evp_name;
+  CipherSuite suite;
+};
+constexpr Aead kAeads[] = {
+    {"AES-128-GCM", "AES-128-GCM", CipherSuite::tls_aes_128_gcm_sha256},
+    {"AES-256-GCM", "AES-256-GCM", CipherSuite::tls_aes_256_gcm_sha384},
+    {"ChaCha20-Poly1305", "ChaCha20-Poly1305", CipherSuite::tls_chacha20_poly1305_sha256},
+};
+
+/// Seals (and optionally opens) `total` bytes in records of `record` bytes, as TLS 1.3 does:
+/// a fresh nonce per record, 5 bytes of additional data, a 16-byte tag. Returns MB/s of CPU.
+std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::size_t total,
+                                bool open) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, evp_name, nullptr);
+  EVP_CIPHER_CTX* seal = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* unseal = EVP_CIPHER_CTX_new();
+  std::vector<unsigned char> key(32, 0x42);
+  std::vector<unsigned char> nonce(12, 0x07);
+  std::vector<unsigned char> plain(record, 0x61);
+  std::vector<unsigned char> sealed(record + 16);
+  std::vector<unsigned char> opened(record + 16);
+  const unsigned char aad[5] = {0x17, 0x03, 0x03, 0x40, 0x11};
+  unsigned char tag[16] = {};
+  bool ok = cipher != nullptr && seal != nullptr && unseal != nullptr &&
+            EVP_EncryptInit_ex2(seal, cipher, key.data(), nullptr, nullptr) == 1 &&
+            EVP_DecryptInit_ex2(unseal, cipher, key.data(), nullptr, nullptr) == 1;
+  const std::size_t count = std::max<std::size_t>(1, total / record);
+  const std::int64_t start = thread_cpu_ns();
+  for (std::size_t i = 0; ok && i < count; ++i) {
+    nonce[11] = static_cast<unsigned char>(i);
+    int length = 0;
+    int final_length = 0;
+    ok = EVP_EncryptInit_ex2(seal, nullptr, nullptr, nonce.data(), nullptr) == 1 &&
+         EVP_EncryptUpdate(seal, nullptr, &length, aad, sizeof aad) == 1 &&
+         EVP_EncryptUpdate(seal, sealed.data(), &length, plain.data(),
+                           static_cast<int>(plain.size())) == 1 &&
+         EVP_EncryptFinal_ex(seal, sealed.data() + length, &final_length) == 1 &&
+         EVP_CIPHER_CTX_ctrl(seal, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1;
+    if (ok && open) {
+      ok = EVP_DecryptInit_ex2(unseal, nullptr, nullptr, nonce.data(), nullptr) == 1 &&
+           EVP_DecryptUpdate(unseal, nullptr, &length, aad, sizeof aad) == 1 &&
+           EVP_DecryptUpdate(unseal, opened.data(), &length, sealed.data(),
+                             static_cast<int>(record)) == 1 &&
+           EVP_CIPHER_CTX_ctrl(unseal, EVP_CTRL_AEAD_SET_TAG, 16, tag) == 1 &&
+           EVP_DecryptFinal_ex(unseal, opened.data() + length, &final_length) == 1;
+    }
+  }
+  const std::int64_t spent = thread_cpu_ns() - start;
+  EVP_CIPHER_CTX_free(seal);
+  EVP_CIPHER_CTX_free(unseal);
+  EVP_CIPHER_free(cipher);
+  if (!ok) {
+    return std::nullopt;
+  }
+  return static_cast<double>(count * record) / 1e6 / seconds(spent);
+}
+
+EVP_PKEY* generate(const char* type, int rsa_bits = 0) {
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  if (ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1) {
+    if (std::string_view{type} == "EC") {
+      EVP_PKEY_CTX_set_group_name(ctx, "P-256");
+    } else if (rsa_bits != 0) {
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, rsa_bits);
+    }
+    EVP_PKEY_generate(ctx, &key);
+  }
+  EVP_PKEY_CTX_free(ctx);
+  return key;
+}
+
+/// Runs `op` until `budget` CPU seconds have passed; operations per CPU second, or nullopt.
+template <class Op>
+std::optional<double> op_rate(double budget, Op&& op) {
+  const std::int64_t start = thread_cpu_ns();
+  std::int64_t spent = 0;
+  std::size_t count = 0;
+  do {
+    for (int i = 0; i < 8; ++i) {
+      if (!op()) {
+        return std::nullopt;
+      }
+      ++count;
+    }
+    spent = thread_cpu_ns() - start;
+  } while (seconds(spent) < budget);
+  return static_cast<double>(count) / seconds(spent);
+}
+
+bool sign_once(EVP_PKEY* key, bool pss, std::vector<unsigned char>& signature) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  const unsigned char message[130] = {0x20};
+  std::size_t length = signature.size();
+  bool ok = EVP_DigestSignInit_ex(md, &pctx, "SHA256", nullptr, nullptr, key, nullptr) == 1 &&
+            (!pss || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1) &&
+            EVP_DigestSign(md, signature.data(), &length, message, sizeof message) == 1;
+  signature.resize(length);
+  EVP_MD_CTX_free(md);
+  return ok;
+}
+
+bool verify_once(EVP_PKEY* key, bool pss, const std::vector<unsigned char>& signature) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  const unsigned char message[130] = {0x20};
+  bool ok = EVP_DigestVerifyInit_ex(md, &pctx, "SHA256", nullptr, nullptr, key, nullptr) == 1 &&
+            (!pss || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1) &&
+            EVP_DigestVerify(md, signature.data(), signature.size(), message, sizeof message) == 1;
+  EVP_MD_CTX_free(md);
+  return ok;
+}
+
+json measure_hardware(const Settings& s, const Progress& progress, json& errors) {
+  json out;
+  json aeads = json::array();
+  for (const Aead& aead : kAeads) {
+    std::vector<double> seal;
+    std::vector<double> seal_open;
+    for (int r = 0; r < s.repetitions; ++r) {
+      if (auto rate = aead_rate(aead.evp_name, s.write_size, s.aead_bytes, false)) {
+        seal.push_back(*rate);
+      }
+      if (auto rate = aead_rate(aead.evp_name, s.write_size, s.aead_bytes, true)) {
+        seal_open.push_back(*rate);
+      }
+    }
+    if (seal.empty() || seal_open.empty()) {
+      errors.push_back(fmt::format("hardware: {} through EVP failed", aead.label));
+    }
+    progress(fmt::format("hardware: {} seal {:.0f} MB/s", aead.label,
+                         seal.empty() ? 0.0 : seal.front()));
+    aeads.push_back({{"cipher", aead.label},
+                     {"record_bytes", s.write_size},
+                     {"bytes", s.aead_bytes},
+                     {"seal", stat(seal, "MB/s")},
+                     {"seal_open", stat(seal_open, "MB/s")}});
+  }
+  out["aead"] = aeads;
+
+  EVP_PKEY* x25519_peer = generate("X25519");
+  EVP_PKEY* ecdsa = generate("EC");
+  EVP_PKEY* rsa = generate("RSA", 2048);
+  std::vector<unsigned char> ecdsa_signature(256);
+  std::vector<unsigned char> rsa_signature(512);
+  if (x25519_peer == nullptr || ecdsa == nullptr || rsa == nullptr ||
+      !sign_once(ecdsa, false, ecdsa_signature) || !sign_once(rsa, true, rsa_signature)) {
+    errors.push_back("hardware: key generation failed");
+    EVP_PKEY_free(x25519_peer);
+    EVP_PKEY_free(ecdsa);
+    EVP_PKEY_free(rsa);
+    return out;
+  }
+  struct Op {
+    const char* name;
+    std::function<bool()> run;
+  };
+  const std::vector<Op> ops = {
+      {"x25519_keygen",
+       [] {
+         EVP_PKEY* key = generate("X25519");
+         EVP_PKEY_free(key);
+         return key != nullptr;
+       }},
+      {"x25519_derive",
+       [&] {
+         static thread_local EVP_PKEY* own = generate("X25519");
+         EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(own, nullptr);
+         unsigned char secret[32];
+         std::size_t length = sizeof secret;
+         const bool ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 &&
+                         EVP_PKEY_derive_set_peer(ctx, x25519_peer) == 1 &&
+                         EVP_PKEY_derive(ctx, secret, &length) == 1;
+         EVP_PKEY_CTX_free(ctx);
+         return ok;
+       }},
+      {"ecdsa_p256_sign",
+       [&] {
+         std::vector<unsigned char> signature(256);
+         return sign_once(ecdsa, false, signature);
+       }},
+      {"ecdsa_p256_verify", [&] { return verify_once(ecdsa, false, ecdsa_signature); }},
+      {"rsa2048_sign",
+       [&] {
+         std::vector<unsigned char> signature(512);
+         return sign_once(rsa, true, signature);
+       }},
+      {"rsa2048_verify", [&] { return verify_once(rsa, true, rsa_signature); }},
+  };
+  json operations;
+  std::map<std::string, double> medians;
+  for (const Op& op : ops) {
+    std::vector<double> rates;
+    for (int r = 0; r < s.repetitions; ++r) {
+      if (auto rate = op_rate(s.op_seconds, op.run)) {
+        rates.push_back(*rate);
+      }
+    }
+    if (rates.empty()) {
+      errors.push_back(fmt::format("hardware: {} failed", op.name));
+    }
+    operations[op.name] = stat(rates, "ops/s");
+    if (!rates.empty()) {
+      medians[op.name] = operations[op.name]["median"].get<double>();
+    }
+    progress(fmt::format("hardware: {} {:.0f}/s", op.name, rates.empty() ? 0.0 : rates.front()));
+  }
+  out["operations"] = operations;
+  EVP_PKEY_free(x25519_peer);
+  EVP_PKEY_free(ecdsa);
+  EVP_PKEY_free(rsa);
+
+  // The crypto floor of one full TLS 1.3 handshake (X25519, chain leaf <- intermediate <- root
+  // of one key type): each side one key generation and one derivation; the server one
+  // signature (CertificateVerify); the client three verifications (CertificateVerify, the
+  // leaf's and the intermediate's signatures). Hash and key-schedule work is left out.
+  auto per = [&](const char* name) { return medians.count(name) != 0 ? 1.0 / medians[name] : 0.0; };
+  json floor;
+  for (const auto& [label, sign, verify] :
+       {std::tuple{"ecdsa_p256", "ecdsa_p256_sign", "ecdsa_p256_verify"},
+        std::tuple{"rsa_2048", "rsa2048_sign", "rsa2048_verify"}}) {
+    const double key_exchange = per("x25519_keygen") + per("x25519_derive");
+    const double server = key_exchange + per(sign);
+    const double client = key_exchange + 3 * per(verify);
+    floor[label] = {{"client", 1.0 / client},
+                    {"server", 1.0 / server},
+                    {"total", 1.0 / (client + server)},
+                    {"unit", "handshakes/s"}};
+  }
+  out["handshake_floor"] = floor;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials.
+
+std::optional<Credentials> make_credentials(testing::KeyAlgorithm key, std::string label,
+                                            json& errors) {
+  testing::CaOptions root_options;
+  root_options.common_name = "sanstls bench root";
+  root_options.key = key;
+  auto root = testing::CertificateAuthority::create(root_options);
+  if (!root) {
+    errors.push_back(fmt::format("credentials: {}", root.error().to_string()));
+    return std::nullopt;
+  }
+  testing::CaOptions intermediate_options;
+  intermediate_options.common_name = "sanstls bench intermediate";
+  intermediate_options.key = key;
+  auto intermediate = root->issue_intermediate(intermediate_options);
+  if (!intermediate) {
+    errors.push_back(fmt::format("credentials: {}", intermediate.error().to_string()));
+    return std::nullopt;
+  }
+  testing::LeafOptions leaf;
+  leaf.names = {kHostname};
+  leaf.key = key;
+  auto parts = intermediate->issue_leaf_parts(leaf);
+  if (!parts) {
+    errors.push_back("credentials: cannot issue the leaf");
+    return std::nullopt;
+  }
+  auto made = CertificateChain::create(parts->certificates, parts->key);
+  if (!made) {
+    errors.push_back(fmt::format("credentials: {}", made.error().to_string()));
+    return std::nullopt;
+  }
+  return Credentials{std::move(label),          std::move(*made), root->trust_store(),
+                     parts->certificates_pem(), parts->key_pem(), root->certificate_pem()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements of one implementation.
+
+struct Context {
+  const Settings& s;
+  const Progress& progress;
+  json& errors;
+  int step = 0;
+  int steps = 0;
+  void report(const std::string& what) {
+    ++step;
+    progress(fmt::format("[{}/{}] {}", step, steps, what));
+  }
+};
+
+json measure_handshakes(Context& c, const Implementation& impl, const Credentials& credentials) {
+  std::vector<double> client;
+  std::vector<double> server;
+  std::vector<double> total;
+  auto setup = impl.make_setup(credentials, CipherSuite::tls_aes_128_gcm_sha256);
+  if (!setup->error.empty()) {
+    c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
+    return {};
+  }
+  for (int warm = 0; warm < 3; ++warm) {
+    auto connection = setup->connect(nullptr);
+    if (!connection || !connection->handshake(nullptr)) {
+      c.errors.push_back(fmt::format("{} handshake ({}): {}", impl.name, credentials.label,
+                                     connection ? connection->error : setup->error));
+      return {};
+    }
+  }
+  for (int r = 0; r < c.s.repetitions; ++r) {
+    SideTimes times;
+    std::size_t count = 0;
+    const std::int64_t start = thread_cpu_ns();
+    std::int64_t spent = 0;
+    do {
+      auto connection = setup->connect(&times);
+      if (!connection || !connection->handshake(&times)) {
+        c.errors.push_back(fmt::format("{} handshake: {}", impl.name,
+                                       connection ? connection->error : setup->error));
+        return {};
+      }
+      ++count;
+      connection.reset();
+      spent = thread_cpu_ns() - start;
+    } while (seconds(spent) < c.s.handshake_seconds || count < 2);
+    const auto n = static_cast<double>(count);
+    client.push_back(n / seconds(times.client_ns));
+    server.push_back(n / seconds(times.server_ns));
+    total.push_back(n / seconds(spent));
+  }
+  json out{{"client", stat(client, "handshakes/s")},
+           {"server", stat(server, "handshakes/s")},
+           {"total", stat(total, "handshakes/s")}};
+  c.report(fmt::format("{}: full handshakes, {} server certificate: {:.0f}/s", impl.name,
+                       credentials.label, out["total"]["median"].get<double>()));
+  return out;
+}
+
+json measure_bulk(Context& c, const Implementation& impl, const Credentials& credentials) {
+  json out = json::array();
+  std::vector<std::byte> chunk(c.s.write_size, std::byte{0x61});
+  const std::size_t count = std::max<std::size_t>(1, c.s.bulk_bytes / c.s.write_size);
+  for (const Aead& aead : kAeads) {
+    auto setup = impl.make_setup(credentials, aead.suite);
+    if (!setup->error.empty()) {
+      c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
+      continue;
+    }
+    for (const bool client_to_server : {true, false}) {
+      std::vector<double> total;
+      std::vector<double> sender;
+      std::vector<double> receiver;
+      auto connection = setup->connect(nullptr);
+      if (!connection || !connection->handshake(nullptr)) {
+        c.errors.push_back(fmt::format("{} bulk handshake: {}", impl.name,
+                                       connection ? connection->error : setup->error));
+        continue;
+      }
+      // Warm-up: a few records.
+      connection->transfer(client_to_server, chunk, 16, nullptr);
+      bool failed = false;
+      for (int r = 0; r < c.s.repetitions && !failed; ++r) {
+        SideTimes times;
+        const std::int64_t start = thread_cpu_ns();
+        if (!connection->transfer(client_to_server, chunk, count, &times)) {
+          c.errors.push_back(fmt::format("{} bulk: {}", impl.name, connection->error));
+          failed = true;
+          break;
+        }
+        const std::int64_t spent = thread_cpu_ns() - start;
+        const double megabytes = static_cast<double>(count * chunk.size()) / 1e6;
+        total.push_back(megabytes / seconds(spent));
+        const auto send_ns = client_to_server ? times.client_ns : times.server_ns;
+        const auto receive_ns = client_to_server ? times.server_ns : times.client_ns;
+        sender.push_back(megabytes / seconds(send_ns));
+        receiver.push_back(megabytes / seconds(receive_ns));
+      }
+      json figure{{"cipher", aead.label},
+                  {"direction", client_to_server ? "client_to_server" : "server_to_client"},
+                  {"bytes", count * chunk.size()},
+                  {"write_bytes", chunk.size()},
+                  {"total", stat(total, "MB/s")},
+                  {"sender", stat(sender, "MB/s")},
+                  {"receiver", stat(receiver, "MB/s")}};
+      c.report(fmt::format("{}: bulk {} {}: {:.0f} MB/s", impl.name, aead.label,
+                           client_to_server ? "c->s" : "s->c",
+                           total.empty() ? 0.0 : figure["total"]["median"].get<double>()));
+      out.push_back(figure);
+    }
+  }
+  return out;
+}
+
+json measure_memory(Context& c, const Implementation& impl, const Credentials& credentials) {
+  auto setup = impl.make_setup(credentials, CipherSuite::tls_aes_128_gcm_sha256);
+  if (!setup->error.empty()) {
+    c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
+    return {};
+  }
+  std::vector<double> idle_client;
+  std::vector<double> idle_server;
+  std::vector<double> peak_client;
+  std::vector<double> peak_server;
+  std::vector<double> peak_total;
+  const auto n = static_cast<std::size_t>(c.s.memory_connections);
+  for (int r = 0; r < c.s.memory_repetitions; ++r) {
+    for (int warm = 0; warm < 5; ++warm) {
+      auto connection = setup->connect(nullptr);
+      if (connection) connection->handshake(nullptr);
+    }
+    std::vector<std::unique_ptr<Connection>> kept;
+    kept.reserve(n);
+    double sum_peak_client = 0;
+    double sum_peak_server = 0;
+    double sum_peak_total = 0;
+    alloc::start();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t base_client = alloc::live(alloc::Side::client);
+      const std::int64_t base_server = alloc::live(alloc::Side::server);
+      alloc::reset_peaks();
+      auto connection = setup->connect(nullptr);
+      if (!connection || !connection->handshake(nullptr)) {
+        alloc::stop();
+        c.errors.push_back(fmt::format("{} memory handshake: {}", impl.name,
+                                       connection ? connection->error : setup->error));
+        return {};
+      }
+      sum_peak_client += static_cast<double>(alloc::peak(alloc::Side::client) - base_client);
+      sum_peak_server += static_cast<double>(alloc::peak(alloc::Side::server) - base_server);
+      sum_peak_total += static_cast<double>(alloc::peak_total() - base_client - base_server);
+      const auto previous = alloc::set_side(alloc::Side::none);
+      kept.push_back(std::move(connection));
+      alloc::set_side(previous);
+    }
+    const auto count = static_cast<double>(n);
+    idle_client.push_back(static_cast<double>(alloc::live(alloc::Side::client)) / count);
+    idle_server.push_back(static_cast<double>(alloc::live(alloc::Side::server)) / count);
+    peak_client.push_back(sum_peak_client / count);
+    peak_server.push_back(sum_peak_server / count);
+    peak_total.push_back(sum_peak_total / count);
+    alloc::stop();
+  }
+  json out{{"connections", n},
+           {"accounting", alloc::active() ? "malloc_usable_size of every allocation"
+                                          : "inactive (allocator not replaced)"},
+           {"idle_client", stat(idle_client, "bytes")},
+           {"idle_server", stat(idle_server, "bytes")},
+           {"handshake_peak_client", stat(peak_client, "bytes")},
+           {"handshake_peak_server", stat(peak_server, "bytes")},
+           {"handshake_peak_total", stat(peak_total, "bytes")}};
+  c.report(fmt::format("{}: memory over {} connections: idle client {:.0f} B, server {:.0f} B",
+                       impl.name, n, out["idle_client"]["median"].get<double>(),
+                       out["idle_server"]["median"].get<double>()));
+  return out;
+}
+
+/// Handshakes per wall second with `threads` threads, each with its own connections over one
+/// shared setup.
+double thread_rate(Setup& setup, int threads, double budget, std::atomic<bool>& failed) {
+  std::atomic<std::size_t> total{0};
+  std::vector<std::thread> workers;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(budget);
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      std::size_t count = 0;
+      while (std::chrono::steady_clock::now() < deadline || count == 0) {
+        auto connection = setup.connect(nullptr);
+        if (!connection || !connection->handshake(nullptr)) {
+          failed = true;
+          return;
+        }
+        ++count;
+      }
+      total += count;
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(total.load()) / elapsed;
+}
+
+json measure_threads(Context& c, const Implementation& impl, const Credentials& credentials) {
+  auto setup = impl.make_setup(credentials, CipherSuite::tls_aes_128_gcm_sha256);
+  if (!setup->error.empty()) {
+    c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
+    return {};
+  }
+  std::vector<double> one;
+  std::vector<double> two;
+  std::atomic<bool> failed{false};
+  for (int r = 0; r < c.s.repetitions; ++r) {
+    one.push_back(thread_rate(*setup, 1, c.s.thread_seconds, failed));
+    two.push_back(thread_rate(*setup, 2, c.s.thread_seconds, failed));
+  }
+  if (failed) {
+    c.errors.push_back(fmt::format("{}: a threaded handshake failed", impl.name));
+  }
+  json out{{"one_thread", stat(one, "handshakes/s")}, {"two_threads", stat(two, "handshakes/s")}};
+  out["scaling"] =
+      out["two_threads"]["median"].get<double>() / out["one_thread"]["median"].get<double>();
+  c.report(fmt::format("{}: 1 thread {:.0f}/s, 2 threads {:.0f}/s (x{:.2f})", impl.name,
+                       out["one_thread"]["median"].get<double>(),
+                       out["two_threads"]["median"].get<double>(), out["scaling"].get<double>()));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratios.
+
+const json* find_impl(const json& report, std::string_view name) {
+  for (const auto& impl : report["implementations"]) {
+    if (impl["name"] == name) {
+      return &impl;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<double> median_at(const json& node, const std::vector<std::string>& path) {
+  const json* at = &node;
+  for (const auto& key : path) {
+    if (!at->is_object() || !at->contains(key)) {
+      return std::nullopt;
+    }
+    at = &(*at)[key];
+  }
+  if (at->is_object() && at->contains("median") && (*at)["median"].is_number()) {
+    return (*at)["median"].get<double>();
+  }
+  if (at->is_number()) {
+    return at->get<double>();
+  }
+  return std::nullopt;
+}
+
+std::optional<double> bulk_median(const json& impl, std::string_view cipher,
+                                  std::string_view direction) {
+  if (!impl.contains("bulk")) return std::nullopt;
+  for (const auto& figure : impl["bulk"]) {
+    if (figure["cipher"] == cipher && figure["direction"] == direction) {
+      return median_at(figure, {"total"});
+    }
+  }
+  return std::nullopt;
+}
+
+void add_ratio(json& ratios, std::string name, std::string numerator, std::string denominator,
+               std::optional<double> a, std::optional<double> b, std::optional<double> target,
+               bool lower_is_better = false) {
+  json ratio{{"name", std::move(name)},
+             {"numerator", std::move(numerator)},
+             {"denominator", std::move(denominator)}};
+  if (a && b && *b > 0) {
+    ratio["value"] = *a / *b;
+  } else {
+    ratio["value"] = nullptr;
+  }
+  ratio["target"] = target ? json(*target) : json(nullptr);
+  ratio["target_kind"] = lower_is_better ? "at_most" : "at_least";
+  if (target && ratio["value"].is_number()) {
+    const double value = ratio["value"].get<double>();
+    ratio["meets_target"] = lower_is_better ? value <= *target : value >= *target;
+  } else {
+    ratio["meets_target"] = nullptr;
+  }
+  ratios.push_back(std::move(ratio));
+}
+
+json compute_ratios(const json& report) {
+  json ratios = json::array();
+  const json& hardware = report["hardware"];
+  for (const auto& impl : report["implementations"]) {
+    const std::string name = impl["name"];
+    const std::string library = impl["library"];
+    const bool engine = impl["kind"] == "engine";
+    // Engine / raw library (wrapper overhead), native / raw OpenSSL.
+    const std::string raw_name = library == "gnutls" ? "raw GnuTLS" : "raw OpenSSL";
+    const json* raw = engine ? find_impl(report, raw_name) : nullptr;
+    if (raw != nullptr) {
+      const bool native = library == "native";
+      const std::optional<double> target = native ? std::optional<double>{1.8} : 0.97;
+      for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
+        add_ratio(ratios, fmt::format("{} / {}: full handshakes ({})", name, raw_name, cert), name,
+                  raw_name, median_at(impl, {"handshakes", cert, "total"}),
+                  median_at(*raw, {"handshakes", cert, "total"}), target);
+      }
+      for (const Aead& aead : kAeads) {
+        for (const char* direction : {"client_to_server", "server_to_client"}) {
+          add_ratio(ratios,
+                    fmt::format("{} / {}: bulk {} {}", name, raw_name, aead.label, direction), name,
+                    raw_name, bulk_median(impl, aead.label, direction),
+                    bulk_median(*raw, aead.label, direction), native ? std::nullopt : target);
+        }
+      }
+    }
+    // Handshakes as a fraction of the crypto floor.
+    for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
+      add_ratio(ratios, fmt::format("{}: full handshakes ({}) / crypto floor", name, cert), name,
+                "hardware.handshake_floor", median_at(impl, {"handshakes", cert, "total"}),
+                median_at(hardware, {"handshake_floor", cert, "total"}), std::nullopt);
+    }
+    // TLS bulk / raw AEAD (seal + open in one thread, as the TLS transfer does).
+    for (const Aead& aead : kAeads) {
+      std::optional<double> ceiling;
+      for (const auto& figure : hardware.value("aead", json::array())) {
+        if (figure["cipher"] == aead.label) ceiling = median_at(figure, {"seal_open"});
+      }
+      for (const char* direction : {"client_to_server", "server_to_client"}) {
+        add_ratio(ratios, fmt::format("{}: bulk {} {} / raw AEAD", name, aead.label, direction),
+                  name, "hardware.aead.seal_open", bulk_median(impl, aead.label, direction),
+                  ceiling, library == "native" ? std::optional<double>{0.92} : std::nullopt);
+      }
+    }
+    add_ratio(ratios, fmt::format("{}: two threads / one thread", name), name, name,
+              median_at(impl, {"threads", "two_threads"}),
+              median_at(impl, {"threads", "one_thread"}), std::nullopt);
+    if (library == "native") {
+      add_ratio(ratios, fmt::format("{}: idle memory per connection (client) / 4 KiB", name), name,
+                "4096 bytes", median_at(impl, {"memory", "idle_client"}), 4096.0, 1.0, true);
+      add_ratio(ratios, fmt::format("{}: idle memory per connection (server) / 4 KiB", name), name,
+                "4096 bytes", median_at(impl, {"memory", "idle_server"}), 4096.0, 1.0, true);
+    }
+  }
+  return ratios;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+json run(const Options& options, const Progress& progress) {
+  const Settings s = settings_for(options.mode);
+  json errors = json::array();
+  json report;
+  report["schema"] = "sanstls-bench/1";
+  report["command"] = options.command;
+  report["mode"] = mode_name(options.mode);
+  report["machine"] = {{"cpu", cpu_model()},
+                       {"cpus", std::thread::hardware_concurrency()},
+                       {"openssl", OpenSSL_version(OPENSSL_VERSION)}};
+  report["settings"] = {{"repetitions", s.repetitions},
+                        {"handshake_cpu_seconds", s.handshake_seconds},
+                        {"bulk_bytes", s.bulk_bytes},
+                        {"write_bytes", s.write_size},
+                        {"memory_connections", s.memory_connections},
+                        {"memory_repetitions", s.memory_repetitions},
+                        {"thread_wall_seconds", s.thread_seconds},
+                        {"primitive_cpu_seconds", s.op_seconds},
+                        {"aead_bytes", s.aead_bytes}};
+  json notes = json::array();
+  notes.push_back(
+      "TLS 1.3, X25519 only, chain leaf <- intermediate <- root of one key type; the client "
+      "verifies the chain and the host name 'localhost' in every implementation");
+  notes.push_back(
+      "rates are per CPU second of the measuring thread (CLOCK_THREAD_CPUTIME_ID); "
+      "'total' includes session creation, teardown and the in-memory transport; "
+      "'client'/'server' count only the time inside that side's calls");
+  notes.push_back("MB = 10^6 bytes; bulk 'total' = bytes / (sender + receiver CPU)");
+  if (options.mode != Mode::full) {
+    notes.push_back(
+        fmt::format("{} mode: {} MiB per bulk measurement (full mode uses 256 MiB), "
+                    "{} repetitions; figures are less precise",
+                    mode_name(options.mode), s.bulk_bytes >> 20, s.repetitions));
+  }
+  report["notes"] = notes;
+
+  std::vector<Implementation> implementations;
+  for (const auto& engine : backends()) {
+    const std::string name{backend_name(engine.backend)};
+    const bool wanted =
+        options.backends.empty() ||
+        std::find(options.backends.begin(), options.backends.end(), name) != options.backends.end();
+    if (engine.available && wanted) {
+      implementations.push_back(sanstls_implementation(engine.backend));
+    }
+  }
+  if (options.raw) {
+    implementations.push_back(raw_openssl_implementation());
+#ifdef SANSTLS_BENCH_GNUTLS
+    implementations.push_back(raw_gnutls_implementation());
+#endif
+  }
+  json unavailable = json::array();
+  for (const auto& engine : backends()) {
+    if (!engine.available) unavailable.push_back(backend_name(engine.backend));
+  }
+  report["unavailable_engines"] = unavailable;
+
+  progress("making credentials (ECDSA P-256 and RSA-2048 chains)");
+  auto ecdsa = make_credentials(testing::KeyAlgorithm::ecdsa_p256, "ecdsa_p256", errors);
+  auto rsa = make_credentials(testing::KeyAlgorithm::rsa_2048, "rsa_2048", errors);
+  if (!ecdsa || !rsa) {
+    report["errors"] = errors;
+    return report;
+  }
+
+  progress("hardware ceiling (libcrypto EVP)");
+  report["hardware"] = measure_hardware(s, progress, errors);
+
+  Context c{s, progress, errors};
+  c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1);
+  json impls = json::array();
+  for (const auto& impl : implementations) {
+    json out{{"name", impl.name},
+             {"kind", impl.kind},
+             {"library", impl.library},
+             {"version", impl.version}};
+    out["handshakes"]["ecdsa_p256"] = measure_handshakes(c, impl, *ecdsa);
+    out["handshakes"]["rsa_2048"] = measure_handshakes(c, impl, *rsa);
+    out["resumed_handshakes"] = {{"available", false},
+                                 {"reason", "not available: session resumption is a later issue"}};
+    out["bulk"] = measure_bulk(c, impl, *ecdsa);
+    out["memory"] = measure_memory(c, impl, *ecdsa);
+    out["threads"] = measure_threads(c, impl, *ecdsa);
+    impls.push_back(out);
+  }
+  report["implementations"] = impls;
+  report["ratios"] = compute_ratios(report);
+  report["errors"] = errors;
+  return report;
+}
+
+}  // namespace sanstls::bench

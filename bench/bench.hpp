@@ -1,0 +1,42 @@
+#pragma once
+// sanstls_bench: the benchmark harness behind `sanstls bench`. One process, one run: every
+// sanstls engine and the raw libraries (OpenSSL over memory BIOs, GnuTLS over push/pull
+// functions) do the same work, next to the hardware ceiling measured with libcrypto.
+// The result is a JSON document (schema: docs/bench-schema.json) and a readable table.
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sanstls::bench {
+
+enum class Mode {
+  full,   // at least 256 MiB per bulk measurement, 5 repetitions
+  quick,  // less data and time per figure, 3 repetitions (the output says so)
+  smoke,  // every measurement once, minimal: for the schema test in CI only
+};
+
+struct Options {
+  Mode mode = Mode::full;
+  /// Engines to measure ("openssl", "gnutls", "native"); empty means every available one.
+  std::vector<std::string> backends;
+  /// Measure the raw libraries too (they are needed for the ratios).
+  bool raw = true;
+  /// The command line that produced the run (recorded in the output).
+  std::string command;
+};
+
+/// Progress lines (stderr in the CLI).
+using Progress = std::function<void(const std::string& line)>;
+
+/// Runs everything and returns the report (schema "sanstls-bench/1"). Errors (a handshake that
+/// fails, a library that refuses a setting) are recorded in the report's "errors" array.
+nlohmann::json run(const Options& options, const Progress& progress);
+
+/// The report as human-readable tables.
+void print_table(const nlohmann::json& report, std::ostream& out);
+
+}  // namespace sanstls::bench

@@ -1,0 +1,284 @@
+// Raw GnuTLS: sessions over push/pull functions to memory, with the priority string the
+// sanstls GnuTLS engine builds for the same policy (TLS 1.3 only, one suite, X25519, the same
+// signature schemes), no tickets, and the client verifying chain and host name
+// (gnutls_session_set_verify_cert).
+
+#include "drivers.hpp"
+
+#include <fmt/format.h>
+#include <gnutls/gnutls.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sanstls::bench {
+namespace {
+
+constexpr std::string_view kSignatures =
+    "+SIGN-ECDSA-SECP256R1-SHA256:+SIGN-ECDSA-SECP384R1-SHA384:+SIGN-ECDSA-SECP521R1-SHA512:"
+    "+SIGN-EDDSA-ED25519:"
+    "+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-PSS-RSAE-SHA384:+SIGN-RSA-PSS-RSAE-SHA512:"
+    "+SIGN-RSA-PSS-SHA256:+SIGN-RSA-PSS-SHA384:+SIGN-RSA-PSS-SHA512";
+
+std::string_view cipher_keyword(CipherSuite suite) {
+  switch (suite) {
+    case CipherSuite::tls_aes_256_gcm_sha384:
+      return "+AES-256-GCM";
+    case CipherSuite::tls_chacha20_poly1305_sha256:
+      return "+CHACHA20-POLY1305";
+    default:
+      return "+AES-128-GCM";
+  }
+}
+
+std::string priority(CipherSuite suite, bool server) {
+  return fmt::format("NONE:+VERS-TLS1.3:{}:+AEAD:+GROUP-X25519:{}:+COMP-NULL:+CTYPE-X509{}",
+                     cipher_keyword(suite), kSignatures, server ? ":%SERVER_PRECEDENCE" : "");
+}
+
+/// One side's transport: pull reads `inbox` from `offset`; push appends to `outbox`.
+struct Transport {
+  Wire* inbox = nullptr;
+  Wire* outbox = nullptr;
+  std::size_t offset = 0;
+  gnutls_session_t session = nullptr;
+};
+
+ssize_t push(gnutls_transport_ptr_t pointer, const void* data, std::size_t size) {
+  auto* transport = static_cast<Transport*>(pointer);
+  const auto* bytes = static_cast<const std::byte*>(data);
+  transport->outbox->bytes.insert(transport->outbox->bytes.end(), bytes, bytes + size);
+  return static_cast<ssize_t>(size);
+}
+
+ssize_t pull(gnutls_transport_ptr_t pointer, void* data, std::size_t size) {
+  auto* transport = static_cast<Transport*>(pointer);
+  auto& bytes = transport->inbox->bytes;
+  const std::size_t left = bytes.size() - transport->offset;
+  if (left == 0) {
+    bytes.clear();
+    transport->offset = 0;
+    gnutls_transport_set_errno(transport->session, EAGAIN);
+    return -1;
+  }
+  const std::size_t n = std::min(left, size);
+  std::memcpy(data, bytes.data() + transport->offset, n);
+  transport->offset += n;
+  if (transport->offset == bytes.size()) {
+    bytes.clear();
+    transport->offset = 0;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+class RawConnection final : public Connection {
+ public:
+  RawConnection() {
+    const auto previous = alloc::set_side(alloc::Side::none);
+    scratch_.resize(32 * 1024);
+    alloc::set_side(previous);
+  }
+  ~RawConnection() override {
+    if (client_.session != nullptr) {
+      gnutls_deinit(client_.session);
+    }
+    if (server_.session != nullptr) {
+      gnutls_deinit(server_.session);
+    }
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool start(gnutls_certificate_credentials_t client_credentials,
+             gnutls_certificate_credentials_t server_credentials, gnutls_priority_t client_priority,
+             gnutls_priority_t server_priority, SideTimes* times) {
+    {
+      SideScope scope(alloc::Side::server, times);
+      if (!make(server_, GNUTLS_SERVER, server_credentials, server_priority, &to_server_,
+                &to_client_)) {
+        return false;
+      }
+    }
+    SideScope scope(alloc::Side::client, times);
+    if (!make(client_, GNUTLS_CLIENT, client_credentials, client_priority, &to_client_,
+              &to_server_)) {
+      return false;
+    }
+    if (gnutls_server_name_set(client_.session, GNUTLS_NAME_DNS, kHostname,
+                               std::strlen(kHostname)) < 0) {
+      error = "raw GnuTLS: gnutls_server_name_set failed";
+      return false;
+    }
+    gnutls_session_set_verify_cert(client_.session, kHostname, 0);
+    return true;
+  }
+
+  bool handshake(SideTimes* times) override {
+    bool client_done = false;
+    bool server_done = false;
+    for (int round = 0; round < 16; ++round) {
+      if (!client_done && !step(client_, alloc::Side::client, times, client_done)) {
+        return false;
+      }
+      if (!server_done && !step(server_, alloc::Side::server, times, server_done)) {
+        return false;
+      }
+      if (client_done && server_done && to_server_.bytes.empty() && to_client_.bytes.empty()) {
+        return true;
+      }
+    }
+    error = "raw GnuTLS: the handshake did not finish";
+    return false;
+  }
+
+  bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
+                SideTimes* times) override {
+    Transport& sender = client_to_server ? client_ : server_;
+    Transport& receiver = client_to_server ? server_ : client_;
+    const auto sending = client_to_server ? alloc::Side::client : alloc::Side::server;
+    const auto receiving = client_to_server ? alloc::Side::server : alloc::Side::client;
+    for (std::size_t i = 0; i < count; ++i) {
+      {
+        SideScope scope(sending, times);
+        const ssize_t sent = gnutls_record_send(sender.session, chunk.data(), chunk.size());
+        if (sent != static_cast<ssize_t>(chunk.size())) {
+          error = fmt::format("raw GnuTLS: gnutls_record_send: {}",
+                              gnutls_strerror(static_cast<int>(sent)));
+          return false;
+        }
+      }
+      std::size_t total = 0;
+      {
+        SideScope scope(receiving, times);
+        for (;;) {
+          const ssize_t read =
+              gnutls_record_recv(receiver.session, scratch_.data(), scratch_.size());
+          if (read == GNUTLS_E_AGAIN) {
+            break;
+          }
+          if (read <= 0) {
+            error = fmt::format("raw GnuTLS: gnutls_record_recv: {}",
+                                gnutls_strerror(static_cast<int>(read)));
+            return false;
+          }
+          total += static_cast<std::size_t>(read);
+        }
+      }
+      if (total != chunk.size()) {
+        error = fmt::format("raw GnuTLS: received {} bytes, expected {}", total, chunk.size());
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool make(Transport& transport, unsigned int role, gnutls_certificate_credentials_t credentials,
+            gnutls_priority_t priority, Wire* inbox, Wire* outbox) {
+    if (gnutls_init(&transport.session, role | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS) < 0 ||
+        gnutls_priority_set(transport.session, priority) < 0 ||
+        gnutls_credentials_set(transport.session, GNUTLS_CRD_CERTIFICATE, credentials) < 0) {
+      error = "raw GnuTLS: session setup failed";
+      return false;
+    }
+    transport.inbox = inbox;
+    transport.outbox = outbox;
+    gnutls_transport_set_ptr(transport.session, &transport);
+    gnutls_transport_set_push_function(transport.session, push);
+    gnutls_transport_set_pull_function(transport.session, pull);
+    return true;
+  }
+
+  bool step(Transport& transport, alloc::Side side, SideTimes* times, bool& done) {
+    SideScope scope(side, times);
+    const int result = gnutls_handshake(transport.session);
+    if (result == 0) {
+      done = true;
+    } else if (result != GNUTLS_E_AGAIN) {
+      error = fmt::format("raw GnuTLS: gnutls_handshake: {}", gnutls_strerror(result));
+      return false;
+    }
+    return true;
+  }
+
+  Wire to_server_;
+  Wire to_client_;
+  Transport client_;
+  Transport server_;
+  std::vector<unsigned char> scratch_;
+};
+
+class RawSetup final : public Setup {
+ public:
+  RawSetup(const Credentials& credentials, CipherSuite suite) {
+    if (gnutls_certificate_allocate_credentials(&client_) < 0 ||
+        gnutls_certificate_allocate_credentials(&server_) < 0) {
+      error = "raw GnuTLS: cannot allocate credentials";
+      return;
+    }
+    gnutls_datum_t root{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(credentials.root_pem.data())),
+        static_cast<unsigned int>(credentials.root_pem.size())};
+    if (gnutls_certificate_set_x509_trust_mem(client_, &root, GNUTLS_X509_FMT_PEM) != 1) {
+      error = "raw GnuTLS: the trust store";
+      return;
+    }
+    gnutls_datum_t chain{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(credentials.chain_pem.data())),
+        static_cast<unsigned int>(credentials.chain_pem.size())};
+    gnutls_datum_t key{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(credentials.key_pem.data())),
+        static_cast<unsigned int>(credentials.key_pem.size())};
+    if (const int ret =
+            gnutls_certificate_set_x509_key_mem(server_, &chain, &key, GNUTLS_X509_FMT_PEM);
+        ret < 0) {
+      error = fmt::format("raw GnuTLS: the server credentials: {}", gnutls_strerror(ret));
+      return;
+    }
+    const std::string client_text = priority(suite, false);
+    const std::string server_text = priority(suite, true);
+    if (gnutls_priority_init(&client_priority_, client_text.c_str(), nullptr) < 0 ||
+        gnutls_priority_init(&server_priority_, server_text.c_str(), nullptr) < 0) {
+      error = "raw GnuTLS: the priority string";
+    }
+  }
+  ~RawSetup() override {
+    if (client_priority_ != nullptr) gnutls_priority_deinit(client_priority_);
+    if (server_priority_ != nullptr) gnutls_priority_deinit(server_priority_);
+    if (client_ != nullptr) gnutls_certificate_free_credentials(client_);
+    if (server_ != nullptr) gnutls_certificate_free_credentials(server_);
+  }
+  RawSetup(const RawSetup&) = delete;
+  RawSetup& operator=(const RawSetup&) = delete;
+
+  std::unique_ptr<Connection> connect(SideTimes* times) override {
+    auto connection = std::make_unique<RawConnection>();
+    if (!connection->start(client_, server_, client_priority_, server_priority_, times)) {
+      error = connection->error;
+      return nullptr;
+    }
+    return connection;
+  }
+
+ private:
+  gnutls_certificate_credentials_t client_ = nullptr;
+  gnutls_certificate_credentials_t server_ = nullptr;
+  gnutls_priority_t client_priority_ = nullptr;
+  gnutls_priority_t server_priority_ = nullptr;
+};
+
+}  // namespace
+
+Implementation raw_gnutls_implementation() {
+  Implementation implementation;
+  implementation.name = "raw GnuTLS";
+  implementation.kind = "raw";
+  implementation.library = "gnutls";
+  implementation.version = fmt::format("GnuTLS {}", gnutls_check_version(nullptr));
+  implementation.make_setup = [](const Credentials& credentials, CipherSuite suite) {
+    return std::unique_ptr<Setup>{std::make_unique<RawSetup>(credentials, suite)};
+  };
+  return implementation;
+}
+
+}  // namespace sanstls::bench

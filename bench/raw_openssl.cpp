@@ -1,0 +1,295 @@
+// Raw OpenSSL: SSL objects over memory BIOs, configured as the sanstls OpenSSL engine
+// configures its SSL_CTX (TLS 1.3 only, one suite, X25519, the same signature algorithms, no
+// tickets, no session cache, SSL_MODE_RELEASE_BUFFERS), with the client verifying the chain and
+// the host name (SSL_VERIFY_PEER, an X509_STORE holding the root, SSL_set1_host).
+
+#include "drivers.hpp"
+
+#include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace sanstls::bench {
+namespace {
+
+constexpr const char* kSignatureAlgorithms =
+    "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:ed25519:"
+    "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:"
+    "rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:"
+    "rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512";
+
+std::string openssl_error(std::string_view what) {
+  char text[256] = {};
+  ERR_error_string_n(ERR_get_error(), text, sizeof text);
+  ERR_clear_error();
+  return fmt::format("raw OpenSSL: {}: {}", what, text);
+}
+
+struct Endpoint {
+  SSL* ssl = nullptr;
+  BIO* in = nullptr;   // bytes from the peer
+  BIO* out = nullptr;  // bytes for the peer
+  ~Endpoint() { SSL_free(ssl); }
+};
+
+class RawConnection final : public Connection {
+ public:
+  RawConnection() {
+    const auto previous = alloc::set_side(alloc::Side::none);
+    scratch_.resize(32 * 1024);
+    alloc::set_side(previous);
+  }
+
+  bool start(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SideTimes* times) {
+    {
+      SideScope scope(alloc::Side::server, times);
+      if (!make(server_, server_ctx)) {
+        return false;
+      }
+      SSL_set_accept_state(server_.ssl);
+    }
+    SideScope scope(alloc::Side::client, times);
+    if (!make(client_, client_ctx)) {
+      return false;
+    }
+    SSL_set_connect_state(client_.ssl);
+    if (SSL_set_tlsext_host_name(client_.ssl, kHostname) != 1 ||
+        SSL_set1_host(client_.ssl, kHostname) != 1) {
+      error = openssl_error("the host name");
+      return false;
+    }
+    return true;
+  }
+
+  bool handshake(SideTimes* times) override {
+    bool client_done = false;
+    bool server_done = false;
+    for (int round = 0; round < 16; ++round) {
+      if (!client_done &&
+          !step(client_, to_client_, to_server_, alloc::Side::client, times, client_done)) {
+        return false;
+      }
+      if (!server_done &&
+          !step(server_, to_server_, to_client_, alloc::Side::server, times, server_done)) {
+        return false;
+      }
+      if (client_done && server_done && to_server_.bytes.empty() && to_client_.bytes.empty()) {
+        return true;
+      }
+    }
+    error = "raw OpenSSL: the handshake did not finish";
+    return false;
+  }
+
+  bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
+                SideTimes* times) override {
+    Endpoint& sender = client_to_server ? client_ : server_;
+    Endpoint& receiver = client_to_server ? server_ : client_;
+    Wire& wire = client_to_server ? to_server_ : to_client_;
+    const auto sending = client_to_server ? alloc::Side::client : alloc::Side::server;
+    const auto receiving = client_to_server ? alloc::Side::server : alloc::Side::client;
+    for (std::size_t i = 0; i < count; ++i) {
+      {
+        SideScope scope(sending, times);
+        std::size_t written = 0;
+        if (SSL_write_ex(sender.ssl, chunk.data(), chunk.size(), &written) != 1 ||
+            written != chunk.size()) {
+          error = openssl_error("SSL_write_ex");
+          return false;
+        }
+        drain(sender, wire);  // into the wire buffer, as a sans-IO caller would
+      }
+      std::size_t total = 0;
+      {
+        SideScope scope(receiving, times);
+        feed(wire, receiver);
+        for (;;) {
+          std::size_t read = 0;
+          if (SSL_read_ex(receiver.ssl, scratch_.data(), scratch_.size(), &read) != 1) {
+            if (SSL_get_error(receiver.ssl, 0) == SSL_ERROR_WANT_READ) {
+              break;
+            }
+            error = openssl_error("SSL_read_ex");
+            return false;
+          }
+          total += read;
+        }
+      }
+      if (total != chunk.size()) {
+        error = fmt::format("raw OpenSSL: received {} bytes, expected {}", total, chunk.size());
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool make(Endpoint& endpoint, SSL_CTX* ctx) {
+    endpoint.ssl = SSL_new(ctx);
+    endpoint.in = BIO_new(BIO_s_mem());
+    endpoint.out = BIO_new(BIO_s_mem());
+    if (endpoint.ssl == nullptr || endpoint.in == nullptr || endpoint.out == nullptr) {
+      BIO_free(endpoint.in);
+      BIO_free(endpoint.out);
+      error = openssl_error("SSL_new");
+      return false;
+    }
+    BIO_set_mem_eof_return(endpoint.in, -1);
+    SSL_set_bio(endpoint.ssl, endpoint.in, endpoint.out);
+    return true;
+  }
+
+  bool step(Endpoint& endpoint, Wire& inbox, Wire& outbox, alloc::Side side, SideTimes* times,
+            bool& done) {
+    SideScope scope(side, times);
+    feed(inbox, endpoint);
+    const int result = SSL_do_handshake(endpoint.ssl);
+    if (result == 1) {
+      done = true;
+    } else if (SSL_get_error(endpoint.ssl, result) != SSL_ERROR_WANT_READ) {
+      error = openssl_error("SSL_do_handshake");
+      return false;
+    }
+    drain(endpoint, outbox);
+    return true;
+  }
+
+  /// Copies what an endpoint wrote out of its BIO into the wire (the caller's transport).
+  static void drain(Endpoint& from, Wire& wire) {
+    const auto pending = BIO_ctrl_pending(from.out);
+    if (pending == 0) {
+      return;
+    }
+    const std::size_t offset = wire.bytes.size();
+    wire.bytes.resize(offset + pending);
+    BIO_read(from.out, wire.bytes.data() + offset, static_cast<int>(pending));
+  }
+  /// Hands the wire to an endpoint's input BIO.
+  static void feed(Wire& wire, Endpoint& to) {
+    if (wire.bytes.empty()) {
+      return;
+    }
+    BIO_write(to.in, wire.bytes.data(), static_cast<int>(wire.bytes.size()));
+    wire.bytes.clear();
+  }
+
+  Endpoint client_;
+  Endpoint server_;
+  Wire to_server_;
+  Wire to_client_;
+  std::vector<unsigned char> scratch_;
+};
+
+class RawSetup final : public Setup {
+ public:
+  RawSetup(const Credentials& credentials, CipherSuite suite) {
+    client_ = make_ctx(TLS_client_method(), suite);
+    server_ = make_ctx(TLS_server_method(), suite);
+    if (client_ == nullptr || server_ == nullptr) {
+      return;
+    }
+    // Client: verify the chain against the root and the host name.
+    SSL_CTX_set_verify(client_, SSL_VERIFY_PEER, nullptr);
+    X509_STORE* store = X509_STORE_new();
+    X509* root = read_certificate(credentials.root_pem, 0);
+    if (store == nullptr || root == nullptr || X509_STORE_add_cert(store, root) != 1) {
+      error = openssl_error("the trust store");
+      X509_free(root);
+      X509_STORE_free(store);
+      return;
+    }
+    X509_free(root);
+    SSL_CTX_set_cert_store(client_, store);
+    // Server: leaf, intermediate, key.
+    X509* leaf = read_certificate(credentials.chain_pem, 0);
+    X509* intermediate = read_certificate(credentials.chain_pem, 1);
+    BIO* key_bio =
+        BIO_new_mem_buf(credentials.key_pem.data(), static_cast<int>(credentials.key_pem.size()));
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+    BIO_free(key_bio);
+    const bool ok = leaf != nullptr && intermediate != nullptr && key != nullptr &&
+                    SSL_CTX_use_certificate(server_, leaf) == 1 &&
+                    SSL_CTX_add1_chain_cert(server_, intermediate) == 1 &&
+                    SSL_CTX_use_PrivateKey(server_, key) == 1;
+    X509_free(leaf);
+    X509_free(intermediate);
+    EVP_PKEY_free(key);
+    if (!ok) {
+      error = openssl_error("the server credentials");
+    }
+  }
+  ~RawSetup() override {
+    SSL_CTX_free(client_);
+    SSL_CTX_free(server_);
+  }
+  RawSetup(const RawSetup&) = delete;
+  RawSetup& operator=(const RawSetup&) = delete;
+
+  std::unique_ptr<Connection> connect(SideTimes* times) override {
+    auto connection = std::make_unique<RawConnection>();
+    if (!connection->start(client_, server_, times)) {
+      error = connection->error;
+      return nullptr;
+    }
+    return connection;
+  }
+
+ private:
+  SSL_CTX* make_ctx(const SSL_METHOD* method, CipherSuite suite) {
+    SSL_CTX* ctx = SSL_CTX_new(method);
+    if (ctx == nullptr) {
+      error = openssl_error("SSL_CTX_new");
+      return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_security_level(ctx, 2);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    const std::string suites{cipher_suite_name(suite)};
+    if (SSL_CTX_set_ciphersuites(ctx, suites.c_str()) != 1 ||
+        SSL_CTX_set1_groups_list(ctx, "X25519") != 1 ||
+        SSL_CTX_set1_sigalgs_list(ctx, kSignatureAlgorithms) != 1) {
+      error = openssl_error("the SSL_CTX settings");
+      SSL_CTX_free(ctx);
+      return nullptr;
+    }
+    return ctx;
+  }
+
+  static X509* read_certificate(const std::string& pem, int index) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509* certificate = nullptr;
+    for (int i = 0; i <= index; ++i) {
+      X509_free(certificate);
+      certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    }
+    BIO_free(bio);
+    return certificate;
+  }
+
+  SSL_CTX* client_ = nullptr;
+  SSL_CTX* server_ = nullptr;
+};
+
+}  // namespace
+
+Implementation raw_openssl_implementation() {
+  Implementation implementation;
+  implementation.name = "raw OpenSSL";
+  implementation.kind = "raw";
+  implementation.library = "openssl";
+  implementation.version = OpenSSL_version(OPENSSL_VERSION);
+  implementation.make_setup = [](const Credentials& credentials, CipherSuite suite) {
+    return std::unique_ptr<Setup>{std::make_unique<RawSetup>(credentials, suite)};
+  };
+  return implementation;
+}
+
+}  // namespace sanstls::bench

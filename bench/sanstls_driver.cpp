@@ -1,0 +1,175 @@
+// The sanstls engines, driven through the public API only.
+
+#include "drivers.hpp"
+
+#include <fmt/format.h>
+
+namespace sanstls::bench {
+namespace {
+
+class SanstlsConnection final : public Connection {
+ public:
+  SanstlsConnection() {
+    const auto previous = alloc::set_side(alloc::Side::none);
+    client_data_.reserve(64 * 1024);
+    server_data_.reserve(64 * 1024);
+    alloc::set_side(previous);
+  }
+
+  bool start(const ClientTLS& client, const ServerTLS& server, SideTimes* times) {
+    {
+      SideScope scope(alloc::Side::server, times);
+      auto session = server.start(callbacks(&to_client_));
+      if (!session) {
+        error = session.error().to_string();
+        return false;
+      }
+      server_.emplace(std::move(*session));
+    }
+    SideScope scope(alloc::Side::client, times);
+    auto session = client.start(callbacks(&to_server_));
+    if (!session) {
+      error = session.error().to_string();
+      return false;
+    }
+    client_.emplace(std::move(*session));
+    return true;
+  }
+
+  bool handshake(SideTimes* times) override {
+    for (int round = 0; round < 16; ++round) {
+      if (!deliver(to_server_, *server_, server_data_, alloc::Side::server, times) ||
+          !deliver(to_client_, *client_, client_data_, alloc::Side::client, times)) {
+        return false;
+      }
+      if (client_->established() && server_->established() && to_server_.bytes.empty() &&
+          to_client_.bytes.empty()) {
+        return true;
+      }
+    }
+    error = "the handshake did not finish";
+    return false;
+  }
+
+  bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
+                SideTimes* times) override {
+    Session& sender = client_to_server ? *client_ : *server_;
+    Session& receiver = client_to_server ? *server_ : *client_;
+    Wire& wire = client_to_server ? to_server_ : to_client_;
+    std::vector<std::byte>& received = client_to_server ? server_data_ : client_data_;
+    const auto sending = client_to_server ? alloc::Side::client : alloc::Side::server;
+    const auto receiving = client_to_server ? alloc::Side::server : alloc::Side::client;
+    for (std::size_t i = 0; i < count; ++i) {
+      {
+        SideScope scope(sending, times);
+        if (auto written = sender.write_data(chunk); !written) {
+          error = written.error().to_string();
+          return false;
+        }
+      }
+      if (!deliver(wire, receiver, received, receiving, times)) {
+        return false;
+      }
+      if (received.size() != chunk.size()) {
+        error = fmt::format("received {} bytes, expected {}", received.size(), chunk.size());
+        return false;
+      }
+      received.clear();
+    }
+    return true;
+  }
+
+ private:
+  static SessionCallbacks callbacks(Wire* wire) {
+    SessionCallbacks callbacks;
+    callbacks.write = [wire](std::span<const std::byte> bytes) {
+      wire->bytes.insert(wire->bytes.end(), bytes.begin(), bytes.end());
+    };
+    return callbacks;
+  }
+
+  bool deliver(Wire& wire, Session& to, std::vector<std::byte>& data, alloc::Side side,
+               SideTimes* times) {
+    if (wire.bytes.empty()) {
+      return true;
+    }
+    SideScope scope(side, times);
+    auto received = to.receive_data(wire.bytes, data);
+    wire.bytes.clear();
+    if (!received) {
+      error = received.error().to_string();
+      return false;
+    }
+    return true;
+  }
+
+  Wire to_server_;
+  Wire to_client_;
+  std::vector<std::byte> client_data_;
+  std::vector<std::byte> server_data_;
+  std::optional<Session> client_;
+  std::optional<Session> server_;
+};
+
+class SanstlsSetup final : public Setup {
+ public:
+  SanstlsSetup(Backend backend, const Credentials& credentials, CipherSuite suite)
+      : client_(kHostname, client_options(backend, credentials, suite)),
+        server_(credentials.chain, server_options(backend, suite)) {
+    if (const Error* problem = client_.configuration_error()) {
+      error = problem->to_string();
+    } else if (const Error* server_problem = server_.configuration_error()) {
+      error = server_problem->to_string();
+    }
+  }
+
+  std::unique_ptr<Connection> connect(SideTimes* times) override {
+    auto connection = std::make_unique<SanstlsConnection>();
+    if (!connection->start(client_, server_, times)) {
+      error = connection->error;
+      return nullptr;
+    }
+    return connection;
+  }
+
+ private:
+  static Policy policy(CipherSuite suite) {
+    Policy policy = Policy::tls13_only();
+    policy.cipher_suites = {suite};
+    policy.groups = {NamedGroup::x25519};
+    return policy;
+  }
+  static ClientOptions client_options(Backend backend, const Credentials& credentials,
+                                      CipherSuite suite) {
+    ClientOptions options;
+    options.trust = credentials.trust;
+    options.policy = policy(suite);
+    options.backend = backend;
+    return options;
+  }
+  static ServerOptions server_options(Backend backend, CipherSuite suite) {
+    ServerOptions options;
+    options.policy = policy(suite);
+    options.backend = backend;
+    return options;
+  }
+
+  ClientTLS client_;
+  ServerTLS server_;
+};
+
+}  // namespace
+
+Implementation sanstls_implementation(Backend backend) {
+  Implementation implementation;
+  implementation.name = fmt::format("sanstls/{}", backend_name(backend));
+  implementation.kind = "engine";
+  implementation.library = std::string{backend_name(backend)};
+  implementation.version = backend_capabilities(backend).library_version;
+  implementation.make_setup = [backend](const Credentials& credentials, CipherSuite suite) {
+    return std::unique_ptr<Setup>{std::make_unique<SanstlsSetup>(backend, credentials, suite)};
+  };
+  return implementation;
+}
+
+}  // namespace sanstls::bench

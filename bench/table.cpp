@@ -1,0 +1,144 @@
+// The report as readable tables.
+
+#include "bench.hpp"
+
+#include <fmt/format.h>
+
+namespace sanstls::bench {
+namespace {
+
+using nlohmann::json;
+
+std::string cell(const json& figure, int decimals = 0) {
+  if (!figure.is_object() || !figure.contains("median") || !figure["median"].is_number()) {
+    return "n/a";
+  }
+  return fmt::format("{:.{}f} [{:.{}f}..{:.{}f}]", figure["median"].get<double>(), decimals,
+                     figure["min"].get<double>(), decimals, figure["max"].get<double>(), decimals);
+}
+
+const json& at(const json& node, std::initializer_list<const char*> path) {
+  static const json null_json;
+  const json* here = &node;
+  for (const char* key : path) {
+    if (!here->is_object() || !here->contains(key)) {
+      return null_json;
+    }
+    here = &(*here)[key];
+  }
+  return *here;
+}
+
+}  // namespace
+
+void print_table(const json& report, std::ostream& out) {
+  out << fmt::format("sanstls bench ({} mode) on {} ({} CPUs), {}\n", report.value("mode", "?"),
+                     at(report, {"machine", "cpu"}).get<std::string>(),
+                     at(report, {"machine", "cpus"}).get<int>(),
+                     at(report, {"machine", "openssl"}).get<std::string>());
+  for (const auto& note : report.value("notes", json::array())) {
+    out << "  note: " << note.get<std::string>() << '\n';
+  }
+  out << "  figures: median [min..max] over the repetitions\n\n";
+
+  const json hardware = report.value("hardware", json::object());
+  out << "Hardware ceiling (libcrypto EVP, one thread)\n";
+  for (const auto& aead : hardware.value("aead", json::array())) {
+    out << fmt::format("  {:<20} seal {:>28} MB/s   seal+open {:>28} MB/s\n",
+                       aead["cipher"].get<std::string>(), cell(aead["seal"]),
+                       cell(aead["seal_open"]));
+  }
+  const json operations = hardware.value("operations", json::object());
+  for (const auto& [name, figure] : operations.items()) {
+    out << fmt::format("  {:<20} {:>28} ops/s\n", name, cell(figure));
+  }
+  const json floor = hardware.value("handshake_floor", json::object());
+  for (const auto& [name, figure] : floor.items()) {
+    out << fmt::format(
+        "  crypto floor {:<10} client {:.0f}/s, server {:.0f}/s, together {:.0f}/s\n", name,
+        figure["client"].get<double>(), figure["server"].get<double>(),
+        figure["total"].get<double>());
+  }
+
+  const json impls = report.value("implementations", json::array());
+  out << "\nFull TLS 1.3 handshakes per CPU second (X25519, client verifies chain + name)\n";
+  out << fmt::format("  {:<16} {:<10} {:>26} {:>26} {:>26}\n", "", "cert", "client", "server",
+                     "together");
+  for (const auto& impl : impls) {
+    for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
+      const json& figure = at(impl, {"handshakes", cert});
+      out << fmt::format("  {:<16} {:<10} {:>26} {:>26} {:>26}\n", impl["name"].get<std::string>(),
+                         cert, cell(at(figure, {"client"})), cell(at(figure, {"server"})),
+                         cell(at(figure, {"total"})));
+    }
+  }
+  out << "\nResumed handshakes: not available (session resumption is a later issue)\n";
+
+  out << "\nBulk throughput, MB/s of CPU (sender + receiver), 16 KiB writes\n";
+  out << fmt::format("  {:<16} {:<18} {:>28} {:>28}\n", "", "cipher", "client -> server",
+                     "server -> client");
+  for (const auto& impl : impls) {
+    std::map<std::string, std::pair<std::string, std::string>> rows;
+    std::vector<std::string> order;
+    for (const auto& figure : impl.value("bulk", json::array())) {
+      const std::string cipher = figure["cipher"];
+      if (!rows.count(cipher)) order.push_back(cipher);
+      auto& row = rows[cipher];
+      (figure["direction"] == "client_to_server" ? row.first : row.second) = cell(figure["total"]);
+    }
+    for (const auto& cipher : order) {
+      out << fmt::format("  {:<16} {:<18} {:>28} {:>28}\n", impl["name"].get<std::string>(), cipher,
+                         rows[cipher].first, rows[cipher].second);
+    }
+  }
+
+  out << "\nMemory per connection, bytes (allocation accounting, ECDSA P-256, AES-128-GCM)\n";
+  out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n", "", "idle client",
+                     "idle server", "peak hs client", "peak hs server", "peak hs both");
+  for (const auto& impl : impls) {
+    const json m = impl.value("memory", json::object());
+    out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n",
+                       impl["name"].get<std::string>(), cell(at(m, {"idle_client"})),
+                       cell(at(m, {"idle_server"})), cell(at(m, {"handshake_peak_client"})),
+                       cell(at(m, {"handshake_peak_server"})),
+                       cell(at(m, {"handshake_peak_total"})));
+  }
+
+  out << "\nParallel independent sessions: full handshakes per wall second (ECDSA P-256)\n";
+  for (const auto& impl : impls) {
+    const json t = impl.value("threads", json::object());
+    out << fmt::format("  {:<16} 1 thread {:>24}   2 threads {:>24}   x{:.2f}\n",
+                       impl["name"].get<std::string>(), cell(at(t, {"one_thread"})),
+                       cell(at(t, {"two_threads"})),
+                       t.contains("scaling") ? t["scaling"].get<double>() : 0.0);
+  }
+
+  out << "\nRatios (median / median)\n";
+  for (const auto& ratio : report.value("ratios", json::array())) {
+    std::string verdict;
+    if (ratio["meets_target"].is_boolean()) {
+      verdict = fmt::format(
+          "  target {} {:.2f}: {}",
+          ratio["target_kind"] == "at_most" ? "<=" : ">=", ratio["target"].get<double>(),
+          ratio["meets_target"].get<bool>() ? "met" : "MISSED");
+    }
+    out << fmt::format(
+        "  {:<72} {:>7}{}\n", ratio["name"].get<std::string>(),
+        ratio["value"].is_number() ? fmt::format("{:.3f}", ratio["value"].get<double>()) : "n/a",
+        verdict);
+  }
+  for (const auto& engine : report.value("unavailable_engines", json::array())) {
+    out << fmt::format(
+        "  engine {} is not available in this build: its figures and ratios "
+        "(native / raw OpenSSL targets) are not available\n",
+        engine.get<std::string>());
+  }
+  if (!report.value("errors", json::array()).empty()) {
+    out << "\nErrors\n";
+    for (const auto& error : report["errors"]) {
+      out << "  " << error.get<std::string>() << '\n';
+    }
+  }
+}
+
+}  // namespace sanstls::bench
