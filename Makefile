@@ -6,7 +6,8 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test deps configure build clean format
+.PHONY: demo test deps configure build clean format test-asan test-tsan check-globals fuzz \
+        fuzz-corpus
 
 demo: build
 	./$(BUILD_DIR)/tools/sanstls demo
@@ -28,3 +29,38 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# --- Hardening (docs/limits.md, fuzz/README.md) ---------------------------------------------
+# Test labels skipped under ASan+UBSan: the interop tests drive external programs (openssl,
+# gnutls-cli, curl, python) and mostly exercise them, and they are the slowest.
+ASAN_EXCLUDE ?= interop
+FUZZ_SECONDS ?= 60
+
+# The whole test suite under ASan+UBSan (gcc; build-asan, without benchmarks).
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS) -LE '$(ASAN_EXCLUDE)'
+
+# The concurrency test under TSan (build-tsan: only that test is built).
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j 1
+
+# The library keeps no writable static data of its own.
+check-globals: build
+	./scripts/check-globals.sh $(BUILD_DIR)/src/libsanstls.a
+
+# Every libFuzzer target (clang 14, ASan+UBSan) for FUZZ_SECONDS each, two at a time, on a
+# copy of its corpus (new inputs land in build-fuzz/corpus/<target>; crashes in
+# build-fuzz/artifacts/).
+fuzz:
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	./fuzz/engines/run-all.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
+
+# Re-records the engine targets' seed corpora from real handshakes (fuzz/engines/corpus).
+fuzz-corpus: build
+	cmake --build $(BUILD_DIR) --target record_fuzz_corpus
+	./$(BUILD_DIR)/tests/hardening/record_fuzz_corpus fuzz/engines/corpus

@@ -189,11 +189,67 @@ Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& appli
     // ignored."
     return {};
   }
-  Result<EngineStatus> status = [&] {
-    ScopedFlag busy(in_engine_);
-    return engine_->receive(bytes, application_data, to_peer_);
-  }();
-  return settle(status);
+  return settle(receive_bounded(bytes, application_data));
+}
+
+Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> bytes,
+                                                  Bytes& application_data) {
+  ScopedFlag busy(in_engine_);
+  const bool handshaking =
+      state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate;
+  const std::size_t data_before = application_data.size();
+  const std::size_t output_before = to_peer_.size();
+  const std::size_t records = records_.feed(bytes);
+  // Before the handshake completes, the peer may send at most max_handshake_input bytes: what
+  // lies beyond is handed over only if the handshake completed within them.
+  std::span<const std::byte> beyond;
+  if (handshaking) {
+    const std::size_t room = limits::max_handshake_input - handshake_input_;
+    if (bytes.size() > room) {
+      beyond = bytes.subspan(room);
+      bytes = bytes.first(room);
+    }
+    handshake_input_ += bytes.size();
+  }
+  Result<EngineStatus> status = engine_->receive(bytes, application_data, to_peer_);
+  if (status && !beyond.empty()) {
+    if (*status == EngineStatus::handshaking || *status == EngineStatus::waiting_for_certificate) {
+      return fail(Errc::limit_exceeded,
+                  fmt::format("the peer sent more than {} KiB without completing the handshake; "
+                              "no real handshake needs that much",
+                              limits::max_handshake_input / 1024));
+    }
+    status = engine_->receive(beyond, application_data, to_peer_);
+  }
+  if (!status) {
+    return status;
+  }
+  if (records_.oversized()) {
+    return fail(Errc::limit_exceeded,
+                fmt::format("the peer announced a record longer than the {} bytes TLS allows",
+                            limits::max_record_body));
+  }
+  if (to_peer_.size() - output_before > limits::max_output_per_receive) {
+    return fail(Errc::limit_exceeded,
+                fmt::format("the peer's records made the session send more than {} KiB at once",
+                            limits::max_output_per_receive / 1024));
+  }
+  if (!handshaking) {
+    // A record that yields application data yields at least one byte: at most `produced` of
+    // these records carried data, the others (empty records, warning alerts, KeyUpdate,
+    // NewSessionTicket, renegotiation attempts) did not.
+    const std::size_t produced = application_data.size() - data_before;
+    const std::size_t idle = records > produced ? records - produced : 0;
+    records_without_data_ = produced == 0 ? records_without_data_ + records : idle;
+    if (records_without_data_ > limits::max_records_without_data) {
+      return fail(Errc::limit_exceeded,
+                  fmt::format("the peer sent more than {} records in a row without application "
+                              "data (empty records, warning alerts, KeyUpdate or "
+                              "NewSessionTicket messages, renegotiation attempts)",
+                              limits::max_records_without_data));
+    }
+  }
+  return status;
 }
 
 Result<void> SessionCore::receive_eof() {
@@ -299,6 +355,21 @@ Result<void> SessionCore::answer_certificate(CertificateAnswer answer) {
 }
 
 Result<void> SessionCore::verify_peer(std::span<const Certificate> chain, const SessionInfo& info) {
+  std::size_t chain_bytes = 0;
+  for (const auto& certificate : chain) {
+    chain_bytes += certificate.der().size();
+  }
+  if (chain.size() > limits::max_peer_chain_certificates ||
+      chain_bytes > limits::max_peer_chain_bytes) {
+    Error error = make_error(
+        Errc::limit_exceeded,
+        fmt::format("the peer sent a chain of {} certificates ({} bytes); sanstls accepts at "
+                    "most {} certificates and {} KiB",
+                    chain.size(), chain_bytes, limits::max_peer_chain_certificates,
+                    limits::max_peer_chain_bytes / 1024));
+    error.alert_sent = Alert::bad_certificate;
+    return fail(std::move(error));
+  }
   info_.peer_certificates.assign(chain.begin(), chain.end());
   const auto now = common().clock ? common().clock() : std::chrono::system_clock::now();
   x509::VerifyRequest request;

@@ -8,6 +8,7 @@
 #include <sanstls/tls.hpp>
 
 #include "core/engine.hpp"
+#include "core/limits.hpp"
 
 #include <memory>
 #include <optional>
@@ -66,6 +67,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Records a fatal error: state invalidated, pending alert flushed, close callback called.
   tl::unexpected<Error> invalidate(Error error);
   void call_close(CloseMode mode);
+  /// Hands received bytes to the engine within the limits of core/limits.hpp.
+  Result<EngineStatus> receive_bounded(std::span<const std::byte> bytes, Bytes& application_data);
 
   std::shared_ptr<const ClientContext> client_;
   std::shared_ptr<const ServerContext> server_;
@@ -83,6 +86,11 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   bool sent_close_notify_ = false;
   bool in_callback_ = false;
   bool in_engine_ = false;
+
+  // Resource limits (core/limits.hpp).
+  limits::RecordCounter records_;
+  std::size_t handshake_input_ = 0;
+  std::size_t records_without_data_ = 0;
 
   bool certificate_requested_ = false;
   CertificateAnswer certificate_answer_;

@@ -1,0 +1,8 @@
+// libFuzzer target: the fuzzer is the peer of a fresh openssl client session (see
+// session_fuzz.hpp).
+#include "session_fuzz.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const sanstls::fuzz::Fixture fixture(sanstls::Backend::openssl);
+  return sanstls::fuzz::run_session(fixture, sanstls::fuzz::Role::client, data, size);
+}

@@ -1,0 +1,71 @@
+#pragma once
+// Resource limits every session enforces, whatever its engine (docs/limits.md). A peer that
+// reaches one gets a clear Errc::limit_exceeded error and a closed session, never unbounded
+// memory or CPU.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace sanstls::core::limits {
+
+/// The largest record a peer may send: a 5-byte header and at most 2^14 + 2048 bytes of
+/// ciphertext (RFC 5246 §6.2.3; TLS 1.3 allows only 2^14 + 256, RFC 8446 §5.2).
+inline constexpr std::size_t max_record_body = 16384 + 2048;
+inline constexpr std::size_t max_record_size = 5 + max_record_body;
+/// Input a session keeps between receive_data() calls: at most one incomplete record.
+inline constexpr std::size_t max_buffered_input = max_record_size;
+/// Everything the peer may send before the handshake completes (all its flights, however
+/// they are split into records). Bounds a handshake message that never completes, floods of
+/// tiny records or warning alerts during the handshake, and oversized hellos. Real handshakes
+/// need a few KiB; a 16-certificate chain of RSA-4096 certificates is about 40 KiB.
+inline constexpr std::size_t max_handshake_input = 256 * 1024;
+/// Records in a row, once established, that carry no application data (empty records,
+/// warning alerts, KeyUpdate, NewSessionTicket, HelloRequest, renegotiation attempts...).
+inline constexpr std::size_t max_records_without_data = 256;
+/// Bytes one receive_data() call may make the session send (handshake flights, KeyUpdate
+/// answers, alerts).
+inline constexpr std::size_t max_output_per_receive = 256 * 1024;
+/// The peer's certificate chain as presented: certificates, and their total DER size.
+inline constexpr std::size_t max_peer_chain_certificates = 32;
+inline constexpr std::size_t max_peer_chain_bytes = 128 * 1024;
+
+/// Follows the record framing of the peer's byte stream (headers only, O(1) memory) so the
+/// core can count records whatever engine decrypts them.
+class RecordCounter {
+ public:
+  /// Consumes bytes; returns how many records they completed.
+  std::size_t feed(std::span<const std::byte> bytes) {
+    std::size_t complete = 0;
+    while (!bytes.empty()) {
+      if (header_size_ < header_.size()) {
+        header_[header_size_++] = static_cast<std::uint8_t>(bytes.front());
+        bytes = bytes.subspan(1);
+        if (header_size_ == header_.size()) {
+          body_left_ = static_cast<std::size_t>((header_[3] << 8U) | header_[4]);
+          if (body_left_ > max_record_body) oversized_ = true;
+        }
+      } else {
+        const std::size_t n = body_left_ < bytes.size() ? body_left_ : bytes.size();
+        body_left_ -= n;
+        bytes = bytes.subspan(n);
+      }
+      if (header_size_ == header_.size() && body_left_ == 0) {
+        ++complete;
+        header_size_ = 0;
+      }
+    }
+    return complete;
+  }
+  /// A record header announced more than max_record_body bytes.
+  [[nodiscard]] bool oversized() const { return oversized_; }
+
+ private:
+  std::array<std::uint8_t, 5> header_{};
+  std::size_t header_size_ = 0;
+  std::size_t body_left_ = 0;
+  bool oversized_ = false;
+};
+
+}  // namespace sanstls::core::limits

@@ -1,0 +1,250 @@
+// Resource limits (docs/limits.md, src/core/limits.hpp): a peer that floods a session gets a
+// clear error and a closed session, never unbounded memory or CPU. Every engine, both roles.
+//
+// Memory is measured with mallinfo2() (glibc's heap, which OpenSSL and GnuTLS use too): the
+// growth of the heap while a flood is fed must stay under the documented per-session cap.
+// Under ASan the allocator is ASan's and mallinfo2() reports nothing: the bound is then only
+// checked for the bytes consumed before the error.
+#include "core/limits.hpp"
+
+#include <sanstls/sanstls.hpp>
+
+#include "support/engines.hpp"
+#include "support/session_pair.hpp"
+#include "support/test_pki.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <malloc.h>
+#include <vector>
+
+namespace sanstls::test {
+namespace {
+
+namespace limits = core::limits;
+using Bytes = std::vector<std::byte>;
+
+/// Heap growth a flooded session may cause (docs/limits.md).
+constexpr std::size_t memory_cap = 2 * 1024 * 1024;
+
+Bytes record(std::uint8_t type, const Bytes& payload) {
+  Bytes out{std::byte{type}, std::byte{0x03}, std::byte{0x03},
+            std::byte{static_cast<std::uint8_t>(payload.size() >> 8U)},
+            std::byte{static_cast<std::uint8_t>(payload.size() & 0xffU)}};
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+Bytes bytes_of(std::initializer_list<std::uint8_t> values) {
+  Bytes out;
+  for (auto v : values) out.push_back(std::byte{v});
+  return out;
+}
+
+/// A handshake message header: type and a 24-bit length.
+Bytes handshake_header(std::uint8_t type, std::size_t length) {
+  return bytes_of({type, static_cast<std::uint8_t>(length >> 16U),
+                   static_cast<std::uint8_t>((length >> 8U) & 0xffU),
+                   static_cast<std::uint8_t>(length & 0xffU)});
+}
+
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
+
+struct FloodResult {
+  std::optional<Error> error;
+  std::size_t fed = 0;
+  std::size_t peak_heap_growth = 0;
+  bool closed = false;
+  SessionState state = SessionState::handshaking;
+};
+
+/// Feeds `next()` (one piece of the flood per call) to a fresh session until it fails or
+/// `max_bytes` were fed.
+FloodResult flood(Backend engine, bool server, const std::function<Bytes(std::size_t)>& next,
+                  std::size_t max_bytes) {
+  const TestPki& pki = TestPki::shared();
+  FloodResult result;
+  SessionCallbacks callbacks;
+  callbacks.write = [](std::span<const std::byte>) {};
+  callbacks.close = [&](CloseMode) { result.closed = true; };
+  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine});
+  ClientTLS client_tls("localhost", ClientOptions{.trust = pki.trust_store(), .backend = engine});
+  auto session = server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  EXPECT_TRUE(session.has_value());
+  if (!session) return result;
+  const std::size_t heap_before = heap_in_use();
+  Bytes application_data;
+  for (std::size_t i = 0; result.fed < max_bytes; ++i) {
+    const Bytes piece = next(i);
+    auto received = session->receive_data(piece, application_data);
+    result.fed += piece.size();
+    const std::size_t heap = heap_in_use();
+    result.peak_heap_growth =
+        std::max(result.peak_heap_growth, heap > heap_before ? heap - heap_before : 0);
+    if (!received) {
+      result.error = received.error();
+      break;
+    }
+  }
+  result.state = session->state();
+  return result;
+}
+
+void expect_bounded_failure(const FloodResult& result, std::size_t max_fed) {
+  ASSERT_TRUE(result.error) << "the flood was accepted (" << result.fed << " bytes)";
+  EXPECT_NE(result.error->code, Errc::invalidated);
+  EXPECT_FALSE(result.error->message.empty());
+  EXPECT_EQ(result.state, SessionState::invalidated);
+  EXPECT_TRUE(result.closed) << "the close callback must run";
+  EXPECT_LE(result.fed, max_fed) << result.error->to_string();
+  EXPECT_LE(result.peak_heap_growth, memory_cap) << result.error->to_string();
+}
+
+/// The most a flood can feed before the handshake budget stops it.
+constexpr std::size_t handshake_bound = limits::max_handshake_input + 2 * limits::max_record_size;
+
+class LimitsTest : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(LimitsTest, OneMebibyteClientHello) {
+  const Bytes start = record(22, [] {
+    Bytes body = handshake_header(1, 1024 * 1024);
+    body.resize(16384, std::byte{0});
+    return body;
+  }());
+  const Bytes more = record(22, Bytes(16384, std::byte{0}));
+  auto result = flood(
+      GetParam(), true, [&](std::size_t i) { return i == 0 ? start : more; }, 1100 * 1024);
+  expect_bounded_failure(result, handshake_bound);
+}
+
+TEST_P(LimitsTest, HandshakeMessageThatNeverCompletesInTinyRecords) {
+  // A ClientHello announcing 60000 bytes (within every engine's own message limit), sent one
+  // byte per record, in pieces of 600 records.
+  auto piece = [](std::size_t i) {
+    Bytes out;
+    if (i == 0) {
+      for (auto b : handshake_header(1, 60000)) {
+        const Bytes r = record(22, Bytes{b});
+        out.insert(out.end(), r.begin(), r.end());
+      }
+    }
+    const Bytes tiny = record(22, Bytes{std::byte{0x03}});
+    for (int k = 0; k < 600; ++k) out.insert(out.end(), tiny.begin(), tiny.end());
+    return out;
+  };
+  auto result = flood(GetParam(), true, piece, 600 * 1024);
+  expect_bounded_failure(result, handshake_bound);
+}
+
+TEST_P(LimitsTest, ServerHelloThatNeverCompletes) {
+  // The client's view: a ServerHello that announces 60000 bytes and then trickles.
+  const Bytes start = record(22, handshake_header(2, 60000));
+  const Bytes more = record(22, Bytes(1000, std::byte{0x01}));
+  auto result = flood(
+      GetParam(), false, [&](std::size_t i) { return i == 0 ? start : more; }, 600 * 1024);
+  expect_bounded_failure(result, handshake_bound);
+}
+
+TEST_P(LimitsTest, EmptyHandshakeRecords) {
+  Bytes piece;
+  const Bytes empty = record(22, {});
+  for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), empty.begin(), empty.end());
+  auto result = flood(
+      GetParam(), true, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
+  expect_bounded_failure(result, handshake_bound);
+}
+
+TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
+  Bytes piece;
+  const Bytes warning = record(21, bytes_of({1, 90}));  // warning user_canceled
+  for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), warning.begin(), warning.end());
+  for (bool server : {true, false}) {
+    auto result = flood(
+        GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
+    expect_bounded_failure(result, handshake_bound);
+  }
+}
+
+TEST_P(LimitsTest, ChangeCipherSpecFlood) {
+  Bytes piece;
+  const Bytes ccs = record(20, bytes_of({1}));
+  for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), ccs.begin(), ccs.end());
+  for (bool server : {true, false}) {
+    auto result = flood(
+        GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
+    expect_bounded_failure(result, handshake_bound);
+  }
+}
+
+TEST_P(LimitsTest, RecordLongerThanTlsAllows) {
+  const Bytes header = bytes_of({22, 3, 3, 0xff, 0xff});
+  const Bytes filler(4096, std::byte{0});
+  auto result = flood(
+      GetParam(), true, [&](std::size_t i) { return i == 0 ? header : filler; }, 256 * 1024);
+  expect_bounded_failure(result, limits::max_record_size + 2 * filler.size());
+}
+
+TEST_P(LimitsTest, ByteAtATimeGarbageNeverGrowsTheSession) {
+  auto result = flood(
+      GetParam(), true,
+      [](std::size_t i) { return Bytes{std::byte{static_cast<std::uint8_t>(i * 131U)}}; },
+      64 * 1024);
+  expect_bounded_failure(result, 64 * 1024);
+}
+
+TEST_P(LimitsTest, RealHandshakesAndLargeTransfersStayWithinTheLimits) {
+  // The limits must not bite real traffic: 1 MiB each way in records of every size, with tiny
+  // receive_data() calls.
+  const TestPki& pki = TestPki::shared();
+  ClientTLS client("localhost", ClientOptions{.trust = pki.trust_store(), .backend = GetParam()});
+  ServerTLS server(pki.server(testing::KeyAlgorithm::rsa_4096),
+                   ServerOptions{.backend = GetParam()});
+  SessionPair pair(client, server);
+  ASSERT_TRUE(pair.handshake([](std::size_t) { return std::size_t{3}; }))
+      << pair.first_error()->to_string();
+  Bytes data(1024 * 1024);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = std::byte{static_cast<std::uint8_t>(i)};
+  for (std::size_t offset = 0, n = 1; offset < data.size(); offset += n, n = n * 3 % 40000 + 1) {
+    const auto piece =
+        std::span<const std::byte>(data).subspan(offset, std::min(n, data.size() - offset));
+    ASSERT_TRUE(pair.client().session->write_data(piece));
+    ASSERT_TRUE(pair.server().session->write_data(piece));
+  }
+  pair.pump();
+  ASSERT_EQ(pair.first_error(), nullptr) << pair.first_error()->to_string();
+  EXPECT_EQ(pair.server().received, data);
+  EXPECT_EQ(pair.client().received, data);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LimitsTest, ::testing::ValuesIn(available_engines()),
+                         [](const auto& param_info) {
+                           return std::string(backend_name(param_info.param));
+                         });
+
+TEST(RecordCounter, CountsRecordsOverAnySplit) {
+  Bytes stream;
+  for (std::size_t size : {0U, 1U, 5U, 300U, 16384U}) {
+    const Bytes r = record(23, Bytes(size, std::byte{7}));
+    stream.insert(stream.end(), r.begin(), r.end());
+  }
+  for (std::size_t chunk : {1U, 2U, 5U, 7U, 1000U, 100000U}) {
+    limits::RecordCounter counter;
+    std::size_t records = 0;
+    for (std::size_t offset = 0; offset < stream.size(); offset += chunk) {
+      records += counter.feed(std::span<const std::byte>(stream).subspan(
+          offset, std::min(chunk, stream.size() - offset)));
+    }
+    EXPECT_EQ(records, 5U) << chunk;
+    EXPECT_FALSE(counter.oversized());
+  }
+  limits::RecordCounter counter;
+  (void)counter.feed(bytes_of({23, 3, 3, 0xff, 0xff}));
+  EXPECT_TRUE(counter.oversized());
+}
+
+}  // namespace
+}  // namespace sanstls::test
