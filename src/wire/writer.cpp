@@ -84,18 +84,28 @@ void Writer::vec24(std::span<const std::uint8_t> data, std::string_view field) {
 Writer::Prefix Writer::open(unsigned width, std::string_view field) {
   const std::size_t at = buf_.size();
   zeros(width, field);
-  return Prefix(this, at, width, field);
+  return Prefix(this, at, width, ++open_prefixes_, field);
 }
 
 Writer::Prefix::Prefix(Prefix&& other) noexcept
     : writer_(std::exchange(other.writer_, nullptr)),
       at_(other.at_),
       width_(other.width_),
+      depth_(other.depth_),
       field_(other.field_) {}
 
 void Writer::Prefix::close() {
   Writer* w = std::exchange(writer_, nullptr);
-  if (w == nullptr || w->error_) {
+  if (w == nullptr) {
+    return;
+  }
+  // Children close innermost first; anything else is a bug in the caller.
+  if (w->finished_ || depth_ != w->open_prefixes_) {
+    w->set_error(field_, "length prefix closed out of order");
+    return;
+  }
+  --w->open_prefixes_;
+  if (w->error_ || at_ + width_ > w->buf_.size()) {
     return;
   }
   const std::size_t length = w->buf_.size() - at_ - width_;
@@ -109,6 +119,10 @@ void Writer::Prefix::close() {
 }
 
 Result<std::vector<std::uint8_t>> Writer::finish() && {
+  finished_ = true;
+  if (open_prefixes_ != 0) {
+    set_error("Writer", "finished with a length prefix still open");
+  }
   if (error_) {
     return tl::unexpected<Error>(*error_);
   }

@@ -52,11 +52,13 @@ class Writer {
 
    private:
     friend class Writer;
-    Prefix(Writer* writer, std::size_t at, unsigned width, std::string_view field)
-        : writer_(writer), at_(at), width_(width), field_(field) {}
+    Prefix(Writer* writer, std::size_t at, unsigned width, std::size_t depth,
+           std::string_view field)
+        : writer_(writer), at_(at), width_(width), depth_(depth), field_(field) {}
     Writer* writer_;
     std::size_t at_;
     unsigned width_;
+    std::size_t depth_;  // 1 for the outermost open prefix
     std::string_view field_;
   };
   Prefix prefix8(std::string_view field) { return open(1, field); }
@@ -68,7 +70,8 @@ class Writer {
   [[nodiscard]] std::size_t size() const noexcept { return buf_.size(); }
   /// The bytes written so far (valid until the next write).
   [[nodiscard]] std::span<const std::uint8_t> view() const noexcept { return buf_; }
-  /// The output, or the first error.
+  /// The output, or the first error. Fails if a Prefix is still open (finish it first: a Prefix
+  /// closing after finish() only records an error, it never writes).
   Result<std::vector<std::uint8_t>> finish() &&;
 
  private:
@@ -80,6 +83,8 @@ class Writer {
 
   std::vector<std::uint8_t> buf_;
   std::size_t limit_;
+  std::size_t open_prefixes_ = 0;
+  bool finished_ = false;
   std::optional<Error> error_;
 };
 

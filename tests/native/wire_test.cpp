@@ -341,3 +341,31 @@ TEST(WireError, ToStringNamesAlertFieldAndReason) {
 
 }  // namespace
 }  // namespace sanstls::wire
+
+namespace sanstls::wire {
+namespace {
+
+TEST(WireWriter, FinishWithOpenPrefixFailsAndLateCloseIsHarmless) {
+  Writer w;
+  auto p = w.prefix16("open");
+  w.u8(1);
+  auto out = std::move(w).finish();
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().reason, "finished with a length prefix still open");
+  p.close();  // after finish(): records nothing, writes nothing
+}
+
+TEST(WireWriter, OutOfOrderCloseIsAnError) {
+  Writer w;
+  auto outer = w.prefix16("outer");
+  auto inner = w.prefix8("inner");
+  outer.close();
+  inner.close();
+  auto out = std::move(w).finish();
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "outer");
+  EXPECT_EQ(out.error().reason, "length prefix closed out of order");
+}
+
+}  // namespace
+}  // namespace sanstls::wire
