@@ -4,6 +4,8 @@
 
 #include <sanstls/hazmat/hazmat.hpp>
 
+#include "core/hello_inspection.hpp"
+#include "wire/reader.hpp"
 #include "x509/verify.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +14,11 @@
 
 namespace sanstls::core {
 namespace {
+
+constexpr std::size_t kRecordHeaderSize = 5;
+constexpr std::uint16_t kSsl3 = 0x0300;
+constexpr std::uint16_t kTls12 = 0x0303;
+constexpr std::uint8_t kContentTypeAlert = 21;
 
 /// Runs a user callback, turning an escaping exception into an Error: exceptions must never
 /// unwind through the engines' C code, which may be on the stack.
@@ -120,6 +127,7 @@ void SessionCore::apply_status(EngineStatus status) {
 Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   if (!status) {
     Error error = status.error();
+    explain_old_peer(error);
     if (presentation_error_) {
       // The engine failed because our chain was refused: say why, keep the alert it sent.
       error.code = presentation_error_->code;
@@ -157,6 +165,37 @@ void SessionCore::flush() {
   (void)call_user("write", [&] { callbacks_.write(out); });
 }
 
+void SessionCore::explain_old_peer(Error& error) const {
+  if (!client_ || error.alert_received != Alert::protocol_version ||
+      (state_ != SessionState::handshaking && state_ != SessionState::waiting_for_certificate)) {
+    return;
+  }
+  // Only a server whose very first record is the alert refused our ClientHello's versions.
+  wire::Reader header{first_record_header_};
+  auto type = header.u8("ContentType");
+  auto version = header.u16("legacy_record_version");
+  if (!type || !version || *type != kContentTypeAlert) {
+    return;
+  }
+  const bool tls13_only = common().min_version == ProtocolVersion::tls13;
+  const std::string offered = tls13_only ? "TLS 1.3" : "TLS 1.2 and TLS 1.3";
+  const std::string required = tls13_only ? "TLS 1.3" : "TLS 1.2 or newer";
+  error.code = Errc::forbidden_by_policy;
+  // RFC 5246 Appendix E.1: an old server may answer in its own record version, which then
+  // names what it speaks; many answer in TLS 1.2's, which tells nothing more.
+  if (*version >= kSsl3 && *version < kTls12) {
+    error.message = fmt::format(
+        "the server refused {} with a protocol_version alert sent as {}: it speaks only {} or "
+        "older; sanstls requires {}",
+        offered, protocol_version_text(*version), protocol_version_text(*version), required);
+  } else {
+    error.message = fmt::format(
+        "the server refused {} with a protocol_version alert: it supports only versions that "
+        "sanstls refuses; sanstls requires {}",
+        offered, required);
+  }
+}
+
 void SessionCore::call_close(CloseMode mode) {
   if (close_called_ || !callbacks_.close) {
     close_called_ = true;
@@ -183,6 +222,10 @@ Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& appli
     application_data.insert(application_data.end(), pending_application_data_.begin(),
                             pending_application_data_.end());
     pending_application_data_.clear();
+  }
+  for (std::size_t i = 0; i < bytes.size() && first_record_header_.size() < kRecordHeaderSize;
+       ++i) {
+    first_record_header_.push_back(static_cast<std::uint8_t>(bytes[i]));
   }
   if (state_ == SessionState::closed || state_ == SessionState::peer_closed) {
     // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be

@@ -69,6 +69,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   void call_close(CloseMode mode);
   /// Hands received bytes to the engine within the limits of core/limits.hpp.
   Result<EngineStatus> receive_bounded(std::span<const std::byte> bytes, Bytes& application_data);
+  /// Rewrites a handshake-time protocol_version alert from an old server into a policy error
+  /// that names the server's version.
+  void explain_old_peer(Error& error) const;
 
   std::shared_ptr<const ClientContext> client_;
   std::shared_ptr<const ServerContext> server_;
@@ -86,6 +89,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   bool sent_close_notify_ = false;
   bool in_callback_ = false;
   bool in_engine_ = false;
+
+  /// The first bytes the peer sent (its first record header), to name an old peer's version
+  /// when it refuses ours with a bare alert.
+  std::vector<std::uint8_t> first_record_header_;
 
   // Resource limits (core/limits.hpp).
   limits::RecordCounter records_;

@@ -118,7 +118,9 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         client = self.sanstls_client(engine, port)
         client.close_stdin()
         self.assertExit(client, 4)
-        self.assertRegex(client.stderr, r"^sanstls client: .*protocol_version")
+        self.assertIn("sanstls client: the server refused TLS 1.2 and TLS 1.3 with a "
+                      "protocol_version alert", client.stderr)
+        self.assertIn("sanstls requires TLS 1.2 or newer", client.stderr)
         self.assertEqual(client.stdout, "")
         server.wait_for(r"unsupported protocol", key="stderr")
 
