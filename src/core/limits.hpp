@@ -21,6 +21,9 @@ inline constexpr std::size_t max_buffered_input = max_record_size;
 /// tiny records or warning alerts during the handshake, and oversized hellos. Real handshakes
 /// need a few KiB; a 16-certificate chain of RSA-4096 certificates is about 40 KiB.
 inline constexpr std::size_t max_handshake_input = 256 * 1024;
+/// The largest first handshake message (ClientHello, ServerHello) a peer may announce:
+/// OpenSSL's ClientHello limit (CLIENT_HELLO_MAX_LENGTH), applied to every engine.
+inline constexpr std::size_t max_hello_size = 131396;
 /// Records in a row, once established, that carry no application data (empty records,
 /// warning alerts, KeyUpdate, NewSessionTicket, HelloRequest, renegotiation attempts...).
 inline constexpr std::size_t max_records_without_data = 256;
@@ -48,6 +51,11 @@ class RecordCounter {
         }
       } else {
         const std::size_t n = body_left_ < bytes.size() ? body_left_ : bytes.size();
+        if (header_[0] == handshake_type) {
+          for (std::size_t i = 0; i < n && hello_size_ < hello_header_.size(); ++i) {
+            hello_header_[hello_size_++] = static_cast<std::uint8_t>(bytes[i]);
+          }
+        }
         body_left_ -= n;
         bytes = bytes.subspan(n);
       }
@@ -60,12 +68,21 @@ class RecordCounter {
   }
   /// A record header announced more than max_record_body bytes.
   [[nodiscard]] bool oversized() const { return oversized_; }
+  /// The length the peer's first handshake message announces (0 until its header arrived).
+  [[nodiscard]] std::size_t first_message_length() const {
+    if (hello_size_ < hello_header_.size()) return 0;
+    return (std::size_t{hello_header_[1]} << 16U) | (std::size_t{hello_header_[2]} << 8U) |
+           hello_header_[3];
+  }
 
  private:
+  static constexpr std::uint8_t handshake_type = 22;
   std::array<std::uint8_t, 5> header_{};
   std::size_t header_size_ = 0;
   std::size_t body_left_ = 0;
   bool oversized_ = false;
+  std::array<std::uint8_t, 4> hello_header_{};
+  std::size_t hello_size_ = 0;
 };
 
 }  // namespace sanstls::core::limits

@@ -267,6 +267,11 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
   if (!status) {
     return status;
   }
+  if (handshaking && records_.first_message_length() > limits::max_hello_size) {
+    return fail(Errc::bad_tls_data,
+                fmt::format("the peer's hello announces {} bytes; a hello is at most {} bytes",
+                            records_.first_message_length(), limits::max_hello_size));
+  }
   if (records_.oversized()) {
     return fail(Errc::limit_exceeded,
                 fmt::format("the peer announced a record longer than the {} bytes TLS allows",

@@ -244,6 +244,14 @@ TEST(RecordCounter, CountsRecordsOverAnySplit) {
   limits::RecordCounter counter;
   (void)counter.feed(bytes_of({23, 3, 3, 0xff, 0xff}));
   EXPECT_TRUE(counter.oversized());
+
+  // The first handshake message's announced length, over records of one byte.
+  limits::RecordCounter hello;
+  for (auto b : handshake_header(1, 0x123456)) {
+    EXPECT_EQ(hello.first_message_length(), 0U);
+    (void)hello.feed(record(22, Bytes{b}));
+  }
+  EXPECT_EQ(hello.first_message_length(), 0x123456U);
 }
 
 }  // namespace
