@@ -143,10 +143,11 @@ class SANSTLS_API TrustStore {
   [[nodiscard]] std::size_t size() const { return certificates().size(); }
 
   struct Impl;
-  explicit TrustStore(std::shared_ptr<const Impl> impl);
   [[nodiscard]] const Impl& impl() const { return *impl_; }
 
  private:
+  // Only the loaders build stores, so every store has its libcrypto half.
+  explicit TrustStore(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
 };
 

@@ -341,9 +341,9 @@ std::string CertificateAuthority::certificate_pem() const {
 std::string CertificateAuthority::key_pem() const { return certmaker::key_pem(key_); }
 
 TrustStore CertificateAuthority::trust_store() const {
-  auto impl = std::make_shared<TrustStore::Impl>();
-  impl->certificates.push_back(root_);
-  return TrustStore(std::move(impl));
+  auto store = TrustStore::from_certificates({root_});
+  // Only running out of memory fails here; an empty store then trusts nothing (fails closed).
+  return store ? std::move(*store) : TrustStore{};
 }
 
 Result<IssuedLeaf> make_self_signed_leaf_parts(const LeafOptions& options) {

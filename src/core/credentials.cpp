@@ -500,7 +500,47 @@ CertificateChain make_unchecked_chain(std::vector<Certificate> certificates, Pri
 
 // ---- TrustStore -------------------------------------------------------------------------
 
-TrustStore::TrustStore() : impl_(std::make_shared<const Impl>()) {}
+namespace {
+/// Builds the TrustStore's libcrypto store once.
+Result<std::shared_ptr<TrustStore::Impl>> make_trust_impl(std::vector<Certificate> certificates) {
+  auto impl = std::make_shared<TrustStore::Impl>();
+  impl->store.reset(X509_STORE_new());
+  if (!impl->store) {
+    return fail(Errc::internal_error, "out of memory building a trust store");
+  }
+  for (const Certificate& anchor : certificates) {
+    // A duplicate is not an error in OpenSSL 3; anything else is.
+    if (X509_STORE_add_cert(impl->store.get(), anchor.impl().x509.get()) != 1) {
+      return fail(Errc::internal_error,
+                  "cannot add a certificate to the trust store: " + ossl::take_error_string());
+    }
+  }
+  impl->certificates = std::move(certificates);
+  return impl;
+}
+}  // namespace
+
+Result<Certificate> certificate_from_x509(X509* x509) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(x509, &der);
+  if (length <= 0 || X509_up_ref(x509) != 1) {
+    OPENSSL_free(der);
+    return fail(credential_error(CredentialProblem::malformed_der,
+                                 "the certificate cannot be encoded as DER"));
+  }
+  auto impl = std::make_shared<Certificate::Impl>();
+  const auto* first = reinterpret_cast<const std::byte*>(der);
+  impl->der.assign(first, first + length);
+  OPENSSL_free(der);
+  impl->x509.reset(x509);
+  return Certificate{std::move(impl)};
+}
+
+TrustStore::TrustStore() {
+  auto impl = make_trust_impl({});
+  // Out of memory leaves a store without its libcrypto half; verification then fails closed.
+  impl_ = impl ? std::move(*impl) : std::make_shared<const Impl>();
+}
 TrustStore::TrustStore(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
 Result<TrustStore> TrustStore::from_certificates(std::vector<Certificate> certificates) {
@@ -508,9 +548,11 @@ Result<TrustStore> TrustStore::from_certificates(std::vector<Certificate> certif
     return fail(credential_error(CredentialProblem::no_leaf,
                                  "a trust store needs at least one certificate"));
   }
-  auto impl = std::make_shared<Impl>();
-  impl->certificates = std::move(certificates);
-  return TrustStore{std::move(impl)};
+  auto impl = make_trust_impl(std::move(certificates));
+  if (!impl) {
+    return fail(impl.error());
+  }
+  return TrustStore{std::move(*impl)};
 }
 
 Result<TrustStore> TrustStore::from_pem(std::string_view pem) {

@@ -20,6 +20,12 @@ struct PrivateKey::Impl {
 
 struct TrustStore::Impl {
   std::vector<Certificate> certificates;
+  /// The same roots as a libcrypto store, built once: verification then costs no rebuild per
+  /// handshake. Read-only after construction (libcrypto locks its lookup cache internally).
+  ossl::X509StorePtr store;
 };
+
+/// A Certificate for an X509 object libcrypto already parsed (takes a reference; no re-parse).
+Result<Certificate> certificate_from_x509(X509* x509);
 
 }  // namespace sanstls

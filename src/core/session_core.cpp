@@ -178,7 +178,11 @@ void SessionCore::explain_old_peer(Error& error) const {
     return;
   }
   const bool tls13_only = common().min_version == ProtocolVersion::tls13;
-  const std::string offered = tls13_only ? "TLS 1.3" : "TLS 1.2 and TLS 1.3";
+  const bool capped_at_tls12 =
+      common().hazmat && common().hazmat->max_version == ProtocolVersion::tls12;
+  const std::string offered = tls13_only        ? "TLS 1.3"
+                              : capped_at_tls12 ? "TLS 1.2 (capped by hazmat::Settings)"
+                                                : "TLS 1.2 and TLS 1.3";
   const std::string required = tls13_only ? "TLS 1.3" : "TLS 1.2 or newer";
   error.code = Errc::forbidden_by_policy;
   // RFC 5246 Appendix E.1: an old server may answer in its own record version, which then
@@ -190,8 +194,8 @@ void SessionCore::explain_old_peer(Error& error) const {
         offered, protocol_version_text(*version), protocol_version_text(*version), required);
   } else {
     error.message = fmt::format(
-        "the server refused {} with a protocol_version alert: it supports only versions that "
-        "sanstls refuses; sanstls requires {}",
+        "the server refused {} with a protocol_version alert: it supports none of the versions "
+        "offered; sanstls requires {}",
         offered, required);
   }
 }

@@ -404,15 +404,10 @@ Result<void> verify_chain(const VerifyRequest& request) {
                                                   ossl::take_error_string()));
   };
 
-  ossl::X509StorePtr store(X509_STORE_new());
-  if (!store) {
-    return internal("X509_STORE_new");
-  }
-  for (const Certificate& anchor : request.trust->certificates()) {
-    if (X509_STORE_add_cert(store.get(), anchor.impl().x509.get()) != 1) {
-      // A duplicate is not an error in OpenSSL 3; anything else is.
-      return internal("X509_STORE_add_cert");
-    }
+  // The trust store's roots, as a libcrypto store built once with the TrustStore.
+  X509_STORE* store = request.trust->impl().store.get();
+  if (store == nullptr) {
+    return internal("the trust store");
   }
 
   ossl::X509StackPtr untrusted(sk_X509_new_null());
@@ -435,7 +430,7 @@ Result<void> verify_chain(const VerifyRequest& request) {
   if (!ctx) {
     return internal("X509_STORE_CTX_new_ex");
   }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1) {
+  if (X509_STORE_CTX_init(ctx.get(), store, leaf, untrusted.get()) != 1) {
     return internal("X509_STORE_CTX_init");
   }
 

@@ -66,8 +66,12 @@ TEST_P(HandshakeTest, Tls13OnlyServerRefusesATls12OnlyClientNamingTheVersions) {
   EXPECT_SANSTLS_ERROR(pair.server().error, Errc::forbidden_by_policy,
                        "TLS 1.2; sanstls requires TLS 1.3");
   ASSERT_TRUE(pair.client().error);
-  EXPECT_EQ(pair.client().error->code, Errc::alert_received);
+  EXPECT_EQ(pair.client().error->code, Errc::forbidden_by_policy);
   EXPECT_EQ(pair.client().error->alert_received, Alert::protocol_version);
+  EXPECT_NE(pair.client().error->message.find("the server refused TLS 1.2 (capped by "
+                                              "hazmat::Settings) with a protocol_version alert"),
+            std::string::npos)
+      << pair.client().error->to_string();
 }
 
 TEST_P(HandshakeTest, EveryAllowedCipherSuiteNegotiates) {

@@ -69,6 +69,7 @@ void expect_foreign_world_refused(const World& client_world, const World& server
   // client only sees its own configuration.
   EXPECT_TRUE(pair.first_error()->code == Errc::certificate_rejected ||
               pair.first_error()->code == Errc::no_application_protocol ||
+              pair.first_error()->code == Errc::forbidden_by_policy ||
               pair.first_error()->code == Errc::alert_received)
       << pair.first_error()->to_string();
 }

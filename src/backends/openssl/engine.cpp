@@ -154,6 +154,8 @@ Result<void> Engine::init() {
 }
 
 void Engine::drain(core::Bytes& to_peer) {
+  // BIO_read rather than BIO_get_mem_data + BIO_reset: a reset clears the BIO's whole
+  // capacity, which after one large write would cost megabytes per call.
   const auto pending = BIO_ctrl_pending(network_out_);
   if (pending == 0) {
     return;
@@ -207,15 +209,18 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
     handshake_done_ = true;
     ERR_clear_error();
   }
-  // Read every complete record. A fixed-size scratch keeps allocation bounded by the input.
-  std::array<std::byte, 16384> scratch{};
+  // Read every complete record straight into the caller's buffer, one record (at most
+  // 2^14 bytes, RFC 8446 §5.1) at a time, so growth stays bounded by the input.
+  constexpr std::size_t kMaximumPlaintext = 16384;
   while (!peer_closed_) {
+    const std::size_t offset = application_data.size();
+    application_data.resize(offset + kMaximumPlaintext);
     std::size_t read = 0;
-    const int result = SSL_read_ex(ssl_.get(), scratch.data(), scratch.size(), &read);
+    const int result =
+        SSL_read_ex(ssl_.get(), application_data.data() + offset, kMaximumPlaintext, &read);
+    application_data.resize(offset + (result == 1 ? read : 0));
     drain(to_peer);
     if (result == 1) {
-      application_data.insert(application_data.end(), scratch.begin(),
-                              scratch.begin() + static_cast<std::ptrdiff_t>(read));
       continue;
     }
     const int error = SSL_get_error(ssl_.get(), result);
@@ -228,7 +233,6 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
     }
     return fail(failure(error));
   }
-  OPENSSL_cleanse(scratch.data(), scratch.size());
   return peer_closed_ ? core::EngineStatus::peer_closed : core::EngineStatus::established;
 }
 
@@ -309,16 +313,8 @@ int Engine::on_verify(X509_STORE_CTX* store) noexcept {
   STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store);
   const int count = sent == nullptr ? 0 : sk_X509_num(sent);
   for (int i = 0; i < count; ++i) {
-    X509* certificate = sk_X509_value(sent, i);
-    unsigned char* der = nullptr;
-    const int length = i2d_X509(certificate, &der);
-    if (length <= 0) {
-      X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
-      return 0;
-    }
-    auto parsed =
-        Certificate::from_der(std::as_bytes(std::span{der, static_cast<std::size_t>(length)}));
-    OPENSSL_free(der);
+    // libssl parsed the certificate already: share its object rather than parse it again.
+    auto parsed = certificate_from_x509(sk_X509_value(sent, i));
     if (!parsed) {
       callback_error_ = core::refusals::malformed_peer_certificate(static_cast<std::size_t>(i) + 1,
                                                                    parsed.error().message);
