@@ -256,10 +256,15 @@ class Peer:
                 f"--- stdout:\n{self.stdout}\n--- stderr:\n{self.stderr}\n")
 
     def send(self, data):
+        """Writes to the peer's stdin. A peer that already exited (e.g. its handshake was
+        refused before we wrote) is not an error here: the test asserts its exit status."""
         if isinstance(data, str):
             data = data.encode()
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass
 
     def close_stdin(self):
         if self.process.stdin and not self.process.stdin.closed:
