@@ -1,0 +1,542 @@
+#include "native/handshake/client_states.hpp"
+
+#include "native/msgs/alert.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace sanstls::native::handshake {
+
+namespace {
+
+using msgs::HandshakeView;
+
+tl::unexpected<Error> unexpected_message(std::string_view field) {
+  // RFC 8446 §4: "... a peer which receives a handshake message in an unexpected order MUST
+  // abort the handshake with an "unexpected_message" alert."
+  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
+}
+
+template <class T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+void log_key(const ClientHandshakeEnvironment& env, std::string_view label, const Negotiated& n,
+             const SecretBytes& secret) {
+  if (env.key_log) env.key_log(label, n.client_random, secret.span());
+}
+
+Result<TrafficKeys> keys_for(const HandshakeSecrets& hs, const SecretBytes& secret) {
+  return hs.schedule.derivation().traffic_keys(secret.span(), hs.negotiated.params.aead);
+}
+
+/// RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random a TLS 1.3 server writes when it
+/// negotiates TLS 1.2 ("DOWNGRD" 01) or TLS 1.1 and below ("DOWNGRD" 00).
+constexpr std::array<std::uint8_t, 7> downgrade_prefix{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
+
+bool has_downgrade_sentinel(const std::array<std::uint8_t, 32>& random) {
+  for (std::size_t i = 0; i < downgrade_prefix.size(); ++i) {
+    if (random.at(24 + i) != downgrade_prefix.at(i)) return false;
+  }
+  return random.at(31) == 0x00 || random.at(31) == 0x01;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ClientHello
+
+Result<ClientStart> start_client(ClientHelloParameters params,
+                                 const ClientHandshakeEnvironment& env) {
+  if (env.provider == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no provider");
+  }
+  const auto& provider = *env.provider;
+  msgs::ClientHello ch;
+  // The random first, then the key shares: known-answer tests rely on this order.
+  provider.random(ch.random);
+  ch.legacy_session_id = params.legacy_session_id;
+  ch.cipher_suites = params.cipher_suites;
+
+  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
+  msgs::KeyShareClientHello key_share;
+  for (const NamedGroup group : params.key_share_groups) {
+    // RFC 8446 §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in
+    // the client's "supported_groups" extension."
+    if (!contains(params.supported_groups, group)) {
+      return wire::fail(Alert::internal_error, "ClientHelloParameters.key_share_groups",
+                        "group not in supported_groups");
+    }
+    WIRE_TRY(auto share, provider.generate_key_share(group));
+    const Bytes pub = share->public_key();
+    key_share.shares.push_back(msgs::KeyShareEntry{group, ByteVec(pub.begin(), pub.end())});
+    shares.push_back(std::move(share));
+  }
+
+  std::vector<msgs::Extension> list;
+  if (params.server_name) {
+    msgs::ServerName name;
+    name.name.assign(params.server_name->begin(), params.server_name->end());
+    list.push_back({ExtensionType::server_name, msgs::ServerNameList{{std::move(name)}}});
+  }
+  list.push_back({ExtensionType::supported_groups, msgs::NamedGroupList{params.supported_groups}});
+  list.push_back({ExtensionType::signature_algorithms,
+                  msgs::SignatureSchemeList{params.signature_algorithms}});
+  list.push_back({ExtensionType::key_share, std::move(key_share)});
+  list.push_back({ExtensionType::supported_versions, msgs::SupportedVersionsList{{tls13_version}}});
+  if (params.record_size_limit) {
+    list.push_back(
+        {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*params.record_size_limit}});
+  }
+  for (const auto& e : params.extra_extensions) list.push_back(e);
+  if (!params.extension_order.empty()) {
+    if (params.extension_order.size() != list.size()) {
+      return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
+                        "does not list every extension");
+    }
+    std::vector<msgs::Extension> ordered;
+    for (const ExtensionType type : params.extension_order) {
+      auto it = std::find_if(list.begin(), list.end(),
+                             [type](const msgs::Extension& e) { return e.type == type; });
+      if (it == list.end()) {
+        return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
+                          "names an extension not sent");
+      }
+      ordered.push_back(std::move(*it));
+      list.erase(it);
+    }
+    list = std::move(ordered);
+  }
+  Negotiated offered;
+  offered.client_random = ch.random;
+  offered.offered_signature_schemes = params.signature_algorithms;
+  for (const auto& e : list) offered.offered_extensions.push_back(e.type);
+  ch.extensions = msgs::Extensions(std::move(list));
+
+  WIRE_TRY(auto bytes, ch.encode());
+  Transcript transcript(provider);
+  transcript.add(bytes);
+  return ClientStart{std::move(bytes), ExpectServerHello{std::move(offered), std::move(params),
+                                                         std::move(transcript), std::move(shares)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerHello
+
+Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
+                                              const ClientHandshakeEnvironment& env,
+                                              Actions& actions) && {
+  if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
+  WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
+
+  if (!sh.is_tls13()) {
+    if (const auto* v = sh.extensions.get<msgs::SelectedVersion>(ExtensionType::supported_versions);
+        v != nullptr) {
+      // RFC 8446 §4.2.1: "If the "supported_versions" extension in the ServerHello contains a
+      // version not offered by the client or contains a version prior to TLS 1.3, the client
+      // MUST abort the handshake with an "illegal_parameter" alert."
+      return wire::illegal_parameter("ServerHello.supported_versions", "not TLS 1.3");
+    }
+    // RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below MUST
+    // check that the last 8 bytes are not equal to either of these values. ... If a match is
+    // found, the client MUST abort the handshake with an "illegal_parameter" alert."
+    if (has_downgrade_sentinel(sh.random)) {
+      return wire::illegal_parameter("ServerHello.random", "downgrade sentinel");
+    }
+    // We offered only TLS 1.3 (supported_versions = {0x0304}).
+    return wire::fail(Alert::protocol_version, "ServerHello.legacy_version",
+                      "server selected a version below TLS 1.3");
+  }
+  if (sh.is_hello_retry_request()) {
+    return wire::fail(Alert::handshake_failure, "HelloRetryRequest",
+                      "HelloRetryRequest is not implemented yet");
+  }
+  // RFC 8446 §4.1.3: legacy_session_id_echo: "A client which receives a legacy_session_id_echo
+  // field that does not match what it sent in the ClientHello MUST abort the handshake with an
+  // "illegal_parameter" alert."
+  if (sh.legacy_session_id_echo != params.legacy_session_id) {
+    return wire::illegal_parameter("ServerHello.legacy_session_id_echo", "not what we sent");
+  }
+  // RFC 8446 §4.1.3: cipher_suite: "A client which receives a cipher suite that was not offered
+  // MUST abort the handshake with an "illegal_parameter" alert."
+  const auto suite = suite_params(sh.cipher_suite);
+  if (!contains(params.cipher_suites, sh.cipher_suite) || !suite) {
+    return wire::illegal_parameter("ServerHello.cipher_suite", "not offered");
+  }
+  // RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
+  // not send the corresponding extension requests ... Upon receiving such an extension, an
+  // endpoint MUST abort the handshake with an "unsupported_extension" alert."
+  for (const auto& e : sh.extensions.list()) {
+    if (!contains(offered.offered_extensions, e.type)) {
+      return wire::fail(Alert::unsupported_extension, "ServerHello.extensions", "not requested");
+    }
+  }
+  // Without PSKs (not offered yet) the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
+  // establishment is in use, then the ServerHello contains a "key_share" extension".
+  const auto* server_share = sh.extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share);
+  if (server_share == nullptr) {
+    return wire::fail(Alert::missing_extension, "ServerHello.key_share", "missing");
+  }
+  // RFC 8446 §2: "the server's share MUST be in the same group as one of the client's shares."
+  const crypto::KeyShare* own = nullptr;
+  for (const auto& share : key_shares) {
+    if (share->group() == server_share->share.group) own = share.get();
+  }
+  if (own == nullptr) {
+    return wire::illegal_parameter("ServerHello.key_share", "group we sent no share for");
+  }
+  WIRE_TRY(auto shared, own->complete(server_share->share.key_exchange));
+
+  offered.suite = sh.cipher_suite;
+  offered.params = *suite;
+  WIRE_CHECK(transcript.select_hash(suite->hash));
+  transcript.add(message.whole);
+  KeySchedule schedule(*env.provider, suite->hash);
+  WIRE_CHECK(schedule.derive_early_secret({}));
+  WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
+  shared.wipe();
+  WIRE_TRY(const auto hello_hash, transcript.current_hash());
+  WIRE_TRY(auto c_hs, schedule.client_handshake_traffic_secret(hello_hash));
+  WIRE_TRY(auto s_hs, schedule.server_handshake_traffic_secret(hello_hash));
+  log_key(env, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", offered, c_hs);
+  log_key(env, "SERVER_HANDSHAKE_TRAFFIC_SECRET", offered, s_hs);
+
+  HandshakeSecrets hs{std::move(offered), std::move(transcript), std::move(schedule),
+                      std::move(c_hs),    std::move(s_hs),       std::nullopt};
+  WIRE_TRY(auto read_keys, keys_for(hs, hs.server_handshake_traffic_secret));
+  WIRE_TRY(auto write_keys, keys_for(hs, hs.client_handshake_traffic_secret));
+  actions.emplace_back(InstallKeys{false, hs.negotiated.params.aead, std::move(read_keys)});
+  actions.emplace_back(InstallKeys{true, hs.negotiated.params.aead, std::move(write_keys)});
+  return ExpectEncryptedExtensions{std::move(hs)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// EncryptedExtensions
+
+Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& message,
+                                                      const ClientHandshakeEnvironment& /*env*/,
+                                                      Actions& /*actions*/) && {
+  if (message.type != HandshakeType::encrypted_extensions) {
+    return unexpected_message("EncryptedExtensions");
+  }
+  // The parser applies RFC 8446 §4.2's table: an extension that may not appear in
+  // EncryptedExtensions (key_share, supported_versions, pre_shared_key, ...) is
+  // illegal_parameter ("If an implementation receives an extension which it recognizes and
+  // which is not specified for the message in which it appears, it MUST abort the handshake
+  // with an "illegal_parameter" alert.").
+  WIRE_TRY(const auto ee, msgs::EncryptedExtensions::parse(message.body));
+  // RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
+  // not send the corresponding extension requests ... Upon receiving such an extension, an
+  // endpoint MUST abort the handshake with an "unsupported_extension" alert."
+  for (const auto& e : ee.extensions.list()) {
+    if (!contains(hs.negotiated.offered_extensions, e.type)) {
+      return wire::fail(Alert::unsupported_extension, "EncryptedExtensions.extensions",
+                        "not requested");
+    }
+  }
+  hs.transcript.add(message.whole);
+  return ExpectCertificateOrCertificateRequest{std::move(hs), false};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate / CertificateRequest
+
+Result<ClientState> ExpectCertificateOrCertificateRequest::handle(
+    const HandshakeView& message, const ClientHandshakeEnvironment& env, Actions& /*actions*/) && {
+  if (message.type == HandshakeType::certificate_request && !certificate_request_seen) {
+    WIRE_TRY(auto cr, msgs::CertificateRequest::parse(message.body));
+    hs.certificate_request_context = std::move(cr.certificate_request_context);
+    hs.transcript.add(message.whole);
+    return ExpectCertificateOrCertificateRequest{std::move(hs), true};
+  }
+  if (message.type != HandshakeType::certificate) return unexpected_message("Certificate");
+  WIRE_TRY(const auto cert, msgs::Certificate::parse(message.body));
+  // RFC 8446 §4.4.2: certificate_request_context: "In the case of server authentication, this
+  // field SHALL be zero length."
+  if (!cert.certificate_request_context.empty()) {
+    return wire::illegal_parameter("Certificate.certificate_request_context", "not empty");
+  }
+  // RFC 8446 §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST
+  // abort the handshake with a "decode_error" alert."
+  if (cert.certificate_list.empty()) {
+    return wire::decode_error("Certificate.certificate_list", "empty");
+  }
+  if (!env.verify_chain) {
+    return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no verifier");
+  }
+  std::vector<ByteVec> chain;
+  chain.reserve(cert.certificate_list.size());
+  for (const auto& entry : cert.certificate_list) chain.push_back(entry.cert_data);
+  WIRE_CHECK(env.verify_chain(chain));
+  WIRE_TRY(auto spki, certificate_spki(chain.front()));
+  hs.transcript.add(message.whole);
+  return ExpectCertificateVerify(std::move(hs), std::move(spki), VerifiedServerChain{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// CertificateVerify
+
+Result<ClientState> ExpectCertificateVerify::handle(const HandshakeView& message,
+                                                    const ClientHandshakeEnvironment& env,
+                                                    Actions& /*actions*/) && {
+  if (message.type != HandshakeType::certificate_verify) {
+    return unexpected_message("CertificateVerify");
+  }
+  WIRE_TRY(const auto cv, msgs::CertificateVerify::parse(message.body));
+  // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
+  // algorithm MUST be one offered in the client's "signature_algorithms" extension".
+  if (!contains(hs.negotiated.offered_signature_schemes, cv.algorithm)) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "not offered");
+  }
+  // RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm, regardless of whether
+  // RSASSA-PKCS1-v1_5 algorithms appear in "signature_algorithms". The SHA-1 algorithm MUST NOT
+  // be used in any signatures of CertificateVerify messages."
+  const auto code = static_cast<std::uint16_t>(cv.algorithm);
+  const bool pkcs1 = (code & 0xffU) == 0x01U;            // rsa_pkcs1_*
+  const bool sha1 = code == 0x0201U || code == 0x0203U;  // rsa_pkcs1_sha1, ecdsa_sha1
+  if (pkcs1 || sha1) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "PKCS#1 v1.5 or SHA-1");
+  }
+  // RFC 8446 §4.4.3: the content covered is 64 spaces, "TLS 1.3, server CertificateVerify", a
+  // zero byte and Transcript-Hash(ClientHello ... Certificate). "The receiver of a
+  // CertificateVerify message MUST verify the signature field. ... If the verification fails,
+  // the receiver MUST terminate the handshake with a "decrypt_error" alert."
+  WIRE_TRY(const auto hash, hs.transcript.current_hash());
+  WIRE_TRY(const auto content, msgs::certificate_verify_content(true, hash));
+  WIRE_CHECK(env.provider->verify(cv.algorithm, server_spki, content, cv.signature));
+  hs.transcript.add(message.whole);
+  return ExpectFinished(std::move(hs), VerifiedServerSignature{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finished
+
+Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
+                                           const ClientHandshakeEnvironment& env,
+                                           Actions& actions) && {
+  if (message.type != HandshakeType::finished) return unexpected_message("Finished");
+  const auto& kd = hs.schedule.derivation();
+  WIRE_TRY(const auto fin, msgs::Finished::parse(message.body, kd.hash_length()));
+  WIRE_TRY(const auto before, hs.transcript.current_hash());
+  WIRE_TRY(const auto expected,
+           kd.finished_verify_data(hs.server_handshake_traffic_secret.span(), before));
+  // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
+  // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
+  if (!wire::constant_time_equal(expected.span(), fin.verify_data)) {
+    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
+  }
+  const VerifiedServerFinished proof;
+  hs.transcript.add(message.whole);
+  WIRE_TRY(const auto server_finished_hash, hs.transcript.current_hash());
+  WIRE_CHECK(hs.schedule.derive_master_secret());
+  Connected next(std::move(hs.negotiated), proof);
+  WIRE_TRY(next.client_application_traffic_secret,
+           hs.schedule.client_application_traffic_secret(server_finished_hash));
+  WIRE_TRY(next.server_application_traffic_secret,
+           hs.schedule.server_application_traffic_secret(server_finished_hash));
+  WIRE_TRY(next.exporter_master_secret, hs.schedule.exporter_master_secret(server_finished_hash));
+  WIRE_TRY(auto read_keys, kd.traffic_keys(next.server_application_traffic_secret.span(),
+                                           next.negotiated.params.aead));
+  // The server's application data may follow its Finished at once.
+  actions.emplace_back(InstallKeys{false, next.negotiated.params.aead, std::move(read_keys)});
+
+  if (hs.certificate_request_context) {
+    // RFC 8446 §4.4.2: "If the server requests client authentication but no suitable certificate
+    // is available, the client MUST send a Certificate message containing no certificates."
+    msgs::Certificate empty;
+    empty.certificate_request_context = *hs.certificate_request_context;
+    WIRE_TRY(auto bytes, empty.encode());
+    hs.transcript.add(bytes);
+    actions.emplace_back(SendHandshake{std::move(bytes)});
+  }
+  WIRE_TRY(const auto client_hash, hs.transcript.current_hash());
+  WIRE_TRY(auto verify_data,
+           kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), client_hash));
+  msgs::Finished ours;
+  ours.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
+  WIRE_TRY(auto finished, ours.encode());
+  hs.transcript.add(finished);
+  WIRE_TRY(const auto client_finished_hash, hs.transcript.current_hash());
+  WIRE_TRY(next.resumption_master_secret,
+           hs.schedule.resumption_master_secret(client_finished_hash));
+  actions.emplace_back(SendHandshake{std::move(finished)});
+  WIRE_TRY(auto write_keys, kd.traffic_keys(next.client_application_traffic_secret.span(),
+                                            next.negotiated.params.aead));
+  actions.emplace_back(InstallKeys{true, next.negotiated.params.aead, std::move(write_keys)});
+
+  log_key(env, "CLIENT_TRAFFIC_SECRET_0", next.negotiated, next.client_application_traffic_secret);
+  log_key(env, "SERVER_TRAFFIC_SECRET_0", next.negotiated, next.server_application_traffic_secret);
+  log_key(env, "EXPORTER_SECRET", next.negotiated, next.exporter_master_secret);
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connected: post-handshake messages
+
+Result<ClientState> Connected::handle(const HandshakeView& message,
+                                      const ClientHandshakeEnvironment& env, Actions& actions) && {
+  const KeyDerivation kd(*env.provider, negotiated.params.hash);
+  switch (message.type) {
+    case HandshakeType::new_session_ticket: {
+      // Parsed (so a malformed ticket is refused) but not stored yet: resumption is a later slice.
+      WIRE_TRY(const auto ticket, msgs::NewSessionTicket::parse(message.body));
+      static_cast<void>(ticket);
+      ++tickets_received;
+      return std::move(*this);
+    }
+    case HandshakeType::key_update: {
+      WIRE_TRY(const auto update, msgs::KeyUpdate::parse(message.body));
+      // RFC 8446 §4.6.3: after sending KeyUpdate the sender uses the next generation of keys.
+      WIRE_TRY(server_application_traffic_secret,
+               kd.next_traffic_secret(server_application_traffic_secret.span()));
+      WIRE_TRY(auto read_keys,
+               kd.traffic_keys(server_application_traffic_secret.span(), negotiated.params.aead));
+      actions.emplace_back(InstallKeys{false, negotiated.params.aead, std::move(read_keys)});
+      // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested", then the
+      // receiver MUST send a KeyUpdate of its own with request_update set to
+      // "update_not_requested" prior to sending its next Application Data record."
+      if (update.request_update == KeyUpdateRequest::update_requested) {
+        WIRE_TRY(auto reply, msgs::KeyUpdate{KeyUpdateRequest::update_not_requested}.encode());
+        actions.emplace_back(SendHandshake{std::move(reply)});
+        WIRE_TRY(client_application_traffic_secret,
+                 kd.next_traffic_secret(client_application_traffic_secret.span()));
+        WIRE_TRY(auto write_keys,
+                 kd.traffic_keys(client_application_traffic_secret.span(), negotiated.params.aead));
+        actions.emplace_back(InstallKeys{true, negotiated.params.aead, std::move(write_keys)});
+      }
+      return std::move(*this);
+    }
+    default:
+      return unexpected_message("post-handshake message");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Result<ClientState> handle_message(ClientState state, Bytes message,
+                                   const ClientHandshakeEnvironment& env, Actions& actions) {
+  WIRE_TRY(const auto view, msgs::parse_handshake(message));
+  return std::visit(
+      [&](auto&& s) -> Result<ClientState> { return std::move(s).handle(view, env, actions); },
+      std::move(state));
+}
+
+Result<ByteVec> certificate_spki(Bytes cert_der) {
+  // libcrypto parses the certificate; we only hand it the buffer.
+  const unsigned char* p = cert_der.data();
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())), &X509_free);
+  // The DER must be exactly one certificate: re-encoding gives its length.
+  if (!cert || i2d_X509(cert.get(), nullptr) != static_cast<int>(cert_der.size())) {
+    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "not an X.509 certificate");
+  }
+  unsigned char* out = nullptr;
+  const int len = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &out);
+  if (len <= 0 || out == nullptr) {
+    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "no public key");
+  }
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(
+      out, [](unsigned char* q) { OPENSSL_free(q); });
+  return ByteVec(Bytes(owned.get(), static_cast<std::size_t>(len)).begin(),
+                 Bytes(owned.get(), static_cast<std::size_t>(len)).end());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver
+
+Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
+                                               ClientHandshakeEnvironment env, ByteVec& out) {
+  WIRE_TRY(auto started, start_client(std::move(params), env));
+  ClientHandshake client(std::move(env), std::make_unique<ClientState>(std::move(started.state)));
+  // RFC 8446 §5.1: legacy_record_version "MAY be 0x0301 for the initial ClientHello".
+  client.writer_.set_plaintext_version(0x0301);
+  WIRE_CHECK(client.writer_.write(ContentType::handshake, started.client_hello, out));
+  client.writer_.set_plaintext_version(tls12_version);
+  return client;
+}
+
+Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<SendHandshake>(&action)) {
+      WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
+      continue;
+    }
+    auto& install = std::get<InstallKeys>(action);
+    WIRE_TRY(auto protection,
+             record::Protection::create(*env_.provider, install.aead, install.keys));
+    if (install.write) {
+      writer_.set_protection(std::move(protection));
+    } else {
+      // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes." (checked by the reader)
+      WIRE_CHECK(reader_.set_protection(std::move(protection)));
+    }
+  }
+  actions.clear();
+  return {};
+}
+
+Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  auto fail_with = [this](const Error& e) {
+    failed_ = true;
+    return tl::unexpected<Error>(e);
+  };
+  reader_.feed(in);
+  for (;;) {
+    auto next = reader_.next();
+    if (!next) return fail_with(next.error());
+    if (!*next) return {};
+    const record::Inbound& unit = **next;
+    switch (unit.type) {
+      case ContentType::handshake: {
+        Actions actions;
+        auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
+        if (!moved) return fail_with(moved.error());
+        *state_ = std::move(*moved);
+        if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
+        break;
+      }
+      case ContentType::change_cipher_spec:
+        // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+        // change_cipher_spec consisting of the single byte value 0x01 at any time after the
+        // first ClientHello message has been sent or received and before the peer's Finished
+        // message has been received and MUST simply drop it without further processing. ...
+        // An implementation which receives any other change_cipher_spec value or which receives
+        // a protected change_cipher_spec record MUST abort the handshake with an
+        // "unexpected_message" alert."
+        if (connected() != nullptr || unit.was_protected || unit.data != ByteVec{0x01}) {
+          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+        }
+        break;
+      case ContentType::alert: {
+        auto alert = msgs::AlertMessage::parse(unit.data);
+        if (!alert) return fail_with(alert.error());
+        // The peer's alert ends the connection; the error names it (nothing is sent back).
+        return fail_with(Error{alert->description, "peer alert", "received"});
+      }
+      case ContentType::application_data:
+        // Application data is accepted only once the server's Finished has been verified.
+        if (connected() == nullptr) {
+          return fail_with(
+              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
+        }
+        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        break;
+      default:
+        return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
+    }
+  }
+}
+
+Status ClientHandshake::write(Bytes data, ByteVec& out) {
+  if (failed_ || connected() == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+}  // namespace sanstls::native::handshake

@@ -1,0 +1,235 @@
+#pragma once
+// The TLS 1.3 client handshake (RFC 8446 §2, §4) as a sequence of state types. Each state holds
+// only what is valid in it, handles exactly one handshake message, and returns its successor or
+// an Error carrying the alert to send. Facts that must be checked before they are relied on (the
+// server's certificate chain, its CertificateVerify signature, its Finished) are proof types that
+// only the checking state can construct; the next state's constructor demands them.
+//
+// The states never touch the record layer: they emit Actions (send this message, install these
+// keys) that a driver applies in order (ClientHandshake below, and later the Engine adapter).
+
+#include "native/crypto/provider.hpp"
+#include "native/key_schedule.hpp"
+#include "native/msgs/message.hpp"
+#include "native/record/record_layer.hpp"
+#include "native/transcript.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sanstls::native::handshake {
+
+using msgs::ByteVec;
+
+/// What the state machine needs from outside. The RFC 8448 replay plugs in an always-accepting
+/// verifier; the engine adapter will plug in EngineHooks::verify_peer and the trust store.
+struct ClientHandshakeEnvironment {
+  const crypto::CryptoProvider* provider = nullptr;
+  /// Verifies the server's chain (leaf first, DER) for the name we expect. An error's alert is
+  /// sent (typically bad_certificate, unknown_ca, certificate_expired).
+  std::function<Status(std::span<const ByteVec> chain_der)> verify_chain;
+  /// NSS key log lines (label, client_random, secret); optional.
+  std::function<void(std::string_view label, Bytes client_random, Bytes secret)> key_log;
+};
+
+/// What the ClientHello offers. Defaults are our policy; every field is configurable so that
+/// known-answer tests can reproduce another implementation's hello byte for byte.
+struct ClientHelloParameters {
+  /// Empty, or 32 bytes for middlebox compatibility mode (RFC 8446 §D.4).
+  ByteVec legacy_session_id;
+  std::vector<CipherSuite> cipher_suites{CipherSuite::tls_aes_128_gcm_sha256,
+                                         CipherSuite::tls_aes_256_gcm_sha384,
+                                         CipherSuite::tls_chacha20_poly1305_sha256};
+  std::optional<std::string> server_name;
+  /// supported_groups, in preference order; may list groups we cannot do key exchange for only
+  /// in tests that reproduce a foreign hello.
+  std::vector<NamedGroup> supported_groups{NamedGroup::x25519, NamedGroup::secp256r1,
+                                           NamedGroup::secp384r1};
+  /// Groups we send a key share for (each must be in supported_groups).
+  std::vector<NamedGroup> key_share_groups{NamedGroup::x25519};
+  std::vector<SignatureScheme> signature_algorithms{
+      SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
+      SignatureScheme::rsa_pss_rsae_sha256,    SignatureScheme::rsa_pss_rsae_sha384,
+      SignatureScheme::rsa_pss_rsae_sha512,    SignatureScheme::ed25519,
+      SignatureScheme::rsa_pss_pss_sha256,     SignatureScheme::rsa_pss_pss_sha384,
+      SignatureScheme::rsa_pss_pss_sha512,     SignatureScheme::rsa_pkcs1_sha256,
+      SignatureScheme::rsa_pkcs1_sha384,       SignatureScheme::rsa_pkcs1_sha512};
+  std::optional<std::uint16_t> record_size_limit;
+  /// Extensions added verbatim (e.g. renegotiation_info, psk_key_exchange_modes).
+  std::vector<msgs::Extension> extra_extensions;
+  /// When not empty, the order extensions are written in (every extension must be listed).
+  std::vector<ExtensionType> extension_order;
+};
+
+/// Keys to install in one direction of the record layer.
+struct InstallKeys {
+  bool write = false;  // false: read side
+  crypto::AeadAlgorithm aead{};
+  TrafficKeys keys;
+};
+/// A complete handshake message to send under the current write keys.
+struct SendHandshake {
+  ByteVec message;
+};
+using Action = std::variant<SendHandshake, InstallKeys>;
+using Actions = std::vector<Action>;
+
+/// Proof that verify_chain accepted the server's chain. Only ExpectCertificate creates it.
+class VerifiedServerChain {
+  friend struct ExpectCertificateOrCertificateRequest;
+  VerifiedServerChain() = default;
+};
+/// Proof that the server's CertificateVerify signature checked out.
+class VerifiedServerSignature {
+  friend struct ExpectCertificateVerify;
+  VerifiedServerSignature() = default;
+};
+/// Proof that the server's Finished was verified (constant-time compare).
+class VerifiedServerFinished {
+  friend struct ExpectFinished;
+  VerifiedServerFinished() = default;
+};
+
+/// What the handshake states share once the ServerHello fixed the suite.
+struct Negotiated {
+  CipherSuite suite{};
+  SuiteParams params{};
+  std::array<std::uint8_t, 32> client_random{};
+  std::vector<SignatureScheme> offered_signature_schemes;
+  std::vector<ExtensionType> offered_extensions;
+};
+
+struct ExpectEncryptedExtensions;
+struct ExpectCertificateOrCertificateRequest;
+struct ExpectCertificateVerify;
+struct ExpectFinished;
+struct Connected;
+struct ExpectServerHello;
+
+using ClientState = std::variant<ExpectServerHello, ExpectEncryptedExtensions,
+                                 ExpectCertificateOrCertificateRequest, ExpectCertificateVerify,
+                                 ExpectFinished, Connected>;
+
+/// The handshake-stage data every encrypted-flight state carries.
+struct HandshakeSecrets {
+  Negotiated negotiated;
+  Transcript transcript;
+  KeySchedule schedule;
+  SecretBytes client_handshake_traffic_secret;
+  SecretBytes server_handshake_traffic_secret;
+  /// Set when the server sent a CertificateRequest: we answer with an empty Certificate
+  /// (client certificates come with select_client_certificate in a later slice).
+  std::optional<ByteVec> certificate_request_context;
+};
+
+struct ExpectServerHello {
+  Negotiated offered;
+  ClientHelloParameters params;
+  Transcript transcript;  // holds the ClientHello
+  std::vector<std::unique_ptr<crypto::KeyShare>> key_shares;
+
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+struct ExpectEncryptedExtensions {
+  HandshakeSecrets hs;
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+struct ExpectCertificateOrCertificateRequest {
+  HandshakeSecrets hs;
+  bool certificate_request_seen = false;
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+struct ExpectCertificateVerify {
+  ExpectCertificateVerify(HandshakeSecrets secrets, ByteVec peer_spki, VerifiedServerChain proof)
+      : hs(std::move(secrets)), server_spki(std::move(peer_spki)), chain(proof) {}
+  HandshakeSecrets hs;
+  ByteVec server_spki;
+  VerifiedServerChain chain;
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+struct ExpectFinished {
+  ExpectFinished(HandshakeSecrets secrets, VerifiedServerSignature proof)
+      : hs(std::move(secrets)), signature(proof) {}
+  HandshakeSecrets hs;
+  VerifiedServerSignature signature;
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+/// The handshake is complete: application traffic keys are installed in both directions.
+struct Connected {
+  Connected(Negotiated n, VerifiedServerFinished proof)
+      : negotiated(std::move(n)), finished(proof) {}
+  Negotiated negotiated;
+  VerifiedServerFinished finished;
+  SecretBytes client_application_traffic_secret;
+  SecretBytes server_application_traffic_secret;
+  SecretBytes exporter_master_secret;
+  SecretBytes resumption_master_secret;
+  std::size_t tickets_received = 0;
+
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+/// Builds the ClientHello (randomness and key shares from the provider) and the first state.
+struct ClientStart {
+  ByteVec client_hello;  // the complete handshake message
+  ExpectServerHello state;
+};
+Result<ClientStart> start_client(ClientHelloParameters params,
+                                 const ClientHandshakeEnvironment& env);
+
+/// Feeds one complete handshake message to whatever state `state` holds.
+Result<ClientState> handle_message(ClientState state, Bytes message,
+                                   const ClientHandshakeEnvironment& env, Actions& actions);
+
+/// The DER SubjectPublicKeyInfo of a DER X.509 certificate (bad_certificate if unparseable).
+Result<ByteVec> certificate_spki(Bytes cert_der);
+
+/// A small driver: the states plus a record layer. Bytes in, records out, application data
+/// after the handshake. The Engine adapter (next slice) wraps this.
+class ClientHandshake {
+ public:
+  /// Starts the handshake: `out` receives the ClientHello record.
+  static Result<ClientHandshake> start(ClientHelloParameters params, ClientHandshakeEnvironment env,
+                                       ByteVec& out);
+
+  /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
+  /// data to `application_data`. An error carries the alert to send; the connection is then dead.
+  Status receive(Bytes in, ByteVec& out, ByteVec& application_data);
+  /// Application data, only once connected.
+  Status write(Bytes data, ByteVec& out);
+
+  [[nodiscard]] const ClientState& state() const noexcept { return *state_; }
+  [[nodiscard]] const Connected* connected() const noexcept {
+    return std::get_if<Connected>(state_.get());
+  }
+
+ private:
+  ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state)
+      : env_(std::move(env)), state_(std::move(state)) {}
+  Status apply(Actions& actions, ByteVec& out);
+
+  ClientHandshakeEnvironment env_;
+  std::unique_ptr<ClientState> state_;
+  record::RecordReader reader_;
+  record::RecordWriter writer_;
+  bool failed_ = false;
+};
+
+}  // namespace sanstls::native::handshake

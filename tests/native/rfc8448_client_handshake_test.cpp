@@ -1,0 +1,539 @@
+// The TLS 1.3 client state machine against RFC 8448 §3 (Simple 1-RTT Handshake): with the RFC's
+// client random and X25519 key injected, our ClientHello record must equal the RFC's; fed the
+// RFC's server records, the client must produce the RFC's Finished record, derive the RFC's
+// application traffic keys, open the server's application data and seal its own byte for byte.
+// Then every MUST the client enforces is exercised with a tampered server message.
+
+#include "native/crypto/libcrypto_provider.hpp"
+#include "native/handshake/client_states.hpp"
+#include "rfc8448_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <deque>
+#include <ostream>
+#include <type_traits>
+
+namespace sanstls::native::handshake {
+namespace {
+
+using testing::Rfc8448;
+using testing::to_hex;
+
+// The proofs can only be made by the code that checks them.
+static_assert(!std::is_default_constructible_v<VerifiedServerChain>);
+static_assert(!std::is_default_constructible_v<VerifiedServerSignature>);
+static_assert(!std::is_default_constructible_v<VerifiedServerFinished>);
+static_assert(!std::is_constructible_v<Connected, Negotiated>);
+static_assert(!std::is_constructible_v<ExpectFinished, HandshakeSecrets>);
+
+ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+
+ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label) {
+  auto v = Rfc8448::get().value(3, actor, title, label);
+  EXPECT_TRUE(v) << title << " / " << label;
+  return v ? *v : ByteVec{};
+}
+/// A field of the §3 step with this index (for titles that repeat, like "send handshake record").
+ByteVec step(int index, std::string_view label) {
+  for (const auto* s : Rfc8448::get().section(3)) {
+    if (s->index == index && s->get(label) != nullptr) return *s->get(label);
+  }
+  ADD_FAILURE() << "no step " << index << " / " << label;
+  return {};
+}
+
+constexpr int client_hello_record = 2;
+constexpr int server_hello_record = 12;
+constexpr int server_flight_record = 19;
+constexpr int client_finished_record = 41;
+constexpr int ticket_record = 49;
+constexpr int client_data_record = 51;
+constexpr int server_data_record = 52;
+constexpr int server_alert_record = 54;
+
+/// Hands out the RFC's client random, then its X25519 private key.
+class Scripted final : public crypto::RandomSource {
+ public:
+  Scripted() {
+    const ByteVec hello = rfc("client", "construct a ClientHello", "ClientHello");
+    bytes_.insert(bytes_.end(), hello.begin() + 6, hello.begin() + 38);
+    const ByteVec priv = rfc("client", "create an ephemeral x25519", "private key");
+    bytes_.insert(bytes_.end(), priv.begin(), priv.end());
+  }
+  void fill(std::span<std::uint8_t> out) override {
+    for (auto& b : out) {
+      EXPECT_FALSE(bytes_.empty()) << "more randomness drawn than the RFC shows";
+      b = bytes_.empty() ? 0 : bytes_.front();
+      if (!bytes_.empty()) bytes_.pop_front();
+    }
+  }
+
+ private:
+  std::deque<std::uint8_t> bytes_;
+};
+class Clock2016 final : public crypto::Clock {
+ public:
+  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1466000000));
+  }
+};
+
+/// The RFC's ClientHello, expressed as parameters.
+ClientHelloParameters rfc_parameters() {
+  const ByteVec bytes = rfc("client", "construct a ClientHello", "ClientHello");
+  auto rfc_hello = msgs::ClientHello::parse(Bytes(bytes).subspan(4));
+  EXPECT_TRUE(rfc_hello);
+  ClientHelloParameters p;
+  p.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, CipherSuite::tls_chacha20_poly1305_sha256,
+                     CipherSuite::tls_aes_256_gcm_sha384};
+  p.server_name = "server";
+  p.supported_groups = {NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1,
+                        NamedGroup::secp521r1};
+  for (std::uint16_t ffdhe = 0x0100; ffdhe <= 0x0104; ++ffdhe) {
+    p.supported_groups.push_back(static_cast<NamedGroup>(ffdhe));
+  }
+  p.key_share_groups = {NamedGroup::x25519};
+  p.signature_algorithms.clear();
+  for (int s : {0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
+                0x0201, 0x0402, 0x0502, 0x0602, 0x0202}) {
+    p.signature_algorithms.push_back(static_cast<SignatureScheme>(static_cast<std::uint16_t>(s)));
+  }
+  p.record_size_limit = 0x4001;
+  for (auto type : {ExtensionType::renegotiation_info, ExtensionType::session_ticket,
+                    ExtensionType::psk_key_exchange_modes}) {
+    p.extra_extensions.push_back(*rfc_hello->extensions.find(type));
+  }
+  p.extension_order = {ExtensionType::server_name,
+                       ExtensionType::renegotiation_info,
+                       ExtensionType::supported_groups,
+                       ExtensionType::session_ticket,
+                       ExtensionType::key_share,
+                       ExtensionType::supported_versions,
+                       ExtensionType::signature_algorithms,
+                       ExtensionType::psk_key_exchange_modes,
+                       ExtensionType::record_size_limit};
+  return p;
+}
+
+struct Client {
+  std::unique_ptr<crypto::LibcryptoProvider> provider;
+  std::optional<ClientHandshake> handshake;
+  ByteVec client_hello_record;
+  std::vector<std::string> key_log;
+  int chains_verified = 0;
+
+  explicit Client(std::function<Status(std::span<const ByteVec>)> verifier = {}) {
+    auto p = crypto::LibcryptoProvider::hazmat_create_deterministic(std::make_unique<Scripted>(),
+                                                                    std::make_unique<Clock2016>());
+    EXPECT_TRUE(p);
+    provider = std::move(*p);
+    ClientHandshakeEnvironment env;
+    env.provider = provider.get();
+    // The RFC's certificate is for "server" and expired in 2026; chain validation is not what
+    // this test is about, so the verifier accepts it (and counts the call).
+    env.verify_chain = verifier ? std::move(verifier) : [this](std::span<const ByteVec> chain) {
+      EXPECT_EQ(chain.size(), 1U);
+      ++chains_verified;
+      return Status{};
+    };
+    env.key_log = [this](std::string_view label, Bytes random, Bytes secret) {
+      const ByteVec hello = step(1, "ClientHello");
+      EXPECT_EQ(to_hex(ByteVec(random.begin(), random.end())),
+                to_hex(ByteVec(hello.begin() + 6, hello.begin() + 38)));
+      EXPECT_FALSE(secret.empty());
+      key_log.emplace_back(label);
+    };
+    auto started = ClientHandshake::start(rfc_parameters(), std::move(env), client_hello_record);
+    EXPECT_TRUE(started) << started.error().to_string();
+    handshake.emplace(std::move(*started));
+  }
+
+  /// Feeds `in`; returns the records the client wrote, or the error.
+  Result<ByteVec> feed(Bytes in, ByteVec* application_data = nullptr) {
+    ByteVec out;
+    ByteVec data;
+    WIRE_CHECK(handshake->receive(in, out, data));
+    if (application_data != nullptr) *application_data = data;
+    return out;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class rfc8448_client_handshake : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(rfc8448_client_handshake, replays_section_3_byte_for_byte) {
+  const std::size_t chunk = GetParam();  // 0: whole records
+  Client c;
+  ASSERT_TRUE(c.handshake);
+  EXPECT_EQ(to_hex(c.client_hello_record), to_hex(step(client_hello_record, "complete record")));
+
+  // The server's records, delivered whole or in `chunk`-byte pieces.
+  ByteVec server_bytes = step(server_hello_record, "complete record");
+  const ByteVec flight = step(server_flight_record, "complete record");
+  server_bytes.insert(server_bytes.end(), flight.begin(), flight.end());
+  ByteVec written;
+  if (chunk == 0) {
+    auto a = c.feed(step(server_hello_record, "complete record"));
+    ASSERT_TRUE(a) << a.error().to_string();
+    EXPECT_TRUE(a->empty());
+    EXPECT_TRUE(std::holds_alternative<ExpectEncryptedExtensions>(c.handshake->state()));
+    auto b = c.feed(flight);
+    ASSERT_TRUE(b) << b.error().to_string();
+    written = *b;
+  } else {
+    for (std::size_t off = 0; off < server_bytes.size(); off += chunk) {
+      auto part =
+          c.feed(Bytes(server_bytes).subspan(off, std::min(chunk, server_bytes.size() - off)));
+      ASSERT_TRUE(part) << part.error().to_string();
+      written.insert(written.end(), part->begin(), part->end());
+    }
+  }
+  EXPECT_EQ(c.chains_verified, 1);
+  EXPECT_EQ(to_hex(written), to_hex(step(client_finished_record, "complete record")));
+
+  const Connected* done = c.handshake->connected();
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(done->negotiated.suite, CipherSuite::tls_aes_128_gcm_sha256);
+  EXPECT_EQ(to_hex(vec(done->client_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done->server_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 s ap traffic\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done->exporter_master_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 exp master\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done->resumption_master_secret)),
+            to_hex(rfc("client", "derive secret \"tls13 res master\"", "expanded")));
+  const KeyDerivation kd(*c.provider, crypto::HashAlgorithm::sha256);
+  auto client_keys = kd.traffic_keys(done->client_application_traffic_secret.span(),
+                                     crypto::AeadAlgorithm::aes_128_gcm);
+  auto server_keys = kd.traffic_keys(done->server_application_traffic_secret.span(),
+                                     crypto::AeadAlgorithm::aes_128_gcm);
+  ASSERT_TRUE(client_keys && server_keys);
+  EXPECT_EQ(to_hex(vec(client_keys->key)), to_hex(step(42, "key expanded")));
+  EXPECT_EQ(to_hex(vec(client_keys->iv)), to_hex(step(42, "iv expanded")));
+  EXPECT_EQ(to_hex(vec(server_keys->key)), to_hex(step(23, "key expanded")));
+  EXPECT_EQ(to_hex(vec(server_keys->iv)), to_hex(step(23, "iv expanded")));
+  EXPECT_EQ(c.key_log,
+            (std::vector<std::string>{"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                      "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                                      "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"}));
+
+  // The NewSessionTicket, then the server's application data.
+  auto ticket = c.feed(step(ticket_record, "complete record"));
+  ASSERT_TRUE(ticket) << ticket.error().to_string();
+  EXPECT_TRUE(ticket->empty());
+  EXPECT_EQ(c.handshake->connected()->tickets_received, 1U);
+  ByteVec data;
+  auto app = c.feed(step(server_data_record, "complete record"), &data);
+  ASSERT_TRUE(app) << app.error().to_string();
+  EXPECT_EQ(to_hex(data), to_hex(step(server_data_record, "payload")));
+
+  ByteVec ours;
+  ASSERT_TRUE(c.handshake->write(step(client_data_record, "payload"), ours));
+  EXPECT_EQ(to_hex(ours), to_hex(step(client_data_record, "complete record")));
+
+  // The server's close_notify ends the connection.
+  auto closed = c.feed(step(server_alert_record, "complete record"));
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().alert, Alert::close_notify);
+}
+
+INSTANTIATE_TEST_SUITE_P(feeding, rfc8448_client_handshake, ::testing::Values(0, 1, 7, 100),
+                         [](const auto& p) {
+                           return p.param == 0 ? std::string("whole_records")
+                                               : "chunks_of_" + std::to_string(p.param);
+                         });
+
+// ---------------------------------------------------------------------------------------------
+// Tampered servers. The ServerHello is re-encoded plaintext; the encrypted flight is re-sealed
+// with the RFC's server handshake keys (valid as long as the ServerHello is the RFC's).
+
+ByteVec plaintext_record(ContentType type, Bytes payload) {
+  record::RecordWriter w;
+  ByteVec out;
+  EXPECT_TRUE(w.write(type, payload, out));
+  return out;
+}
+
+msgs::ServerHello rfc_server_hello() {
+  const ByteVec bytes = rfc("server", "construct a ServerHello", "ServerHello");
+  auto sh = msgs::ServerHello::parse(Bytes(bytes).subspan(4));
+  EXPECT_TRUE(sh);
+  return *sh;
+}
+
+ByteVec encode(const msgs::HandshakeMessage& m) {
+  auto e = msgs::encode_message(m);
+  EXPECT_TRUE(e);
+  return e ? *e : ByteVec{};
+}
+
+template <class T>
+T rfc_message(std::string_view title, std::string_view label, std::size_t hash_length = 32) {
+  const ByteVec bytes = rfc("server", title, label);
+  auto view = msgs::parse_handshake(bytes);
+  EXPECT_TRUE(view);
+  auto m = msgs::parse_message(*view, hash_length);
+  EXPECT_TRUE(m);
+  return std::get<T>(*m);
+}
+
+struct Flight {
+  msgs::EncryptedExtensions ee = rfc_message<msgs::EncryptedExtensions>(
+      "construct an EncryptedExtensions", "EncryptedExtensions");
+  msgs::Certificate cert = rfc_message<msgs::Certificate>("construct a Certificate", "Certificate");
+  msgs::CertificateVerify cv =
+      rfc_message<msgs::CertificateVerify>("construct a CertificateVerify", "CertificateVerify");
+  msgs::Finished fin = rfc_message<msgs::Finished>("construct a Finished", "Finished");
+};
+
+/// Records sealed with the RFC's server handshake key, one per payload.
+ByteVec sealed(const crypto::CryptoProvider& p,
+               const std::vector<std::pair<ContentType, ByteVec>>& payloads) {
+  TrafficKeys keys{core::SecretBytes(step(13, "key expanded")),
+                   core::SecretBytes(step(13, "iv expanded"))};
+  auto prot = record::Protection::create(p, crypto::AeadAlgorithm::aes_128_gcm, keys);
+  EXPECT_TRUE(prot);
+  ByteVec out;
+  for (const auto& [type, payload] : payloads) {
+    auto rec = prot->seal(type, payload);
+    EXPECT_TRUE(rec);
+    out.insert(out.end(), rec->begin(), rec->end());
+  }
+  return out;
+}
+
+ByteVec concat(std::initializer_list<ByteVec> parts) {
+  ByteVec out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+/// Drives a fresh client with the given ServerHello, then (if not empty) the given flight.
+/// The alert a refusal carries and the field it names (so the intended check fired).
+struct Refusal {
+  Alert alert;
+  std::string_view field;
+  friend bool operator==(const Refusal&, const Refusal&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const Refusal& r) {
+    return os << "alert " << static_cast<int>(r.alert) << " at " << r.field;
+  }
+};
+
+Refusal refused_with(const msgs::ServerHello& sh,
+                     const std::vector<std::pair<ContentType, ByteVec>>& flight = {},
+                     std::function<Status(std::span<const ByteVec>)> verifier = {}) {
+  Client c(std::move(verifier));
+  auto hello = c.feed(plaintext_record(ContentType::handshake, encode(sh)));
+  if (!hello) {
+    return {hello.error().alert, hello.error().field};
+  }
+  auto rest = c.feed(sealed(*c.provider, flight));
+  EXPECT_FALSE(rest) << "tampered server accepted";
+  return rest ? Refusal{Alert::close_notify, "accepted"}
+              : Refusal{rest.error().alert, rest.error().field};
+}
+
+std::vector<std::pair<ContentType, ByteVec>> handshake_flight(const Flight& f) {
+  return {{ContentType::handshake,
+           concat({encode(f.ee), encode(f.cert), encode(f.cv), encode(f.fin)})}};
+}
+
+TEST(rfc8448_client_refuses, untampered_flight_is_accepted) {
+  Client c;
+  ASSERT_TRUE(c.feed(plaintext_record(ContentType::handshake, encode(rfc_server_hello()))));
+  auto out = c.feed(sealed(*c.provider, handshake_flight(Flight{})));
+  ASSERT_TRUE(out) << out.error().to_string();
+  EXPECT_EQ(to_hex(*out), to_hex(step(client_finished_record, "complete record")));
+}
+
+TEST(rfc8448_client_refuses, wrong_session_id_echo) {
+  auto sh = rfc_server_hello();
+  sh.legacy_session_id_echo = ByteVec(32, 0x42);
+  EXPECT_EQ(refused_with(sh),
+            (Refusal{Alert::illegal_parameter, "ServerHello.legacy_session_id_echo"}));
+}
+
+TEST(rfc8448_client_refuses, unoffered_cipher_suite) {
+  auto sh = rfc_server_hello();
+  sh.cipher_suite = static_cast<CipherSuite>(0x1304);  // TLS_AES_128_CCM_SHA256, not offered
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::illegal_parameter, "ServerHello.cipher_suite"}));
+}
+
+TEST(rfc8448_client_refuses, tls12_downgrade_sentinels) {
+  for (const std::uint8_t last : {std::uint8_t{0x00}, std::uint8_t{0x01}}) {
+    msgs::ServerHello sh = rfc_server_hello();
+    sh.has_extensions = false;
+    sh.extensions = {};
+    const std::array<std::uint8_t, 8> sentinel{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, last};
+    std::copy(sentinel.begin(), sentinel.end(), sh.random.begin() + 24);
+    EXPECT_EQ(refused_with(sh), (Refusal{Alert::illegal_parameter, "ServerHello.random"}))
+        << int{last};
+  }
+  // Without the sentinel a TLS 1.2 answer is simply a version we did not offer.
+  msgs::ServerHello sh = rfc_server_hello();
+  sh.has_extensions = false;
+  sh.extensions = {};
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::protocol_version, "ServerHello.legacy_version"}));
+}
+
+TEST(rfc8448_client_refuses, supported_versions_below_tls13) {
+  // RFC 8446 §4.2.1 (illegal_parameter). A supported_versions that does not select TLS 1.3 makes
+  // the hello a TLS 1.2 one, where the codec's §4.2 table already refuses the extension; the
+  // state machine checks again (defence in depth), unreachable through the codec.
+  auto sh = rfc_server_hello();
+  for (auto& e : sh.extensions.list()) {
+    if (e.type == ExtensionType::supported_versions) e.body = msgs::SelectedVersion{0x0303};
+  }
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::illegal_parameter, "extensions"}));
+}
+
+TEST(rfc8448_client_refuses, key_share_for_a_group_we_sent_no_share_for) {
+  auto sh = rfc_server_hello();
+  for (auto& e : sh.extensions.list()) {
+    if (e.type == ExtensionType::key_share) {
+      ByteVec point(65, 0x01);
+      point[0] = 0x04;
+      e.body = msgs::KeyShareServerHello{{NamedGroup::secp256r1, point}};
+    }
+  }
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::illegal_parameter, "ServerHello.key_share"}));
+}
+
+TEST(rfc8448_client_refuses, missing_key_share) {
+  auto sh = rfc_server_hello();
+  auto& list = sh.extensions.list();
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [](const auto& e) { return e.type == ExtensionType::key_share; }),
+             list.end());
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::missing_extension, "ServerHello.key_share"}));
+}
+
+TEST(rfc8448_client_refuses, unsolicited_pre_shared_key) {
+  auto sh = rfc_server_hello();
+  sh.extensions.list().push_back({ExtensionType::pre_shared_key, msgs::SelectedIdentity{0}});
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::unsupported_extension, "ServerHello.extensions"}));
+}
+
+TEST(rfc8448_client_refuses, hello_retry_request_not_yet) {
+  auto sh = rfc_server_hello();
+  sh.random = msgs::hello_retry_request_random;
+  auto& list = sh.extensions.list();
+  for (auto& e : list) {
+    if (e.type == ExtensionType::key_share) {
+      e.body = msgs::KeyShareHelloRetryRequest{NamedGroup::secp256r1};
+    }
+  }
+  EXPECT_EQ(refused_with(sh), (Refusal{Alert::handshake_failure, "HelloRetryRequest"}));
+}
+
+TEST(rfc8448_client_refuses, forbidden_extension_in_encrypted_extensions) {
+  Flight f;
+  f.ee.extensions.list().push_back(
+      {ExtensionType::key_share, msgs::KeyShareServerHello{{NamedGroup::x25519, ByteVec(32, 9)}}});
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::illegal_parameter, "extensions"}));
+}
+
+TEST(rfc8448_client_refuses, unsolicited_alpn_in_encrypted_extensions) {
+  Flight f;
+  f.ee.extensions.list().push_back({ExtensionType::application_layer_protocol_negotiation,
+                                    msgs::ProtocolNameList{{ByteVec{'h', '2'}}}});
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::unsupported_extension, "EncryptedExtensions.extensions"}));
+}
+
+TEST(rfc8448_client_refuses, empty_certificate) {
+  Flight f;
+  f.cert.certificate_list.clear();
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::decode_error, "Certificate.certificate_list"}));
+}
+
+TEST(rfc8448_client_refuses, chain_rejected_by_verifier) {
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(Flight{}),
+                         [](std::span<const ByteVec>) -> Status {
+                           return wire::fail(Alert::bad_certificate, "chain", "untrusted");
+                         }),
+            (Refusal{Alert::bad_certificate, "chain"}));
+}
+
+TEST(rfc8448_client_refuses, bad_certificate_verify_signature) {
+  Flight f;
+  f.cv.signature.at(10) ^= 0x01U;
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::decrypt_error, "CertificateVerify.signature"}));
+}
+
+TEST(rfc8448_client_refuses, certificate_verify_scheme_not_offered) {
+  Flight f;
+  f.cv.algorithm = SignatureScheme::ed448;
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::illegal_parameter, "CertificateVerify.algorithm"}));
+}
+
+TEST(rfc8448_client_refuses, certificate_verify_with_pkcs1_even_if_offered) {
+  Flight f;  // the RFC's hello offers rsa_pkcs1_sha256 (for certificates)
+  f.cv.algorithm = SignatureScheme::rsa_pkcs1_sha256;
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::illegal_parameter, "CertificateVerify.algorithm"}));
+}
+
+TEST(rfc8448_client_refuses, bad_finished) {
+  Flight f;
+  f.fin.verify_data.back() ^= 0x80U;
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::decrypt_error, "Finished.verify_data"}));
+}
+
+TEST(rfc8448_client_refuses, messages_out_of_order) {
+  const Flight f;
+  // Certificate before EncryptedExtensions.
+  EXPECT_EQ(refused_with(rfc_server_hello(),
+                         {{ContentType::handshake, concat({encode(f.cert), encode(f.ee)})}}),
+            (Refusal{Alert::unexpected_message, "EncryptedExtensions"}));
+  // Finished without CertificateVerify.
+  EXPECT_EQ(refused_with(
+                rfc_server_hello(),
+                {{ContentType::handshake, concat({encode(f.ee), encode(f.cert), encode(f.fin)})}}),
+            (Refusal{Alert::unexpected_message, "CertificateVerify"}));
+  // Finished without any authentication.
+  EXPECT_EQ(refused_with(rfc_server_hello(),
+                         {{ContentType::handshake, concat({encode(f.ee), encode(f.fin)})}}),
+            (Refusal{Alert::unexpected_message, "Certificate"}));
+  // A second ServerHello.
+  EXPECT_EQ(
+      refused_with(rfc_server_hello(), {{ContentType::handshake, encode(rfc_server_hello())}}),
+      (Refusal{Alert::unexpected_message, "EncryptedExtensions"}));
+}
+
+TEST(rfc8448_client_refuses, application_data_before_server_finished) {
+  const Flight f;
+  EXPECT_EQ(refused_with(rfc_server_hello(),
+                         {{ContentType::handshake, concat({encode(f.ee), encode(f.cert)})},
+                          {ContentType::application_data, ByteVec{'h', 'i'}}}),
+            (Refusal{Alert::unexpected_message, "application_data"}));
+}
+
+TEST(rfc8448_client_refuses, first_message_not_server_hello) {
+  Client c;
+  const Flight f;
+  auto r = c.feed(plaintext_record(ContentType::handshake, encode(f.ee)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+}
+
+TEST(rfc8448_client_refuses, change_cipher_spec_with_wrong_value) {
+  Client c;
+  auto ok = c.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01}));
+  EXPECT_TRUE(ok) << "a 0x01 change_cipher_spec before the server's Finished is dropped";
+  Client d;
+  auto bad = d.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x02}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().alert, Alert::unexpected_message);
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake
