@@ -537,3 +537,116 @@ TEST(rfc8448_client_refuses, change_cipher_spec_with_wrong_value) {
 
 }  // namespace
 }  // namespace sanstls::native::handshake
+
+namespace sanstls::native::handshake {
+namespace {
+
+void complete_handshake(Client& c) {
+  ASSERT_TRUE(c.feed(step(server_hello_record, "complete record")));
+  auto finished = c.feed(step(server_flight_record, "complete record"));
+  ASSERT_TRUE(finished) << finished.error().to_string();
+  ASSERT_NE(c.handshake->connected(), nullptr);
+}
+
+record::Protection protection(const crypto::CryptoProvider& p, Bytes secret) {
+  const KeyDerivation kd(p, crypto::HashAlgorithm::sha256);
+  auto keys = kd.traffic_keys(secret, crypto::AeadAlgorithm::aes_128_gcm);
+  EXPECT_TRUE(keys);
+  auto prot = record::Protection::create(p, crypto::AeadAlgorithm::aes_128_gcm, *keys);
+  EXPECT_TRUE(prot);
+  return std::move(*prot);
+}
+
+/// Opens every record in `records` with `prot`; returns (type, content) of the last one.
+std::pair<ContentType, ByteVec> open_all(record::Protection prot, Bytes records) {
+  record::RecordReader reader;
+  EXPECT_TRUE(reader.set_protection(std::move(prot)));
+  reader.feed(records);
+  std::pair<ContentType, ByteVec> last{ContentType::invalid, {}};
+  for (;;) {
+    auto in = reader.next();
+    EXPECT_TRUE(in) << in.error().to_string();
+    if (!in || !*in) break;
+    last = {(*in)->type, (*in)->data};
+  }
+  return last;
+}
+
+TEST(rfc8448_client_post_handshake, key_update_requested_by_the_server) {
+  Client c;
+  complete_handshake(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  EXPECT_EQ(c.handshake->connected()->negotiated.peer_record_size_limit, 0x4001);
+  ASSERT_TRUE(c.feed(step(ticket_record, "complete record")));
+  ASSERT_TRUE(c.feed(step(server_data_record, "complete record")));
+
+  // The server's writer has sealed two records (ticket, data); its third is the KeyUpdate.
+  const ByteVec s_ap = rfc("server", "derive secret \"tls13 s ap traffic\"", "expanded");
+  const ByteVec c_ap = rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded");
+  auto server = protection(*c.provider, s_ap);
+  ASSERT_TRUE(server.seal(ContentType::application_data, ByteVec{1}));
+  ASSERT_TRUE(server.seal(ContentType::application_data, ByteVec{2}));
+  auto update = msgs::KeyUpdate{KeyUpdateRequest::update_requested}.encode();
+  ASSERT_TRUE(update);
+  auto update_record = server.seal(ContentType::handshake, *update);
+  ASSERT_TRUE(update_record);
+  auto answer = c.feed(*update_record);
+  ASSERT_TRUE(answer) << answer.error().to_string();
+
+  // RFC 8446 §4.6.3: the client answers update_not_requested under its current keys...
+  const auto [type, content] = open_all(protection(*c.provider, c_ap), *answer);
+  EXPECT_EQ(type, ContentType::handshake);
+  EXPECT_EQ(to_hex(content), "1800000100");
+
+  // ...and both directions move to application_traffic_secret_1.
+  const KeyDerivation kd(*c.provider, crypto::HashAlgorithm::sha256);
+  auto s_ap1 = kd.next_traffic_secret(s_ap);
+  auto c_ap1 = kd.next_traffic_secret(c_ap);
+  ASSERT_TRUE(s_ap1 && c_ap1);
+  auto server1 = protection(*c.provider, s_ap1->span());
+  auto data_record = server1.seal(ContentType::application_data, ByteVec{'a', 'f', 't'});
+  ASSERT_TRUE(data_record);
+  ByteVec data;
+  ASSERT_TRUE(c.feed(*data_record, &data));
+  EXPECT_EQ(data, (ByteVec{'a', 'f', 't'}));
+  ByteVec ours;
+  ASSERT_TRUE(c.handshake->write(ByteVec{'p', 'i', 'n', 'g'}, ours));
+  const auto [type1, content1] = open_all(protection(*c.provider, c_ap1->span()), ours);
+  EXPECT_EQ(type1, ContentType::application_data);
+  EXPECT_EQ(content1, (ByteVec{'p', 'i', 'n', 'g'}));
+}
+
+TEST(rfc8448_client_post_handshake, change_cipher_spec_after_handshake_is_refused) {
+  Client c;
+  complete_handshake(c);
+  if (::testing::Test::HasFatalFailure()) return;
+  auto r = c.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01}));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+}
+
+TEST(rfc8448_client_refuses, encrypted_extensions_in_the_server_hello_record) {
+  // RFC 8446 §5.1: messages preceding a key change must end at a record boundary.
+  Client c;
+  const Flight f;
+  auto r = c.feed(
+      plaintext_record(ContentType::handshake, concat({encode(rfc_server_hello()), encode(f.ee)})));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+  EXPECT_EQ(r.error().field, "Handshake");
+}
+
+TEST(rfc8448_client_refuses, nothing_after_a_failure) {
+  Client c;
+  auto sh = rfc_server_hello();
+  sh.cipher_suite = static_cast<CipherSuite>(0x1304);
+  ASSERT_FALSE(c.feed(plaintext_record(ContentType::handshake, encode(sh))));
+  auto again = c.feed(step(server_hello_record, "complete record"));
+  ASSERT_FALSE(again);
+  ByteVec out;
+  EXPECT_FALSE(c.handshake->write(ByteVec{1}, out));
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake

@@ -30,8 +30,21 @@ void log_key(const ClientHandshakeEnvironment& env, std::string_view label, cons
   if (env.key_log) env.key_log(label, n.client_random, secret.span());
 }
 
-Result<TrafficKeys> keys_for(const HandshakeSecrets& hs, const SecretBytes& secret) {
-  return hs.schedule.derivation().traffic_keys(secret.span(), hs.negotiated.params.aead);
+/// Write keys for `secret`, limited to what the server accepts.
+Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
+                               const SecretBytes& secret) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+  InstallKeys install{true, n.params.aead, std::move(keys)};
+  // RFC 8449 §4: "The record size limit only applies to records sent toward the endpoint that
+  // advertises the limit." In TLS 1.3 it counts the whole TLSInnerPlaintext (content type and
+  // padding included); Protection caps it at the protocol maximum.
+  if (n.peer_record_size_limit) install.inner_plaintext_limit = *n.peer_record_size_limit;
+  return install;
+}
+Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
+                              const SecretBytes& secret) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+  return InstallKeys{false, n.params.aead, std::move(keys)};
 }
 
 /// RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random a TLS 1.3 server writes when it
@@ -207,10 +220,11 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
 
   HandshakeSecrets hs{std::move(offered), std::move(transcript), std::move(schedule),
                       std::move(c_hs),    std::move(s_hs),       std::nullopt};
-  WIRE_TRY(auto read_keys, keys_for(hs, hs.server_handshake_traffic_secret));
-  WIRE_TRY(auto write_keys, keys_for(hs, hs.client_handshake_traffic_secret));
-  actions.emplace_back(InstallKeys{false, hs.negotiated.params.aead, std::move(read_keys)});
-  actions.emplace_back(InstallKeys{true, hs.negotiated.params.aead, std::move(write_keys)});
+  // Our handshake write keys are installed when we first write under them (our Finished), once
+  // the server's record_size_limit is known.
+  WIRE_TRY(auto server_keys,
+           read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret));
+  actions.emplace_back(std::move(server_keys));
   return ExpectEncryptedExtensions{std::move(hs)};
 }
 
@@ -237,6 +251,11 @@ Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& messa
       return wire::fail(Alert::unsupported_extension, "EncryptedExtensions.extensions",
                         "not requested");
     }
+  }
+  if (const auto* limit =
+          ee.extensions.get<msgs::RecordSizeLimit>(ExtensionType::record_size_limit);
+      limit != nullptr) {
+    hs.negotiated.peer_record_size_limit = limit->limit;  // the codec refused values below 64
   }
   hs.transcript.add(message.whole);
   return ExpectCertificateOrCertificateRequest{std::move(hs), false};
@@ -339,10 +358,13 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
   WIRE_TRY(next.server_application_traffic_secret,
            hs.schedule.server_application_traffic_secret(server_finished_hash));
   WIRE_TRY(next.exporter_master_secret, hs.schedule.exporter_master_secret(server_finished_hash));
-  WIRE_TRY(auto read_keys, kd.traffic_keys(next.server_application_traffic_secret.span(),
-                                           next.negotiated.params.aead));
+  WIRE_TRY(auto server_keys,
+           read_keys(kd, next.negotiated, next.server_application_traffic_secret));
   // The server's application data may follow its Finished at once.
-  actions.emplace_back(InstallKeys{false, next.negotiated.params.aead, std::move(read_keys)});
+  actions.emplace_back(std::move(server_keys));
+  WIRE_TRY(auto handshake_keys,
+           write_keys(kd, next.negotiated, hs.client_handshake_traffic_secret));
+  actions.emplace_back(std::move(handshake_keys));
 
   if (hs.certificate_request_context) {
     // RFC 8446 §4.4.2: "If the server requests client authentication but no suitable certificate
@@ -364,9 +386,9 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
   WIRE_TRY(next.resumption_master_secret,
            hs.schedule.resumption_master_secret(client_finished_hash));
   actions.emplace_back(SendHandshake{std::move(finished)});
-  WIRE_TRY(auto write_keys, kd.traffic_keys(next.client_application_traffic_secret.span(),
-                                            next.negotiated.params.aead));
-  actions.emplace_back(InstallKeys{true, next.negotiated.params.aead, std::move(write_keys)});
+  WIRE_TRY(auto application_keys,
+           write_keys(kd, next.negotiated, next.client_application_traffic_secret));
+  actions.emplace_back(std::move(application_keys));
 
   log_key(env, "CLIENT_TRAFFIC_SECRET_0", next.negotiated, next.client_application_traffic_secret);
   log_key(env, "SERVER_TRAFFIC_SECRET_0", next.negotiated, next.server_application_traffic_secret);
@@ -393,9 +415,8 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
       // RFC 8446 §4.6.3: after sending KeyUpdate the sender uses the next generation of keys.
       WIRE_TRY(server_application_traffic_secret,
                kd.next_traffic_secret(server_application_traffic_secret.span()));
-      WIRE_TRY(auto read_keys,
-               kd.traffic_keys(server_application_traffic_secret.span(), negotiated.params.aead));
-      actions.emplace_back(InstallKeys{false, negotiated.params.aead, std::move(read_keys)});
+      WIRE_TRY(auto next_read, read_keys(kd, negotiated, server_application_traffic_secret));
+      actions.emplace_back(std::move(next_read));
       // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested", then the
       // receiver MUST send a KeyUpdate of its own with request_update set to
       // "update_not_requested" prior to sending its next Application Data record."
@@ -404,9 +425,8 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
         actions.emplace_back(SendHandshake{std::move(reply)});
         WIRE_TRY(client_application_traffic_secret,
                  kd.next_traffic_secret(client_application_traffic_secret.span()));
-        WIRE_TRY(auto write_keys,
-                 kd.traffic_keys(client_application_traffic_secret.span(), negotiated.params.aead));
-        actions.emplace_back(InstallKeys{true, negotiated.params.aead, std::move(write_keys)});
+        WIRE_TRY(auto next_write, write_keys(kd, negotiated, client_application_traffic_secret));
+        actions.emplace_back(std::move(next_write));
       }
       return std::move(*this);
     }
@@ -469,6 +489,7 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
     WIRE_TRY(auto protection,
              record::Protection::create(*env_.provider, install.aead, install.keys));
     if (install.write) {
+      protection.set_inner_plaintext_limit(install.inner_plaintext_limit);
       writer_.set_protection(std::move(protection));
     } else {
       // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes." (checked by the reader)

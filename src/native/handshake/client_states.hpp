@@ -72,6 +72,8 @@ struct InstallKeys {
   bool write = false;  // false: read side
   crypto::AeadAlgorithm aead{};
   TrafficKeys keys;
+  /// Write side: the largest TLSInnerPlaintext the peer accepts (RFC 8449).
+  std::size_t inner_plaintext_limit = max_plaintext_length + 1;
 };
 /// A complete handshake message to send under the current write keys.
 struct SendHandshake {
@@ -80,7 +82,7 @@ struct SendHandshake {
 using Action = std::variant<SendHandshake, InstallKeys>;
 using Actions = std::vector<Action>;
 
-/// Proof that verify_chain accepted the server's chain. Only ExpectCertificate creates it.
+/// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
 class VerifiedServerChain {
   friend struct ExpectCertificateOrCertificateRequest;
   VerifiedServerChain() = default;
@@ -103,6 +105,8 @@ struct Negotiated {
   std::array<std::uint8_t, 32> client_random{};
   std::vector<SignatureScheme> offered_signature_schemes;
   std::vector<ExtensionType> offered_extensions;
+  /// The server's record_size_limit (RFC 8449) from EncryptedExtensions, if it sent one.
+  std::optional<std::uint16_t> peer_record_size_limit;
 };
 
 struct ExpectEncryptedExtensions;
