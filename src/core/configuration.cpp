@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 namespace sanstls {
 namespace {
@@ -118,31 +119,24 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
   return {};
 }
 
-Result<std::unique_ptr<core::EngineFactory>> make_client_factory(const core::ClientConfig& config) {
+/// Dispatches to the chosen engine's factory for the configuration's role.
+template <class Config>
+Result<std::unique_ptr<core::EngineFactory>> make_factory(const Config& config) {
+  constexpr bool client = std::is_same_v<Config, core::ClientConfig>;
   switch (config.backend) {
     case Backend::openssl:
-      return core::make_openssl_client_factory(config);
+      if constexpr (client) {
+        return core::make_openssl_client_factory(config);
+      } else {
+        return core::make_openssl_server_factory(config);
+      }
     case Backend::gnutls:
 #if defined(SANSTLS_HAVE_GNUTLS)
-      return core::make_gnutls_client_factory(config);
-#else
-      break;
-#endif
-    case Backend::native:
-      break;
-  }
-  return fail(Errc::unsupported, fmt::format("the {} engine is not available in this build of "
-                                             "sanstls (see 'sanstls backends')",
-                                             backend_name(config.backend)));
-}
-
-Result<std::unique_ptr<core::EngineFactory>> make_server_factory(const core::ServerConfig& config) {
-  switch (config.backend) {
-    case Backend::openssl:
-      return core::make_openssl_server_factory(config);
-    case Backend::gnutls:
-#if defined(SANSTLS_HAVE_GNUTLS)
-      return core::make_gnutls_server_factory(config);
+      if constexpr (client) {
+        return core::make_gnutls_client_factory(config);
+      } else {
+        return core::make_gnutls_server_factory(config);
+      }
 #else
       break;
 #endif
@@ -181,7 +175,7 @@ Result<std::shared_ptr<const core::ClientContext>> make_client_context(const std
     config.trust = std::move(*system);
   }
   config.client_certificates = std::move(options.client_certificates);
-  auto factory = make_client_factory(config);
+  auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());
   }
@@ -209,7 +203,7 @@ Result<std::shared_ptr<const core::ServerContext>> make_server_context(
         "certificate authorities client certificates must come from"));
   }
   config.client_trust = std::move(options.client_trust);
-  auto factory = make_server_factory(config);
+  auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());
   }
