@@ -19,6 +19,7 @@ namespace sanstls::native::handshake {
 namespace {
 
 using testing::Rfc8448;
+using testing::Step;
 using testing::to_hex;
 
 // The proofs can only be made by the code that checks them.
@@ -30,14 +31,15 @@ static_assert(!std::is_constructible_v<ExpectFinished, HandshakeSecrets>);
 
 ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
-ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label) {
-  auto v = Rfc8448::get().value(3, actor, title, label);
+ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label,
+            int section = 3) {
+  auto v = Rfc8448::get().value(section, actor, title, label);
   EXPECT_TRUE(v) << title << " / " << label;
   return v ? *v : ByteVec{};
 }
 /// A field of the §3 step with this index (for titles that repeat, like "send handshake record").
-ByteVec step(int index, std::string_view label) {
-  for (const auto* s : Rfc8448::get().section(3)) {
+ByteVec step(int index, std::string_view label, int section = 3) {
+  for (const auto* s : Rfc8448::get().section(section)) {
     if (s->index == index && s->get(label) != nullptr) return *s->get(label);
   }
   ADD_FAILURE() << "no step " << index << " / " << label;
@@ -56,10 +58,10 @@ constexpr int server_alert_record = 54;
 /// Hands out the RFC's client random, then its X25519 private key.
 class Scripted final : public crypto::RandomSource {
  public:
-  Scripted() {
-    const ByteVec hello = rfc("client", "construct a ClientHello", "ClientHello");
+  explicit Scripted(int section) {
+    const ByteVec hello = rfc("client", "construct a ClientHello", "ClientHello", section);
     bytes_.insert(bytes_.end(), hello.begin() + 6, hello.begin() + 38);
-    const ByteVec priv = rfc("client", "create an ephemeral x25519", "private key");
+    const ByteVec priv = rfc("client", "create an ephemeral x25519", "private key", section);
     bytes_.insert(bytes_.end(), priv.begin(), priv.end());
   }
   void fill(std::span<std::uint8_t> out) override {
@@ -81,8 +83,8 @@ class Clock2016 final : public crypto::Clock {
 };
 
 /// The RFC's ClientHello, expressed as parameters.
-ClientHelloParameters rfc_parameters() {
-  const ByteVec bytes = rfc("client", "construct a ClientHello", "ClientHello");
+ClientHelloParameters rfc_parameters(int section) {
+  const ByteVec bytes = rfc("client", "construct a ClientHello", "ClientHello", section);
   auto rfc_hello = msgs::ClientHello::parse(Bytes(bytes).subspan(4));
   EXPECT_TRUE(rfc_hello);
   ClientHelloParameters p;
@@ -103,7 +105,12 @@ ClientHelloParameters rfc_parameters() {
   p.record_size_limit = 0x4001;
   for (auto type : {ExtensionType::renegotiation_info, ExtensionType::session_ticket,
                     ExtensionType::psk_key_exchange_modes}) {
-    p.extra_extensions.push_back(*rfc_hello->extensions.find(type));
+    if (const auto* e = rfc_hello->extensions.find(type)) p.extra_extensions.push_back(*e);
+  }
+  // The order is the RFC hello's: section 3's spelled out, others read from the hello.
+  if (section != 3) {
+    for (const auto& e : rfc_hello->extensions.list()) p.extension_order.push_back(e.type);
+    return p;
   }
   p.extension_order = {ExtensionType::server_name,
                        ExtensionType::renegotiation_info,
@@ -124,9 +131,9 @@ struct Client {
   std::vector<std::string> key_log;
   int chains_verified = 0;
 
-  explicit Client(std::function<Status(std::span<const ByteVec>)> verifier = {}) {
-    auto p = crypto::LibcryptoProvider::hazmat_create_deterministic(std::make_unique<Scripted>(),
-                                                                    std::make_unique<Clock2016>());
+  explicit Client(std::function<Status(std::span<const ByteVec>)> verifier = {}, int section = 3) {
+    auto p = crypto::LibcryptoProvider::hazmat_create_deterministic(
+        std::make_unique<Scripted>(section), std::make_unique<Clock2016>());
     EXPECT_TRUE(p);
     provider = std::move(*p);
     ClientHandshakeEnvironment env;
@@ -138,14 +145,15 @@ struct Client {
       ++chains_verified;
       return Status{};
     };
-    env.key_log = [this](std::string_view label, Bytes random, Bytes secret) {
-      const ByteVec hello = step(1, "ClientHello");
+    env.key_log = [this, section](std::string_view label, Bytes random, Bytes secret) {
+      const ByteVec hello = step(1, "ClientHello", section);
       EXPECT_EQ(to_hex(ByteVec(random.begin(), random.end())),
                 to_hex(ByteVec(hello.begin() + 6, hello.begin() + 38)));
       EXPECT_FALSE(secret.empty());
       key_log.emplace_back(label);
     };
-    auto started = ClientHandshake::start(rfc_parameters(), std::move(env), client_hello_record);
+    auto started =
+        ClientHandshake::start(rfc_parameters(section), std::move(env), client_hello_record);
     EXPECT_TRUE(started) << started.error().to_string();
     handshake.emplace(std::move(*started));
   }
@@ -646,6 +654,72 @@ TEST(rfc8448_client_refuses, nothing_after_a_failure) {
   ByteVec out;
   EXPECT_FALSE(c.handshake->write(ByteVec{1}, out));
   EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake
+
+namespace sanstls::native::handshake {
+namespace {
+
+/// RFC 8448 §6: the server asks for a client certificate. We have none yet, so we answer with an
+/// empty Certificate (RFC 8446 §4.4.2) and our Finished; everything up to the server's Finished
+/// must still match the RFC, and our two messages must be what the transcript says.
+TEST(rfc8448_client_handshake_section_6, certificate_request_gets_an_empty_certificate) {
+  constexpr int s6 = 6;
+  Client c({}, s6);
+  ASSERT_TRUE(c.handshake);
+  EXPECT_EQ(to_hex(c.client_hello_record), to_hex(step(2, "complete record", s6)));
+  ASSERT_TRUE(c.feed(step(12, "complete record", s6)));
+  auto out = c.feed(step(20, "complete record", s6));
+  ASSERT_TRUE(out) << out.error().to_string();
+  const Connected* done = c.handshake->connected();
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(to_hex(vec(done->client_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded", s6)));
+  EXPECT_EQ(to_hex(vec(done->server_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 s ap traffic\"", "expanded", s6)));
+
+  // What we sent, opened with the RFC's client handshake keys.
+  const ByteVec c_hs = rfc("server", "derive secret \"tls13 c hs traffic\"", "expanded", s6);
+  record::RecordReader reader;
+  ASSERT_TRUE(reader.set_protection(protection(*c.provider, c_hs)));
+  reader.feed(*out);
+  std::vector<ByteVec> sent;
+  for (;;) {
+    auto in = reader.next();
+    ASSERT_TRUE(in) << in.error().to_string();
+    if (!*in) break;
+    EXPECT_EQ((*in)->type, ContentType::handshake);
+    sent.push_back((*in)->data);
+  }
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_EQ(to_hex(sent[0]), "0b00000400000000");  // empty context, no certificates
+
+  Transcript t(*c.provider);
+  ASSERT_TRUE(t.select_hash(crypto::HashAlgorithm::sha256));
+  t.add(rfc("client", "construct a ClientHello", "ClientHello", s6));
+  for (const char* title :
+       {"construct a ServerHello handshake", "construct an EncryptedExtensions handshake",
+        "construct a CertificateRequest handshake", "construct a Certificate handshake",
+        "construct a CertificateVerify handshake", "construct a Finished handshake"}) {
+    const Step* found = nullptr;
+    for (const Step* st : Rfc8448::get().section(s6)) {
+      if (st->actor == "server" && st->title.rfind(title, 0) == 0) {
+        found = st;
+        break;
+      }
+    }
+    ASSERT_NE(found, nullptr) << title;
+    t.add(found->fields.front().value);
+  }
+  t.add(sent[0]);
+  auto h = t.current_hash();
+  ASSERT_TRUE(h);
+  const KeyDerivation kd(*c.provider, crypto::HashAlgorithm::sha256);
+  auto verify_data = kd.finished_verify_data(c_hs, *h);
+  ASSERT_TRUE(verify_data);
+  EXPECT_EQ(to_hex(sent[1]), "14000020" + to_hex(vec(*verify_data)));
 }
 
 }  // namespace
