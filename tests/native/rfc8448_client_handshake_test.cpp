@@ -6,6 +6,7 @@
 
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
+#include "native/msgs/alert.hpp"
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
@@ -242,10 +243,14 @@ TEST_P(rfc8448_client_handshake, replays_section_3_byte_for_byte) {
   ASSERT_TRUE(c.handshake->write(step(client_data_record, "payload"), ours));
   EXPECT_EQ(to_hex(ours), to_hex(step(client_data_record, "complete record")));
 
-  // The server's close_notify ends the connection.
+  // The server's close_notify ends the connection; anything after it is ignored.
   auto closed = c.feed(step(server_alert_record, "complete record"));
-  ASSERT_FALSE(closed);
-  EXPECT_EQ(closed.error().alert, Alert::close_notify);
+  ASSERT_TRUE(closed) << closed.error().to_string();
+  EXPECT_TRUE(c.handshake->peer_closed());
+  EXPECT_FALSE(c.handshake->received_alert());
+  ByteVec after;
+  EXPECT_TRUE(c.feed(step(server_data_record, "complete record"), &after));
+  EXPECT_TRUE(after.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(feeding, rfc8448_client_handshake, ::testing::Values(0, 1, 7, 100),
@@ -720,6 +725,23 @@ TEST(rfc8448_client_handshake_section_6, certificate_request_gets_an_empty_certi
   auto verify_data = kd.finished_verify_data(c_hs, *h);
   ASSERT_TRUE(verify_data);
   EXPECT_EQ(to_hex(sent[1]), "14000020" + to_hex(vec(*verify_data)));
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake
+
+namespace sanstls::native::handshake {
+namespace {
+
+TEST(rfc8448_client_refuses, a_fatal_alert_from_the_server_is_reported_not_echoed) {
+  Client c;
+  msgs::AlertMessage alert{msgs::AlertLevel::fatal, Alert::handshake_failure};
+  auto bytes = alert.encode();
+  ASSERT_TRUE(bytes);
+  auto r = c.feed(plaintext_record(ContentType::alert, *bytes));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::handshake_failure);
+  EXPECT_EQ(c.handshake->received_alert(), Alert::handshake_failure);
 }
 
 }  // namespace

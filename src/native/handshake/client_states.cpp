@@ -506,6 +506,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
     failed_ = true;
     return tl::unexpected<Error>(e);
   };
+  if (peer_closed_) return {};
   reader_.feed(in);
   for (;;) {
     auto next = reader_.next();
@@ -536,7 +537,16 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
       case ContentType::alert: {
         auto alert = msgs::AlertMessage::parse(unit.data);
         if (!alert) return fail_with(alert.error());
-        // The peer's alert ends the connection; the error names it (nothing is sent back).
+        if (alert->description == Alert::close_notify) {
+          // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
+          // ignored."
+          peer_closed_ = true;
+          return {};
+        }
+        if (alert->description == Alert::user_canceled) break;  // close_notify follows
+        // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
+        // back (received_alert() tells the caller).
+        received_alert_ = alert->description;
         return fail_with(Error{alert->description, "peer alert", "received"});
       }
       case ContentType::application_data:

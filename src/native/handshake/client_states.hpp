@@ -220,6 +220,11 @@ class ClientHandshake {
   Status write(Bytes data, ByteVec& out);
 
   [[nodiscard]] const ClientState& state() const noexcept { return *state_; }
+  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1).
+  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  /// The fatal alert the peer sent, if any. receive() then fails with that alert, which must not
+  /// be sent back.
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
   [[nodiscard]] const Connected* connected() const noexcept {
     return std::get_if<Connected>(state_.get());
   }
@@ -234,6 +239,8 @@ class ClientHandshake {
   record::RecordReader reader_;
   record::RecordWriter writer_;
   bool failed_ = false;
+  bool peer_closed_ = false;
+  std::optional<Alert> received_alert_;
 };
 
 }  // namespace sanstls::native::handshake
