@@ -465,6 +465,24 @@ TEST(rfc8448_client_refuses, empty_certificate) {
             (Refusal{Alert::decode_error, "Certificate.certificate_list"}));
 }
 
+TEST(rfc8448_client_refuses, server_certificate_with_a_request_context) {
+  Flight f;
+  f.cert.certificate_request_context = ByteVec{1};
+  EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(f)),
+            (Refusal{Alert::illegal_parameter, "Certificate.certificate_request_context"}));
+}
+
+TEST(rfc8448_client_refuses, second_certificate_request) {
+  const Flight f;
+  msgs::CertificateRequest cr;
+  cr.extensions =
+      msgs::Extensions({{ExtensionType::signature_algorithms,
+                         msgs::SignatureSchemeList{{SignatureScheme::ecdsa_secp256r1_sha256}}}});
+  EXPECT_EQ(refused_with(rfc_server_hello(), {{ContentType::handshake,
+                                               concat({encode(f.ee), encode(cr), encode(cr)})}}),
+            (Refusal{Alert::unexpected_message, "Certificate"}));
+}
+
 TEST(rfc8448_client_refuses, chain_rejected_by_verifier) {
   EXPECT_EQ(refused_with(rfc_server_hello(), handshake_flight(Flight{}),
                          [](std::span<const ByteVec>) -> Status {
