@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace sanstls::native::handshake {
 
@@ -441,7 +442,9 @@ Result<ClientState> handle_message(ClientState state, Bytes message,
                                    const ClientHandshakeEnvironment& env, Actions& actions) {
   WIRE_TRY(const auto view, msgs::parse_handshake(message));
   return std::visit(
-      [&](auto&& s) -> Result<ClientState> { return std::move(s).handle(view, env, actions); },
+      [&](auto&& s) -> Result<ClientState> {
+        return std::forward<decltype(s)>(s).handle(view, env, actions);
+      },
       std::move(state));
 }
 
