@@ -53,7 +53,7 @@ TEST(Concurrency, ManyThreadsManySessionsEveryEngine) {
   const auto configs = configurations();
   constexpr int threads = 6;
   constexpr int sessions_per_thread = 4;  // live at once in each thread
-  constexpr int rounds = 5;
+  constexpr int rounds = 10;
   std::atomic<int> failures{0};
   std::atomic<int> completed{0};
   std::vector<std::thread> workers;
