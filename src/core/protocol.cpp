@@ -77,7 +77,8 @@ std::string_view cipher_suite_name(CipherSuite suite) {
 }
 
 namespace {
-constexpr std::array kAllCipherSuites = {
+// Explicit element types: GCC 12 places a deduced constexpr std::array in writable .data.
+constexpr std::array<CipherSuite, 9> kAllCipherSuites = {
     CipherSuite::tls_aes_128_gcm_sha256,
     CipherSuite::tls_aes_256_gcm_sha384,
     CipherSuite::tls_chacha20_poly1305_sha256,
@@ -88,8 +89,8 @@ constexpr std::array kAllCipherSuites = {
     CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256,
     CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256,
 };
-constexpr std::array kAllGroups = {NamedGroup::x25519, NamedGroup::secp256r1,
-                                   NamedGroup::secp384r1};
+constexpr std::array<NamedGroup, 3> kAllGroups = {NamedGroup::x25519, NamedGroup::secp256r1,
+                                                  NamedGroup::secp384r1};
 }  // namespace
 
 std::span<const CipherSuite> all_cipher_suites() { return kAllCipherSuites; }
