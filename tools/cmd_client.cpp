@@ -30,14 +30,9 @@ struct ClientArguments {
 
 Outcome<ClientTLS> make_client(const ClientArguments& args, const HostPort& target) {
   ClientOptions options;
-  auto backend = parse_backend(args.backend);
-  if (!backend) {
-    return tl::unexpected(Failure{exit_usage, backend.error().message});
-  }
-  options.backend = *backend;
-  options.alpn = args.alpn;
-  if (args.tls13_only) {
-    options.policy = Policy::tls13_only();
+  if (auto applied = apply_common_options(args.backend, args.alpn, args.tls13_only, options);
+      !applied) {
+    return tl::unexpected(applied.error());
   }
   if (!args.ca.empty()) {
     auto trust = TrustStore::from_file(args.ca);

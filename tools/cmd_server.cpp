@@ -130,14 +130,9 @@ Outcome<ServerTLS> make_server(const ServerArguments& args) {
     return tl::unexpected(Failure{exit_usage, chain.error().message});
   }
   ServerOptions options;
-  auto backend = parse_backend(args.backend);
-  if (!backend) {
-    return tl::unexpected(Failure{exit_usage, backend.error().message});
-  }
-  options.backend = *backend;
-  options.alpn = args.alpn;
-  if (args.tls13_only) {
-    options.policy = Policy::tls13_only();
+  if (auto applied = apply_common_options(args.backend, args.alpn, args.tls13_only, options);
+      !applied) {
+    return tl::unexpected(applied.error());
   }
   if (!args.client_ca.empty()) {
     auto trust = TrustStore::from_file(args.client_ca);

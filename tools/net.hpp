@@ -34,6 +34,23 @@ using Outcome = tl::expected<T, Failure>;
 
 /// Maps a library error to the CLI's exit statuses (3 for certificates, 4 for other TLS).
 Failure tls_failure(const Error& error);
+
+/// The options `client` and `server` share: --backend, --alpn and --tls13-only.
+template <class Options>
+Outcome<void> apply_common_options(const std::string& backend_name_text,
+                                   const std::vector<std::string>& alpn, bool tls13_only,
+                                   Options& options) {
+  auto backend = parse_backend(backend_name_text);
+  if (!backend) {
+    return tl::unexpected(Failure{exit_usage, backend.error().message});
+  }
+  options.backend = *backend;
+  options.alpn = alpn;
+  if (tls13_only) {
+    options.policy = Policy::tls13_only();
+  }
+  return {};
+}
 Failure network_failure(std::string message);
 
 /// An owned TCP socket.
