@@ -64,6 +64,10 @@ class Scripted final : public crypto::RandomSource {
     bytes_.insert(bytes_.end(), hello.begin() + 6, hello.begin() + 38);
     const ByteVec priv = rfc("client", "create an ephemeral x25519", "private key", section);
     bytes_.insert(bytes_.end(), priv.begin(), priv.end());
+    if (section == 5) {  // after the HelloRetryRequest, a P-256 share
+      const ByteVec p256 = rfc("client", "create an ephemeral P-256", "private key", section);
+      bytes_.insert(bytes_.end(), p256.begin(), p256.end());
+    }
   }
   void fill(std::span<std::uint8_t> out) override {
     for (auto& b : out) {
@@ -92,11 +96,11 @@ ClientHelloParameters rfc_parameters(int section) {
   p.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, CipherSuite::tls_chacha20_poly1305_sha256,
                      CipherSuite::tls_aes_256_gcm_sha384};
   p.server_name = "server";
-  p.supported_groups = {NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1,
-                        NamedGroup::secp521r1};
-  for (std::uint16_t ffdhe = 0x0100; ffdhe <= 0x0104; ++ffdhe) {
-    p.supported_groups.push_back(static_cast<NamedGroup>(ffdhe));
-  }
+  p.middlebox_compatibility = false;  // RFC 8448's client sends no session id and no CCS
+  const auto* groups =
+      rfc_hello->extensions.get<msgs::NamedGroupList>(ExtensionType::supported_groups);
+  EXPECT_NE(groups, nullptr);
+  if (groups != nullptr) p.supported_groups = groups->groups;
   p.key_share_groups = {NamedGroup::x25519};
   p.signature_algorithms.clear();
   for (int s : {0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
@@ -107,6 +111,23 @@ ClientHelloParameters rfc_parameters(int section) {
   for (auto type : {ExtensionType::renegotiation_info, ExtensionType::session_ticket,
                     ExtensionType::psk_key_exchange_modes}) {
     if (const auto* e = rfc_hello->extensions.find(type)) p.extra_extensions.push_back(*e);
+  }
+  if (section == 5) {
+    // §5's ClientHello2 adds a cookie and a padding extension; its order covers both hellos.
+    const Step* second = nullptr;
+    for (const Step* st : Rfc8448::get().section(section)) {
+      if (st->actor == "client" && st->starts_with("construct a ClientHello")) second = st;
+    }
+    EXPECT_NE(second, nullptr);
+    if (second == nullptr) return p;
+    auto hello2 = msgs::ClientHello::parse(Bytes(*second->get("ClientHello")).subspan(4));
+    EXPECT_TRUE(hello2);
+    if (!hello2) return p;
+    for (const auto& e : hello2->extensions.list()) p.extension_order.push_back(e.type);
+    if (const auto* pad = hello2->extensions.find(ExtensionType::padding)) {
+      p.retry_extra_extensions.push_back(*pad);
+    }
+    return p;
   }
   // The order is the RFC hello's: section 3's spelled out, others read from the hello.
   if (section != 3) {
@@ -430,18 +451,6 @@ TEST(rfc8448_client_refuses, unsolicited_pre_shared_key) {
   EXPECT_EQ(refused_with(sh), (Refusal{Alert::unsupported_extension, "ServerHello.extensions"}));
 }
 
-TEST(rfc8448_client_refuses, hello_retry_request_not_yet) {
-  auto sh = rfc_server_hello();
-  sh.random = msgs::hello_retry_request_random;
-  auto& list = sh.extensions.list();
-  for (auto& e : list) {
-    if (e.type == ExtensionType::key_share) {
-      e.body = msgs::KeyShareHelloRetryRequest{NamedGroup::secp256r1};
-    }
-  }
-  EXPECT_EQ(refused_with(sh), (Refusal{Alert::handshake_failure, "HelloRetryRequest"}));
-}
-
 TEST(rfc8448_client_refuses, forbidden_extension_in_encrypted_extensions) {
   Flight f;
   f.ee.extensions.list().push_back(
@@ -760,6 +769,60 @@ TEST(rfc8448_client_refuses, a_fatal_alert_from_the_server_is_reported_not_echoe
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().alert, Alert::handshake_failure);
   EXPECT_EQ(c.handshake->received_alert(), Alert::handshake_failure);
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake
+
+namespace sanstls::native::handshake {
+namespace {
+
+/// RFC 8448 §5: the client offers X25519, the server prefers P-256 and sends a HelloRetryRequest
+/// with a cookie. Our ClientHello2 (P-256 share, cookie, the RFC's padding), our Finished over
+/// message_hash(ClientHello1) || HelloRetryRequest || ... and the application secrets must be
+/// the RFC's byte for byte.
+TEST(rfc8448_client_handshake_section_5, hello_retry_request_replayed_byte_for_byte) {
+  constexpr int s5 = 5;
+  Client c({}, s5);
+  ASSERT_TRUE(c.handshake);
+  EXPECT_EQ(to_hex(c.client_hello_record), to_hex(step(2, "complete record", s5)));
+  auto hello2 = c.feed(step(4, "complete record", s5));
+  ASSERT_TRUE(hello2) << hello2.error().to_string();
+  EXPECT_EQ(to_hex(*hello2), to_hex(step(7, "complete record", s5)));
+  EXPECT_TRUE(c.handshake->info().hello_retry_request);
+  EXPECT_FALSE(c.handshake->info().cipher_suite);
+
+  auto sh = c.feed(step(17, "complete record", s5));
+  ASSERT_TRUE(sh) << sh.error().to_string();
+  EXPECT_TRUE(sh->empty());
+  auto fin = c.feed(step(24, "complete record", s5));
+  ASSERT_TRUE(fin) << fin.error().to_string();
+  EXPECT_EQ(to_hex(*fin), to_hex(step(46, "complete record", s5)));
+  EXPECT_EQ(c.chains_verified, 1);
+
+  const Connected* done = c.handshake->connected();
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(to_hex(vec(done->client_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded", s5)));
+  EXPECT_EQ(to_hex(vec(done->server_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 s ap traffic\"", "expanded", s5)));
+  EXPECT_EQ(to_hex(vec(done->exporter_master_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 exp master\"", "expanded", s5)));
+  EXPECT_EQ(to_hex(vec(done->resumption_master_secret)),
+            to_hex(rfc("client", "derive secret \"tls13 res master\"", "expanded", s5)));
+  const auto info = c.handshake->info();
+  EXPECT_EQ(info.cipher_suite, CipherSuite::tls_aes_128_gcm_sha256);
+  EXPECT_EQ(info.group, NamedGroup::secp256r1);
+  EXPECT_TRUE(info.hello_retry_request);
+  EXPECT_TRUE(info.handshake_complete);
+  EXPECT_FALSE(info.alpn_protocol);
+
+  // The server's close_notify (§5 ends with alerts both ways).
+  ASSERT_TRUE(c.feed(step(53, "complete record", s5)));
+  EXPECT_TRUE(c.handshake->peer_closed());
+  ByteVec ours;
+  ASSERT_TRUE(c.handshake->close_notify(ours));
+  EXPECT_EQ(to_hex(ours), to_hex(step(52, "complete record", s5)));
 }
 
 }  // namespace

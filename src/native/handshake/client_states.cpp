@@ -64,38 +64,31 @@ bool has_downgrade_sentinel(const std::array<std::uint8_t, 32>& random) {
 // ---------------------------------------------------------------------------------------------
 // ClientHello
 
-Result<ClientStart> start_client(ClientHelloParameters params,
-                                 const ClientHandshakeEnvironment& env) {
-  if (env.provider == nullptr) {
-    return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no provider");
-  }
-  const auto& provider = *env.provider;
-  msgs::ClientHello ch;
-  // The random first, then the key shares: known-answer tests rely on this order.
-  provider.random(ch.random);
-  ch.legacy_session_id = params.legacy_session_id;
-  ch.cipher_suites = params.cipher_suites;
+namespace {
 
-  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
-  msgs::KeyShareClientHello key_share;
-  for (const NamedGroup group : params.key_share_groups) {
-    // RFC 8446 §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in
-    // the client's "supported_groups" extension."
-    if (!contains(params.supported_groups, group)) {
-      return wire::fail(Alert::internal_error, "ClientHelloParameters.key_share_groups",
-                        "group not in supported_groups");
-    }
-    WIRE_TRY(auto share, provider.generate_key_share(group));
-    const Bytes pub = share->public_key();
-    key_share.shares.push_back(msgs::KeyShareEntry{group, ByteVec(pub.begin(), pub.end())});
-    shares.push_back(std::move(share));
-  }
-
+/// The ClientHello's extension block. `retry` carries what a ClientHello2 adds (RFC 8446
+/// §4.1.2): the HelloRetryRequest's cookie and the retry_extra_extensions.
+Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameters& params,
+                                                      msgs::KeyShareClientHello key_share,
+                                                      const msgs::Cookie* cookie, bool retry) {
   std::vector<msgs::Extension> list;
   if (params.server_name) {
     msgs::ServerName name;
     name.name.assign(params.server_name->begin(), params.server_name->end());
     list.push_back({ExtensionType::server_name, msgs::ServerNameList{{std::move(name)}}});
+  }
+  if (!params.alpn_protocols.empty()) {
+    msgs::ProtocolNameList names;
+    for (const auto& p : params.alpn_protocols) {
+      // RFC 7301 §3.1: "Empty strings MUST NOT be included and byte strings MUST NOT be
+      // truncated." (a ProtocolName is opaque<1..2^8-1>)
+      if (p.empty() || p.size() > 255) {
+        return wire::fail(Alert::internal_error, "ClientHelloParameters.alpn_protocols",
+                          "a protocol name must be 1 to 255 bytes");
+      }
+      names.names.emplace_back(p.begin(), p.end());
+    }
+    list.push_back({ExtensionType::application_layer_protocol_negotiation, std::move(names)});
   }
   list.push_back({ExtensionType::supported_groups, msgs::NamedGroupList{params.supported_groups}});
   list.push_back({ExtensionType::signature_algorithms,
@@ -107,39 +100,218 @@ Result<ClientStart> start_client(ClientHelloParameters params,
         {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*params.record_size_limit}});
   }
   for (const auto& e : params.extra_extensions) list.push_back(e);
-  if (!params.extension_order.empty()) {
-    if (params.extension_order.size() != list.size()) {
-      return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
-                        "does not list every extension");
-    }
-    std::vector<msgs::Extension> ordered;
-    for (const ExtensionType type : params.extension_order) {
-      auto it = std::find_if(list.begin(), list.end(),
-                             [type](const msgs::Extension& e) { return e.type == type; });
-      if (it == list.end()) {
-        return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
-                          "names an extension not sent");
-      }
-      ordered.push_back(std::move(*it));
-      list.erase(it);
-    }
-    list = std::move(ordered);
+  if (cookie != nullptr) {
+    // RFC 8446 §4.2.2: "When sending the new ClientHello, the client MUST copy the contents of
+    // the extension received in the HelloRetryRequest into a "cookie" extension in the new
+    // ClientHello."
+    list.push_back({ExtensionType::cookie, *cookie});
   }
-  Negotiated offered;
-  offered.client_random = ch.random;
-  offered.offered_signature_schemes = params.signature_algorithms;
+  if (retry) {
+    for (const auto& e : params.retry_extra_extensions) list.push_back(e);
+  }
+  if (params.extension_order.empty()) return list;
+
+  // Types only a ClientHello2 carries may be listed and absent.
+  auto retry_only = [&](ExtensionType type) {
+    if (type == ExtensionType::cookie) return true;
+    return std::any_of(params.retry_extra_extensions.begin(), params.retry_extra_extensions.end(),
+                       [type](const msgs::Extension& e) { return e.type == type; });
+  };
+  std::vector<msgs::Extension> ordered;
+  for (const ExtensionType type : params.extension_order) {
+    auto it = std::find_if(list.begin(), list.end(),
+                           [type](const msgs::Extension& e) { return e.type == type; });
+    if (it == list.end()) {
+      if (retry_only(type)) continue;
+      return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
+                        "names an extension not sent");
+    }
+    ordered.push_back(std::move(*it));
+    list.erase(it);
+  }
+  if (!list.empty()) {
+    return wire::fail(Alert::internal_error, "ClientHelloParameters.extension_order",
+                      "does not list every extension");
+  }
+  return ordered;
+}
+
+/// Encodes a ClientHello; `offered` learns which extensions it carries.
+Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& offered,
+                             msgs::KeyShareClientHello key_share, const msgs::Cookie* cookie,
+                             bool retry) {
+  msgs::ClientHello ch;
+  ch.random = offered.client_random;
+  ch.legacy_session_id = params.legacy_session_id;
+  ch.cipher_suites = params.cipher_suites;
+  WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
+  offered.offered_extensions.clear();
   for (const auto& e : list) offered.offered_extensions.push_back(e.type);
   ch.extensions = msgs::Extensions(std::move(list));
+  return ch.encode();
+}
 
-  WIRE_TRY(auto bytes, ch.encode());
+msgs::KeyShareClientHello key_share_list(
+    const std::vector<std::unique_ptr<crypto::KeyShare>>& shares) {
+  msgs::KeyShareClientHello key_share;
+  for (const auto& share : shares) {
+    const Bytes pub = share->public_key();
+    key_share.shares.push_back(
+        msgs::KeyShareEntry{share->group(), ByteVec(pub.begin(), pub.end())});
+  }
+  return key_share;
+}
+
+}  // namespace
+
+Result<ClientStart> start_client(ClientHelloParameters params,
+                                 const ClientHandshakeEnvironment& env) {
+  if (env.provider == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no provider");
+  }
+  const auto& provider = *env.provider;
+  Negotiated offered;
+  // The random first, then the session id, then the key shares: known-answer tests rely on this
+  // order.
+  provider.random(offered.client_random);
+  if (params.middlebox_compatibility && params.legacy_session_id.empty()) {
+    // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
+    // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
+    // This value need not be random but SHOULD be unpredictable".
+    params.legacy_session_id.resize(32);
+    provider.random(params.legacy_session_id);
+  }
+
+  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
+  for (const NamedGroup group : params.key_share_groups) {
+    // RFC 8446 §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in
+    // the client's "supported_groups" extension."
+    if (!contains(params.supported_groups, group)) {
+      return wire::fail(Alert::internal_error, "ClientHelloParameters.key_share_groups",
+                        "group not in supported_groups");
+    }
+    WIRE_TRY(auto share, provider.generate_key_share(group));
+    shares.push_back(std::move(share));
+  }
+  offered.offered_signature_schemes = params.signature_algorithms;
+  offered.offered_alpn = params.alpn_protocols;
+  offered.middlebox_compatibility = params.middlebox_compatibility;
+  WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false));
   Transcript transcript(provider);
   transcript.add(bytes);
-  return ClientStart{std::move(bytes), ExpectServerHello{std::move(offered), std::move(params),
-                                                         std::move(transcript), std::move(shares)}};
+  return ClientStart{std::move(bytes),
+                     ExpectServerHello{std::move(offered), std::move(params), std::move(transcript),
+                                       std::move(shares), std::nullopt}};
 }
 
 // ---------------------------------------------------------------------------------------------
-// ServerHello
+// ServerHello and HelloRetryRequest
+
+namespace {
+
+/// The checks a ServerHello and a HelloRetryRequest share (RFC 8446 §4.1.4: "Upon receipt of a
+/// HelloRetryRequest, the client MUST check the legacy_version, legacy_session_id_echo,
+/// cipher_suite, and legacy_compression_method as specified in Section 4.1.3").
+Result<SuiteParams> check_server_hello_fields(const msgs::ServerHello& sh,
+                                              const ClientHelloParameters& params,
+                                              const Negotiated& offered, std::string_view name) {
+  // RFC 8446 §4.1.3: legacy_session_id_echo: "A client which receives a legacy_session_id_echo
+  // field that does not match what it sent in the ClientHello MUST abort the handshake with an
+  // "illegal_parameter" alert."
+  if (sh.legacy_session_id_echo != params.legacy_session_id) {
+    return wire::illegal_parameter("ServerHello.legacy_session_id_echo", "not what we sent");
+  }
+  // RFC 8446 §4.1.3: cipher_suite: "A client which receives a cipher suite that was not offered
+  // MUST abort the handshake with an "illegal_parameter" alert."
+  const auto suite = suite_params(sh.cipher_suite);
+  if (!contains(params.cipher_suites, sh.cipher_suite) || !suite) {
+    return wire::refuse(Alert::illegal_parameter, wire::Refusal::unoffered_cipher_suite,
+                        "ServerHello.cipher_suite", "not offered");
+  }
+  // RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
+  // not send the corresponding extension requests ... Upon receiving such an extension, an
+  // endpoint MUST abort the handshake with an "unsupported_extension" alert." §4.1.4: a
+  // HelloRetryRequest may add a cookie.
+  for (const auto& e : sh.extensions.list()) {
+    const bool hrr_cookie = sh.is_hello_retry_request() && e.type == ExtensionType::cookie;
+    if (!hrr_cookie && !contains(offered.offered_extensions, e.type)) {
+      return wire::fail(
+          Alert::unsupported_extension,
+          name == "HelloRetryRequest" ? "HelloRetryRequest.extensions" : "ServerHello.extensions",
+          "not requested");
+    }
+  }
+  return *suite;
+}
+
+}  // namespace
+
+Result<ClientState> ExpectServerHello::retry_hello(const msgs::ServerHello& hrr,
+                                                   const HandshakeView& message,
+                                                   const ClientHandshakeEnvironment& env,
+                                                   Actions& actions) && {
+  // RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in the same connection
+  // (i.e., where the ClientHello was itself in response to a HelloRetryRequest), it MUST abort
+  // the handshake with an "unexpected_message" alert."
+  if (retry) {
+    return wire::fail(Alert::unexpected_message, "HelloRetryRequest", "second HelloRetryRequest");
+  }
+  WIRE_TRY(const auto suite, check_server_hello_fields(hrr, params, offered, "HelloRetryRequest"));
+  const auto* selected =
+      hrr.extensions.get<msgs::KeyShareHelloRetryRequest>(ExtensionType::key_share);
+  const auto* cookie = hrr.extensions.get<msgs::Cookie>(ExtensionType::cookie);
+  HelloRetryChoice choice{hrr.cipher_suite, std::nullopt};
+  if (selected != nullptr) {
+    // RFC 8446 §4.2.8: "the client MUST verify that (1) the selected_group field corresponds to
+    // a group which was provided in the "supported_groups" extension in the original ClientHello
+    // and (2) the selected_group field does not correspond to a group which was provided in the
+    // "key_share" extension in the original ClientHello. If either of these checks fails, then
+    // the client MUST abort the handshake with an "illegal_parameter" alert."
+    if (!contains(params.supported_groups, selected->selected_group)) {
+      return wire::illegal_parameter("HelloRetryRequest.key_share", "group not offered");
+    }
+    for (const auto& share : key_shares) {
+      if (share->group() == selected->selected_group) {
+        return wire::illegal_parameter("HelloRetryRequest.key_share",
+                                       "group we already sent a share for");
+      }
+    }
+    choice.group = selected->selected_group;
+  }
+  // RFC 8446 §4.1.4: "Clients MUST abort the handshake with an "illegal_parameter" alert if the
+  // HelloRetryRequest would not result in any change in the ClientHello." Only key_share and
+  // cookie change it (supported_versions merely confirms TLS 1.3).
+  if (selected == nullptr && cookie == nullptr) {
+    return wire::illegal_parameter("HelloRetryRequest", "would not change the ClientHello");
+  }
+  if (choice.group) {
+    // RFC 8446 §4.2.8: "the client MUST replace the original "key_share" extension with one
+    // containing only a new KeyShareEntry for the group indicated in the selected_group field".
+    WIRE_TRY(auto share, env.provider->generate_key_share(*choice.group));
+    key_shares.clear();
+    key_shares.push_back(std::move(share));
+  }
+  // RFC 8446 §4.4.1: "When the server responds to a ClientHello with a HelloRetryRequest, the
+  // value of ClientHello1 is replaced with a special synthetic handshake message of handshake
+  // type "message_hash" containing Hash(ClientHello1)."
+  WIRE_CHECK(transcript.select_hash(suite.hash));
+  WIRE_CHECK(transcript.replace_with_message_hash());
+  transcript.add(message.whole);
+  // RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with the key_share replaced and the cookie
+  // added (same random, session id, suites and other extensions).
+  WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true));
+  transcript.add(hello2);
+  if (offered.middlebox_compatibility && !offered.change_cipher_spec_sent) {
+    // RFC 8446 §D.4: the dummy change_cipher_spec "may either be before its second ClientHello
+    // or before its encrypted handshake flight".
+    actions.emplace_back(SendChangeCipherSpec{});
+    offered.change_cipher_spec_sent = true;
+  }
+  actions.emplace_back(SendHandshake{std::move(hello2)});
+  offered.hello_retry_request = true;
+  retry = choice;
+  return std::move(*this);
+}
 
 Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
                                               const ClientHandshakeEnvironment& env,
@@ -162,38 +334,35 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
       return wire::illegal_parameter("ServerHello.random", "downgrade sentinel");
     }
     // We offered only TLS 1.3 (supported_versions = {0x0304}).
-    return wire::fail(Alert::protocol_version, "ServerHello.legacy_version",
-                      "server selected a version below TLS 1.3");
+    if (sh.legacy_version < tls12_version) {
+      return wire::refuse(Alert::protocol_version, wire::Refusal::forbidden_versions,
+                          "ServerHello.legacy_version", "server selected TLS 1.1 or older");
+    }
+    return wire::refuse(Alert::protocol_version, wire::Refusal::tls12_only_peer,
+                        "ServerHello.legacy_version", "server selected a version below TLS 1.3");
   }
   if (sh.is_hello_retry_request()) {
-    return wire::fail(Alert::handshake_failure, "HelloRetryRequest",
-                      "HelloRetryRequest is not implemented yet");
+    return std::move(*this).retry_hello(sh, message, env, actions);
   }
-  // RFC 8446 §4.1.3: legacy_session_id_echo: "A client which receives a legacy_session_id_echo
-  // field that does not match what it sent in the ClientHello MUST abort the handshake with an
-  // "illegal_parameter" alert."
-  if (sh.legacy_session_id_echo != params.legacy_session_id) {
-    return wire::illegal_parameter("ServerHello.legacy_session_id_echo", "not what we sent");
-  }
-  // RFC 8446 §4.1.3: cipher_suite: "A client which receives a cipher suite that was not offered
-  // MUST abort the handshake with an "illegal_parameter" alert."
-  const auto suite = suite_params(sh.cipher_suite);
-  if (!contains(params.cipher_suites, sh.cipher_suite) || !suite) {
-    return wire::illegal_parameter("ServerHello.cipher_suite", "not offered");
-  }
-  // RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
-  // not send the corresponding extension requests ... Upon receiving such an extension, an
-  // endpoint MUST abort the handshake with an "unsupported_extension" alert."
-  for (const auto& e : sh.extensions.list()) {
-    if (!contains(offered.offered_extensions, e.type)) {
-      return wire::fail(Alert::unsupported_extension, "ServerHello.extensions", "not requested");
-    }
+  WIRE_TRY(const auto suite, check_server_hello_fields(sh, params, offered, "ServerHello"));
+  // RFC 8446 §4.1.4: "Upon receiving the ServerHello, clients MUST check that the cipher suite
+  // supplied in the ServerHello is the same as that in the HelloRetryRequest and otherwise abort
+  // the handshake with an "illegal_parameter" alert."
+  if (retry && sh.cipher_suite != retry->suite) {
+    return wire::illegal_parameter("ServerHello.cipher_suite", "not the HelloRetryRequest's");
   }
   // Without PSKs (not offered yet) the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
   // establishment is in use, then the ServerHello contains a "key_share" extension".
   const auto* server_share = sh.extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share);
   if (server_share == nullptr) {
     return wire::fail(Alert::missing_extension, "ServerHello.key_share", "missing");
+  }
+  // RFC 8446 §4.2.8: "If using (EC)DHE key establishment and a HelloRetryRequest containing a
+  // "key_share" extension was received by the client, the client MUST verify that the selected
+  // NamedGroup in the ServerHello is the same as that in the HelloRetryRequest. If this check
+  // fails, the client MUST abort the handshake with an "illegal_parameter" alert."
+  if (retry && retry->group && server_share->share.group != *retry->group) {
+    return wire::illegal_parameter("ServerHello.key_share", "not the HelloRetryRequest's group");
   }
   // RFC 8446 §2: "the server's share MUST be in the same group as one of the client's shares."
   const crypto::KeyShare* own = nullptr;
@@ -206,10 +375,11 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   WIRE_TRY(auto shared, own->complete(server_share->share.key_exchange));
 
   offered.suite = sh.cipher_suite;
-  offered.params = *suite;
-  WIRE_CHECK(transcript.select_hash(suite->hash));
+  offered.params = suite;
+  offered.group = server_share->share.group;
+  if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(suite.hash));
   transcript.add(message.whole);
-  KeySchedule schedule(*env.provider, suite->hash);
+  KeySchedule schedule(*env.provider, suite.hash);
   WIRE_CHECK(schedule.derive_early_secret({}));
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
@@ -243,15 +413,46 @@ Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& messa
   // illegal_parameter ("If an implementation receives an extension which it recognizes and
   // which is not specified for the message in which it appears, it MUST abort the handshake
   // with an "illegal_parameter" alert.").
-  WIRE_TRY(const auto ee, msgs::EncryptedExtensions::parse(message.body));
+  auto parsed = msgs::EncryptedExtensions::parse(message.body);
+  if (!parsed) {
+    Error e = parsed.error();
+    // The codec refuses a server ALPN answer naming several protocols (RFC 7301 §3.1).
+    if (e.field == "alpn.protocol_name_list" && e.alert == Alert::illegal_parameter) {
+      e.refusal = wire::Refusal::server_chose_no_offered_protocol;
+    }
+    return tl::unexpected<Error>(e);
+  }
+  const auto& ee = *parsed;
   // RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
   // not send the corresponding extension requests ... Upon receiving such an extension, an
   // endpoint MUST abort the handshake with an "unsupported_extension" alert."
   for (const auto& e : ee.extensions.list()) {
     if (!contains(hs.negotiated.offered_extensions, e.type)) {
+      if (e.type == ExtensionType::application_layer_protocol_negotiation) {
+        return wire::refuse(Alert::unsupported_extension,
+                            wire::Refusal::server_chose_no_offered_protocol,
+                            "EncryptedExtensions.extensions", "not requested");
+      }
       return wire::fail(Alert::unsupported_extension, "EncryptedExtensions.extensions",
                         "not requested");
     }
+  }
+  if (const auto* alpn = ee.extensions.get<msgs::ProtocolNameList>(
+          ExtensionType::application_layer_protocol_negotiation);
+      alpn != nullptr) {
+    // RFC 7301 §3.1: the server's "ProtocolNameList" MUST contain exactly one "ProtocolName"
+    // (the codec checks it too); §3.2: the server selects "a protocol ... that is also
+    // advertised by the client". RFC 7301 names no alert for a client that gets anything else
+    // (no_application_protocol is the server's); like BoringSSL and rustls we send
+    // illegal_parameter.
+    const std::string chosen = alpn->names.size() == 1 ? std::string(alpn->names.front().begin(),
+                                                                     alpn->names.front().end())
+                                                       : std::string();
+    if (alpn->names.size() != 1 || !contains(hs.negotiated.offered_alpn, chosen)) {
+      return wire::refuse(Alert::illegal_parameter, wire::Refusal::server_chose_no_offered_protocol,
+                          "EncryptedExtensions.alpn", "protocol we did not offer");
+    }
+    hs.negotiated.alpn = chosen;
   }
   if (const auto* limit =
           ee.extensions.get<msgs::RecordSizeLimit>(ExtensionType::record_size_limit);
@@ -268,8 +469,19 @@ Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& messa
 Result<ClientState> ExpectCertificateOrCertificateRequest::handle(
     const HandshakeView& message, const ClientHandshakeEnvironment& env, Actions& /*actions*/) && {
   if (message.type == HandshakeType::certificate_request && !certificate_request_seen) {
+    // The codec enforces RFC 8446 §4.3.2: "The "signature_algorithms" extension MUST be
+    // specified".
     WIRE_TRY(auto cr, msgs::CertificateRequest::parse(message.body));
     hs.certificate_request_context = std::move(cr.certificate_request_context);
+    if (const auto* schemes =
+            cr.extensions.get<msgs::SignatureSchemeList>(ExtensionType::signature_algorithms)) {
+      hs.certificate_query.signature_schemes = schemes->schemes;
+    }
+    if (const auto* cas = cr.extensions.get<msgs::CertificateAuthorities>(
+            ExtensionType::certificate_authorities)) {
+      hs.certificate_query.certificate_authorities = cas->names;
+    }
+    hs.negotiated.certificate_requested = true;
     hs.transcript.add(message.whole);
     return ExpectCertificateOrCertificateRequest{std::move(hs), true};
   }
@@ -283,7 +495,8 @@ Result<ClientState> ExpectCertificateOrCertificateRequest::handle(
   // RFC 8446 §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST
   // abort the handshake with a "decode_error" alert."
   if (cert.certificate_list.empty()) {
-    return wire::decode_error("Certificate.certificate_list", "empty");
+    return wire::refuse(Alert::decode_error, wire::Refusal::missing_server_certificate,
+                        "Certificate.certificate_list", "empty");
   }
   if (!env.verify_chain) {
     return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no verifier");
@@ -291,7 +504,11 @@ Result<ClientState> ExpectCertificateOrCertificateRequest::handle(
   std::vector<ByteVec> chain;
   chain.reserve(cert.certificate_list.size());
   for (const auto& entry : cert.certificate_list) chain.push_back(entry.cert_data);
-  WIRE_CHECK(env.verify_chain(chain));
+  if (auto verdict = env.verify_chain(chain); !verdict) {
+    Error refused = verdict.error();  // the verifier's alert, field and reason
+    refused.refusal = wire::Refusal::peer_chain_refused;
+    return tl::unexpected<Error>(refused);
+  }
   WIRE_TRY(auto spki, certificate_spki(chain.front()));
   hs.transcript.add(message.whole);
   return ExpectCertificateVerify(std::move(hs), std::move(spki), VerifiedServerChain{});
@@ -363,18 +580,91 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
            read_keys(kd, next.negotiated, next.server_application_traffic_secret));
   // The server's application data may follow its Finished at once.
   actions.emplace_back(std::move(server_keys));
-  WIRE_TRY(auto handshake_keys,
-           write_keys(kd, next.negotiated, hs.client_handshake_traffic_secret));
+
+  CertificateSelection selection = CertificateSelection::declined();
+  if (hs.certificate_request_context && env.select_client_certificate) {
+    selection = env.select_client_certificate(hs.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) {
+      return WaitingForClientCertificate(std::move(hs), std::move(next));
+    }
+  }
+  return send_client_flight(std::move(hs), std::move(next), selection, env, actions);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Our second flight: [change_cipher_spec] [Certificate CertificateVerify] Finished
+
+namespace {
+
+bool pkcs1_or_sha1(SignatureScheme scheme) {
+  const auto code = static_cast<std::uint16_t>(scheme);
+  return (code & 0xffU) == 0x01U || code == 0x0201U || code == 0x0203U;
+}
+
+}  // namespace
+
+Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
+                                       const CertificateSelection& selection,
+                                       const ClientHandshakeEnvironment& env, Actions& actions) {
+  const auto& kd = hs.schedule.derivation();
+  Negotiated& n = next.negotiated;
+  if (n.middlebox_compatibility && !n.change_cipher_spec_sent) {
+    // RFC 8446 §D.4: "the client sends a dummy change_cipher_spec record ... immediately before
+    // its second flight". Plaintext, so before the handshake write keys.
+    actions.emplace_back(SendChangeCipherSpec{});
+    n.change_cipher_spec_sent = true;
+  }
+  WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
   actions.emplace_back(std::move(handshake_keys));
 
   if (hs.certificate_request_context) {
+    msgs::Certificate cert;
+    // RFC 8446 §4.4.2: certificate_request_context: "If this message is in response to a
+    // CertificateRequest, the value of certificate_request_context in that message."
+    cert.certificate_request_context = *hs.certificate_request_context;
+    const bool chosen = selection.kind == CertificateSelection::Kind::chosen;
+    std::optional<SignatureScheme> scheme;
+    if (chosen) {
+      if (selection.chain_der.empty() || !selection.key) {
+        return wire::fail(Alert::internal_error, "select_client_certificate",
+                          "chosen without a chain or a key");
+      }
+      // RFC 8446 §4.4.3: "If sent by a client, the signature algorithm used in the signature MUST
+      // be one of those present in the supported_signature_algorithms field of the
+      // "signature_algorithms" extension in the CertificateRequest message." and "RSA signatures
+      // MUST use an RSASSA-PSS algorithm ... The SHA-1 algorithm MUST NOT be used".
+      for (const SignatureScheme s : hs.certificate_query.signature_schemes) {
+        if (!pkcs1_or_sha1(s) && selection.key->supports(s)) {
+          scheme = s;
+          break;
+        }
+      }
+      if (!scheme) {
+        return wire::refuse(Alert::handshake_failure, wire::Refusal::no_shared_signature_algorithm,
+                            "CertificateRequest.signature_algorithms",
+                            "our key supports none of them");
+      }
+      for (const auto& der : selection.chain_der) {
+        cert.certificate_list.push_back(msgs::CertificateEntry{der, {}});
+      }
+    }
     // RFC 8446 §4.4.2: "If the server requests client authentication but no suitable certificate
     // is available, the client MUST send a Certificate message containing no certificates."
-    msgs::Certificate empty;
-    empty.certificate_request_context = *hs.certificate_request_context;
-    WIRE_TRY(auto bytes, empty.encode());
+    WIRE_TRY(auto bytes, cert.encode());
     hs.transcript.add(bytes);
     actions.emplace_back(SendHandshake{std::move(bytes)});
+    if (chosen) {
+      // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, client CertificateVerify", a
+      // zero byte and Transcript-Hash(Handshake Context, Certificate).
+      WIRE_TRY(const auto hash, hs.transcript.current_hash());
+      WIRE_TRY(const auto content, msgs::certificate_verify_content(false, hash));
+      WIRE_TRY(auto signature, selection.key->sign(*scheme, content));
+      msgs::CertificateVerify cv{*scheme, std::move(signature)};
+      WIRE_TRY(auto cv_bytes, cv.encode());
+      hs.transcript.add(cv_bytes);
+      actions.emplace_back(SendHandshake{std::move(cv_bytes)});
+      n.client_certificate_sent = true;
+    }
   }
   WIRE_TRY(const auto client_hash, hs.transcript.current_hash());
   WIRE_TRY(auto verify_data,
@@ -387,14 +677,33 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
   WIRE_TRY(next.resumption_master_secret,
            hs.schedule.resumption_master_secret(client_finished_hash));
   actions.emplace_back(SendHandshake{std::move(finished)});
-  WIRE_TRY(auto application_keys,
-           write_keys(kd, next.negotiated, next.client_application_traffic_secret));
+  WIRE_TRY(auto application_keys, write_keys(kd, n, next.client_application_traffic_secret));
   actions.emplace_back(std::move(application_keys));
 
-  log_key(env, "CLIENT_TRAFFIC_SECRET_0", next.negotiated, next.client_application_traffic_secret);
-  log_key(env, "SERVER_TRAFFIC_SECRET_0", next.negotiated, next.server_application_traffic_secret);
-  log_key(env, "EXPORTER_SECRET", next.negotiated, next.exporter_master_secret);
+  log_key(env, "CLIENT_TRAFFIC_SECRET_0", n, next.client_application_traffic_secret);
+  log_key(env, "SERVER_TRAFFIC_SECRET_0", n, next.server_application_traffic_secret);
+  log_key(env, "EXPORTER_SECRET", n, next.exporter_master_secret);
   return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for select_client_certificate
+
+Result<ClientState> WaitingForClientCertificate::resume(const ClientHandshakeEnvironment& env,
+                                                        Actions& actions) && {
+  CertificateSelection selection = CertificateSelection::declined();
+  if (env.select_client_certificate) {
+    selection = env.select_client_certificate(hs.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) return std::move(*this);
+  }
+  return send_client_flight(std::move(hs), std::move(next), selection, env, actions);
+}
+
+Result<ClientState> WaitingForClientCertificate::handle(const HandshakeView& /*message*/,
+                                                        const ClientHandshakeEnvironment& /*env*/,
+                                                        Actions& /*actions*/) && {
+  return wire::fail(Alert::internal_error, "WaitingForClientCertificate",
+                    "no message is processed while waiting for a certificate");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,6 +743,23 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
     default:
       return unexpected_message("post-handshake message");
   }
+}
+
+Status Connected::update_keys(bool request_peer_update, const ClientHandshakeEnvironment& env,
+                              Actions& actions) {
+  const KeyDerivation kd(*env.provider, negotiated.params.hash);
+  const msgs::KeyUpdate update{request_peer_update ? KeyUpdateRequest::update_requested
+                                                   : KeyUpdateRequest::update_not_requested};
+  WIRE_TRY(auto bytes, update.encode());
+  // RFC 8446 §4.6.3: "The KeyUpdate handshake message is used to indicate that the sender is
+  // updating its sending cryptographic keys." It goes out under the old keys; "after sending a
+  // KeyUpdate message, the sender SHALL send all its traffic using the next generation of keys".
+  actions.emplace_back(SendHandshake{std::move(bytes)});
+  WIRE_TRY(client_application_traffic_secret,
+           kd.next_traffic_secret(client_application_traffic_secret.span()));
+  WIRE_TRY(auto next_write, write_keys(kd, negotiated, client_application_traffic_secret));
+  actions.emplace_back(std::move(next_write));
+  return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +814,13 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
       WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
       continue;
     }
+    if (std::holds_alternative<SendChangeCipherSpec>(action)) {
+      // RFC 8446 §5: "a single byte of value 0x01", unprotected (the states emit it before any
+      // write keys are installed).
+      const std::array<std::uint8_t, 1> ccs{0x01};
+      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+      continue;
+    }
     auto& install = std::get<InstallKeys>(action);
     WIRE_TRY(auto protection,
              record::Protection::create(*env_.provider, install.aead, install.keys));
@@ -510,14 +843,30 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
     return tl::unexpected<Error>(e);
   };
   if (peer_closed_) return {};
+  if (waiting_for_certificate()) {
+    // Kept for resume(): the records are decoded once our flight is out.
+    input_while_waiting_ += in.size();
+    if (input_while_waiting_ > max_input_while_waiting) {
+      return fail_with(Error{Alert::internal_error, "ClientHandshake",
+                             "too much input while waiting for a client certificate"});
+    }
+    reader_.feed(in);
+    return {};
+  }
   reader_.feed(in);
   for (;;) {
+    if (waiting_for_certificate()) return {};
     auto next = reader_.next();
     if (!next) return fail_with(next.error());
     if (!*next) return {};
     const record::Inbound& unit = **next;
     switch (unit.type) {
       case ContentType::handshake: {
+        if (connected() != nullptr &&
+            ++post_handshake_in_a_row_ > max_post_handshake_messages_without_data) {
+          return fail_with(Error{Alert::unexpected_message, "post-handshake messages",
+                                 "too many without application data"});
+        }
         Actions actions;
         auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
         if (!moved) return fail_with(moved.error());
@@ -559,6 +908,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
         application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        post_handshake_in_a_row_ = 0;
         break;
       default:
         return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
@@ -567,10 +917,88 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
 }
 
 Status ClientHandshake::write(Bytes data, ByteVec& out) {
-  if (failed_ || connected() == nullptr) {
+  if (failed_ || close_sent_ || connected() == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  auto* waiting = std::get_if<WaitingForClientCertificate>(state_.get());
+  if (waiting == nullptr) return {};
+  Actions actions;
+  auto moved = std::move(*waiting).resume(env_, actions);
+  if (!moved) {
+    failed_ = true;
+    return tl::unexpected<Error>(moved.error());
+  }
+  *state_ = std::move(*moved);
+  if (auto applied = apply(actions, out); !applied) {
+    failed_ = true;
+    return applied;
+  }
+  if (waiting_for_certificate()) return {};
+  input_while_waiting_ = 0;
+  // What arrived meanwhile sits in the record reader.
+  return receive({}, out, application_data);
+}
+
+Status ClientHandshake::close_notify(ByteVec& out) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  if (close_sent_) return {};
+  // RFC 8446 §6.1: "Each party MUST send a "close_notify" alert before closing its write side of
+  // the connection". Under whatever write keys are current.
+  WIRE_TRY(const auto alert,
+           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
+  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
+  close_sent_ = true;
+  return {};
+}
+
+Status ClientHandshake::key_update(bool request_peer_update, ByteVec& out) {
+  auto* done = std::get_if<Connected>(state_.get());
+  if (failed_ || close_sent_ || done == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.key_update", "not connected");
+  }
+  Actions actions;
+  if (auto made = done->update_keys(request_peer_update, env_, actions); !made) {
+    failed_ = true;
+    return made;
+  }
+  if (auto applied = apply(actions, out); !applied) {
+    failed_ = true;
+    return applied;
+  }
+  return {};
+}
+
+namespace {
+const Negotiated& negotiated_of(const ExpectServerHello& s) { return s.offered; }
+const Negotiated& negotiated_of(const ExpectEncryptedExtensions& s) { return s.hs.negotiated; }
+const Negotiated& negotiated_of(const ExpectCertificateOrCertificateRequest& s) {
+  return s.hs.negotiated;
+}
+const Negotiated& negotiated_of(const ExpectCertificateVerify& s) { return s.hs.negotiated; }
+const Negotiated& negotiated_of(const ExpectFinished& s) { return s.hs.negotiated; }
+const Negotiated& negotiated_of(const Connected& s) { return s.negotiated; }
+const Negotiated& negotiated_of(const WaitingForClientCertificate& s) { return s.next.negotiated; }
+}  // namespace
+
+ClientSessionInfo ClientHandshake::info() const {
+  const Negotiated& n =
+      std::visit([](const auto& s) -> const Negotiated& { return negotiated_of(s); }, *state_);
+  ClientSessionInfo info;
+  if (!std::holds_alternative<ExpectServerHello>(*state_)) {
+    info.cipher_suite = n.suite;
+    info.group = n.group;
+  }
+  info.alpn_protocol = n.alpn;
+  info.hello_retry_request = n.hello_retry_request;
+  info.certificate_requested = n.certificate_requested;
+  info.client_certificate_sent = n.client_certificate_sent;
+  info.handshake_complete = connected() != nullptr;
+  return info;
 }
 
 }  // namespace sanstls::native::handshake

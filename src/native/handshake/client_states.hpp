@@ -9,6 +9,7 @@
 // keys) that a driver applies in order (ClientHandshake below, and later the Engine adapter).
 
 #include "native/crypto/provider.hpp"
+#include "native/handshake/certificate_selection.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
 #include "native/record/record_layer.hpp"
@@ -36,12 +37,17 @@ struct ClientHandshakeEnvironment {
   std::function<Status(std::span<const ByteVec> chain_der)> verify_chain;
   /// NSS key log lines (label, client_random, secret); optional.
   std::function<void(std::string_view label, Bytes client_random, Bytes secret)> key_log;
+  /// Asked once the server's Finished is verified, if the server sent a CertificateRequest.
+  /// Unset: decline (we send an empty Certificate). `pending` parks the handshake in
+  /// WaitingForClientCertificate until ClientHandshake::resume() asks again.
+  std::function<CertificateSelection(const CertificateQuery&)> select_client_certificate;
 };
 
 /// What the ClientHello offers. Defaults are our policy; every field is configurable so that
 /// known-answer tests can reproduce another implementation's hello byte for byte.
 struct ClientHelloParameters {
-  /// Empty, or 32 bytes for middlebox compatibility mode (RFC 8446 §D.4).
+  /// Empty, or 32 bytes for middlebox compatibility mode (RFC 8446 §D.4). Left empty with
+  /// middlebox_compatibility on, 32 random bytes are drawn.
   ByteVec legacy_session_id;
   std::vector<CipherSuite> cipher_suites{CipherSuite::tls_aes_128_gcm_sha256,
                                          CipherSuite::tls_aes_256_gcm_sha384,
@@ -63,8 +69,19 @@ struct ClientHelloParameters {
   std::optional<std::uint16_t> record_size_limit;
   /// Extensions added verbatim (e.g. renegotiation_info, psk_key_exchange_modes).
   std::vector<msgs::Extension> extra_extensions;
-  /// When not empty, the order extensions are written in (every extension must be listed).
+  /// When not empty, the order extensions are written in (every extension must be listed). It may
+  /// also list cookie and the retry_extra_extensions: they are placed there in a ClientHello
+  /// that answers a HelloRetryRequest and skipped in the first one.
   std::vector<ExtensionType> extension_order;
+  /// ALPN (RFC 7301) protocol names in preference order; empty: no ALPN extension.
+  std::vector<std::string> alpn_protocols;
+  /// RFC 8446 §D.4: a non-empty legacy_session_id (random unless one is given) and one dummy
+  /// change_cipher_spec record right before our second flight (before ClientHello2 after a
+  /// HelloRetryRequest, else before our encrypted flight). Off reproduces RFC 8448's hellos.
+  bool middlebox_compatibility = true;
+  /// Extensions added only to a ClientHello that answers a HelloRetryRequest (RFC 8446 §4.1.2
+  /// lets it add or change "padding"); for known-answer tests of foreign hellos.
+  std::vector<msgs::Extension> retry_extra_extensions;
 };
 
 /// Keys to install in one direction of the record layer.
@@ -79,7 +96,10 @@ struct InstallKeys {
 struct SendHandshake {
   ByteVec message;
 };
-using Action = std::variant<SendHandshake, InstallKeys>;
+/// A plaintext change_cipher_spec record {0x01} (middlebox compatibility, RFC 8446 §D.4). Always
+/// emitted before any write keys are installed.
+struct SendChangeCipherSpec {};
+using Action = std::variant<SendHandshake, InstallKeys, SendChangeCipherSpec>;
 using Actions = std::vector<Action>;
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
@@ -107,6 +127,27 @@ struct Negotiated {
   std::vector<ExtensionType> offered_extensions;
   /// The server's record_size_limit (RFC 8449) from EncryptedExtensions, if it sent one.
   std::optional<std::uint16_t> peer_record_size_limit;
+  /// The key exchange group (set by the ServerHello).
+  std::optional<NamedGroup> group;
+  /// What we offered in ALPN, and what the server selected (EncryptedExtensions).
+  std::vector<std::string> offered_alpn;
+  std::optional<std::string> alpn;
+  bool middlebox_compatibility = false;
+  bool change_cipher_spec_sent = false;
+  bool hello_retry_request = false;
+  bool certificate_requested = false;
+  bool client_certificate_sent = false;
+};
+
+/// What the engine adapter reports about the connection (ClientHandshake::info()).
+struct ClientSessionInfo {
+  std::optional<CipherSuite> cipher_suite;   // once the ServerHello is accepted
+  std::optional<NamedGroup> group;           // once the ServerHello is accepted
+  std::optional<std::string> alpn_protocol;  // once EncryptedExtensions is accepted
+  bool hello_retry_request = false;
+  bool certificate_requested = false;
+  bool client_certificate_sent = false;
+  bool handshake_complete = false;
 };
 
 struct ExpectEncryptedExtensions;
@@ -115,10 +156,11 @@ struct ExpectCertificateVerify;
 struct ExpectFinished;
 struct Connected;
 struct ExpectServerHello;
+struct WaitingForClientCertificate;
 
 using ClientState = std::variant<ExpectServerHello, ExpectEncryptedExtensions,
                                  ExpectCertificateOrCertificateRequest, ExpectCertificateVerify,
-                                 ExpectFinished, Connected>;
+                                 ExpectFinished, Connected, WaitingForClientCertificate>;
 
 /// The handshake-stage data every encrypted-flight state carries.
 struct HandshakeSecrets {
@@ -127,19 +169,32 @@ struct HandshakeSecrets {
   KeySchedule schedule;
   SecretBytes client_handshake_traffic_secret;
   SecretBytes server_handshake_traffic_secret;
-  /// Set when the server sent a CertificateRequest: we answer with an empty Certificate
-  /// (client certificates come with select_client_certificate in a later slice).
+  /// Set when the server sent a CertificateRequest (RFC 8446 §4.3.2).
   std::optional<ByteVec> certificate_request_context;
+  /// The CertificateRequest's signature_algorithms and certificate_authorities.
+  CertificateQuery certificate_query;
+};
+
+/// What a HelloRetryRequest fixed: the ServerHello must agree (RFC 8446 §4.1.4, §4.2.8).
+struct HelloRetryChoice {
+  CipherSuite suite{};
+  std::optional<NamedGroup> group;
 };
 
 struct ExpectServerHello {
   Negotiated offered;
-  ClientHelloParameters params;
-  Transcript transcript;  // holds the ClientHello
+  ClientHelloParameters params;  // legacy_session_id is the one actually sent
+  Transcript transcript;  // ClientHello, or message_hash(ClientHello1) || HRR || ClientHello2
   std::vector<std::unique_ptr<crypto::KeyShare>> key_shares;
+  /// Set once we answered a HelloRetryRequest.
+  std::optional<HelloRetryChoice> retry;
 
   Result<ClientState> handle(const msgs::HandshakeView& message,
                              const ClientHandshakeEnvironment& env, Actions& actions) &&;
+
+ private:
+  Result<ClientState> retry_hello(const msgs::ServerHello& hrr, const msgs::HandshakeView& message,
+                                  const ClientHandshakeEnvironment& env, Actions& actions) &&;
 };
 
 struct ExpectEncryptedExtensions {
@@ -188,7 +243,33 @@ struct Connected {
 
   Result<ClientState> handle(const msgs::HandshakeView& message,
                              const ClientHandshakeEnvironment& env, Actions& actions) &&;
+  /// We start a KeyUpdate (RFC 8446 §4.6.3): the message goes out under the current write keys,
+  /// then our write side moves to the next generation.
+  Status update_keys(bool request_peer_update, const ClientHandshakeEnvironment& env,
+                     Actions& actions);
 };
+
+/// The server's Finished is verified, it asked for a client certificate, and
+/// select_client_certificate answered "pending". Nothing of our second flight is sent yet; the
+/// server's application read keys are installed.
+struct WaitingForClientCertificate {
+  WaitingForClientCertificate(HandshakeSecrets secrets, Connected connected)
+      : hs(std::move(secrets)), next(std::move(connected)) {}
+  HandshakeSecrets hs;  // transcript up to the server's Finished
+  Connected next;       // what we become once our flight is sent
+  /// Asks select_client_certificate again: still pending stays here, else our flight is sent.
+  Result<ClientState> resume(const ClientHandshakeEnvironment& env, Actions& actions) &&;
+  /// No handshake message is processed while waiting (the driver buffers input).
+  Result<ClientState> handle(const msgs::HandshakeView& message,
+                             const ClientHandshakeEnvironment& env, Actions& actions) &&;
+};
+
+/// Our second flight once the server's Finished is verified: the change_cipher_spec of
+/// middlebox compatibility, [Certificate (CertificateVerify)] when the server asked, Finished.
+/// `selection` is used only when a CertificateRequest was received (declined: empty Certificate).
+Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
+                                       const CertificateSelection& selection,
+                                       const ClientHandshakeEnvironment& env, Actions& actions);
 
 /// Builds the ClientHello (randomness and key shares from the provider) and the first state.
 struct ClientStart {
@@ -216,8 +297,31 @@ class ClientHandshake {
   /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
   /// data to `application_data`. An error carries the alert to send; the connection is then dead.
   Status receive(Bytes in, ByteVec& out, ByteVec& application_data);
-  /// Application data, only once connected.
+  /// Application data, only once connected (and before our close_notify).
   Status write(Bytes data, ByteVec& out);
+  /// Whether the handshake waits for select_client_certificate (see resume()).
+  [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    return std::holds_alternative<WaitingForClientCertificate>(*state_);
+  }
+  /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
+  /// processes the input that arrived meanwhile (buffered, at most max_input_while_waiting
+  /// bytes). A no-op when not waiting.
+  Status resume(ByteVec& out, ByteVec& application_data);
+  /// Sends a close_notify alert (RFC 8446 §6.1); write() and key_update() fail afterwards.
+  Status close_notify(ByteVec& out);
+  /// Starts a KeyUpdate (RFC 8446 §4.6.3), only once connected.
+  Status key_update(bool request_peer_update, ByteVec& out);
+  /// Suite, group, ALPN, HelloRetryRequest, client certificate: what is known so far.
+  [[nodiscard]] ClientSessionInfo info() const;
+  [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }
+
+  /// Post-handshake messages (NewSessionTicket, KeyUpdate) accepted in a row without application
+  /// data in between; one more is unexpected_message. Honest servers send a few tickets and an
+  /// occasional KeyUpdate; the bound stops a peer from keeping us busy (KeyUpdate costs two HKDF
+  /// expansions and a cipher setup) without ever sending data. 32 is BoringSSL's KeyUpdate bound.
+  static constexpr std::size_t max_post_handshake_messages_without_data = 32;
+  /// Input buffered while waiting for a client certificate (the server may send 0.5-RTT data).
+  static constexpr std::size_t max_input_while_waiting = std::size_t{1} << 18;
 
   [[nodiscard]] const ClientState& state() const noexcept { return *state_; }
   /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1).
@@ -240,6 +344,9 @@ class ClientHandshake {
   record::RecordWriter writer_;
   bool failed_ = false;
   bool peer_closed_ = false;
+  bool close_sent_ = false;
+  std::size_t post_handshake_in_a_row_ = 0;
+  std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
 };
 
