@@ -1,0 +1,183 @@
+#include "native/handshake/server_handshake.hpp"
+
+#include "native/msgs/alert.hpp"
+
+#include <utility>
+
+namespace sanstls::native::handshake {
+
+ServerHandshake::ServerHandshake(ServerParameters params, ServerHandshakeEnvironment env)
+    : params_(std::move(params)),
+      env_(std::move(env)),
+      state_(std::make_unique<server::ServerState>(server::ExpectClientHello{})) {}
+
+Status ServerHandshake::fail(const Error& e) {
+  failed_ = true;
+  return tl::unexpected<Error>(e);
+}
+
+Status ServerHandshake::apply(server::Actions& actions, msgs::ByteVec& out) {
+  // Consecutive handshake messages under the same keys share records (as RFC 8448 shows: one
+  // record for EncryptedExtensions ... Finished).
+  msgs::ByteVec pending;
+  auto flush = [&]() -> Status {
+    if (pending.empty()) return {};
+    WIRE_CHECK(writer_.write(ContentType::handshake, pending, out));
+    pending.clear();
+    return {};
+  };
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<server::SendHandshake>(&action)) {
+      pending.insert(pending.end(), send->message.begin(), send->message.end());
+      continue;
+    }
+    WIRE_CHECK(flush());
+    if (std::holds_alternative<server::SendChangeCipherSpec>(action)) {
+      const std::uint8_t ccs = 0x01;
+      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, Bytes(&ccs, 1), out));
+      continue;
+    }
+    auto& install = std::get<server::InstallKeys>(action);
+    WIRE_TRY(auto protection,
+             record::Protection::create(*env_.provider, install.aead, install.keys));
+    protection.set_inner_plaintext_limit(install.inner_plaintext_limit);
+    if (install.write) {
+      writer_.set_protection(std::move(protection));
+    } else {
+      // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes." (checked by the reader)
+      WIRE_CHECK(reader_.set_protection(std::move(protection)));
+    }
+  }
+  WIRE_CHECK(flush());
+  actions.clear();
+  return {};
+}
+
+Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
+  if (peer_closed_) return {};
+  reader_.feed(in);
+  return process(out, application_data);
+}
+
+Status ServerHandshake::resume(msgs::ByteVec& out, msgs::ByteVec& application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
+  auto* waiting = std::get_if<server::WaitingForCertificate>(state_.get());
+  if (waiting == nullptr) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.resume", "not waiting");
+  }
+  server::Actions actions;
+  const server::Context ctx{params_, env_, info_};
+  auto moved = std::move(*waiting).resume(ctx, actions);
+  if (!moved) return fail(moved.error());
+  *state_ = std::move(*moved);
+  if (auto applied = apply(actions, out); !applied) return fail(applied.error());
+  if (peer_closed_) return {};
+  return process(out, application_data);
+}
+
+Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_data) {
+  const server::Context ctx{params_, env_, info_};
+  for (;;) {
+    // While the certificate store has not answered, input stays buffered in the reader.
+    if (waiting_for_certificate()) return {};
+    auto next = reader_.next();
+    if (!next) return fail(next.error());
+    if (!*next) return {};
+    const record::Inbound& unit = **next;
+    switch (unit.type) {
+      case ContentType::handshake: {
+        if (connected()) {
+          // Bound KeyUpdate floods (see max_key_updates_in_a_row); Connected refuses every other
+          // post-handshake message.
+          if (++key_updates_in_a_row_ > max_key_updates_in_a_row) {
+            return fail(Error{Alert::unexpected_message, "KeyUpdate", "too many in a row"});
+          }
+        }
+        server::Actions actions;
+        auto moved = server::handle_message(std::move(*state_), unit.data, ctx, actions);
+        if (!moved) return fail(moved.error());
+        *state_ = std::move(*moved);
+        client_hello_seen_ = true;
+        if (auto applied = apply(actions, out); !applied) return fail(applied.error());
+        break;
+      }
+      case ContentType::change_cipher_spec:
+        // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+        // change_cipher_spec consisting of the single byte value 0x01 at any time after the
+        // first ClientHello message has been sent or received and before the peer's Finished
+        // message has been received and MUST simply drop it without further processing. ...
+        // An implementation which receives any other change_cipher_spec value or which receives
+        // a protected change_cipher_spec record MUST abort the handshake with an
+        // "unexpected_message" alert." RFC 8446 §D.4 has the client send exactly one, so a
+        // second one is refused too (that bounds a flood).
+        if (!client_hello_seen_ || connected() || change_cipher_spec_seen_ || unit.was_protected ||
+            unit.data != msgs::ByteVec{0x01}) {
+          return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+        }
+        change_cipher_spec_seen_ = true;
+        break;
+      case ContentType::alert: {
+        auto alert = msgs::AlertMessage::parse(unit.data);
+        if (!alert) return fail(alert.error());
+        if (alert->description == Alert::close_notify) {
+          // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
+          // ignored."
+          peer_closed_ = true;
+          return {};
+        }
+        if (alert->description == Alert::user_canceled) break;  // close_notify follows
+        // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
+        // back (received_alert() tells the caller).
+        received_alert_ = alert->description;
+        return fail(Error{alert->description, "peer alert", "received"});
+      }
+      case ContentType::application_data:
+        // Application data is accepted only once the client's Finished has been verified
+        // (we never accept early data).
+        if (!connected()) {
+          return fail(
+              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
+        }
+        key_updates_in_a_row_ = 0;
+        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        break;
+      default:
+        return fail(Error{Alert::unexpected_message, "record", "unexpected content type"});
+    }
+  }
+}
+
+Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
+  if (failed_ || closed_ || !connected()) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ServerHandshake::close_notify(msgs::ByteVec& out) {
+  if (failed_ || closed_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.close_notify", "already closed");
+  }
+  closed_ = true;
+  WIRE_TRY(const auto alert,
+           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
+  return writer_.write(ContentType::alert, alert, out);
+}
+
+Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out) {
+  auto* connected_state = std::get_if<server::Connected>(state_.get());
+  if (failed_ || closed_ || connected_state == nullptr) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "not connected");
+  }
+  server::Actions actions;
+  const server::Context ctx{params_, env_, info_};
+  if (auto updated = connected_state->update_write_keys(request_peer_update, ctx, actions);
+      !updated) {
+    return fail(updated.error());
+  }
+  if (auto applied = apply(actions, out); !applied) return fail(applied.error());
+  return {};
+}
+
+}  // namespace sanstls::native::handshake

@@ -1,0 +1,76 @@
+#pragma once
+// The TLS 1.3 server driver: the server states (server_states.hpp) plus a record layer. Bytes in,
+// records out, application data after the client's Finished. The Engine adapter wraps this the
+// same way it wraps ClientHandshake: on an error it sends the Error's alert itself (nothing is
+// written to `out` for a failure), unless received_alert() is set (never echo a peer's alert).
+
+#include "native/handshake/server_states.hpp"
+#include "native/record/record_layer.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace sanstls::native::handshake {
+
+class ServerHandshake {
+ public:
+  /// RFC 8446 §4.6.3 bound (ours): more KeyUpdates than this in a row without application data
+  /// in between is refused with unexpected_message, so a peer cannot keep us re-keying.
+  static constexpr std::size_t max_key_updates_in_a_row = 32;
+
+  /// Copies the parameters and the environment; the provider must outlive the handshake.
+  ServerHandshake(ServerParameters params, ServerHandshakeEnvironment env);
+
+  /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
+  /// data to `application_data`. An error carries the alert to send; the connection is then dead.
+  /// While waiting_for_certificate(), input is buffered, not processed.
+  Status receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& application_data);
+  /// After select_certificate answered pending: asks again; once it answers, writes the flight
+  /// and continues with any buffered input.
+  Status resume(msgs::ByteVec& out, msgs::ByteVec& application_data);
+
+  [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    return std::holds_alternative<server::WaitingForCertificate>(*state_);
+  }
+  /// The client's Finished was verified.
+  [[nodiscard]] bool connected() const noexcept {
+    return std::holds_alternative<server::Connected>(*state_);
+  }
+  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1).
+  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  /// The fatal alert the peer sent, if any; receive() then fails with it, and it must not be
+  /// sent back.
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
+  /// What was negotiated (see ServerSessionInfo::negotiated).
+  [[nodiscard]] const ServerSessionInfo& info() const noexcept { return info_; }
+  [[nodiscard]] const server::ServerState& state() const noexcept { return *state_; }
+
+  /// Application data, only once connected (no 0.5-RTT data), split into records the client
+  /// accepts (its record_size_limit).
+  Status write(Bytes data, msgs::ByteVec& out);
+  /// Our close_notify alert; later write() calls fail.
+  Status close_notify(msgs::ByteVec& out);
+  /// Our KeyUpdate (only once connected); `request_peer_update` asks the client to update too.
+  Status key_update(bool request_peer_update, msgs::ByteVec& out);
+
+ private:
+  Status apply(server::Actions& actions, msgs::ByteVec& out);
+  Status process(msgs::ByteVec& out, msgs::ByteVec& application_data);
+  Status fail(const Error& e);
+
+  ServerParameters params_;
+  ServerHandshakeEnvironment env_;
+  ServerSessionInfo info_;
+  std::unique_ptr<server::ServerState> state_;
+  record::RecordReader reader_;
+  record::RecordWriter writer_;
+  bool client_hello_seen_ = false;
+  bool change_cipher_spec_seen_ = false;
+  bool failed_ = false;
+  bool peer_closed_ = false;
+  bool closed_ = false;
+  std::size_t key_updates_in_a_row_ = 0;
+  std::optional<Alert> received_alert_;
+};
+
+}  // namespace sanstls::native::handshake

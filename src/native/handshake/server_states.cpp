@@ -1,0 +1,711 @@
+#include "native/handshake/server_states.hpp"
+
+#include "native/handshake/client_states.hpp"  // certificate_spki
+#include "native/msgs/message_hash.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sanstls::native::handshake::server {
+
+namespace {
+
+using msgs::HandshakeView;
+using wire::Refusal;
+
+/// RFC 8446 §4.6.1 lifetime of the (opaque, not yet redeemable) tickets we issue.
+constexpr std::uint32_t ticket_lifetime_seconds = 7200;
+constexpr std::size_t ticket_length = 32;
+/// Bound on NewSessionTickets per connection, whatever ServerParameters::tickets says.
+constexpr std::size_t max_tickets = 16;
+
+tl::unexpected<Error> unexpected_message(std::string_view field) {
+  // RFC 8446 §4: "... a peer which receives a handshake message in an unexpected order MUST
+  // abort the handshake with an "unexpected_message" alert."
+  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
+}
+
+template <class T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+void log_key(const Context& ctx, std::string_view label,
+             const std::array<std::uint8_t, 32>& client_random, const SecretBytes& secret) {
+  if (ctx.env.key_log) ctx.env.key_log(label, client_random, secret.span());
+}
+
+Result<InstallKeys> keys_for(const KeyDerivation& kd, crypto::AeadAlgorithm aead,
+                             const SecretBytes& secret, bool write, std::size_t limit) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead));
+  return InstallKeys{write, aead, std::move(keys), limit};
+}
+
+/// RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm, regardless of whether
+/// RSASSA-PKCS1-v1_5 algorithms appear in "signature_algorithms". The SHA-1 algorithm MUST NOT
+/// be used in any signatures of CertificateVerify messages."
+bool forbidden_in_certificate_verify(SignatureScheme scheme) {
+  const auto code = static_cast<std::uint16_t>(scheme);
+  const bool pkcs1 = (code & 0xffU) == 0x01U;            // rsa_pkcs1_*
+  const bool sha1 = code == 0x0201U || code == 0x0203U;  // rsa_pkcs1_sha1, ecdsa_sha1
+  return pkcs1 || sha1;
+}
+
+/// The refusal for a ClientHello that does not offer TLS 1.3.
+tl::unexpected<Error> version_refusal(const msgs::ClientHello& ch) {
+  bool tls12 = false;
+  if (const auto* sv =
+          ch.extensions.get<msgs::SupportedVersionsList>(ExtensionType::supported_versions);
+      sv != nullptr) {
+    // RFC 8446 §4.2.1: "If this extension is present in the ClientHello, servers MUST NOT use the
+    // ClientHello.legacy_version value for version negotiation and MUST use only the
+    // "supported_versions" extension to determine client preferences."
+    tls12 = contains(sv->versions, tls12_version);
+  } else {
+    tls12 = ch.legacy_version >= tls12_version;
+  }
+  // RFC 8446 §4.2.1: "If the "supported_versions" extension is absent and the server only
+  // supports versions greater than ClientHello.legacy_version, the server MUST abort the
+  // handshake with a "protocol_version" alert." (This engine speaks TLS 1.3 only.)
+  if (tls12) {
+    return wire::refuse(Alert::protocol_version, Refusal::tls12_only_peer,
+                        "ClientHello.supported_versions", "TLS 1.2 without TLS 1.3");
+  }
+  return wire::refuse(Alert::protocol_version, Refusal::forbidden_versions,
+                      "ClientHello.supported_versions", "only versions older than TLS 1.2");
+}
+
+/// Everything about a ClientHello except the key share: version, compression, suite,
+/// mandatory extensions, SNI, ALPN, record_size_limit.
+Result<Negotiation> negotiate(const msgs::ClientHello& ch, const Context& ctx) {
+  if (!ch.offers_tls13()) return version_refusal(ch);
+  // RFC 8446 §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly one byte,
+  // set to zero ... If a TLS 1.3 ClientHello is received with any other value in this field,
+  // the server MUST abort the handshake with an "illegal_parameter" alert." (The codec checks it
+  // too.)
+  if (ch.legacy_compression_methods != ByteVec{0}) {
+    return wire::illegal_parameter("ClientHello.legacy_compression_methods", "not {null}");
+  }
+  Negotiation n;
+  n.client_random = ch.random;
+  n.legacy_session_id = ch.legacy_session_id;
+
+  // Server preference among the suites the client offers.
+  for (const CipherSuite suite : ctx.params.cipher_suites) {
+    const auto sp = suite_params(suite);
+    if (sp && contains(ch.cipher_suites, suite)) {
+      n.suite = suite;
+      n.params = *sp;
+      break;
+    }
+  }
+  if (!suite_params(n.suite) || !contains(ch.cipher_suites, n.suite)) {
+    return wire::refuse(Alert::handshake_failure, Refusal::no_shared_cipher_suite,
+                        "ClientHello.cipher_suites", "no cipher suite in common");
+  }
+
+  // RFC 8446 §9.2: "If not containing a "pre_shared_key" extension, it MUST contain both a
+  // "signature_algorithms" extension and a "supported_groups" extension. If containing a
+  // "supported_groups" extension, it MUST also contain a "key_share" extension, and vice versa.
+  // ... Servers receiving a ClientHello which does not conform to these requirements MUST abort
+  // the handshake with a "missing_extension" alert." We ignore PSK offers (full handshake
+  // only), so both are needed whatever else the client sent; RFC 8446 §4.2.3: "If a server is
+  // authenticating via a certificate and the client has not sent a "signature_algorithms"
+  // extension, then the server MUST abort the handshake with a "missing_extension" alert".
+  const auto* sigs =
+      ch.extensions.get<msgs::SignatureSchemeList>(ExtensionType::signature_algorithms);
+  if (sigs == nullptr) {
+    return wire::fail(Alert::missing_extension, "ClientHello.signature_algorithms", "missing");
+  }
+  n.client_signature_schemes = sigs->schemes;
+  if (!ch.extensions.contains(ExtensionType::supported_groups) ||
+      !ch.extensions.contains(ExtensionType::key_share)) {
+    return wire::fail(Alert::missing_extension, "ClientHello.supported_groups/key_share",
+                      "missing");
+  }
+
+  if (const auto* sni = ch.extensions.get<msgs::ServerNameList>(ExtensionType::server_name);
+      sni != nullptr) {
+    for (const auto& name : sni->names) {
+      if (name.name_type != 0) continue;  // RFC 6066 §3: host_name(0) is the only type
+      std::string host;
+      for (const std::uint8_t c : name.name) {
+        // RFC 6066 §3: HostName is ASCII; a NUL could truncate the name in the store's lookup.
+        if (c == 0 || c > 0x7e) {
+          return wire::illegal_parameter("ClientHello.server_name", "not an ASCII host name");
+        }
+        host.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+      }
+      if (!host.empty()) n.server_name = std::move(host);
+    }
+  }
+
+  if (const auto* alpn = ch.extensions.get<msgs::ProtocolNameList>(
+          ExtensionType::application_layer_protocol_negotiation);
+      alpn != nullptr && !ctx.params.alpn.empty()) {
+    for (const auto& ours : ctx.params.alpn) {
+      const ByteVec bytes(ours.begin(), ours.end());
+      if (contains(alpn->names, bytes)) {
+        n.alpn = ours;
+        break;
+      }
+    }
+    // RFC 7301 §3.2: "In the event that the server supports no protocols that the client
+    // advertises, then the server SHALL respond with a fatal "no_application_protocol" alert."
+    if (!n.alpn) {
+      return wire::refuse(Alert::no_application_protocol, Refusal::no_shared_application_protocol,
+                          "ClientHello.application_layer_protocol_negotiation",
+                          "no protocol in common");
+    }
+  }
+
+  if (const auto* rsl = ch.extensions.get<msgs::RecordSizeLimit>(ExtensionType::record_size_limit);
+      rsl != nullptr) {
+    n.client_record_size_limit = rsl->limit;  // the codec refused values below 64
+  }
+  // pre_shared_key and early_data are ignored: we never select a PSK, so RFC 8446 §4.2.10 means
+  // early data is rejected (we send no early_data in EncryptedExtensions).
+  return n;
+}
+
+/// The key share to use, or the group to ask for in a HelloRetryRequest.
+struct GroupChoice {
+  NamedGroup group{};
+  const msgs::KeyShareEntry* share = nullptr;  // null: HelloRetryRequest
+};
+
+Result<GroupChoice> choose_group(const msgs::ClientHello& ch, const Context& ctx) {
+  const auto& groups =
+      ch.extensions.get<msgs::NamedGroupList>(ExtensionType::supported_groups)->groups;
+  const auto& shares =
+      ch.extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share)->shares;
+  // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group.
+  // Clients MUST NOT offer any KeyShareEntry values for groups not listed in the client's
+  // "supported_groups" extension. Servers MAY check for violations of these rules and abort the
+  // handshake with an "illegal_parameter" alert if one is violated."
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (!contains(groups, shares[i].group)) {
+      return wire::illegal_parameter("ClientHello.key_share", "group not in supported_groups");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (shares[j].group == shares[i].group) {
+        return wire::illegal_parameter("ClientHello.key_share", "two shares for one group");
+      }
+    }
+  }
+  for (const NamedGroup g : ctx.params.groups) {
+    for (const auto& share : shares) {
+      if (share.group == g) return GroupChoice{g, &share};
+    }
+  }
+  for (const NamedGroup g : ctx.params.groups) {
+    if (contains(groups, g)) return GroupChoice{g, nullptr};
+  }
+  return wire::refuse(Alert::handshake_failure, Refusal::no_shared_group,
+                      "ClientHello.supported_groups", "no group in common");
+}
+
+/// Everything of a ClientHello except what RFC 8446 §4.1.2 lets the second one change, encoded
+/// (extensions in order).
+Result<ByteVec> invariant_part(const msgs::ClientHello& ch) {
+  msgs::ClientHello copy = ch;
+  auto& list = copy.extensions.list();
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [](const msgs::Extension& e) {
+                              return e.type == ExtensionType::key_share ||
+                                     e.type == ExtensionType::early_data ||
+                                     e.type == ExtensionType::cookie ||
+                                     e.type == ExtensionType::pre_shared_key ||
+                                     e.type == ExtensionType::padding;
+                            }),
+             list.end());
+  return copy.encode();
+}
+
+Result<ServerState> accept_hello(Negotiation n, Transcript transcript, const Context& ctx,
+                                 Actions& actions) {
+  ctx.info.hello_retry_request_sent = n.hello_retry_request_sent;
+  WaitingForCertificate waiting{std::move(n), std::move(transcript)};
+  return std::move(waiting).resume(ctx, actions);
+}
+
+}  // namespace
+
+/// Builds ServerHello ... Finished once the certificate is known.
+struct FlightBuilder {
+  static Result<ServerState> build(Negotiation n, Transcript transcript,
+                                   const CertificateSelection& chosen, const Context& ctx,
+                                   Actions& actions);
+};
+
+// ---------------------------------------------------------------------------------------------
+// ClientHello
+
+Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, const Context& ctx,
+                                              Actions& actions) && {
+  if (message.type != HandshakeType::client_hello) return unexpected_message("ClientHello");
+  if (ctx.env.provider == nullptr) {
+    return wire::fail(Alert::internal_error, "ServerHandshakeEnvironment", "no provider");
+  }
+  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body));
+  WIRE_TRY(auto n, negotiate(ch, ctx));
+  WIRE_TRY(const auto choice, choose_group(ch, ctx));
+  Transcript transcript(*ctx.env.provider);
+  WIRE_CHECK(transcript.select_hash(n.params.hash));
+  transcript.add(message.whole);
+  n.group = choice.group;
+  if (choice.share != nullptr) {
+    n.client_key_exchange = choice.share->key_exchange;
+    return accept_hello(std::move(n), std::move(transcript), ctx, actions);
+  }
+
+  // RFC 8446 §4.1.4: HelloRetryRequest: the ServerHello structure with the special random,
+  // the selected cipher suite, supported_versions and (here) key_share with the selected group.
+  msgs::ServerHello hrr;
+  hrr.random = msgs::hello_retry_request_random;
+  // RFC 8446 §4.1.3: legacy_session_id_echo: "The contents of the client's legacy_session_id
+  // field."
+  hrr.legacy_session_id_echo = n.legacy_session_id;
+  hrr.cipher_suite = n.suite;
+  hrr.extensions =
+      msgs::Extensions({{ExtensionType::key_share, msgs::KeyShareHelloRetryRequest{n.group}},
+                        {ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}}});
+  WIRE_TRY(auto hrr_bytes, hrr.encode());
+  // RFC 8446 §4.4.1: "When the server responds to a ClientHello with a HelloRetryRequest, the
+  // value of ClientHello1 is replaced with a special synthetic handshake message of handshake
+  // type "message_hash" containing Hash(ClientHello1)."
+  WIRE_CHECK(transcript.replace_with_message_hash());
+  transcript.add(hrr_bytes);
+  actions.emplace_back(SendHandshake{std::move(hrr_bytes)});
+  n.hello_retry_request_sent = true;
+  // RFC 8446 §D.4: "The server sends a dummy change_cipher_spec record immediately after its
+  // first handshake message. This may either be after a ServerHello or a HelloRetryRequest."
+  // A non-empty legacy_session_id is the client's sign that it uses compatibility mode.
+  if (!n.legacy_session_id.empty()) {
+    actions.emplace_back(SendChangeCipherSpec{});
+    n.change_cipher_spec_sent = true;
+  }
+  ctx.info.hello_retry_request_sent = true;
+  return ExpectSecondClientHello{std::move(ch), std::move(n), std::move(transcript)};
+}
+
+Result<ServerState> ExpectSecondClientHello::handle(const HandshakeView& message,
+                                                    const Context& ctx, Actions& actions) && {
+  if (message.type != HandshakeType::client_hello) return unexpected_message("ClientHello");
+  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body));
+  // RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the same ClientHello without
+  // modification, except as follows": a single key share for the indicated group, early_data
+  // removed, a cookie added, pre_shared_key updated, padding changed. Anything else is a
+  // protocol violation: illegal_parameter.
+  WIRE_TRY(const auto before, invariant_part(first));
+  WIRE_TRY(const auto after, invariant_part(ch));
+  if (before != after) {
+    return wire::illegal_parameter("ClientHello", "second ClientHello changed more than allowed");
+  }
+  if (ch.extensions.contains(ExtensionType::early_data)) {
+    // RFC 8446 §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
+    // ClientHello."
+    return wire::illegal_parameter("ClientHello.early_data", "after HelloRetryRequest");
+  }
+  const auto* shares = ch.extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
+  // RFC 8446 §4.1.2: "If a "key_share" extension was supplied in the HelloRetryRequest,
+  // replacing the list of shares with a list containing a single KeyShareEntry from the
+  // indicated group." Another answer would earn a second HelloRetryRequest, which RFC 8446
+  // §4.1.4 forbids ("If a client receives a second HelloRetryRequest in the same connection ...
+  // it MUST abort"): refuse it.
+  if (shares == nullptr || shares->shares.size() != 1 ||
+      shares->shares.front().group != negotiation.group) {
+    return wire::illegal_parameter("ClientHello.key_share",
+                                   "not exactly one share for the selected group");
+  }
+  // Same hello, same policy: the suite and everything else negotiate as before; the suite must
+  // equal the HelloRetryRequest's (RFC 8446 §4.1.4).
+  WIRE_TRY(auto n, negotiate(ch, ctx));
+  if (n.suite != negotiation.suite) {
+    return wire::fail(Alert::internal_error, "ClientHello", "suite changed after HRR");
+  }
+  n.group = negotiation.group;
+  n.client_key_exchange = shares->shares.front().key_exchange;
+  n.hello_retry_request_sent = true;
+  n.change_cipher_spec_sent = negotiation.change_cipher_spec_sent;
+  transcript.add(message.whole);
+  return accept_hello(std::move(n), std::move(transcript), ctx, actions);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate selection
+
+Result<ServerState> WaitingForCertificate::resume(const Context& ctx, Actions& actions) && {
+  if (!ctx.env.select_certificate) {
+    return wire::fail(Alert::internal_error, "ServerHandshakeEnvironment", "no certificate store");
+  }
+  CertificateQuery query;
+  query.server_name = negotiation.server_name;
+  query.signature_schemes = negotiation.client_signature_schemes;
+  const CertificateSelection selection = ctx.env.select_certificate(query);
+  switch (selection.kind) {
+    case CertificateSelection::Kind::pending:
+      return std::move(*this);
+    case CertificateSelection::Kind::declined:
+      // RFC 6066 §3: "If the server understood the ClientHello extension but does not recognize
+      // the server name, the server SHOULD ... abort the handshake by sending a fatal-level
+      // unrecognized_name(112) alert".
+      return wire::refuse(
+          negotiation.server_name ? Alert::unrecognized_name : Alert::handshake_failure,
+          Refusal::no_certificate_for_name, "ClientHello.server_name",
+          "no certificate for this name");
+    case CertificateSelection::Kind::chosen:
+      break;
+  }
+  return FlightBuilder::build(std::move(negotiation), std::move(transcript), selection, ctx,
+                              actions);
+}
+
+Result<ServerState> WaitingForCertificate::handle(const HandshakeView& /*message*/,
+                                                  const Context& /*ctx*/, Actions& /*actions*/) && {
+  // The driver holds input back while we wait; the client has nothing to send before our
+  // ServerHello anyway.
+  return unexpected_message("ClientHello");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerHello ... Finished
+
+Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
+                                         const CertificateSelection& chosen, const Context& ctx,
+                                         Actions& actions) {
+  if (chosen.chain_der.empty() || !chosen.key) {
+    return wire::fail(Alert::internal_error, "CertificateSelection", "no chain or key");
+  }
+  // RFC 8446 §4.4.3: our scheme must be one the client offered (in its preference order), fit
+  // our key, and be neither PKCS#1 v1.5 nor SHA-1.
+  std::optional<SignatureScheme> scheme;
+  for (const SignatureScheme s : n.client_signature_schemes) {
+    if (!forbidden_in_certificate_verify(s) && chosen.key->supports(s)) {
+      scheme = s;
+      break;
+    }
+  }
+  if (!scheme) {
+    return wire::refuse(Alert::handshake_failure, Refusal::no_shared_signature_algorithm,
+                        "ClientHello.signature_algorithms", "none fits our key");
+  }
+  const auto& provider = *ctx.env.provider;
+
+  // ServerHello. The random first, then our key share: known-answer tests rely on the order.
+  msgs::ServerHello sh;
+  provider.random(sh.random);
+  WIRE_TRY(auto share, provider.generate_key_share(n.group));
+  WIRE_TRY(auto shared, share->complete(n.client_key_exchange));
+  const Bytes pub = share->public_key();
+  sh.legacy_session_id_echo = n.legacy_session_id;
+  sh.cipher_suite = n.suite;
+  sh.extensions = msgs::Extensions(
+      {{ExtensionType::key_share,
+        msgs::KeyShareServerHello{msgs::KeyShareEntry{n.group, ByteVec(pub.begin(), pub.end())}}},
+       {ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}}});
+  WIRE_TRY(auto sh_bytes, sh.encode());
+  transcript.add(sh_bytes);
+  actions.emplace_back(SendHandshake{std::move(sh_bytes)});
+  // RFC 8446 §D.4: the compatibility change_cipher_spec "immediately after its first handshake
+  // message" (unless it already followed the HelloRetryRequest).
+  if (!n.legacy_session_id.empty() && !n.change_cipher_spec_sent) {
+    actions.emplace_back(SendChangeCipherSpec{});
+  }
+
+  KeySchedule schedule(provider, n.params.hash);
+  WIRE_CHECK(schedule.derive_early_secret({}));
+  WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
+  shared.wipe();
+  WIRE_TRY(const auto hello_hash, transcript.current_hash());
+  WIRE_TRY(auto c_hs, schedule.client_handshake_traffic_secret(hello_hash));
+  WIRE_TRY(auto s_hs, schedule.server_handshake_traffic_secret(hello_hash));
+  log_key(ctx, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", n.client_random, c_hs);
+  log_key(ctx, "SERVER_HANDSHAKE_TRAFFIC_SECRET", n.client_random, s_hs);
+
+  // RFC 8449 §4: "The record size limit only applies to records sent toward the endpoint that
+  // advertises the limit." Ours is announced only in answer to the client's (RFC 8446 §4.2: no
+  // unsolicited extensions).
+  const bool announce_limit = ctx.params.record_size_limit && n.client_record_size_limit;
+  std::size_t write_limit = max_plaintext_length + 1;
+  std::size_t read_limit = max_plaintext_length + 1;
+  if (n.client_record_size_limit) write_limit = *n.client_record_size_limit;
+  if (announce_limit) read_limit = *ctx.params.record_size_limit;
+
+  const KeyDerivation& kd = schedule.derivation();
+  WIRE_TRY(auto server_hs_keys, keys_for(kd, n.params.aead, s_hs, true, write_limit));
+  actions.emplace_back(std::move(server_hs_keys));
+  WIRE_TRY(auto client_hs_keys, keys_for(kd, n.params.aead, c_hs, false, read_limit));
+  actions.emplace_back(std::move(client_hs_keys));
+
+  // EncryptedExtensions.
+  std::vector<msgs::Extension> ee_list = ctx.params.extra_encrypted_extensions;
+  if (announce_limit) {
+    ee_list.push_back(
+        {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*ctx.params.record_size_limit}});
+  }
+  if (n.server_name) {
+    // RFC 6066 §3: a server that used the name "SHALL include an extension of type
+    // "server_name" in the (extended) server hello. The "extension_data" field of this extension
+    // SHALL be empty."
+    ee_list.push_back({ExtensionType::server_name, msgs::EmptyExtension{}});
+  }
+  if (n.alpn) {
+    // RFC 7301 §3.1: the server's answer contains exactly one protocol name.
+    ee_list.push_back({ExtensionType::application_layer_protocol_negotiation,
+                       msgs::ProtocolNameList{{ByteVec(n.alpn->begin(), n.alpn->end())}}});
+  }
+  msgs::EncryptedExtensions ee;
+  ee.extensions = msgs::Extensions(std::move(ee_list));
+  WIRE_TRY(auto ee_bytes, ee.encode());
+  transcript.add(ee_bytes);
+  actions.emplace_back(SendHandshake{std::move(ee_bytes)});
+
+  if (ctx.params.client_auth != ClientAuthMode::none) {
+    // RFC 8446 §4.3.2: "certificate_request_context ... SHALL be zero length unless used for the
+    // post-handshake authentication exchanges"; "The "signature_algorithms" extension MUST be
+    // specified".
+    msgs::CertificateRequest cr;
+    std::vector<msgs::Extension> cr_list{
+        {ExtensionType::signature_algorithms,
+         msgs::SignatureSchemeList{ctx.params.signature_algorithms}}};
+    if (!ctx.params.certificate_authorities.empty()) {
+      cr_list.push_back({ExtensionType::certificate_authorities,
+                         msgs::CertificateAuthorities{ctx.params.certificate_authorities}});
+    }
+    cr.extensions = msgs::Extensions(std::move(cr_list));
+    WIRE_TRY(auto cr_bytes, cr.encode());
+    transcript.add(cr_bytes);
+    actions.emplace_back(SendHandshake{std::move(cr_bytes)});
+  }
+
+  // RFC 8446 §4.4.2: for server authentication the certificate_request_context is empty.
+  msgs::Certificate cert;
+  for (const auto& der : chosen.chain_der) cert.certificate_list.push_back({der, {}});
+  WIRE_TRY(auto cert_bytes, cert.encode());
+  transcript.add(cert_bytes);
+  actions.emplace_back(SendHandshake{std::move(cert_bytes)});
+
+  // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, server CertificateVerify", a
+  // zero byte and Transcript-Hash(ClientHello ... Certificate).
+  WIRE_TRY(const auto cert_hash, transcript.current_hash());
+  WIRE_TRY(const auto content, msgs::certificate_verify_content(true, cert_hash));
+  msgs::CertificateVerify cv;
+  cv.algorithm = *scheme;
+  WIRE_TRY(cv.signature, chosen.key->sign(*scheme, content));
+  WIRE_TRY(auto cv_bytes, cv.encode());
+  transcript.add(cv_bytes);
+  actions.emplace_back(SendHandshake{std::move(cv_bytes)});
+
+  // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(... CertificateVerify)).
+  WIRE_TRY(const auto cv_hash, transcript.current_hash());
+  WIRE_TRY(const auto verify_data, kd.finished_verify_data(s_hs.span(), cv_hash));
+  msgs::Finished fin;
+  fin.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
+  WIRE_TRY(auto fin_bytes, fin.encode());
+  transcript.add(fin_bytes);
+  actions.emplace_back(SendHandshake{std::move(fin_bytes)});
+
+  WIRE_TRY(const auto server_finished_hash, transcript.current_hash());
+  WIRE_CHECK(schedule.derive_master_secret());
+  WIRE_TRY(auto c_ap, schedule.client_application_traffic_secret(server_finished_hash));
+  WIRE_TRY(auto s_ap, schedule.server_application_traffic_secret(server_finished_hash));
+  WIRE_TRY(auto exporter, schedule.exporter_master_secret(server_finished_hash));
+  // Our application write keys go in at once (tickets and, once connected, data use them); we
+  // send no 0.5-RTT data: write() waits for the client's Finished.
+  WIRE_TRY(auto server_ap_keys, keys_for(kd, n.params.aead, s_ap, true, write_limit));
+  actions.emplace_back(std::move(server_ap_keys));
+  log_key(ctx, "CLIENT_TRAFFIC_SECRET_0", n.client_random, c_ap);
+  log_key(ctx, "SERVER_TRAFFIC_SECRET_0", n.client_random, s_ap);
+  log_key(ctx, "EXPORTER_SECRET", n.client_random, exporter);
+
+  ctx.info.negotiated = true;
+  ctx.info.suite = n.suite;
+  ctx.info.group = n.group;
+  ctx.info.alpn = n.alpn;
+  ctx.info.server_name = n.server_name;
+  ctx.info.signature_scheme = *scheme;
+  ctx.info.hello_retry_request_sent = n.hello_retry_request_sent;
+
+  ServerSecrets hs{n.params,        n.client_random, std::move(transcript), std::move(schedule),
+                   std::move(c_hs), std::move(c_ap), std::move(s_ap),       std::move(exporter),
+                   write_limit,     read_limit};
+  if (ctx.params.client_auth != ClientAuthMode::none) return ExpectClientCertificate{std::move(hs)};
+  return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's Certificate and CertificateVerify
+
+Result<ServerState> ExpectClientCertificate::handle(const HandshakeView& message,
+                                                    const Context& ctx, Actions& /*actions*/) && {
+  if (message.type != HandshakeType::certificate) return unexpected_message("Certificate");
+  WIRE_TRY(const auto cert, msgs::Certificate::parse(message.body));
+  // RFC 8446 §4.4.2: certificate_request_context: "If this message is in response to a
+  // CertificateRequest, the value of certificate_request_context in that message." Ours was
+  // empty.
+  if (!cert.certificate_request_context.empty()) {
+    return wire::illegal_parameter("Certificate.certificate_request_context", "not ours");
+  }
+  if (cert.certificate_list.empty()) {
+    // RFC 8446 §4.4.2.4: "If the client does not send any certificates (i.e., it sends an empty
+    // Certificate message), the server MAY at its discretion either continue the handshake
+    // without client authentication or abort the handshake with a "certificate_required"
+    // alert."
+    if (ctx.params.client_auth == ClientAuthMode::required) {
+      return wire::refuse(Alert::certificate_required, Refusal::missing_client_certificate,
+                          "Certificate.certificate_list", "client certificate required");
+    }
+    hs.transcript.add(message.whole);
+    return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
+  }
+  if (!ctx.env.verify_client_chain) {
+    return wire::fail(Alert::internal_error, "ServerHandshakeEnvironment", "no chain verifier");
+  }
+  std::vector<ByteVec> chain;
+  chain.reserve(cert.certificate_list.size());
+  for (const auto& entry : cert.certificate_list) chain.push_back(entry.cert_data);
+  if (auto verdict = ctx.env.verify_client_chain(chain); !verdict) {
+    Error e = verdict.error();
+    e.refusal = Refusal::peer_chain_refused;
+    return tl::unexpected<Error>(e);
+  }
+  WIRE_TRY(auto spki, certificate_spki(chain.front()));
+  hs.transcript.add(message.whole);
+  ctx.info.client_certificate_presented = true;
+  ctx.info.client_chain = std::move(chain);
+  return ExpectClientCertificateVerify(std::move(hs), std::move(spki), VerifiedClientChain{});
+}
+
+Result<ServerState> ExpectClientCertificateVerify::handle(const HandshakeView& message,
+                                                          const Context& ctx,
+                                                          Actions& /*actions*/) && {
+  if (message.type != HandshakeType::certificate_verify) {
+    return unexpected_message("CertificateVerify");
+  }
+  WIRE_TRY(const auto cv, msgs::CertificateVerify::parse(message.body));
+  // RFC 8446 §4.4.3: "If sent by a client, the signature algorithm used in the signature MUST be
+  // one of those present in the supported_signature_algorithms field of the
+  // "signature_algorithms" extension in the CertificateRequest message."
+  if (!contains(ctx.params.signature_algorithms, cv.algorithm)) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "not offered");
+  }
+  if (forbidden_in_certificate_verify(cv.algorithm)) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "PKCS#1 v1.5 or SHA-1");
+  }
+  // RFC 8446 §4.4.3: "The receiver of a CertificateVerify message MUST verify the signature
+  // field. ... If the verification fails, the receiver MUST terminate the handshake with a
+  // "decrypt_error" alert." The content uses "TLS 1.3, client CertificateVerify".
+  WIRE_TRY(const auto hash, hs.transcript.current_hash());
+  WIRE_TRY(const auto content, msgs::certificate_verify_content(false, hash));
+  WIRE_CHECK(ctx.env.provider->verify(cv.algorithm, client_spki, content, cv.signature));
+  hs.transcript.add(message.whole);
+  ctx.info.client_signature_scheme = cv.algorithm;
+  return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's Finished
+
+Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, const Context& ctx,
+                                                 Actions& actions) && {
+  if (message.type != HandshakeType::finished) return unexpected_message("Finished");
+  const auto& kd = hs.schedule.derivation();
+  WIRE_TRY(const auto fin, msgs::Finished::parse(message.body, kd.hash_length()));
+  WIRE_TRY(const auto before, hs.transcript.current_hash());
+  WIRE_TRY(const auto expected,
+           kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), before));
+  // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
+  // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
+  if (!wire::constant_time_equal(expected.span(), fin.verify_data)) {
+    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
+  }
+  const VerifiedClientFinished proof;
+  hs.transcript.add(message.whole);
+  WIRE_TRY(const auto client_finished_hash, hs.transcript.current_hash());
+  Connected next(hs.params, proof);
+  next.client_random = hs.client_random;
+  WIRE_TRY(next.resumption_master_secret,
+           hs.schedule.resumption_master_secret(client_finished_hash));
+  next.client_application_traffic_secret = std::move(hs.client_application_traffic_secret);
+  next.server_application_traffic_secret = std::move(hs.server_application_traffic_secret);
+  next.exporter_master_secret = std::move(hs.exporter_master_secret);
+  next.write_limit = hs.write_limit;
+  next.read_limit = hs.read_limit;
+  WIRE_TRY(auto client_ap_keys, keys_for(kd, hs.params.aead, next.client_application_traffic_secret,
+                                         false, next.read_limit));
+  actions.emplace_back(std::move(client_ap_keys));
+
+  // RFC 8446 §4.6.1: tickets after the client's Finished. They are opaque random bytes that we
+  // never accept back (no resumption yet); each nonce is unique on the connection.
+  const std::size_t tickets = std::min(ctx.params.tickets, max_tickets);
+  for (std::size_t i = 0; i < tickets; ++i) {
+    msgs::NewSessionTicket ticket;
+    ticket.ticket_lifetime = ticket_lifetime_seconds;
+    std::array<std::uint8_t, 4> age_add{};
+    ctx.env.provider->random(age_add);
+    ticket.ticket_age_add = (std::uint32_t{age_add[0]} << 24U) |
+                            (std::uint32_t{age_add[1]} << 16U) | (std::uint32_t{age_add[2]} << 8U) |
+                            std::uint32_t{age_add[3]};
+    ticket.ticket_nonce = {static_cast<std::uint8_t>(i)};
+    ticket.ticket.resize(ticket_length);
+    ctx.env.provider->random(ticket.ticket);
+    WIRE_TRY(auto bytes, ticket.encode());
+    actions.emplace_back(SendHandshake{std::move(bytes)});
+  }
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connected: post-handshake messages
+
+Result<ServerState> Connected::handle(const HandshakeView& message, const Context& ctx,
+                                      Actions& actions) && {
+  // The client may send only KeyUpdate after its Finished (we never send a post-handshake
+  // CertificateRequest); anything else is out of order (RFC 8446 §4).
+  if (message.type != HandshakeType::key_update) return unexpected_message("post-handshake");
+  WIRE_TRY(const auto update, msgs::KeyUpdate::parse(message.body));
+  const KeyDerivation kd(*ctx.env.provider, params.hash);
+  // RFC 8446 §4.6.3: after sending KeyUpdate the sender uses the next generation of keys.
+  WIRE_TRY(client_application_traffic_secret,
+           kd.next_traffic_secret(client_application_traffic_secret.span()));
+  WIRE_TRY(auto next_read,
+           keys_for(kd, params.aead, client_application_traffic_secret, false, read_limit));
+  actions.emplace_back(std::move(next_read));
+  // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested", then the
+  // receiver MUST send a KeyUpdate of its own with request_update set to "update_not_requested"
+  // prior to sending its next Application Data record."
+  if (update.request_update == KeyUpdateRequest::update_requested) {
+    WIRE_CHECK(update_write_keys(false, ctx, actions));
+  }
+  return std::move(*this);
+}
+
+Status Connected::update_write_keys(bool request_peer_update, const Context& ctx,
+                                    Actions& actions) {
+  const KeyDerivation kd(*ctx.env.provider, params.hash);
+  WIRE_TRY(auto bytes, msgs::KeyUpdate{request_peer_update ? KeyUpdateRequest::update_requested
+                                                           : KeyUpdateRequest::update_not_requested}
+                           .encode());
+  actions.emplace_back(SendHandshake{std::move(bytes)});
+  WIRE_TRY(server_application_traffic_secret,
+           kd.next_traffic_secret(server_application_traffic_secret.span()));
+  WIRE_TRY(auto next_write,
+           keys_for(kd, params.aead, server_application_traffic_secret, true, write_limit));
+  actions.emplace_back(std::move(next_write));
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Result<ServerState> handle_message(ServerState state, Bytes message, const Context& ctx,
+                                   Actions& actions) {
+  WIRE_TRY(const auto view, msgs::parse_handshake(message));
+  return std::visit(
+      [&](auto&& s) -> Result<ServerState> {
+        return std::forward<decltype(s)>(s).handle(view, ctx, actions);
+      },
+      std::move(state));
+}
+
+}  // namespace sanstls::native::handshake::server
