@@ -15,8 +15,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
+#include <ostream>
 #include <string>
 #include <type_traits>
 
@@ -294,6 +296,958 @@ std::vector<Combination> all_combinations() {
 
 INSTANTIATE_TEST_SUITE_P(all, server_against_our_client, ::testing::ValuesIn(all_combinations()),
                          combination_name);
+
+// ---------------------------------------------------------------------------------------------
+// A hand-built client: the codec, the key schedule and the record layer, no state machine, so a
+// test can send exactly what it wants (HelloRetryRequest answers, client certificates, tampered
+// messages).
+
+ByteVec plaintext_record(ContentType type, Bytes payload) {
+  record::RecordWriter w;
+  ByteVec out;
+  EXPECT_TRUE(w.write(type, payload, out));
+  return out;
+}
+
+record::Protection protection(const crypto::CryptoProvider& p, SuiteParams params,
+                              const SecretBytes& secret) {
+  const KeyDerivation kd(p, params.hash);
+  auto keys = kd.traffic_keys(secret.span(), params.aead);
+  EXPECT_TRUE(keys);
+  auto prot = record::Protection::create(p, params.aead, *keys);
+  EXPECT_TRUE(prot);
+  return std::move(*prot);
+}
+
+struct FlightOptions {
+  const Identity* certificate = nullptr;  // with a CertificateRequest: send this chain
+  bool tamper_signature = false;
+  std::optional<SignatureScheme> scheme;
+  bool tamper_finished = false;
+};
+
+struct ManualClient {
+  const crypto::CryptoProvider& p;
+  msgs::ClientHello ch;
+  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
+  Transcript transcript;
+  record::RecordReader reader;
+  record::RecordWriter writer;
+  std::optional<KeySchedule> schedule;
+  SuiteParams params{};
+  SecretBytes c_hs, s_hs, c_ap, s_ap;
+  std::optional<msgs::ServerHello> hello_retry_request;
+  std::optional<msgs::ServerHello> server_hello;
+  std::optional<msgs::CertificateRequest> certificate_request;
+  std::vector<HandshakeType> received;  // handshake messages from the server, in order
+  std::vector<msgs::NewSessionTicket> tickets;
+  std::vector<ContentType> record_types;  // outer types of what the server sent
+  ByteVec application_data;
+  bool server_finished = false;
+
+  explicit ManualClient(const crypto::CryptoProvider& provider,
+                        std::vector<NamedGroup> share_groups = {NamedGroup::x25519})
+      : p(provider), transcript(provider) {
+    p.random(ch.random);
+    ch.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, CipherSuite::tls_aes_256_gcm_sha384,
+                        CipherSuite::tls_chacha20_poly1305_sha256};
+    ch.extensions = msgs::Extensions(
+        {{ExtensionType::supported_groups,
+          msgs::NamedGroupList{{NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1}}},
+         {ExtensionType::signature_algorithms,
+          msgs::SignatureSchemeList{
+              {SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
+               SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::ed25519}}},
+         {ExtensionType::key_share, msgs::KeyShareClientHello{}},
+         {ExtensionType::supported_versions, msgs::SupportedVersionsList{{tls13_version}}}});
+    set_shares(share_groups);
+  }
+
+  msgs::Extension* ext(ExtensionType type) {
+    for (auto& e : ch.extensions.list()) {
+      if (e.type == type) return &e;
+    }
+    return nullptr;
+  }
+  void remove(ExtensionType type) {
+    auto& l = ch.extensions.list();
+    l.erase(std::remove_if(l.begin(), l.end(), [type](const auto& e) { return e.type == type; }),
+            l.end());
+  }
+  void set_shares(const std::vector<NamedGroup>& groups) {
+    msgs::KeyShareClientHello ks;
+    for (const NamedGroup g : groups) {
+      auto share = p.generate_key_share(g);
+      EXPECT_TRUE(share);
+      const Bytes pub = (*share)->public_key();
+      ks.shares.push_back({g, ByteVec(pub.begin(), pub.end())});
+      shares.push_back(std::move(*share));
+    }
+    if (auto* e = ext(ExtensionType::key_share)) e->body = std::move(ks);
+  }
+
+  /// The ClientHello record (added to the transcript).
+  ByteVec hello() {
+    auto bytes = ch.encode();
+    EXPECT_TRUE(bytes);
+    transcript.add(*bytes);
+    return plaintext_record(ContentType::handshake, *bytes);
+  }
+
+  /// Reads what the server sent, following its key changes.
+  Status absorb(Bytes in) {
+    reader.feed(in);
+    for (;;) {
+      WIRE_TRY(auto next, reader.next());
+      if (!next) return {};
+      record_types.push_back(next->type);
+      if (next->type == ContentType::application_data) {
+        application_data.insert(application_data.end(), next->data.begin(), next->data.end());
+        continue;
+      }
+      if (next->type != ContentType::handshake) continue;
+      WIRE_TRY(const auto view, msgs::parse_handshake(next->data));
+      received.push_back(view.type);
+      if (server_finished) {
+        if (view.type == HandshakeType::new_session_ticket) {
+          WIRE_TRY(auto t, msgs::NewSessionTicket::parse(view.body));
+          tickets.push_back(std::move(t));
+        }
+        continue;
+      }
+      if (view.type == HandshakeType::server_hello) {
+        WIRE_TRY(auto sh, msgs::ServerHello::parse(view.body));
+        params = *suite_params(sh.cipher_suite);
+        if (sh.is_hello_retry_request()) {
+          // RFC 8446 §4.4.1: ClientHello1 becomes message_hash.
+          WIRE_CHECK(transcript.select_hash(params.hash));
+          WIRE_CHECK(transcript.replace_with_message_hash());
+          transcript.add(view.whole);
+          hello_retry_request = std::move(sh);
+          continue;
+        }
+        if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(params.hash));
+        transcript.add(view.whole);
+        const auto* share = sh.extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share);
+        const crypto::KeyShare* own = nullptr;
+        for (const auto& s : shares) {
+          if (s->group() == share->share.group) own = s.get();
+        }
+        WIRE_TRY(auto shared, own->complete(share->share.key_exchange));
+        schedule.emplace(p, params.hash);
+        WIRE_CHECK(schedule->derive_early_secret({}));
+        WIRE_CHECK(schedule->derive_handshake_secret(shared.span()));
+        WIRE_TRY(const auto h, transcript.current_hash());
+        WIRE_TRY(c_hs, schedule->client_handshake_traffic_secret(h));
+        WIRE_TRY(s_hs, schedule->server_handshake_traffic_secret(h));
+        WIRE_CHECK(reader.set_protection(protection(p, params, s_hs)));
+        server_hello = std::move(sh);
+        continue;
+      }
+      if (view.type == HandshakeType::certificate_request) {
+        WIRE_TRY(auto cr, msgs::CertificateRequest::parse(view.body));
+        certificate_request = std::move(cr);
+      }
+      if (view.type == HandshakeType::finished) {
+        const KeyDerivation& kd = schedule->derivation();
+        WIRE_TRY(const auto before, transcript.current_hash());
+        WIRE_TRY(const auto expected, kd.finished_verify_data(s_hs.span(), before));
+        WIRE_TRY(const auto fin, msgs::Finished::parse(view.body, kd.hash_length()));
+        if (ByteVec(expected.span().begin(), expected.span().end()) != fin.verify_data) {
+          return wire::fail(Alert::decrypt_error, "test", "server Finished");
+        }
+        transcript.add(view.whole);
+        WIRE_TRY(const auto h, transcript.current_hash());
+        WIRE_CHECK(schedule->derive_master_secret());
+        WIRE_TRY(c_ap, schedule->client_application_traffic_secret(h));
+        WIRE_TRY(s_ap, schedule->server_application_traffic_secret(h));
+        WIRE_CHECK(reader.set_protection(protection(p, params, s_ap)));
+        server_finished = true;
+        continue;
+      }
+      transcript.add(view.whole);
+    }
+  }
+
+  /// The second ClientHello: the first with one share for the HelloRetryRequest's group.
+  ByteVec second_hello(std::optional<NamedGroup> group = std::nullopt) {
+    const auto* hrr_share = hello_retry_request->extensions.get<msgs::KeyShareHelloRetryRequest>(
+        ExtensionType::key_share);
+    set_shares({group.value_or(hrr_share->selected_group)});
+    return hello();
+  }
+
+  /// Our second flight (Certificate, CertificateVerify when asked, Finished), sealed under the
+  /// client handshake keys; afterwards the writer uses the application keys.
+  ByteVec flight(const FlightOptions& o = FlightOptions{}) {
+    writer.set_protection(protection(p, params, c_hs));
+    ByteVec messages;
+    auto add = [&](const ByteVec& m) {
+      transcript.add(m);
+      messages.insert(messages.end(), m.begin(), m.end());
+    };
+    if (certificate_request) {
+      msgs::Certificate cert;
+      cert.certificate_request_context = certificate_request->certificate_request_context;
+      if (o.certificate != nullptr) cert.certificate_list.push_back({o.certificate->cert_der, {}});
+      add(*cert.encode());
+      if (o.certificate != nullptr) {
+        auto key = signing_key(p, *o.certificate);
+        SignatureScheme scheme = o.scheme.value_or(SignatureScheme::ecdsa_secp256r1_sha256);
+        const auto h = transcript.current_hash();
+        const auto content = msgs::certificate_verify_content(false, *h);
+        msgs::CertificateVerify cv;
+        cv.algorithm = scheme;
+        auto sig = key->supports(scheme) ? key->sign(scheme, *content)
+                                         : Result<std::vector<std::uint8_t>>(ByteVec(64, 0x11));
+        EXPECT_TRUE(sig);
+        cv.signature = *sig;
+        if (o.tamper_signature) cv.signature.at(5) ^= 0x01U;
+        add(*cv.encode());
+      }
+    }
+    const KeyDerivation& kd = schedule->derivation();
+    const auto h = transcript.current_hash();
+    const auto verify_data = kd.finished_verify_data(c_hs.span(), *h);
+    msgs::Finished fin;
+    fin.verify_data.assign(verify_data->span().begin(), verify_data->span().end());
+    if (o.tamper_finished) fin.verify_data.at(0) ^= 0x80U;
+    add(*fin.encode());
+    ByteVec out;
+    EXPECT_TRUE(writer.write(ContentType::handshake, messages, out));
+    writer.set_protection(protection(p, params, c_ap));
+    return out;
+  }
+
+  /// A record under the current write keys.
+  ByteVec sealed(ContentType type, Bytes content) {
+    ByteVec out;
+    EXPECT_TRUE(writer.write(type, content, out));
+    return out;
+  }
+};
+
+/// What a server refusal looked like.
+struct Refused {
+  Alert alert = Alert::close_notify;
+  Refusal refusal = Refusal::none;
+  std::string field;
+  friend bool operator==(const Refused&, const Refused&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const Refused& r) {
+    return os << "alert " << static_cast<int>(r.alert) << " refusal " << static_cast<int>(r.refusal)
+              << " at " << r.field;
+  }
+};
+
+struct ServerUnderTest {
+  std::unique_ptr<crypto::LibcryptoProvider> provider = make_provider();
+  std::vector<CertificateQuery> queries;
+  std::optional<ServerHandshake> server;
+  ByteVec out;
+  ByteVec data;
+
+  explicit ServerUnderTest(ServerParameters sp = {}, const Identity& id = identity(KeyKind::p256),
+                           std::function<void(ServerHandshakeEnvironment&)> tweak = {}) {
+    auto env = server_env(*provider, id, &queries);
+    if (tweak) tweak(env);
+    server.emplace(std::move(sp), std::move(env));
+  }
+  /// Feeds `in`; the server's records are appended to `out` (and returned for this call).
+  Result<ByteVec> feed(Bytes in) {
+    ByteVec written;
+    WIRE_CHECK(server->receive(in, written, data));
+    out.insert(out.end(), written.begin(), written.end());
+    return written;
+  }
+  Refused refused(Bytes in) {
+    ByteVec written;
+    auto r = server->receive(in, written, data);
+    EXPECT_FALSE(r) << "the server accepted";
+    // Failures write nothing: the adapter sends the alert.
+    EXPECT_TRUE(written.empty());
+    if (r) return {};
+    return {r.error().alert, r.error().refusal, std::string(r.error().field)};
+  }
+};
+
+/// A full handshake with a manual client up to (not including) the client's second flight.
+struct Manual {
+  ServerUnderTest s;
+  ManualClient c{*s.provider};
+  explicit Manual(ServerParameters sp = {}, const Identity& id = identity(KeyKind::p256),
+                  std::function<void(ServerHandshakeEnvironment&)> tweak = {})
+      : s(std::move(sp), id, std::move(tweak)) {}
+  void start() {
+    auto flight = s.feed(c.hello());
+    ASSERT_TRUE(flight) << flight.error().to_string();
+    auto absorbed = c.absorb(*flight);
+    ASSERT_TRUE(absorbed) << absorbed.error().to_string();
+    ASSERT_TRUE(c.server_finished);
+  }
+};
+
+TEST(server_manual_client, full_handshake_and_tickets) {
+  ServerParameters sp;
+  sp.tickets = 2;
+  Manual m(sp);
+  m.start();
+  EXPECT_EQ(m.c.received, (std::vector<HandshakeType>{
+                              HandshakeType::server_hello, HandshakeType::encrypted_extensions,
+                              HandshakeType::certificate, HandshakeType::certificate_verify,
+                              HandshakeType::finished}));
+  EXPECT_FALSE(m.s.server->connected());
+  // No 0.5-RTT data from us.
+  EXPECT_FALSE(m.s.server->write(ByteVec{1}, m.s.out));
+  auto after = m.s.feed(m.c.flight());
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_TRUE(m.s.server->connected());
+  ASSERT_TRUE(m.c.absorb(*after));
+  ASSERT_EQ(m.c.tickets.size(), 2U);
+  EXPECT_EQ(m.c.tickets[0].ticket_lifetime, 7200U);
+  EXPECT_NE(m.c.tickets[0].ticket_nonce, m.c.tickets[1].ticket_nonce);
+  EXPECT_NE(m.c.tickets[0].ticket, m.c.tickets[1].ticket);
+  // Application data both ways.
+  ASSERT_TRUE(m.s.feed(m.c.sealed(ContentType::application_data, ByteVec{'p', 'i', 'n', 'g'})));
+  EXPECT_EQ(m.s.data, (ByteVec{'p', 'i', 'n', 'g'}));
+  ByteVec pong;
+  ASSERT_TRUE(m.s.server->write(ByteVec{'p', 'o', 'n', 'g'}, pong));
+  ASSERT_TRUE(m.c.absorb(pong));
+  EXPECT_EQ(m.c.application_data, (ByteVec{'p', 'o', 'n', 'g'}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HelloRetryRequest
+
+TEST(server_hello_retry_request, share_for_a_group_we_do_not_allow) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  auto hrr = m.s.feed(m.c.hello());
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*hrr));
+  ASSERT_TRUE(m.c.hello_retry_request);
+  EXPECT_FALSE(m.c.server_hello);
+  const auto& r = *m.c.hello_retry_request;
+  EXPECT_EQ(r.random, msgs::hello_retry_request_random);
+  EXPECT_EQ(r.cipher_suite, CipherSuite::tls_aes_128_gcm_sha256);
+  EXPECT_TRUE(r.legacy_session_id_echo.empty());
+  const auto* group = r.extensions.get<msgs::KeyShareHelloRetryRequest>(ExtensionType::key_share);
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(group->selected_group, NamedGroup::secp256r1);
+  EXPECT_EQ(r.extensions.get<msgs::SelectedVersion>(ExtensionType::supported_versions)->version,
+            tls13_version);
+  // No change_cipher_spec without a session id (no compatibility mode).
+  EXPECT_EQ(m.c.record_types, std::vector<ContentType>{ContentType::handshake});
+
+  auto flight = m.s.feed(m.c.second_hello());
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  // The manual client's transcript is message_hash(CH1), HRR, CH2, ...: the server's Finished
+  // verifying proves the server used the same.
+  auto absorbed = m.c.absorb(*flight);
+  ASSERT_TRUE(absorbed) << absorbed.error().to_string();
+  ASSERT_TRUE(m.c.server_finished);
+  EXPECT_EQ(m.c.server_hello->extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share)
+                ->share.group,
+            NamedGroup::secp256r1);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_TRUE(m.s.server->info().hello_retry_request_sent);
+  EXPECT_EQ(m.s.server->info().group, NamedGroup::secp256r1);
+}
+
+TEST(server_hello_retry_request, our_client_with_an_unacceptable_share) {
+  // Our client's HRR support is not there yet in every tree: it either completes or refuses the
+  // HelloRetryRequest itself (handshake_failure); the server must have sent one either way.
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp384r1};
+  Pair pair(identity(KeyKind::p256), {}, sp);
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  EXPECT_TRUE(pair.server->info().hello_retry_request_sent);
+  if (pair.client_status) {
+    EXPECT_TRUE(pair.server->connected());
+    EXPECT_EQ(pair.server->info().group, NamedGroup::secp384r1);
+  }
+}
+
+TEST(server_hello_retry_request, second_hello_without_the_selected_share) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  ASSERT_TRUE(m.c.absorb(*m.s.feed(m.c.hello())));
+  // Another hello that would need another HelloRetryRequest.
+  EXPECT_EQ(m.s.refused(m.c.second_hello(NamedGroup::x25519)),
+            (Refused{Alert::illegal_parameter, Refusal::none, "ClientHello.key_share"}));
+}
+
+TEST(server_hello_retry_request, second_hello_with_two_shares) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  ASSERT_TRUE(m.c.absorb(*m.s.feed(m.c.hello())));
+  m.c.set_shares({NamedGroup::secp256r1, NamedGroup::secp384r1});
+  EXPECT_EQ(m.s.refused(m.c.hello()),
+            (Refused{Alert::illegal_parameter, Refusal::none, "ClientHello.key_share"}));
+}
+
+TEST(server_hello_retry_request, second_hello_that_changed_more_than_the_share) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  ASSERT_TRUE(m.c.absorb(*m.s.feed(m.c.hello())));
+  m.c.ch.cipher_suites.pop_back();
+  EXPECT_EQ(m.s.refused(m.c.second_hello()),
+            (Refused{Alert::illegal_parameter, Refusal::none, "ClientHello"}));
+}
+
+TEST(server_hello_retry_request, middlebox_compatibility_change_cipher_spec_once) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  m.c.ch.legacy_session_id = ByteVec(32, 0xab);
+  ASSERT_TRUE(m.c.absorb(*m.s.feed(m.c.hello())));
+  // RFC 8446 §D.4: the CCS right after the HelloRetryRequest ...
+  EXPECT_EQ(m.c.record_types,
+            (std::vector<ContentType>{ContentType::handshake, ContentType::change_cipher_spec}));
+  EXPECT_EQ(m.c.hello_retry_request->legacy_session_id_echo, ByteVec(32, 0xab));
+  // ... the client's one dummy CCS before its second hello is dropped ...
+  const ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
+  ASSERT_TRUE(m.s.feed(ccs));
+  m.c.record_types.clear();
+  ASSERT_TRUE(m.c.absorb(*m.s.feed(m.c.second_hello())));
+  // ... and no second CCS after the ServerHello.
+  for (std::size_t i = 1; i < m.c.record_types.size(); ++i) {
+    EXPECT_NE(m.c.record_types[i], ContentType::change_cipher_spec);
+  }
+  ASSERT_TRUE(m.c.server_finished);
+  // A second dummy CCS is refused.
+  EXPECT_EQ(m.s.refused(ccs).alert, Alert::unexpected_message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middlebox compatibility without HRR, ALPN, SNI, record_size_limit, certificate selection
+
+TEST(server_features, middlebox_compatibility_mode) {
+  Manual m;
+  m.c.ch.legacy_session_id = ByteVec(32, 0x42);
+  m.start();
+  EXPECT_EQ(m.c.server_hello->legacy_session_id_echo, ByteVec(32, 0x42));
+  ASSERT_GE(m.c.record_types.size(), 2U);
+  EXPECT_EQ(m.c.record_types[0], ContentType::handshake);
+  EXPECT_EQ(m.c.record_types[1], ContentType::change_cipher_spec);
+  // The client's dummy CCS before its Finished is dropped.
+  ASSERT_TRUE(m.s.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})));
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+}
+
+ServerParameters with_alpn() {
+  ServerParameters sp;
+  sp.alpn = {"h2", "http/1.1"};
+  return sp;
+}
+void offer_alpn(ManualClient& c, std::vector<std::string> names) {
+  msgs::ProtocolNameList list;
+  for (const auto& n : names) list.names.emplace_back(n.begin(), n.end());
+  c.ch.extensions.list().insert(c.ch.extensions.list().begin(),
+                                {ExtensionType::application_layer_protocol_negotiation, list});
+}
+
+TEST(server_features, alpn_our_preference_sni_and_empty_server_name_answer) {
+  Manual m(with_alpn());
+  offer_alpn(m.c, {"http/1.1", "h2"});
+  msgs::ServerName name;
+  const std::string host = "Example.COM";
+  name.name.assign(host.begin(), host.end());
+  m.c.ch.extensions.list().insert(m.c.ch.extensions.list().begin(),
+                                  {ExtensionType::server_name, msgs::ServerNameList{{name}}});
+  m.start();
+  EXPECT_EQ(m.s.server->info().alpn, "h2");
+  EXPECT_EQ(m.s.server->info().server_name, "example.com");
+  ASSERT_EQ(m.s.queries.size(), 1U);
+  EXPECT_EQ(m.s.queries[0].server_name, "example.com");
+  EXPECT_EQ(m.s.queries[0].signature_schemes.size(), 4U);
+}
+
+TEST(server_features, alpn_ignored_when_we_have_none_or_the_client_offers_none) {
+  Manual ours_empty;
+  offer_alpn(ours_empty.c, {"h2"});
+  ours_empty.start();
+  EXPECT_FALSE(ours_empty.s.server->info().alpn);
+  Manual client_none(with_alpn());
+  client_none.start();
+  EXPECT_FALSE(client_none.s.server->info().alpn);
+}
+
+TEST(server_refuses, alpn_without_overlap) {
+  ServerUnderTest s(with_alpn());
+  ManualClient c(*s.provider);
+  offer_alpn(c, {"spdy/3"});
+  EXPECT_EQ(s.refused(c.hello()),
+            (Refused{Alert::no_application_protocol, Refusal::no_shared_application_protocol,
+                     "ClientHello.application_layer_protocol_negotiation"}));
+}
+
+TEST(server_features, record_size_limit_bounds_our_records) {
+  ServerParameters sp;
+  sp.record_size_limit = 1024;
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back(
+      {ExtensionType::record_size_limit, msgs::RecordSizeLimit{256}});
+  m.start();
+  // Our announced limit answers the client's.
+  EXPECT_EQ(m.s.server->info().suite, CipherSuite::tls_aes_128_gcm_sha256);
+  auto tickets = m.s.feed(m.c.flight());
+  ASSERT_TRUE(tickets);
+  ASSERT_TRUE(m.c.absorb(*tickets));
+  ByteVec out;
+  ASSERT_TRUE(m.s.server->write(ByteVec(1000, 7), out));
+  // 255 content bytes per record (the limit counts the inner content type): 4 records.
+  wire::Reader r(out);
+  std::size_t records = 0;
+  while (!r.empty()) {
+    ASSERT_TRUE(r.u8("type") && r.u16("version"));
+    auto body = r.vec16("body", {0, 0xffff});
+    ASSERT_TRUE(body);
+    EXPECT_LE(body->size(), 256U + crypto::aead_tag_length);
+    ++records;
+  }
+  EXPECT_EQ(records, 4U);
+  ASSERT_TRUE(m.c.absorb(out));
+  EXPECT_EQ(m.c.application_data, ByteVec(1000, 7));
+}
+
+TEST(server_features, pending_certificate_selection_then_resume) {
+  int asked = 0;
+  bool ready = false;
+  const Identity& id = identity(KeyKind::p256);
+  Manual m({}, id, [&](ServerHandshakeEnvironment& env) {
+    env.select_certificate = [&, key = signing_key(*m.s.provider, id)](const CertificateQuery&) {
+      ++asked;
+      return ready ? CertificateSelection::chosen({id.cert_der}, key)
+                   : CertificateSelection::pending();
+    };
+  });
+  auto nothing = m.s.feed(m.c.hello());
+  ASSERT_TRUE(nothing);
+  EXPECT_TRUE(nothing->empty());
+  EXPECT_TRUE(m.s.server->waiting_for_certificate());
+  ByteVec out;
+  ByteVec data;
+  ASSERT_TRUE(m.s.server->resume(out, data));
+  EXPECT_TRUE(out.empty());
+  ready = true;
+  ASSERT_TRUE(m.s.server->resume(out, data));
+  EXPECT_FALSE(m.s.server->waiting_for_certificate());
+  EXPECT_EQ(asked, 3);
+  ASSERT_TRUE(m.c.absorb(out));
+  ASSERT_TRUE(m.c.server_finished);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+}
+
+TEST(server_refuses, certificate_store_declines_the_name) {
+  ServerUnderTest s({}, identity(KeyKind::p256), [](ServerHandshakeEnvironment& env) {
+    env.select_certificate = [](const CertificateQuery&) {
+      return CertificateSelection::declined();
+    };
+  });
+  ManualClient c(*s.provider);
+  msgs::ServerName name;
+  name.name = {'x', '.', 'y'};
+  c.ch.extensions.list().insert(c.ch.extensions.list().begin(),
+                                {ExtensionType::server_name, msgs::ServerNameList{{name}}});
+  EXPECT_EQ(s.refused(c.hello()),
+            (Refused{Alert::unrecognized_name, Refusal::no_certificate_for_name,
+                     "ClientHello.server_name"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client authentication
+
+ServerParameters with_client_auth(ClientAuthMode mode) {
+  ServerParameters sp;
+  sp.client_auth = mode;
+  sp.certificate_authorities = {ByteVec{0x30, 0x00}};
+  return sp;
+}
+
+TEST(server_client_auth, certificate_and_signature_accepted) {
+  std::vector<ByteVec> seen;
+  Manual m(with_client_auth(ClientAuthMode::required), identity(KeyKind::p256),
+           [&](ServerHandshakeEnvironment& env) {
+             env.verify_client_chain = [&](std::span<const ByteVec> chain) {
+               seen.assign(chain.begin(), chain.end());
+               return Status{};
+             };
+           });
+  m.start();
+  ASSERT_TRUE(m.c.certificate_request);
+  EXPECT_TRUE(m.c.certificate_request->certificate_request_context.empty());
+  EXPECT_NE(m.c.certificate_request->extensions.get<msgs::SignatureSchemeList>(
+                ExtensionType::signature_algorithms),
+            nullptr);
+  EXPECT_NE(m.c.certificate_request->extensions.get<msgs::CertificateAuthorities>(
+                ExtensionType::certificate_authorities),
+            nullptr);
+  const Identity& client_id = identity(KeyKind::p384);
+  FlightOptions o;
+  o.certificate = &client_id;
+  o.scheme = SignatureScheme::ecdsa_secp384r1_sha384;
+  auto done = m.s.feed(m.c.flight(o));
+  ASSERT_TRUE(done) << done.error().to_string();
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_TRUE(m.s.server->info().client_certificate_presented);
+  EXPECT_EQ(m.s.server->info().client_signature_scheme, SignatureScheme::ecdsa_secp384r1_sha384);
+  EXPECT_EQ(seen, std::vector<ByteVec>{client_id.cert_der});
+  EXPECT_EQ(m.s.server->info().client_chain, seen);
+}
+
+TEST(server_client_auth, optional_and_empty_certificate_continues) {
+  Manual m(with_client_auth(ClientAuthMode::optional));
+  m.start();
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_FALSE(m.s.server->info().client_certificate_presented);
+}
+
+TEST(server_client_auth, our_client_answers_with_an_empty_certificate) {
+  ServerParameters sp = with_client_auth(ClientAuthMode::optional);
+  Pair pair(identity(KeyKind::ed25519), {}, sp);
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->connected());
+}
+
+TEST(server_refuses, missing_client_certificate_when_required) {
+  Manual m(with_client_auth(ClientAuthMode::required));
+  m.start();
+  EXPECT_EQ(m.s.refused(m.c.flight()),
+            (Refused{Alert::certificate_required, Refusal::missing_client_certificate,
+                     "Certificate.certificate_list"}));
+}
+
+TEST(server_refuses, client_chain_refused_by_the_verifier) {
+  Manual m(with_client_auth(ClientAuthMode::optional), identity(KeyKind::p256),
+           [](ServerHandshakeEnvironment& env) {
+             env.verify_client_chain = [](std::span<const ByteVec>) -> Status {
+               return wire::fail(Alert::unknown_ca, "chain", "untrusted");
+             };
+           });
+  m.start();
+  FlightOptions o;
+  o.certificate = &identity(KeyKind::p256);
+  EXPECT_EQ(m.s.refused(m.c.flight(o)),
+            (Refused{Alert::unknown_ca, Refusal::peer_chain_refused, "chain"}));
+}
+
+TEST(server_refuses, bad_client_certificate_verify) {
+  Manual m(with_client_auth(ClientAuthMode::required));
+  m.start();
+  FlightOptions o;
+  o.certificate = &identity(KeyKind::p256);
+  o.tamper_signature = true;
+  EXPECT_EQ(m.s.refused(m.c.flight(o)).alert, Alert::decrypt_error);
+}
+
+TEST(server_refuses, client_certificate_verify_scheme_not_offered) {
+  ServerParameters sp = with_client_auth(ClientAuthMode::required);
+  sp.signature_algorithms = {SignatureScheme::ed25519};
+  Manual m(sp);
+  m.start();
+  FlightOptions o;
+  o.certificate = &identity(KeyKind::p256);
+  EXPECT_EQ(m.s.refused(m.c.flight(o)),
+            (Refused{Alert::illegal_parameter, Refusal::none, "CertificateVerify.algorithm"}));
+}
+
+TEST(server_refuses, client_certificate_verify_with_pkcs1_even_if_offered) {
+  ServerParameters sp = with_client_auth(ClientAuthMode::required);
+  sp.signature_algorithms = {SignatureScheme::rsa_pkcs1_sha256};
+  Manual m(sp);
+  m.start();
+  FlightOptions o;
+  o.certificate = &identity(KeyKind::rsa);
+  o.scheme = SignatureScheme::rsa_pkcs1_sha256;
+  const Refused r = m.s.refused(m.c.flight(o));
+  EXPECT_EQ(r, (Refused{Alert::illegal_parameter, Refusal::none, "CertificateVerify.algorithm"}));
+}
+
+TEST(server_refuses, certificate_without_a_request) {
+  Manual m;
+  m.start();
+  m.c.certificate_request = msgs::CertificateRequest{};  // pretend we were asked
+  EXPECT_EQ(m.s.refused(m.c.flight()).alert, Alert::unexpected_message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClientHello refusals
+
+Refused refuse_hello(const std::function<void(ManualClient&)>& edit, ServerParameters sp = {},
+                     const Identity& id = identity(KeyKind::p256)) {
+  ServerUnderTest s(std::move(sp), id);
+  ManualClient c(*s.provider);
+  edit(c);
+  return s.refused(c.hello());
+}
+
+TEST(server_refuses, tls12_only_client) {
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ext(ExtensionType::supported_versions)->body =
+                  msgs::SupportedVersionsList{{0x0303, 0x0302}};
+            }),
+            (Refused{Alert::protocol_version, Refusal::tls12_only_peer,
+                     "ClientHello.supported_versions"}));
+  // A TLS 1.2 hello without supported_versions.
+  EXPECT_EQ(refuse_hello([](ManualClient& c) { c.remove(ExtensionType::supported_versions); }),
+            (Refused{Alert::protocol_version, Refusal::tls12_only_peer,
+                     "ClientHello.supported_versions"}));
+}
+
+TEST(server_refuses, tls11_only_client) {
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ext(ExtensionType::supported_versions)->body =
+                  msgs::SupportedVersionsList{{0x0302, 0x0301}};
+            }),
+            (Refused{Alert::protocol_version, Refusal::forbidden_versions,
+                     "ClientHello.supported_versions"}));
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.remove(ExtensionType::supported_versions);
+              c.ch.legacy_version = 0x0302;
+            }),
+            (Refused{Alert::protocol_version, Refusal::forbidden_versions,
+                     "ClientHello.supported_versions"}));
+}
+
+TEST(server_refuses, compression_methods_other_than_null) {
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ch.legacy_compression_methods = {0, 1};
+            }).alert,
+            Alert::illegal_parameter);
+}
+
+TEST(server_refuses, no_common_cipher_suite) {
+  ServerParameters sp;
+  sp.cipher_suites = {CipherSuite::tls_chacha20_poly1305_sha256};
+  EXPECT_EQ(
+      refuse_hello(
+          [](ManualClient& c) { c.ch.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256}; }, sp),
+      (Refused{Alert::handshake_failure, Refusal::no_shared_cipher_suite,
+               "ClientHello.cipher_suites"}));
+}
+
+TEST(server_refuses, no_common_group) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp384r1};
+  EXPECT_EQ(refuse_hello(
+                [](ManualClient& c) {
+                  c.ext(ExtensionType::supported_groups)->body =
+                      msgs::NamedGroupList{{NamedGroup::x25519}};
+                },
+                sp),
+            (Refused{Alert::handshake_failure, Refusal::no_shared_group,
+                     "ClientHello.supported_groups"}));
+}
+
+TEST(server_refuses, no_signature_scheme_for_our_key) {
+  // An ECDSA P-256 key, a client that accepts only Ed25519 and RSA PKCS#1.
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ext(ExtensionType::signature_algorithms)->body = msgs::SignatureSchemeList{
+                  {SignatureScheme::ed25519, SignatureScheme::rsa_pkcs1_sha256}};
+            }),
+            (Refused{Alert::handshake_failure, Refusal::no_shared_signature_algorithm,
+                     "ClientHello.signature_algorithms"}));
+  // An RSA key, a client offering only PKCS#1 v1.5: RFC 8446 §4.4.3 forbids it.
+  EXPECT_EQ(refuse_hello(
+                [](ManualClient& c) {
+                  c.ext(ExtensionType::signature_algorithms)->body =
+                      msgs::SignatureSchemeList{{SignatureScheme::rsa_pkcs1_sha256}};
+                },
+                {}, identity(KeyKind::rsa)),
+            (Refused{Alert::handshake_failure, Refusal::no_shared_signature_algorithm,
+                     "ClientHello.signature_algorithms"}));
+}
+
+TEST(server_refuses, missing_mandatory_extensions) {
+  EXPECT_EQ(refuse_hello([](ManualClient& c) { c.remove(ExtensionType::signature_algorithms); }),
+            (Refused{Alert::missing_extension, Refusal::none, "ClientHello.signature_algorithms"}));
+  EXPECT_EQ(refuse_hello([](ManualClient& c) { c.remove(ExtensionType::key_share); }).alert,
+            Alert::missing_extension);
+  EXPECT_EQ(refuse_hello([](ManualClient& c) { c.remove(ExtensionType::supported_groups); }).alert,
+            Alert::missing_extension);
+}
+
+TEST(server_refuses, key_shares_breaking_the_rules) {
+  // Two shares for one group.
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.set_shares({NamedGroup::x25519, NamedGroup::x25519});
+            }).alert,
+            Alert::illegal_parameter);  // the codec already refuses it
+  // A share for a group not in supported_groups.
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ext(ExtensionType::supported_groups)->body =
+                  msgs::NamedGroupList{{NamedGroup::secp256r1}};
+            }),
+            (Refused{Alert::illegal_parameter, Refusal::none, "ClientHello.key_share"}));
+  // An invalid X25519 public key (all zero gives an all-zero secret).
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              std::get<msgs::KeyShareClientHello>(c.ext(ExtensionType::key_share)->body)
+                  .shares[0]
+                  .key_exchange = ByteVec(32, 0);
+            }).alert,
+            Alert::illegal_parameter);
+}
+
+TEST(server_refuses, duplicate_extension) {
+  EXPECT_EQ(refuse_hello([](ManualClient& c) {
+              c.ch.extensions.list().push_back(*c.ext(ExtensionType::signature_algorithms));
+            }).alert,
+            Alert::illegal_parameter);
+}
+
+TEST(server_features, psk_and_early_data_offers_are_ignored) {
+  Manual m;
+  m.c.ch.extensions.list().push_back(
+      {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{1}}});
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  msgs::OfferedPsks psks;
+  psks.identities.push_back({ByteVec(16, 1), 0});
+  psks.binders.push_back(ByteVec(32, 2));
+  m.c.ch.extensions.list().push_back({ExtensionType::pre_shared_key, psks});
+  m.start();
+  EXPECT_FALSE(m.c.server_hello->extensions.contains(ExtensionType::pre_shared_key));
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order, change_cipher_spec, application data, alerts, post-handshake
+
+TEST(server_refuses, first_message_not_a_client_hello) {
+  msgs::Finished fin;
+  fin.verify_data = ByteVec(32, 0);
+  ServerUnderTest s;
+  EXPECT_EQ(s.refused(plaintext_record(ContentType::handshake, *fin.encode())).alert,
+            Alert::unexpected_message);
+}
+
+TEST(server_refuses, second_client_hello_without_hello_retry_request) {
+  Manual m;
+  m.start();
+  m.c.writer.set_protection(protection(*m.s.provider, m.c.params, m.c.c_hs));
+  auto again = m.c.ch.encode();
+  EXPECT_EQ(m.s.refused(m.c.sealed(ContentType::handshake, *again)).alert,
+            Alert::unexpected_message);
+}
+
+TEST(server_refuses, change_cipher_spec_rules) {
+  // Before any ClientHello.
+  ServerUnderTest before;
+  EXPECT_EQ(before.refused(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})),
+            (Refused{Alert::unexpected_message, Refusal::none, "change_cipher_spec"}));
+  // A wrong value.
+  Manual wrong;
+  wrong.start();
+  EXPECT_EQ(wrong.s.refused(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x02})),
+            (Refused{Alert::unexpected_message, Refusal::none, "change_cipher_spec"}));
+  // After the handshake.
+  Manual after;
+  after.start();
+  ASSERT_TRUE(after.s.feed(after.c.flight()));
+  EXPECT_EQ(after.s.refused(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})),
+            (Refused{Alert::unexpected_message, Refusal::none, "change_cipher_spec"}));
+}
+
+TEST(server_refuses, application_data_before_the_client_finished) {
+  Manual m;
+  m.start();
+  m.c.writer.set_protection(protection(*m.s.provider, m.c.params, m.c.c_hs));
+  EXPECT_EQ(m.s.refused(m.c.sealed(ContentType::application_data, ByteVec{1})),
+            (Refused{Alert::unexpected_message, Refusal::none, "application_data"}));
+}
+
+TEST(server_refuses, bad_client_finished) {
+  Manual m;
+  m.start();
+  FlightOptions o;
+  o.tamper_finished = true;
+  EXPECT_EQ(m.s.refused(m.c.flight(o)),
+            (Refused{Alert::decrypt_error, Refusal::none, "Finished.verify_data"}));
+}
+
+TEST(server_refuses, post_handshake_messages_other_than_key_update) {
+  Manual m;
+  m.start();
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  msgs::NewSessionTicket t;
+  t.ticket = ByteVec(8, 1);
+  EXPECT_EQ(m.s.refused(m.c.sealed(ContentType::handshake, *t.encode())).alert,
+            Alert::unexpected_message);
+}
+
+TEST(server_post_handshake, key_update_requested_by_the_client_and_flood_bound) {
+  Manual m;
+  m.start();
+  auto tickets = m.s.feed(m.c.flight());
+  ASSERT_TRUE(tickets);
+  ASSERT_TRUE(m.c.absorb(*tickets));
+  const KeyDerivation kd(*m.s.provider, m.c.params.hash);
+  auto send_update = [&](KeyUpdateRequest req) {
+    auto rec = m.c.sealed(ContentType::handshake, *msgs::KeyUpdate{req}.encode());
+    auto next = kd.next_traffic_secret(m.c.c_ap.span());
+    m.c.c_ap = std::move(*next);
+    m.c.writer.set_protection(protection(*m.s.provider, m.c.params, m.c.c_ap));
+    return rec;
+  };
+  // update_requested: the server answers with KeyUpdate(update_not_requested) and re-keys.
+  auto answer = m.s.feed(send_update(KeyUpdateRequest::update_requested));
+  ASSERT_TRUE(answer) << answer.error().to_string();
+  m.c.received.clear();
+  ASSERT_TRUE(m.c.absorb(*answer));
+  EXPECT_EQ(m.c.received, std::vector<HandshakeType>{HandshakeType::key_update});
+  auto next_server = kd.next_traffic_secret(m.c.s_ap.span());
+  m.c.s_ap = std::move(*next_server);
+  ASSERT_TRUE(m.c.reader.set_protection(protection(*m.s.provider, m.c.params, m.c.s_ap)));
+  ByteVec out;
+  ASSERT_TRUE(m.s.server->write(ByteVec{9}, out));
+  ASSERT_TRUE(m.c.absorb(out));
+  EXPECT_EQ(m.c.application_data, ByteVec{9});
+  ASSERT_TRUE(m.s.feed(m.c.sealed(ContentType::application_data, ByteVec{8})));
+  EXPECT_EQ(m.s.data, ByteVec{8});
+  // Application data resets the count; then max_key_updates_in_a_row pass and one more fails.
+  for (std::size_t i = 0; i < ServerHandshake::max_key_updates_in_a_row; ++i) {
+    ASSERT_TRUE(m.s.feed(send_update(KeyUpdateRequest::update_not_requested))) << i;
+  }
+  EXPECT_EQ(m.s.refused(send_update(KeyUpdateRequest::update_not_requested)).alert,
+            Alert::unexpected_message);
+}
+
+TEST(server_post_handshake, close_notify_and_fatal_alerts) {
+  Manual m;
+  m.start();
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  const auto close = *msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode();
+  auto r = m.s.feed(m.c.sealed(ContentType::alert, close));
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->empty());
+  EXPECT_TRUE(m.s.server->peer_closed());
+  EXPECT_FALSE(m.s.server->received_alert());
+  // Anything after close_notify is ignored.
+  ASSERT_TRUE(m.s.feed(m.c.sealed(ContentType::application_data, ByteVec{1})));
+  EXPECT_TRUE(m.s.data.empty());
+
+  Manual f;
+  f.start();
+  f.c.writer.set_protection(protection(*f.s.provider, f.c.params, f.c.c_hs));
+  const auto fatal = *msgs::AlertMessage{msgs::AlertLevel::fatal, Alert::bad_certificate}.encode();
+  EXPECT_EQ(f.s.refused(f.c.sealed(ContentType::alert, fatal)).alert, Alert::bad_certificate);
+  EXPECT_EQ(f.s.server->received_alert(), Alert::bad_certificate);
+  // Nothing more after a failure.
+  ByteVec out;
+  ByteVec data;
+  EXPECT_FALSE(f.s.server->receive(ByteVec{}, out, data));
+}
 
 }  // namespace
 }  // namespace sanstls::native::handshake

@@ -165,6 +165,15 @@ Status ServerHandshake::close_notify(msgs::ByteVec& out) {
   return writer_.write(ContentType::alert, alert, out);
 }
 
+Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
+  if (received_alert_ || closed_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.send_alert", "connection closed");
+  }
+  closed_ = true;
+  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::fatal, alert}.encode()));
+  return writer_.write(ContentType::alert, message, out);
+}
+
 Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out) {
   auto* connected_state = std::get_if<server::Connected>(state_.get());
   if (failed_ || closed_ || connected_state == nullptr) {

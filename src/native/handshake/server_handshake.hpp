@@ -52,6 +52,10 @@ class ServerHandshake {
   Status close_notify(msgs::ByteVec& out);
   /// Our KeyUpdate (only once connected); `request_peer_update` asks the client to update too.
   Status key_update(bool request_peer_update, msgs::ByteVec& out);
+  /// After a failure of receive()/resume(): sends the fatal alert the Error carries (RFC 8446
+  /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
+  /// (it is never echoed) or after our close_notify.
+  Status send_alert(Alert alert, msgs::ByteVec& out);
 
  private:
   Status apply(server::Actions& actions, msgs::ByteVec& out);
