@@ -39,7 +39,7 @@ static_assert(!std::is_constructible_v<server::ExpectClientCertificateVerify, se
                                        ByteVec>);
 
 ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
-[[maybe_unused]] ByteVec concat(std::initializer_list<ByteVec> parts) {
+ByteVec concat(std::initializer_list<ByteVec> parts) {
   ByteVec out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
@@ -1247,6 +1247,159 @@ TEST(server_post_handshake, close_notify_and_fatal_alerts) {
   ByteVec out;
   ByteVec data;
   EXPECT_FALSE(f.s.server->receive(ByteVec{}, out, data));
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 8448 §3 from the server side: the RFC's server random and X25519 key injected, the RFC's
+// ClientHello fed in, our ServerHello record and our encrypted flight record must equal the
+// RFC's byte for byte. RSA-PSS signatures are randomized, so the signing key hands out the
+// RFC's CertificateVerify signature, but only after checking it verifies over exactly the
+// content we ask to sign (which proves our transcript up to the Certificate is the RFC's).
+
+ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label) {
+  auto v = Rfc8448::get().value(3, actor, title, label);
+  EXPECT_TRUE(v) << title << " / " << label;
+  return v ? *v : ByteVec{};
+}
+ByteVec rfc_step(int index, std::string_view label) {
+  for (const auto* st : Rfc8448::get().section(3)) {
+    if (st->index == index && st->get(label) != nullptr) return *st->get(label);
+  }
+  ADD_FAILURE() << "no step " << index << " / " << label;
+  return {};
+}
+
+class RfcServerRandom final : public crypto::RandomSource {
+ public:
+  RfcServerRandom() {
+    const ByteVec hello = rfc("server", "construct a ServerHello", "ServerHello");
+    bytes_.insert(bytes_.end(), hello.begin() + 6, hello.begin() + 38);
+    const ByteVec priv = rfc("server", "create an ephemeral x25519", "private key");
+    bytes_.insert(bytes_.end(), priv.begin(), priv.end());
+  }
+  void fill(std::span<std::uint8_t> out) override {
+    // After the RFC's values (the tickets' randomness is not in the RFC): a counter.
+    for (auto& b : out) {
+      b = bytes_.empty() ? counter_++ : bytes_.front();
+      if (!bytes_.empty()) bytes_.pop_front();
+    }
+  }
+
+ private:
+  std::deque<std::uint8_t> bytes_;
+  std::uint8_t counter_ = 0;
+};
+class Clock2016 final : public crypto::Clock {
+ public:
+  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1466000000));
+  }
+};
+
+class RfcSignature final : public crypto::SigningKey {
+ public:
+  RfcSignature(const crypto::CryptoProvider& p, ByteVec spki, ByteVec signature)
+      : p_(&p), spki_(std::move(spki)), signature_(std::move(signature)) {}
+  [[nodiscard]] bool supports(SignatureScheme scheme) const override {
+    return scheme == SignatureScheme::rsa_pss_rsae_sha256 ||
+           scheme == SignatureScheme::rsa_pss_rsae_sha384 ||
+           scheme == SignatureScheme::rsa_pss_rsae_sha512;
+  }
+  Result<std::vector<std::uint8_t>> sign(SignatureScheme scheme, Bytes message) const override {
+    WIRE_CHECK(p_->verify(scheme, spki_, message, signature_));
+    return signature_;
+  }
+
+ private:
+  const crypto::CryptoProvider* p_;
+  ByteVec spki_;
+  ByteVec signature_;
+};
+
+template <class T>
+T rfc_message(std::string_view title, std::string_view label) {
+  const ByteVec bytes = rfc("server", title, label);
+  auto view = msgs::parse_handshake(bytes);
+  EXPECT_TRUE(view);
+  auto m = msgs::parse_message(*view, 32);
+  EXPECT_TRUE(m);
+  return std::get<T>(*m);
+}
+
+TEST(server_rfc8448, section_3_byte_for_byte) {
+  auto made = crypto::LibcryptoProvider::hazmat_create_deterministic(
+      std::make_unique<RfcServerRandom>(), std::make_unique<Clock2016>());
+  ASSERT_TRUE(made);
+  const auto provider = std::move(*made);
+
+  const auto cert = rfc_message<msgs::Certificate>("construct a Certificate", "Certificate");
+  const auto cv =
+      rfc_message<msgs::CertificateVerify>("construct a CertificateVerify", "CertificateVerify");
+  const auto ee = rfc_message<msgs::EncryptedExtensions>("construct an EncryptedExtensions",
+                                                         "EncryptedExtensions");
+  ASSERT_EQ(cert.certificate_list.size(), 1U);
+  const ByteVec cert_der = cert.certificate_list[0].cert_data;
+  auto spki = certificate_spki(cert_der);
+  ASSERT_TRUE(spki);
+
+  ServerParameters sp;
+  sp.record_size_limit = 0x4001;
+  // The RFC's server also announces its groups in EncryptedExtensions (first).
+  sp.extra_encrypted_extensions = {*ee.extensions.find(ExtensionType::supported_groups)};
+  sp.tickets = 1;
+  ServerHandshakeEnvironment env;
+  env.provider = provider.get();
+  std::vector<CertificateQuery> queries;
+  env.select_certificate = [&, key = std::make_shared<RfcSignature>(
+                                   *provider, *spki, cv.signature)](const CertificateQuery& q) {
+    queries.push_back(q);
+    return CertificateSelection::chosen({cert_der}, key);
+  };
+  std::vector<std::string> key_log;
+  env.key_log = [&](std::string_view label, Bytes, Bytes) { key_log.emplace_back(label); };
+  ServerHandshake server(sp, env);
+
+  ByteVec out;
+  ByteVec data;
+  ASSERT_TRUE(server.receive(rfc_step(2, "complete record"), out, data));
+  EXPECT_EQ(to_hex(out),
+            to_hex(concat({rfc_step(12, "complete record"), rfc_step(19, "complete record")})));
+  ASSERT_EQ(queries.size(), 1U);
+  EXPECT_EQ(queries[0].server_name, "server");
+  EXPECT_EQ(server.info().signature_scheme, SignatureScheme::rsa_pss_rsae_sha256);
+
+  // The RFC client's Finished completes the handshake: the secrets are the RFC's.
+  out.clear();
+  ASSERT_TRUE(server.receive(rfc_step(41, "complete record"), out, data));
+  ASSERT_TRUE(server.connected());
+  const auto& done = std::get<server::Connected>(server.state());
+  EXPECT_EQ(to_hex(vec(done.client_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done.server_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 s ap traffic\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done.exporter_master_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 exp master\"", "expanded")));
+  EXPECT_EQ(to_hex(vec(done.resumption_master_secret)),
+            to_hex(rfc("client", "derive secret \"tls13 res master\"", "expanded")));
+  EXPECT_EQ(key_log, (std::vector<std::string>{
+                         "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                         "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"}));
+  // Our ticket (not the RFC's: ours carries no early_data extension) is one record, sequence 0
+  // under the server application keys, as the RFC's, so the application data record that
+  // follows is the RFC's byte for byte.
+  // header, lifetime, age_add, nonce<1>, ticket<32>, no extensions, inner type, tag.
+  EXPECT_EQ(out.size(), record_header_length + 4 + 4 + 4 + (1 + 1) + (2 + 32) + 2 + 1 +
+                            crypto::aead_tag_length);
+  ByteVec app;
+  ASSERT_TRUE(server.write(rfc_step(52, "payload"), app));
+  EXPECT_EQ(to_hex(app), to_hex(rfc_step(52, "complete record")));
+  ASSERT_TRUE(server.receive(rfc_step(51, "complete record"), out, data));
+  EXPECT_EQ(to_hex(data), to_hex(rfc_step(51, "payload")));
+  ASSERT_TRUE(server.receive(rfc_step(53, "complete record"), out, data));
+  EXPECT_TRUE(server.peer_closed());
+  ByteVec alert;
+  ASSERT_TRUE(server.close_notify(alert));
+  EXPECT_EQ(to_hex(alert), to_hex(rfc_step(54, "complete record")));
 }
 
 }  // namespace
