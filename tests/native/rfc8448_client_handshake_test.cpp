@@ -827,3 +827,69 @@ TEST(rfc8448_client_handshake_section_5, hello_retry_request_replayed_byte_for_b
 
 }  // namespace
 }  // namespace sanstls::native::handshake
+
+namespace sanstls::native::handshake {
+namespace {
+
+/// The Error (with its Refusal tag) a tampered ServerHello / flight ends in.
+Error error_of(const msgs::ServerHello& sh,
+               const std::vector<std::pair<ContentType, ByteVec>>& flight = {},
+               std::function<Status(std::span<const ByteVec>)> verifier = {}) {
+  Client c(std::move(verifier));
+  auto hello = c.feed(plaintext_record(ContentType::handshake, encode(sh)));
+  if (!hello) return hello.error();
+  auto rest = c.feed(sealed(*c.provider, flight));
+  EXPECT_FALSE(rest) << "tampered server accepted";
+  return rest ? Error{Alert::close_notify, "accepted", ""} : rest.error();
+}
+
+TEST(rfc8448_client_refusal_tags, versions) {
+  msgs::ServerHello tls12 = rfc_server_hello();
+  tls12.has_extensions = false;
+  tls12.extensions = {};
+  const Error e12 = error_of(tls12);
+  EXPECT_EQ(e12.alert, Alert::protocol_version);
+  EXPECT_EQ(e12.refusal, wire::Refusal::tls12_only_peer);
+
+  msgs::ServerHello tls11 = tls12;
+  tls11.legacy_version = 0x0302;
+  const Error e11 = error_of(tls11);
+  EXPECT_EQ(e11.alert, Alert::protocol_version);
+  EXPECT_EQ(e11.refusal, wire::Refusal::forbidden_versions);
+
+  // A downgrade sentinel is an attack, not an old peer: illegal_parameter, untagged.
+  msgs::ServerHello sentinel = tls12;
+  const std::array<std::uint8_t, 8> downgrd{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
+  std::copy(downgrd.begin(), downgrd.end(), sentinel.random.begin() + 24);
+  const Error es = error_of(sentinel);
+  EXPECT_EQ(es.alert, Alert::illegal_parameter);
+  EXPECT_EQ(es.refusal, wire::Refusal::none);
+}
+
+TEST(rfc8448_client_refusal_tags, unoffered_cipher_suite) {
+  auto sh = rfc_server_hello();
+  sh.cipher_suite = static_cast<CipherSuite>(0x1304);
+  EXPECT_EQ(error_of(sh).refusal, wire::Refusal::unoffered_cipher_suite);
+}
+
+TEST(rfc8448_client_refusal_tags, missing_server_certificate) {
+  Flight f;
+  f.cert.certificate_list.clear();
+  const Error e = error_of(rfc_server_hello(), handshake_flight(f));
+  EXPECT_EQ(e.alert, Alert::decode_error);
+  EXPECT_EQ(e.refusal, wire::Refusal::missing_server_certificate);
+}
+
+TEST(rfc8448_client_refusal_tags, peer_chain_refused_keeps_the_verifiers_error) {
+  const Error e = error_of(rfc_server_hello(), handshake_flight(Flight{}),
+                           [](std::span<const ByteVec>) -> Status {
+                             return wire::fail(Alert::certificate_expired, "chain", "expired");
+                           });
+  EXPECT_EQ(e.alert, Alert::certificate_expired);
+  EXPECT_EQ(e.field, "chain");
+  EXPECT_EQ(e.reason, "expired");
+  EXPECT_EQ(e.refusal, wire::Refusal::peer_chain_refused);
+}
+
+}  // namespace
+}  // namespace sanstls::native::handshake
