@@ -664,6 +664,7 @@ TEST(server_hello_retry_request, our_client_with_an_unacceptable_share) {
   pair.pump();
   ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
   EXPECT_TRUE(pair.server->info().hello_retry_request_sent);
+  RecordProperty("client_completed", pair.client_status ? "yes" : "no");
   if (pair.client_status) {
     EXPECT_TRUE(pair.server->connected());
     EXPECT_EQ(pair.server->info().group, NamedGroup::secp384r1);
