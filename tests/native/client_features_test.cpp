@@ -992,6 +992,25 @@ TEST(client_post_handshake, close_notify) {
   EXPECT_EQ(data, str("bye"));
 }
 
+TEST(client_post_handshake, nothing_written_after_close_notify_even_a_requested_key_update) {
+  ConnectedPair c;
+  ByteVec out;
+  ASSERT_TRUE(c.p.client->close_notify(out));
+  auto update =
+      c.p.server->write_handshake(msgs::KeyUpdate{KeyUpdateRequest::update_requested}.encode());
+  ASSERT_TRUE(update);
+  auto answer = c.p.to_client(*update);
+  ASSERT_TRUE(answer) << answer.error().to_string();
+  EXPECT_TRUE(answer->empty());
+  // The server's next records use its next keys, and the client reads them.
+  ASSERT_TRUE(c.p.server->next_server_keys());
+  auto data_record = c.p.server->write(ContentType::application_data, str("late"));
+  ASSERT_TRUE(data_record);
+  ByteVec data;
+  ASSERT_TRUE(c.p.to_client(*data_record, &data));
+  EXPECT_EQ(data, str("late"));
+}
+
 Result<ByteVec> ticket_record(MiniServer& server) {
   msgs::NewSessionTicket ticket;
   ticket.ticket_lifetime = 60;

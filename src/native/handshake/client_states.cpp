@@ -811,6 +811,9 @@ Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
 Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
   for (auto& action : actions) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
+      // RFC 8446 §6.1: after our close_notify nothing more is written (a KeyUpdate the server
+      // requests is not answered; our write side is closed).
+      if (close_sent_) continue;
       WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
       continue;
     }
