@@ -27,6 +27,10 @@ inline constexpr std::size_t max_hello_size = 131396;
 /// Records in a row, once established, that carry no application data (empty records,
 /// warning alerts, KeyUpdate, NewSessionTicket, HelloRequest, renegotiation attempts...).
 inline constexpr std::size_t max_records_without_data = 256;
+/// Bytes in a row, once established, that carry no application data. Bounds what an engine
+/// buffers of a post-handshake message that never completes (GnuTLS has no bound of its own)
+/// and floods of padded empty records; a real NewSessionTicket is a few hundred bytes.
+inline constexpr std::size_t max_input_without_data = 256 * 1024;
 /// Bytes one receive_data() call may make the session send (handshake flights, KeyUpdate
 /// answers, alerts).
 inline constexpr std::size_t max_output_per_receive = 256 * 1024;

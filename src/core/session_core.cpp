@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 
 namespace sanstls::core {
@@ -258,7 +259,8 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
     }
     handshake_input_ += bytes.size();
   }
-  Result<EngineStatus> status = engine_->receive(bytes, application_data, to_peer_);
+  Result<EngineStatus> status = handshaking ? engine_->receive(bytes, application_data, to_peer_)
+                                            : receive_established(bytes, application_data);
   if (status && !beyond.empty()) {
     if (*status == EngineStatus::handshaking || *status == EngineStatus::waiting_for_certificate) {
       return fail(Errc::limit_exceeded,
@@ -266,7 +268,7 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
                               "no real handshake needs that much",
                               limits::max_handshake_input / 1024));
     }
-    status = engine_->receive(beyond, application_data, to_peer_);
+    status = receive_established(beyond, application_data);
   }
   if (!status) {
     return status;
@@ -302,6 +304,35 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
     }
   }
   return status;
+}
+
+Result<EngineStatus> SessionCore::receive_established(std::span<const std::byte> bytes,
+                                                      Bytes& application_data) {
+  while (true) {
+    // Engines buffer a post-handshake message until it completes: a peer announcing a 16 MiB
+    // NewSessionTicket and sending it forever in full records must be cut off by bytes, not only
+    // by records. A piece that yields data resets the count (we cannot tell where in the piece
+    // the data was), so an engine holds at most twice the limit of input without data.
+    const std::size_t room = limits::max_input_without_data - input_without_data_;
+    const auto piece = bytes.first(std::min(room, bytes.size()));
+    const std::size_t data_before = application_data.size();
+    Result<EngineStatus> status = engine_->receive(piece, application_data, to_peer_);
+    if (!status) {
+      return status;
+    }
+    input_without_data_ =
+        application_data.size() > data_before ? 0 : input_without_data_ + piece.size();
+    bytes = bytes.subspan(piece.size());
+    if (bytes.empty() || *status != EngineStatus::established) {
+      return status;
+    }
+    if (input_without_data_ >= limits::max_input_without_data) {
+      return fail(Errc::limit_exceeded,
+                  fmt::format("the peer sent more than {} KiB in a row without application data "
+                              "(a post-handshake message that never completes, or padding)",
+                              limits::max_input_without_data / 1024));
+    }
+  }
 }
 
 Result<void> SessionCore::receive_eof() {

@@ -69,6 +69,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   void call_close(CloseMode mode);
   /// Hands received bytes to the engine within the limits of core/limits.hpp.
   Result<EngineStatus> receive_bounded(std::span<const std::byte> bytes, Bytes& application_data);
+  /// Once established: hands bytes to the engine in pieces, so that it never holds more than
+  /// limits::max_input_without_data bytes in a row that carried no application data.
+  Result<EngineStatus> receive_established(std::span<const std::byte> bytes,
+                                           Bytes& application_data);
   /// Rewrites a handshake-time protocol_version alert from an old server into a policy error
   /// that names the server's version.
   void explain_old_peer(Error& error) const;
@@ -98,6 +102,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   limits::RecordCounter records_;
   std::size_t handshake_input_ = 0;
   std::size_t records_without_data_ = 0;
+  std::size_t input_without_data_ = 0;
 
   bool certificate_requested_ = false;
   CertificateAnswer certificate_answer_;
