@@ -874,6 +874,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
         auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
         if (!moved) return fail_with(moved.error());
         *state_ = std::move(*moved);
+        if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
         if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
         break;
       }
@@ -957,6 +958,38 @@ Status ClientHandshake::close_notify(ByteVec& out) {
   WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
   close_sent_ = true;
   return {};
+}
+
+Status ClientHandshake::keep_alert_protection() {
+  if (writer_.has_protection() || alert_protection_) return {};
+  // Our handshake write keys are installed with our second flight; should we fail before it,
+  // the alert still goes under them. A failing handler consumes its state, so they are derived
+  // as soon as a state holds the handshake secrets.
+  return std::visit(
+      [this](const auto& state) -> Status {
+        if constexpr (requires { state.hs; }) {
+          WIRE_TRY(auto keys, write_keys(state.hs.schedule.derivation(), state.hs.negotiated,
+                                         state.hs.client_handshake_traffic_secret));
+          WIRE_TRY(auto protection,
+                   record::Protection::create(*env_.provider, keys.aead, keys.keys));
+          alert_protection_ = std::move(protection);
+        }
+        return {};
+      },
+      *state_);
+}
+
+Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
+  if (received_alert_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "connection closed");
+  }
+  close_sent_ = true;
+  if (!writer_.has_protection() && alert_protection_) {
+    // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
+    writer_.set_protection(std::move(alert_protection_));
+  }
+  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::fatal, alert}.encode()));
+  return writer_.write(ContentType::alert, message, out);
 }
 
 Status ClientHandshake::key_update(bool request_peer_update, ByteVec& out) {

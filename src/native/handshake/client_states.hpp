@@ -314,6 +314,10 @@ class ClientHandshake {
   /// Suite, group, ALPN, HelloRetryRequest, client certificate: what is known so far.
   [[nodiscard]] ClientSessionInfo info() const;
   [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }
+  /// After a failure of receive()/resume(): sends the fatal alert the Error carries (RFC 8446
+  /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
+  /// (it is never echoed) or after our close_notify.
+  Status send_alert(Alert alert, ByteVec& out);
 
   /// Post-handshake messages (NewSessionTicket, KeyUpdate) accepted in a row without application
   /// data in between; one more is unexpected_message. Honest servers send a few tickets and an
@@ -337,6 +341,8 @@ class ClientHandshake {
   ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state)
       : env_(std::move(env)), state_(std::move(state)) {}
   Status apply(Actions& actions, ByteVec& out);
+  /// Derives the handshake write protection alerts need before our flight installs it.
+  Status keep_alert_protection();
 
   ClientHandshakeEnvironment env_;
   std::unique_ptr<ClientState> state_;
@@ -348,6 +354,7 @@ class ClientHandshake {
   std::size_t post_handshake_in_a_row_ = 0;
   std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
+  std::optional<record::Protection> alert_protection_;
 };
 
 }  // namespace sanstls::native::handshake

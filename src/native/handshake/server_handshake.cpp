@@ -109,13 +109,13 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
         // message has been received and MUST simply drop it without further processing. ...
         // An implementation which receives any other change_cipher_spec value or which receives
         // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert." RFC 8446 §D.4 has the client send exactly one, so a
-        // second one is refused too (that bounds a flood).
-        if (!client_hello_seen_ || connected() || change_cipher_spec_seen_ || unit.was_protected ||
+        // "unexpected_message" alert." More than max_dummy_change_cipher_specs is refused too.
+        if (!client_hello_seen_ || connected() ||
+            change_cipher_specs_seen_ == max_dummy_change_cipher_specs || unit.was_protected ||
             unit.data != msgs::ByteVec{0x01}) {
           return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
         }
-        change_cipher_spec_seen_ = true;
+        ++change_cipher_specs_seen_;
         break;
       case ContentType::alert: {
         auto alert = msgs::AlertMessage::parse(unit.data);

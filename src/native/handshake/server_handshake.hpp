@@ -17,6 +17,10 @@ class ServerHandshake {
   /// RFC 8446 §4.6.3 bound (ours): more KeyUpdates than this in a row without application data
   /// in between is refused with unexpected_message, so a peer cannot keep us re-keying.
   static constexpr std::size_t max_key_updates_in_a_row = 32;
+  /// Dummy change_cipher_spec records dropped before the client's Finished. RFC 8446 §5 puts no
+  /// count on them (a §D.4 client sends one; a middlebox or a retried flight may add some); the
+  /// bound stops a flood.
+  static constexpr std::size_t max_dummy_change_cipher_specs = 8;
 
   /// Copies the parameters and the environment; the provider must outlive the handshake.
   ServerHandshake(ServerParameters params, ServerHandshakeEnvironment env);
@@ -69,7 +73,7 @@ class ServerHandshake {
   record::RecordReader reader_;
   record::RecordWriter writer_;
   bool client_hello_seen_ = false;
-  bool change_cipher_spec_seen_ = false;
+  std::size_t change_cipher_specs_seen_ = 0;
   bool failed_ = false;
   bool peer_closed_ = false;
   bool closed_ = false;

@@ -179,11 +179,10 @@ Result<ServerState> WaitingForCertificate::resume(const Context& ctx, Actions& a
     case CertificateSelection::Kind::declined:
       // RFC 6066 §3: "If the server understood the ClientHello extension but does not recognize
       // the server name, the server SHOULD ... abort the handshake by sending a fatal-level
-      // unrecognized_name(112) alert".
-      return wire::refuse(
-          negotiation.server_name ? Alert::unrecognized_name : Alert::handshake_failure,
-          Refusal::no_certificate_for_name, "ClientHello.server_name",
-          "no certificate for this name");
+      // unrecognized_name(112) alert". Without SNI too, as the other engines do: the store has
+      // no certificate for a client that names no server.
+      return wire::refuse(Alert::unrecognized_name, Refusal::no_certificate_for_name,
+                          "ClientHello.server_name", "no certificate for this name");
     case CertificateSelection::Kind::chosen:
       break;
   }

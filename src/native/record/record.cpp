@@ -38,6 +38,13 @@ Result<std::optional<Record>> Deframer::next() {
   if (!known_content_type(type)) {
     return wire::fail(Alert::unexpected_message, "TLSPlaintext.type", "unknown content type");
   }
+  // RFC 8446 §5.1 says legacy_record_version "MUST be ignored for all purposes"; its meaning is
+  // ignored, but a first byte other than 3 (SSL 3.0 to TLS 1.3 all use 3.x) means the stream is
+  // not TLS at all. Refusing at once, as OpenSSL and GnuTLS do, beats waiting for up to 16 KiB of
+  // garbage to complete a "record".
+  if ((version >> 8U) != 3U) {
+    return wire::fail(Alert::decode_error, "TLSPlaintext.legacy_record_version", "not TLS");
+  }
   // RFC 8446 §5.2: "An endpoint that receives a record from its peer with TLSCiphertext.length
   // larger than 2^14 + 256 octets MUST terminate the connection with a "record_overflow" alert."
   // Only application_data can be a protected record; others are plaintext, and for those

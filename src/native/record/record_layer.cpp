@@ -20,8 +20,15 @@ Result<std::optional<Inbound>> RecordReader::next() {
       // RFC 8446 §5: a change_cipher_spec record is never protected; the handshake decides
       // whether this is the one compatibility record it drops.
       in = Inbound{rec->type, std::move(rec->fragment), false};
+    } else if (protection_ && rec->type == ContentType::alert && !peer_sent_protected_) {
+      // A peer that failed on our hello before it could derive the handshake keys can only
+      // alert in plaintext (RFC 8446 §6: alerts are encrypted "as specified by the current
+      // connection state", and the peer's state has no keys yet). Accepted until the peer's
+      // first protected record; a plaintext alert after that is refused below.
+      in = Inbound{rec->type, std::move(rec->fragment), false};
     } else if (protection_) {
       WIRE_TRY(auto opened, protection_->open(*rec));
+      peer_sent_protected_ = true;
       in = Inbound{opened.type, std::move(opened.content), true};
     } else {
       if (rec->type == ContentType::application_data) {

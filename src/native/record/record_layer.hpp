@@ -33,6 +33,8 @@ class RecordReader {
   Deframer deframer_;
   HandshakeReassembler reassembler_;
   std::optional<Protection> protection_;
+  /// Whether the peer has sent a record under protection yet (see next()).
+  bool peer_sent_protected_ = false;
 };
 
 class RecordWriter {
@@ -42,6 +44,7 @@ class RecordWriter {
   Status write(ContentType type, Bytes data, ByteVec& out);
   /// Installs new write keys (or none).
   void set_protection(std::optional<Protection> protection) { protection_ = std::move(protection); }
+  [[nodiscard]] bool has_protection() const noexcept { return protection_.has_value(); }
   /// The legacy_record_version of plaintext records: 0x0301 for an initial ClientHello
   /// (RFC 8446 §5.1 allows it for compatibility), 0x0303 otherwise.
   void set_plaintext_version(std::uint16_t version) { plaintext_version_ = version; }
