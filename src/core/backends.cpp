@@ -17,7 +17,11 @@ BackendCapabilities backend_capabilities(Backend backend) {
       break;
 #endif
     case Backend::native:
+#if defined(SANSTLS_HAVE_NATIVE)
+      return core::native_capabilities();
+#else
       break;
+#endif
   }
   BackendCapabilities missing;
   missing.backend = backend;

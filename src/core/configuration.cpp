@@ -1,6 +1,7 @@
 // ClientTLS and ServerTLS: resolving options against the fixed policy, choosing the engine,
 // and starting sessions.
 
+#include <sanstls/hazmat/hazmat.hpp>
 #include <sanstls/tls.hpp>
 
 #include "core/session_core.hpp"
@@ -115,6 +116,11 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
     return resolved;
   }
   config.clock = clock ? clock : Clock{[] { return std::chrono::system_clock::now(); }};
+  if (hazmat && hazmat->max_version == ProtocolVersion::tls12 &&
+      config.min_version == ProtocolVersion::tls13) {
+    // Checked before any engine sees the configuration, so every engine reports it the same.
+    return fail(config_error("hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy"));
+  }
   config.hazmat = std::move(hazmat);
   return {};
 }
@@ -141,7 +147,15 @@ Result<std::unique_ptr<core::EngineFactory>> make_factory(const Config& config) 
       break;
 #endif
     case Backend::native:
+#if defined(SANSTLS_HAVE_NATIVE)
+      if constexpr (client) {
+        return core::make_native_client_factory(config);
+      } else {
+        return core::make_native_server_factory(config);
+      }
+#else
       break;
+#endif
   }
   return fail(Errc::unsupported, fmt::format("the {} engine is not available in this build of "
                                              "sanstls (see 'sanstls backends')",

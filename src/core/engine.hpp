@@ -124,6 +124,11 @@ class EngineFactory {
 Result<std::unique_ptr<EngineFactory>> make_openssl_client_factory(const ClientConfig& config);
 Result<std::unique_ptr<EngineFactory>> make_openssl_server_factory(const ServerConfig& config);
 BackendCapabilities openssl_capabilities();
+#if defined(SANSTLS_HAVE_NATIVE)
+Result<std::unique_ptr<EngineFactory>> make_native_client_factory(const ClientConfig& config);
+Result<std::unique_ptr<EngineFactory>> make_native_server_factory(const ServerConfig& config);
+BackendCapabilities native_capabilities();
+#endif
 #if defined(SANSTLS_HAVE_GNUTLS)
 Result<std::unique_ptr<EngineFactory>> make_gnutls_client_factory(const ClientConfig& config);
 Result<std::unique_ptr<EngineFactory>> make_gnutls_server_factory(const ServerConfig& config);

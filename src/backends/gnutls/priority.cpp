@@ -153,8 +153,8 @@ Result<PriorityPlan> make_priority(const core::CommonConfig& config, bool server
   const bool tls13_allowed =
       !(config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12);
   if (!tls13_allowed && !tls12_allowed) {
-    return fail(Errc::bad_configuration,
-                "hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy");
+    // The core refuses this configuration before any engine sees it.
+    return fail(Errc::internal_error, "neither TLS 1.2 nor TLS 1.3 is allowed");
   }
   PriorityPlan plan;
   plan.server = server;

@@ -87,10 +87,7 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
     return fail(openssl_config_error("the protocol versions"));
   }
   if (config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12) {
-    if (context->tls13_only) {
-      return fail(make_error(Errc::bad_configuration,
-                             "hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy"));
-    }
+    // (A TLS 1.3-only policy with this cap was refused by the core.)
     SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
   }
   // Level 2: 112-bit security (RSA ≥ 2048, no SHA-1 signatures in the handshake).

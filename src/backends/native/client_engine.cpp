@@ -1,0 +1,192 @@
+// The native engine, client side: ClientHandshake (src/native/handshake) behind core::Engine.
+
+#include "backends/native/engine.hpp"
+#include "core/ossl_ptr.hpp"
+#include "core/refusals.hpp"
+#include "x509/names.hpp"
+
+#include <openssl/x509.h>
+
+namespace sanstls::native_backend {
+
+using core::EngineStatus;
+using native::handshake::CertificateQuery;
+using native::handshake::CertificateSelection;
+
+ClientEngine::ClientEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
+    : shared_(std::move(shared)), hooks_(hooks) {}
+
+native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
+  native::handshake::ClientHandshakeEnvironment env;
+  env.provider = shared_->provider.get();
+  env.verify_chain = [this](std::span<const ByteVec> chain) { return verify_chain(chain); };
+  env.select_client_certificate = [this](const CertificateQuery& query) {
+    return select_certificate(query);
+  };
+  if (hooks_.key_log_enabled()) {
+    env.key_log = [this](std::string_view label, native::Bytes client_random,
+                         native::Bytes secret) {
+      hooks_.key_log(key_log_line(label, client_random, secret));
+    };
+  }
+  return env;
+}
+
+native::Status ClientEngine::verify_chain(std::span<const ByteVec> chain) {
+  return verify_peer_chain(hooks_, chain, info(), verify_error_);
+}
+
+CertificateSelection ClientEngine::select_certificate(const CertificateQuery& query) {
+  ClientCertificateQuery asked;
+  asked.server_name = shared_->server_name ? shared_->server_name->text() : std::string{};
+  for (const ByteVec& der : query.certificate_authorities) {
+    const unsigned char* cursor = der.data();
+    std::unique_ptr<X509_NAME, ossl::Deleter<X509_NAME_free>> name{
+        d2i_X509_NAME(nullptr, &cursor, static_cast<long>(der.size()))};
+    if (name) {
+      asked.acceptable_authorities.push_back(x509::one_line_name(name.get()));
+    }
+  }
+  core::CertificateAnswer answer = hooks_.select_client_certificate(asked);
+  switch (answer.kind) {
+    case core::CertificateAnswer::Kind::pending:
+      return CertificateSelection::pending();
+    case core::CertificateAnswer::Kind::declined:
+      return CertificateSelection::declined();
+    case core::CertificateAnswer::Kind::provided:
+      break;
+  }
+  if (!answer.chain) {
+    return CertificateSelection::declined();
+  }
+  auto key = signing_key(*shared_->provider, answer.chain->key());
+  if (!key) {
+    // Declining keeps the handshake honest (the server decides whether it needs one); the
+    // reason is kept for the error should the server then refuse us.
+    selection_error_ = key.error();
+    return CertificateSelection::declined();
+  }
+  return CertificateSelection::chosen(chain_der(*answer.chain), std::move(*key));
+}
+
+Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
+  native::handshake::ClientHelloParameters params;
+  params.cipher_suites = shared_->cipher_suites;
+  params.supported_groups = shared_->groups;
+  // One key share, for our most preferred group; a server that wants another asks with a
+  // HelloRetryRequest (RFC 8446 §4.1.4).
+  params.key_share_groups = {shared_->groups.front()};
+  if (shared_->server_name && !shared_->server_name->is_ip()) {
+    // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
+    params.server_name = shared_->server_name->text();
+  }
+  params.alpn_protocols = shared_->alpn;
+  // An empty renegotiation_info (RFC 5746 §3.4) although we offer only TLS 1.3: servers that
+  // insist on secure renegotiation signalling from every client (GnuTLS's %SAFE_RENEGOTIATION,
+  // and our own gnutls engine) refuse hellos without it.
+  params.extra_extensions.push_back(native::msgs::Extension{
+      native::ExtensionType::renegotiation_info, native::msgs::RawExtension{ByteVec{0x00}}});
+  ByteVec out;
+  auto started = native::handshake::ClientHandshake::start(std::move(params), environment(), out);
+  if (!started) {
+    failed_ = true;
+    return fail(core_error(started.error(), /*server=*/false));
+  }
+  driver_.emplace(std::move(*started));
+  append(to_peer, out);
+  return EngineStatus::handshaking;
+}
+
+EngineStatus ClientEngine::status() const {
+  if (driver_->peer_closed()) return EngineStatus::peer_closed;
+  if (driver_->connected() != nullptr) return EngineStatus::established;
+  if (driver_->waiting_for_certificate()) return EngineStatus::waiting_for_certificate;
+  return EngineStatus::handshaking;
+}
+
+Error ClientEngine::fail_with(const wire::Error& error, ByteVec& out) {
+  failed_ = true;
+  if (auto alert = driver_->received_alert()) {
+    // RFC 8446 §6.2: the connection ends; nothing is sent back.
+    return core::refusals::alert_received(*alert);
+  }
+  Error failed = core_error(error, /*server=*/false);
+  if (error.refusal == wire::Refusal::peer_chain_refused && verify_error_) {
+    failed = *verify_error_;
+  } else if (error.refusal == wire::Refusal::forbidden_versions ||
+             (error.refusal == wire::Refusal::tls12_only_peer && shared_->tls13_only)) {
+    failed = forbidden_versions(first_record_, /*peer_is_server=*/true, shared_->tls13_only);
+  }
+  failed.alert_sent = error.alert;
+  if (!driver_->send_alert(error.alert, out)) failed.alert_sent.reset();
+  return failed;
+}
+
+Result<EngineStatus> ClientEngine::receive(std::span<const std::byte> bytes,
+                                           core::Bytes& application_data, core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  first_record_.feed(bytes);
+  ByteVec out;
+  ByteVec plaintext;
+  auto received = driver_->receive(as_u8(bytes), out, plaintext);
+  append(application_data, plaintext);
+  if (!received) {
+    Error error = fail_with(received.error(), out);
+    append(to_peer, out);
+    return fail(std::move(error));
+  }
+  append(to_peer, out);
+  return status();
+}
+
+Result<EngineStatus> ClientEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  ByteVec out;
+  ByteVec plaintext;
+  auto resumed = driver_->resume(out, plaintext);
+  append(application_data, plaintext);
+  if (!resumed) {
+    Error error = fail_with(resumed.error(), out);
+    append(to_peer, out);
+    return fail(std::move(error));
+  }
+  append(to_peer, out);
+  return status();
+}
+
+Result<void> ClientEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  ByteVec out;
+  if (auto written = driver_->write(as_u8(data), out); !written) {
+    return fail(core_error(written.error(), /*server=*/false));
+  }
+  append(to_peer, out);
+  return {};
+}
+
+Result<void> ClientEngine::close_notify(core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  ByteVec out;
+  if (auto closed = driver_->close_notify(out); !closed) {
+    return fail(core_error(closed.error(), /*server=*/false));
+  }
+  append(to_peer, out);
+  return {};
+}
+
+SessionInfo ClientEngine::info() const {
+  SessionInfo info;
+  info.backend = Backend::native;
+  info.server_name = shared_->server_name ? shared_->server_name->text() : std::string{};
+  if (!driver_) return info;
+  const native::handshake::ClientSessionInfo negotiated = driver_->info();
+  if (negotiated.cipher_suite) {
+    info.version = ProtocolVersion::tls13;
+    info.cipher_suite = static_cast<CipherSuite>(*negotiated.cipher_suite);
+    if (negotiated.group) info.group = static_cast<NamedGroup>(*negotiated.group);
+  }
+  if (negotiated.alpn_protocol) info.alpn = *negotiated.alpn_protocol;
+  return info;
+}
+
+}  // namespace sanstls::native_backend

@@ -1,0 +1,224 @@
+// What both native engines share: error translation, credential conversion, key log lines.
+
+#include "backends/native/engine.hpp"
+#include "core/credentials_impl.hpp"
+#include "core/hello_inspection.hpp"
+#include "core/refusals.hpp"
+#include "core/secret_bytes.hpp"
+
+#include <fmt/format.h>
+#include <openssl/x509.h>
+
+namespace sanstls::native_backend {
+namespace {
+
+/// The error code a protocol failure without a shared refusal gets, by the alert we send.
+Errc code_for(Alert alert) {
+  switch (alert) {
+    case Alert::handshake_failure:
+    case Alert::missing_extension:
+    case Alert::unsupported_extension:
+      return Errc::handshake_failure;
+    case Alert::internal_error:
+      return Errc::internal_error;
+    case Alert::protocol_version:
+      return Errc::forbidden_by_policy;
+    case Alert::bad_certificate:
+    case Alert::unsupported_certificate:
+    case Alert::certificate_expired:
+    case Alert::certificate_revoked:
+    case Alert::certificate_unknown:
+    case Alert::unknown_ca:
+      return Errc::certificate_rejected;
+    default:
+      return Errc::bad_tls_data;
+  }
+}
+
+}  // namespace
+
+Error core_error(const wire::Error& error, bool server) {
+  using wire::Refusal;
+  switch (error.refusal) {
+    case Refusal::no_shared_cipher_suite:
+      return core::refusals::no_shared_cipher_suite();
+    case Refusal::unoffered_cipher_suite:
+      return core::refusals::unoffered_cipher_suite();
+    case Refusal::no_shared_group:
+      return core::refusals::no_shared_group();
+    case Refusal::no_shared_signature_algorithm:
+      return core::refusals::no_shared_signature_algorithm();
+    case Refusal::server_chose_no_offered_protocol:
+      return core::refusals::server_chose_no_offered_protocol();
+    case Refusal::missing_client_certificate:
+      return core::refusals::missing_client_certificate(/*tls13=*/true);
+    case Refusal::missing_server_certificate:
+      return core::refusals::missing_server_certificate();
+    case Refusal::tls12_only_peer: {
+      Error refused = make_error(
+          Errc::unsupported,
+          server ? "the client offered TLS 1.2 at most; the native engine speaks TLS 1.3 only "
+                   "(use the openssl or gnutls engine for TLS 1.2 peers)"
+                 : "the server chose TLS 1.2; the native engine speaks TLS 1.3 only (use the "
+                   "openssl or gnutls engine for TLS 1.2 servers)");
+      refused.alert_sent = error.alert;
+      return refused;
+    }
+    // The engines fill in these three with what only they know (names, versions, verdict).
+    case Refusal::no_shared_application_protocol:
+    case Refusal::no_certificate_for_name:
+    case Refusal::forbidden_versions:
+    case Refusal::peer_chain_refused:
+    case Refusal::none:
+      break;
+  }
+  Error failed = make_error(
+      code_for(error.alert),
+      fmt::format("the {} sent invalid TLS: {}: {} ({} alert sent)", server ? "client" : "server",
+                  error.field, error.reason, alert_name(error.alert)));
+  failed.alert_sent = error.alert;
+  return failed;
+}
+
+void FirstRecord::feed(std::span<const std::byte> bytes) {
+  if (complete_) return;
+  constexpr std::size_t kHeader = native::record_header_length;
+  for (std::byte b : bytes) {
+    bytes_.push_back(static_cast<std::uint8_t>(b));
+    if (bytes_.size() >= kHeader) {
+      const std::size_t length = (std::size_t{bytes_[3]} << 8U) | bytes_[4];
+      if (length > native::max_ciphertext_length || bytes_.size() == kHeader + length) {
+        complete_ = true;
+        return;
+      }
+    }
+  }
+}
+
+std::optional<std::span<const std::uint8_t>> FirstRecord::handshake_message() const {
+  constexpr std::size_t kHeader = native::record_header_length;
+  if (!complete_ || bytes_.size() <= kHeader ||
+      bytes_[0] != static_cast<std::uint8_t>(native::ContentType::handshake)) {
+    return std::nullopt;
+  }
+  return std::span<const std::uint8_t>{bytes_}.subspan(kHeader);
+}
+
+Error forbidden_versions(const FirstRecord& first, bool peer_is_server, bool tls13_only) {
+  std::vector<std::uint16_t> versions;
+  if (auto message = first.handshake_message()) {
+    if (peer_is_server) {
+      if (auto hello = core::summarize_server_hello(*message)) versions.push_back(hello->version);
+    } else if (message->size() > 4) {
+      const std::size_t length =
+          (std::size_t{(*message)[1]} << 16U) | (std::size_t{(*message)[2]} << 8U) | (*message)[3];
+      const std::size_t available = std::min(length, message->size() - 4);
+      if (auto hello = native::msgs::ClientHello::parse(message->subspan(4, available))) {
+        if (const auto* offered = hello->extensions.get<native::msgs::SupportedVersionsList>(
+                native::ExtensionType::supported_versions)) {
+          versions = offered->versions;
+        } else {
+          // RFC 8446 §4.2.1: without supported_versions, legacy_version is the highest version
+          // the client supports; it then speaks every version from TLS 1.0 up to it.
+          for (std::uint16_t v = 0x0301; v <= hello->legacy_version && v <= 0x0303; ++v) {
+            versions.push_back(v);
+          }
+          if (versions.empty()) versions.push_back(hello->legacy_version);
+        }
+      }
+    }
+  }
+  if (versions.empty()) {
+    Error error = make_error(Errc::forbidden_by_policy,
+                             fmt::format("the {} offered only versions older than TLS 1.2; "
+                                         "sanstls requires TLS 1.2 or newer",
+                                         peer_is_server ? "server" : "client"));
+    error.alert_sent = Alert::protocol_version;
+    return error;
+  }
+  return core::forbidden_versions_error(versions, peer_is_server, tls13_only);
+}
+
+std::span<const std::uint8_t> as_u8(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
+}
+
+void append(core::Bytes& to, const ByteVec& from) {
+  const auto* first = reinterpret_cast<const std::byte*>(from.data());
+  to.insert(to.end(), first, first + from.size());
+}
+
+native::Status verify_peer_chain(core::EngineHooks& hooks, std::span<const ByteVec> chain,
+                                 const SessionInfo& info, std::optional<Error>& verdict) {
+  std::vector<Certificate> certificates;
+  certificates.reserve(chain.size());
+  for (std::size_t i = 0; i < chain.size() && !verdict; ++i) {
+    auto parsed = Certificate::from_der(std::as_bytes(std::span{chain[i]}));
+    if (parsed) {
+      certificates.push_back(std::move(*parsed));
+    } else {
+      verdict = core::refusals::malformed_peer_certificate(i + 1, parsed.error().message);
+    }
+  }
+  if (!verdict) {
+    auto checked = hooks.verify_peer(certificates, info);
+    if (checked) return {};
+    verdict = std::move(checked.error());
+  }
+  // The core says which alert goes with its verdict; bad_certificate if it did not.
+  const Alert alert = verdict->alert_sent.value_or(Alert::bad_certificate);
+  verdict->alert_sent = alert;
+  return wire::refuse(alert, wire::Refusal::peer_chain_refused, "Certificate",
+                      "refused by the certificate verifier");
+}
+
+Result<std::shared_ptr<const native::crypto::SigningKey>> signing_key(
+    const native::crypto::CryptoProvider& provider, const PrivateKey& key) {
+  // PKCS#8 DER is the provider's input format; the copy is wiped when it goes out of scope.
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO_free>> info{
+      EVP_PKEY2PKCS8(key.impl().pkey.get())};
+  if (!info) {
+    return fail(Errc::internal_error, "libcrypto could not encode the private key as PKCS#8");
+  }
+  const int length = i2d_PKCS8_PRIV_KEY_INFO(info.get(), nullptr);
+  if (length <= 0) {
+    return fail(Errc::internal_error, "libcrypto could not encode the private key as PKCS#8");
+  }
+  core::SecretBytes der(static_cast<std::size_t>(length));
+  unsigned char* cursor = der.data();
+  if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &cursor) != length) {
+    return fail(Errc::internal_error, "libcrypto could not encode the private key as PKCS#8");
+  }
+  auto loaded = provider.load_signing_key(native::Bytes{der.data(), der.size()});
+  if (!loaded) {
+    return fail(Errc::bad_configuration,
+                fmt::format("the native engine cannot sign with this {}-bit key: {}",
+                            key.key_bits(), loaded.error().to_string()));
+  }
+  return std::shared_ptr<const native::crypto::SigningKey>(std::move(*loaded));
+}
+
+std::vector<ByteVec> chain_der(const CertificateChain& chain) {
+  std::vector<ByteVec> der;
+  der.reserve(chain.certificates().size());
+  for (const Certificate& certificate : chain.certificates()) {
+    const auto bytes = certificate.der();
+    const auto* first = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    der.emplace_back(first, first + bytes.size());
+  }
+  return der;
+}
+
+std::string key_log_line(std::string_view label, native::Bytes client_random,
+                         native::Bytes secret) {
+  std::string line;
+  line.reserve(label.size() + 2 + 2 * (client_random.size() + secret.size()));
+  line.append(label);
+  line += ' ';
+  for (std::uint8_t b : client_random) line += fmt::format("{:02x}", b);
+  line += ' ';
+  for (std::uint8_t b : secret) line += fmt::format("{:02x}", b);
+  return line;
+}
+
+}  // namespace sanstls::native_backend
