@@ -71,6 +71,7 @@ TEST_P(AlpnSniTest, AlpnPicksTheOnlyCommonProtocol) {
 }
 
 TEST_P(AlpnSniTest, AlpnAgreesInTls12Too) {
+  if (!tls12_supported_or_reported()) return;
   ClientOptions options = client_options();
   options.alpn = {"http/1.1", "h2"};
   auto settings = std::make_shared<hazmat::Settings>();

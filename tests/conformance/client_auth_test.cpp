@@ -200,6 +200,7 @@ TEST_P(ClientAuthTest, AcceptableAuthoritiesListEveryRoot) {
 // ---- TLS 1.2 -------------------------------------------------------------------------------
 
 TEST_P(ClientAuthTest, Tls12RequiredAndTheClientHasAValidCertificate) {
+  if (!tls12_supported_or_reported()) return;
   SessionPair pair(client_presenting(pki().client(), /*tls12=*/true),
                    server_asking(ClientAuth::required));
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
@@ -209,6 +210,7 @@ TEST_P(ClientAuthTest, Tls12RequiredAndTheClientHasAValidCertificate) {
 }
 
 TEST_P(ClientAuthTest, Tls12RequiredAndTheClientHasNone) {
+  if (!tls12_supported_or_reported()) return;
   SessionPair pair(client_presenting(std::nullopt, /*tls12=*/true),
                    server_asking(ClientAuth::required));
   // certificate_required exists only in TLS 1.3 (RFC 8446 §6.2); a TLS 1.2 server answers a
@@ -218,6 +220,7 @@ TEST_P(ClientAuthTest, Tls12RequiredAndTheClientHasNone) {
 }
 
 TEST_P(ClientAuthTest, Tls12OptionalAndTheClientHasNone) {
+  if (!tls12_supported_or_reported()) return;
   SessionPair pair(client_presenting(std::nullopt, /*tls12=*/true),
                    server_asking(ClientAuth::optional));
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
@@ -226,6 +229,7 @@ TEST_P(ClientAuthTest, Tls12OptionalAndTheClientHasNone) {
 }
 
 TEST_P(ClientAuthTest, Tls12UntrustedClientCertificate) {
+  if (!tls12_supported_or_reported()) return;
   auto other = testing::CertificateAuthority::create();
   ASSERT_TRUE(other) << other.error().to_string();
   SessionPair pair(client_presenting(pki().client(), /*tls12=*/true),

@@ -11,7 +11,27 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+
 namespace sanstls::test {
+
+/// The error of a failed Result, or nothing when it succeeded.
+template <class T>
+std::optional<Error> error_of(const Result<T>& result) {
+  return result ? std::nullopt : std::optional<Error>{result.error()};
+}
+inline std::optional<Error> error_of(const std::optional<Error>& error) { return error; }
+
+/// Asserts an Errc and that the message contains `fragment`. `result` is a Result<T> or an
+/// std::optional<Error>.
+#define EXPECT_SANSTLS_ERROR(result, expected_code, fragment)                     \
+  do {                                                                            \
+    const std::optional<::sanstls::Error> e_ = ::sanstls::test::error_of(result); \
+    ASSERT_TRUE(e_.has_value()) << "expected an error";                           \
+    EXPECT_EQ(e_->code, expected_code) << e_->to_string();                        \
+    EXPECT_NE(e_->message.find(fragment), std::string::npos) << e_->to_string();  \
+  } while (false)
 
 class Conformance : public ::testing::TestWithParam<EnginePair> {
  protected:
@@ -36,6 +56,55 @@ class Conformance : public ::testing::TestWithParam<EnginePair> {
     return ServerTLS{pki().server(key), std::move(options)};
   }
   [[nodiscard]] ClientTLS default_client() const { return client(client_options()); }
+
+  /// Which engines a TLS 1.2 case needs to speak TLS 1.2.
+  enum class Tls12Needed { by_both, by_client, by_server };
+
+  [[nodiscard]] static bool speaks_tls12(Backend backend) {
+    const auto versions = backend_capabilities(backend).versions;
+    return std::find(versions.begin(), versions.end(), ProtocolVersion::tls12) != versions.end();
+  }
+
+  /// For TLS 1.2 cases. True when the engines the case needs speak TLS 1.2 and it may go on.
+  /// Otherwise the case is reported by capability, never skipped silently: this checks that the
+  /// engine lacking TLS 1.2 says so (a TLS 1.2-capped client configuration fails with
+  /// Errc::unsupported; a TLS 1.3-only server refuses a TLS 1.2 client naming its limit) and
+  /// returns false.
+  [[nodiscard]] bool tls12_supported_or_reported(Tls12Needed needed = Tls12Needed::by_both) const {
+    auto capped = std::make_shared<hazmat::Settings>();
+    capped->max_version = ProtocolVersion::tls12;
+    if (needed != Tls12Needed::by_server && !speaks_tls12(GetParam().client)) {
+      ClientOptions options = client_options();
+      options.hazmat = capped;
+      const ClientTLS refused = client(options);
+      EXPECT_NE(refused.configuration_error(), nullptr);
+      if (refused.configuration_error() != nullptr) {
+        EXPECT_EQ(refused.configuration_error()->code, Errc::unsupported)
+            << refused.configuration_error()->to_string();
+      }
+      return false;
+    }
+    if (needed != Tls12Needed::by_client && !speaks_tls12(GetParam().server)) {
+      ClientOptions options = client_options();
+      options.backend = Backend::openssl;  // a client that does speak TLS 1.2
+      options.hazmat = capped;
+      SessionPair pair(client(options), default_server());
+      EXPECT_FALSE(pair.handshake());
+      expect_tls13_only_refusal(pair.server().error);
+      return false;
+    }
+    return true;
+  }
+
+  /// A TLS 1.3-only engine's answer to a TLS 1.2 client.
+  static void expect_tls13_only_refusal(const std::optional<Error>& error) {
+    EXPECT_TRUE(error.has_value()) << "the server accepted a TLS 1.2 client";
+    if (error) {
+      EXPECT_EQ(error->code, Errc::unsupported) << error->to_string();
+      EXPECT_EQ(error->alert_sent, Alert::protocol_version) << error->to_string();
+      EXPECT_NE(error->message.find("TLS 1.3 only"), std::string::npos) << error->to_string();
+    }
+  }
   [[nodiscard]] ServerTLS default_server() const { return server(server_options()); }
 };
 
@@ -44,22 +113,5 @@ class Conformance : public ::testing::TestWithParam<EnginePair> {
                            [](const ::testing::TestParamInfo<EnginePair>& param) { \
                              return engine_pair_name(param.param);                 \
                            })
-
-/// The error of a failed Result, or nothing when it succeeded.
-template <class T>
-std::optional<Error> error_of(const Result<T>& result) {
-  return result ? std::nullopt : std::optional<Error>{result.error()};
-}
-inline std::optional<Error> error_of(const std::optional<Error>& error) { return error; }
-
-/// Asserts an Errc and that the message contains `fragment`. `result` is a Result<T> or an
-/// std::optional<Error>.
-#define EXPECT_SANSTLS_ERROR(result, expected_code, fragment)                     \
-  do {                                                                            \
-    const std::optional<::sanstls::Error> e_ = ::sanstls::test::error_of(result); \
-    ASSERT_TRUE(e_.has_value()) << "expected an error";                           \
-    EXPECT_EQ(e_->code, expected_code) << e_->to_string();                        \
-    EXPECT_NE(e_->message.find(fragment), std::string::npos) << e_->to_string();  \
-  } while (false)
 
 }  // namespace sanstls::test
