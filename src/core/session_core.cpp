@@ -2,6 +2,7 @@
 
 #include "core/session_core.hpp"
 
+#include <sanstls/backends.hpp>
 #include <sanstls/hazmat/hazmat.hpp>
 
 #include "core/hello_inspection.hpp"
@@ -179,12 +180,21 @@ void SessionCore::explain_old_peer(Error& error) const {
     return;
   }
   const bool tls13_only = common().min_version == ProtocolVersion::tls13;
+  const auto engine_versions = backend_capabilities(common().backend).versions;
+  const bool engine_tls13_only = std::find(engine_versions.begin(), engine_versions.end(),
+                                           ProtocolVersion::tls12) == engine_versions.end();
   const bool capped_at_tls12 =
       common().hazmat && common().hazmat->max_version == ProtocolVersion::tls12;
-  const std::string offered = tls13_only        ? "TLS 1.3"
+  const std::string offered = tls13_only || engine_tls13_only ? "TLS 1.3"
                               : capped_at_tls12 ? "TLS 1.2 (capped by hazmat::Settings)"
                                                 : "TLS 1.2 and TLS 1.3";
-  const std::string required = tls13_only ? "TLS 1.3" : "TLS 1.2 or newer";
+  std::string required = tls13_only ? "TLS 1.3" : "TLS 1.2 or newer";
+  if (engine_tls13_only && !tls13_only) {
+    required += fmt::format(
+        ", and the {} engine speaks TLS 1.3 only (the openssl and gnutls "
+        "engines speak TLS 1.2 too)",
+        backend_name(common().backend));
+  }
   error.code = Errc::forbidden_by_policy;
   // RFC 5246 Appendix E.1: an old server may answer in its own record version, which then
   // names what it speaks; many answer in TLS 1.2's, which tells nothing more.

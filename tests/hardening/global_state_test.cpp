@@ -24,15 +24,15 @@ struct World {
   std::shared_ptr<std::atomic<int>> key_log_lines = std::make_shared<std::atomic<int>>(0);
 };
 
-/// World A: TLS 1.3 only, ALPN "a", no key log, first engine.
-/// World B: TLS 1.2 at most (hazmat), ALPN "b", a key log, last engine, another root.
+/// World A: TLS 1.3 only, ALPN "a", no key log, last engine (native when built: TLS 1.3 only).
+/// World B: TLS 1.2 at most (hazmat), ALPN "b", a key log, first engine, another root.
 World make_world(bool a) {
   World world;
   auto pki = TestPki::build();
   EXPECT_TRUE(pki.has_value());
   world.pki = std::move(*pki);
   const auto engines = available_engines();
-  const Backend engine = a ? engines.front() : engines.back();
+  const Backend engine = a ? engines.back() : engines.front();
   world.engine = engine;
   ClientOptions client_options{
       .trust = world.pki->trust_store(), .alpn = {a ? "a" : "b"}, .backend = engine};
