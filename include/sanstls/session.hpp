@@ -94,6 +94,12 @@ class SANSTLS_API Session {
   /// Sends close_notify. Data may still arrive until the peer's close_notify.
   Result<void> finish();
 
+  /// TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): our sending keys change now, and the peer is asked to
+  /// change its own too. For long-lived sessions that want fresh keys before the AEAD limits
+  /// (every engine also updates on its own near them). Allowed once established and before
+  /// finish(); a TLS 1.2 session gives Errc::unsupported (TLS 1.2 has no KeyUpdate).
+  Result<void> update_keys();
+
   [[nodiscard]] SessionState state() const;
   [[nodiscard]] bool established() const { return state() == SessionState::established; }
   /// What was negotiated so far.

@@ -80,6 +80,9 @@ class Engine {
   virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
   /// Produces close_notify.
   virtual Result<void> close_notify(Bytes& to_peer) = 0;
+  /// TLS 1.3 only (the core checks): sends a KeyUpdate with update_requested and switches our
+  /// write keys (RFC 8446 §4.6.3).
+  virtual Result<void> update_keys(Bytes& to_peer) = 0;
   /// What the session negotiated so far (peer_certificates / peer_verified are kept by the
   /// core and need not be filled in).
   [[nodiscard]] virtual SessionInfo info() const = 0;

@@ -34,6 +34,8 @@ Result<void> Session::write_data(std::string_view text) {
 
 Result<void> Session::finish() { return core_->finish(); }
 
+Result<void> Session::update_keys() { return core_->update_keys(); }
+
 SessionState Session::state() const { return core_->state(); }
 
 const SessionInfo& Session::info() const { return core_->info(); }

@@ -387,6 +387,32 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   return {};
 }
 
+Result<void> SessionCore::update_keys() {
+  if (auto usable = check_usable("update_keys"); !usable) {
+    return usable;
+  }
+  if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
+    return fail(Errc::api_misuse,
+                "update_keys() before the handshake finished; wait until established()");
+  }
+  if (state_ == SessionState::closing || state_ == SessionState::closed) {
+    return fail(Errc::closed, "update_keys() after finish(): the session no longer sends data");
+  }
+  if (info_.version != ProtocolVersion::tls13) {
+    return fail(Errc::unsupported,
+                "update_keys() needs TLS 1.3: TLS 1.2 has no KeyUpdate (RFC 8446 §4.6.3)");
+  }
+  Result<void> updated = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->update_keys(to_peer_);
+  }();
+  if (!updated) {
+    return invalidate(updated.error());
+  }
+  flush();
+  return {};
+}
+
 Result<void> SessionCore::finish() {
   if (auto usable = check_usable("finish"); !usable) {
     return usable;

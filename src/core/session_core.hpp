@@ -39,6 +39,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> receive_eof();
   Result<void> write(std::span<const std::byte> data);
   Result<void> finish();
+  Result<void> update_keys();
   /// The answer of a certificate store, from a CertificateResponder.
   Result<void> answer_certificate(CertificateAnswer answer);
 

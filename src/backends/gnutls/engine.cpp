@@ -388,6 +388,18 @@ Result<void> GnutlsEngine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> GnutlsEngine::update_keys(core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  // GNUTLS_KU_PEER: update ours and ask the peer to update too (RFC 8446 §4.6.3).
+  const int ret = gnutls_session_key_update(session_.get(), GNUTLS_KU_PEER);
+  flush(to_peer);
+  if (ret < 0 && ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED) {
+    return fail(
+        internal(fmt::format("gnutls_session_key_update failed: {}", gnutls_strerror(ret))));
+  }
+  return {};
+}
+
 SessionInfo GnutlsEngine::info() const {
   SessionInfo info;
   info.backend = Backend::gnutls;

@@ -63,6 +63,7 @@ class GnutlsEngine final : public core::Engine {
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
+  Result<void> update_keys(core::Bytes& to_peer) override;
   [[nodiscard]] SessionInfo info() const override;
 
   /// The callback registered on the shared credentials (both sides): hands out the chain the

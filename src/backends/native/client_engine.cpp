@@ -174,6 +174,16 @@ Result<void> ClientEngine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> ClientEngine::update_keys(core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  ByteVec out;
+  if (auto updated = driver_->key_update(/*request_peer_update=*/true, out); !updated) {
+    return fail(core_error(updated.error(), /*server=*/false));
+  }
+  append(to_peer, out);
+  return {};
+}
+
 SessionInfo ClientEngine::info() const {
   SessionInfo info;
   info.backend = Backend::native;

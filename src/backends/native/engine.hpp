@@ -90,6 +90,7 @@ class ClientEngine final : public core::Engine {
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
+  Result<void> update_keys(core::Bytes& to_peer) override;
   [[nodiscard]] SessionInfo info() const override;
 
  private:
@@ -124,6 +125,7 @@ class ServerEngine final : public core::Engine {
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
+  Result<void> update_keys(core::Bytes& to_peer) override;
   [[nodiscard]] SessionInfo info() const override;
 
  private:

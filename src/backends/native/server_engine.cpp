@@ -170,6 +170,16 @@ Result<void> ServerEngine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> ServerEngine::update_keys(core::Bytes& to_peer) {
+  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
+  ByteVec out;
+  if (auto updated = driver_->key_update(/*request_peer_update=*/true, out); !updated) {
+    return fail(core_error(updated.error(), /*server=*/true));
+  }
+  append(to_peer, out);
+  return {};
+}
+
 SessionInfo ServerEngine::info() const {
   SessionInfo info;
   info.backend = Backend::native;

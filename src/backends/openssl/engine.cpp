@@ -256,6 +256,19 @@ Result<void> Engine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> Engine::update_keys(core::Bytes& to_peer) {
+  // SSL_key_update only schedules the message; SSL_do_handshake sends it (and switches keys).
+  if (SSL_key_update(ssl_.get(), SSL_KEY_UPDATE_REQUESTED) != 1) {
+    return fail(Errc::internal_error, "OpenSSL refused to schedule a KeyUpdate");
+  }
+  const int result = SSL_do_handshake(ssl_.get());
+  drain(to_peer);
+  if (result != 1) {
+    return fail(failure(SSL_get_error(ssl_.get(), result)));
+  }
+  return {};
+}
+
 SessionInfo Engine::info() const {
   SessionInfo info;
   info.backend = Backend::openssl;

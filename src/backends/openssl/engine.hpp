@@ -39,6 +39,7 @@ class Engine final : public core::Engine {
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
+  Result<void> update_keys(core::Bytes& to_peer) override;
   [[nodiscard]] SessionInfo info() const override;
 
   // Entry points for OpenSSL's callbacks (see callbacks in engine.cpp). Never throw.

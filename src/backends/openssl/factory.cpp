@@ -233,7 +233,8 @@ BackendCapabilities openssl_capabilities() {
   capabilities.async_server_certificates = true;
   capabilities.async_client_certificates = true;
   capabilities.resumption = false;
-  capabilities.key_update = false;
+  // Session::update_keys() (SSL_key_update); peers' KeyUpdates are answered by OpenSSL.
+  capabilities.key_update = true;
   capabilities.key_log = true;
   return capabilities;
 }
