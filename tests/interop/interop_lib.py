@@ -12,6 +12,12 @@ Every test script does
 and `per_engine` turns each `engine_<case>` method into one unittest method per engine that
 `sanstls backends --json` reports available (`test_<case>__<engine>`).
 
+A case (or one iteration of a case) that needs TLS 1.2 is never skipped for an engine that does
+not speak it (`speaks(engine, "TLS 1.2")`, from the `versions` in `sanstls backends --json`): it
+is reported by capability instead. `InteropTest.lacks_tls12_as_client` / `lacks_tls12_as_server`
+run the case's own TLS 1.2-only peer against the engine and check that the refusal is clean and
+names the engine's limit; the case then ends, and `main()` lists every such report.
+
 Peers only ever listen on, and are only ever contacted at, 127.0.0.1. Every process started
 here runs in its own process group, has a deadline, and is killed when its test ends
 (addCleanup), and again at interpreter exit as a last resort.
@@ -44,6 +50,8 @@ class Options:
     sanstls = None
     bind_shim = None
     engines = []
+    narrowed = False  # --engines / SANSTLS_INTEROP_ENGINES chose a subset
+    versions = {}  # engine -> the versions `sanstls backends --json` lists for it
     workdir = None
     verbose = False
 
@@ -52,11 +60,18 @@ OPTIONS = Options()
 
 
 def _available_engines(sanstls):
+    """The available engines' entries of `sanstls backends --json`."""
     out = subprocess.run([sanstls, "backends", "--json"], capture_output=True, text=True,
                          timeout=PROCESS_TIMEOUT, env=peer_env())
     if out.returncode != 0:
         raise SystemExit(f"`sanstls backends --json` failed ({out.returncode}): {out.stderr}")
-    return [entry["name"] for entry in json.loads(out.stdout) if entry.get("available")]
+    return [entry for entry in json.loads(out.stdout) if entry.get("available")]
+
+
+def speaks(engine, version):
+    """Whether `engine` speaks `version` ("TLS 1.2", "TLS 1.3"): its `versions` in
+    `sanstls backends --json`."""
+    return version in OPTIONS.versions.get(engine, ())
 
 
 def init():
@@ -72,7 +87,9 @@ def init():
                          "[--engines a,b] [unittest args]")
     OPTIONS.sanstls = os.path.abspath(known.sanstls)
     OPTIONS.bind_shim = known.bind_shim
-    available = _available_engines(OPTIONS.sanstls)
+    entries = _available_engines(OPTIONS.sanstls)
+    OPTIONS.versions = {entry["name"]: list(entry.get("versions", [])) for entry in entries}
+    available = [entry["name"] for entry in entries]
     if known.engines:
         wanted = [e for e in known.engines.split(",") if e]
         missing = [e for e in wanted if e not in available]
@@ -80,6 +97,7 @@ def init():
             raise SystemExit(f"engines not available in this build: {missing} "
                              f"(available: {available})")
         available = wanted
+        OPTIONS.narrowed = True
     OPTIONS.engines = available
     OPTIONS.workdir = tempfile.mkdtemp(prefix="sanstls-interop-")
     atexit.register(shutil.rmtree, OPTIONS.workdir, True)
@@ -89,7 +107,25 @@ def init():
 
 
 def main():
-    unittest.main(verbosity=2)
+    program = unittest.main(verbosity=2, exit=False)
+    _print_capability_reports()
+    sys.exit(not program.result.wasSuccessful())
+
+
+# Cases, or iterations of cases, that an engine's capabilities turned into a refusal check:
+# (test or subtest id, engine, the version it lacks, whether the check passed).
+_REPORTED = []
+
+
+def _print_capability_reports():
+    if not _REPORTED:
+        return
+    print("\nReported by capability, not skipped (the engine lacks the version; its clean "
+          "refusal by or of the real peer was checked instead):", file=sys.stderr)
+    for test_id, engine, version, passed in _REPORTED:
+        name = test_id.split(".", 1)[-1]
+        print(f"  {engine} lacks {version}: {name}"
+              f"{'' if passed else ' (the refusal check FAILED)'}", file=sys.stderr)
 
 
 def per_engine(cls):
@@ -518,6 +554,69 @@ class InteropTest(unittest.TestCase):
     def assertRegex(self, text, regex, msg=None):  # noqa: N802
         if not re.search(regex, text):
             self.fail(f"/{regex}/ does not match:\n{text}\n{msg or ''}\n{self.transcripts()}")
+
+    # -- cases that need TLS 1.2: reported by capability for an engine without it --
+
+    # What `sanstls client` says when a TLS 1.2-only server refuses its TLS 1.3-only ClientHello
+    # with a protocol_version alert ({engine} is filled in).
+    CLIENT_TLS12_REFUSAL = (r"^sanstls client: the server refused TLS 1\.3 with a "
+                            r"protocol_version alert: .*; sanstls requires TLS 1\.2 or newer, and "
+                            r"the {engine} engine speaks TLS 1\.3 only")
+    # What `sanstls server` logs when it refuses a client that offered TLS 1.2 at most.
+    SERVER_TLS12_REFUSAL = (r"handshake failed: the client offered TLS 1\.2 at most; the "
+                            r"{engine} engine speaks TLS 1\.3 only")
+
+    @contextlib.contextmanager
+    def _reporting(self, engine, version):
+        current = getattr(self, "_subtest", None) or self
+        try:
+            yield
+        except unittest.SkipTest:
+            raise
+        except BaseException:
+            _REPORTED.append((current.id(), engine, version, False))
+            raise
+        _REPORTED.append((current.id(), engine, version, True))
+
+    def lacks_tls12_as_client(self, engine, start_server, *client_args, refusal=None):
+        """For a case, or an iteration, in which `sanstls client` must speak TLS 1.2.
+
+        Returns None when `engine` speaks TLS 1.2: the case goes on. Otherwise the case is
+        reported by capability, never skipped: `start_server()` starts the case's own TLS 1.2-only
+        server and returns (peer, port); the engine's client (with `client_args`) must be refused
+        cleanly: exit 4, nothing relayed, and stderr matching `refusal` (a regex, {engine} filled
+        in; by default CLIENT_TLS12_REFUSAL, which names the engine's limit). Returns the server
+        peer, for the caller's checks of the peer's side; the case (or iteration) then ends.
+        """
+        if speaks(engine, "TLS 1.2"):
+            return None
+        with self._reporting(engine, "TLS 1.2"):
+            server, port = start_server()
+            client = self.sanstls_client(engine, port, *client_args)
+            client.close_stdin()
+            self.assertExit(client, 4)
+            self.assertEqual(client.stdout, "")
+            self.assertRegex(client.stderr,
+                             (refusal or self.CLIENT_TLS12_REFUSAL).format(engine=engine))
+        return server
+
+    def lacks_tls12_as_server(self, engine, connect, *server_args, mode="--http", cred=None):
+        """For a case, or an iteration, in which `sanstls server` must speak TLS 1.2.
+
+        Returns None when `engine` speaks TLS 1.2: the case goes on. Otherwise the case is
+        reported by capability, never skipped: `sanstls server` (with `server_args`) starts,
+        `connect(port)` makes the case's own TLS 1.2-only client attempt and asserts that the
+        client saw the refusal (its own failure and alert); the server must log a handshake failure
+        naming the engine's limit (SERVER_TLS12_REFUSAL). Returns the server peer; the case (or
+        iteration) then ends.
+        """
+        if speaks(engine, "TLS 1.2"):
+            return None
+        with self._reporting(engine, "TLS 1.2"):
+            server, port = self.sanstls_server(engine, *server_args, cred=cred, mode=mode)
+            connect(port)
+            self.server_log(server, self.SERVER_TLS12_REFUSAL.format(engine=engine))
+        return server
 
     # -- sanstls itself --
 

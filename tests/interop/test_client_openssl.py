@@ -24,6 +24,17 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         summary = json.loads(client.stderr.splitlines()[0])
         return client, client.stdout, summary
 
+    def tls12_unsupported(self, engine, *server_args, cred=None, client_args=()):
+        """For a TLS 1.2 case: False when the engine speaks TLS 1.2. Otherwise True (the case
+        ends) after checking that `s_server <server_args>` (TLS 1.2 only) refuses the engine's
+        TLS 1.3-only ClientHello and the client names its limit (lacks_tls12_as_client)."""
+        server = self.lacks_tls12_as_client(
+            engine, lambda: self.openssl_server(*server_args, cred=cred), *client_args)
+        if server is None:
+            return False
+        server.wait_for(r"unsupported protocol", key="stderr")
+        return True
+
     def engine_tls13_www(self, engine):
         """TLS 1.3, suite pinned by the server; the page s_server returns arrives intact."""
         _, page, summary = self.fetch_www(engine, ["-tls1_3", "-ciphersuites",
@@ -37,8 +48,10 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
 
     def engine_tls12_www(self, engine):
         """TLS 1.2 with an ECDSA leaf: an ECDHE-ECDSA AEAD suite."""
-        _, page, summary = self.fetch_www(engine, ["-tls1_2", "-cipher",
-                                                   "ECDHE-ECDSA-AES256-GCM-SHA384"])
+        server_args = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"]
+        if self.tls12_unsupported(engine, "-www", *server_args):
+            return
+        _, page, summary = self.fetch_www(engine, server_args)
         self.assertEqual(summary["version"], "TLS 1.2")
         self.assertEqual(summary["cipher_suite"], "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
         self.assertTrue(summary["peer_verified"])
@@ -46,9 +59,10 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
 
     def engine_tls12_rsa_www(self, engine):
         """TLS 1.2 with an RSA-2048 leaf: ECDHE-RSA."""
-        _, page, summary = self.fetch_www(engine, ["-tls1_2", "-cipher",
-                                                   "ECDHE-RSA-CHACHA20-POLY1305"],
-                                          cred=self.pki.server_rsa)
+        server_args = ["-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"]
+        if self.tls12_unsupported(engine, "-www", *server_args, cred=self.pki.server_rsa):
+            return
+        _, page, summary = self.fetch_www(engine, server_args, cred=self.pki.server_rsa)
         self.assertEqual(summary["version"], "TLS 1.2")
         self.assertEqual(summary["cipher_suite"], "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
         self.assertIn("Cipher is ECDHE-RSA-CHACHA20-POLY1305", page)
@@ -98,6 +112,8 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         self.rev_round_trip(engine, "-tls1_3", "TLS 1.3")
 
     def engine_tls12_rev_data(self, engine):
+        if self.tls12_unsupported(engine, "-rev", "-tls1_2"):
+            return
         self.rev_round_trip(engine, "-tls1_2", "TLS 1.2")
 
     def engine_alpn(self, engine):
@@ -113,13 +129,19 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         refuses the ClientHello with a protocol_version alert itself, so the client never sees
         a TLS 1.1 ServerHello; the "the server chose TLS 1.1" message is exercised against
         gnutls-serv (test_client_gnutls.py), which answers with TLS 1.1.
+        An engine without TLS 1.2 offers TLS 1.3 only and says so.
         """
         server, port = self.openssl_server("-www", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0")
         client = self.sanstls_client(engine, port)
         client.close_stdin()
         self.assertExit(client, 4)
-        self.assertIn("sanstls client: the server refused TLS 1.2 and TLS 1.3 with a "
-                      "protocol_version alert", client.stderr)
+        if lib.speaks(engine, "TLS 1.2"):
+            self.assertIn("sanstls client: the server refused TLS 1.2 and TLS 1.3 with a "
+                          "protocol_version alert", client.stderr)
+        else:
+            self.assertIn("sanstls client: the server refused TLS 1.3 with a protocol_version "
+                          "alert", client.stderr)
+            self.assertIn(f"the {engine} engine speaks TLS 1.3 only", client.stderr)
         self.assertIn("sanstls requires TLS 1.2 or newer", client.stderr)
         self.assertEqual(client.stdout, "")
         server.wait_for(r"unsupported protocol", key="stderr")
@@ -158,9 +180,10 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         self.assertIn("has a 1024-bit RSA key; sanstls requires at least 2048 bits", err)
 
     def engine_rsa1024_tls12(self, engine):
-        err = self.refused(engine, cred=self.pki.rsa1024,
-                           server_args=["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"
-                                        ":@SECLEVEL=0"])
+        server_args = ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"]
+        if self.tls12_unsupported(engine, "-www", *server_args, cred=self.pki.rsa1024):
+            return
+        err = self.refused(engine, cred=self.pki.rsa1024, server_args=server_args)
         self.assertIn("has a 1024-bit RSA key; sanstls requires at least 2048 bits", err)
 
     def engine_sha1_signed_leaf(self, engine):
@@ -174,11 +197,14 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         """s_server -Verify 1 -CAfile: the client's certificate is requested and verified."""
         for version in ("-tls1_3", "-tls1_2"):
             with self.subTest(version=version):
-                server, port = self.openssl_server(
-                    "-www", version, "-Verify", "1", "-CAfile", self.pki.ca,
-                    "-verify_return_error")
-                client = self.sanstls_client(engine, port, "--cert", self.pki.client.cert,
-                                             "--key", self.pki.client.key)
+                server_args = ["-www", version, "-Verify", "1", "-CAfile", self.pki.ca,
+                               "-verify_return_error"]
+                client_args = ["--cert", self.pki.client.cert, "--key", self.pki.client.key]
+                if version == "-tls1_2" and self.tls12_unsupported(engine, *server_args,
+                                                                   client_args=client_args):
+                    continue
+                server, port = self.openssl_server(*server_args)
+                client = self.sanstls_client(engine, port, *client_args)
                 client.send(GET)
                 client.wait_for(r"</HTML>")
                 client.close_stdin()

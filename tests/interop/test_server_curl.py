@@ -45,6 +45,17 @@ class CurlAgainstServer(lib.InteropTest):
         self.assertEqual(fields.get("server_name"), "localhost")
         return server, fields
 
+    def tls12_unsupported(self, engine, *curl_args, server_args=(), cred=None):
+        """For a TLS 1.2 case: False when the engine speaks TLS 1.2. Otherwise True (the case
+        ends) after checking that the engine's server refuses `curl --tls-max 1.2 <curl_args>`
+        with a protocol_version alert (curl exit 35) and logs its limit
+        (lacks_tls12_as_server)."""
+        def connect(port):
+            client = self.curl(port, "--tls-max", "1.2", *curl_args, expect_exit=35)
+            self.assertRegex(client.stderr, r"alert protocol version")
+            self.assertEqual(client.stdout, "")
+        return self.lacks_tls12_as_server(engine, connect, *server_args, cred=cred) is not None
+
     def engine_tls13(self, engine):
         server, fields = self.fetch(engine, "--tlsv1.3")
         self.assertEqual(fields["version"], "TLS 1.3")
@@ -59,12 +70,17 @@ class CurlAgainstServer(lib.InteropTest):
         self.assertEqual(fields["cipher_suite"], "TLS_CHACHA20_POLY1305_SHA256")
 
     def engine_tls12(self, engine):
+        if self.tls12_unsupported(engine):
+            return
         server, fields = self.fetch(engine, "--tls-max", "1.2")
         self.assertEqual(fields["version"], "TLS 1.2")
         self.assertRegex(fields["cipher_suite"], r"^TLS_ECDHE_ECDSA_WITH_")
         self.server_log(server, r"sanstls server: TLS 1\.2, TLS_ECDHE_ECDSA_WITH_")
 
     def engine_tls12_rsa(self, engine):
+        if self.tls12_unsupported(engine, "--ciphers", "ECDHE-RSA-AES256-GCM-SHA384",
+                                  cred=self.pki.server_rsa):
+            return
         _, fields = self.fetch(engine, "--tls-max", "1.2", "--ciphers",
                                "ECDHE-RSA-AES256-GCM-SHA384", cred=self.pki.server_rsa)
         self.assertEqual(fields["version"], "TLS 1.2")
@@ -105,10 +121,12 @@ class CurlAgainstServer(lib.InteropTest):
     def engine_client_certificate(self, engine):
         for version in (["--tlsv1.3"], ["--tls-max", "1.2"]):
             with self.subTest(version=version):
-                _, fields = self.fetch(engine, *version, "--cert", self.pki.client.cert,
-                                       "--key", self.pki.client.key,
-                                       server_args=["--client-ca", self.pki.ca,
-                                                    "--require-client-cert"])
+                curl_args = ["--cert", self.pki.client.cert, "--key", self.pki.client.key]
+                server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+                if "1.2" in version and self.tls12_unsupported(engine, *curl_args,
+                                                               server_args=server_args):
+                    continue
+                _, fields = self.fetch(engine, *version, *curl_args, server_args=server_args)
                 self.assertEqual(fields["client_certificate"], "CN=client.example")
 
     def engine_client_certificate_optional(self, engine):
@@ -119,8 +137,10 @@ class CurlAgainstServer(lib.InteropTest):
     def engine_client_certificate_missing(self, engine):
         for version, curl_exit in ((["--tlsv1.3"], 56), (["--tls-max", "1.2"], 35)):
             with self.subTest(version=version):
-                server, port = self.sanstls_server(engine, "--client-ca", self.pki.ca,
-                                                   "--require-client-cert")
+                server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+                if "1.2" in version and self.tls12_unsupported(engine, server_args=server_args):
+                    continue
+                server, port = self.sanstls_server(engine, *server_args)
                 client = self.curl(port, *version, expect_exit=curl_exit)
                 self.assertRegex(client.stderr, r"alert (certificate required|handshake failure)")
                 self.server_log(server, r"handshake failed: the client sent no certificate, but "

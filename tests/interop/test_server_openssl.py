@@ -20,6 +20,19 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
                      "localhost"]
         return self.peer(argv, name="openssl s_client")
 
+    def tls12_unsupported(self, engine, *client_args, server_args=(), mode="--http", cred=None):
+        """For a TLS 1.2 case: False when the engine speaks TLS 1.2. Otherwise True (the case
+        ends) after checking that the engine's server refuses `s_client -tls1_2 <client_args>`
+        with a protocol_version alert and logs its limit (lacks_tls12_as_server)."""
+        def connect(port):
+            client = self.s_client(port, "-tls1_2", *client_args, verify=False)
+            client.close_stdin()
+            code = client.wait()
+            self.check(code != 0, "s_client succeeded with TLS 1.2")
+            self.assertIn("alert protocol version", client.stderr)
+        return self.lacks_tls12_as_server(engine, connect, *server_args, mode=mode,
+                                          cred=cred) is not None
+
     def http(self, engine, *client_args, server_args=(), cred=None):
         """s_client -ign_eof sends a request and reads until the server closes."""
         server, port = self.sanstls_server(engine, *server_args, cred=cred)
@@ -40,6 +53,8 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.server_log(server, r"sanstls server: TLS 1\.3, TLS_AES_256_GCM_SHA384")
 
     def engine_http_tls12(self, engine):
+        if self.tls12_unsupported(engine, "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"):
+            return
         server, out = self.http(engine, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")
         self.assertIn("version: TLS 1.2\n"
                       "cipher_suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\n", out)
@@ -48,6 +63,8 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.assertIn("Extended master secret: yes", out)
 
     def engine_http_tls12_rsa(self, engine):
+        if self.tls12_unsupported(engine, cred=self.pki.server_rsa):
+            return
         _, out = self.http(engine, "-tls1_2", cred=self.pki.server_rsa)
         self.assertRegex(out, r"cipher_suite: TLS_ECDHE_RSA_WITH_")
 
@@ -66,15 +83,20 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
                                 r"TLS 1\.1; sanstls requires TLS 1\.2 or newer")
 
     def engine_weak_cipher_refused(self, engine):
-        """A TLS 1.2 client offering only CBC suites finds nothing in common."""
+        """A TLS 1.2 client offering only CBC suites finds nothing in common; an engine without
+        TLS 1.2 refuses the version first (protocol_version) and names its limit."""
         server, port = self.sanstls_server(engine)
         client = self.s_client(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256",
                                verify=False)
         client.close_stdin()
         code = client.wait()
         self.check(code != 0, "s_client succeeded with a CBC-only offer")
-        self.assertIn("alert handshake failure", client.stderr)
-        self.server_log(server, r"handshake failed: no cipher suite in common")
+        if lib.speaks(engine, "TLS 1.2"):
+            self.assertIn("alert handshake failure", client.stderr)
+            self.server_log(server, r"handshake failed: no cipher suite in common")
+        else:
+            self.assertIn("alert protocol version", client.stderr)
+            self.server_log(server, self.SERVER_TLS12_REFUSAL.format(engine=engine))
 
     # -- echo --
 
@@ -98,6 +120,8 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         self.server_log(server, r"sanstls server: TLS 1\.3")
 
     def engine_echo_tls12(self, engine):
+        if self.tls12_unsupported(engine, mode="--echo"):
+            return
         server = self.echo(engine, "-tls1_2")
         self.server_log(server, r"sanstls server: TLS 1\.2")
 
@@ -113,6 +137,9 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         no_application_protocol alert; s_client fails."""
         for version in ("-tls1_3", "-tls1_2"):
             with self.subTest(version=version):
+                if version == "-tls1_2" and self.tls12_unsupported(
+                        engine, "-alpn", "foo", server_args=["--alpn", "http/1.1"]):
+                    continue
                 server, port = self.sanstls_server(engine, "--alpn", "http/1.1")
                 client = self.s_client(port, version, "-alpn", "foo")
                 client.close_stdin()
@@ -127,24 +154,35 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
     def engine_client_certificate(self, engine):
         for version in ("-tls1_3", "-tls1_2"):
             with self.subTest(version=version):
-                _, out = self.http(engine, version, "-cert", self.pki.client.cert,
-                                   "-key", self.pki.client.key,
-                                   server_args=["--client-ca", self.pki.ca,
-                                                "--require-client-cert"])
+                client_args = ["-cert", self.pki.client.cert, "-key", self.pki.client.key]
+                server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+                if version == "-tls1_2" and self.tls12_unsupported(engine, *client_args,
+                                                                   server_args=server_args):
+                    continue
+                _, out = self.http(engine, version, *client_args, server_args=server_args)
                 self.assertIn("client_certificate: CN=client.example\n", out)
                 # The server named its CA in the CertificateRequest.
                 self.assertIn("Acceptable client certificate CA names\nCN = sanstls interop CA",
                               out)
 
     def engine_client_certificate_missing(self, engine):
-        server, port = self.sanstls_server(engine, "--client-ca", self.pki.ca,
-                                           "--require-client-cert")
-        client = self.s_client(port, "-tls1_2")
-        client.close_stdin()
-        code = client.wait()
-        self.check(code != 0, "s_client succeeded without the required certificate")
-        self.server_log(server, r"handshake failed: the client sent no certificate, but this "
-                                r"server requires one")
+        """In TLS 1.3 the refusal (certificate_required) follows s_client's Finished: -ign_eof
+        keeps it reading until the alert arrives."""
+        server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+        for version in ("-tls1_3", "-tls1_2"):
+            with self.subTest(version=version):
+                if version == "-tls1_2" and self.tls12_unsupported(engine,
+                                                                   server_args=server_args):
+                    continue
+                server, port = self.sanstls_server(engine, *server_args)
+                client = self.s_client(port, version, "-ign_eof")
+                client.close_stdin()
+                code = client.wait()
+                self.check(code != 0, "s_client succeeded without the required certificate")
+                if version == "-tls1_3":
+                    self.assertIn("alert certificate required", client.stderr)
+                self.server_log(server, r"handshake failed: the client sent no certificate, but "
+                                        r"this server requires one")
 
 
 if __name__ == "__main__":
