@@ -61,7 +61,9 @@ fuzz:
 	cmake --build --preset fuzz -j $(JOBS)
 	./fuzz/engines/run-all.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
 
-# Re-records the engine targets' seed corpora from real handshakes (fuzz/engines/corpus).
+# Re-records the engine targets' seed corpora from real handshakes (fuzz/engines/corpus) and
+# the native state-machine targets' seeds (fuzz/corpus/native_*_handshake/seed_*).
 fuzz-corpus: build
-	cmake --build $(BUILD_DIR) --target record_fuzz_corpus
+	cmake --build $(BUILD_DIR) --target record_fuzz_corpus record_native_fuzz_corpus
 	./$(BUILD_DIR)/tests/hardening/record_fuzz_corpus fuzz/engines/corpus
+	./$(BUILD_DIR)/tests/native/record_native_fuzz_corpus fuzz/corpus

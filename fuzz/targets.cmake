@@ -13,4 +13,6 @@ set(SANSTLS_FUZZ_TARGETS
   finished
   new_session_ticket
   key_update
+  native_client_handshake
+  native_server_handshake
 )

@@ -1,5 +1,6 @@
 #include "native/handshake/client_states.hpp"
 
+#include "native/handshake/fuzzing.hpp"
 #include "native/msgs/alert.hpp"
 
 #include <openssl/crypto.h>
@@ -544,7 +545,9 @@ Result<ClientState> ExpectCertificateVerify::handle(const HandshakeView& message
   // the receiver MUST terminate the handshake with a "decrypt_error" alert."
   WIRE_TRY(const auto hash, hs.transcript.current_hash());
   WIRE_TRY(const auto content, msgs::certificate_verify_content(true, hash));
-  WIRE_CHECK(env.provider->verify(cv.algorithm, server_spki, content, cv.signature));
+  // Fuzzing builds only (fuzzing.hpp): a forged signature passes.
+  WIRE_CHECK(fuzzing_signature_verdict(
+      env.provider->verify(cv.algorithm, server_spki, content, cv.signature)));
   hs.transcript.add(message.whole);
   return ExpectFinished(std::move(hs), VerifiedServerSignature{});
 }
@@ -563,7 +566,8 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
            kd.finished_verify_data(hs.server_handshake_traffic_secret.span(), before));
   // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
   // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
-  if (!wire::constant_time_equal(expected.span(), fin.verify_data)) {
+  // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.
+  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
     return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
   }
   const VerifiedServerFinished proof;

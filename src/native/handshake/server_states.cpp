@@ -1,6 +1,7 @@
 #include "native/handshake/server_states.hpp"
 
 #include "native/handshake/client_states.hpp"  // certificate_spki
+#include "native/handshake/fuzzing.hpp"
 #include "native/handshake/server_negotiation.hpp"
 #include "native/msgs/message_hash.hpp"
 
@@ -427,7 +428,9 @@ Result<ServerState> ExpectClientCertificateVerify::handle(const HandshakeView& m
   // "decrypt_error" alert." The content uses "TLS 1.3, client CertificateVerify".
   WIRE_TRY(const auto hash, hs.transcript.current_hash());
   WIRE_TRY(const auto content, msgs::certificate_verify_content(false, hash));
-  WIRE_CHECK(ctx.env.provider->verify(cv.algorithm, client_spki, content, cv.signature));
+  // Fuzzing builds only (fuzzing.hpp): a forged signature passes.
+  WIRE_CHECK(fuzzing_signature_verdict(
+      ctx.env.provider->verify(cv.algorithm, client_spki, content, cv.signature)));
   hs.transcript.add(message.whole);
   ctx.info.client_signature_scheme = cv.algorithm;
   return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
@@ -446,7 +449,8 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
            kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), before));
   // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
   // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
-  if (!wire::constant_time_equal(expected.span(), fin.verify_data)) {
+  // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.
+  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
     return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
   }
   const VerifiedClientFinished proof;
