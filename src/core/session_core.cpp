@@ -168,11 +168,11 @@ void SessionCore::flush() {
 }
 
 void SessionCore::explain_old_peer(Error& error) const {
-  if (!client_ || error.alert_received != Alert::protocol_version ||
+  if (!client_ || !error.alert_received ||
       (state_ != SessionState::handshaking && state_ != SessionState::waiting_for_certificate)) {
     return;
   }
-  // Only a server whose very first record is the alert refused our ClientHello's versions.
+  // Only a server whose very first record is the alert refused our ClientHello itself.
   wire::Reader header{first_record_header_};
   auto type = header.u8("ContentType");
   auto version = header.u16("legacy_record_version");
@@ -183,6 +183,18 @@ void SessionCore::explain_old_peer(Error& error) const {
   const auto engine_versions = backend_capabilities(common().backend).versions;
   const bool engine_tls13_only = std::find(engine_versions.begin(), engine_versions.end(),
                                            ProtocolVersion::tls12) == engine_versions.end();
+  if (error.alert_received == Alert::handshake_failure && engine_tls13_only && !tls13_only) {
+    // A TLS 1.2-only server that ignores supported_versions finds none of our (TLS 1.3)
+    // suites usable and answers handshake_failure: the likeliest reason, said as a hint.
+    error.message += fmt::format(
+        " in answer to our ClientHello; the {} engine offers only TLS 1.3, so a server that "
+        "speaks only TLS 1.2 answers this way (the openssl and gnutls engines speak TLS 1.2 too)",
+        backend_name(common().backend));
+    return;
+  }
+  if (error.alert_received != Alert::protocol_version) {
+    return;
+  }
   const bool capped_at_tls12 =
       common().hazmat && common().hazmat->max_version == ProtocolVersion::tls12;
   const std::string offered = tls13_only || engine_tls13_only ? "TLS 1.3"

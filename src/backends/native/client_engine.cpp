@@ -59,7 +59,7 @@ CertificateSelection ClientEngine::select_certificate(const CertificateQuery& qu
   if (!answer.chain) {
     return CertificateSelection::declined();
   }
-  auto key = signing_key(*shared_->provider, answer.chain->key());
+  auto key = shared_->signing_keys.get(*shared_->provider, answer.chain->key());
   if (!key) {
     // Declining keeps the handshake honest (the server decides whether it needs one); the
     // reason is kept for the error should the server then refuse us.

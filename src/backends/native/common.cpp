@@ -198,6 +198,22 @@ Result<std::shared_ptr<const native::crypto::SigningKey>> signing_key(
   return std::shared_ptr<const native::crypto::SigningKey>(std::move(*loaded));
 }
 
+Result<std::shared_ptr<const native::crypto::SigningKey>> SigningKeyCache::get(
+    const native::crypto::CryptoProvider& provider, const PrivateKey& key) const {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [known, signing] : entries_) {
+      if (&known.impl() == &key.impl()) return signing;
+    }
+  }
+  auto converted = signing_key(provider, key);
+  if (!converted) return converted;
+  std::lock_guard lock(mutex_);
+  if (entries_.size() == max_entries) entries_.erase(entries_.begin());
+  entries_.emplace_back(key, *converted);
+  return converted;
+}
+
 std::vector<ByteVec> chain_der(const CertificateChain& chain) {
   std::vector<ByteVec> der;
   der.reserve(chain.certificates().size());

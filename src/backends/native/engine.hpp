@@ -12,6 +12,7 @@
 #include "native/handshake/server_handshake.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,22 @@
 namespace sanstls::native_backend {
 
 using native::msgs::ByteVec;
+
+/// The provider's signing keys for the private keys a configuration presents, converted once
+/// (a server shows the same few keys to every client; converting costs a PKCS#8 round trip).
+/// Thread-safe; bounded: past max_entries the oldest entry goes.
+class SigningKeyCache {
+ public:
+  static constexpr std::size_t max_entries = 16;
+  Result<std::shared_ptr<const native::crypto::SigningKey>> get(
+      const native::crypto::CryptoProvider& provider, const PrivateKey& key) const;
+
+ private:
+  mutable std::mutex mutex_;
+  /// The PrivateKey copy keeps its Impl alive, so the address identifies it.
+  mutable std::vector<std::pair<PrivateKey, std::shared_ptr<const native::crypto::SigningKey>>>
+      entries_;
+};
 
 /// What every session of one ClientTLS/ServerTLS shares. Immutable once built; the provider
 /// is thread-safe (fetched algorithms and the library context are only read).
@@ -35,6 +52,7 @@ struct SharedConfig {
   /// Server: client authentication and the DER subject names of the client trust roots.
   ClientAuth client_auth = ClientAuth::none;
   std::vector<ByteVec> client_certificate_authorities;
+  SigningKeyCache signing_keys;
 };
 
 /// The native engine's Error for a state machine's failure (shared refusal wording where the

@@ -44,7 +44,7 @@ CertificateSelection ServerEngine::select_certificate(const CertificateQuery& qu
       break;
   }
   if (!answer.chain) return CertificateSelection::declined();
-  auto key = signing_key(*shared_->provider, answer.chain->key());
+  auto key = shared_->signing_keys.get(*shared_->provider, answer.chain->key());
   if (!key) {
     selection_error_ = key.error();
     return CertificateSelection::declined();
