@@ -52,6 +52,7 @@ test-tsan: deps
 # The library keeps no writable static data of its own.
 check-globals: build
 	./scripts/check-globals.sh $(BUILD_DIR)/src/libsanstls.a
+	./scripts/check-globals.sh $(BUILD_DIR)/src/wire/libsanstls_native.a
 
 # Every libFuzzer target (clang 14, ASan+UBSan) for FUZZ_SECONDS each, two at a time, on a
 # copy of its corpus (new inputs land in build-fuzz/corpus/<target>; crashes in
