@@ -418,11 +418,8 @@ bool run_chunks(Driver& driver, Bytes input, PeerProtection& peer,
           (void)driver.close_notify(out);
           break;
         default:
-          if (!driver.waiting_for_certificate()) {
-            // Not waiting: ClientHandshake treats it as a no-op, ServerHandshake refuses it
-            // (an error value that leaves the connection alive).
-            (void)driver.resume(out, app);
-          } else if (auto resumed = driver.resume(out, app); !resumed) {
+          // Not waiting, both drivers treat resume() as a no-op.
+          if (auto resumed = driver.resume(out, app); !resumed) {
             died(resumed.error());
           }
           break;

@@ -63,9 +63,9 @@ Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& app
 Status ServerHandshake::resume(msgs::ByteVec& out, msgs::ByteVec& application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
   auto* waiting = std::get_if<server::WaitingForCertificate>(state_.get());
-  if (waiting == nullptr) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.resume", "not waiting");
-  }
+  // Not waiting: nothing to do (as ClientHandshake::resume), never an error that kills a
+  // healthy connection.
+  if (waiting == nullptr) return {};
   server::Actions actions;
   const server::Context ctx{params_, env_, info_};
   auto moved = std::move(*waiting).resume(ctx, actions);

@@ -30,7 +30,7 @@ class ServerHandshake {
   /// While waiting_for_certificate(), input is buffered, not processed.
   Status receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& application_data);
   /// After select_certificate answered pending: asks again; once it answers, writes the flight
-  /// and continues with any buffered input.
+  /// and continues with any buffered input. A no-op when not waiting.
   Status resume(msgs::ByteVec& out, msgs::ByteVec& application_data);
 
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
