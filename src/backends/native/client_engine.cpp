@@ -33,7 +33,7 @@ native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
 }
 
 native::Status ClientEngine::verify_chain(std::span<const ByteVec> chain) {
-  return verify_peer_chain(hooks_, chain, info(), verify_error_);
+  return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
 }
 
 CertificateSelection ClientEngine::select_certificate(const CertificateQuery& query) {

@@ -29,7 +29,7 @@ native::handshake::ServerHandshakeEnvironment ServerEngine::environment() {
 }
 
 native::Status ServerEngine::verify_chain(std::span<const ByteVec> chain) {
-  return verify_peer_chain(hooks_, chain, info(), verify_error_);
+  return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
 }
 
 CertificateSelection ServerEngine::select_certificate(const CertificateQuery& query) {

@@ -13,8 +13,12 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sanstls::native::crypto {
 
@@ -410,6 +414,25 @@ class LibcryptoSigningKey final : public SigningKey {
   EvpPkeyPtr key_;
 };
 
+/// Public keys parsed from SubjectPublicKeyInfo DER, most recent last. A client meets the same
+/// few server keys again and again (and a server the same client keys), and libcrypto 3.0
+/// parses an SPKI through its generic decoder framework, which costs more than the signature
+/// check itself. A parsed EVP_PKEY is immutable and safe to share between threads. Bounded;
+/// exact DER match only.
+struct PublicKeyCache {
+  static constexpr std::size_t max_entries = 8;
+  std::mutex mutex;
+  std::vector<std::pair<std::vector<std::uint8_t>, EvpPkeyPtr>> entries;
+};
+
+/// Certificate DER -> its SubjectPublicKeyInfo DER, for the same reason (d2i_X509 decodes the
+/// key through the decoder framework). Bounded, exact match; failures are not kept.
+struct CertificateKeyCache {
+  static constexpr std::size_t max_entries = 8;
+  std::mutex mutex;
+  std::vector<std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>>> entries;
+};
+
 }  // namespace
 
 struct LibcryptoProvider::Fetched {
@@ -420,6 +443,8 @@ struct LibcryptoProvider::Fetched {
   CipherPtr chacha;
   KdfPtr hkdf;
   MacPtr hmac;
+  PublicKeyCache public_keys;
+  CertificateKeyCache certificate_keys;
 };
 
 LibcryptoProvider::LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned,
@@ -614,14 +639,41 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
   return std::make_unique<EcShare>(libctx_, group, std::move(key), std::move(pub));
 }
 
-Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes message,
-                                 Bytes signature) const {
+namespace {
+
+Result<EvpPkeyPtr> parsed_public_key(PublicKeyCache& cache, OSSL_LIB_CTX* libctx, Bytes spki) {
+  const auto same = [&](const auto& entry) { return std::ranges::equal(entry.first, spki); };
+  {
+    const std::lock_guard lock(cache.mutex);
+    if (auto it = std::ranges::find_if(cache.entries, same); it != cache.entries.end()) {
+      EVP_PKEY_up_ref(it->second.get());
+      return EvpPkeyPtr(it->second.get());
+    }
+  }
   const unsigned char* p = spki.data();
-  EvpPkeyPtr key(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(spki.size()), libctx_, nullptr));
+  EvpPkeyPtr key(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(spki.size()), libctx, nullptr));
   if (!key || p != spki.data() + spki.size()) {
     ERR_clear_error();
     return wire::fail(Alert::bad_certificate, "SubjectPublicKeyInfo", "cannot parse public key");
   }
+  EVP_PKEY_up_ref(key.get());
+  EvpPkeyPtr cached(key.get());
+  const std::lock_guard lock(cache.mutex);
+  if (std::ranges::none_of(cache.entries, same)) {
+    if (cache.entries.size() == PublicKeyCache::max_entries) {
+      cache.entries.erase(cache.entries.begin());
+    }
+    cache.entries.emplace_back(std::vector<std::uint8_t>(spki.begin(), spki.end()),
+                               std::move(cached));
+  }
+  return key;
+}
+
+}  // namespace
+
+Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes message,
+                                 Bytes signature) const {
+  WIRE_TRY(const EvpPkeyPtr key, parsed_public_key(fetched_->public_keys, libctx_, spki));
   // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
   // algorithm MUST be one offered in the client's "signature_algorithms" extension" — and it must
   // fit the key: a mismatch is illegal_parameter.
@@ -643,6 +695,50 @@ Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes messa
     return wire::fail(Alert::decrypt_error, "CertificateVerify.signature", "verification failed");
   }
   return {};
+}
+
+Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der) {
+  const unsigned char* p = cert_der.data();
+  std::unique_ptr<X509, Deleter<X509_free>> cert(
+      d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())));
+  // The DER must be exactly one certificate: re-encoding gives its length.
+  if (!cert || i2d_X509(cert.get(), nullptr) != static_cast<int>(cert_der.size())) {
+    ERR_clear_error();
+    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "not an X.509 certificate");
+  }
+  // The SubjectPublicKeyInfo as the certificate carries it (i2d_PUBKEY would re-encode the
+  // parsed key through libcrypto's encoder framework, which costs as much again).
+  unsigned char* out = nullptr;
+  const int len = X509_get0_pubkey(cert.get()) == nullptr
+                      ? 0
+                      : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &out);
+  const auto release = [](unsigned char* q) { OPENSSL_free(q); };
+  const std::unique_ptr<unsigned char, decltype(release)> owned(out, release);
+  if (len <= 0 || out == nullptr) {
+    ERR_clear_error();
+    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "no public key");
+  }
+  return std::vector<std::uint8_t>(out, out + len);
+}
+
+Result<std::vector<std::uint8_t>> LibcryptoProvider::certificate_spki(Bytes cert_der) const {
+  CertificateKeyCache& cache = fetched_->certificate_keys;
+  const auto same = [&](const auto& entry) { return std::ranges::equal(entry.first, cert_der); };
+  {
+    const std::lock_guard lock(cache.mutex);
+    if (auto it = std::ranges::find_if(cache.entries, same); it != cache.entries.end()) {
+      return it->second;
+    }
+  }
+  WIRE_TRY(auto spki, parse_certificate_spki(cert_der));
+  const std::lock_guard lock(cache.mutex);
+  if (std::ranges::none_of(cache.entries, same)) {
+    if (cache.entries.size() == CertificateKeyCache::max_entries) {
+      cache.entries.erase(cache.entries.begin());
+    }
+    cache.entries.emplace_back(std::vector<std::uint8_t>(cert_der.begin(), cert_der.end()), spki);
+  }
+  return spki;
 }
 
 Result<std::unique_ptr<SigningKey>> LibcryptoProvider::load_signing_key(Bytes pkcs8_der) const {

@@ -11,6 +11,10 @@
 
 namespace sanstls::native::crypto {
 
+/// The DER SubjectPublicKeyInfo of a DER X.509 certificate, parsed by libcrypto every time
+/// (bad_certificate unless the input is exactly one certificate with a public key).
+Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der);
+
 class LibcryptoProvider final : public CryptoProvider {
  public:
   /// A provider with its own fresh library context, the operating system's randomness and the
@@ -37,6 +41,7 @@ class LibcryptoProvider final : public CryptoProvider {
   Result<std::unique_ptr<KeyShare>> key_share_from_private(NamedGroup group,
                                                            Bytes private_key) const override;
   Status verify(SignatureScheme scheme, Bytes spki, Bytes message, Bytes signature) const override;
+  Result<std::vector<std::uint8_t>> certificate_spki(Bytes cert_der) const override;
   Result<std::unique_ptr<SigningKey>> load_signing_key(Bytes pkcs8_der) const override;
   void random(std::span<std::uint8_t> out) const override;
   [[nodiscard]] std::chrono::system_clock::time_point now() const override;

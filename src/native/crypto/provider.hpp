@@ -116,6 +116,9 @@ class CryptoProvider {
   /// decrypt_error on a bad signature and illegal_parameter on a key/scheme mismatch.
   virtual Status verify(SignatureScheme scheme, Bytes spki, Bytes message,
                         Bytes signature) const = 0;
+  /// The DER SubjectPublicKeyInfo of a DER X.509 certificate: exactly one certificate, else
+  /// bad_certificate. Providers may remember recent answers (the same peers come back).
+  virtual Result<std::vector<std::uint8_t>> certificate_spki(Bytes cert_der) const = 0;
   /// Loads a DER PKCS#8 private key for signing.
   virtual Result<std::unique_ptr<SigningKey>> load_signing_key(Bytes pkcs8_der) const = 0;
 

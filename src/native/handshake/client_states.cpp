@@ -1,10 +1,8 @@
 #include "native/handshake/client_states.hpp"
 
+#include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/fuzzing.hpp"
 #include "native/msgs/alert.hpp"
-
-#include <openssl/crypto.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <memory>
@@ -510,7 +508,7 @@ Result<ClientState> ExpectCertificateOrCertificateRequest::handle(
     refused.refusal = wire::Refusal::peer_chain_refused;
     return tl::unexpected<Error>(refused);
   }
-  WIRE_TRY(auto spki, certificate_spki(chain.front()));
+  WIRE_TRY(auto spki, env.provider->certificate_spki(chain.front()));
   hs.transcript.add(message.whole);
   return ExpectCertificateVerify(std::move(hs), std::move(spki), VerifiedServerChain{});
 }
@@ -779,23 +777,7 @@ Result<ClientState> handle_message(ClientState state, Bytes message,
 }
 
 Result<ByteVec> certificate_spki(Bytes cert_der) {
-  // libcrypto parses the certificate; we only hand it the buffer.
-  const unsigned char* p = cert_der.data();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())), &X509_free);
-  // The DER must be exactly one certificate: re-encoding gives its length.
-  if (!cert || i2d_X509(cert.get(), nullptr) != static_cast<int>(cert_der.size())) {
-    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "not an X.509 certificate");
-  }
-  unsigned char* out = nullptr;
-  const int len = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &out);
-  if (len <= 0 || out == nullptr) {
-    return wire::fail(Alert::bad_certificate, "Certificate.cert_data", "no public key");
-  }
-  std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(
-      out, [](unsigned char* q) { OPENSSL_free(q); });
-  return ByteVec(Bytes(owned.get(), static_cast<std::size_t>(len)).begin(),
-                 Bytes(owned.get(), static_cast<std::size_t>(len)).end());
+  return crypto::parse_certificate_spki(cert_der);
 }
 
 // ---------------------------------------------------------------------------------------------

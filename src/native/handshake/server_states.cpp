@@ -400,7 +400,7 @@ Result<ServerState> ExpectClientCertificate::handle(const HandshakeView& message
     e.refusal = Refusal::peer_chain_refused;
     return tl::unexpected<Error>(e);
   }
-  WIRE_TRY(auto spki, certificate_spki(chain.front()));
+  WIRE_TRY(auto spki, ctx.env.provider->certificate_spki(chain.front()));
   hs.transcript.add(message.whole);
   ctx.info.client_certificate_presented = true;
   ctx.info.client_chain = std::move(chain);
