@@ -117,24 +117,81 @@ class LibcryptoAead final : public Aead {
   }
 
   Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) const override {
+    std::vector<std::uint8_t> out(plaintext.size() + aead_tag_length);
+    WIRE_CHECK(seal_into(nonce, aad, plaintext, {}, out));
+    return out;
+  }
+
+  Status seal_into(Bytes nonce, Bytes aad, Bytes content, Bytes trailer,
+                   std::span<std::uint8_t> out) const override {
     if (nonce.size() != aead_nonce_length) {
       return crypto_failure("aead.nonce", "wrong nonce length");
     }
+    const std::size_t length = content.size() + trailer.size();
+    if (out.size() != length + aead_tag_length) {
+      return crypto_failure("aead", "wrong output length");
+    }
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     int len = 0;
-    std::vector<std::uint8_t> out(plaintext.size() + aead_tag_length);
+    int written = 0;
     if (!ctx ||
         EVP_EncryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
         (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(),
                                            static_cast<int>(aad.size())) != 1) ||
-        EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(),
-                          static_cast<int>(plaintext.size())) != 1 ||
-        EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &len) != 1 ||
+        (!content.empty() && EVP_EncryptUpdate(ctx.get(), out.data(), &written, content.data(),
+                                               static_cast<int>(content.size())) != 1) ||
+        (!trailer.empty() &&
+         EVP_EncryptUpdate(ctx.get(), out.data() + written, &len, trailer.data(),
+                           static_cast<int>(trailer.size())) != 1) ||
+        EVP_EncryptFinal_ex(ctx.get(), out.data() + length, &len) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length),
-                            out.data() + plaintext.size()) != 1) {
+                            out.data() + length) != 1) {
       return crypto_failure("aead", "seal failed");
     }
-    return out;
+    return {};
+  }
+
+  Result<std::size_t> open_in_place(Bytes nonce, Bytes aad,
+                                    std::span<std::uint8_t> ciphertext_and_tag) const override {
+    if (nonce.size() != aead_nonce_length) {
+      return crypto_failure("aead.nonce", "wrong nonce length");
+    }
+    // RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
+    // "bad_record_mac" alert."
+    if (ciphertext_and_tag.size() < aead_tag_length) {
+      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
+                        "shorter than tag");
+    }
+    const std::size_t body = ciphertext_and_tag.size() - aead_tag_length;
+    std::array<std::uint8_t, aead_tag_length> tag{};
+    {
+      // Split ciphertext and tag through the Reader, like every other wire byte.
+      wire::Reader split(ciphertext_and_tag);
+      WIRE_TRY(const Bytes ciphertext, split.bytes(body, "TLSCiphertext.encrypted_record"));
+      (void)ciphertext;
+      WIRE_TRY(tag, split.array<aead_tag_length>("TLSCiphertext.tag"));
+    }
+    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    int len = 0;
+    int written = 0;
+    std::uint8_t* data = ciphertext_and_tag.data();
+    if (!ctx ||
+        EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
+        (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(),
+                                           static_cast<int>(aad.size())) != 1) ||
+        EVP_DecryptUpdate(ctx.get(), data, &written, data, static_cast<int>(body)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
+                            tag.data()) != 1) {
+      OPENSSL_cleanse(data, ciphertext_and_tag.size());
+      return crypto_failure("aead", "open failed");
+    }
+    if (EVP_DecryptFinal_ex(ctx.get(), data + written, &len) != 1) {
+      ERR_clear_error();
+      OPENSSL_cleanse(data, ciphertext_and_tag.size());
+      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
+                        "authentication failed");
+    }
+    return body;
   }
 
   Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,

@@ -49,6 +49,14 @@ class Aead {
   /// Fails with bad_record_mac when authentication fails.
   virtual Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
                                                  Bytes ciphertext_and_tag) const = 0;
+  /// seal() of `content || trailer` written into `out` (exactly their size plus the tag), for a
+  /// record layer that builds records in place: no plaintext copy, no extra buffer.
+  virtual Status seal_into(Bytes nonce, Bytes aad, Bytes content, Bytes trailer,
+                           std::span<std::uint8_t> out) const = 0;
+  /// open() in place: decrypts `ciphertext_and_tag` into its own first bytes and returns the
+  /// plaintext length. On failure the buffer is wiped.
+  virtual Result<std::size_t> open_in_place(Bytes nonce, Bytes aad,
+                                            std::span<std::uint8_t> ciphertext_and_tag) const = 0;
 };
 
 /// One side of an ephemeral key exchange.

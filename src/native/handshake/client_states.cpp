@@ -848,7 +848,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
     auto next = reader_.next();
     if (!next) return fail_with(next.error());
     if (!*next) return {};
-    const record::Inbound& unit = **next;
+    record::Inbound& unit = **next;
     switch (unit.type) {
       case ContentType::handshake: {
         if (connected() != nullptr &&
@@ -897,7 +897,11 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
           return fail_with(
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
-        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        if (application_data.empty()) {
+          application_data = std::move(unit.data);  // the usual case: no copy
+        } else {
+          application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        }
         post_handshake_in_a_row_ = 0;
         break;
       default:

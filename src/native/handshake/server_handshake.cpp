@@ -84,7 +84,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
     auto next = reader_.next();
     if (!next) return fail(next.error());
     if (!*next) return {};
-    const record::Inbound& unit = **next;
+    record::Inbound& unit = **next;
     switch (unit.type) {
       case ContentType::handshake: {
         if (connected()) {
@@ -140,7 +140,11 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
         key_updates_in_a_row_ = 0;
-        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        if (application_data.empty()) {
+          application_data = std::move(unit.data);  // the usual case: no copy
+        } else {
+          application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        }
         break;
       default:
         return fail(Error{Alert::unexpected_message, "record", "unexpected content type"});

@@ -2,6 +2,8 @@
 
 #include "wire/writer.hpp"
 
+#include <openssl/crypto.h>
+
 namespace sanstls::native::record {
 
 namespace {
@@ -53,25 +55,42 @@ Result<std::array<std::uint8_t, crypto::aead_nonce_length>> Protection::nonce() 
 }
 
 Result<ByteVec> Protection::seal(ContentType type, Bytes content, std::size_t padding) {
+  ByteVec out;
+  WIRE_CHECK(seal_append(type, content, padding, out));
+  return out;
+}
+
+Status Protection::seal_append(ContentType type, Bytes content, std::size_t padding, ByteVec& out) {
   if (content.size() + 1 + padding > limit_) {
     return wire::fail(Alert::internal_error, "TLSInnerPlaintext", "longer than the record limit");
   }
-  wire::Writer inner;
-  inner.bytes(content, "TLSInnerPlaintext.content");
-  inner.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
-  inner.zeros(padding, "TLSInnerPlaintext.zeros");
-  WIRE_TRY(auto plaintext, std::move(inner).finish());
+  // TLSInnerPlaintext = content || type || zeros; the content is encrypted straight from the
+  // caller's buffer and the type and padding from a small trailer.
+  wire::Writer trailer_writer;
+  trailer_writer.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
+  trailer_writer.zeros(padding, "TLSInnerPlaintext.zeros");
+  WIRE_TRY(const auto trailer, std::move(trailer_writer).finish());
+  const std::size_t sealed = content.size() + trailer.size() + crypto::aead_tag_length;
   WIRE_TRY(auto n, nonce());
-  WIRE_TRY(auto aad, header(plaintext.size() + crypto::aead_tag_length));
-  WIRE_TRY(auto ciphertext, aead_->seal(n, aad, plaintext));
+  WIRE_TRY(const auto aad, header(sealed));
+  const std::size_t start = out.size();
+  out.insert(out.end(), aad.begin(), aad.end());
+  out.resize(start + aad.size() + sealed);
+  const auto body = std::span<std::uint8_t>(out).subspan(start + aad.size());
+  if (auto ok = aead_->seal_into(n, aad, content, trailer, body); !ok) {
+    out.resize(start);
+    return ok;
+  }
   ++seq_;
-  wire::Writer w;
-  w.bytes(aad, "TLSCiphertext.header");
-  w.bytes(ciphertext, "TLSCiphertext.encrypted_record");
-  return std::move(w).finish();
+  return {};
 }
 
 Result<Opened> Protection::open(const Record& record) {
+  Record copy{record.type, record.legacy_record_version, record.fragment};
+  return open(std::move(copy));
+}
+
+Result<Opened> Protection::open(Record&& record) {
   if (record.type != ContentType::application_data) {
     return wire::fail(Alert::unexpected_message, "TLSCiphertext.opaque_type",
                       "protected record is not application_data");
@@ -83,16 +102,21 @@ Result<Opened> Protection::open(const Record& record) {
   }
   WIRE_TRY(auto n, nonce());
   WIRE_TRY(auto aad, header(record.fragment.size()));
-  WIRE_TRY(auto plaintext, aead_->open(n, aad, record.fragment));
+  ByteVec plaintext = std::move(record.fragment);
+  WIRE_TRY(const std::size_t length, aead_->open_in_place(n, aad, plaintext));
+  // The tag's bytes are not plaintext.
+  plaintext.resize(length);
   ++seq_;
   // RFC 8446 §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets" (or the
   // record_size_limit we advertised, RFC 8449 §4).
   if (plaintext.size() > limit_) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
     return wire::fail(Alert::record_overflow, "TLSInnerPlaintext", "longer than the limit");
   }
   WIRE_TRY(auto inner, wire::split_inner_plaintext(plaintext));
-  return Opened{static_cast<ContentType>(inner.content_type),
-                ByteVec(inner.content.begin(), inner.content.end())};
+  const auto type = static_cast<ContentType>(inner.content_type);
+  plaintext.resize(inner.content.size());
+  return Opened{type, std::move(plaintext)};
 }
 
 }  // namespace sanstls::native::record

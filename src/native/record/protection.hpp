@@ -25,8 +25,12 @@ class Protection {
   /// A complete protected record (opaque_type application_data, version 0x0303) carrying
   /// `content` of `type` followed by `padding` zero bytes.
   Result<ByteVec> seal(ContentType type, Bytes content, std::size_t padding = 0);
+  /// seal(), appending the record to `out` (encrypted in place there: no intermediate buffers).
+  Status seal_append(ContentType type, Bytes content, std::size_t padding, ByteVec& out);
   /// Decrypts a protected record, removes the padding, returns the inner type and content.
   Result<Opened> open(const Record& record);
+  /// open() that decrypts the record's own buffer in place and hands it on as the content.
+  Result<Opened> open(Record&& record);
 
   /// RFC 8449: the largest TLSInnerPlaintext (content + type + padding) accepted by open(), or
   /// allowed in seal() — set from our advertised limit on the read side and the peer's on the

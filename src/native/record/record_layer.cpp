@@ -27,7 +27,7 @@ Result<std::optional<Inbound>> RecordReader::next() {
       // first protected record; a plaintext alert after that is refused below.
       in = Inbound{rec->type, std::move(rec->fragment), false};
     } else if (protection_) {
-      WIRE_TRY(auto opened, protection_->open(*rec));
+      WIRE_TRY(auto opened, protection_->open(std::move(*rec)));
       peer_sent_protected_ = true;
       in = Inbound{opened.type, std::move(opened.content), true};
     } else {
@@ -69,14 +69,13 @@ Status RecordWriter::write(ContentType type, Bytes data, ByteVec& out) {
   // Zero-length application data records are legal; zero-length handshake or alert are not.
   do {
     WIRE_TRY(const Bytes fragment, r.bytes(std::min(max_fragment, r.remaining()), "fragment"));
-    ByteVec rec;
     // RFC 8446 §5: change_cipher_spec records are never protected, even after keys are set.
     if (protection_ && type != ContentType::change_cipher_spec) {
-      WIRE_TRY(rec, protection_->seal(type, fragment));
+      WIRE_CHECK(protection_->seal_append(type, fragment, 0, out));
     } else {
-      WIRE_TRY(rec, encode_plaintext(type, plaintext_version_, fragment));
+      WIRE_TRY(const auto rec, encode_plaintext(type, plaintext_version_, fragment));
+      out.insert(out.end(), rec.begin(), rec.end());
     }
-    out.insert(out.end(), rec.begin(), rec.end());
   } while (!r.empty());
   return {};
 }
