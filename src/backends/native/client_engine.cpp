@@ -104,6 +104,15 @@ EngineStatus ClientEngine::status() const {
   return EngineStatus::handshaking;
 }
 
+EngineStatus ClientEngine::settled_status() {
+  const EngineStatus now = status();
+  // The peer's first record only serves refusals during the handshake.
+  if (now != EngineStatus::handshaking && now != EngineStatus::waiting_for_certificate) {
+    first_record_.release();
+  }
+  return now;
+}
+
 Error ClientEngine::fail_with(const wire::Error& error, ByteVec& out) {
   failed_ = true;
   if (auto alert = driver_->received_alert()) {
@@ -136,7 +145,7 @@ Result<EngineStatus> ClientEngine::receive(std::span<const std::byte> bytes,
     return fail(std::move(error));
   }
   append(to_peer, out);
-  return status();
+  return settled_status();
 }
 
 Result<EngineStatus> ClientEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
@@ -151,7 +160,7 @@ Result<EngineStatus> ClientEngine::resume(core::Bytes& application_data, core::B
     return fail(std::move(error));
   }
   append(to_peer, out);
-  return status();
+  return settled_status();
 }
 
 Result<void> ClientEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {

@@ -83,6 +83,12 @@ class FirstRecord {
   void feed(std::span<const std::byte> bytes);
   /// The first handshake message's bytes (header included) once the record is complete.
   [[nodiscard]] std::optional<std::span<const std::uint8_t>> handshake_message() const;
+  /// Frees the copy (once the handshake is done it can no longer be needed); later feeds are
+  /// ignored.
+  void release() {
+    ByteVec().swap(bytes_);
+    complete_ = true;
+  }
 
  private:
   ByteVec bytes_;
@@ -137,6 +143,8 @@ class ClientEngine final : public core::Engine {
   /// Turns the driver's failure into the core's Error, sending the alert it carries.
   Error fail_with(const wire::Error& error, ByteVec& out);
   [[nodiscard]] core::EngineStatus status() const;
+  /// status(), releasing what only the handshake needed once it is over.
+  core::EngineStatus settled_status();
 
   std::shared_ptr<const SharedConfig> shared_;
   core::EngineHooks& hooks_;
@@ -171,6 +179,8 @@ class ServerEngine final : public core::Engine {
       const native::handshake::CertificateQuery& query);
   Error fail_with(const wire::Error& error, ByteVec& out);
   [[nodiscard]] core::EngineStatus status() const;
+  /// status(), releasing what only the handshake needed once it is over.
+  core::EngineStatus settled_status();
 
   std::shared_ptr<const SharedConfig> shared_;
   core::EngineHooks& hooks_;

@@ -82,6 +82,15 @@ EngineStatus ServerEngine::status() const {
   return EngineStatus::handshaking;
 }
 
+EngineStatus ServerEngine::settled_status() {
+  const EngineStatus now = status();
+  // The peer's first record only serves refusals during the handshake.
+  if (now != EngineStatus::handshaking && now != EngineStatus::waiting_for_certificate) {
+    first_record_.release();
+  }
+  return now;
+}
+
 Error ServerEngine::fail_with(const wire::Error& error, ByteVec& out) {
   failed_ = true;
   if (auto alert = driver_->received_alert()) {
@@ -132,7 +141,7 @@ Result<EngineStatus> ServerEngine::receive(std::span<const std::byte> bytes,
     return fail(std::move(error));
   }
   append(to_peer, out);
-  return status();
+  return settled_status();
 }
 
 Result<EngineStatus> ServerEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
@@ -147,7 +156,7 @@ Result<EngineStatus> ServerEngine::resume(core::Bytes& application_data, core::B
     return fail(std::move(error));
   }
   append(to_peer, out);
-  return status();
+  return settled_status();
 }
 
 Result<void> ServerEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {

@@ -862,6 +862,8 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
         *state_ = std::move(*moved);
         if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
         if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
+        // Once our real write keys are in, the copy kept for alerts is no longer needed.
+        if (writer_.has_protection()) alert_protection_.reset();
         break;
       }
       case ContentType::change_cipher_spec:
@@ -932,6 +934,7 @@ Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
     failed_ = true;
     return applied;
   }
+  if (writer_.has_protection()) alert_protection_.reset();
   if (waiting_for_certificate()) return {};
   input_while_waiting_ = 0;
   // What arrived meanwhile sits in the record reader.

@@ -25,6 +25,13 @@ class HandshakeReassembler {
   Result<std::optional<std::vector<std::uint8_t>>> next();
   /// True when bytes of an unfinished message are buffered.
   [[nodiscard]] bool has_partial() const noexcept { return start_ < buf_.size(); }
+  /// Frees the buffer when no message is buffered.
+  void release_if_empty() noexcept {
+    if (!has_partial()) {
+      std::vector<std::uint8_t>().swap(buf_);
+      start_ = 0;
+    }
+  }
   /// RFC 8446 §5.1: messages preceding a key change must end at a record boundary.
   [[nodiscard]] Status check_key_change() const;
   /// RFC 8446 §5.1: no other record type between the records of a split message.

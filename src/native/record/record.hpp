@@ -30,6 +30,14 @@ class Deframer {
   Result<std::optional<Record>> next();
   /// Bytes received but not yet returned as records.
   [[nodiscard]] std::size_t buffered() const noexcept { return buf_.size() - start_; }
+  /// Frees the buffer when everything in it has been returned (an idle connection keeps no
+  /// receive buffer; the next feed() allocates what it needs).
+  void release_if_empty() noexcept {
+    if (start_ == buf_.size()) {
+      ByteVec().swap(buf_);
+      start_ = 0;
+    }
+  }
 
  private:
   ByteVec buf_;

@@ -13,6 +13,10 @@ Result<std::optional<Inbound>> RecordReader::next() {
     }
     WIRE_TRY(auto rec, deframer_.next());
     if (!rec) {
+      // Everything decodable is out: buffers that held the peer's flights (a certificate chain
+      // can be many KiB) are freed rather than kept at their peak for the connection's life.
+      deframer_.release_if_empty();
+      reassembler_.release_if_empty();
       return std::optional<Inbound>{};
     }
     Inbound in;
