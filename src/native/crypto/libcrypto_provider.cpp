@@ -500,6 +500,10 @@ struct LibcryptoProvider::Fetched {
   CipherPtr chacha;
   KdfPtr hkdf;
   MacPtr hmac;
+  /// HMAC contexts with their digest already set, duplicated per use: setting the digest by
+  /// name (and HKDF through EVP_KDF) fetches it from the library context on every call.
+  MacCtxPtr hmac_sha256;
+  MacCtxPtr hmac_sha384;
   PublicKeyCache public_keys;
   CertificateKeyCache certificate_keys;
 };
@@ -531,6 +535,16 @@ Status LibcryptoProvider::fetch_all() {
   f.hmac.reset(EVP_MAC_fetch(libctx_, "HMAC", nullptr));
   if (!f.sha256 || !f.sha384 || !f.aes128gcm || !f.aes256gcm || !f.chacha || !f.hkdf || !f.hmac) {
     return crypto_failure("provider", "libcrypto lacks a required algorithm");
+  }
+  for (const HashAlgorithm alg : {HashAlgorithm::sha256, HashAlgorithm::sha384}) {
+    MacCtxPtr ctx(EVP_MAC_CTX_new(f.hmac.get()));
+    std::array<OSSL_PARAM, 2> params{
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
+        OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params.data()) != 1) {
+      return crypto_failure("provider", "cannot set up HMAC");
+    }
+    (alg == HashAlgorithm::sha256 ? f.hmac_sha256 : f.hmac_sha384) = std::move(ctx);
   }
   return {};
 }
@@ -575,22 +589,33 @@ std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
   return std::make_unique<LibcryptoHash>(std::move(ctx));
 }
 
-Result<SecretBytes> LibcryptoProvider::hmac(HashAlgorithm alg, Bytes key, Bytes data) const {
-  MacCtxPtr ctx(EVP_MAC_CTX_new(fetched_->hmac.get()));
-  std::array<OSSL_PARAM, 2> params{
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
-      OSSL_PARAM_construct_end()};
+Status LibcryptoProvider::hmac_into(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
+                                    std::span<std::uint8_t> out) const {
+  const EVP_MAC_CTX* prepared =
+      alg == HashAlgorithm::sha256 ? fetched_->hmac_sha256.get() : fetched_->hmac_sha384.get();
+  MacCtxPtr ctx(EVP_MAC_CTX_dup(prepared));
   // An empty HMAC key is legal (RFC 2104 pads it with zeros); libcrypto wants a non-null pointer.
   static constexpr std::uint8_t empty_key = 0;
-  SecretBytes out(hash_length(alg));
   std::size_t len = 0;
-  if (!ctx ||
-      EVP_MAC_init(ctx.get(), key.empty() ? &empty_key : key.data(), key.size(), params.data()) !=
-          1 ||
-      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) {
+  if (!ctx || out.size() != hash_length(alg) ||
+      EVP_MAC_init(ctx.get(), key.empty() ? &empty_key : key.data(), key.size(), nullptr) != 1) {
     return crypto_failure("hmac", "HMAC failed");
   }
+  for (const Bytes part : parts) {
+    if (!part.empty() && EVP_MAC_update(ctx.get(), part.data(), part.size()) != 1) {
+      return crypto_failure("hmac", "HMAC failed");
+    }
+  }
+  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
+    return crypto_failure("hmac", "HMAC failed");
+  }
+  return {};
+}
+
+Result<SecretBytes> LibcryptoProvider::hmac(HashAlgorithm alg, Bytes key, Bytes data) const {
+  SecretBytes out(hash_length(alg));
+  const std::array<Bytes, 1> parts{data};
+  WIRE_CHECK(hmac_into(alg, key, parts, out.mutable_span()));
   return out;
 }
 
@@ -603,25 +628,24 @@ Result<SecretBytes> LibcryptoProvider::hkdf_extract(HashAlgorithm alg, Bytes sal
 
 Result<SecretBytes> LibcryptoProvider::hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
                                                    std::size_t length) const {
-  if (length == 0 || length > 255 * hash_length(alg) || prk.empty()) {
+  const std::size_t hash_len = hash_length(alg);
+  if (length == 0 || length > 255 * hash_len || prk.empty()) {
     return crypto_failure("hkdf", "output length out of range");
   }
-  KdfCtxPtr ctx(EVP_KDF_CTX_new(fetched_->hkdf.get()));
-  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-  std::array<OSSL_PARAM, 5> params{
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(prk.data()),
-                                        prk.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()),
-                                        info.size()),
-      OSSL_PARAM_construct_end()};
-  if (info.empty()) {
-    params[3] = OSSL_PARAM_construct_end();
-  }
+  // RFC 5869 §2.3: T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i); OKM = the first L
+  // octets of T(1) | T(2) | ... (HMAC directly: EVP_KDF would fetch the digest per call).
   SecretBytes out(length);
-  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), out.size(), params.data()) != 1) {
-    return crypto_failure("hkdf", "HKDF-Expand failed");
+  SecretBytes block(hash_len);
+  Bytes previous;
+  std::size_t done = 0;
+  for (std::size_t i = 1; done < length; ++i) {
+    const std::array<std::uint8_t, 1> counter{static_cast<std::uint8_t>(i)};
+    const std::array<Bytes, 3> parts{previous, info, counter};
+    WIRE_CHECK(hmac_into(alg, prk, parts, block.mutable_span()));
+    const std::size_t take = std::min(hash_len, length - done);
+    std::copy_n(block.data(), take, out.data() + done);
+    done += take;
+    previous = block.span();
   }
   return out;
 }

@@ -54,6 +54,9 @@ class LibcryptoProvider final : public CryptoProvider {
   LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned, std::unique_ptr<RandomSource> random,
                     std::unique_ptr<Clock> clock);
   Status fetch_all();
+  /// HMAC of the concatenated `parts` into `out` (exactly the hash length).
+  Status hmac_into(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
+                   std::span<std::uint8_t> out) const;
 
   OSSL_LIB_CTX* libctx_;
   bool owns_libctx_;
