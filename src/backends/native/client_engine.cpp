@@ -13,13 +13,12 @@ using core::EngineStatus;
 using native::handshake::CertificateQuery;
 using native::handshake::CertificateSelection;
 
-ClientEngine::ClientEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
-    : shared_(std::move(shared)), hooks_(hooks) {}
-
 native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
   native::handshake::ClientHandshakeEnvironment env;
   env.provider = shared_->provider.get();
-  env.verify_chain = [this](std::span<const ByteVec> chain) { return verify_chain(chain); };
+  env.verify_chain = [this](std::span<const ByteVec> chain) {
+    return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
+  };
   env.select_client_certificate = [this](const CertificateQuery& query) {
     return select_certificate(query);
   };
@@ -30,10 +29,6 @@ native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
     };
   }
   return env;
-}
-
-native::Status ClientEngine::verify_chain(std::span<const ByteVec> chain) {
-  return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
 }
 
 CertificateSelection ClientEngine::select_certificate(const CertificateQuery& query) {
@@ -89,7 +84,7 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
   ByteVec out;
   auto started = native::handshake::ClientHandshake::start(std::move(params), environment(), out);
   if (!started) {
-    failed_ = true;
+    // No driver: every later call reports the engine as failed.
     return fail(core_error(started.error(), /*server=*/false));
   }
   driver_.emplace(std::move(*started));
@@ -97,28 +92,7 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
   return EngineStatus::handshaking;
 }
 
-EngineStatus ClientEngine::status() const {
-  if (driver_->peer_closed()) return EngineStatus::peer_closed;
-  if (driver_->connected() != nullptr) return EngineStatus::established;
-  if (driver_->waiting_for_certificate()) return EngineStatus::waiting_for_certificate;
-  return EngineStatus::handshaking;
-}
-
-EngineStatus ClientEngine::settled_status() {
-  const EngineStatus now = status();
-  // The peer's first record only serves refusals during the handshake.
-  if (now != EngineStatus::handshaking && now != EngineStatus::waiting_for_certificate) {
-    first_record_.release();
-  }
-  return now;
-}
-
-Error ClientEngine::fail_with(const wire::Error& error, ByteVec& out) {
-  failed_ = true;
-  if (auto alert = driver_->received_alert()) {
-    // RFC 8446 §6.2: the connection ends; nothing is sent back.
-    return core::refusals::alert_received(*alert);
-  }
+Error ClientEngine::refusal(const wire::Error& error) {
   Error failed = core_error(error, /*server=*/false);
   if (error.refusal == wire::Refusal::peer_chain_refused && verify_error_) {
     failed = *verify_error_;
@@ -126,71 +100,7 @@ Error ClientEngine::fail_with(const wire::Error& error, ByteVec& out) {
              (error.refusal == wire::Refusal::tls12_only_peer && shared_->tls13_only)) {
     failed = forbidden_versions(first_record_, /*peer_is_server=*/true, shared_->tls13_only);
   }
-  failed.alert_sent = error.alert;
-  if (!driver_->send_alert(error.alert, out)) failed.alert_sent.reset();
   return failed;
-}
-
-Result<EngineStatus> ClientEngine::receive(std::span<const std::byte> bytes,
-                                           core::Bytes& application_data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  first_record_.feed(bytes);
-  ByteVec out;
-  ByteVec plaintext;
-  auto received = driver_->receive(as_u8(bytes), out, plaintext);
-  append(application_data, plaintext);
-  if (!received) {
-    Error error = fail_with(received.error(), out);
-    append(to_peer, out);
-    return fail(std::move(error));
-  }
-  append(to_peer, out);
-  return settled_status();
-}
-
-Result<EngineStatus> ClientEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  ByteVec plaintext;
-  auto resumed = driver_->resume(out, plaintext);
-  append(application_data, plaintext);
-  if (!resumed) {
-    Error error = fail_with(resumed.error(), out);
-    append(to_peer, out);
-    return fail(std::move(error));
-  }
-  append(to_peer, out);
-  return settled_status();
-}
-
-Result<void> ClientEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto written = driver_->write(as_u8(data), out); !written) {
-    return fail(core_error(written.error(), /*server=*/false));
-  }
-  append(to_peer, out);
-  return {};
-}
-
-Result<void> ClientEngine::close_notify(core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto closed = driver_->close_notify(out); !closed) {
-    return fail(core_error(closed.error(), /*server=*/false));
-  }
-  append(to_peer, out);
-  return {};
-}
-
-Result<void> ClientEngine::update_keys(core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto updated = driver_->key_update(/*request_peer_update=*/true, out); !updated) {
-    return fail(core_error(updated.error(), /*server=*/false));
-  }
-  append(to_peer, out);
-  return {};
 }
 
 SessionInfo ClientEngine::info() const {

@@ -6,6 +6,7 @@
 // OpenSSL and GnuTLS engines report.
 
 #include "core/engine.hpp"
+#include "core/refusals.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/handshake/client_states.hpp"
@@ -120,77 +121,147 @@ std::vector<ByteVec> chain_der(const CertificateChain& chain);
 /// An NSS key log line: "<label> <client_random hex> <secret hex>".
 std::string key_log_line(std::string_view label, native::Bytes client_random, native::Bytes secret);
 
-class ClientEngine final : public core::Engine {
+/// What both native engines do the same way around their driver (ClientHandshake or
+/// ServerHandshake): bytes in and out, the alert of a failure, the status for the core.
+template <class Driver>
+class DriverEngine : public core::Engine {
  public:
-  ClientEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks);
-  ClientEngine(const ClientEngine&) = delete;
-  ClientEngine& operator=(const ClientEngine&) = delete;
+  DriverEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks, bool server)
+      : shared_(std::move(shared)), hooks_(hooks), server_(server) {}
+  DriverEngine(const DriverEngine&) = delete;
+  DriverEngine& operator=(const DriverEngine&) = delete;
 
-  Result<core::EngineStatus> start(core::Bytes& to_peer) override;
   Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
-                                     core::Bytes& application_data, core::Bytes& to_peer) override;
-  Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
-  Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
-  Result<void> close_notify(core::Bytes& to_peer) override;
-  Result<void> update_keys(core::Bytes& to_peer) override;
-  [[nodiscard]] SessionInfo info() const override;
+                                     core::Bytes& application_data, core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    first_record_.feed(bytes);
+    ByteVec out;
+    ByteVec plaintext;
+    auto done = driver_->receive(as_u8(bytes), out, plaintext);
+    return settle(done, out, plaintext, application_data, to_peer);
+  }
+  Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    ByteVec out;
+    ByteVec plaintext;
+    auto done = driver_->resume(out, plaintext);
+    return settle(done, out, plaintext, application_data, to_peer);
+  }
+  Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    ByteVec out;
+    auto done = driver_->write(as_u8(data), out);
+    return sent(done, out, to_peer);
+  }
+  Result<void> close_notify(core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    ByteVec out;
+    auto done = driver_->close_notify(out);
+    return sent(done, out, to_peer);
+  }
+  Result<void> update_keys(core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    ByteVec out;
+    auto done = driver_->key_update(/*request_peer_update=*/true, out);
+    return sent(done, out, to_peer);
+  }
 
- private:
-  native::handshake::ClientHandshakeEnvironment environment();
-  native::Status verify_chain(std::span<const ByteVec> chain);
-  native::handshake::CertificateSelection select_certificate(
-      const native::handshake::CertificateQuery& query);
-  /// Turns the driver's failure into the core's Error, sending the alert it carries.
-  Error fail_with(const wire::Error& error, ByteVec& out);
-  [[nodiscard]] core::EngineStatus status() const;
-  /// status(), releasing what only the handshake needed once it is over.
-  core::EngineStatus settled_status();
+ protected:
+  /// The role's wording for a refusal the driver tagged (names, versions, verdicts only the
+  /// engine knows); core_error() otherwise.
+  virtual Error refusal(const wire::Error& error) = 0;
 
   std::shared_ptr<const SharedConfig> shared_;
   core::EngineHooks& hooks_;
-  std::optional<native::handshake::ClientHandshake> driver_;
-  /// The core's verdict when it refused the server's chain (more precise than the alert).
+  std::optional<Driver> driver_;
+  /// The core's verdict when it refused the peer's chain (more precise than the alert).
   std::optional<Error> verify_error_;
-  /// Set when the client certificate store answered with a chain we cannot use.
+  /// Set when our certificate store answered with a chain the engine cannot use.
   std::optional<Error> selection_error_;
   FirstRecord first_record_;
+
+ private:
+  static tl::unexpected<Error> already_failed() {
+    return fail(Errc::internal_error, "the native engine already failed");
+  }
+
+  [[nodiscard]] core::EngineStatus status() const {
+    if (driver_->peer_closed()) return core::EngineStatus::peer_closed;
+    if (static_cast<bool>(driver_->connected())) return core::EngineStatus::established;
+    if (driver_->waiting_for_certificate()) return core::EngineStatus::waiting_for_certificate;
+    return core::EngineStatus::handshaking;
+  }
+
+  /// Hands on what the driver produced; on failure sends the alert the error carries (never
+  /// in answer to the peer's own alert, RFC 8446 §6.2) and reports the core's Error.
+  Result<core::EngineStatus> settle(const native::Status& done, ByteVec& out,
+                                    const ByteVec& plaintext, core::Bytes& application_data,
+                                    core::Bytes& to_peer) {
+    append(application_data, plaintext);
+    if (!done) {
+      failed_ = true;
+      Error error;
+      if (auto alert = driver_->received_alert()) {
+        error = core::refusals::alert_received(*alert);
+      } else {
+        error = refusal(done.error());
+        error.alert_sent = done.error().alert;
+        if (!driver_->send_alert(done.error().alert, out)) error.alert_sent.reset();
+      }
+      append(to_peer, out);
+      return tl::unexpected<Error>(std::move(error));
+    }
+    append(to_peer, out);
+    const core::EngineStatus now = status();
+    // The peer's first record only serves refusals during the handshake.
+    if (now != core::EngineStatus::handshaking &&
+        now != core::EngineStatus::waiting_for_certificate) {
+      first_record_.release();
+    }
+    return now;
+  }
+
+  Result<void> sent(const native::Status& done, const ByteVec& out, core::Bytes& to_peer) {
+    if (!done) return fail(core_error(done.error(), server_));
+    append(to_peer, out);
+    return {};
+  }
+
+  bool server_;
   bool failed_ = false;
 };
 
-class ServerEngine final : public core::Engine {
+class ClientEngine final : public DriverEngine<native::handshake::ClientHandshake> {
  public:
-  ServerEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks);
-  ServerEngine(const ServerEngine&) = delete;
-  ServerEngine& operator=(const ServerEngine&) = delete;
+  ClientEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
+      : DriverEngine(std::move(shared), hooks, /*server=*/false) {}
 
   Result<core::EngineStatus> start(core::Bytes& to_peer) override;
-  Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
-                                     core::Bytes& application_data, core::Bytes& to_peer) override;
-  Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
-  Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
-  Result<void> close_notify(core::Bytes& to_peer) override;
-  Result<void> update_keys(core::Bytes& to_peer) override;
   [[nodiscard]] SessionInfo info() const override;
 
  private:
-  native::handshake::ServerHandshakeEnvironment environment();
-  native::Status verify_chain(std::span<const ByteVec> chain);
+  Error refusal(const wire::Error& error) override;
+  native::handshake::ClientHandshakeEnvironment environment();
   native::handshake::CertificateSelection select_certificate(
       const native::handshake::CertificateQuery& query);
-  Error fail_with(const wire::Error& error, ByteVec& out);
-  [[nodiscard]] core::EngineStatus status() const;
-  /// status(), releasing what only the handshake needed once it is over.
-  core::EngineStatus settled_status();
+};
 
-  std::shared_ptr<const SharedConfig> shared_;
-  core::EngineHooks& hooks_;
-  std::optional<native::handshake::ServerHandshake> driver_;
-  std::optional<Error> verify_error_;
-  std::optional<Error> selection_error_;
+class ServerEngine final : public DriverEngine<native::handshake::ServerHandshake> {
+ public:
+  ServerEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
+      : DriverEngine(std::move(shared), hooks, /*server=*/true) {}
+
+  Result<core::EngineStatus> start(core::Bytes& to_peer) override;
+  [[nodiscard]] SessionInfo info() const override;
+
+ private:
+  Error refusal(const wire::Error& error) override;
+  native::handshake::ServerHandshakeEnvironment environment();
+  native::handshake::CertificateSelection select_certificate(
+      const native::handshake::CertificateQuery& query);
+
   /// The SNI name the client sent ("" when none), for messages and SessionInfo.
   std::string server_name_;
-  FirstRecord first_record_;
-  bool failed_ = false;
 };
 
 }  // namespace sanstls::native_backend

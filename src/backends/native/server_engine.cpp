@@ -9,16 +9,15 @@ using core::EngineStatus;
 using native::handshake::CertificateQuery;
 using native::handshake::CertificateSelection;
 
-ServerEngine::ServerEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
-    : shared_(std::move(shared)), hooks_(hooks) {}
-
 native::handshake::ServerHandshakeEnvironment ServerEngine::environment() {
   native::handshake::ServerHandshakeEnvironment env;
   env.provider = shared_->provider.get();
   env.select_certificate = [this](const CertificateQuery& query) {
     return select_certificate(query);
   };
-  env.verify_client_chain = [this](std::span<const ByteVec> chain) { return verify_chain(chain); };
+  env.verify_client_chain = [this](std::span<const ByteVec> chain) {
+    return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
+  };
   if (hooks_.key_log_enabled()) {
     env.key_log = [this](std::string_view label, native::Bytes client_random,
                          native::Bytes secret) {
@@ -26,10 +25,6 @@ native::handshake::ServerHandshakeEnvironment ServerEngine::environment() {
     };
   }
   return env;
-}
-
-native::Status ServerEngine::verify_chain(std::span<const ByteVec> chain) {
-  return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
 }
 
 CertificateSelection ServerEngine::select_certificate(const CertificateQuery& query) {
@@ -75,28 +70,7 @@ Result<EngineStatus> ServerEngine::start(core::Bytes& /*to_peer*/) {
   return EngineStatus::handshaking;
 }
 
-EngineStatus ServerEngine::status() const {
-  if (driver_->peer_closed()) return EngineStatus::peer_closed;
-  if (driver_->connected()) return EngineStatus::established;
-  if (driver_->waiting_for_certificate()) return EngineStatus::waiting_for_certificate;
-  return EngineStatus::handshaking;
-}
-
-EngineStatus ServerEngine::settled_status() {
-  const EngineStatus now = status();
-  // The peer's first record only serves refusals during the handshake.
-  if (now != EngineStatus::handshaking && now != EngineStatus::waiting_for_certificate) {
-    first_record_.release();
-  }
-  return now;
-}
-
-Error ServerEngine::fail_with(const wire::Error& error, ByteVec& out) {
-  failed_ = true;
-  if (auto alert = driver_->received_alert()) {
-    // RFC 8446 §6.2: the connection ends; nothing is sent back.
-    return core::refusals::alert_received(*alert);
-  }
+Error ServerEngine::refusal(const wire::Error& error) {
   Error failed = core_error(error, /*server=*/true);
   switch (error.refusal) {
     case wire::Refusal::peer_chain_refused:
@@ -122,71 +96,7 @@ Error ServerEngine::fail_with(const wire::Error& error, ByteVec& out) {
     default:
       break;
   }
-  failed.alert_sent = error.alert;
-  if (!driver_->send_alert(error.alert, out)) failed.alert_sent.reset();
   return failed;
-}
-
-Result<EngineStatus> ServerEngine::receive(std::span<const std::byte> bytes,
-                                           core::Bytes& application_data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  first_record_.feed(bytes);
-  ByteVec out;
-  ByteVec plaintext;
-  auto received = driver_->receive(as_u8(bytes), out, plaintext);
-  append(application_data, plaintext);
-  if (!received) {
-    Error error = fail_with(received.error(), out);
-    append(to_peer, out);
-    return fail(std::move(error));
-  }
-  append(to_peer, out);
-  return settled_status();
-}
-
-Result<EngineStatus> ServerEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  ByteVec plaintext;
-  auto resumed = driver_->resume(out, plaintext);
-  append(application_data, plaintext);
-  if (!resumed) {
-    Error error = fail_with(resumed.error(), out);
-    append(to_peer, out);
-    return fail(std::move(error));
-  }
-  append(to_peer, out);
-  return settled_status();
-}
-
-Result<void> ServerEngine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto written = driver_->write(as_u8(data), out); !written) {
-    return fail(core_error(written.error(), /*server=*/true));
-  }
-  append(to_peer, out);
-  return {};
-}
-
-Result<void> ServerEngine::close_notify(core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto closed = driver_->close_notify(out); !closed) {
-    return fail(core_error(closed.error(), /*server=*/true));
-  }
-  append(to_peer, out);
-  return {};
-}
-
-Result<void> ServerEngine::update_keys(core::Bytes& to_peer) {
-  if (failed_ || !driver_) return fail(Errc::internal_error, "the native engine already failed");
-  ByteVec out;
-  if (auto updated = driver_->key_update(/*request_peer_update=*/true, out); !updated) {
-    return fail(core_error(updated.error(), /*server=*/true));
-  }
-  append(to_peer, out);
-  return {};
 }
 
 SessionInfo ServerEngine::info() const {
