@@ -9,6 +9,7 @@
 // keys) that a driver applies in order (ClientHandshake below, and later the Engine adapter).
 
 #include "native/crypto/provider.hpp"
+#include "native/handshake/actions.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
@@ -83,24 +84,6 @@ struct ClientHelloParameters {
   /// lets it add or change "padding"); for known-answer tests of foreign hellos.
   std::vector<msgs::Extension> retry_extra_extensions;
 };
-
-/// Keys to install in one direction of the record layer.
-struct InstallKeys {
-  bool write = false;  // false: read side
-  crypto::AeadAlgorithm aead{};
-  TrafficKeys keys;
-  /// Write side: the largest TLSInnerPlaintext the peer accepts (RFC 8449).
-  std::size_t inner_plaintext_limit = max_plaintext_length + 1;
-};
-/// A complete handshake message to send under the current write keys.
-struct SendHandshake {
-  ByteVec message;
-};
-/// A plaintext change_cipher_spec record {0x01} (middlebox compatibility, RFC 8446 §D.4). Always
-/// emitted before any write keys are installed.
-struct SendChangeCipherSpec {};
-using Action = std::variant<SendHandshake, InstallKeys, SendChangeCipherSpec>;
-using Actions = std::vector<Action>;
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
 class VerifiedServerChain {

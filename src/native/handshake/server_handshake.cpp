@@ -16,7 +16,7 @@ Status ServerHandshake::fail(const Error& e) {
   return tl::unexpected<Error>(e);
 }
 
-Status ServerHandshake::apply(server::Actions& actions, msgs::ByteVec& out) {
+Status ServerHandshake::apply(Actions& actions, msgs::ByteVec& out) {
   // Consecutive handshake messages under the same keys share records (as RFC 8448 shows: one
   // record for EncryptedExtensions ... Finished).
   msgs::ByteVec pending;
@@ -27,17 +27,17 @@ Status ServerHandshake::apply(server::Actions& actions, msgs::ByteVec& out) {
     return {};
   };
   for (auto& action : actions) {
-    if (auto* send = std::get_if<server::SendHandshake>(&action)) {
+    if (auto* send = std::get_if<SendHandshake>(&action)) {
       pending.insert(pending.end(), send->message.begin(), send->message.end());
       continue;
     }
     WIRE_CHECK(flush());
-    if (std::holds_alternative<server::SendChangeCipherSpec>(action)) {
+    if (std::holds_alternative<SendChangeCipherSpec>(action)) {
       const std::uint8_t ccs = 0x01;
       WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, Bytes(&ccs, 1), out));
       continue;
     }
-    auto& install = std::get<server::InstallKeys>(action);
+    auto& install = std::get<InstallKeys>(action);
     WIRE_TRY(auto protection,
              record::Protection::create(*env_.provider, install.aead, install.keys));
     protection.set_inner_plaintext_limit(install.inner_plaintext_limit);
@@ -66,7 +66,7 @@ Status ServerHandshake::resume(msgs::ByteVec& out, msgs::ByteVec& application_da
   // Not waiting: nothing to do (as ClientHandshake::resume), never an error that kills a
   // healthy connection.
   if (waiting == nullptr) return {};
-  server::Actions actions;
+  Actions actions;
   const server::Context ctx{params_, env_, info_};
   auto moved = std::move(*waiting).resume(ctx, actions);
   if (!moved) return fail(moved.error());
@@ -94,7 +94,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
             return fail(Error{Alert::unexpected_message, "KeyUpdate", "too many in a row"});
           }
         }
-        server::Actions actions;
+        Actions actions;
         auto moved = server::handle_message(std::move(*state_), unit.data, ctx, actions);
         if (!moved) return fail(moved.error());
         *state_ = std::move(*moved);
@@ -183,7 +183,7 @@ Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out)
   if (failed_ || closed_ || connected_state == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "not connected");
   }
-  server::Actions actions;
+  Actions actions;
   const server::Context ctx{params_, env_, info_};
   if (auto updated = connected_state->update_write_keys(request_peer_update, ctx, actions);
       !updated) {

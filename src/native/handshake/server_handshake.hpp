@@ -62,7 +62,7 @@ class ServerHandshake {
   Status send_alert(Alert alert, msgs::ByteVec& out);
 
  private:
-  Status apply(server::Actions& actions, msgs::ByteVec& out);
+  Status apply(Actions& actions, msgs::ByteVec& out);
   Status process(msgs::ByteVec& out, msgs::ByteVec& application_data);
   Status fail(const Error& e);
 

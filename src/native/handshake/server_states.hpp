@@ -14,6 +14,7 @@
 // (Connected, ExpectFinished, ...) in this namespace.
 
 #include "native/crypto/provider.hpp"
+#include "native/handshake/actions.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
@@ -98,25 +99,6 @@ struct ServerSessionInfo {
 namespace server {
 
 using msgs::ByteVec;
-
-/// Keys to install in one direction of the record layer.
-struct InstallKeys {
-  bool write = false;  // false: read side
-  crypto::AeadAlgorithm aead{};
-  TrafficKeys keys;
-  /// The largest TLSInnerPlaintext allowed (RFC 8449): on the write side the client's
-  /// record_size_limit, on the read side the one we announced.
-  std::size_t inner_plaintext_limit = max_plaintext_length + 1;
-};
-/// A complete handshake message to send under the current write keys. Consecutive messages are
-/// coalesced into as few records as possible by the driver.
-struct SendHandshake {
-  ByteVec message;
-};
-/// RFC 8446 §D.4: the middlebox-compatibility change_cipher_spec record.
-struct SendChangeCipherSpec {};
-using Action = std::variant<SendHandshake, SendChangeCipherSpec, InstallKeys>;
-using Actions = std::vector<Action>;
 
 /// What the states read and write besides their own data: our policy, the environment, and the
 /// session facts the driver reports.
