@@ -31,7 +31,6 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free
 using KdfPtr = std::unique_ptr<EVP_KDF, Deleter<EVP_KDF_free>>;
 using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX_free>>;
 using MacPtr = std::unique_ptr<EVP_MAC, Deleter<EVP_MAC_free>>;
-using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, Deleter<EVP_MAC_CTX_free>>;
 using EcGroupPtr = std::unique_ptr<EC_GROUP, Deleter<EC_GROUP_free>>;
 using EcPointPtr = std::unique_ptr<EC_POINT, Deleter<EC_POINT_free>>;
 using BnCtxPtr = std::unique_ptr<BN_CTX, Deleter<BN_CTX_free>>;
@@ -45,10 +44,6 @@ using ossl::EvpPkeyPtr;
 tl::unexpected<Error> crypto_failure(std::string_view field, std::string_view reason) {
   ERR_clear_error();
   return wire::fail(Alert::internal_error, field, reason);
-}
-
-const char* md_name(HashAlgorithm alg) {
-  return alg == HashAlgorithm::sha256 ? "SHA256" : "SHA384";
 }
 
 class SystemRandom final : public RandomSource {
@@ -500,10 +495,6 @@ struct LibcryptoProvider::Fetched {
   CipherPtr chacha;
   KdfPtr hkdf;
   MacPtr hmac;
-  /// HMAC contexts with their digest already set, duplicated per use: setting the digest by
-  /// name (and HKDF through EVP_KDF) fetches it from the library context on every call.
-  MacCtxPtr hmac_sha256;
-  MacCtxPtr hmac_sha384;
   PublicKeyCache public_keys;
   CertificateKeyCache certificate_keys;
 };
@@ -535,16 +526,6 @@ Status LibcryptoProvider::fetch_all() {
   f.hmac.reset(EVP_MAC_fetch(libctx_, "HMAC", nullptr));
   if (!f.sha256 || !f.sha384 || !f.aes128gcm || !f.aes256gcm || !f.chacha || !f.hkdf || !f.hmac) {
     return crypto_failure("provider", "libcrypto lacks a required algorithm");
-  }
-  for (const HashAlgorithm alg : {HashAlgorithm::sha256, HashAlgorithm::sha384}) {
-    MacCtxPtr ctx(EVP_MAC_CTX_new(f.hmac.get()));
-    std::array<OSSL_PARAM, 2> params{
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name(alg)), 0),
-        OSSL_PARAM_construct_end()};
-    if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params.data()) != 1) {
-      return crypto_failure("provider", "cannot set up HMAC");
-    }
-    (alg == HashAlgorithm::sha256 ? f.hmac_sha256 : f.hmac_sha384) = std::move(ctx);
   }
   return {};
 }
@@ -591,22 +572,51 @@ std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
 
 Status LibcryptoProvider::hmac_into(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
                                     std::span<std::uint8_t> out) const {
-  const EVP_MAC_CTX* prepared =
-      alg == HashAlgorithm::sha256 ? fetched_->hmac_sha256.get() : fetched_->hmac_sha384.get();
-  MacCtxPtr ctx(EVP_MAC_CTX_dup(prepared));
-  // An empty HMAC key is legal (RFC 2104 pads it with zeros); libcrypto wants a non-null pointer.
-  static constexpr std::uint8_t empty_key = 0;
-  std::size_t len = 0;
-  if (!ctx || out.size() != hash_length(alg) ||
-      EVP_MAC_init(ctx.get(), key.empty() ? &empty_key : key.data(), key.size(), nullptr) != 1) {
+  // RFC 2104: HMAC = H((K ^ opad) | H((K ^ ipad) | text)), computed over the fetched digest
+  // directly. EVP_MAC would duplicate a three-digest HMAC context and key all three per call,
+  // which cost more than the hashing itself.
+  const std::size_t hash_len = hash_length(alg);
+  const std::size_t block = alg == HashAlgorithm::sha256 ? 64 : 128;
+  const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
+  if (out.size() != hash_len) {
     return crypto_failure("hmac", "HMAC failed");
   }
-  for (const Bytes part : parts) {
-    if (!part.empty() && EVP_MAC_update(ctx.get(), part.data(), part.size()) != 1) {
-      return crypto_failure("hmac", "HMAC failed");
-    }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  std::array<std::uint8_t, 128> pad{};
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> inner{};
+  const auto wipe = [&] {
+    OPENSSL_cleanse(pad.data(), pad.size());
+    OPENSSL_cleanse(inner.data(), inner.size());
+  };
+  unsigned int len = 0;
+  bool ok = ctx != nullptr;
+  // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is padded with
+  // zeros.
+  if (ok && key.size() > block) {
+    ok = EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+         EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
+         EVP_DigestFinal_ex(ctx.get(), pad.data(), &len) == 1;
+  } else {
+    std::copy(key.begin(), key.end(), pad.begin());
   }
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
+  for (std::size_t i = 0; i < block; ++i) {
+    pad[i] ^= 0x36;
+  }
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), block) == 1;
+  for (const Bytes part : parts) {
+    ok = ok && (part.empty() || EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1);
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx.get(), inner.data(), &len) == 1 && len == hash_len;
+  for (std::size_t i = 0; i < block; ++i) {
+    pad[i] ^= 0x36 ^ 0x5c;
+  }
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), block) == 1 &&
+       EVP_DigestUpdate(ctx.get(), inner.data(), hash_len) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == hash_len;
+  wipe();
+  if (!ok) {
     return crypto_failure("hmac", "HMAC failed");
   }
   return {};
