@@ -16,18 +16,11 @@ using native::handshake::CertificateSelection;
 native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
   native::handshake::ClientHandshakeEnvironment env;
   env.provider = shared_->provider.get();
-  env.verify_chain = [this](std::span<const ByteVec> chain) {
-    return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
-  };
+  env.verify_chain = [this](std::span<const ByteVec> chain) { return verify_peer(chain); };
   env.select_client_certificate = [this](const CertificateQuery& query) {
     return select_certificate(query);
   };
-  if (hooks_.key_log_enabled()) {
-    env.key_log = [this](std::string_view label, native::Bytes client_random,
-                         native::Bytes secret) {
-      hooks_.key_log(key_log_line(label, client_random, secret));
-    };
-  }
+  env.key_log = key_log_sink();
   return env;
 }
 
@@ -42,26 +35,8 @@ CertificateSelection ClientEngine::select_certificate(const CertificateQuery& qu
       asked.acceptable_authorities.push_back(x509::one_line_name(name.get()));
     }
   }
-  core::CertificateAnswer answer = hooks_.select_client_certificate(asked);
-  switch (answer.kind) {
-    case core::CertificateAnswer::Kind::pending:
-      return CertificateSelection::pending();
-    case core::CertificateAnswer::Kind::declined:
-      return CertificateSelection::declined();
-    case core::CertificateAnswer::Kind::provided:
-      break;
-  }
-  if (!answer.chain) {
-    return CertificateSelection::declined();
-  }
-  auto key = shared_->signing_keys.get(*shared_->provider, answer.chain->key());
-  if (!key) {
-    // Declining keeps the handshake honest (the server decides whether it needs one); the
-    // reason is kept for the error should the server then refuse us.
-    selection_error_ = key.error();
-    return CertificateSelection::declined();
-  }
-  return CertificateSelection::chosen(chain_der(*answer.chain), std::move(*key));
+  // An unusable chain is declined: the server decides whether it needs one.
+  return selection_from(hooks_.select_client_certificate(asked));
 }
 
 Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {

@@ -12,6 +12,7 @@
 #include "native/handshake/client_states.hpp"
 #include "native/handshake/server_handshake.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -171,6 +172,37 @@ class DriverEngine : public core::Engine {
   /// engine knows); core_error() otherwise.
   virtual Error refusal(const wire::Error& error) = 0;
 
+  /// The state machine's chain check: the core's checks, its precise verdict kept.
+  native::Status verify_peer(std::span<const ByteVec> chain) {
+    return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
+  }
+
+  /// The state machine's key log: NSS lines to the hazmat key log, or none when it is off.
+  std::function<void(std::string_view, native::Bytes, native::Bytes)> key_log_sink() {
+    if (!hooks_.key_log_enabled()) return {};
+    return [this](std::string_view label, native::Bytes client_random, native::Bytes secret) {
+      hooks_.key_log(key_log_line(label, client_random, secret));
+    };
+  }
+
+  /// A certificate store's answer as the state machine wants it. A chain whose key the
+  /// provider cannot use is declined, its reason kept for the error that may follow.
+  native::handshake::CertificateSelection selection_from(const core::CertificateAnswer& answer) {
+    using native::handshake::CertificateSelection;
+    if (answer.kind == core::CertificateAnswer::Kind::pending) {
+      return CertificateSelection::pending();
+    }
+    if (answer.kind == core::CertificateAnswer::Kind::declined || !answer.chain) {
+      return CertificateSelection::declined();
+    }
+    auto key = shared_->signing_keys.get(*shared_->provider, answer.chain->key());
+    if (!key) {
+      selection_error_ = key.error();
+      return CertificateSelection::declined();
+    }
+    return CertificateSelection::chosen(chain_der(*answer.chain), std::move(*key));
+  }
+
   std::shared_ptr<const SharedConfig> shared_;
   core::EngineHooks& hooks_;
   std::optional<Driver> driver_;
@@ -203,6 +235,11 @@ class DriverEngine : public core::Engine {
       Error error;
       if (auto alert = driver_->received_alert()) {
         error = core::refusals::alert_received(*alert);
+        if (selection_error_) {
+          // The likely cause: we declined because our own chain could not be used.
+          error.message +=
+              "; our certificate store's chain was declined: " + selection_error_->message;
+        }
       } else {
         error = refusal(done.error());
         error.alert_sent = done.error().alert;

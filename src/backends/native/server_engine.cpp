@@ -15,36 +15,14 @@ native::handshake::ServerHandshakeEnvironment ServerEngine::environment() {
   env.select_certificate = [this](const CertificateQuery& query) {
     return select_certificate(query);
   };
-  env.verify_client_chain = [this](std::span<const ByteVec> chain) {
-    return verify_peer_chain(hooks_, shared_->peer_certificates, chain, info(), verify_error_);
-  };
-  if (hooks_.key_log_enabled()) {
-    env.key_log = [this](std::string_view label, native::Bytes client_random,
-                         native::Bytes secret) {
-      hooks_.key_log(key_log_line(label, client_random, secret));
-    };
-  }
+  env.verify_client_chain = [this](std::span<const ByteVec> chain) { return verify_peer(chain); };
+  env.key_log = key_log_sink();
   return env;
 }
 
 CertificateSelection ServerEngine::select_certificate(const CertificateQuery& query) {
   server_name_ = query.server_name.value_or(std::string{});
-  core::CertificateAnswer answer = hooks_.select_server_certificate({.server_name = server_name_});
-  switch (answer.kind) {
-    case core::CertificateAnswer::Kind::pending:
-      return CertificateSelection::pending();
-    case core::CertificateAnswer::Kind::declined:
-      return CertificateSelection::declined();
-    case core::CertificateAnswer::Kind::provided:
-      break;
-  }
-  if (!answer.chain) return CertificateSelection::declined();
-  auto key = shared_->signing_keys.get(*shared_->provider, answer.chain->key());
-  if (!key) {
-    selection_error_ = key.error();
-    return CertificateSelection::declined();
-  }
-  return CertificateSelection::chosen(chain_der(*answer.chain), std::move(*key));
+  return selection_from(hooks_.select_server_certificate({.server_name = server_name_}));
 }
 
 Result<EngineStatus> ServerEngine::start(core::Bytes& /*to_peer*/) {
