@@ -360,6 +360,22 @@ TEST_P(PostHandshakeFloodTest, NewSessionTicketStorm) {
   }
 }
 
+TEST_P(PostHandshakeFloodTest, NewSessionTicketBurstInOneCall) {
+  // The same storm, 1024 tickets per receive_data() call: however many post-handshake messages
+  // one call carries, the engine reports the limit it applies, never an internal error (GnuTLS
+  // returns "again" after each ticket; that alone must not look like a stuck library).
+  constexpr std::size_t burst = 1024;
+  auto r = flood(
+      victim(), [&](std::size_t i) { return forger().new_session_ticket(i); }, burst,
+      max_flood_records);
+  if (victim_is_server()) {
+    expect_bounded_failure(r, burst, {"unexpected", "ticket"});
+  } else {
+    expect_bounded_failure(
+        r, burst, {"NewSessionTicket", "ticket", "post-handshake messages", "KiB in a row"});
+  }
+}
+
 TEST_P(PostHandshakeFloodTest, EmptyApplicationDataRecords) {
   auto r = flood(
       victim(), [&](std::size_t) { return forger().seal(ContentType::application_data, {}); },

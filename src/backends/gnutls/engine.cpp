@@ -22,7 +22,9 @@ using core::EngineStatus;
 
 // Enough for one full TLS record of plaintext (RFC 8446 §5.1: 2^14 bytes).
 constexpr std::size_t kRecordChunk = std::size_t{1} << 14;
-// Bound on consecutive non-fatal GnuTLS returns (warning alerts) handled in one call.
+// Bound on consecutive non-fatal GnuTLS returns (warning alerts, "again") that consumed no
+// input: beyond it GnuTLS is stuck, not busy. Returns that consumed input are bounded by the
+// input itself, which the core limits (core/limits.hpp).
 constexpr int kMaxNonFatalInARow = 64;
 
 GnutlsEngine* engine_of(gnutls_session_t session) {
@@ -265,6 +267,7 @@ ssize_t GnutlsEngine::pull(gnutls_transport_ptr_t self_ptr, void* data, size_t s
   const std::size_t n = std::min(available, size);
   std::memcpy(data, self->input_.data() + self->input_pos_, n);
   self->input_pos_ += n;
+  self->pulled_total_ += n;
   if (self->input_pos_ == self->input_.size()) {
     self->input_.clear();
     self->input_pos_ = 0;
@@ -505,6 +508,7 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
     const std::size_t old_size = application_data.size();
     application_data.resize(old_size + kRecordChunk);
     starved_ = false;
+    const std::uint64_t pulled_before = pulled_total_;
     const ssize_t ret =
         gnutls_record_recv(session_.get(), application_data.data() + old_size, kRecordChunk);
     application_data.resize(old_size + (ret > 0 ? static_cast<std::size_t>(ret) : 0));
@@ -522,6 +526,8 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
       // although records may still wait in its buffer: read on until the transport is empty.
       if (starved_) return EngineStatus::established;
     }
+    // A ticket, a KeyUpdate or a warning alert per call is progress, however many there are.
+    if (pulled_total_ != pulled_before) non_fatal = 0;
     if (++non_fatal > kMaxNonFatalInARow) {
       return fail(fail_with(internal("GnuTLS keeps returning non-fatal errors")));
     }

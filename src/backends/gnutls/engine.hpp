@@ -11,6 +11,7 @@
 #include "core/engine.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +129,8 @@ class GnutlsEngine final : public core::Engine {
   // Transport buffers: bytes received and not yet pulled by GnuTLS, bytes GnuTLS pushed.
   core::Bytes input_;
   std::size_t input_pos_ = 0;
+  // Every byte GnuTLS ever pulled: a "non-fatal" return that pulled bytes made progress.
+  std::uint64_t pulled_total_ = 0;
   // Set when the pull function found no bytes: GnuTLS's "again" then means "need input".
   bool starved_ = false;
   core::Bytes output_;
