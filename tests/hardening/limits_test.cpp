@@ -169,6 +169,22 @@ TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
   }
 }
 
+TEST_P(LimitsTest, NonClosureWarningAlertsDuringTheHandshake) {
+  // Warning unrecognized_name: TLS 1.2 lets a peer go on after it (RFC 5246 §7.2.2), TLS 1.3
+  // makes it an error (RFC 8446 §6). A thousand of them in one call end the session with an
+  // error that says so, not with an engine that thinks it is stuck.
+  Bytes piece;
+  const Bytes warning = record(21, bytes_of({1, 112}));
+  for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), warning.begin(), warning.end());
+  for (bool server : {true, false}) {
+    auto result = flood(
+        GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
+    expect_bounded_failure(result, handshake_bound);
+    ASSERT_TRUE(result.error);
+    EXPECT_NE(result.error->code, Errc::internal_error) << result.error->to_string();
+  }
+}
+
 TEST_P(LimitsTest, ChangeCipherSpecFlood) {
   Bytes piece;
   const Bytes ccs = record(20, bytes_of({1}));
