@@ -100,6 +100,24 @@ class SANSTLS_API Session {
   /// finish(); a TLS 1.2 session gives Errc::unsupported (TLS 1.2 has no KeyUpdate).
   Result<void> update_keys();
 
+  /// Keying material for the application, derived from this session's secrets (RFC 5705; in
+  /// TLS 1.3, RFC 8446 §7.5): both ends get the same bytes for the same label and context, and
+  /// nobody else can compute them. Fills all of `out` (1 to max_exported_bytes bytes).
+  /// `label` is 1 to 63 bytes: one of your own that starts with "EXPORTER" (RFC 5705 §4) or a
+  /// registered one, e.g. "EXPORTER-Channel-Binding" with no context and 32 bytes for
+  /// tls-exporter channel binding (RFC 9266). The labels TLS 1.2 itself uses ("master secret",
+  /// "key expansion", ...) are refused. Allowed once established, until the session is
+  /// invalidated or destroyed (also after finish() and the peer's close_notify). The bytes are
+  /// a secret: wipe `out` when done. On failure `out` is zeroed and the session is unaffected.
+  Result<void> export_keying_material(std::span<std::byte> out, std::string_view label);
+  /// The same with a context value (at most 65535 bytes). In TLS 1.2 "no context" and an
+  /// empty context give different bytes (RFC 5705 §4); in TLS 1.3 they are the same (§7.5).
+  Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
+                                      std::span<const std::byte> context);
+  /// The most bytes one export_keying_material() call fills: 255 × 32, what HKDF-Expand yields
+  /// with SHA-256 (RFC 5869 §2.3), so every suite and engine can give it.
+  static constexpr std::size_t max_exported_bytes = 255 * 32;
+
   [[nodiscard]] SessionState state() const;
   [[nodiscard]] bool established() const { return state() == SessionState::established; }
   /// What was negotiated so far.

@@ -83,6 +83,13 @@ class Engine {
   /// TLS 1.3 only (the core checks): sends a KeyUpdate with update_requested and switches our
   /// write keys (RFC 8446 §4.6.3).
   virtual Result<void> update_keys(Bytes& to_peer) = 0;
+  /// Fills `out` with keying material (RFC 5705 / RFC 8446 §7.5) once established. The core
+  /// checked the label (1 to 63 bytes, not reserved), the context (at most 65535 bytes, nullopt
+  /// for "no context") and the length (1 to Session::max_exported_bytes). Not fatal to the
+  /// session when it fails.
+  virtual Result<void> export_keying_material(
+      std::span<std::byte> out, std::string_view label,
+      std::optional<std::span<const std::byte>> context) = 0;
   /// What the session negotiated so far (peer_certificates / peer_verified are kept by the
   /// core and need not be filled in).
   [[nodiscard]] virtual SessionInfo info() const = 0;

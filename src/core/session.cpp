@@ -35,6 +35,13 @@ Result<void> Session::write_data(std::string_view text) {
 Result<void> Session::finish() { return core_->finish(); }
 
 Result<void> Session::update_keys() { return core_->update_keys(); }
+Result<void> Session::export_keying_material(std::span<std::byte> out, std::string_view label) {
+  return core_->export_keying_material(out, label, std::nullopt);
+}
+Result<void> Session::export_keying_material(std::span<std::byte> out, std::string_view label,
+                                             std::span<const std::byte> context) {
+  return core_->export_keying_material(out, label, context);
+}
 
 SessionState Session::state() const { return core_->state(); }
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <exception>
 
 namespace sanstls::core {
@@ -397,6 +398,71 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   }
   flush();
   return {};
+}
+
+namespace {
+
+/// The labels TLS 1.2 derives its own secrets with: RFC 5705 §4 says they "MUST NOT be used"
+/// for exporters, and RFC 7627 §4 adds "extended master secret". Refused on every version.
+constexpr std::array<std::string_view, 5> reserved_exporter_labels = {
+    "client finished", "server finished", "master secret", "key expansion",
+    "extended master secret"};
+
+/// RFC 8446 §7.1: HkdfLabel's label is opaque<7..255> and starts with "tls13 ", so an exporter
+/// label (Derive-Secret(exporter_master_secret, label, "")) has at least 1 byte and at most 249.
+/// GnuTLS 3.7 refuses TLS 1.3 labels of 64 bytes or more; every engine keeps to its bound, so a
+/// label works on all of them or on none (registered labels have fewer than 30 bytes).
+constexpr std::size_t max_exporter_label = 63;
+/// RFC 5705 §4: the context value's length is a uint16.
+constexpr std::size_t max_exporter_context = 65535;
+
+}  // namespace
+
+Result<void> SessionCore::export_keying_material(
+    std::span<std::byte> out, std::string_view label,
+    std::optional<std::span<const std::byte>> context) {
+  const auto refuse = [&](Errc code, std::string message) -> Result<void> {
+    std::fill(out.begin(), out.end(), std::byte{0});
+    return fail(code, std::move(message));
+  };
+  if (auto usable = check_usable("export_keying_material"); !usable) {
+    std::fill(out.begin(), out.end(), std::byte{0});
+    return usable;
+  }
+  if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
+    return refuse(Errc::api_misuse,
+                  "export_keying_material() before the handshake finished; wait until "
+                  "established()");
+  }
+  if (out.empty() || out.size() > Session::max_exported_bytes) {
+    return refuse(Errc::api_misuse,
+                  fmt::format("export_keying_material() exports 1 to {} bytes, not {}",
+                              Session::max_exported_bytes, out.size()));
+  }
+  if (label.empty() || label.size() > max_exporter_label) {
+    return refuse(Errc::api_misuse, fmt::format("an exporter label has 1 to {} bytes, not {}",
+                                                max_exporter_label, label.size()));
+  }
+  if (std::find(reserved_exporter_labels.begin(), reserved_exporter_labels.end(), label) !=
+      reserved_exporter_labels.end()) {
+    return refuse(Errc::api_misuse,
+                  fmt::format("the exporter label '{}' is one TLS uses itself (RFC 5705 §4); use "
+                              "a label of your own that starts with \"EXPORTER\"",
+                              label));
+  }
+  if (context && context->size() > max_exporter_context) {
+    return refuse(Errc::api_misuse,
+                  fmt::format("an exporter context has at most {} bytes (RFC 5705 §4), not {}",
+                              max_exporter_context, context->size()));
+  }
+  Result<void> exported = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->export_keying_material(out, label, context);
+  }();
+  if (!exported) {
+    std::fill(out.begin(), out.end(), std::byte{0});
+  }
+  return exported;
 }
 
 Result<void> SessionCore::update_keys() {

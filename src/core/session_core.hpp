@@ -40,6 +40,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> write(std::span<const std::byte> data);
   Result<void> finish();
   Result<void> update_keys();
+  /// Session::export_keying_material: the checks every engine shares, then the engine.
+  Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
+                                      std::optional<std::span<const std::byte>> context);
   /// The answer of a certificate store, from a CertificateResponder.
   Result<void> answer_certificate(CertificateAnswer answer);
 

@@ -403,6 +403,26 @@ Result<void> GnutlsEngine::update_keys(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> GnutlsEngine::export_keying_material(
+    std::span<std::byte> out, std::string_view label,
+    std::optional<std::span<const std::byte>> context) {
+  // RFC 5705 / RFC 8446 §7.5. GnuTLS tells "no context" (a null pointer) from an empty context
+  // (any other pointer with size 0); an empty span may have a null data(), so point elsewhere.
+  const char empty = 0;
+  const char* context_bytes = nullptr;
+  if (context) {
+    context_bytes = context->empty() ? &empty : reinterpret_cast<const char*>(context->data());
+  }
+  const int ret =
+      gnutls_prf_rfc5705(session_.get(), label.size(), label.data(), context ? context->size() : 0,
+                         context_bytes, out.size(), reinterpret_cast<char*>(out.data()));
+  if (ret < 0) {
+    return fail(Errc::internal_error,
+                fmt::format("GnuTLS could not export keying material: {}", gnutls_strerror(ret)));
+  }
+  return {};
+}
+
 SessionInfo GnutlsEngine::info() const {
   SessionInfo info;
   info.backend = Backend::gnutls;

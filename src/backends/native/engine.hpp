@@ -166,6 +166,19 @@ class DriverEngine : public core::Engine {
     auto done = driver_->key_update(/*request_peer_update=*/true, out);
     return sent(done, out, to_peer);
   }
+  Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
+                                      std::optional<std::span<const std::byte>> context) override {
+    if (failed_ || !driver_) return already_failed();
+    // RFC 8446 §7.5: no context and an empty one are the same in TLS 1.3.
+    const auto context_bytes = context ? as_u8(*context) : native::Bytes{};
+    auto done = driver_->export_keying_material(
+        label, context_bytes, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+    if (!done) {
+      return fail(Errc::internal_error, "the native engine could not export keying material: " +
+                                            done.error().to_string());
+    }
+    return {};
+  }
 
  protected:
   /// The role's wording for a refusal the driver tagged (names, versions, verdicts only the

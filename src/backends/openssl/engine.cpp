@@ -269,6 +269,21 @@ Result<void> Engine::update_keys(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> Engine::export_keying_material(std::span<std::byte> out, std::string_view label,
+                                            std::optional<std::span<const std::byte>> context) {
+  // RFC 5705 / RFC 8446 §7.5; use_context distinguishes "no context" from an empty one, which
+  // matters in TLS 1.2 only.
+  const auto* context_bytes =
+      context ? reinterpret_cast<const unsigned char*>(context->data()) : nullptr;
+  if (SSL_export_keying_material(ssl_.get(), reinterpret_cast<unsigned char*>(out.data()),
+                                 out.size(), label.data(), label.size(), context_bytes,
+                                 context ? context->size() : 0, context ? 1 : 0) != 1) {
+    return fail(Errc::internal_error,
+                "OpenSSL could not export keying material: " + ossl::take_error_string());
+  }
+  return {};
+}
+
 SessionInfo Engine::info() const {
   SessionInfo info;
   info.backend = Backend::openssl;

@@ -40,6 +40,8 @@ class Engine final : public core::Engine {
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
   Result<void> update_keys(core::Bytes& to_peer) override;
+  Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
+                                      std::optional<std::span<const std::byte>> context) override;
   [[nodiscard]] SessionInfo info() const override;
 
   // Entry points for OpenSSL's callbacks (see callbacks in engine.cpp). Never throw.

@@ -985,6 +985,20 @@ Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ClientHandshake::export_keying_material(std::string_view label, Bytes context,
+                                               std::span<std::uint8_t> out) const {
+  const auto* done = std::get_if<Connected>(state_.get());
+  if (failed_ || done == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.export_keying_material",
+                      "not connected");
+  }
+  const KeyDerivation kd(*env_.provider, done->negotiated.params.hash);
+  WIRE_TRY(auto exported,
+           kd.exporter(done->exporter_master_secret.span(), label, context, out.size()));
+  std::copy(exported.span().begin(), exported.span().end(), out.begin());
+  return {};
+}
+
 Status ClientHandshake::key_update(bool request_peer_update, ByteVec& out) {
   auto* done = std::get_if<Connected>(state_.get());
   if (failed_ || close_sent_ || done == nullptr) {

@@ -294,6 +294,10 @@ class ClientHandshake {
   Status close_notify(ByteVec& out);
   /// Starts a KeyUpdate (RFC 8446 §4.6.3), only once connected.
   Status key_update(bool request_peer_update, ByteVec& out);
+  /// RFC 8446 §7.5 TLS-Exporter(label, context, out.size()) into `out`, once connected (also
+  /// after either close_notify). An empty context stands for "no context" (§7.5).
+  Status export_keying_material(std::string_view label, Bytes context,
+                                std::span<std::uint8_t> out) const;
   /// Suite, group, ALPN, HelloRetryRequest, client certificate: what is known so far.
   [[nodiscard]] ClientSessionInfo info() const;
   [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }

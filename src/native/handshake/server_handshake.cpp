@@ -178,6 +178,20 @@ Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ServerHandshake::export_keying_material(std::string_view label, Bytes context,
+                                               std::span<std::uint8_t> out) const {
+  const auto* connected_state = std::get_if<server::Connected>(state_.get());
+  if (failed_ || connected_state == nullptr) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.export_keying_material",
+                      "not connected");
+  }
+  const KeyDerivation kd(*env_.provider, connected_state->params.hash);
+  WIRE_TRY(auto exported,
+           kd.exporter(connected_state->exporter_master_secret.span(), label, context, out.size()));
+  std::copy(exported.span().begin(), exported.span().end(), out.begin());
+  return {};
+}
+
 Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out) {
   auto* connected_state = std::get_if<server::Connected>(state_.get());
   if (failed_ || closed_ || connected_state == nullptr) {

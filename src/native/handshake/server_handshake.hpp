@@ -56,6 +56,10 @@ class ServerHandshake {
   Status close_notify(msgs::ByteVec& out);
   /// Our KeyUpdate (only once connected); `request_peer_update` asks the client to update too.
   Status key_update(bool request_peer_update, msgs::ByteVec& out);
+  /// RFC 8446 §7.5 TLS-Exporter(label, context, out.size()) into `out`, once connected (also
+  /// after either close_notify). An empty context stands for "no context" (§7.5).
+  Status export_keying_material(std::string_view label, Bytes context,
+                                std::span<std::uint8_t> out) const;
   /// After a failure of receive()/resume(): sends the fatal alert the Error carries (RFC 8446
   /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
   /// (it is never echoed) or after our close_notify.
