@@ -2,6 +2,7 @@
 // copy stdin to the server and the server's data to stdout.
 
 #include "commands.hpp"
+#include "keying_material.hpp"
 #include "net.hpp"
 #include "report.hpp"
 
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 #include <poll.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@ struct ClientArguments {
   bool tls13_only = false;
   std::string backend = "openssl";
   bool json = false;
+  std::string export_request;
   int timeout_seconds = 30;
 };
 
@@ -125,6 +128,12 @@ int run_client(const ClientArguments& args) {
   if (!target) {
     return report_failure(target.error());
   }
+  std::optional<ExportRequest> request;
+  if (!args.export_request.empty()) {
+    auto parsed = parse_export_request(args.export_request);
+    if (!parsed) return report_failure(parsed.error());
+    request = std::move(*parsed);
+  }
   auto tls = make_client(args, *target);
   if (!tls) {
     return report_failure(tls.error());
@@ -142,10 +151,23 @@ int run_client(const ClientArguments& args) {
     return report_failure(done.error());
   }
   const SessionInfo& info = (*connection)->session().info();
+  std::optional<std::string> keying_material;
+  if (request) {
+    auto hex = exported_hex((*connection)->session(), *request);
+    if (!hex) return report_failure(hex.error());
+    keying_material = std::move(*hex);
+  }
   if (args.json) {
-    std::cerr << to_json(info).dump() << '\n';
+    nlohmann::json summary = to_json(info);
+    if (keying_material) {
+      summary["keying_material"] = {{"label", request->label}, {"hex", *keying_material}};
+    }
+    std::cerr << summary.dump() << '\n';
   } else {
     std::cerr << "sanstls client: connected to " << args.target << "\n" << describe(info);
+    if (keying_material) {
+      std::cerr << "  keying material (" << request->label << "): " << *keying_material << "\n";
+    }
   }
   if (auto relayed = relay(**connection, timeout); !relayed) {
     return report_failure(relayed.error());
@@ -169,6 +191,9 @@ void add_client_command(CLI::App& app, int& exit_code) {
   command->add_flag("--tls13-only", args->tls13_only, "refuse TLS 1.2");
   command->add_option("--backend", args->backend, "openssl, gnutls or native");
   command->add_flag("--json", args->json, "print the handshake summary as JSON");
+  command->add_option("--export", args->export_request,
+                      "print LENGTH bytes of keying material exported with LABEL (RFC 5705), "
+                      "as LABEL:LENGTH");
   command->add_option("--timeout", args->timeout_seconds, "seconds to wait for the server")
       ->check(CLI::Range(1, 3600));
   command->callback([args, &exit_code] { exit_code = run_client(*args); });

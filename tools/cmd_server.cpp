@@ -2,6 +2,7 @@
 // connection runs on its own thread, so a stuck client never blocks the others.
 
 #include "commands.hpp"
+#include "keying_material.hpp"
 #include "net.hpp"
 #include "report.hpp"
 
@@ -30,6 +31,7 @@ struct ServerArguments {
   std::string backend = "openssl";
   bool once = false;
   bool tls13_only = false;
+  std::string export_request;  // --export LABEL:LENGTH, checked by run_server
   int timeout_seconds = 30;
 };
 
@@ -116,6 +118,14 @@ int serve_connection(Socket socket, const ServerTLS& tls, const ServerArguments&
     return done.error().exit_code;
   }
   log_line(log_lock, "sanstls server: " + (*connection)->session().info().summary());
+  if (!args.export_request.empty()) {
+    const auto request = parse_export_request(args.export_request);
+    auto hex = request ? exported_hex((*connection)->session(), *request)
+                       : Outcome<std::string>(tl::unexpected(request.error()));
+    log_line(log_lock,
+             hex ? fmt::format("sanstls server: keying material ({}): {}", request->label, *hex)
+                 : "sanstls server: " + hex.error().message);
+  }
   auto served = args.http ? serve_http(**connection, timeout) : serve_echo(**connection, timeout);
   if (!served) {
     log_line(log_lock, "sanstls server: " + served.error().message);
@@ -155,6 +165,12 @@ int run_server(const ServerArguments& args) {
   if (args.http == args.echo) {
     std::cerr << "sanstls server: choose exactly one of --http and --echo\n";
     return exit_usage;
+  }
+  if (!args.export_request.empty()) {
+    if (auto parsed = parse_export_request(args.export_request); !parsed) {
+      std::cerr << "sanstls server: " << parsed.error().message << '\n';
+      return parsed.error().exit_code;
+    }
   }
   auto tls = make_server(args);
   if (!tls) {
@@ -209,6 +225,9 @@ void add_server_command(CLI::App& app, int& exit_code) {
   command->add_flag("--require-client-cert", args->require_client_cert,
                     "refuse clients without a certificate");
   command->add_option("--backend", args->backend, "openssl, gnutls or native");
+  command->add_option("--export", args->export_request,
+                      "log LENGTH bytes of keying material exported with LABEL (RFC 5705) for "
+                      "each connection, as LABEL:LENGTH");
   command->add_flag("--once", args->once, "serve one connection, then exit with its status");
   command->add_flag("--tls13-only", args->tls13_only, "refuse TLS 1.2");
   command->add_option("--timeout", args->timeout_seconds, "idle seconds before dropping a client")

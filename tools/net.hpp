@@ -117,6 +117,7 @@ class TlsSocket {
   /// Sends close_notify.
   Outcome<void> finish();
   [[nodiscard]] const Session& session() const { return *session_; }
+  [[nodiscard]] Session& session() { return *session_; }
   [[nodiscard]] const Socket& socket() const { return socket_; }
   /// Feeds bytes already read from the socket (for callers that poll the socket themselves).
   Outcome<bool> feed(std::span<const std::byte> bytes, std::vector<std::byte>& out);

@@ -60,6 +60,10 @@ class ProgramContract(lib.InteropTest):
             (["127.0.0.1:443", "--backend", "bogus"], "unknown engine 'bogus'"),
             (["127.0.0.1:443", "--cert", "/nonexistent.pem"], "--cert and --key go together"),
             (["127.0.0.1:443", "--ca", "/nonexistent/ca.pem"], None),
+            (["127.0.0.1:443", "--export", "EXPORTER-x"], "--export wants LABEL:LENGTH"),
+            (["127.0.0.1:443", "--export", "EXPORTER-x:"], "--export wants LABEL:LENGTH"),
+            (["127.0.0.1:443", "--export", ":32"], "--export wants LABEL:LENGTH"),
+            (["127.0.0.1:443", "--export", "EXPORTER-x:3 2"], "--export wants LABEL:LENGTH"),
         ]
         for args, message in cases:
             with self.subTest(args=args):
@@ -105,6 +109,8 @@ class ProgramContract(lib.InteropTest):
             (["--cert", "/nonexistent.pem", "--key", pki.server.key, "--http"], None),
             (["--cert", pki.server.cert, "--key", pki.server.key, "--http", "--backend", "x"],
              "unknown engine 'x'"),
+            (["--cert", pki.server.cert, "--key", pki.server.key, "--http", "--export", "x:-1"],
+             "--export wants LABEL:LENGTH"),
         ]
         for args, message in cases:
             with self.subTest(args=args):

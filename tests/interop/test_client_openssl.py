@@ -116,6 +116,48 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
             return
         self.rev_round_trip(engine, "-tls1_2", "TLS 1.2")
 
+    def exported_by_both(self, engine, *server_args):
+        """`sanstls client --export` against s_server -keymatexport: both print the same keying
+        material (RFC 5705 / RFC 8446 §7.5); returns it."""
+        label = "EXPORTER-Channel-Binding"
+        # s_server prints keying material only in its default mode, which also reads stdin (and
+        # stops at its end): keep its stdin open until the client is done.
+        port = lib.free_port()
+        server = self.peer(["openssl", "s_server", "-accept", f"{lib.LOOPBACK}:{port}",
+                            "-cert", self.pki.server.cert, "-key", self.pki.server.key,
+                            "-naccept", "1", "-keymatexport", label, "-keymatexportlen", "32",
+                            *server_args], name="openssl s_server")
+        lib.wait_listening(port, server)
+        client = self.sanstls_client(engine, port, "--json", "--export", f"{label}:32")
+        summary = json.loads(client.wait_for(r"(\{.*\})\n", key="stderr").group(1))
+        theirs = server.wait_for(r"Keying material: ([0-9A-F]+)\n").group(1)
+        client.close_stdin()
+        self.assertExit(client, 0)
+        server.close_stdin()
+        ours = summary["keying_material"]
+        self.assertEqual(ours["label"], label)
+        self.assertEqual(len(ours["hex"]), 64)
+        self.assertEqual(ours["hex"], theirs)
+        return summary
+
+    def engine_exporter_tls13(self, engine):
+        summary = self.exported_by_both(engine, "-tls1_3")
+        self.assertEqual(summary["version"], "TLS 1.3")
+
+    def engine_exporter_tls12(self, engine):
+        if self.tls12_unsupported(engine, "-www", "-tls1_2"):
+            return
+        summary = self.exported_by_both(engine, "-tls1_2")
+        self.assertEqual(summary["version"], "TLS 1.2")
+
+    def engine_export_refused(self, engine):
+        """A reserved label is the caller's mistake: the client says why and exits 2."""
+        server, port = self.openssl_server("-www")
+        client = self.sanstls_client(engine, port, "--export", "master secret:32")
+        client.close_stdin()
+        self.assertExit(client, 2)
+        self.assertIn("one TLS uses itself", client.stderr)
+
     def engine_alpn(self, engine):
         """The client offers h2,http/1.1; s_server knows only http/1.1."""
         _, _, summary = self.fetch_www(engine, ["-tls1_3", "-alpn", "http/1.1"],

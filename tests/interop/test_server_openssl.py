@@ -72,6 +72,30 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
         _, out = self.http(engine, "-tls1_3", "-groups", "P-384")
         self.assertIn("group: secp384r1\n", out)
 
+    def exported_by_both(self, engine, *client_args):
+        """s_client -keymatexport against `sanstls server --export`: both print the same keying
+        material (RFC 5705 / RFC 8446 §7.5); returns it."""
+        label = "EXPORTER-Channel-Binding"
+        server, port = self.sanstls_server(engine, "--export", f"{label}:32")
+        client = self.s_client(port, "-ign_eof", "-keymatexport", label, "-keymatexportlen", "32",
+                               *client_args)
+        theirs = client.wait_for(r"Keying material: ([0-9A-F]+)\n").group(1)
+        client.send(GET)
+        client.close_stdin()
+        self.assertExit(client, 0)
+        ours = self.server_log(server, rf"keying material \({label}\): ([0-9A-F]+)\n").group(1)
+        self.assertEqual(len(ours), 64)
+        self.assertEqual(ours, theirs)
+        return ours
+
+    def engine_exporter_tls13(self, engine):
+        self.exported_by_both(engine, "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384")
+
+    def engine_exporter_tls12(self, engine):
+        if self.tls12_unsupported(engine):
+            return
+        self.exported_by_both(engine, "-tls1_2")
+
     def engine_tls11_refused(self, engine):
         server, port = self.sanstls_server(engine)
         client = self.s_client(port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", verify=False)
