@@ -41,7 +41,10 @@ Exported same_on_both_ends(SessionPair& pair, std::string_view label, std::size_
   const Exported server = exported(*pair.server().session, label, length, context);
   EXPECT_EQ(client, server) << "client and server disagree on '" << label << "'";
   EXPECT_EQ(client.size(), length);
-  EXPECT_FALSE(all_zero(client));
+  // Random-looking bytes: all zero is a 2^-64 chance from 8 bytes on (one byte is 0 in 1/256).
+  if (length >= 8) {
+    EXPECT_FALSE(all_zero(client));
+  }
   return client;
 }
 
