@@ -160,6 +160,39 @@ Result<LoadedChain> load_chain(const CertificateChain& chain) {
   return loaded;
 }
 
+namespace {
+
+/// The same chain object: the same certificate handles in the same order and the same key.
+bool same_chain(const CertificateChain& a, const CertificateChain& b) {
+  if (&a.key().impl() != &b.key().impl()) return false;
+  return std::ranges::equal(
+      a.certificates(), b.certificates(),
+      [](const Certificate& x, const Certificate& y) { return &x.impl() == &y.impl(); });
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const LoadedChain>> LoadedChainCache::get(
+    const CertificateChain& chain) const {
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [known, loaded] : entries_) {
+      if (same_chain(known, chain)) return loaded;
+    }
+  }
+  // Converted outside the lock; two sessions racing on a new chain both convert it, one keeps it.
+  auto converted = load_chain(chain);
+  if (!converted) return fail(std::move(converted.error()));
+  auto loaded = std::make_shared<const LoadedChain>(std::move(*converted));
+  const std::lock_guard lock(mutex_);
+  for (const auto& [known, cached] : entries_) {
+    if (same_chain(known, chain)) return cached;
+  }
+  if (entries_.size() == max_entries) entries_.erase(entries_.begin());
+  entries_.emplace_back(chain, loaded);
+  return loaded;
+}
+
 GnutlsEngine::GnutlsEngine(std::shared_ptr<const SharedConfig> shared, core::EngineHooks& hooks)
     : shared_(std::move(shared)), hooks_(hooks), sniffer_(/*client_hello=*/shared_->server) {}
 
@@ -584,7 +617,7 @@ Result<bool> GnutlsEngine::ask_server_certificate(const std::string& server_name
       break;
   }
   if (!answer.chain) return fail(internal("the certificate store answered without a chain"));
-  auto loaded = load_chain(*answer.chain);
+  auto loaded = shared_->own_chains.get(*answer.chain);
   if (!loaded) return fail(std::move(loaded.error()));
   own_chain_ = std::move(*loaded);
   certificate_decided_ = true;
@@ -786,7 +819,7 @@ bool GnutlsEngine::verify_peer_chain() {
   std::vector<Certificate> chain;
   chain.reserve(count);
   for (unsigned int i = 0; i < count; ++i) {
-    auto certificate = Certificate::from_der(std::span<const std::byte>(
+    auto certificate = shared_->peer_certificates.get(std::span<const std::byte>(
         reinterpret_cast<const std::byte*>(peers[i].data), peers[i].size));
     if (!certificate) {
       callback_error_ =
@@ -896,7 +929,7 @@ int GnutlsEngine::retrieve_certificate(gnutls_session_t session, const gnutls_da
                                           : self->provide_client_certificate(req_ca_rdn, nreqs);
     if (ret < 0) return ret;
     if (self->own_chain_) {
-      *pcert = self->own_chain_->certificates.data();
+      *pcert = self->own_chain_->certificates.data_for_retrieve();
       *pcert_length = static_cast<unsigned int>(self->own_chain_->certificates.size());
       *privkey = self->own_chain_->key.get();
     }
@@ -966,7 +999,7 @@ int GnutlsEngine::provide_client_certificate(const gnutls_datum_t* req_ca_rdn, i
     callback_error_ = internal("the certificate store answered without a chain");
     return -1;
   }
-  auto loaded = load_chain(*answer.chain);
+  auto loaded = shared_->own_chains.get(*answer.chain);
   if (!loaded) {
     callback_error_ = std::move(loaded.error());
     return -1;

@@ -9,10 +9,12 @@
 #include "backends/gnutls/hello.hpp"
 #include "backends/gnutls/priority.hpp"
 #include "core/engine.hpp"
+#include "core/peer_certificate_cache.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -22,6 +24,34 @@ namespace sanstls::gnutls_backend {
 
 /// What every session of one factory shares. Immutable after the factory built it; the GnuTLS
 /// credentials are only read by sessions (GnuTLS allows sharing them between threads).
+/// A certificate chain in the form GnuTLS's retrieve callbacks hand out.
+struct LoadedChain {
+  PcertList certificates;
+  PrivkeyPtr key;
+  KeyType key_type = KeyType::other;
+};
+
+/// Converts a CertificateChain to GnuTLS structures (the key travels as PKCS#8 PEM, wiped
+/// after the import).
+Result<LoadedChain> load_chain(const CertificateChain& chain);
+
+/// The chains this configuration presents (a server's by SNI, a client's own), converted to
+/// GnuTLS structures once. A server hands the same chain to every client, and converting it
+/// (DER parsing, the private key through PKCS#8 PEM) cost more per handshake than GnuTLS's own
+/// bookkeeping. Keyed by identity: the kept CertificateChain copy holds the same certificate and
+/// key handles alive, so their addresses identify it. GnuTLS only reads what its retrieve
+/// callbacks hand out, as it does with keys in shared credentials. Thread-safe; bounded (past
+/// max_entries the oldest entry goes; sessions using it keep their shared_ptr).
+class LoadedChainCache {
+ public:
+  static constexpr std::size_t max_entries = 16;
+  Result<std::shared_ptr<const LoadedChain>> get(const CertificateChain& chain) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::vector<std::pair<CertificateChain, std::shared_ptr<const LoadedChain>>> entries_;
+};
+
 struct SharedConfig {
   bool server = false;
   PriorityPlan priority;
@@ -35,18 +65,10 @@ struct SharedConfig {
   /// Server: whether and how client certificates are asked for.
   ClientAuth client_auth = ClientAuth::none;
   CertificateCredentialsPtr credentials;
+  /// Per-configuration caches (see their classes); mutable state behind their own locks.
+  LoadedChainCache own_chains;
+  core::PeerCertificateCache peer_certificates;
 };
-
-/// A certificate chain in the form GnuTLS's retrieve callbacks hand out.
-struct LoadedChain {
-  PcertList certificates;
-  PrivkeyPtr key;
-  KeyType key_type = KeyType::other;
-};
-
-/// Converts a CertificateChain to GnuTLS structures (the key travels as PKCS#8 PEM, wiped
-/// after the import).
-Result<LoadedChain> load_chain(const CertificateChain& chain);
 
 class GnutlsEngine final : public core::Engine {
  public:
@@ -141,7 +163,7 @@ class GnutlsEngine final : public core::Engine {
   PlaintextAlertWatch alert_watch_;
   std::string sni_;
   // The chain this endpoint presents (server: chosen by SNI; client: from its store).
-  std::optional<LoadedChain> own_chain_;
+  std::shared_ptr<const LoadedChain> own_chain_;
   bool certificate_decided_ = false;
   // The error a callback decided (verification failure, policy refusal); it wins over the
   // generic code GnuTLS returns after the callback failed.

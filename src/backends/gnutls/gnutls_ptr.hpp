@@ -59,6 +59,11 @@ class PcertList {
     return ret;
   }
   [[nodiscard]] gnutls_pcert_st* data() noexcept { return certs_.data(); }
+  /// For GnuTLS's certificate retrieve callbacks, which take a non-const pointer to a list they
+  /// only read (a shared, cached list is handed to many sessions).
+  [[nodiscard]] gnutls_pcert_st* data_for_retrieve() const noexcept {
+    return const_cast<gnutls_pcert_st*>(certs_.data());
+  }
   [[nodiscard]] std::size_t size() const noexcept { return certs_.size(); }
   [[nodiscard]] bool empty() const noexcept { return certs_.empty(); }
   void clear() noexcept {

@@ -150,32 +150,13 @@ void append(core::Bytes& to, const ByteVec& from) {
   to.insert(to.end(), first, first + from.size());
 }
 
-Result<Certificate> PeerCertificateCache::get(std::span<const std::uint8_t> der) const {
-  const auto bytes = std::as_bytes(der);
-  const auto same = [&](const Certificate& known) {
-    return std::ranges::equal(known.der(), bytes);
-  };
-  {
-    const std::lock_guard lock(mutex_);
-    if (auto it = std::ranges::find_if(entries_, same); it != entries_.end()) return *it;
-  }
-  auto parsed = Certificate::from_der(bytes);
-  if (!parsed) return parsed;
-  const std::lock_guard lock(mutex_);
-  if (std::ranges::none_of(entries_, same)) {
-    if (entries_.size() == max_entries) entries_.erase(entries_.begin());
-    entries_.push_back(*parsed);
-  }
-  return parsed;
-}
-
-native::Status verify_peer_chain(core::EngineHooks& hooks, const PeerCertificateCache& cache,
+native::Status verify_peer_chain(core::EngineHooks& hooks, const core::PeerCertificateCache& cache,
                                  std::span<const ByteVec> chain, const SessionInfo& info,
                                  std::optional<Error>& verdict) {
   std::vector<Certificate> certificates;
   certificates.reserve(chain.size());
   for (std::size_t i = 0; i < chain.size() && !verdict; ++i) {
-    auto parsed = cache.get(chain[i]);
+    auto parsed = cache.get(std::as_bytes(std::span(chain[i])));
     if (parsed) {
       certificates.push_back(std::move(*parsed));
     } else {

@@ -6,6 +6,7 @@
 // OpenSSL and GnuTLS engines report.
 
 #include "core/engine.hpp"
+#include "core/peer_certificate_cache.hpp"
 #include "core/refusals.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
@@ -39,22 +40,6 @@ class SigningKeyCache {
       entries_;
 };
 
-/// The peer certificates a configuration has parsed recently, by DER. A client meets the same
-/// server chain (and a server the same client chains) over and over, and libcrypto 3.0's
-/// d2i_X509 decodes the public key through its generic decoder framework on every parse — more
-/// CPU than a signature verification. Certificates are immutable shared handles, so a hit gives
-/// the core exactly what parsing the same bytes again would. Thread-safe; bounded (past
-/// max_entries the oldest entry goes); parse failures are not kept.
-class PeerCertificateCache {
- public:
-  static constexpr std::size_t max_entries = 16;
-  Result<Certificate> get(std::span<const std::uint8_t> der) const;
-
- private:
-  mutable std::mutex mutex_;
-  mutable std::vector<Certificate> entries_;
-};
-
 /// What every session of one ClientTLS/ServerTLS shares. Immutable once built; the provider
 /// is thread-safe (fetched algorithms and the library context are only read).
 struct SharedConfig {
@@ -71,7 +56,7 @@ struct SharedConfig {
   ClientAuth client_auth = ClientAuth::none;
   std::vector<ByteVec> client_certificate_authorities;
   SigningKeyCache signing_keys;
-  PeerCertificateCache peer_certificates;
+  core::PeerCertificateCache peer_certificates;
 };
 
 /// The native engine's Error for a state machine's failure (shared refusal wording where the
@@ -112,7 +97,7 @@ void append(core::Bytes& to, const ByteVec& from);
 /// Runs the core's checks (EngineHooks::verify_peer) on the peer's DER chain. On refusal,
 /// `verdict` keeps the core's precise Error and the result carries its alert, tagged
 /// Refusal::peer_chain_refused.
-native::Status verify_peer_chain(core::EngineHooks& hooks, const PeerCertificateCache& cache,
+native::Status verify_peer_chain(core::EngineHooks& hooks, const core::PeerCertificateCache& cache,
                                  std::span<const ByteVec> chain, const SessionInfo& info,
                                  std::optional<Error>& verdict);
 
