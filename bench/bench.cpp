@@ -490,56 +490,84 @@ std::vector<json> measure_handshakes(Context& c, const std::vector<Implementatio
   return out;
 }
 
-json measure_bulk(Context& c, const Implementation& impl, const Credentials& credentials) {
-  json out = json::array();
+/// One implementation's transfers of one cipher in one direction, filled one repetition at a
+/// time.
+struct BulkSeries {
+  const Implementation* impl = nullptr;
+  std::unique_ptr<Setup> setup;
+  std::unique_ptr<Connection> connection;
+  std::vector<double> total;
+  std::vector<double> sender;
+  std::vector<double> receiver;
+  bool failed = false;
+};
+
+/// Bulk throughput of every implementation, 16 KiB writes, each cipher and direction. As for
+/// handshakes, the repetitions are interleaved across implementations so that the machine's
+/// drift cancels out of the ratios. Returns one figure array per implementation.
+std::vector<json> measure_bulk(Context& c, const std::vector<Implementation>& implementations,
+                               const Credentials& credentials) {
+  std::vector<json> out(implementations.size(), json::array());
   std::vector<std::byte> chunk(c.s.write_size, std::byte{0x61});
   const std::size_t count = std::max<std::size_t>(1, c.s.bulk_bytes / c.s.write_size);
+  const double megabytes = static_cast<double>(count * chunk.size()) / 1e6;
   for (const Aead& aead : kAeads) {
-    auto setup = impl.make_setup(credentials, aead.suite);
-    if (!setup->error.empty()) {
-      c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
-      continue;
-    }
     for (const bool client_to_server : {true, false}) {
-      std::vector<double> total;
-      std::vector<double> sender;
-      std::vector<double> receiver;
-      auto connection = setup->connect(nullptr);
-      if (!connection || !connection->handshake(nullptr)) {
-        c.errors.push_back(fmt::format("{} bulk handshake: {}", impl.name,
-                                       connection ? connection->error : setup->error));
-        continue;
-      }
-      // Warm-up: a few records.
-      connection->transfer(client_to_server, chunk, 16, nullptr);
-      bool failed = false;
-      for (int r = 0; r < c.s.repetitions && !failed; ++r) {
-        SideTimes times;
-        const std::int64_t start = thread_cpu_ns();
-        if (!connection->transfer(client_to_server, chunk, count, &times)) {
-          c.errors.push_back(fmt::format("{} bulk: {}", impl.name, connection->error));
-          failed = true;
-          break;
+      std::vector<BulkSeries> all(implementations.size());
+      for (std::size_t i = 0; i < implementations.size(); ++i) {
+        BulkSeries& series = all[i];
+        series.impl = &implementations[i];
+        series.setup = series.impl->make_setup(credentials, aead.suite);
+        if (!series.setup->error.empty()) {
+          c.errors.push_back(fmt::format("{}: {}", series.impl->name, series.setup->error));
+          series.failed = true;
+          continue;
         }
-        const std::int64_t spent = thread_cpu_ns() - start;
-        const double megabytes = static_cast<double>(count * chunk.size()) / 1e6;
-        total.push_back(megabytes / seconds(spent));
-        const auto send_ns = client_to_server ? times.client_ns : times.server_ns;
-        const auto receive_ns = client_to_server ? times.server_ns : times.client_ns;
-        sender.push_back(megabytes / seconds(send_ns));
-        receiver.push_back(megabytes / seconds(receive_ns));
+        series.connection = series.setup->connect(nullptr);
+        if (!series.connection || !series.connection->handshake(nullptr)) {
+          c.errors.push_back(
+              fmt::format("{} bulk handshake: {}", series.impl->name,
+                          series.connection ? series.connection->error : series.setup->error));
+          series.failed = true;
+          continue;
+        }
+        // Warm-up: a few records.
+        series.connection->transfer(client_to_server, chunk, 16, nullptr);
       }
-      json figure{{"cipher", aead.label},
-                  {"direction", client_to_server ? "client_to_server" : "server_to_client"},
-                  {"bytes", count * chunk.size()},
-                  {"write_bytes", chunk.size()},
-                  {"total", stat(total, "MB/s")},
-                  {"sender", stat(sender, "MB/s")},
-                  {"receiver", stat(receiver, "MB/s")}};
-      c.report(fmt::format("{}: bulk {} {}: {:.0f} MB/s", impl.name, aead.label,
-                           client_to_server ? "c->s" : "s->c",
-                           total.empty() ? 0.0 : figure["total"]["median"].get<double>()));
-      out.push_back(figure);
+      for (int r = 0; r < c.s.repetitions; ++r) {
+        for (BulkSeries& series : all) {
+          if (series.failed) continue;
+          SideTimes times;
+          const std::int64_t start = thread_cpu_ns();
+          if (!series.connection->transfer(client_to_server, chunk, count, &times)) {
+            c.errors.push_back(
+                fmt::format("{} bulk: {}", series.impl->name, series.connection->error));
+            series.failed = true;
+            continue;
+          }
+          const std::int64_t spent = thread_cpu_ns() - start;
+          series.total.push_back(megabytes / seconds(spent));
+          const auto send_ns = client_to_server ? times.client_ns : times.server_ns;
+          const auto receive_ns = client_to_server ? times.server_ns : times.client_ns;
+          series.sender.push_back(megabytes / seconds(send_ns));
+          series.receiver.push_back(megabytes / seconds(receive_ns));
+        }
+      }
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        const BulkSeries& series = all[i];
+        if (series.total.empty()) continue;
+        json figure{{"cipher", aead.label},
+                    {"direction", client_to_server ? "client_to_server" : "server_to_client"},
+                    {"bytes", count * chunk.size()},
+                    {"write_bytes", chunk.size()},
+                    {"total", stat(series.total, "MB/s")},
+                    {"sender", stat(series.sender, "MB/s")},
+                    {"receiver", stat(series.receiver, "MB/s")}};
+        c.report(fmt::format("{}: bulk {} {}: {:.0f} MB/s", series.impl->name, aead.label,
+                             client_to_server ? "c->s" : "s->c",
+                             figure["total"]["median"].get<double>()));
+        out[i].push_back(std::move(figure));
+      }
     }
   }
   return out;
@@ -869,6 +897,7 @@ json run(const Options& options, const Progress& progress) {
   c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1);
   const std::vector<json> ecdsa_handshakes = measure_handshakes(c, implementations, *ecdsa);
   const std::vector<json> rsa_handshakes = measure_handshakes(c, implementations, *rsa);
+  const std::vector<json> bulk = measure_bulk(c, implementations, *ecdsa);
   json impls = json::array();
   for (std::size_t i = 0; i < implementations.size(); ++i) {
     const Implementation& impl = implementations[i];
@@ -880,7 +909,7 @@ json run(const Options& options, const Progress& progress) {
     out["handshakes"]["rsa_2048"] = rsa_handshakes[i];
     out["resumed_handshakes"] = {{"available", false},
                                  {"reason", "not available: session resumption is a later issue"}};
-    out["bulk"] = measure_bulk(c, impl, *ecdsa);
+    out["bulk"] = bulk[i];
     out["memory"] = measure_memory(c, impl, *ecdsa);
     out["threads"] = measure_threads(c, impl, *ecdsa);
     impls.push_back(out);
