@@ -558,13 +558,19 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
 Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
   int non_fatal = 0;
   while (true) {
-    const std::size_t old_size = application_data.size();
-    application_data.resize(old_size + kRecordChunk);
     starved_ = false;
     const std::uint64_t pulled_before = pulled_total_;
-    const ssize_t ret =
-        gnutls_record_recv(session_.get(), application_data.data() + old_size, kRecordChunk);
-    application_data.resize(old_size + (ret > 0 ? static_cast<std::size_t>(ret) : 0));
+    // The decrypted record in GnuTLS's own buffer, appended once: receiving into a resized
+    // vector would zero 16 KiB per record first (std::byte is value-initialised).
+    gnutls_packet_t packet = nullptr;
+    const ssize_t ret = gnutls_record_recv_packet(session_.get(), &packet);
+    if (packet != nullptr) {
+      gnutls_datum_t plaintext{};
+      gnutls_packet_get(packet, &plaintext, nullptr);
+      const auto* bytes = reinterpret_cast<const std::byte*>(plaintext.data);
+      application_data.insert(application_data.end(), bytes, bytes + plaintext.size);
+      gnutls_packet_deinit(packet);
+    }
     if (ret > 0) {
       non_fatal = 0;
       continue;
