@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""Renders `sanstls bench --json` output as the markdown tables of docs/performance.md.
+
+    bench/to_markdown.py bench.json > results.md
+
+Every figure is "median (min–max)"; ratios are median / median (docs/bench-schema.json).
+"""
+
+import json
+import sys
+
+
+def fig(stat, digits=0):
+    if not stat or "median" not in stat:
+        return "—"
+    fmt = f"{{:.{digits}f}}"
+    return f"{fmt.format(stat['median'])} ({fmt.format(stat['min'])}–{fmt.format(stat['max'])})"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(report):
+    out = []
+    hardware = report["hardware"]
+    out.append("### Hardware ceiling (libcrypto EVP, one thread)\n")
+    out.append(table(["primitive", "seal MB/s", "seal+open MB/s"],
+                     [[f"{a['cipher']} (16 KiB records)", fig(a["seal"]), fig(a["seal_open"])]
+                      for a in hardware["aead"]]))
+    out.append("")
+    rows = [[name, fig(stat)] for name, stat in sorted(hardware["operations"].items())]
+    for label, floor in hardware["handshake_floor"].items():
+        rows.append([f"crypto floor of one {label} handshake (client / server / together)",
+                     f"{floor['client']:.0f} / {floor['server']:.0f} / {floor['total']:.0f}"])
+    out.append(table(["operation", "ops/s"], rows))
+
+    impls = report["implementations"]
+    out.append("\n### Full TLS 1.3 handshakes per CPU second\n")
+    rows = []
+    for impl in impls:
+        for label, hs in impl["handshakes"].items():
+            if hs:
+                rows.append([impl["name"], label, fig(hs["client"]), fig(hs["server"]),
+                             fig(hs["total"])])
+    out.append(table(["implementation", "server cert", "client", "server", "together"], rows))
+
+    out.append("\n### Bulk throughput, MB/s per CPU second (sender + receiver), 16 KiB writes\n")
+    rows = []
+    for impl in impls:
+        by_cipher = {}
+        for figure in impl["bulk"]:
+            by_cipher.setdefault(figure["cipher"], {})[figure["direction"]] = figure["total"]
+        for cipher, directions in by_cipher.items():
+            rows.append([impl["name"], cipher, fig(directions.get("client_to_server")),
+                         fig(directions.get("server_to_client"))])
+    out.append(table(["implementation", "cipher", "client → server", "server → client"], rows))
+
+    out.append("\n### Memory per connection, bytes (1000 connections, ECDSA P-256, AES-128-GCM)\n")
+    keys = ["idle_client", "idle_server", "handshake_peak_client", "handshake_peak_server",
+            "handshake_peak_total"]
+    out.append(table(["implementation", "idle client", "idle server", "handshake peak client",
+                      "handshake peak server", "handshake peak both"],
+                     [[impl["name"]] + [fig(impl["memory"].get(k)) for k in keys]
+                      for impl in impls]))
+
+    out.append("\n### Two threads against one (independent sessions, shared configuration; "
+               "handshakes per wall second)\n")
+    out.append(table(["implementation", "1 thread", "2 threads", "scaling"],
+                     [[impl["name"], fig(impl["threads"]["one_thread"]),
+                       fig(impl["threads"]["two_threads"]),
+                       f"×{impl['threads']['scaling']:.2f}"] for impl in impls]))
+
+    out.append("\n### Ratios (median / median)\n")
+    rows = []
+    for ratio in report["ratios"]:
+        target = ""
+        if ratio.get("target") is not None:
+            sign = "≥" if ratio.get("target_kind") == "at_least" else "≤"
+            met = "yes" if ratio.get("meets_target") else "**no**"
+            target = f"{sign} {ratio['target']} | {met}"
+        else:
+            target = " | "
+        rows.append([ratio["name"], f"{ratio['value']:.3f} | {target}"])
+    out.append(table(["ratio", "value", "target", "met"], rows))
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as f:
+        sys.stdout.write(render(json.load(f)))
