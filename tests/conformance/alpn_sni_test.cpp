@@ -74,9 +74,7 @@ TEST_P(AlpnSniTest, AlpnAgreesInTls12Too) {
   if (!tls12_supported_or_reported()) return;
   ClientOptions options = client_options();
   options.alpn = {"http/1.1", "h2"};
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  options.hazmat = tls12_cap();
   SessionPair pair(client(options), server_speaking({"h2", "http/1.1"}));
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
   EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);

@@ -84,13 +84,7 @@ class ChainsTest : public Conformance {
     options.client_certificates = std::make_shared<ClientCertificateChain>(chain);
     return client(options);
   }
-  [[nodiscard]] ClientTLS tls12_client() const {
-    ClientOptions options = client_options();
-    auto settings = std::make_shared<hazmat::Settings>();
-    settings->max_version = ProtocolVersion::tls12;
-    options.hazmat = settings;
-    return client(options);
-  }
+  [[nodiscard]] ClientTLS tls12_client() const { return client(tls12_client_options()); }
 };
 SANSTLS_INSTANTIATE_CONFORMANCE(ChainsTest);
 

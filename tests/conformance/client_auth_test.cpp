@@ -33,9 +33,7 @@ class ClientAuthTest : public Conformance {
       options.client_certificates = std::make_shared<ClientCertificateChain>(*chain);
     }
     if (tls12) {
-      auto settings = std::make_shared<hazmat::Settings>();
-      settings->max_version = ProtocolVersion::tls12;
-      options.hazmat = settings;
+      options.hazmat = tls12_cap();
     }
     return client(options);
   }

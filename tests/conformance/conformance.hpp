@@ -57,6 +57,19 @@ class Conformance : public ::testing::TestWithParam<EnginePair> {
   }
   [[nodiscard]] ClientTLS default_client() const { return client(client_options()); }
 
+  /// hazmat settings that cap a configuration at TLS 1.2 (for the TLS 1.2 cases).
+  [[nodiscard]] static std::shared_ptr<hazmat::Settings> tls12_cap() {
+    auto settings = std::make_shared<hazmat::Settings>();
+    settings->max_version = ProtocolVersion::tls12;
+    return settings;
+  }
+  /// The pair's client engine, capped at TLS 1.2.
+  [[nodiscard]] ClientOptions tls12_client_options() const {
+    ClientOptions options = client_options();
+    options.hazmat = tls12_cap();
+    return options;
+  }
+
   /// Which engines a TLS 1.2 case needs to speak TLS 1.2.
   enum class Tls12Needed { by_both, by_client, by_server };
 
@@ -71,8 +84,7 @@ class Conformance : public ::testing::TestWithParam<EnginePair> {
   /// Errc::unsupported; a TLS 1.3-only server refuses a TLS 1.2 client naming its limit) and
   /// returns false.
   [[nodiscard]] bool tls12_supported_or_reported(Tls12Needed needed = Tls12Needed::by_both) const {
-    auto capped = std::make_shared<hazmat::Settings>();
-    capped->max_version = ProtocolVersion::tls12;
+    const auto capped = tls12_cap();
     if (needed != Tls12Needed::by_server && !speaks_tls12(GetParam().client)) {
       ClientOptions options = client_options();
       options.hazmat = capped;

@@ -120,10 +120,7 @@ TEST_P(ExporterTest, StillAvailableAfterBothCloseNotifies) {
 
 TEST_P(ExporterTest, Tls12DistinguishesNoContextFromAnEmptyOne) {
   if (!tls12_supported_or_reported()) return;
-  ClientOptions options = client_options();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  ClientOptions options = tls12_client_options();
   SessionPair pair(client(options), default_server());
   ASSERT_TRUE(pair.handshake());
   ASSERT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);

@@ -43,10 +43,7 @@ TEST_P(HandshakeTest, ClientHelloGoesOutInOneWriteAtStart) {
 
 TEST_P(HandshakeTest, Tls12WhenThePeerCapsAtTls12) {
   if (!tls12_supported_or_reported()) return;
-  ClientOptions options = client_options();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  ClientOptions options = tls12_client_options();
   SessionPair pair(client(options), default_server());
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
   EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);
@@ -57,10 +54,7 @@ TEST_P(HandshakeTest, Tls12WhenThePeerCapsAtTls12) {
 
 TEST_P(HandshakeTest, Tls13OnlyServerRefusesATls12OnlyClientNamingTheVersions) {
   if (!tls12_supported_or_reported(Tls12Needed::by_client)) return;
-  ClientOptions options = client_options();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  ClientOptions options = tls12_client_options();
   ServerOptions server_opts = server_options();
   server_opts.policy = Policy::tls13_only();
   SessionPair pair(client(options), server(server_opts));
@@ -85,9 +79,7 @@ TEST_P(HandshakeTest, EveryAllowedCipherSuiteNegotiates) {
     ClientOptions options = client_options();
     ServerOptions server_opts = server_options();
     if (tls12) {
-      auto settings = std::make_shared<hazmat::Settings>();
-      settings->max_version = ProtocolVersion::tls12;
-      options.hazmat = settings;
+      options.hazmat = tls12_cap();
       // A TLS 1.3 suite must stay in the list (sanstls never disables TLS 1.3).
       server_opts.policy.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, suite};
     } else {

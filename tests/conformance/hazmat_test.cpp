@@ -56,9 +56,7 @@ TEST_P(HazmatTest, NoKeyLogWithoutTheSetting) {
 TEST_P(HazmatTest, MaxVersionContradictingTls13OnlyIsAConfigurationError) {
   ClientOptions options = client_options();
   options.policy = Policy::tls13_only();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  options.hazmat = tls12_cap();
   const ClientTLS tls = client(options);
   ASSERT_NE(tls.configuration_error(), nullptr);
   EXPECT_EQ(tls.configuration_error()->code, Errc::bad_configuration);

@@ -91,10 +91,7 @@ TEST_P(KeyUpdateTest, RefusedBeforeTheHandshakeAndAfterFinish) {
 
 TEST_P(KeyUpdateTest, Tls12HasNoKeyUpdate) {
   if (!tls12_supported_or_reported()) return;
-  ClientOptions options = client_options();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  options.hazmat = settings;
+  ClientOptions options = tls12_client_options();
   SessionPair pair(client(options), default_server());
   ASSERT_TRUE(pair.handshake());
   EXPECT_SANSTLS_ERROR((pair.client().session->update_keys()), Errc::unsupported,
