@@ -119,7 +119,14 @@ class SANSTLS_API Session {
   static constexpr std::size_t max_exported_bytes = 255 * 32;
 
   [[nodiscard]] SessionState state() const;
+  /// True while application data flows both ways (state() == established). Not the test for
+  /// "may I stop handshaking": the peer's last flight, its first data and its close_notify can
+  /// arrive in one read, taking the state from handshaking straight to peer_closed.
   [[nodiscard]] bool established() const { return state() == SessionState::established; }
+  /// True from the end of the handshake on, whatever follows (data, the peer's close_notify,
+  /// finish(), even a later failure): the peer was authenticated and the keys were agreed. Use
+  /// this, not established(), to end a handshake loop.
+  [[nodiscard]] bool handshake_complete() const;
   /// What was negotiated so far.
   [[nodiscard]] const SessionInfo& info() const;
   /// The error that invalidated the session, if any.

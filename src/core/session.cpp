@@ -45,6 +45,8 @@ Result<void> Session::export_keying_material(std::span<std::byte> out, std::stri
 
 SessionState Session::state() const { return core_->state(); }
 
+bool Session::handshake_complete() const { return core_->handshake_complete(); }
+
 const SessionInfo& Session::info() const { return core_->info(); }
 
 const Error* Session::failure() const { return core_->failure(); }

@@ -117,11 +117,15 @@ void SessionCore::apply_status(EngineStatus status) {
       state_ = SessionState::waiting_for_certificate;
       break;
     case EngineStatus::established:
+      handshake_complete_ = true;
       if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
         state_ = SessionState::established;
       }
       break;
     case EngineStatus::peer_closed:
+      // TODO(close before handshake): the engine must say whether its handshake completed
+      // before the peer's close_notify; until then, only a session that was established counts.
+      handshake_complete_ = handshake_complete_ || state_ == SessionState::established;
       state_ = sent_close_notify_ ? SessionState::closed : SessionState::peer_closed;
       break;
   }

@@ -47,6 +47,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> answer_certificate(CertificateAnswer answer);
 
   [[nodiscard]] SessionState state() const { return state_; }
+  [[nodiscard]] bool handshake_complete() const { return handshake_complete_; }
   [[nodiscard]] const SessionInfo& info() const { return info_; }
   [[nodiscard]] const Error* failure() const { return failure_ ? &*failure_ : nullptr; }
 
@@ -87,6 +88,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   std::unique_ptr<Engine> engine_;
 
   SessionState state_ = SessionState::handshaking;
+  /// Set once the engine reports the handshake done; never cleared (see
+  /// Session::handshake_complete).
+  bool handshake_complete_ = false;
   SessionInfo info_;
   std::optional<Error> failure_;
   Bytes to_peer_;
