@@ -96,7 +96,8 @@ class SANSTLS_API Session {
 
   /// TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): our sending keys change now, and the peer is asked to
   /// change its own too. For long-lived sessions that want fresh keys before the AEAD limits
-  /// (every engine also updates on its own near them). Allowed once established and before
+  /// (every TLS 1.3 session also changes its keys on its own every 2^23 records it sends, and
+  /// asks the peer to after 2^24 it receives: docs/limits.md). Allowed once established and before
   /// finish(); a TLS 1.2 session gives Errc::unsupported (TLS 1.2 has no KeyUpdate).
   Result<void> update_keys();
 

@@ -121,6 +121,14 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
     // Checked before any engine sees the configuration, so every engine reports it the same.
     return fail(config_error("hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy"));
   }
+  if (hazmat && hazmat->key_update_interval_records &&
+      (*hazmat->key_update_interval_records == 0 ||
+       *hazmat->key_update_interval_records > core::limits::key_update_interval_records)) {
+    return fail(config_error(fmt::format(
+        "hazmat key_update_interval_records must be 1 to {} (it may only make key changes more "
+        "frequent), not {}",
+        core::limits::key_update_interval_records, *hazmat->key_update_interval_records)));
+  }
   config.hazmat = std::move(hazmat);
   return {};
 }

@@ -80,9 +80,9 @@ class Engine {
   virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
   /// Produces close_notify.
   virtual Result<void> close_notify(Bytes& to_peer) = 0;
-  /// TLS 1.3 only (the core checks): sends a KeyUpdate with update_requested and switches our
-  /// write keys (RFC 8446 §4.6.3).
-  virtual Result<void> update_keys(Bytes& to_peer) = 0;
+  /// TLS 1.3 only (the core checks): sends a KeyUpdate and switches our write keys (RFC 8446
+  /// §4.6.3); `request_peer_update` sets update_requested, asking the peer to change its own.
+  virtual Result<void> update_keys(Bytes& to_peer, bool request_peer_update) = 0;
   /// Fills `out` with keying material (RFC 5705 / RFC 8446 §7.5) once established. The core
   /// checked the label (1 to 63 bytes, not reserved), the context (at most 65535 bytes, nullopt
   /// for "no context") and the length (1 to Session::max_exported_bytes). Not fatal to the

@@ -34,6 +34,22 @@ inline constexpr std::size_t max_input_without_data = 256 * 1024;
 /// Bytes one receive_data() call may make the session send (handshake flights, KeyUpdate
 /// answers, alerts).
 inline constexpr std::size_t max_output_per_receive = 256 * 1024;
+/// Automatic key changes (RFC 8446 §5.5: "AES-GCM ... up to 2^24.5 full-size records ... may
+/// be encrypted on a given connection while keeping a safety margin of approximately 2^-57";
+/// implementations "MUST NOT attempt to encrypt more than" the limits). Every TLS 1.3 session
+/// sends a KeyUpdate of its own (update_not_requested) after this many records under one
+/// sending key, whatever the suite (ChaCha20-Poly1305's limit is far higher: one interval
+/// for all keeps it simple and still bounded).
+inline constexpr std::uint64_t key_update_interval_records = std::uint64_t{1} << 23U;
+/// After receiving this many records since we last asked, a TLS 1.3 session asks the peer to
+/// change its keys too (update_requested): a peer that never updates on its own (OpenSSL 3.0)
+/// still changes keys within 2^24 records. Twice the sending interval, so a peer that updates on
+/// its own schedule (another sanstls) is rarely asked; asked and answered updates never cross
+/// with a request of ours, which GnuTLS 3.7 would refuse.
+inline constexpr std::uint64_t key_update_request_factor = 2;
+/// TLS 1.2 cannot change keys: an AES-GCM session refuses to send more than
+/// key_update_request_factor × key_update_interval_records (2^24, below 2^24.5) records under
+/// its one key and asks the application to reconnect.
 /// The peer's certificate chain as presented: certificates, and their total DER size.
 inline constexpr std::size_t max_peer_chain_certificates = 32;
 inline constexpr std::size_t max_peer_chain_bytes = 128 * 1024;

@@ -264,7 +264,10 @@ Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& appli
     // ignored."
     return {};
   }
-  return settle(receive_bounded(bytes, application_data));
+  if (auto settled = settle(receive_bounded(bytes, application_data)); !settled) {
+    return settled;
+  }
+  return keep_receiving_keys_fresh();
 }
 
 Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> bytes,
@@ -275,6 +278,9 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
   const std::size_t data_before = application_data.size();
   const std::size_t output_before = to_peer_.size();
   const std::size_t records = records_.feed(bytes);
+  if (!handshaking) {
+    records_received_since_request_ += records;
+  }
   // Before the handshake completes, the peer may send at most max_handshake_input bytes: what
   // lies beyond is handed over only if the handshake completed within them.
   std::span<const std::byte> beyond;
@@ -390,16 +396,84 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
   }
-  if (data.empty()) {
+  // Written in pieces so that automatic key changes happen within a piece's worth of records
+  // of their interval, however much one call writes.
+  constexpr std::size_t max_piece = std::size_t{1} << 20U;
+  while (!data.empty()) {
+    if (auto fresh = keep_sending_keys_fresh(); !fresh) {
+      flush();  // what earlier pieces produced was accepted: it goes out
+      return fresh;
+    }
+    const auto piece = data.first(std::min(max_piece, data.size()));
+    const std::size_t output_before = to_peer_.size();
+    Result<void> written = [&] {
+      ScopedFlag busy(in_engine_);
+      return engine_->write(piece, to_peer_);
+    }();
+    if (!written) {
+      return invalidate(written.error());
+    }
+    records_sent_under_key_ +=
+        sent_records_.feed(std::span<const std::byte>{to_peer_}.subspan(output_before));
+    data = data.subspan(piece.size());
+  }
+  flush();
+  return {};
+}
+
+std::uint64_t SessionCore::key_update_interval() const {
+  const auto& hazmat = common().hazmat;
+  return hazmat && hazmat->key_update_interval_records ? *hazmat->key_update_interval_records
+                                                       : limits::key_update_interval_records;
+}
+
+Result<void> SessionCore::keep_sending_keys_fresh() {
+  const std::uint64_t interval = key_update_interval();
+  if (info_.version == ProtocolVersion::tls12) {
+    const bool aes_gcm =
+        info_.cipher_suite != CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256 &&
+        info_.cipher_suite != CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256;
+    const std::uint64_t most = limits::key_update_request_factor * interval;
+    if (aes_gcm && records_sent_under_key_ >= most) {
+      // RFC 8446 §5.5's AES-GCM limit applies to TLS 1.2 too, which has no way to change keys.
+      return fail(Errc::limit_exceeded,
+                  fmt::format("this TLS 1.2 session sent {} records under one AES-GCM key, the "
+                              "most sanstls sends safely (RFC 8446 §5.5); TLS 1.2 cannot change "
+                              "keys: finish() and reconnect (TLS 1.3 changes keys on its own)",
+                              most));
+    }
     return {};
   }
-  Result<void> written = [&] {
-    ScopedFlag busy(in_engine_);
-    return engine_->write(data, to_peer_);
-  }();
-  if (!written) {
-    return invalidate(written.error());
+  if (records_sent_under_key_ < interval) {
+    return {};
   }
+  Result<void> updated = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->update_keys(to_peer_, /*request_peer_update=*/false);
+  }();
+  if (!updated) {
+    return invalidate(updated.error());
+  }
+  // The KeyUpdate record itself is not fed to sent_records_: engines emit whole records, so
+  // leaving one out keeps the framing in step.
+  records_sent_under_key_ = 0;
+  return {};
+}
+
+Result<void> SessionCore::keep_receiving_keys_fresh() {
+  if (state_ != SessionState::established || info_.version != ProtocolVersion::tls13 ||
+      records_received_since_request_ < limits::key_update_request_factor * key_update_interval()) {
+    return {};
+  }
+  Result<void> updated = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->update_keys(to_peer_, /*request_peer_update=*/true);
+  }();
+  if (!updated) {
+    return invalidate(updated.error());
+  }
+  records_received_since_request_ = 0;
+  records_sent_under_key_ = 0;
   flush();
   return {};
 }
@@ -486,11 +560,13 @@ Result<void> SessionCore::update_keys() {
   }
   Result<void> updated = [&] {
     ScopedFlag busy(in_engine_);
-    return engine_->update_keys(to_peer_);
+    return engine_->update_keys(to_peer_, /*request_peer_update=*/true);
   }();
   if (!updated) {
     return invalidate(updated.error());
   }
+  records_sent_under_key_ = 0;
+  records_received_since_request_ = 0;
   flush();
   return {};
 }

@@ -78,6 +78,15 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// limits::max_input_without_data bytes in a row that carried no application data.
   Result<EngineStatus> receive_established(std::span<const std::byte> bytes,
                                            Bytes& application_data);
+  /// Records after which our sending keys change (hazmat may lower it; core/limits.hpp).
+  [[nodiscard]] std::uint64_t key_update_interval() const;
+  /// Before sending application data: a TLS 1.3 session changes its sending keys once
+  /// key_update_interval() records went out under them (RFC 8446 §5.5); a TLS 1.2 AES-GCM
+  /// session, which cannot, refuses to send more than twice as many.
+  Result<void> keep_sending_keys_fresh();
+  /// After receiving: a TLS 1.3 session asks the peer to change its keys once twice the
+  /// interval of records arrived since it last asked.
+  Result<void> keep_receiving_keys_fresh();
   /// Rewrites a handshake-time protocol_version alert from an old server into a policy error
   /// that names the server's version.
   void explain_old_peer(Error& error) const;
@@ -108,6 +117,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
 
   // Resource limits (core/limits.hpp).
   limits::RecordCounter records_;
+  /// Frames what we send, to count records under our current sending key.
+  limits::RecordCounter sent_records_;
+  std::uint64_t records_sent_under_key_ = 0;
+  std::uint64_t records_received_since_request_ = 0;
   std::size_t handshake_input_ = 0;
   std::size_t records_without_data_ = 0;
   std::size_t input_without_data_ = 0;

@@ -8,6 +8,7 @@
 #include <sanstls/export.hpp>
 #include <sanstls/protocol.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -24,6 +25,13 @@ struct Settings {
   /// Caps the protocol version, e.g. at TLS 1.2 to test TLS 1.2 peers. Capping disables
   /// TLS 1.3 and its stronger handshake; sanstls's own policy never does.
   std::optional<ProtocolVersion> max_version;
+
+  /// Records sent under one key before the session changes its keys on its own (TLS 1.3
+  /// KeyUpdate), instead of every 2^23 records; the peer is asked to change its own after
+  /// twice as many received records, and a TLS 1.2 AES-GCM session refuses to send more than
+  /// twice as many. For tests that want to see automatic key changes without sending
+  /// gigabytes. Only lowering is allowed: a value of 0 or above 2^23 is a configuration error.
+  std::optional<std::uint64_t> key_update_interval_records;
 };
 
 /// A CertificateChain built without any of CertificateChain::create's checks (order, single

@@ -424,10 +424,11 @@ Result<void> GnutlsEngine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
-Result<void> GnutlsEngine::update_keys(core::Bytes& to_peer) {
+Result<void> GnutlsEngine::update_keys(core::Bytes& to_peer, bool request_peer_update) {
   if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
   // GNUTLS_KU_PEER: update ours and ask the peer to update too (RFC 8446 §4.6.3).
-  const int ret = gnutls_session_key_update(session_.get(), GNUTLS_KU_PEER);
+  const int ret = gnutls_session_key_update(
+      session_.get(), request_peer_update ? static_cast<unsigned>(GNUTLS_KU_PEER) : 0U);
   flush(to_peer);
   if (ret < 0 && ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED) {
     return fail(

@@ -145,10 +145,10 @@ class DriverEngine : public core::Engine {
     auto done = driver_->close_notify(out);
     return sent(done, out, to_peer);
   }
-  Result<void> update_keys(core::Bytes& to_peer) override {
+  Result<void> update_keys(core::Bytes& to_peer, bool request_peer_update) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;
-    auto done = driver_->key_update(/*request_peer_update=*/true, out);
+    auto done = driver_->key_update(request_peer_update, out);
     return sent(done, out, to_peer);
   }
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,

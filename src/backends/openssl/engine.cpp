@@ -256,9 +256,10 @@ Result<void> Engine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
-Result<void> Engine::update_keys(core::Bytes& to_peer) {
+Result<void> Engine::update_keys(core::Bytes& to_peer, bool request_peer_update) {
   // SSL_key_update only schedules the message; SSL_do_handshake sends it (and switches keys).
-  if (SSL_key_update(ssl_.get(), SSL_KEY_UPDATE_REQUESTED) != 1) {
+  if (SSL_key_update(ssl_.get(), request_peer_update ? SSL_KEY_UPDATE_REQUESTED
+                                                     : SSL_KEY_UPDATE_NOT_REQUESTED) != 1) {
     return fail(Errc::internal_error, "OpenSSL refused to schedule a KeyUpdate");
   }
   const int result = SSL_do_handshake(ssl_.get());
