@@ -12,13 +12,14 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <string>
 
 int main(int argc, char** argv) {
   // A peer that vanishes mid-send must not kill the program; send() reports it instead.
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"sanstls " SANSTLS_VERSION_STRING ": one small TLS API over several engines"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", SANSTLS_VERSION_STRING);
+  app.set_version_flag("--version", std::string{sanstls::version()});
   int exit_code = 0;
   sanstls::cli::add_demo_command(app, exit_code);
   sanstls::cli::add_client_command(app, exit_code);
