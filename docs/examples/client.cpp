@@ -30,12 +30,19 @@ int connect_to(const char* host, const char* port) {
   return connected ? fd : -1;
 }
 
-/// Reads from the socket into the session until `done()`; false on error or end of stream.
+/// Reads from the socket into the session until `done()`; false on error, or on end of stream
+/// before `done()`.
 template <class Done>
 bool pump(int fd, sanstls::Session& session, std::vector<std::byte>& data, Done done) {
   std::vector<std::byte> buffer(16384);
   while (!done()) {
     const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n < 0) {
+      std::perror("recv");
+      return false;
+    }
+    // End of stream (n == 0) goes to the session too: before the peer's close_notify it is an
+    // error (Errc::truncated), so a loop like this one always ends.
     auto received = n > 0 ? session.receive_data({buffer.data(), static_cast<size_t>(n)}, data)
                           : session.receive_eof();
     if (!received) {
@@ -80,12 +87,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Not established(): the server's last handshake flight, its data and its close_notify may
+  // arrive in one read, and then the state goes straight to peer_closed.
   std::vector<std::byte> reply;
-  if (!pump(fd, *session, reply, [&] { return session->established(); })) {
+  if (!pump(fd, *session, reply, [&] { return session->handshake_complete(); })) {
     return 1;
   }
   std::cerr << "connected: " << session->info().summary() << '\n';
-  (void)session->write_data("hello");
+  if (auto written = session->write_data("hello"); !written) {
+    std::cerr << "TLS error: " << written.error().to_string() << '\n';
+    return 1;
+  }
   if (!pump(fd, *session, reply, [&] { return !reply.empty(); })) {
     return 1;
   }

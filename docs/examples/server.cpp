@@ -47,14 +47,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<std::byte> buffer(16384);
+  bool reported = false;
   while (true) {
     const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
     std::vector<std::byte> data;
+    // End of stream (n <= 0) goes to the session: before the client's close_notify it is an
+    // error (Errc::truncated), after it the normal end.
     auto received = n > 0 ? session->receive_data({buffer.data(), static_cast<size_t>(n)}, data)
                           : session->receive_eof();
     if (!received) {
       std::cerr << "TLS error: " << received.error().to_string() << '\n';
       return 1;
+    }
+    // handshake_complete(), not established(): the client's Finished, its data and its
+    // close_notify can come in one read, taking the state straight to peer_closed.
+    if (session->handshake_complete() && !reported) {
+      std::cerr << "handshake complete: " << session->info().summary() << '\n';
+      reported = true;
     }
     if (!data.empty()) {
       (void)session->write_data(data);  // echo

@@ -25,9 +25,8 @@ namespace sanstls {
 class Certificate;
 class PrivateKey;
 class CertificateChain;
-namespace hazmat {
-SANSTLS_API CertificateChain make_unchecked_chain(std::vector<Certificate> certificates,
-                                                  PrivateKey key);
+namespace core {
+struct UncheckedChainAccess;
 }
 
 /// Public key algorithms of certificates and keys that sanstls accepts.
@@ -117,7 +116,9 @@ class SANSTLS_API CertificateChain {
   [[nodiscard]] std::string to_pem() const;
 
  private:
-  friend CertificateChain hazmat::make_unchecked_chain(std::vector<Certificate>, PrivateKey);
+  // Builds chains without create()'s checks for hazmat::make_unchecked_chain, which only
+  // <sanstls/hazmat/hazmat.hpp> declares (defined in src/core/credentials.cpp).
+  friend struct core::UncheckedChainAccess;
   CertificateChain(std::vector<Certificate> certificates, PrivateKey key);
   std::vector<Certificate> certificates_;
   PrivateKey key_;

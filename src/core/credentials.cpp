@@ -1,6 +1,7 @@
 // Certificates, keys, chains and trust stores: strict loaders and parsed accessors.
 
 #include <sanstls/credentials.hpp>
+#include <sanstls/hazmat/hazmat.hpp>
 
 #include "core/credentials_impl.hpp"
 #include "core/pem.hpp"
@@ -492,9 +493,18 @@ std::string CertificateChain::to_pem() const {
   return pem;
 }
 
+namespace core {
+/// The one way around CertificateChain::create()'s checks; see hazmat::make_unchecked_chain.
+struct UncheckedChainAccess {
+  static CertificateChain make(std::vector<Certificate> certificates, PrivateKey key) {
+    return CertificateChain{std::move(certificates), std::move(key)};
+  }
+};
+}  // namespace core
+
 namespace hazmat {
 CertificateChain make_unchecked_chain(std::vector<Certificate> certificates, PrivateKey key) {
-  return CertificateChain{std::move(certificates), std::move(key)};
+  return core::UncheckedChainAccess::make(std::move(certificates), std::move(key));
 }
 }  // namespace hazmat
 

@@ -7,12 +7,26 @@ build_dir=$1 source_dir=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+# The consumer asks only for sanstls: the package config must find tl-expected (public
+# headers), OpenSSL, fmt and GnuTLS (static linking) by itself.
 cmake -S "$source_dir/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer"
+# A missing dependency makes sanstls "not found" with the Debian package to install.
+if cmake -S "$source_dir/consumer" -B "$work/consumer-no-expected" -G Ninja \
+     -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_DISABLE_FIND_PACKAGE_tl-expected=ON \
+     >"$work/no-expected.log" 2>&1; then
+  echo "find_package(sanstls) succeeded although tl-expected could not be found" >&2
+  exit 1
+fi
+if ! grep -q "sanstls needs tl-expected.*libexpected-dev" <(tr -d '\n' <"$work/no-expected.log"); then
+  echo "find_package(sanstls) without tl-expected did not name the package to install:" >&2
+  cat "$work/no-expected.log" >&2
+  exit 1
+fi
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 c++ -std=c++20 "$source_dir/consumer/main.cpp" -o "$work/pkgconfig-consumer" \
   $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
 "$work/pkgconfig-consumer" >/dev/null
-echo "install, find_package(sanstls) and pkg-config sanstls all work"
+echo "install, find_package(sanstls) (dependencies included) and pkg-config sanstls all work"

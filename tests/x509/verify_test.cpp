@@ -67,12 +67,14 @@ CaOptions ca_opts(std::string common_name, Tweak tweak) {
 ServerName host(std::string_view text) { return must(ServerName::parse(text)); }
 
 /// A leaf with exactly the subjectAltName `san_config` and keyUsage `key_usage` (OpenSSL config
-/// syntax, e.g. "DNS:127.0.0.1"; empty means no subjectAltName), signed by `issuer`. The
-/// certificate maker refuses to write such certificates (an IP literal as a dNSName, no SAN at
-/// all), which is right for it, so the few tests that need them build them here.
+/// syntax, e.g. "DNS:127.0.0.1"; empty means no subjectAltName), signed by `issuer`, with an
+/// authorityKeyIdentifier unless `authority_key_identifier` is false. The certificate maker
+/// refuses to write such certificates (an IP literal as a dNSName, no SAN at all, no AKI),
+/// which is right for it, so the few tests that need them build them here.
 Certificate raw_leaf(const CertificateAuthority& issuer, const std::string& common_name,
                      const std::string& san_config,
-                     const std::string& key_usage = "critical,digitalSignature") {
+                     const std::string& key_usage = "critical,digitalSignature",
+                     bool authority_key_identifier = true) {
   X509* issuer_x509 = issuer.certificate().impl().x509.get();
   EVP_PKEY* issuer_key = issuer.key().impl().pkey.get();
   ossl::EvpPkeyPtr key(EVP_EC_gen("P-256"));
@@ -98,8 +100,10 @@ Certificate raw_leaf(const CertificateAuthority& issuer, const std::string& comm
       {NID_key_usage, key_usage},
       {NID_ext_key_usage, "serverAuth"},
       {NID_subject_key_identifier, "hash"},
-      {NID_authority_key_identifier, "keyid:always"},
   };
+  if (authority_key_identifier) {
+    extensions.emplace_back(NID_authority_key_identifier, "keyid:always");
+  }
   if (!san_config.empty()) {
     extensions.emplace_back(NID_subject_alt_name, san_config);
   }
@@ -431,6 +435,21 @@ TEST_F(VerifyChain, KeyEnciphermentAloneIsNotEnough) {
 }
 
 // --- sanstls policy -----------------------------------------------------------------------
+
+// RFC 5280 §4.2.1.1: every certificate but a self-signed root carries authorityKeyIdentifier.
+// Still refused, but the message says how to fix it (issue 13: OpenSSL's "Missing Authority Key
+// Identifier" alone left users guessing).
+TEST_F(VerifyChain, LeafWithoutAuthorityKeyIdentifierSaysHowToReissue) {
+  const auto chain = std::vector<Certificate>{
+      raw_leaf(*root_, "leaf.example", "DNS:leaf.example", "critical,digitalSignature", false)};
+  const auto result = verify(chain, "leaf.example");
+  expect_rejected(result, CertificateProblem::malformed, Alert::bad_certificate,
+                  "certificate 'CN=leaf.example' has no authorityKeyIdentifier extension");
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message, HasSubstr("re-issue it with the extension"));
+  EXPECT_THAT(result.error().message, HasSubstr("authorityKeyIdentifier=keyid,issuer"));
+  EXPECT_THAT(result.error().message, ::testing::Not(HasSubstr("Missing Authority Key")));
+}
 
 TEST_F(VerifyChain, Rsa1024Leaf) {
   auto chain = leaf(
