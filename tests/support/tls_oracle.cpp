@@ -86,6 +86,15 @@ std::optional<std::vector<RawRecord>> split(std::span<const std::byte> flight) {
   return records;
 }
 
+std::vector<std::byte> join(const std::vector<RawRecord>& records) {
+  std::vector<std::byte> out;
+  for (const RawRecord& r : records) {
+    for (std::uint8_t b : r.header) out.push_back(std::byte{b});
+    for (std::uint8_t b : r.fragment) out.push_back(std::byte{b});
+  }
+  return out;
+}
+
 struct Aead {
   const EVP_CIPHER* cipher;
   std::size_t key_length;
@@ -352,18 +361,109 @@ std::string tamper_tls13_handshake(std::vector<std::byte>& flight,
       auto sealed = crypt(*aead, key, iv, changed.seq, record.header, changed.inner, true);
       if (!sealed || sealed->size() != record.fragment.size()) return "cannot encrypt again";
       record.fragment = std::move(*sealed);
-      std::vector<std::byte> out;
-      for (const RawRecord& r : *records) {
-        for (std::uint8_t b : r.header) out.push_back(std::byte{b});
-        for (std::uint8_t b : r.fragment) out.push_back(std::byte{b});
-      }
-      flight = std::move(out);
+      flight = join(*records);
       return {};
     }
     at += 4 + length;
   }
   return "no handshake message of type " + std::to_string(message_type) + " in the " +
          std::to_string(opened.size()) + " records this secret opens";
+}
+
+std::string tamper_plaintext_handshake(std::vector<std::byte>& flight, std::uint8_t message_type,
+                                       BodyByte where) {
+  auto records = split(flight);
+  if (!records) return "the flight does not end on a record boundary";
+  Octets stream;
+  std::vector<std::pair<std::size_t, std::size_t>> origin;  // (record, offset)
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const RawRecord& record = (*records)[i];
+    if (record.type == 20) break;  // ChangeCipherSpec: what follows is encrypted
+    if (record.type != 22) continue;
+    for (std::size_t at = 0; at < record.fragment.size(); ++at) {
+      stream.push_back(record.fragment[at]);
+      origin.emplace_back(i, at);
+    }
+  }
+  std::size_t at = 0;
+  while (at + 4 <= stream.size()) {
+    const std::size_t length = u24_at(stream, at + 1);
+    if (stream.size() - at - 4 < length) break;
+    if (stream[at] == message_type && length > 0) {
+      const auto [record, offset] = origin[at + 4 + (where == BodyByte::first ? 0 : length - 1)];
+      (*records)[record].fragment[offset] ^= 0x01;
+      flight = join(*records);
+      return {};
+    }
+    at += 4 + length;
+  }
+  return "no plaintext handshake message of type " + std::to_string(message_type);
+}
+
+std::string tamper_tls12_finished(std::vector<std::byte>& flight,
+                                  std::span<const std::uint8_t> master_secret,
+                                  std::span<const std::uint8_t> client_random,
+                                  std::span<const std::uint8_t> server_random, std::uint16_t suite,
+                                  bool from_client) {
+  const bool chacha = suite == 0xcca8 || suite == 0xcca9;
+  const bool aes256 = suite == 0xc02c || suite == 0xc030;
+  const EVP_CIPHER* cipher =
+      chacha ? EVP_chacha20_poly1305() : (aes256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm());
+  const std::size_t key_length = chacha || aes256 ? 32 : 16;
+  const std::size_t iv_length = chacha ? 12 : 4;  // RFC 7905 §2 / RFC 5288 §3 (the salt)
+  // RFC 5246 §6.3: key_block = PRF(master_secret, "key expansion", server_random +
+  // client_random): client key, server key, client IV, server IV (AEAD suites have no MAC key).
+  Octets seed(server_random.begin(), server_random.end());
+  seed.insert(seed.end(), client_random.begin(), client_random.end());
+  const Octets block = tls12_prf(suite_hash(suite), master_secret, "key expansion", seed,
+                                 2 * key_length + 2 * iv_length);
+  const std::size_t key_at = from_client ? 0 : key_length;
+  const std::size_t iv_at = 2 * key_length + (from_client ? 0 : iv_length);
+  const Octets key(block.begin() + static_cast<std::ptrdiff_t>(key_at),
+                   block.begin() + static_cast<std::ptrdiff_t>(key_at + key_length));
+  const Octets iv(block.begin() + static_cast<std::ptrdiff_t>(iv_at),
+                  block.begin() + static_cast<std::ptrdiff_t>(iv_at + iv_length));
+
+  auto records = split(flight);
+  if (!records) return "the flight does not end on a record boundary";
+  std::size_t ccs = 0;
+  while (ccs < records->size() && (*records)[ccs].type != 20) ++ccs;
+  if (ccs + 1 >= records->size() || (*records)[ccs + 1].type != 22) {
+    return "no encrypted handshake record after a ChangeCipherSpec";
+  }
+  RawRecord& record = (*records)[ccs + 1];
+  const std::size_t explicit_length = chacha ? 0 : 8;
+  if (record.fragment.size() < explicit_length + tag_length + 4) return "record too short";
+  Octets nonce_bytes;
+  if (chacha) {
+    nonce_bytes = nonce(iv, 0);  // RFC 7905 §2: iv XOR the sequence number (0 after CCS)
+  } else {
+    nonce_bytes = iv;  // RFC 5288 §3: salt + explicit nonce
+    nonce_bytes.insert(nonce_bytes.end(), record.fragment.begin(),
+                       record.fragment.begin() + static_cast<std::ptrdiff_t>(explicit_length));
+  }
+  const std::size_t plaintext_length = record.fragment.size() - explicit_length - tag_length;
+  // RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length.
+  Octets aad(8, 0);
+  aad.push_back(22);
+  aad.push_back(record.header[1]);
+  aad.push_back(record.header[2]);
+  append_u16(aad, plaintext_length);
+  const Aead aead{cipher, key_length};
+  // crypt() builds the nonce from an IV and a sequence number; pass the full nonce as the IV
+  // and 0, which leaves it unchanged.
+  const Octets sealed(record.fragment.begin() + static_cast<std::ptrdiff_t>(explicit_length),
+                      record.fragment.end());
+  auto plain = crypt(aead, key, nonce_bytes, 0, aad, sealed, false);
+  if (!plain) return "cannot decrypt the Finished record with the key block";
+  if (plain->size() < 5 || (*plain)[0] != 20) return "the record holds no Finished";
+  (*plain)[4] ^= 0x01;
+  auto resealed = crypt(aead, key, nonce_bytes, 0, aad, *plain, true);
+  if (!resealed) return "cannot encrypt again";
+  record.fragment.resize(explicit_length);
+  record.fragment.insert(record.fragment.end(), resealed->begin(), resealed->end());
+  flight = join(*records);
+  return {};
 }
 
 std::span<const std::uint8_t> octets_of(std::string_view text) {

@@ -99,6 +99,22 @@ enum class BodyByte : std::uint8_t { first, last };
                                                  std::uint16_t suite, std::uint8_t message_type,
                                                  BodyByte where);
 
+/// Flips the lowest bit of the first or last body byte of the first handshake message of type
+/// `message_type` in the plaintext handshake records of `flight` (a TLS 1.2 ServerKeyExchange or
+/// CertificateVerify), up to its ChangeCipherSpec. Returns "" on success, or why not.
+[[nodiscard]] std::string tamper_plaintext_handshake(std::vector<std::byte>& flight,
+                                                     std::uint8_t message_type, BodyByte where);
+
+/// Flips the lowest bit of the first verify_data byte of the TLS 1.2 Finished in `flight` (the
+/// first handshake record after its ChangeCipherSpec, sequence number 0), sent by the client
+/// when `from_client`, keyed from the master secret and randoms (RFC 5246 §6.3 key block;
+/// AES-GCM per RFC 5288, ChaCha20-Poly1305 per RFC 7905). Returns "" on success, or why not.
+[[nodiscard]] std::string tamper_tls12_finished(std::vector<std::byte>& flight,
+                                                std::span<const std::uint8_t> master_secret,
+                                                std::span<const std::uint8_t> client_random,
+                                                std::span<const std::uint8_t> server_random,
+                                                std::uint16_t suite, bool from_client);
+
 [[nodiscard]] std::span<const std::uint8_t> octets_of(std::string_view text);
 
 }  // namespace sanstls::test::oracle
