@@ -61,17 +61,40 @@ void expect_own_world(const World& world, bool a) {
   EXPECT_EQ(pair.server().session->info().backend, world.engine);
 }
 
-void expect_foreign_world_refused(const World& client_world, const World& server_world) {
-  SessionPair pair(*client_world.client, *server_world.server);
+/// A client of world A meets the server of world B: both are TLS 1.3-capable, so the server's
+/// own ALPN list ("b") decides, and it refuses "a". Proves each side used its own world's list.
+void expect_a_client_refused_by_b_server(const World& a, const World& b) {
+  SessionPair pair(*a.client, *b.server);
   EXPECT_FALSE(pair.handshake());
-  ASSERT_NE(pair.first_error(), nullptr);
-  // Either the other root is unknown, or the ALPN lists have nothing in common: both prove the
-  // client only sees its own configuration.
-  EXPECT_TRUE(pair.first_error()->code == Errc::certificate_rejected ||
-              pair.first_error()->code == Errc::no_application_protocol ||
-              pair.first_error()->code == Errc::forbidden_by_policy ||
-              pair.first_error()->code == Errc::alert_received)
-      << pair.first_error()->to_string();
+  ASSERT_TRUE(pair.server().error) << "world B's server accepted world A's client";
+  const Error& server = *pair.server().error;
+  EXPECT_EQ(server.code, Errc::no_application_protocol) << server.to_string();
+  EXPECT_NE(server.message.find("have none in common with this server's (b)"), std::string::npos)
+      << server.to_string();
+  EXPECT_EQ(server.alert_sent, Alert::no_application_protocol) << server.to_string();
+  ASSERT_TRUE(pair.client().error) << "world A's client never heard of the refusal";
+  EXPECT_EQ(pair.client().error->code, Errc::alert_received) << pair.client().error->to_string();
+  EXPECT_EQ(pair.client().error->alert_received, Alert::no_application_protocol)
+      << pair.client().error->to_string();
+}
+
+/// A client of world B (capped at TLS 1.2) meets the server of world A (TLS 1.3 only): the
+/// version refusal proves each side used its own world's policy.
+void expect_b_client_refused_by_a_server(const World& b, const World& a) {
+  SessionPair pair(*b.client, *a.server);
+  EXPECT_FALSE(pair.handshake());
+  ASSERT_TRUE(pair.server().error) << "world A's server accepted world B's client";
+  const Error& server = *pair.server().error;
+  EXPECT_EQ(server.code, Errc::forbidden_by_policy) << server.to_string();
+  EXPECT_NE(server.message.find("sanstls requires TLS 1.3"), std::string::npos)
+      << server.to_string();
+  EXPECT_EQ(server.alert_sent, Alert::protocol_version) << server.to_string();
+  ASSERT_TRUE(pair.client().error) << "world B's client never heard of the refusal";
+  const Error& client = *pair.client().error;
+  EXPECT_EQ(client.code, Errc::forbidden_by_policy) << client.to_string();
+  EXPECT_NE(client.message.find("the server refused TLS 1.2 (capped by hazmat::Settings)"),
+            std::string::npos)
+      << client.to_string();
 }
 
 TEST(GlobalState, TwoConfigurationsInOneProcessNeverSeeEachOther) {
@@ -93,8 +116,8 @@ TEST(GlobalState, TwoConfigurationsInOneProcessNeverSeeEachOther) {
   EXPECT_EQ(cross.client().error->code, Errc::certificate_rejected)
       << cross.client().error->to_string();
   EXPECT_EQ(cross.client().error->certificate_problem, CertificateProblem::unknown_issuer);
-  expect_foreign_world_refused(a, b);
-  expect_foreign_world_refused(b, a);
+  expect_a_client_refused_by_b_server(a, b);
+  expect_b_client_refused_by_a_server(b, a);
 
   // Both worlds at once, in two threads, many times.
   std::atomic<int> failures{0};

@@ -16,10 +16,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <malloc.h>
+#include <string_view>
 #include <vector>
 
 namespace sanstls::test {
@@ -94,10 +96,27 @@ FloodResult flood(Backend engine, bool server, const std::function<Bytes(std::si
   return result;
 }
 
-void expect_bounded_failure(const FloodResult& result, std::size_t max_fed) {
+/// How a session ends a flood: the code and a fragment of the message.
+struct Outcome {
+  Errc code;
+  std::string_view fragment;
+};
+/// The outcome on each engine, in Backend order (openssl, gnutls, native). Engines differ where
+/// their TLS library checks the flood before the core's limits do: each then reports the first
+/// violation it sees, in its own words.
+using PerEngine = std::array<Outcome, 3>;
+
+/// What the core says when its handshake input budget (limits::max_handshake_input) stops a
+/// flood that no engine refused earlier.
+constexpr Outcome handshake_budget{Errc::limit_exceeded,
+                                   "more than 256 KiB without completing the handshake"};
+
+void expect_bounded_failure(const FloodResult& result, std::size_t max_fed,
+                            const Outcome& expected) {
   ASSERT_TRUE(result.error) << "the flood was accepted (" << result.fed << " bytes)";
-  EXPECT_NE(result.error->code, Errc::invalidated);
-  EXPECT_FALSE(result.error->message.empty());
+  EXPECT_EQ(result.error->code, expected.code) << result.error->to_string();
+  EXPECT_NE(result.error->message.find(expected.fragment), std::string::npos)
+      << result.error->to_string();
   EXPECT_EQ(result.state, SessionState::invalidated);
   EXPECT_TRUE(result.closed) << "the close callback must run";
   EXPECT_LE(result.fed, max_fed) << result.error->to_string();
@@ -107,7 +126,12 @@ void expect_bounded_failure(const FloodResult& result, std::size_t max_fed) {
 /// The most a flood can feed before the handshake budget stops it.
 constexpr std::size_t handshake_bound = limits::max_handshake_input + 2 * limits::max_record_size;
 
-class LimitsTest : public ::testing::TestWithParam<Backend> {};
+class LimitsTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  [[nodiscard]] Outcome expected(const PerEngine& outcomes) const {
+    return outcomes.at(static_cast<std::size_t>(GetParam()));
+  }
+};
 
 TEST_P(LimitsTest, OneMebibyteClientHello) {
   const Bytes start = record(22, [] {
@@ -118,7 +142,12 @@ TEST_P(LimitsTest, OneMebibyteClientHello) {
   const Bytes more = record(22, Bytes(16384, std::byte{0}));
   auto result = flood(
       GetParam(), true, [&](std::size_t i) { return i == 0 ? start : more; }, 1100 * 1024);
-  expect_bounded_failure(result, handshake_bound);
+  // Every engine refuses the announced length itself, before the core's budget runs out.
+  expect_bounded_failure(
+      result, handshake_bound,
+      expected({{{Errc::bad_tls_data, "excessive message size"},
+                 {Errc::bad_tls_data, "the peer's hello announces 1048576 bytes"},
+                 {Errc::bad_tls_data, "message larger than allowed"}}}));
 }
 
 TEST_P(LimitsTest, HandshakeMessageThatNeverCompletesInTinyRecords) {
@@ -137,7 +166,7 @@ TEST_P(LimitsTest, HandshakeMessageThatNeverCompletesInTinyRecords) {
     return out;
   };
   auto result = flood(GetParam(), true, piece, 600 * 1024);
-  expect_bounded_failure(result, handshake_bound);
+  expect_bounded_failure(result, handshake_bound, handshake_budget);
 }
 
 TEST_P(LimitsTest, ServerHelloThatNeverCompletes) {
@@ -146,7 +175,13 @@ TEST_P(LimitsTest, ServerHelloThatNeverCompletes) {
   const Bytes more = record(22, Bytes(1000, std::byte{0x01}));
   auto result = flood(
       GetParam(), false, [&](std::size_t i) { return i == 0 ? start : more; }, 600 * 1024);
-  expect_bounded_failure(result, handshake_bound);
+  // Each engine reads the hello's fields as they arrive and stops at the first it cannot take:
+  // a length (OpenSSL), the version (0x0101, GnuTLS), the extensions block (native).
+  expect_bounded_failure(result, handshake_bound,
+                         expected({{{Errc::bad_tls_data, "bad length"},
+                                    {Errc::forbidden_by_policy,
+                                     "the peer offered no protocol version sanstls accepts"},
+                                    {Errc::bad_tls_data, "Extension.extension_data: truncated"}}}));
 }
 
 TEST_P(LimitsTest, EmptyHandshakeRecords) {
@@ -155,7 +190,12 @@ TEST_P(LimitsTest, EmptyHandshakeRecords) {
   for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), empty.begin(), empty.end());
   auto result = flood(
       GetParam(), true, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-  expect_bounded_failure(result, handshake_bound);
+  // OpenSSL and native refuse the first empty handshake record; GnuTLS skips them until the
+  // core's budget stops it.
+  expect_bounded_failure(result, handshake_bound,
+                         expected({{{Errc::bad_tls_data, "record too small"},
+                                    handshake_budget,
+                                    {Errc::bad_tls_data, "zero-length handshake fragment"}}}));
 }
 
 TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
@@ -165,7 +205,14 @@ TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
   for (bool server : {true, false}) {
     auto result = flood(
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-    expect_bounded_failure(result, handshake_bound);
+    // An OpenSSL server refuses an alert before the ClientHello; an OpenSSL client and GnuTLS
+    // end at the first user_canceled (GnuTLS reports it as fatal, whatever its level); the
+    // native engine skips them until the core's budget stops it.
+    const Outcome user_canceled{Errc::alert_received, "the peer sent a fatal user_canceled alert"};
+    expect_bounded_failure(
+        result, handshake_bound,
+        expected({{server ? Outcome{Errc::bad_tls_data, "unexpected message"} : user_canceled,
+                   user_canceled, handshake_budget}}));
   }
 }
 
@@ -179,9 +226,14 @@ TEST_P(LimitsTest, NonClosureWarningAlertsDuringTheHandshake) {
   for (bool server : {true, false}) {
     auto result = flood(
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-    expect_bounded_failure(result, handshake_bound);
-    ASSERT_TRUE(result.error);
-    EXPECT_NE(result.error->code, Errc::internal_error) << result.error->to_string();
+    // An OpenSSL server refuses an alert before the ClientHello; everywhere else the first
+    // unrecognized_name ends the handshake.
+    const Outcome unrecognized_name{Errc::alert_received,
+                                    "the peer sent a fatal unrecognized_name alert"};
+    expect_bounded_failure(
+        result, handshake_bound,
+        expected({{server ? Outcome{Errc::bad_tls_data, "unexpected message"} : unrecognized_name,
+                   unrecognized_name, unrecognized_name}}));
   }
 }
 
@@ -192,7 +244,16 @@ TEST_P(LimitsTest, ChangeCipherSpecFlood) {
   for (bool server : {true, false}) {
     auto result = flood(
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-    expect_bounded_failure(result, handshake_bound);
+    // Each engine has its own rule for a ChangeCipherSpec before the hello. FIXME(issue 12
+    // item 4): the native client drops them without a count until the core's budget stops it;
+    // pin its own bound here once it has one.
+    expect_bounded_failure(
+        result, handshake_bound,
+        expected({{Outcome{Errc::bad_tls_data, "unexpected message"},
+                   server ? Outcome{Errc::bad_tls_data, "Too many empty record packets"}
+                          : Outcome{Errc::bad_tls_data, "An unexpected TLS packet was received"},
+                   server ? Outcome{Errc::bad_tls_data, "change_cipher_spec: not allowed"}
+                          : handshake_budget}}));
   }
 }
 
@@ -201,7 +262,10 @@ TEST_P(LimitsTest, RecordLongerThanTlsAllows) {
   const Bytes filler(4096, std::byte{0});
   auto result = flood(
       GetParam(), true, [&](std::size_t i) { return i == 0 ? header : filler; }, 256 * 1024);
-  expect_bounded_failure(result, limits::max_record_size + 2 * filler.size());
+  expect_bounded_failure(result, limits::max_record_size + 2 * filler.size(),
+                         expected({{{Errc::bad_tls_data, "packet length too long"},
+                                    {Errc::bad_tls_data, "record packet with invalid length"},
+                                    {Errc::bad_tls_data, "record too long"}}}));
 }
 
 TEST_P(LimitsTest, ByteAtATimeGarbageNeverGrowsTheSession) {
@@ -209,7 +273,11 @@ TEST_P(LimitsTest, ByteAtATimeGarbageNeverGrowsTheSession) {
       GetParam(), true,
       [](std::size_t i) { return Bytes{std::byte{static_cast<std::uint8_t>(i * 131U)}}; },
       64 * 1024);
-  expect_bounded_failure(result, 64 * 1024);
+  // The first byte is 0, not a content type: each engine names what it checks first.
+  expect_bounded_failure(result, 64 * 1024,
+                         expected({{{Errc::bad_tls_data, "a record with an invalid version"},
+                                    {Errc::bad_tls_data, "An unexpected TLS packet was received"},
+                                    {Errc::bad_tls_data, "unknown content type"}}}));
 }
 
 TEST_P(LimitsTest, RealHandshakesAndLargeTransfersStayWithinTheLimits) {

@@ -5,15 +5,21 @@
 #include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
 #include "core/refusals.hpp"
+#include "core/secret_bytes.hpp"
 #include "wire/reader.hpp"
 #include "x509/names.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/tls1.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <initializer_list>
 #include <limits>
 
 namespace sanstls::openssl {
@@ -270,8 +276,89 @@ Result<void> Engine::update_keys(core::Bytes& to_peer, bool request_peer_update)
   return {};
 }
 
+namespace {
+
+/// RFC 5705 §4 for TLS 1.2, computed here because OpenSSL 3.0's TLS1-PRF collects label and
+/// seed in a 1024-byte buffer (TLS1_PRF_MAXBUF) and fails on longer contexts, although the RFC
+/// allows 65535 bytes: PRF(master_secret, label, client_random + server_random +
+/// context_length + context), with RFC 5246 §5's P_hash streamed through HMAC so the seed is
+/// never copied. Every intermediate value is wiped.
+Result<void> tls12_export_long_context(SSL* ssl, std::span<std::byte> out, std::string_view label,
+                                       std::span<const std::byte> context) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  const EVP_MD* md = cipher == nullptr ? nullptr : SSL_CIPHER_get_handshake_digest(cipher);
+  const SSL_SESSION* session = SSL_get_session(ssl);
+  if (md == nullptr || session == nullptr) {
+    return fail(Errc::internal_error,
+                "OpenSSL has no TLS 1.2 session to export keying material from");
+  }
+  core::SecretBytes master(SSL_SESSION_get_master_key(session, nullptr, 0));
+  SSL_SESSION_get_master_key(session, master.data(), master.size());
+  std::array<unsigned char, 2 * SSL3_RANDOM_SIZE + 2> randoms_and_length{};
+  SSL_get_client_random(ssl, randoms_and_length.data(), SSL3_RANDOM_SIZE);
+  SSL_get_server_random(ssl, randoms_and_length.data() + SSL3_RANDOM_SIZE, SSL3_RANDOM_SIZE);
+  randoms_and_length[2 * SSL3_RANDOM_SIZE] = static_cast<unsigned char>(context.size() >> 8);
+  randoms_and_length[2 * SSL3_RANDOM_SIZE + 1] = static_cast<unsigned char>(context.size());
+
+  const auto md_size = static_cast<std::size_t>(EVP_MD_get_size(md));
+  const std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(
+      EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free);
+  // HMAC(master_secret, part1 + part2 + ...) into `into`.
+  auto hmac = [&](std::initializer_list<std::span<const unsigned char>> parts,
+                  core::SecretBytes& into) {
+    const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
+        mac ? EVP_MAC_CTX_new(mac.get()) : nullptr, &EVP_MAC_CTX_free);
+    std::array<OSSL_PARAM, 2> params{
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         const_cast<char*>(EVP_MD_get0_name(md)), 0),
+        OSSL_PARAM_construct_end()};
+    bool ok =
+        ctx != nullptr && EVP_MAC_init(ctx.get(), master.data(), master.size(), params.data()) == 1;
+    for (const auto part : parts) {
+      ok = ok && (part.empty() || EVP_MAC_update(ctx.get(), part.data(), part.size()) == 1);
+    }
+    std::size_t written = 0;
+    return ok && EVP_MAC_final(ctx.get(), into.data(), &written, into.size()) == 1 &&
+           written == into.size();
+  };
+  const std::span<const unsigned char> seed_parts[] = {
+      {reinterpret_cast<const unsigned char*>(label.data()), label.size()},
+      randoms_and_length,
+      {reinterpret_cast<const unsigned char*>(context.data()), context.size()}};
+  core::SecretBytes a(md_size);      // A(i)
+  core::SecretBytes block(md_size);  // HMAC(secret, A(i) + label + seed)
+  // A(1) = HMAC(secret, label + seed); A(i) = HMAC(secret, A(i-1)).
+  bool ok = hmac({seed_parts[0], seed_parts[1], seed_parts[2]}, a);
+  for (std::size_t done = 0; ok && done < out.size();) {
+    ok = hmac({a.span(), seed_parts[0], seed_parts[1], seed_parts[2]}, block);
+    const std::size_t n = std::min(block.size(), out.size() - done);
+    std::memcpy(out.data() + done, block.data(), n);
+    done += n;
+    if (ok && done < out.size()) {
+      core::SecretBytes next(md_size);
+      ok = hmac({a.span()}, next);
+      a = std::move(next);
+    }
+  }
+  OPENSSL_cleanse(randoms_and_length.data(), randoms_and_length.size());
+  if (!ok) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return fail(Errc::internal_error, "OpenSSL could not compute the TLS 1.2 exporter");
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> Engine::export_keying_material(std::span<std::byte> out, std::string_view label,
                                             std::optional<std::span<const std::byte>> context) {
+  // OpenSSL 3.0's TLS 1.2 exporter fails once label + randoms + context exceed its 1024-byte
+  // PRF buffer; RFC 5705 allows contexts up to 65535 bytes, which the other engines export.
+  constexpr std::size_t openssl_prf_buffer = 1024;
+  if (context && SSL_version(ssl_.get()) == TLS1_2_VERSION &&
+      label.size() + 2 * SSL3_RANDOM_SIZE + 2 + context->size() > openssl_prf_buffer) {
+    return tls12_export_long_context(ssl_.get(), out, label, *context);
+  }
   // RFC 5705 / RFC 8446 §7.5; use_context distinguishes "no context" from an empty one, which
   // matters in TLS 1.2 only.
   const auto* context_bytes =
