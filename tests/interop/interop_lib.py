@@ -658,8 +658,9 @@ class InteropTest(unittest.TestCase):
         """gnutls-serv cannot be told an address: the bind shim pins it to 127.0.0.1."""
         shim = bind_shim()
         if shim is None:
-            self.skipTest("no bind shim (--bind-shim) and no C compiler to build one: "
-                          "gnutls-serv would listen on every address")
+            # Scripts that start gnutls-serv call require_peers(bind_shim_needed=True) first.
+            self.fail("no bind shim (--bind-shim) and no C compiler to build one: gnutls-serv "
+                      "would listen on every address")
         cred = cred or self.pki.server
         port = free_port()
         server = self.peer(["gnutls-serv", "-p", port, "--x509certfile", cred.cert,
@@ -694,3 +695,44 @@ def bind_shim():
 def tool_missing(*tools):
     missing = [t for t in tools if shutil.which(t) is None]
     return f"not installed: {', '.join(missing)}" if missing else None
+
+
+# ctest's SKIP_RETURN_CODE for the interop tests (tests/interop/CMakeLists.txt): a script that
+# cannot test anything says so with this code, and ctest reports it as skipped, never passed.
+SKIP_EXIT_CODE = 77
+
+
+def in_ci(environ=None):
+    """Whether we run under CI (`CI=true`, as CI systems set it): there, nothing may skip."""
+    value = (environ if environ is not None else os.environ).get("CI", "")
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def missing_peer_verdict(missing, environ=None):
+    """What a script does when the peer programs `missing` (names) are not installed:
+    None when nothing is missing; else (exit code, message). Under CI a missing peer program is
+    a failure (exit 1): the suite must not pass by testing nothing. Elsewhere the script exits
+    with SKIP_EXIT_CODE, which ctest reports as skipped (not passed)."""
+    if not missing:
+        return None
+    names = ", ".join(missing)
+    if in_ci(environ):
+        return 1, (f"FAILED: the peer programs {names} are not installed, and CI=true: a CI run "
+                   f"must test against them (scripts/install-deps.sh installs them)")
+    return SKIP_EXIT_CODE, (f"SKIPPED (exit {SKIP_EXIT_CODE}): the peer programs {names} are not "
+                            f"installed (scripts/install-deps.sh installs them); under CI=true "
+                            f"this is a failure")
+
+
+def require_peers(*tools, bind_shim_needed=False):
+    """Called by a script before its tests: exits at once (missing_peer_verdict) when one of
+    `tools` is not on PATH, or when `bind_shim_needed` and no bind shim can be had."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if bind_shim_needed and not missing and bind_shim() is None:
+        missing.append("the bind shim (--bind-shim, or a C compiler to build bind_loopback.c)")
+    verdict = missing_peer_verdict(missing)
+    if verdict:
+        code, message = verdict
+        print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
+        sys.stderr.flush()
+        sys.exit(code)

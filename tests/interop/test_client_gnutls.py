@@ -10,6 +10,7 @@ import json
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "gnutls-serv", bind_shim_needed=True)
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -18,13 +19,6 @@ TLS12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
 
 @lib.per_engine
 class ClientAgainstGnuTLSServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("gnutls-serv")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     # gnutls-serv without TLS 1.3 enabled does not parse supported_versions; it finds none of a
     # TLS 1.3-only ClientHello's suites usable and answers handshake_failure, not

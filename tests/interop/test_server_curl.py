@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "curl")
 
 
 def body_fields(body):
@@ -18,13 +19,6 @@ def body_fields(body):
 
 @lib.per_engine
 class CurlAgainstServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("curl")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     def curl(self, port, *args, expect_exit=0):
         # --resolve pins localhost to 127.0.0.1 (SNI and name check use "localhost").

@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "gnutls-cli")
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -13,13 +14,6 @@ READY = r"- Simple Client Mode:"
 
 @lib.per_engine
 class GnuTLSClientAgainstServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("gnutls-cli")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     def gnutls_cli(self, port, *args):
         # 127.0.0.1 explicitly (never a name that might resolve elsewhere); SNI and the name

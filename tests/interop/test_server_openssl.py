@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl")
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 HANDSHAKE_DONE = r"Verify return code: 0 \(ok\)"

@@ -12,6 +12,7 @@ import unittest
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl")
 
 TIMEOUT = 10
 GET = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
