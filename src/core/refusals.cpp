@@ -63,6 +63,16 @@ Error server_chose_no_offered_protocol() {
               "the server chose no ALPN protocol we offered");
 }
 
+Error no_secure_renegotiation(bool peer_is_server) {
+  // RFC 5746 §4.1: a client that wishes to connect only to servers supporting secure
+  // renegotiation "MUST terminate the connection" when the ServerHello lacks renegotiation_info.
+  return make(Errc::forbidden_by_policy, Alert::handshake_failure,
+              peer_is_server ? "the server does not support secure renegotiation indication (RFC "
+                               "5746), which sanstls requires from TLS 1.2 servers"
+                             : "the client does not support secure renegotiation indication (RFC "
+                               "5746)");
+}
+
 Error missing_client_certificate(bool tls13) {
   Error error = make(Errc::certificate_rejected,
                      tls13 ? Alert::certificate_required : Alert::handshake_failure,

@@ -26,6 +26,9 @@ Error no_shared_signature_algorithm();
 Error no_shared_application_protocol(const std::vector<std::string>& ours);
 /// Client side: the server selected an ALPN protocol we did not offer, or none it should have.
 Error server_chose_no_offered_protocol();
+/// The peer sent no secure renegotiation indication (RFC 5746). Clients require it from TLS 1.2
+/// servers (RFC 5746 §4.1); servers accept clients without it and never renegotiate (§4.4).
+Error no_secure_renegotiation(bool peer_is_server);
 /// Server side, required client authentication and no certificate (RFC 8446 §4.4.2.4 in
 /// TLS 1.3: certificate_required; RFC 5246 §7.4.6 in TLS 1.2: handshake_failure).
 Error missing_client_certificate(bool tls13);

@@ -1,11 +1,11 @@
 // The GnuTLS priority string and the ClientHello/ServerHello reader.
 
 #include "backends/gnutls/priority.hpp"
-#include "wire/writer.hpp"
 
 #include <sanstls/hazmat/hazmat.hpp>
 
 #include "backends/gnutls/hello.hpp"
+#include "wire/writer.hpp"
 
 #include <gnutls/gnutls.h>
 #include <gtest/gtest.h>
@@ -49,7 +49,12 @@ TEST(GnutlsPriority, StartsFromNoneAndNamesOnlyAllowedAlgorithms) {
     EXPECT_TRUE(contains(text, "+AEAD")) << text;
     EXPECT_TRUE(contains(text, "+ECDHE-ECDSA")) << text;
     EXPECT_TRUE(contains(text, "+ECDHE-RSA")) << text;
-    EXPECT_TRUE(contains(text, "%SAFE_RENEGOTIATION")) << text;
+    // RFC 5746: a client requires secure renegotiation indication from TLS 1.2 servers; a server
+    // accepts clients without it (it never renegotiates). Issue 13.
+    EXPECT_EQ(contains(text, ":%SAFE_RENEGOTIATION"), !server) << text;
+    EXPECT_EQ(contains(text, ":%PARTIAL_RENEGOTIATION"), server) << text;
+    EXPECT_FALSE(contains(text, "UNSAFE_RENEGOTIATION")) << text;
+    EXPECT_FALSE(contains(text, "DISABLE_SAFE_RENEGOTIATION")) << text;
     EXPECT_EQ(contains(text, "%SERVER_PRECEDENCE"), server) << text;
     EXPECT_TRUE(plan->tls12);
     EXPECT_TRUE(plan->tls13);
@@ -59,6 +64,20 @@ TEST(GnutlsPriority, StartsFromNoneAndNamesOnlyAllowedAlgorithms) {
     EXPECT_EQ(gnutls_priority_init2(&cache, text.c_str(), &err_pos, 0), 0)
         << (err_pos != nullptr ? err_pos : "");
     gnutls_priority_deinit(cache);
+  }
+}
+
+TEST(GnutlsPriority, ServerSessionStringsAcceptClientsWithoutRenegotiationInfo) {
+  // The per-session strings a server switches to after the ClientHello keep the same rule.
+  auto plan = make_priority(default_config(), /*server=*/true);
+  ASSERT_TRUE(plan) << plan.error().to_string();
+  for (const bool tls13 : {true, false}) {
+    const std::string text = server_session_priority(
+        *plan, tls13,
+        tls13 ? std::nullopt
+              : std::optional<CipherSuite>{CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256});
+    EXPECT_TRUE(contains(text, ":%PARTIAL_RENEGOTIATION")) << text;
+    EXPECT_FALSE(contains(text, "%SAFE_RENEGOTIATION")) << text;
   }
 }
 

@@ -403,7 +403,14 @@ unique_subject = no
 copy_extensions = none
 [ anything ]
 commonName = supplied
-""" + _LEAF_EXTENSIONS
+""" + _LEAF_EXTENSIONS + """
+[ client_leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
 
 
 class Credential:
@@ -435,6 +442,15 @@ class PKI:
                                                     "localhost,127.0.0.1")
         self.self_signed = self._self_signed("self-signed")
         self.expired = self._expired("expired")
+        # Client certificates that every sanstls server must refuse, each wrong in one way only
+        # (REFUSED_CLIENT_CERTIFICATES): issued by a CA the server does not trust; expired
+        # (clientAuth, our CA); serverAuth only (our CA, valid).
+        self.client_untrusted = self._sanstls_leaf("client-untrusted", self.other_ca_dir,
+                                                   "client.example", "--client")
+        self.client_expired = self._expired("client-expired", section="client_leaf",
+                                            subject="/CN=client.example")
+        self.client_server_eku = self._sanstls_leaf("client-server-eku", self.ca_dir,
+                                                    "client.example")
         self.rsa1024 = self._openssl_leaf("rsa1024", ["-newkey", "rsa:1024"], "-sha256")
         self.sha1 = self._openssl_leaf("sha1", ["-newkey", "ec", "-pkeyopt",
                                                 "ec_paramgen_curve:P-256"], "-sha1")
@@ -473,9 +489,9 @@ class PKI:
                    "-addext", "extendedKeyUsage=serverAuth"])
         return Credential(directory)
 
-    def _request(self, directory, key_args):
+    def _request(self, directory, key_args, subject="/CN=localhost"):
         csr = os.path.join(directory, "request.csr")
-        self._run(["openssl", "req", "-new", *key_args, "-nodes", "-subj", "/CN=localhost",
+        self._run(["openssl", "req", "-new", *key_args, "-nodes", "-subj", subject,
                    "-keyout", os.path.join(directory, "key.pem"), "-out", csr])
         return csr
 
@@ -489,8 +505,9 @@ class PKI:
                    "-extensions", "leaf", "-out", os.path.join(directory, "cert.pem")])
         return Credential(directory)
 
-    def _expired(self, name):
-        """`openssl x509 -req` cannot back-date; `openssl ca` takes explicit dates."""
+    def _expired(self, name, section="leaf", subject="/CN=localhost"):
+        """`openssl x509 -req` cannot back-date; `openssl ca` takes explicit dates. `section`:
+        the extensions (leaf: serverAuth; client_leaf: clientAuth)."""
         directory = os.path.join(self.root, name)
         database = os.path.join(directory, "db")
         os.makedirs(database)
@@ -500,15 +517,54 @@ class PKI:
         config = os.path.join(directory, "ca.cnf")
         with open(config, "w") as f:
             f.write(_CA_CONFIG.format(db=database))
-        csr = self._request(directory, ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        csr = self._request(directory, ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                            subject)
         self._run(["openssl", "ca", "-batch", "-notext", "-config", config, "-cert", self.ca,
-                   "-keyfile", self.ca_key, "-in", csr, "-extensions", "leaf",
+                   "-keyfile", self.ca_key, "-in", csr, "-extensions", section,
                    "-startdate", "20200101000000Z", "-enddate", "20210101000000Z",
                    "-out", os.path.join(directory, "cert.pem")])
         return Credential(directory)
 
 
 _PKI = None
+
+
+class RefusedClientCertificate:
+    """A client certificate every sanstls server must refuse, what its log says, and the alert."""
+
+    def __init__(self, name, attribute, server_log, alert, number, openssl_text, python_text):
+        self.name = name
+        self.attribute = attribute  # the PKI attribute holding the credential
+        self.server_log = server_log  # regex on the server's "handshake failed: ..." line
+        self.alert = alert  # RFC 8446 §6.2 name
+        self.number = number  # its AlertDescription value (gnutls-cli prints it)
+        self.openssl_text = openssl_text  # as OpenSSL (s_client, curl) prints it
+        self.python_text = python_text  # in Python's SSLError
+
+    def credential(self, pki_):
+        return getattr(pki_, self.attribute)
+
+
+# The server's message is the core verifier's (src/x509/verify.cpp), the same on every engine; so
+# is the alert (verify.cpp alert_for: unknown_issuer → unknown_ca, expired →
+# certificate_expired, wrong_usage → unsupported_certificate).
+REFUSED_CLIENT_CERTIFICATES = [
+    RefusedClientCertificate(
+        "untrusted", "client_untrusted",
+        r"handshake failed: the issuer of 'CN=client\.example' \('CN=some other CA'\) is not in "
+        r"the trust store and the peer did not send it\n",
+        "unknown_ca", 48, "alert unknown ca", "ALERT_UNKNOWN_CA"),
+    RefusedClientCertificate(
+        "expired", "client_expired",
+        r"handshake failed: certificate 'CN=client\.example' expired on 2021-01-01",
+        "certificate_expired", 45, "alert certificate expired", "ALERT_CERTIFICATE_EXPIRED"),
+    RefusedClientCertificate(
+        "server_only_eku", "client_server_eku",
+        r"handshake failed: certificate 'CN=client\.example' may not be used for TLS client "
+        r"authentication",
+        "unsupported_certificate", 43, "alert unsupported certificate",
+        "ALERT_UNSUPPORTED_CERTIFICATE"),
+]
 
 
 def pki():
@@ -658,8 +714,9 @@ class InteropTest(unittest.TestCase):
         """gnutls-serv cannot be told an address: the bind shim pins it to 127.0.0.1."""
         shim = bind_shim()
         if shim is None:
-            self.skipTest("no bind shim (--bind-shim) and no C compiler to build one: "
-                          "gnutls-serv would listen on every address")
+            # Scripts that start gnutls-serv call require_peers(bind_shim_needed=True) first.
+            self.fail("no bind shim (--bind-shim) and no C compiler to build one: gnutls-serv "
+                      "would listen on every address")
         cred = cred or self.pki.server
         port = free_port()
         server = self.peer(["gnutls-serv", "-p", port, "--x509certfile", cred.cert,
@@ -694,3 +751,44 @@ def bind_shim():
 def tool_missing(*tools):
     missing = [t for t in tools if shutil.which(t) is None]
     return f"not installed: {', '.join(missing)}" if missing else None
+
+
+# ctest's SKIP_RETURN_CODE for the interop tests (tests/interop/CMakeLists.txt): a script that
+# cannot test anything says so with this code, and ctest reports it as skipped, never passed.
+SKIP_EXIT_CODE = 77
+
+
+def in_ci(environ=None):
+    """Whether we run under CI (`CI=true`, as CI systems set it): there, nothing may skip."""
+    value = (environ if environ is not None else os.environ).get("CI", "")
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def missing_peer_verdict(missing, environ=None):
+    """What a script does when the peer programs `missing` (names) are not installed:
+    None when nothing is missing; else (exit code, message). Under CI a missing peer program is
+    a failure (exit 1): the suite must not pass by testing nothing. Elsewhere the script exits
+    with SKIP_EXIT_CODE, which ctest reports as skipped (not passed)."""
+    if not missing:
+        return None
+    names = ", ".join(missing)
+    if in_ci(environ):
+        return 1, (f"FAILED: the peer programs {names} are not installed, and CI=true: a CI run "
+                   f"must test against them (scripts/install-deps.sh installs them)")
+    return SKIP_EXIT_CODE, (f"SKIPPED (exit {SKIP_EXIT_CODE}): the peer programs {names} are not "
+                            f"installed (scripts/install-deps.sh installs them); under CI=true "
+                            f"this is a failure")
+
+
+def require_peers(*tools, bind_shim_needed=False):
+    """Called by a script before its tests: exits at once (missing_peer_verdict) when one of
+    `tools` is not on PATH, or when `bind_shim_needed` and no bind shim can be had."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if bind_shim_needed and not missing and bind_shim() is None:
+        missing.append("the bind shim (--bind-shim, or a C compiler to build bind_loopback.c)")
+    verdict = missing_peer_verdict(missing)
+    if verdict:
+        code, message = verdict
+        print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
+        sys.stderr.flush()
+        sys.exit(code)

@@ -10,6 +10,7 @@ import json
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "gnutls-serv", bind_shim_needed=True)
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -18,13 +19,6 @@ TLS12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
 
 @lib.per_engine
 class ClientAgainstGnuTLSServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("gnutls-serv")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     # gnutls-serv without TLS 1.3 enabled does not parse supported_versions; it finds none of a
     # TLS 1.3-only ClientHello's suites usable and answers handshake_failure, not
@@ -147,6 +141,40 @@ class ClientAgainstGnuTLSServer(lib.InteropTest):
         self.assertExit(client, 4)
         self.assertRegex(client.stderr, r"^sanstls client: .*handshake_failure")
         self.assertEqual(client.stdout, "")
+
+    def refused_tls12_server(self, engine, priority, message):
+        """A TLS 1.2 gnutls-serv that lacks something sanstls requires: the client refuses it
+        during the handshake (exit 4), relays nothing, and says what is missing."""
+        if self.tls12_unsupported(engine, "--echo", "--priority", priority):
+            return
+        server, port = self.gnutls_server("--echo", "--priority", priority)
+        client = self.sanstls_client(engine, port)
+        client.send("must not arrive\n")
+        client.close_stdin()
+        self.assertExit(client, 4)
+        self.assertEqual(client.stdout, "")
+        self.assertRegex(client.stderr, r"^sanstls client: " + message)
+
+    def engine_tls12_server_without_extended_master_secret(self, engine):
+        """RFC 7627 §5.3: sanstls clients abort a TLS 1.2 handshake with a server that does not
+        negotiate the extended master secret (issue 12, item 9)."""
+        self.refused_tls12_server(
+            engine, TLS12 + ":%NO_SESSION_HASH",
+            r"the server does not support the extended master secret \(RFC 7627\), which "
+            r"sanstls requires for TLS 1\.2")
+
+    def engine_tls12_server_without_secure_renegotiation(self, engine):
+        """RFC 5746 §4.1: a client that connects only to servers supporting secure renegotiation
+        terminates when the TLS 1.2 ServerHello lacks renegotiation_info; every sanstls client
+        does (issue 13)."""
+        self.refused_tls12_server(
+            engine, TLS12 + ":%DISABLE_SAFE_RENEGOTIATION",
+            r".*secure renegotiation.*\(RFC 5746\)")
+
+    def engine_tls13_server_without_secure_renegotiation(self, engine):
+        """RFC 5746 does not apply to TLS 1.3: a TLS 1.3 server that never sends
+        renegotiation_info is fine."""
+        self.echo(engine, TLS13 + ":%DISABLE_SAFE_RENEGOTIATION")
 
     def engine_wrong_name(self, engine):
         server, port = self.gnutls_server("--echo")

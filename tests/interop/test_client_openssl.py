@@ -6,6 +6,7 @@ import json
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl")
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 

@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "curl")
 
 
 def body_fields(body):
@@ -18,13 +19,6 @@ def body_fields(body):
 
 @lib.per_engine
 class CurlAgainstServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("curl")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     def curl(self, port, *args, expect_exit=0):
         # --resolve pins localhost to 127.0.0.1 (SNI and name check use "localhost").
@@ -154,6 +148,28 @@ class CurlAgainstServer(lib.InteropTest):
                            "--key", self.pki.client.key, expect_exit=56)
         self.assertRegex(client.stderr, r"alert unknown ca")
         self.server_log(server, r"handshake failed: .*not in the trust store")
+
+    def engine_client_certificate_refused(self, engine):
+        """Untrusted, expired and serverAuth-only client certificates (REFUSED_CLIENT_CERTIFICATES)
+        in TLS 1.3 (curl exit 56: the alert arrives after its Finished) and TLS 1.2 (exit 35; but
+        curl 7.88 turns a certificate_expired alert during its handshake into exit 60, "SSL
+        certificate verification failed", without the alert's name)."""
+        server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+        for bad in lib.REFUSED_CLIENT_CERTIFICATES:
+            cred = bad.credential(self.pki)
+            curl_args = ["--cert", cred.cert, "--key", cred.key]
+            tls12_exit = 60 if bad.alert == "certificate_expired" else 35
+            for version, curl_exit in ((["--tlsv1.3"], 56), (["--tls-max", "1.2"], tls12_exit)):
+                with self.subTest(certificate=bad.name, version=version):
+                    if "1.2" in version and self.tls12_unsupported(engine, *curl_args,
+                                                                   server_args=server_args):
+                        continue
+                    server, port = self.sanstls_server(engine, *server_args)
+                    client = self.curl(port, *version, *curl_args, expect_exit=curl_exit)
+                    self.assertIn(bad.openssl_text if curl_exit != 60
+                                  else "SSL certificate verification failed", client.stderr)
+                    self.assertEqual(client.stdout, "")
+                    self.server_log(server, bad.server_log)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl", "gnutls-cli")
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -13,13 +14,6 @@ READY = r"- Simple Client Mode:"
 
 @lib.per_engine
 class GnuTLSClientAgainstServer(lib.InteropTest):
-
-    @classmethod
-    def setUpClass(cls):
-        missing = lib.tool_missing("gnutls-cli")
-        if missing:
-            raise lib.unittest.SkipTest(missing)
-        super().setUpClass()
 
     def gnutls_cli(self, port, *args):
         # 127.0.0.1 explicitly (never a name that might resolve elsewhere); SNI and the name
@@ -93,6 +87,44 @@ class GnuTLSClientAgainstServer(lib.InteropTest):
                     continue
                 _, out = self.http(engine, priority, *client_args, server_args=server_args)
                 self.assertIn("client_certificate: CN=client.example\n", out)
+
+    def engine_client_without_secure_renegotiation(self, engine):
+        """Clients that send no RFC 5746 signalling (neither renegotiation_info nor the SCSV) are
+        accepted by every server engine, in TLS 1.3 (to which RFC 5746 does not apply) and in
+        TLS 1.2 (a server that never renegotiates is not exposed, RFC 5746 §4.4). Issue 13: the
+        GnuTLS engine refused them."""
+        for priority in (TLS13, TLS12):
+            priority += ":%DISABLE_SAFE_RENEGOTIATION"
+            with self.subTest(priority=priority):
+                if "TLS1.2" in priority and self.tls12_unsupported(engine, priority):
+                    continue
+                server, out = self.http(engine, priority)
+                self.assertIn("version: TLS 1.%s\n" % ("3" if "TLS1.3" in priority else "2"),
+                              out)
+                self.assertNotIn("handshake failed", server.stderr)
+
+    def engine_client_certificate_refused(self, engine):
+        """Untrusted, expired and serverAuth-only client certificates (REFUSED_CLIENT_CERTIFICATES)
+        in TLS 1.3 and TLS 1.2: gnutls-cli fails and prints the server's alert by number."""
+        server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+        for bad in lib.REFUSED_CLIENT_CERTIFICATES:
+            cred = bad.credential(self.pki)
+            client_args = ["--x509certfile", cred.cert, "--x509keyfile", cred.key]
+            for priority in (TLS13, TLS12):
+                with self.subTest(certificate=bad.name, priority=priority):
+                    if priority == TLS12 and self.tls12_unsupported(engine, priority, *client_args,
+                                                                    server_args=server_args):
+                        continue
+                    server, port = self.sanstls_server(engine, *server_args)
+                    client = self.gnutls_cli(port, "--priority", priority, *client_args)
+                    client.send(GET)
+                    client.close_stdin()
+                    code = client.wait()
+                    self.check(code != 0, f"gnutls-cli succeeded with the {bad.name} certificate")
+                    self.assertRegex(client.stdout + client.stderr,
+                                     rf"Received alert \[{bad.number}\]")
+                    self.assertNotIn("HTTP/1.1 200 OK", client.stdout)
+                    self.server_log(server, bad.server_log)
 
     def echo(self, engine, priority):
         server, port = self.sanstls_server(engine, mode="--echo")

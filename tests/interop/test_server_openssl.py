@@ -4,6 +4,7 @@
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl")
 
 GET = "GET / HTTP/1.0\r\n\r\n"
 HANDSHAKE_DONE = r"Verify return code: 0 \(ok\)"
@@ -207,6 +208,28 @@ class OpenSSLClientAgainstServer(lib.InteropTest):
                     self.assertIn("alert certificate required", client.stderr)
                 self.server_log(server, r"handshake failed: the client sent no certificate, but "
                                         r"this server requires one")
+
+    def engine_client_certificate_refused(self, engine):
+        """Untrusted, expired and serverAuth-only client certificates (REFUSED_CLIENT_CERTIFICATES):
+        the server logs the verifier's reason and sends its alert, s_client fails with it; TLS 1.3
+        (the alert follows s_client's Finished: -ign_eof reads on) and TLS 1.2."""
+        server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+        for bad in lib.REFUSED_CLIENT_CERTIFICATES:
+            cred = bad.credential(self.pki)
+            client_args = ["-cert", cred.cert, "-key", cred.key]
+            for version in ("-tls1_3", "-tls1_2"):
+                with self.subTest(certificate=bad.name, version=version):
+                    if version == "-tls1_2" and self.tls12_unsupported(
+                            engine, *client_args, server_args=server_args):
+                        continue
+                    server, port = self.sanstls_server(engine, *server_args)
+                    client = self.s_client(port, version, "-ign_eof", *client_args)
+                    client.close_stdin()
+                    code = client.wait()
+                    self.check(code != 0, f"s_client succeeded with the {bad.name} certificate")
+                    self.assertIn(bad.openssl_text, client.stderr)
+                    self.assertNotIn("HTTP/1.1 200 OK", client.stdout)
+                    self.server_log(server, bad.server_log)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import unittest
 import interop_lib as lib
 
 lib.init()
+lib.require_peers("openssl")
 
 TIMEOUT = 10
 GET = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -139,6 +140,25 @@ class PythonClientAgainstServer(lib.InteropTest):
             self.get(port, self.context())
         self.server_log(server, r"handshake failed: the client sent no certificate, but this "
                                 r"server requires one")
+
+    def engine_client_certificate_refused(self, engine):
+        """Untrusted, expired and serverAuth-only client certificates (REFUSED_CLIENT_CERTIFICATES)
+        in TLS 1.3 and TLS 1.2: Python's SSLError names the server's alert."""
+        server_args = ["--client-ca", self.pki.ca, "--require-client-cert"]
+        for bad in lib.REFUSED_CLIENT_CERTIFICATES:
+            cred = bad.credential(self.pki)
+            for maximum in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+                with self.subTest(certificate=bad.name, maximum=maximum.name):
+                    if maximum == ssl.TLSVersion.TLSv1_2 and self.tls12_unsupported(
+                            engine, *server_args, cert=cred):
+                        continue
+                    server, port = self.sanstls_server(engine, *server_args)
+                    context = self.context(cert=cred, maximum=maximum)
+                    context.minimum_version = maximum
+                    with self.assertRaises(ssl.SSLError) as caught:
+                        self.get(port, context)
+                    self.assertIn(bad.python_text, str(caught.exception))
+                    self.server_log(server, bad.server_log)
 
     def engine_wrong_name_seen_by_python(self, engine):
         """Python verifies the sanstls server's certificate like any other."""

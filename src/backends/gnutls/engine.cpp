@@ -206,8 +206,16 @@ Result<void> GnutlsEngine::init() {
   const SharedConfig& config = *shared_;
   // GNUTLS_NO_TICKETS: no session tickets (resumption is not offered by this engine yet).
   // GNUTLS_NONBLOCK: our pull function says EAGAIN when the input is exhausted.
-  const unsigned flags =
+  // GNUTLS_NO_STATUS_REQUEST (GnuTLS 3.8 and later): no OCSP stapling request (RFC 6066 §8),
+  // whose answer sanstls would ignore (docs/backends.md, "ClientHello extensions"). GnuTLS 3.7
+  // has no flag or priority keyword for it, and its handler cannot be overridden
+  // (gnutls_session_ext_register: GNUTLS_E_ALREADY_REGISTERED); it only skips the extension
+  // without certificate credentials, which would also drop TLS 1.3 from the ClientHello.
+  unsigned flags =
       (config.server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
+#ifdef GNUTLS_NO_STATUS_REQUEST
+  flags |= GNUTLS_NO_STATUS_REQUEST;
+#endif
   gnutls_session_t raw = nullptr;
   if (const int ret = gnutls_init(&raw, flags); ret < 0) {
     return fail(internal(fmt::format("gnutls_init failed: {}", gnutls_strerror(ret))));

@@ -60,9 +60,7 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
       return core::refusals::no_shared_signature_algorithm();
     case GNUTLS_E_SAFE_RENEGOTIATION_FAILED:
     case GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED:
-      return make(Errc::forbidden_by_policy, Alert::handshake_failure,
-                  "the peer does not support secure renegotiation indication (RFC 5746), which "
-                  "sanstls requires for TLS 1.2");
+      return core::refusals::no_secure_renegotiation(/*peer_is_server=*/!context.server);
     case GNUTLS_E_NO_APPLICATION_PROTOCOL:
       return context.server ? core::refusals::no_shared_application_protocol(context.alpn)
                             : core::refusals::server_chose_no_offered_protocol();

@@ -129,9 +129,17 @@ std::string build(bool tls13, bool tls12, const std::vector<Cipher>& ciphers,
   out += ':';
   out += kTls12Signatures;
   out += ":+COMP-NULL:+CTYPE-X509";
-  // RFC 5746: refuse TLS 1.2 peers without the renegotiation_info extension. sanstls never
-  // renegotiates; requiring the extension keeps the handshake bound as RFC 5746 §3 intends.
-  out += ":%SAFE_RENEGOTIATION";
+  // RFC 5746 (secure renegotiation indication), one rule on every engine:
+  // - a client requires it from TLS 1.2 servers (%SAFE_RENEGOTIATION: GnuTLS refuses a server
+  //   without renegotiation_info). RFC 5746 §4.1: a client that "wishes to connect only to
+  //   servers that support secure renegotiation ... MUST terminate the connection" when the
+  //   ServerHello lacks the extension.
+  // - a server accepts clients without it (%PARTIAL_RENEGOTIATION: GnuTLS would otherwise refuse
+  //   them, even TLS 1.3 clients, to which RFC 5746 does not apply) and never renegotiates: the
+  //   engine answers every renegotiation attempt with no_renegotiation (engine.cpp,
+  //   GNUTLS_E_REHANDSHAKE). RFC 5746 §4.4: a server that does not renegotiate is not exposed to
+  //   the attack; with PARTIAL GnuTLS also refuses renegotiation from such clients itself.
+  out += server ? ":%PARTIAL_RENEGOTIATION" : ":%SAFE_RENEGOTIATION";
   // Key usage is judged by the core's verifier, which runs before any signature of the peer is
   // trusted (x509::verify_chain: wrong_usage). Without this flag GnuTLS checks keyUsage itself
   // while processing CertificateVerify, before our verify function runs, and the same chain

@@ -644,6 +644,11 @@ Error Engine::failure(int ssl_error) {
       case SSL_R_WRONG_CIPHER_RETURNED:
         error = core::refusals::unoffered_cipher_suite();
         break;
+      case SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED:
+        // A TLS 1.2 ServerHello without renegotiation_info (OpenSSL 3.0 clients refuse it:
+        // no SSL_OP_LEGACY_SERVER_CONNECT), RFC 5746 §4.1.
+        error = core::refusals::no_secure_renegotiation(context_.role == Role::client);
+        break;
       case SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS:
       case SSL_R_WRONG_SIGNATURE_TYPE:
         error = core::refusals::no_shared_signature_algorithm();
