@@ -11,28 +11,39 @@
 
 namespace sanstls {
 
+/// What one engine of this build is and can do (see `sanstls backends --json`).
 struct BackendCapabilities {
+  /// The engine described.
   Backend backend = Backend::openssl;
   /// False when this build of sanstls has no such engine.
   bool available = false;
   /// "OpenSSL 3.0.19 ...", "GnuTLS 3.7.9", "sanstls native 0.1.0 (libcrypto 3.0.19)".
   std::string library_version;
+  /// The protocol versions the engine speaks (a subset of what the policy allows).
   std::vector<ProtocolVersion> versions;
+  /// The cipher suites the engine can negotiate, in sanstls's order of preference.
   std::vector<CipherSuite> cipher_suites;
+  /// The key-exchange groups the engine can use, in sanstls's order of preference.
   std::vector<NamedGroup> groups;
+  /// ALPN (RFC 7301) in both roles.
   bool alpn = false;
+  /// Client certificates (mutual TLS) in both roles.
   bool client_certificates = false;
   /// The server's certificate store may answer after select() returned.
   bool async_server_certificates = false;
   /// The client's certificate store may answer after select() returned.
   bool async_client_certificates = false;
+  /// Session resumption (tickets). No engine resumes yet.
   bool resumption = false;
+  /// Session::update_keys() and automatic TLS 1.3 key changes.
   bool key_update = false;
+  /// The hazmat key log (hazmat::Settings::key_log).
   bool key_log = false;
 };
 
 /// Every engine sanstls knows, available or not, in the order openssl, gnutls, native.
 SANSTLS_API std::vector<BackendCapabilities> backends();
+/// The capabilities of one engine (`available` is false when this build lacks it).
 SANSTLS_API BackendCapabilities backend_capabilities(Backend backend);
 
 }  // namespace sanstls

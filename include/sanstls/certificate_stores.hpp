@@ -34,6 +34,7 @@ class SANSTLS_API CertificateResponder {
   /// continues without a certificate (the server decides whether that is acceptable).
   Result<void> decline() const;
 
+  /// Made by the session that asks (internal); stores only receive it.
   explicit CertificateResponder(std::weak_ptr<core::SessionCore> session)
       : session_(std::move(session)) {}
 
@@ -60,7 +61,9 @@ class SANSTLS_API ServerCertificates {
 /// One chain for every client.
 class SANSTLS_API ServerCertificateChain final : public ServerCertificates {
  public:
+  /// Serves `chain` to every client.
   explicit ServerCertificateChain(CertificateChain chain) : chain_(std::move(chain)) {}
+  /// Provides the chain at once.
   void select(const ServerCertificateQuery& query, CertificateResponder responder) override;
 
  private:
@@ -73,8 +76,11 @@ class SANSTLS_API ServerCertificateChain final : public ServerCertificates {
 /// when there is no default.
 class SANSTLS_API SNIServerCertificates final : public ServerCertificates {
  public:
+  /// `chains` serve the names of their leaves; `default_chain` serves every other client (none:
+  /// such clients are refused with unrecognized_name).
   explicit SNIServerCertificates(std::vector<CertificateChain> chains,
                                  std::optional<CertificateChain> default_chain = std::nullopt);
+  /// Provides the chain find() chooses, or declines.
   void select(const ServerCertificateQuery& query, CertificateResponder responder) override;
   /// The chain select() would choose for `server_name`, or nullptr.
   [[nodiscard]] const CertificateChain* find(std::string_view server_name) const;
@@ -97,13 +103,17 @@ struct ClientCertificateQuery {
 class SANSTLS_API ClientCertificateStore {
  public:
   virtual ~ClientCertificateStore() = default;
+  /// Must answer through `responder`, now or later, exactly once: provide() a chain, or
+  /// decline() to continue without a certificate.
   virtual void select(const ClientCertificateQuery& query, CertificateResponder responder) = 0;
 };
 
 /// Always offers the same client chain.
 class SANSTLS_API ClientCertificateChain final : public ClientCertificateStore {
  public:
+  /// Offers `chain` to every server that asks.
   explicit ClientCertificateChain(CertificateChain chain) : chain_(std::move(chain)) {}
+  /// Provides the chain at once, whatever authorities the server named.
   void select(const ClientCertificateQuery& query, CertificateResponder responder) override;
 
  private:

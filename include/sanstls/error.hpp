@@ -198,13 +198,17 @@ SANSTLS_API std::string_view credential_problem_name(CredentialProblem problem);
 /// One failure: a code, the precise sub-reason, the alerts involved, and a sentence for humans
 /// that says what failed and, where possible, what the user can do.
 struct Error {
+  /// What kind of failure.
   Errc code = Errc::internal_error;
+  /// Why a certificate was rejected (with Errc::certificate_rejected), else none.
   CertificateProblem certificate_problem = CertificateProblem::none;
+  /// What is wrong with a credential (with Errc::bad_configuration), else none.
   CredentialProblem credential_problem = CredentialProblem::none;
   /// The alert we sent to the peer because of this error, if any.
   std::optional<Alert> alert_sent;
   /// The alert the peer sent us, if that is what failed.
   std::optional<Alert> alert_received;
+  /// What failed and, where possible, what to do, in one sentence for humans.
   std::string message;
 
   /// "certificate_rejected: certificate for 'a.example' does not match ..."
@@ -216,6 +220,7 @@ SANSTLS_API Error make_error(Errc code, std::string message);
 
 /// `std::error_code` interoperability (for Asio-style callers): the category of Errc values.
 SANSTLS_API const std::error_category& error_category() noexcept;
+/// An std::error_code in error_category() (found by ADL for `std::error_code ec = Errc::...`).
 SANSTLS_API std::error_code make_error_code(Errc code) noexcept;
 
 /// Success or an Error. `tl::expected` is the C++20 stand-in for `std::expected`.
@@ -224,11 +229,14 @@ using Result = tl::expected<T, Error>;
 
 /// Shorthand for returning a failure: `return fail(Errc::closed, "session is closed");`
 inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+/// The same, building the Error from a code and a message.
 inline tl::unexpected<Error> fail(Errc code, std::string message) {
   return tl::unexpected<Error>(make_error(code, std::move(message)));
 }
 
 }  // namespace sanstls
 
+/// @cond INTERNAL
 template <>
 struct std::is_error_code_enum<sanstls::Errc> : std::true_type {};
+/// @endcond

@@ -20,8 +20,9 @@ namespace sanstls {
 /// they can do (see backends.hpp).
 enum class Backend : std::uint8_t { openssl, gnutls, native };
 
-SANSTLS_API std::string_view backend_name(Backend backend);
 /// "openssl", "gnutls" or "native".
+SANSTLS_API std::string_view backend_name(Backend backend);
+/// The engine named "openssl", "gnutls" or "native"; Errc::bad_configuration for any other name.
 SANSTLS_API Result<Backend> parse_backend(std::string_view name);
 
 /// The versions sanstls speaks. Anything older is refused by every engine.
@@ -54,6 +55,8 @@ SANSTLS_API std::span<const CipherSuite> all_cipher_suites();
 enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, x25519 = 0x001d };
 /// "x25519", "secp256r1", "secp384r1".
 SANSTLS_API std::string_view group_name(NamedGroup group);
+/// Accepts "x25519", "secp256r1" (also "P-256", "prime256v1") and "secp384r1" (also "P-384"),
+/// case-insensitive; Errc::bad_configuration for anything else.
 SANSTLS_API Result<NamedGroup> parse_group(std::string_view name);
 /// Every group sanstls allows, in its order of preference.
 SANSTLS_API std::span<const NamedGroup> all_groups();
@@ -79,9 +82,13 @@ struct Policy {
 
 /// What a session negotiated. Fields are empty until the handshake has decided them.
 struct SessionInfo {
+  /// The engine that runs the session.
   Backend backend = Backend::openssl;
+  /// The version agreed on (empty until the ServerHello).
   std::optional<ProtocolVersion> version;
+  /// The cipher suite agreed on (empty until the ServerHello).
   std::optional<CipherSuite> cipher_suite;
+  /// The key-exchange group used (empty until the key exchange).
   std::optional<NamedGroup> group;
   /// The ALPN protocol agreed on, or "" when ALPN was not used.
   std::string alpn;
@@ -91,6 +98,7 @@ struct SessionInfo {
   std::vector<Certificate> peer_certificates;
   /// True once the peer's certificate chain passed every check (and the verify callback).
   bool peer_verified = false;
+  /// True when the session resumed an earlier one (never yet: no engine resumes).
   bool resumed = false;
 
   /// One line: "TLS 1.3, TLS_AES_128_GCM_SHA256, x25519, ALPN h2".

@@ -34,15 +34,19 @@ struct ServerContext;
 /// The clock used for certificate validity. Default: the system clock. Tests inject one.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
+/// How a ClientTLS connects. Every field has a secure default; options can only narrow.
 struct ClientOptions {
   /// The roots the server's chain must lead to. Default: TrustStore::system().
   std::optional<TrustStore> trust;
   /// ALPN protocols to offer, most preferred first (e.g. {"h2", "http/1.1"}).
   std::vector<std::string> alpn;
+  /// Versions, suites and groups: a subset of sanstls's policy (default: all of it).
   Policy policy;
+  /// The TLS engine that runs the sessions.
   Backend backend = Backend::openssl;
   /// Asked for a certificate when a server requests one. Default: none (send no certificate).
   std::shared_ptr<ClientCertificateStore> client_certificates;
+  /// The time certificates are checked at. Default: the system clock.
   Clock clock;
   /// Settings that can weaken security; see <sanstls/hazmat/hazmat.hpp>. Default: none.
   std::shared_ptr<const hazmat::Settings> hazmat;
@@ -57,16 +61,22 @@ enum class ClientAuth : std::uint8_t {
   required,
 };
 
+/// How a ServerTLS accepts clients. Every field has a secure default; options can only narrow.
 struct ServerOptions {
   /// ALPN protocols the server speaks, most preferred first. When the client offers ALPN and
   /// nothing overlaps, the handshake fails with no_application_protocol.
   std::vector<std::string> alpn;
+  /// Versions, suites and groups: a subset of sanstls's policy (default: all of it).
   Policy policy;
+  /// The TLS engine that runs the sessions.
   Backend backend = Backend::openssl;
+  /// Whether clients are asked for certificates.
   ClientAuth client_auth = ClientAuth::none;
   /// Roots for client certificates; required when client_auth is not none.
   std::optional<TrustStore> client_trust;
+  /// The time client certificates are checked at. Default: the system clock.
   Clock clock;
+  /// Settings that can weaken security; see <sanstls/hazmat/hazmat.hpp>. Default: none.
   std::shared_ptr<const hazmat::Settings> hazmat;
 };
 
@@ -83,6 +93,7 @@ class SANSTLS_API ClientTLS {
 
   /// The configuration problem found by the constructor, or nullptr.
   [[nodiscard]] const Error* configuration_error() const;
+  /// The name given to the constructor.
   [[nodiscard]] const std::string& server_hostname() const { return server_hostname_; }
 
  private:
@@ -94,6 +105,7 @@ class SANSTLS_API ClientTLS {
 /// A TLS server configuration.
 class SANSTLS_API ServerTLS {
  public:
+  /// Chains chosen per client by `certificates` (e.g. SNIServerCertificates, or your own).
   ServerTLS(std::shared_ptr<ServerCertificates> certificates, ServerOptions options = {});
   /// One chain for every client.
   explicit ServerTLS(CertificateChain chain, ServerOptions options = {});
@@ -101,6 +113,7 @@ class SANSTLS_API ServerTLS {
   /// Starts a session; it waits for the client's first bytes.
   [[nodiscard]] Result<Session> start(SessionCallbacks callbacks) const;
 
+  /// The configuration problem found by the constructor, or nullptr.
   [[nodiscard]] const Error* configuration_error() const;
 
  private:

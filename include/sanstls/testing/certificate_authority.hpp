@@ -65,8 +65,11 @@ struct Flaws {
 
 // Every member has a default member initializer so that designated initializers
 // ({.names = {"localhost"}}) compile cleanly under GCC's -Wmissing-field-initializers.
+/// How CertificateAuthority::create and issue_intermediate make a CA certificate.
 struct CaOptions {
+  /// The subject's commonName.
   std::string common_name = "sanstls test CA";
+  /// The CA's key type.
   KeyAlgorithm key = KeyAlgorithm::ecdsa_p256;
   /// Used when not_after is not given: not_after = (not_before or now) + validity.
   std::chrono::seconds validity = std::chrono::days{3650};
@@ -77,21 +80,26 @@ struct CaOptions {
   std::vector<std::string> permitted_dns_subtrees{};
   /// Defaults to one hour ago (tolerates clock skew between peers).
   std::optional<std::chrono::system_clock::time_point> not_before{};
+  /// The end of validity; defaults to not_before + validity.
   std::optional<std::chrono::system_clock::time_point> not_after{};
 };
 
+/// How CertificateAuthority::issue_leaf makes a leaf certificate.
 struct LeafOptions {
   /// DNS names or IP literals (IPv4 dotted quad or IPv6), in the order wanted. They become
   /// subjectAltName dNSName / iPAddress entries; the subject CN is the first one. At least one.
   std::vector<std::string> names{};
+  /// The leaf's key type.
   KeyAlgorithm key = KeyAlgorithm::ecdsa_p256;
   /// Used when not_after is not given: not_after = (not_before or now) + validity.
   std::chrono::seconds validity = std::chrono::days{90};
   /// Defaults to one hour ago (tolerates clock skew between peers).
   std::optional<std::chrono::system_clock::time_point> not_before{};
+  /// The end of validity; defaults to not_before + validity.
   std::optional<std::chrono::system_clock::time_point> not_after{};
   /// A client certificate: extendedKeyUsage clientAuth instead of serverAuth.
   bool client = false;
+  /// Deliberate defects, for tests of what verification refuses.
   Flaws flaws{};
 };
 
@@ -100,6 +108,7 @@ struct LeafOptions {
 struct IssuedLeaf {
   /// Leaf first, then the intermediates up to (never including) the root.
   std::vector<Certificate> certificates;
+  /// The leaf's private key.
   PrivateKey key;
 
   /// The certificates as PEM, leaf first.
@@ -108,6 +117,8 @@ struct IssuedLeaf {
   [[nodiscard]] SANSTLS_API std::string key_pem() const;
 };
 
+/// A throw-away certificate authority for tests and demos (`sanstls cert`): a root or an
+/// intermediate that issues intermediates and leaves. Not for production PKI.
 class SANSTLS_API CertificateAuthority {
  public:
   /// A new self-signed root.
@@ -128,12 +139,14 @@ class SANSTLS_API CertificateAuthority {
 
   /// This CA's own certificate and key.
   [[nodiscard]] const Certificate& certificate() const { return certificate_; }
+  /// This CA's private key.
   [[nodiscard]] const PrivateKey& key() const { return key_; }
   /// What a leaf issued by this CA sends after itself: this CA's certificate and the
   /// intermediates above it, excluding the root (empty for a root).
   [[nodiscard]] const std::vector<Certificate>& chain() const { return chain_; }
   /// The self-signed root this CA leads to (this CA's own certificate for a root).
   [[nodiscard]] const Certificate& root() const { return root_; }
+  /// True for a self-signed root, false for an intermediate.
   [[nodiscard]] bool is_root() const { return chain_.empty(); }
 
   /// This CA's certificate as PEM.
