@@ -421,7 +421,7 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return fail(Errc::api_misuse,
-                "write_data() before the handshake finished; wait until established()");
+                "write_data() before the handshake finished; wait until handshake_complete()");
   }
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
@@ -472,7 +472,7 @@ Result<void> SessionCore::export_keying_material(
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return refuse(Errc::api_misuse,
                   "export_keying_material() before the handshake finished; wait until "
-                  "established()");
+                  "handshake_complete()");
   }
   if (out.empty() || out.size() > Session::max_exported_bytes) {
     return refuse(Errc::api_misuse,
@@ -511,7 +511,7 @@ Result<void> SessionCore::update_keys() {
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return fail(Errc::api_misuse,
-                "update_keys() before the handshake finished; wait until established()");
+                "update_keys() before the handshake finished; wait until handshake_complete()");
   }
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "update_keys() after finish(): the session no longer sends data");
