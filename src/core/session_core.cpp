@@ -162,6 +162,8 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
       close_watch_.last_record_is_close_notify()) {
     // The engine refused the peer's plaintext close_notify where it expected a protected
     // record or a handshake message (OpenSSL does): the peer closed, the same failure as above.
+    // Should the same input also hold something the engine refused before the close_notify,
+    // the peer's close is still what ended the handshake on its side, and what we report.
     to_peer_.clear();
     return invalidate(closed_before_handshake());
   }
