@@ -121,6 +121,28 @@ TEST_P(HandshakeCloseTest, ServerGetsClientHelloAndCloseNotifyInOneCall) {
   expect_closed_before_handshake(pair.server(), bytes);
 }
 
+TEST_P(HandshakeCloseTest, Tls12CloseNotifyAfterTheServerFlight) {
+  // TLS 1.2: alerts are plaintext until ChangeCipherSpec, so here the engines read the
+  // close_notify as an alert (OpenSSL: SSL_ERROR_ZERO_RETURN; GnuTLS: a warning alert) and
+  // report the close themselves.
+  if (!tls12_supported_or_reported()) return;
+  SessionPair pair(client(tls12_client_options()), default_server());
+  ASSERT_FALSE(pair.start_error);
+  deliver_all(pair.client(), pair.server());  // ClientHello
+  std::vector<std::byte> bytes;
+  bytes.swap(pair.server().outbox);  // ServerHello ... ServerHelloDone
+  bytes.insert(bytes.end(), plaintext_close_notify.begin(), plaintext_close_notify.end());
+  expect_closed_before_handshake(pair.client(), bytes);
+}
+
+TEST_P(HandshakeCloseTest, Tls12CloseNotifyAfterTheClientHello) {
+  if (!tls12_supported_or_reported()) return;
+  SessionPair pair(client(tls12_client_options()), default_server());
+  ASSERT_FALSE(pair.start_error);
+  deliver_all(pair.client(), pair.server());  // ClientHello
+  expect_closed_before_handshake(pair.server(), plaintext_close_notify);
+}
+
 TEST_P(HandshakeCloseTest, ClientFinishedDataAndCloseNotifyInOneRead) {
   SessionPair pair(default_client(), default_server());
   ASSERT_FALSE(pair.start_error);
