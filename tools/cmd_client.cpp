@@ -65,6 +65,16 @@ Outcome<ClientTLS> make_client(const ClientArguments& args, const HostPort& targ
 Outcome<void> relay(TlsSocket& tls, std::chrono::milliseconds timeout) {
   bool stdin_open = true;
   std::vector<std::byte> buffer(65536);
+  // What came with the server's last flight: its first data, maybe its close_notify too.
+  if (const auto early = tls.take_pending(); !early.empty()) {
+    std::cout.write(reinterpret_cast<const char*>(early.data()),
+                    static_cast<std::streamsize>(early.size()));
+    std::cout.flush();
+  }
+  if (tls.session().state() == SessionState::peer_closed) {
+    (void)tls.finish();
+    return {};
+  }
   while (true) {
     std::array<pollfd, 2> fds{pollfd{.fd = tls.socket().fd(), .events = POLLIN, .revents = 0},
                               pollfd{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0}};

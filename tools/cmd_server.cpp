@@ -55,24 +55,32 @@ std::string http_body(const SessionInfo& info) {
       info.server_name.empty() ? "-" : info.server_name, client_certificate);
 }
 
+/// Whether `request` holds a complete header: an empty line, ended by CRLF or, as RFC 9112
+/// §2.2 lets a recipient accept, by a bare LF (several TLS test tools send
+/// "GET / HTTP/1.0\n\n", and openssl s_server -www answers them).
+bool header_complete(const std::vector<std::byte>& request) {
+  const std::string_view text{reinterpret_cast<const char*>(request.data()), request.size()};
+  return text.find("\n\n") != std::string_view::npos ||
+         text.find("\n\r\n") != std::string_view::npos;
+}
+
 Outcome<void> serve_http(TlsSocket& tls, std::chrono::milliseconds timeout) {
   std::vector<std::byte> request;
-  const std::string_view end_of_header = "\r\n\r\n";
-  while (true) {
-    const std::string_view text{reinterpret_cast<const char*>(request.data()), request.size()};
-    if (text.find(end_of_header) != std::string_view::npos) {
-      break;
+  bool open = true;
+  // The request may come with the client's close_notify (a client that sends and closes):
+  // look at what arrived before deciding that the request is incomplete.
+  while (!header_complete(request)) {
+    if (!open) {
+      return {};  // the client closed without a complete request
     }
     if (request.size() > kMaximumRequestHeader) {
       return tl::unexpected(Failure{exit_failure, "HTTP request header too large"});
     }
-    auto open = tls.read(request, timeout);
-    if (!open) {
-      return tl::unexpected(open.error());
+    auto more = tls.read(request, timeout);
+    if (!more) {
+      return tl::unexpected(more.error());
     }
-    if (!*open) {
-      return {};  // the client closed without a complete request
-    }
+    open = *more;
   }
   const std::string body = http_body(tls.session().info());
   const std::string response = fmt::format(

@@ -247,26 +247,32 @@ Outcome<bool> TlsSocket::feed(std::span<const std::byte> bytes, std::vector<std:
 
 Outcome<void> TlsSocket::handshake(std::chrono::milliseconds timeout) {
   // Application data can arrive in the same read as the handshake's last flight (a TLS 1.3
-  // client sends its Finished and its request together): keep it for read().
-  std::vector<std::byte>& early = pending_;
-  while (session_->state() == SessionState::handshaking ||
-         session_->state() == SessionState::waiting_for_certificate) {
+  // client sends its Finished and its request together), and so can the peer's close_notify:
+  // keep the data for read(), and stop on handshake_complete(), which stays true whatever
+  // followed (established() would be false for a peer that already closed).
+  while (!session_->handshake_complete()) {
     auto bytes = socket_.receive(timeout);
     if (!bytes) {
       return tl::unexpected(bytes.error());
     }
-    auto fed = feed(*bytes, early);
+    // At end of stream (empty bytes) feed() reports the session's error: the transport closed
+    // during the handshake. A close_notify before the handshake's end is an error too.
+    auto fed = feed(*bytes, pending_);
     if (!fed) {
       return tl::unexpected(fed.error());
     }
     if (bytes->empty()) {
-      break;
+      return tl::unexpected(
+          Failure{exit_tls, "the peer closed the connection during the handshake"});
     }
   }
-  if (!session_->established()) {
-    return tl::unexpected(Failure{exit_tls, "the peer closed the connection during the handshake"});
-  }
   return {};
+}
+
+std::vector<std::byte> TlsSocket::take_pending() {
+  std::vector<std::byte> taken;
+  taken.swap(pending_);
+  return taken;
 }
 
 Outcome<bool> TlsSocket::read(std::vector<std::byte>& out, std::chrono::milliseconds timeout) {

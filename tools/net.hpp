@@ -109,7 +109,12 @@ class TlsSocket {
   static Outcome<std::unique_ptr<TlsSocket>> connect(Socket socket, const ClientTLS& tls);
   static Outcome<std::unique_ptr<TlsSocket>> accept(Socket socket, const ServerTLS& tls);
 
+  /// Runs the handshake until handshake_complete(). Application data (and the peer's
+  /// close_notify) may have come with the last flight: read() hands the data out first, or
+  /// take_pending() does for callers that poll the socket themselves.
   Outcome<void> handshake(std::chrono::milliseconds timeout);
+  /// The application data that arrived with the handshake (empty if none), once.
+  std::vector<std::byte> take_pending();
   /// Waits for application data; appends it to `out`. Returns false once the peer closed
   /// cleanly (close_notify).
   Outcome<bool> read(std::vector<std::byte>& out, std::chrono::milliseconds timeout);

@@ -76,18 +76,23 @@ class SANSTLS_API Session {
   /// Consumes bytes received from the transport (any split: one byte at a time works) and
   /// appends the application data they carried to `application_data`. Handshake progress and
   /// replies go out through the write callback. Errors from peer input are returned, never
-  /// thrown; a fatal one sends the alert, calls `close` and invalidates the session.
+  /// thrown; a fatal one sends the alert, calls `close` and invalidates the session. A
+  /// close_notify before the handshake completed is such a failure, never a clean close:
+  /// Errc::handshake_failure, alert_received close_notify, no alert sent back, on every engine
+  /// (before the handshake keys are in use anyone on the path can send one).
   Result<void> receive_data(std::span<const std::byte> bytes,
                             std::vector<std::byte>& application_data);
   /// The same, returning the application data.
   Result<std::vector<std::byte>> receive_data(std::span<const std::byte> bytes);
 
-  /// Tells the session the transport reached end of stream. Fine after the peer's close_notify;
-  /// before it, this is Errc::truncated (the data may have been cut short by an attacker).
+  /// Tells the session the transport reached end of stream. Fine after the peer's close_notify
+  /// once the handshake completed; before it, this is Errc::truncated (the data may have been
+  /// cut short by an attacker).
   Result<void> receive_eof();
 
-  /// Encrypts `data` and hands the records to the write callback. Allowed once established
-  /// (and after the peer's close_notify); before that it is Errc::api_misuse.
+  /// Encrypts `data` and hands the records to the write callback. Allowed once the handshake
+  /// completed (handshake_complete()), also after the peer's close_notify; before that it is
+  /// Errc::api_misuse.
   Result<void> write_data(std::span<const std::byte> data);
   Result<void> write_data(std::string_view text);
 

@@ -58,7 +58,9 @@ enum class EngineStatus {
   handshaking,
   waiting_for_certificate,
   established,
-  /// The peer's close_notify was received (no more data will come).
+  /// The peer's close_notify was received (no more data will come). Also reported when the
+  /// close_notify came before the handshake completed (Engine::handshake_complete() false):
+  /// the core turns that into a failure, the same on every engine.
   peer_closed,
 };
 
@@ -93,6 +95,11 @@ class Engine {
   /// What the session negotiated so far (peer_certificates / peer_verified are kept by the
   /// core and need not be filled in).
   [[nodiscard]] virtual SessionInfo info() const = 0;
+  /// True once this engine's handshake completed (the peer's Finished verified, ours sent),
+  /// and from then on, whatever followed. The core reads it after every call: the peer's last
+  /// flight, its data and its close_notify can arrive in one receive(), which then returns
+  /// peer_closed without ever returning established.
+  [[nodiscard]] virtual bool handshake_complete() const = 0;
 };
 
 /// The configuration shared by every session of one ClientTLS or ServerTLS, resolved and

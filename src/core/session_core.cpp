@@ -123,15 +123,50 @@ void SessionCore::apply_status(EngineStatus status) {
       }
       break;
     case EngineStatus::peer_closed:
-      // TODO(close before handshake): the engine must say whether its handshake completed
-      // before the peer's close_notify; until then, only a session that was established counts.
-      handshake_complete_ = handshake_complete_ || state_ == SessionState::established;
+      // settle() refused a close_notify before the end of the handshake: here it is a clean
+      // close of an established session.
       state_ = sent_close_notify_ ? SessionState::closed : SessionState::peer_closed;
       break;
   }
 }
 
+Error SessionCore::closed_before_handshake() {
+  // Errc::handshake_failure: the handshake did not finish and no session exists. Not
+  // bad_tls_data (a close_notify is valid at any time, RFC 8446 §6.1) and not truncated (that
+  // code means data may be missing from an established session): what the peer did is abandon
+  // the handshake. Never a clean close: before the peer's first protected record the
+  // close_notify may come in plaintext from anyone on the path (RFC 8446 §6: alerts are
+  // protected only "as specified by the current connection state"), so a clean end here would
+  // let an attacker end any connection "cleanly" without authentication.
+  Error error = make_error(Errc::handshake_failure, std::string{closed_before_handshake_message});
+  error.alert_received = Alert::close_notify;
+  return error;
+}
+
 Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
+  // The engine says whether its handshake completed, also when the same call then failed or
+  // ended with the peer's close_notify.
+  if (engine_ && engine_->handshake_complete()) {
+    handshake_complete_ = true;
+  }
+  if (status && *status == EngineStatus::peer_closed && !handshake_complete_) {
+    // We answer nothing, on every engine: the peer closed its side, there is nothing to
+    // negotiate any more, and an alert would only be an error report to a peer that already
+    // left. Output the engine produced in this call (a flight answering a ClientHello that came
+    // with the close_notify) is dropped for the same reason.
+    to_peer_.clear();
+    return invalidate(closed_before_handshake());
+  }
+  if (!status && !handshake_complete_ && !presentation_error_ &&
+      (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) &&
+      close_watch_.last_record_is_close_notify()) {
+    // The engine refused the peer's plaintext close_notify where it expected a protected
+    // record or a handshake message (OpenSSL does): the peer closed, the same failure as above.
+    // Should the same input also hold something the engine refused before the close_notify,
+    // the peer's close is still what ended the handshake on its side, and what we report.
+    to_peer_.clear();
+    return invalidate(closed_before_handshake());
+  }
   if (!status) {
     Error error = status.error();
     explain_old_peer(error);
@@ -264,6 +299,9 @@ Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& appli
     // ignored."
     return {};
   }
+  if (!handshake_complete_) {
+    close_watch_.feed(bytes);
+  }
   if (auto settled = settle(receive_bounded(bytes, application_data)); !settled) {
     return settled;
   }
@@ -391,7 +429,7 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return fail(Errc::api_misuse,
-                "write_data() before the handshake finished; wait until established()");
+                "write_data() before the handshake finished; wait until handshake_complete()");
   }
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
@@ -510,7 +548,7 @@ Result<void> SessionCore::export_keying_material(
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return refuse(Errc::api_misuse,
                   "export_keying_material() before the handshake finished; wait until "
-                  "established()");
+                  "handshake_complete()");
   }
   if (out.empty() || out.size() > Session::max_exported_bytes) {
     return refuse(Errc::api_misuse,
@@ -549,7 +587,7 @@ Result<void> SessionCore::update_keys() {
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     return fail(Errc::api_misuse,
-                "update_keys() before the handshake finished; wait until established()");
+                "update_keys() before the handshake finished; wait until handshake_complete()");
   }
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "update_keys() after finish(): the session no longer sends data");

@@ -7,6 +7,7 @@
 #include <sanstls/session.hpp>
 #include <sanstls/tls.hpp>
 
+#include "core/close_watch.hpp"
 #include "core/engine.hpp"
 #include "core/limits.hpp"
 
@@ -46,6 +47,12 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// The answer of a certificate store, from a CertificateResponder.
   Result<void> answer_certificate(CertificateAnswer answer);
 
+  /// The message of the failure every engine reports when the peer's close_notify comes before
+  /// the handshake completed.
+  static constexpr std::string_view closed_before_handshake_message =
+      "the peer closed the connection (close_notify) before the handshake finished; no TLS "
+      "session was established";
+
   [[nodiscard]] SessionState state() const { return state_; }
   [[nodiscard]] bool handshake_complete() const { return handshake_complete_; }
   [[nodiscard]] const SessionInfo& info() const { return info_; }
@@ -67,6 +74,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// the session on error.
   Result<void> settle(const Result<EngineStatus>& status);
   void apply_status(EngineStatus status);
+  /// The failure for a close_notify before the end of the handshake (see settle()).
+  static Error closed_before_handshake();
   /// Hands the coalesced output to the write callback.
   void flush();
   /// Records a fatal error: state invalidated, pending alert flushed, close callback called.
@@ -97,8 +106,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   std::unique_ptr<Engine> engine_;
 
   SessionState state_ = SessionState::handshaking;
-  /// Set once the engine reports the handshake done; never cleared (see
-  /// Session::handshake_complete).
+  /// Set once the engine reports its handshake complete (Engine::handshake_complete, read
+  /// after every engine call); never cleared (see Session::handshake_complete).
   bool handshake_complete_ = false;
   SessionInfo info_;
   std::optional<Error> failure_;
@@ -111,6 +120,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   bool in_callback_ = false;
   bool in_engine_ = false;
 
+  /// Whether the peer's input so far ends with a plaintext close_notify (fed during the
+  /// handshake only; see settle()).
+  CloseNotifyWatch close_watch_;
   /// The first bytes the peer sent (its first record header), to name an old peer's version
   /// when it refuses ours with a bare alert.
   std::vector<std::uint8_t> first_record_header_;

@@ -1066,5 +1066,82 @@ TEST(client_post_handshake, key_update_flood_is_bounded) {
   EXPECT_EQ(last.error().alert, Alert::unexpected_message);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Bounds on what the client drops before the handshake completes (issue 12 item 4)
+
+ByteVec user_canceled_record() { return {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 90}; }
+
+TEST(client_bounds, dummy_change_cipher_specs_are_dropped_up_to_the_bound) {
+  Pair p(defaults());
+  for (std::size_t i = 0; i < ClientHandshake::max_dummy_change_cipher_specs; ++i) {
+    auto dropped = p.to_client(ccs_record());
+    ASSERT_TRUE(dropped) << i << ": " << dropped.error().to_string();
+    EXPECT_TRUE(dropped->empty());
+  }
+  // The handshake still completes.
+  auto flight = p.run_to_client_flight();
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  EXPECT_NE(p.client->connected(), nullptr);
+}
+
+TEST(client_bounds, one_change_cipher_spec_more_is_refused) {
+  Pair p(defaults());
+  ByteVec flood;
+  for (std::size_t i = 0; i <= ClientHandshake::max_dummy_change_cipher_specs; ++i) {
+    const ByteVec rec = ccs_record();
+    flood.insert(flood.end(), rec.begin(), rec.end());
+  }
+  const Error e = refusal_of(p.to_client(flood));
+  EXPECT_EQ(e.alert, Alert::unexpected_message);
+  EXPECT_EQ(e.field, "change_cipher_spec records");
+  EXPECT_EQ(e.reason, "more than 8 before the handshake completed (a flood)");
+  EXPECT_EQ(ClientHandshake::max_dummy_change_cipher_specs, 8U) << "the reason names the bound";
+}
+
+TEST(client_bounds, change_cipher_specs_count_across_the_handshake) {
+  // The server's own §D.4 CCS after its ServerHello counts too: 7 before it, then the flight.
+  ServerOptions o;
+  o.send_ccs = true;
+  Pair p(o);
+  for (std::size_t i = 1; i < ClientHandshake::max_dummy_change_cipher_specs; ++i) {
+    ASSERT_TRUE(p.to_client(ccs_record())) << i;
+  }
+  auto first = p.server->answer(p.client_hello);
+  ASSERT_TRUE(first) << first.error().to_string();
+  ByteVec with_one_more = ccs_record();
+  with_one_more.insert(with_one_more.end(), first->begin(), first->end());
+  const Error e = refusal_of(p.to_client(with_one_more));
+  EXPECT_EQ(e.field, "change_cipher_spec records");
+}
+
+TEST(client_bounds, user_canceled_alerts_are_dropped_up_to_the_bound) {
+  Pair p(defaults());
+  for (std::size_t i = 0; i < ClientHandshake::max_user_canceled_alerts; ++i) {
+    auto dropped = p.to_client(user_canceled_record());
+    ASSERT_TRUE(dropped) << i << ": " << dropped.error().to_string();
+  }
+  EXPECT_FALSE(p.client->peer_closed());
+  const Error e = refusal_of(p.to_client(user_canceled_record()));
+  EXPECT_EQ(e.alert, Alert::unexpected_message);
+  EXPECT_EQ(e.field, "user_canceled alerts");
+  EXPECT_EQ(e.reason, "more than 8 before the handshake completed (a flood)");
+  EXPECT_EQ(ClientHandshake::max_user_canceled_alerts, 8U) << "the reason names the bound";
+  EXPECT_FALSE(p.client->received_alert()) << "our refusal, not the peer's alert";
+}
+
+TEST(client_bounds, close_notify_before_the_handshake_leaves_the_client_unconnected) {
+  // The state machine records the close; the core turns "closed but never connected" into a
+  // failure on every engine (tests/conformance/handshake_close_test.cpp).
+  Pair p(defaults());
+  auto first = p.server->answer(p.client_hello);
+  ASSERT_TRUE(first);
+  const ByteVec server_hello(first->begin(),
+                             first->begin() + 5 + (((*first)[3] << 8) | (*first)[4]));
+  ASSERT_TRUE(p.to_client(server_hello));
+  ASSERT_TRUE(p.to_client(ByteVec{0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00}));
+  EXPECT_TRUE(p.client->peer_closed());
+  EXPECT_EQ(p.client->connected(), nullptr);
+}
+
 }  // namespace
 }  // namespace sanstls::native::handshake

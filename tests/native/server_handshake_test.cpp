@@ -725,7 +725,31 @@ TEST(server_hello_retry_request, middlebox_compatibility_change_cipher_spec_once
   for (std::size_t i = 1; i < ServerHandshake::max_dummy_change_cipher_specs; ++i) {
     ASSERT_TRUE(m.s.feed(ccs)) << i;
   }
-  EXPECT_EQ(m.s.refused(ccs).alert, Alert::unexpected_message);
+  EXPECT_EQ(m.s.refused(ccs),
+            (Refused{Alert::unexpected_message, Refusal::none, "change_cipher_spec records"}));
+}
+
+TEST(server_bounds, user_canceled_alerts_are_dropped_up_to_the_bound) {
+  Manual m;
+  m.start();
+  const ByteVec user_canceled = plaintext_record(ContentType::alert, ByteVec{1, 90});
+  for (std::size_t i = 0; i < ServerHandshake::max_user_canceled_alerts; ++i) {
+    ASSERT_TRUE(m.s.feed(user_canceled)) << i;
+  }
+  EXPECT_FALSE(m.s.server->peer_closed());
+  EXPECT_EQ(m.s.refused(user_canceled),
+            (Refused{Alert::unexpected_message, Refusal::none, "user_canceled alerts"}));
+  EXPECT_FALSE(m.s.server->received_alert()) << "our refusal, not the peer's alert";
+}
+
+TEST(server_bounds, close_notify_before_the_handshake_leaves_the_server_unconnected) {
+  // The state machine records the close; the core turns "closed but never connected" into a
+  // failure on every engine (tests/conformance/handshake_close_test.cpp).
+  Manual m;
+  m.start();
+  ASSERT_TRUE(m.s.feed(plaintext_record(ContentType::alert, ByteVec{1, 0})));
+  EXPECT_TRUE(m.s.server->peer_closed());
+  EXPECT_FALSE(m.s.server->connected());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -87,8 +87,13 @@ void SessionPair::pump(const Chunker& chunker) {
 
 bool SessionPair::handshake(const Chunker& chunker) {
   pump(chunker);
-  return !start_error && client_->session && server_->session && client_->session->established() &&
-         server_->session->established();
+  // handshake_complete(), not established(): a side whose peer's close_notify came with the
+  // last flight completed its handshake too. A side that failed since does not count.
+  const auto done = [](const Endpoint& endpoint) {
+    return endpoint.session && endpoint.session->handshake_complete() &&
+           endpoint.session->state() != SessionState::invalidated;
+  };
+  return !start_error && done(*client_) && done(*server_);
 }
 
 const Error* SessionPair::first_error() const {

@@ -49,7 +49,8 @@ class SessionPair {
 
   /// Delivers outboxes both ways until neither side has anything to send or a side failed.
   void pump(const Chunker& chunker = {});
-  /// pump(), then true if both sides are established.
+  /// pump(), then true if both sides completed the handshake (handshake_complete()) and
+  /// neither failed.
   bool handshake(const Chunker& chunker = {});
   /// The first error of either side (client's first), if any.
   [[nodiscard]] const Error* first_error() const;

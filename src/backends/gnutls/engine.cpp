@@ -540,6 +540,7 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
       if (auto checked = after_handshake(); !checked) {
         return fail(fail_with(std::move(checked.error())));
       }
+      handshake_done_ = true;
       phase_ = Phase::established;
       return EngineStatus::established;
     }
@@ -549,9 +550,15 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
       if (starved_) return EngineStatus::handshaking;
       continue;
     }
+    if (closed_during_handshake(ret)) {
+      // The peer's close_notify before the handshake completed: reported as the close it is
+      // (handshake_complete() false); the core makes it the same failure on every engine.
+      phase_ = Phase::peer_closed;
+      return EngineStatus::peer_closed;
+    }
     if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) {
       const auto alert = static_cast<Alert>(gnutls_alert_get(session_.get()));
-      if (alert == Alert::close_notify || alert == Alert::user_canceled) {
+      if (alert == Alert::user_canceled) {
         // The peer gave up on the handshake; RFC 8446 §6.1 treats user_canceled as a closure
         // alert. Report it as the alert it is.
         return fail(fail_with(alert_received_error(alert)));
@@ -562,6 +569,13 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
     return fail(fail_with_code(ret));
   }
   return fail(fail_with(internal("the GnuTLS handshake keeps returning non-fatal errors")));
+}
+
+bool GnutlsEngine::closed_during_handshake(int code) const {
+  // A plaintext close_notify where GnuTLS expected an encrypted record fails as bad data
+  // instead; the core recognises that one itself (core/close_watch.hpp).
+  return code == GNUTLS_E_WARNING_ALERT_RECEIVED &&
+         static_cast<Alert>(gnutls_alert_get(session_.get())) == Alert::close_notify;
 }
 
 Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {

@@ -90,6 +90,7 @@ class GnutlsEngine final : public core::Engine {
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
                                       std::optional<std::span<const std::byte>> context) override;
   [[nodiscard]] SessionInfo info() const override;
+  [[nodiscard]] bool handshake_complete() const override { return handshake_done_; }
 
   /// The callback registered on the shared credentials (both sides): hands out the chain the
   /// engine chose, asking the certificate store first when needed.
@@ -120,6 +121,8 @@ class GnutlsEngine final : public core::Engine {
 
   Result<core::EngineStatus> advance(core::Bytes& application_data);
   Result<core::EngineStatus> run_handshake();
+  /// Whether gnutls_handshake() returned `code` for the peer's close_notify (a warning alert).
+  [[nodiscard]] bool closed_during_handshake(int code) const;
   Result<core::EngineStatus> read_records(core::Bytes& application_data);
   /// Asks the server certificate store; true when a chain is loaded.
   Result<bool> ask_server_certificate(const std::string& server_name);
@@ -170,6 +173,8 @@ class GnutlsEngine final : public core::Engine {
   std::optional<Error> callback_error_;
   bool peer_verified_ = false;
   bool verify_ran_ = false;
+  /// gnutls_handshake() succeeded once (see handshake_complete()).
+  bool handshake_done_ = false;
 };
 
 }  // namespace sanstls::gnutls_backend

@@ -151,6 +151,11 @@ class DriverEngine : public core::Engine {
     auto done = driver_->key_update(request_peer_update, out);
     return sent(done, out, to_peer);
   }
+  /// The peer's Finished was verified (client: and ours sent). A close_notify before that
+  /// leaves the driver peer_closed() but not connected(): the core refuses it.
+  [[nodiscard]] bool handshake_complete() const override {
+    return driver_ && static_cast<bool>(driver_->connected());
+  }
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
                                       std::optional<std::span<const std::byte>> context) override {
     if (failed_ || !driver_) return already_failed();
@@ -216,6 +221,8 @@ class DriverEngine : public core::Engine {
   }
 
   [[nodiscard]] core::EngineStatus status() const {
+    // peer_closed first, also before the handshake completed: the core tells the two apart
+    // with handshake_complete() and fails the latter.
     if (driver_->peer_closed()) return core::EngineStatus::peer_closed;
     if (static_cast<bool>(driver_->connected())) return core::EngineStatus::established;
     if (driver_->waiting_for_certificate()) return core::EngineStatus::waiting_for_certificate;

@@ -208,6 +208,12 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
         case SSL_ERROR_WANT_CLIENT_HELLO_CB:
         case SSL_ERROR_WANT_X509_LOOKUP:
           return core::EngineStatus::waiting_for_certificate;
+        case SSL_ERROR_ZERO_RETURN:
+          // The peer's close_notify before the handshake completed: reported as the close it is
+          // (handshake_complete() false); the core makes it the same failure on every engine.
+          ERR_clear_error();
+          peer_closed_ = true;
+          return core::EngineStatus::peer_closed;
         default:
           return fail(failure(error));
       }

@@ -43,6 +43,7 @@ class Engine final : public core::Engine {
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
                                       std::optional<std::span<const std::byte>> context) override;
   [[nodiscard]] SessionInfo info() const override;
+  [[nodiscard]] bool handshake_complete() const override { return handshake_done_; }
 
   // Entry points for OpenSSL's callbacks (see callbacks in engine.cpp). Never throw.
   int on_verify(X509_STORE_CTX* store) noexcept;

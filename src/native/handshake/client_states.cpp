@@ -873,9 +873,13 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
         // message has been received and MUST simply drop it without further processing. ...
         // An implementation which receives any other change_cipher_spec value or which receives
         // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert."
+        // "unexpected_message" alert." More than max_dummy_change_cipher_specs is refused too.
         if (connected() != nullptr || unit.was_protected || unit.data != ByteVec{0x01}) {
           return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+        }
+        if (++change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
+          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec records",
+                                 "more than 8 before the handshake completed (a flood)"});
         }
         break;
       case ContentType::alert: {
@@ -887,7 +891,16 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
           peer_closed_ = true;
           return {};
         }
-        if (alert->description == Alert::user_canceled) break;  // close_notify follows
+        if (alert->description == Alert::user_canceled) {
+          // RFC 8446 §6.1: "This alert should be followed by a "close_notify"." Dropped, a few
+          // times at most before the handshake completes (afterwards the core bounds records
+          // without data).
+          if (connected() == nullptr && ++user_canceled_seen_ > max_user_canceled_alerts) {
+            return fail_with(Error{Alert::unexpected_message, "user_canceled alerts",
+                                   "more than 8 before the handshake completed (a flood)"});
+          }
+          break;
+        }
         // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
         // back (received_alert() tells the caller).
         received_alert_ = alert->description;

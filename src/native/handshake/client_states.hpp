@@ -311,11 +311,22 @@ class ClientHandshake {
   /// occasional KeyUpdate; the bound stops a peer from keeping us busy (KeyUpdate costs two HKDF
   /// expansions and a cipher setup) without ever sending data. 32 is BoringSSL's KeyUpdate bound.
   static constexpr std::size_t max_post_handshake_messages_without_data = 32;
+  /// Dummy change_cipher_spec records dropped before the server's Finished. RFC 8446 §5 puts no
+  /// count on them (a §D.4 server sends one; a middlebox or a retried flight may add some); one
+  /// more than this is refused with unexpected_message, so a peer cannot keep us dropping
+  /// records. The same bound as ServerHandshake's.
+  static constexpr std::size_t max_dummy_change_cipher_specs = 8;
+  /// user_canceled warning alerts dropped before the handshake completes (RFC 8446 §6.1: the
+  /// alert "should be followed by a close_notify", so an honest peer sends one); one more is
+  /// refused with unexpected_message. The same bound as ServerHandshake's.
+  static constexpr std::size_t max_user_canceled_alerts = 8;
   /// Input buffered while waiting for a client certificate (the server may send 0.5-RTT data).
   static constexpr std::size_t max_input_while_waiting = std::size_t{1} << 18;
 
   [[nodiscard]] const ClientState& state() const noexcept { return *state_; }
-  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1).
+  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1). Before connected(),
+  /// the peer abandoned the handshake (the close_notify may even be a forged plaintext one):
+  /// the caller must treat that as a failure, never as a clean close (the core does).
   [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
   /// The fatal alert the peer sent, if any. receive() then fails with that alert, which must not
   /// be sent back.
@@ -339,6 +350,8 @@ class ClientHandshake {
   bool peer_closed_ = false;
   bool close_sent_ = false;
   std::size_t post_handshake_in_a_row_ = 0;
+  std::size_t change_cipher_specs_seen_ = 0;
+  std::size_t user_canceled_seen_ = 0;
   std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
   std::optional<record::Protection> alert_protection_;

@@ -110,12 +110,14 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
         // An implementation which receives any other change_cipher_spec value or which receives
         // a protected change_cipher_spec record MUST abort the handshake with an
         // "unexpected_message" alert." More than max_dummy_change_cipher_specs is refused too.
-        if (!client_hello_seen_ || connected() ||
-            change_cipher_specs_seen_ == max_dummy_change_cipher_specs || unit.was_protected ||
+        if (!client_hello_seen_ || connected() || unit.was_protected ||
             unit.data != msgs::ByteVec{0x01}) {
           return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
         }
-        ++change_cipher_specs_seen_;
+        if (++change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
+          return fail(Error{Alert::unexpected_message, "change_cipher_spec records",
+                            "more than 8 before the handshake completed (a flood)"});
+        }
         break;
       case ContentType::alert: {
         auto alert = msgs::AlertMessage::parse(unit.data);
@@ -126,7 +128,16 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
           peer_closed_ = true;
           return {};
         }
-        if (alert->description == Alert::user_canceled) break;  // close_notify follows
+        if (alert->description == Alert::user_canceled) {
+          // RFC 8446 §6.1: "This alert should be followed by a "close_notify"." Dropped, a few
+          // times at most before the handshake completes (afterwards the core bounds records
+          // without data).
+          if (!connected() && ++user_canceled_seen_ > max_user_canceled_alerts) {
+            return fail(Error{Alert::unexpected_message, "user_canceled alerts",
+                              "more than 8 before the handshake completed (a flood)"});
+          }
+          break;
+        }
         // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
         // back (received_alert() tells the caller).
         received_alert_ = alert->description;

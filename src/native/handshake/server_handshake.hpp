@@ -21,6 +21,10 @@ class ServerHandshake {
   /// count on them (a §D.4 client sends one; a middlebox or a retried flight may add some); the
   /// bound stops a flood.
   static constexpr std::size_t max_dummy_change_cipher_specs = 8;
+  /// user_canceled warning alerts dropped before the handshake completes (RFC 8446 §6.1: the
+  /// alert "should be followed by a close_notify", so an honest peer sends one); one more is
+  /// refused with unexpected_message.
+  static constexpr std::size_t max_user_canceled_alerts = 8;
 
   /// Copies the parameters and the environment; the provider must outlive the handshake.
   ServerHandshake(ServerParameters params, ServerHandshakeEnvironment env);
@@ -40,7 +44,9 @@ class ServerHandshake {
   [[nodiscard]] bool connected() const noexcept {
     return std::holds_alternative<server::Connected>(*state_);
   }
-  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1).
+  /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1). Before connected(),
+  /// the peer abandoned the handshake (the close_notify may even be a forged plaintext one):
+  /// the caller must treat that as a failure, never as a clean close (the core does).
   [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
   /// The fatal alert the peer sent, if any; receive() then fails with it, and it must not be
   /// sent back.
@@ -78,6 +84,7 @@ class ServerHandshake {
   record::RecordWriter writer_;
   bool client_hello_seen_ = false;
   std::size_t change_cipher_specs_seen_ = 0;
+  std::size_t user_canceled_seen_ = 0;
   bool failed_ = false;
   bool peer_closed_ = false;
   bool closed_ = false;
