@@ -6,7 +6,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test deps configure build clean format test-asan test-tsan check-globals fuzz \
+.PHONY: demo test deps configure build clean format docs test-asan test-tsan check-globals fuzz \
         fuzz-corpus
 
 demo: build
@@ -23,6 +23,12 @@ configure: deps
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The API reference (Doxygen): $(BUILD_DIR)/docs/api/html/index.html. `make test` builds it
+# too (test api_reference_documented), failing on any undocumented public name.
+docs: configure
+	cmake --build $(BUILD_DIR) --target docs
+	@echo "open $(BUILD_DIR)/docs/api/html/index.html"
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -45,27 +45,37 @@ class SANSTLS_API Certificate {
   /// Parses text holding one or more PEM "CERTIFICATE" blocks and nothing else.
   static Result<std::vector<Certificate>> all_from_pem(std::string_view pem);
 
+  /// The certificate's DER encoding, exactly as parsed.
   [[nodiscard]] std::span<const std::byte> der() const;
+  /// The certificate as one PEM "CERTIFICATE" block.
   [[nodiscard]] std::string to_pem() const;
   /// One-line distinguished names, e.g. "CN=example.org,O=Example".
   [[nodiscard]] std::string subject() const;
+  /// The issuer's one-line distinguished name.
   [[nodiscard]] std::string issuer() const;
   /// The subjectAltName entries, DNS names and IP addresses (as text), in certificate order.
   [[nodiscard]] std::vector<std::string> dns_names() const;
+  /// The subjectAltName IP addresses as text ("192.0.2.1", "2001:db8::1").
   [[nodiscard]] std::vector<std::string> ip_addresses() const;
+  /// The start of the validity period.
   [[nodiscard]] std::chrono::system_clock::time_point not_before() const;
+  /// The end of the validity period.
   [[nodiscard]] std::chrono::system_clock::time_point not_after() const;
+  /// The type of the certified public key.
   [[nodiscard]] KeyType key_type() const;
   /// Key size in bits (2048 for RSA-2048, 256 for P-256, 253 for Ed25519).
   [[nodiscard]] int key_bits() const;
   /// True when the certificate is a CA (basicConstraints cA=TRUE).
   [[nodiscard]] bool is_ca() const;
 
+  /// Equal when the DER encodings are equal.
   friend bool operator==(const Certificate& a, const Certificate& b);
 
+  /// @cond INTERNAL
   struct Impl;
   explicit Certificate(std::shared_ptr<const Impl> impl);
   [[nodiscard]] const Impl& impl() const { return *impl_; }
+  /// @endcond
 
  private:
   std::shared_ptr<const Impl> impl_;
@@ -80,16 +90,20 @@ class SANSTLS_API PrivateKey {
   /// DER of PKCS#8, SEC1 or PKCS#1.
   static Result<PrivateKey> from_der(std::span<const std::byte> der);
 
+  /// The key's type.
   [[nodiscard]] KeyType key_type() const;
+  /// Key size in bits (2048 for RSA-2048, 256 for P-256, 253 for Ed25519).
   [[nodiscard]] int key_bits() const;
   /// PKCS#8 PEM. The returned string holds a secret: wipe it when done.
   [[nodiscard]] std::string to_pem() const;
   /// True if this key is the private half of the certificate's public key.
   [[nodiscard]] bool matches(const Certificate& certificate) const;
 
+  /// @cond INTERNAL
   struct Impl;
   explicit PrivateKey(std::shared_ptr<const Impl> impl);
   [[nodiscard]] const Impl& impl() const { return *impl_; }
+  /// @endcond
 
  private:
   std::shared_ptr<const Impl> impl_;
@@ -105,12 +119,15 @@ class SANSTLS_API CertificateChain {
   /// `chain_pem`: the leaf then its intermediates, CERTIFICATE blocks only (a key there is an
   /// `extraneous_private_key` error). `key_pem`: exactly one private key block.
   static Result<CertificateChain> from_pem(std::string_view chain_pem, std::string_view key_pem);
+  /// from_pem() over the contents of two files (the key file is read into wiped memory).
   static Result<CertificateChain> from_files(const std::filesystem::path& chain_file,
                                              const std::filesystem::path& key_file);
 
+  /// The leaf: the certificate whose key this chain holds.
   [[nodiscard]] const Certificate& leaf() const;
   /// Leaf first, then the intermediates.
   [[nodiscard]] const std::vector<Certificate>& certificates() const;
+  /// The leaf's private key.
   [[nodiscard]] const PrivateKey& key() const;
   /// The chain as PEM, leaf first.
   [[nodiscard]] std::string to_pem() const;
@@ -135,16 +152,22 @@ class SANSTLS_API TrustStore {
   static Result<TrustStore> system();
   /// Text holding one or more CERTIFICATE blocks and nothing else.
   static Result<TrustStore> from_pem(std::string_view pem);
+  /// from_pem() over the contents of a file.
   static Result<TrustStore> from_file(const std::filesystem::path& file);
   /// Every file of a directory that holds PEM certificates (as OpenSSL's c_rehash layout).
   static Result<TrustStore> from_directory(const std::filesystem::path& directory);
+  /// A store that trusts exactly these certificates.
   static Result<TrustStore> from_certificates(std::vector<Certificate> certificates);
 
+  /// The trusted certificates.
   [[nodiscard]] const std::vector<Certificate>& certificates() const;
+  /// How many certificates the store trusts.
   [[nodiscard]] std::size_t size() const { return certificates().size(); }
 
+  /// @cond INTERNAL
   struct Impl;
   [[nodiscard]] const Impl& impl() const { return *impl_; }
+  /// @endcond
 
  private:
   // Only the loaders build stores, so every store has its libcrypto half.

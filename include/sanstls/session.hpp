@@ -46,6 +46,7 @@ enum class SessionState : std::uint8_t {
   /// A fatal error happened; every call now fails with Errc::invalidated.
   invalidated,
 };
+/// The enumerator's name ("handshaking", "peer_closed", ...), for logs.
 SANSTLS_API std::string_view session_state_name(SessionState state);
 
 /// The callbacks a session talks through. `write` is required; the others are optional.
@@ -67,7 +68,9 @@ struct SessionCallbacks {
 /// anything (call finish() first for a clean close).
 class SANSTLS_API Session {
  public:
+  /// Takes over the session; the moved-from object may only be destroyed or assigned to.
   Session(Session&&) noexcept;
+  /// Takes over the session (the one this object held is abandoned, as by the destructor).
   Session& operator=(Session&&) noexcept;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -94,6 +97,7 @@ class SANSTLS_API Session {
   /// completed (handshake_complete()), also after the peer's close_notify; before that it is
   /// Errc::api_misuse.
   Result<void> write_data(std::span<const std::byte> data);
+  /// The same for text (sent as its bytes, no terminator).
   Result<void> write_data(std::string_view text);
 
   /// Sends close_notify. Data may still arrive until the peer's close_notify.
@@ -124,6 +128,7 @@ class SANSTLS_API Session {
   /// with SHA-256 (RFC 5869 §2.3), so every suite and engine can give it.
   static constexpr std::size_t max_exported_bytes = 255 * 32;
 
+  /// Where the session stands (see SessionState).
   [[nodiscard]] SessionState state() const;
   /// True while application data flows both ways (state() == established). Not the test for
   /// "may I stop handshaking": the peer's last flight, its first data and its close_notify can
@@ -138,7 +143,9 @@ class SANSTLS_API Session {
   /// The error that invalidated the session, if any.
   [[nodiscard]] const Error* failure() const;
 
+  /// @cond INTERNAL
   explicit Session(std::shared_ptr<core::SessionCore> core);
+  /// @endcond
 
  private:
   std::shared_ptr<core::SessionCore> core_;

@@ -16,6 +16,8 @@
 
 namespace sanstls::hazmat {
 
+/// Settings that weaken security, each saying what it gives away. Default-constructed, they
+/// change nothing.
 struct Settings {
   /// Receives every session secret in the NSS key log format ("CLIENT_RANDOM ...",
   /// "CLIENT_HANDSHAKE_TRAFFIC_SECRET ..."), as used by Wireshark's SSLKEYLOGFILE. Whoever
