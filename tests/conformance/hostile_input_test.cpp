@@ -1,0 +1,202 @@
+// Hostile input (issue 13, "Error texts"): bytes no TLS peer sends, fed to every engine in both
+// roles. Each row expects ONE Errc, ONE alert on the wire (or none, the same on every engine)
+// and ONE message fragment in the user's words, whatever the engine; no message may leak a
+// library's internals. docs/backends.md "Errors and alerts on hostile input" lists the rows.
+
+#include <sanstls/sanstls.hpp>
+
+#include "conformance.hpp"
+#include "support/engines.hpp"
+#include "support/test_pki.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanstls::test {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+
+Bytes bytes_of(std::initializer_list<std::uint8_t> values) {
+  Bytes out;
+  for (auto v : values) out.push_back(std::byte{v});
+  return out;
+}
+
+Bytes text(std::string_view s) {
+  Bytes out;
+  for (char c : s) out.push_back(static_cast<std::byte>(c));
+  return out;
+}
+
+Bytes concat(Bytes a, const Bytes& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// A record header announcing `length` bytes of `type`.
+Bytes header(std::uint8_t type, std::size_t length) {
+  return bytes_of({type, 3, 1, static_cast<std::uint8_t>(length >> 8U),
+                   static_cast<std::uint8_t>(length & 0xffU)});
+}
+
+enum class Role { server, client, both };
+
+struct Row {
+  std::string name;
+  Role role;
+  Bytes input;
+  /// Call receive_eof() after the input.
+  bool then_eof = false;
+  Errc code;
+  std::optional<Alert> alert;
+  std::string fragment;
+};
+
+std::vector<Row> rows() {
+  // An SSL 2.0-format CLIENT-HELLO (RFC 6101 Appendix E.2 layout) offering TLS 1.2.
+  const Bytes sslv2 =
+      bytes_of({0x80, 0x2e, 0x01, 0x03, 0x03, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10, 0x00,
+                0x00, 0x2f, 0x00, 0x00, 0x35, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x05, 0x00,
+                0x00, 0x04, 0x00, 0x00, 0xff, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x01});
+  // A ClientHello record cut short: the header announces 64 bytes, 8 arrive.
+  const Bytes truncated = concat(header(22, 64), bytes_of({1, 0, 0, 60, 3, 3, 0, 0}));
+  return {
+      {"garbage", Role::both, bytes_of({0x9a, 0x41, 0x07, 0xee, 0x10, 0x00, 0x5c, 0x21, 0x99}),
+       false, Errc::bad_tls_data, std::nullopt, "did not send TLS"},
+      {"http_request", Role::server,
+       text("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.0\r\n\r\n"), false,
+       Errc::bad_tls_data, std::nullopt, "the peer sent plain HTTP, not TLS"},
+      {"http_response", Role::client,
+       text("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), false,
+       Errc::bad_tls_data, std::nullopt, "the peer sent plain HTTP, not TLS"},
+      {"sslv2_client_hello", Role::server, sslv2, false, Errc::forbidden_by_policy, std::nullopt,
+       "SSL 2.0-format hello"},
+      {"truncated_record_then_eof", Role::both, truncated, true, Errc::truncated, std::nullopt,
+       "the transport closed during the handshake"},
+      {"oversized_record", Role::both, concat(header(22, 16384 + 512), Bytes(600, std::byte{1})),
+       false, Errc::bad_tls_data, Alert::record_overflow, "a TLS record holds at most 16384 bytes"},
+      {"hello_announcing_16_mib", Role::server,
+       concat(header(22, 8), bytes_of({1, 0xff, 0xff, 0xff, 3, 3, 0, 0})), false,
+       Errc::bad_tls_data, Alert::illegal_parameter,
+       "the peer's hello announces 16777215 bytes; a hello is at most 131396 bytes"},
+      {"server_hello_announcing_16_mib", Role::client,
+       concat(header(22, 8), bytes_of({2, 0xff, 0xff, 0xff, 3, 3, 0, 0})), false,
+       Errc::bad_tls_data, Alert::illegal_parameter,
+       "the peer's hello announces 16777215 bytes; a hello is at most 131396 bytes"},
+      {"content_type_0x19", Role::both, concat(header(0x19, 2), bytes_of({1, 2})), false,
+       Errc::bad_tls_data, std::nullopt, "did not send TLS"},
+      {"content_type_0x30", Role::both, concat(header(0x30, 2), bytes_of({1, 2})), false,
+       Errc::bad_tls_data, std::nullopt, "did not send TLS"},
+      {"application_data_first", Role::both, concat(header(23, 3), bytes_of({1, 2, 3})), false,
+       Errc::bad_tls_data, Alert::unexpected_message, "application data before its hello"},
+      {"empty_handshake_record", Role::both, header(22, 0), false, Errc::bad_tls_data,
+       Alert::decode_error, "empty handshake record"},
+  };
+}
+
+/// What one row did to one engine in one role.
+struct Outcome {
+  std::optional<Error> error;
+  Bytes written;  // what the session wrote after the input arrived
+  SessionState state = SessionState::handshaking;
+};
+
+Outcome feed(Backend engine, bool as_server, const Row& row) {
+  const TestPki& pki = TestPki::shared();
+  Outcome outcome;
+  bool input_arrived = false;
+  SessionCallbacks callbacks;
+  callbacks.write = [&](std::span<const std::byte> bytes) {
+    if (input_arrived) outcome.written.insert(outcome.written.end(), bytes.begin(), bytes.end());
+  };
+  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine});
+  ClientTLS client_tls("localhost", ClientOptions{.trust = pki.trust_store(), .backend = engine});
+  auto session = as_server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  EXPECT_TRUE(session.has_value());
+  if (!session) return outcome;
+  input_arrived = true;
+  Bytes data;
+  auto received = session->receive_data(row.input, data);
+  if (received && row.then_eof) received = session->receive_eof();
+  if (!received) outcome.error = received.error();
+  outcome.state = session->state();
+  return outcome;
+}
+
+/// Words of a library's own error texts that must never reach a sanstls message.
+void expect_no_library_internals(const Error& error) {
+  for (std::string_view leak : {"error:0A", "routines::", "GnuTLS", "OpenSSL failed", "(error "}) {
+    EXPECT_EQ(error.message.find(leak), std::string::npos) << error.to_string();
+  }
+}
+
+class HostileInput : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(HostileInput, EveryRowOneErrcOneAlertOneMessage) {
+  for (const Row& row : rows()) {
+    for (const bool as_server : {true, false}) {
+      if ((row.role == Role::server && !as_server) || (row.role == Role::client && as_server)) {
+        continue;
+      }
+      SCOPED_TRACE(row.name + (as_server ? " (to a server)" : " (to a client)"));
+      const Outcome outcome = feed(GetParam(), as_server, row);
+      ASSERT_TRUE(outcome.error.has_value()) << "the input was accepted";
+      const Error& error = *outcome.error;
+      EXPECT_EQ(error.code, row.code) << error.to_string();
+      EXPECT_EQ(error.alert_sent, row.alert) << error.to_string();
+      EXPECT_NE(error.message.find(row.fragment), std::string::npos) << error.to_string();
+      EXPECT_EQ(outcome.state, SessionState::invalidated);
+      expect_no_library_internals(error);
+      // The alert the error names is the one on the wire, as a plaintext fatal alert; no alert
+      // means no bytes at all.
+      if (row.alert) {
+        EXPECT_EQ(outcome.written,
+                  bytes_of({21, 3, 3, 0, 2, 2, static_cast<std::uint8_t>(*row.alert)}));
+      } else {
+        EXPECT_TRUE(outcome.written.empty()) << outcome.written.size() << " bytes written";
+      }
+    }
+  }
+}
+
+TEST_P(HostileInput, HostileStartSplitAcrossCalls) {
+  // The classification does not depend on how the transport splits the bytes: plain HTTP
+  // arriving one byte per call is refused on the byte that completes a record header, before
+  // any engine saw a whole header.
+  const Bytes request = text("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  const TestPki& pki = TestPki::shared();
+  SessionCallbacks callbacks;
+  callbacks.write = [](std::span<const std::byte>) {};
+  ServerTLS server_tls(pki.server(), ServerOptions{.backend = GetParam()});
+  auto session = server_tls.start(callbacks);
+  ASSERT_TRUE(session);
+  std::optional<Error> error;
+  std::size_t fed = 0;
+  for (const std::byte b : request) {
+    Bytes data;
+    ++fed;
+    if (auto received = session->receive_data(std::span{&b, 1}, data); !received) {
+      error = received.error();
+      break;
+    }
+  }
+  ASSERT_TRUE(error);
+  EXPECT_EQ(fed, 5U);
+  EXPECT_SANSTLS_ERROR(error, Errc::bad_tls_data, "the peer sent plain HTTP, not TLS");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, HostileInput, ::testing::ValuesIn(available_engines()),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return std::string{backend_name(param.param)};
+                         });
+
+}  // namespace
+}  // namespace sanstls::test
