@@ -10,9 +10,15 @@
 #include "support/test_pki.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -192,6 +198,181 @@ TEST_P(HostileInput, HostileStartSplitAcrossCalls) {
   EXPECT_EQ(fed, 5U);
   EXPECT_SANSTLS_ERROR(error, Errc::bad_tls_data, "the peer sent plain HTTP, not TLS");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Renegotiation. sanstls never renegotiates: on every engine a TLS 1.2 renegotiation attempt
+// (a ClientHello after the handshake, a HelloRequest from the server) is refused with the
+// no_renegotiation alert (a warning, RFC 5246 §7.2.2) and ends the session with
+// Errc::bad_tls_data. The peer is raw OpenSSL over memory BIOs, which renegotiates on request.
+
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+
+/// A raw OpenSSL endpoint capped at TLS 1.2, joined to a sanstls session through memory.
+class RawTls12Peer {
+ public:
+  explicit RawTls12Peer(bool server) {
+    ctx_.reset(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
+    SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx_.get(), TLS1_2_VERSION);
+    if (server) {
+      const auto& parts = TestPki::shared().server_parts();
+      const std::string chain = parts.certificates_pem();
+      const std::string key = parts.key_pem();
+      BIO* chain_bio = BIO_new_mem_buf(chain.data(), static_cast<int>(chain.size()));
+      X509* leaf = PEM_read_bio_X509(chain_bio, nullptr, nullptr, nullptr);
+      EXPECT_EQ(SSL_CTX_use_certificate(ctx_.get(), leaf), 1);
+      while (X509* extra = PEM_read_bio_X509(chain_bio, nullptr, nullptr, nullptr)) {
+        SSL_CTX_add_extra_chain_cert(ctx_.get(), extra);  // takes ownership
+      }
+      X509_free(leaf);
+      BIO_free(chain_bio);
+      BIO* key_bio = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
+      EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+      EXPECT_EQ(SSL_CTX_use_PrivateKey(ctx_.get(), pkey), 1);
+      EVP_PKEY_free(pkey);
+      BIO_free(key_bio);
+      ERR_clear_error();  // the chain loop ends on a "no start line" error
+    }
+    ssl_.reset(SSL_new(ctx_.get()));
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_.get(), in_, out_);
+    if (server) {
+      SSL_set_accept_state(ssl_.get());
+    } else {
+      SSL_set_connect_state(ssl_.get());
+      SSL_set_tlsext_host_name(ssl_.get(), "localhost");
+    }
+  }
+
+  void receive(std::span<const std::byte> bytes) {
+    BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+  Bytes take_output() {
+    Bytes out(static_cast<std::size_t>(BIO_ctrl_pending(out_)));
+    if (!out.empty()) BIO_read(out_, out.data(), static_cast<int>(out.size()));
+    return out;
+  }
+  /// Drives the handshake (or a renegotiation) one step; true once it is done.
+  bool step() {
+    const int result = SSL_do_handshake(ssl_.get());
+    ERR_clear_error();
+    return result == 1;
+  }
+  /// Reads whatever application data and alerts arrived.
+  void read() {
+    std::array<char, 256> buffer{};
+    std::size_t read = 0;
+    while (SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &read) == 1) {
+    }
+    ERR_clear_error();
+  }
+  SSL* ssl() { return ssl_.get(); }
+
+ private:
+  std::unique_ptr<SSL_CTX, SslFree> ctx_;
+  std::unique_ptr<SSL, SslFree> ssl_;
+  BIO* in_ = nullptr;   // owned by ssl_
+  BIO* out_ = nullptr;  // owned by ssl_
+};
+
+struct RenegotiationOutcome {
+  bool handshake_done = false;
+  std::optional<Error> error;
+  std::string handshake_error;
+};
+
+/// A TLS 1.2 handshake between `engine` (capped at TLS 1.2) and raw OpenSSL, then the raw peer
+/// asks to renegotiate: as a client (a new ClientHello) when `engine_is_server`, else as a
+/// server (a HelloRequest).
+RenegotiationOutcome renegotiate(Backend engine, bool engine_is_server) {
+  RenegotiationOutcome outcome;
+  const TestPki& pki = TestPki::shared();
+  auto settings = std::make_shared<hazmat::Settings>();
+  settings->max_version = ProtocolVersion::tls12;
+  RawTls12Peer peer(/*server=*/!engine_is_server);
+  Bytes to_peer;
+  SessionCallbacks callbacks;
+  callbacks.write = [&](std::span<const std::byte> bytes) {
+    to_peer.insert(to_peer.end(), bytes.begin(), bytes.end());
+  };
+  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine, .hazmat = settings});
+  ClientTLS client_tls(
+      "localhost",
+      ClientOptions{.trust = pki.trust_store(), .backend = engine, .hazmat = settings});
+  auto session = engine_is_server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  if (!session) {
+    outcome.handshake_error = session.error().to_string();
+    return outcome;
+  }
+  Bytes data;
+  bool peer_done = false;
+  for (int round = 0; round < 20 && !(peer_done && session->established()); ++round) {
+    peer.receive(to_peer);
+    to_peer.clear();
+    peer_done = peer.step();
+    const Bytes from_peer = peer.take_output();
+    if (!from_peer.empty()) {
+      if (auto received = session->receive_data(from_peer, data); !received) {
+        outcome.handshake_error = received.error().to_string();
+        return outcome;
+      }
+    }
+  }
+  peer.receive(to_peer);  // the session's last flight, if any
+  to_peer.clear();
+  peer.read();
+  if (!(peer_done && session->established())) {
+    outcome.handshake_error = "the TLS 1.2 handshake with raw OpenSSL did not complete";
+    return outcome;
+  }
+  outcome.handshake_done = true;
+  EXPECT_EQ(SSL_renegotiate(peer.ssl()), 1);
+  (void)peer.step();  // writes the ClientHello or the HelloRequest
+  const Bytes attempt = peer.take_output();
+  EXPECT_FALSE(attempt.empty());
+  auto received = session->receive_data(attempt, data);
+  if (received) {
+    // The engine may have answered with a warning and gone on: let the peer react.
+    peer.receive(to_peer);
+    to_peer.clear();
+    (void)peer.step();
+    received = session->receive_data(peer.take_output(), data);
+  }
+  if (!received) outcome.error = received.error();
+  return outcome;
+}
+
+class Renegotiation : public Conformance {};
+
+TEST_P(Renegotiation, Tls12ClientHelloAfterTheHandshakeIsRefused) {
+  if (!tls12_supported_or_reported(Tls12Needed::by_server)) return;
+  const auto outcome = renegotiate(GetParam().server, /*engine_is_server=*/true);
+  ASSERT_TRUE(outcome.handshake_done) << outcome.handshake_error;
+  ASSERT_TRUE(outcome.error) << "the renegotiation attempt was not refused";
+  EXPECT_EQ(outcome.error->code, Errc::bad_tls_data) << outcome.error->to_string();
+  EXPECT_EQ(outcome.error->alert_sent, Alert::no_renegotiation) << outcome.error->to_string();
+  EXPECT_NE(outcome.error->message.find("the peer tried to renegotiate"), std::string::npos)
+      << outcome.error->to_string();
+  expect_no_library_internals(*outcome.error);
+}
+
+TEST_P(Renegotiation, Tls12HelloRequestIsRefused) {
+  if (!tls12_supported_or_reported(Tls12Needed::by_client)) return;
+  const auto outcome = renegotiate(GetParam().client, /*engine_is_server=*/false);
+  ASSERT_TRUE(outcome.handshake_done) << outcome.handshake_error;
+  ASSERT_TRUE(outcome.error) << "the renegotiation attempt was not refused";
+  EXPECT_EQ(outcome.error->code, Errc::bad_tls_data) << outcome.error->to_string();
+  EXPECT_EQ(outcome.error->alert_sent, Alert::no_renegotiation) << outcome.error->to_string();
+  EXPECT_NE(outcome.error->message.find("the peer tried to renegotiate"), std::string::npos)
+      << outcome.error->to_string();
+  expect_no_library_internals(*outcome.error);
+}
+
+SANSTLS_INSTANTIATE_CONFORMANCE(Renegotiation);
 
 INSTANTIATE_TEST_SUITE_P(Engines, HostileInput, ::testing::ValuesIn(available_engines()),
                          [](const ::testing::TestParamInfo<Backend>& param) {
