@@ -559,6 +559,7 @@ Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds 
         std::vector<Extension> out;
         out.reserve(count_entries(c));
         U16Set seen;
+        const bool ignore_unknown = unknown_is_ignored(context);
         while (!c.empty()) {
           WIRE_TRY(auto type, c.u16("Extension.extension_type"));
           WIRE_TRY(auto data, c.vec16("Extension.extension_data"));
@@ -567,8 +568,13 @@ Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds 
           if (!seen.insert(type)) {
             return wire::illegal_parameter("extensions", "duplicate extension");
           }
-          WIRE_TRY(auto extension,
-                   interpret_one(static_cast<ExtensionType>(type), data, context, c.empty()));
+          const auto ext_type = static_cast<ExtensionType>(type);
+          if (ignore_unknown && !extension_allowed(ext_type, context)) {
+            // The common case of a padded or hostile block: kept raw, built in place.
+            out.push_back(Extension{ext_type, RawExtension{copy(data)}});
+            continue;
+          }
+          WIRE_TRY(auto extension, interpret_one(ext_type, data, context, c.empty()));
           out.push_back(std::move(extension));
         }
         return Extensions(std::move(out));
