@@ -500,7 +500,7 @@ std::vector<json> measure_hostile_hellos(Context& c,
                                          const std::vector<Implementation>& implementations,
                                          const Credentials& credentials) {
   const std::vector<HostileHello> hellos = hostile_hellos();
-  const int sessions = c.s.repetitions == 1 ? 1 : 10;
+  const int sessions = c.s.repetitions == 1 ? 1 : 50;
   struct Series {
     std::optional<ServerTLS> server;
     std::map<std::string, std::vector<double>> ms;
