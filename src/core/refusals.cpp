@@ -149,6 +149,23 @@ Error invalid_tls_data(std::optional<Alert> alert) {
   return error;
 }
 
+Error too_many_in_a_row(std::string_view what, std::optional<Alert> alert) {
+  Error error = make_error(Errc::limit_exceeded,
+                           fmt::format("the peer sent too many {} in a row (a flood); the "
+                                       "session ends",
+                                       what));
+  error.alert_sent = alert;
+  return error;
+}
+
+Error handshake_message_too_large(std::optional<Alert> alert) {
+  Error error = make_error(Errc::limit_exceeded,
+                           "the peer sent a handshake message larger than allowed (a message "
+                           "that never completes, or a flood)");
+  error.alert_sent = alert;
+  return error;
+}
+
 Error malformed_peer_certificate(std::size_t position, std::string_view detail) {
   Error error = make(Errc::certificate_rejected, Alert::bad_certificate,
                      fmt::format("the peer's certificate {} is malformed: {}", position, detail));

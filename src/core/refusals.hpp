@@ -44,6 +44,11 @@ Error renegotiation_refused(bool peer_is_client, bool tls13);
 /// Bytes from the peer that break TLS in a way no shared refusal names, described by the alert
 /// the engine sends for them (RFC 8446 §6.2) instead of a library's own error text.
 Error invalid_tls_data(std::optional<Alert> alert);
+/// A flood cut off by an engine's own limit (limit_exceeded): "the peer sent too many {what}
+/// in a row". `alert` is what the engine sent.
+Error too_many_in_a_row(std::string_view what, std::optional<Alert> alert);
+/// A handshake message longer than the engine accepts (limit_exceeded).
+Error handshake_message_too_large(std::optional<Alert> alert);
 /// A peer certificate that does not parse (position is 1-based).
 Error malformed_peer_certificate(std::size_t position, std::string_view detail);
 

@@ -83,6 +83,14 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
                   context.server ? "the server's certificate suits none of the cipher suites or "
                                    "signature algorithms the client offers"
                                  : "no certificate suits what the server asked for");
+    // GnuTLS's own flood limits, said as every engine says them.
+    case GNUTLS_E_TOO_MANY_HANDSHAKE_PACKETS:
+      return core::refusals::too_many_in_a_row("KeyUpdate or other post-handshake messages",
+                                               gnutls_alert_for(code));
+    case GNUTLS_E_TOO_MANY_EMPTY_PACKETS:
+      return core::refusals::too_many_in_a_row("empty records", gnutls_alert_for(code));
+    case GNUTLS_E_HANDSHAKE_TOO_LARGE:
+      return core::refusals::handshake_message_too_large(gnutls_alert_for(code));
     case GNUTLS_E_INAPPROPRIATE_FALLBACK:
       return make(Errc::bad_tls_data, Alert::inappropriate_fallback,
                   "the peer signalled an inappropriate version fallback (RFC 7507)");

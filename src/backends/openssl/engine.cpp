@@ -583,6 +583,16 @@ Error Engine::failure(int ssl_error) {
       case SSL_R_NO_APPLICATION_PROTOCOL:
         error = core::refusals::server_chose_no_offered_protocol();
         break;
+      // OpenSSL's own flood limits, said as every engine says them.
+      case SSL_R_RECORD_TOO_SMALL:  // more than MAX_EMPTY_RECORDS empty records
+        error = core::refusals::too_many_in_a_row("empty records", alert_sent_);
+        break;
+      case SSL_R_TOO_MANY_WARN_ALERTS:
+        error = core::refusals::too_many_in_a_row("warning alerts", alert_sent_);
+        break;
+      case SSL_R_EXCESSIVE_MESSAGE_SIZE:
+        error = core::refusals::handshake_message_too_large(alert_sent_);
+        break;
       default:
         // Said in TLS terms, by the alert OpenSSL sent for it: OpenSSL's own texts
         // ("error:0A00009C:SSL routines::http request") mean nothing to a user.
