@@ -120,7 +120,7 @@ Error invalid_tls_data(std::optional<Alert> alert) {
   if (alert) {
     switch (*alert) {
       case Alert::unexpected_message:
-        what = "the peer sent a TLS message that is not allowed at this point";
+        what = "the peer sent an unexpected TLS message (one not allowed at this point)";
         break;
       case Alert::bad_record_mac:
         what =

@@ -6,6 +6,9 @@
 #include <sanstls/sanstls.hpp>
 
 #include "conformance.hpp"
+#include "native/crypto/libcrypto_provider.hpp"
+#include "native/key_schedule.hpp"
+#include "native/record/protection.hpp"
 #include "support/engines.hpp"
 #include "support/test_pki.hpp"
 
@@ -346,6 +349,83 @@ RenegotiationOutcome renegotiate(Backend engine, bool engine_is_server) {
   return outcome;
 }
 
+// TLS 1.3 has no renegotiation: a ClientHello after the handshake (from a client) or a
+// HelloRequest (from a server) is an unexpected message (RFC 8446 §4). The test seals it as the
+// peer: a native peer's hazmat key log gives its application traffic secret, and the native
+// engine's key schedule and record protection encrypt the forged record (as in
+// tests/hardening/post_handshake_flood_test.cpp).
+
+/// The secret of an NSS key log line "LABEL <client_random> <secret>", or nothing.
+std::optional<std::vector<std::uint8_t>> logged_secret(const std::vector<std::string>& lines,
+                                                       std::string_view label) {
+  const std::string prefix = std::string(label) + " ";
+  for (const auto& line : lines) {
+    if (!line.starts_with(prefix)) continue;
+    const std::string hex = line.substr(line.rfind(' ') + 1);
+    std::vector<std::uint8_t> secret;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+      secret.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+    }
+    return secret;
+  }
+  return std::nullopt;
+}
+
+/// One handshake record sealed under `secret` (the peer's first application traffic secret).
+std::optional<Bytes> seal_as_peer(CipherSuite suite, const std::vector<std::uint8_t>& secret,
+                                  std::span<const std::uint8_t> message) {
+  auto params = native::suite_params(static_cast<native::CipherSuite>(suite));
+  auto provider = native::crypto::LibcryptoProvider::create();
+  if (!params || !provider) return std::nullopt;
+  native::KeyDerivation derivation(**provider, params->hash);
+  const native::SecretBytes traffic{std::span<const std::uint8_t>(secret)};
+  auto keys = derivation.traffic_keys(traffic.span(), params->aead);
+  if (!keys) return std::nullopt;
+  auto protection = native::record::Protection::create(**provider, params->aead, *keys);
+  if (!protection) return std::nullopt;
+  auto sealed = protection->seal(native::ContentType::handshake, message, 0);
+  if (!sealed) return std::nullopt;
+  Bytes out;
+  for (std::uint8_t b : *sealed) out.push_back(std::byte{b});
+  return out;
+}
+
+/// A TLS 1.3 session between `engine` and a native peer, then the peer's forged ClientHello
+/// (engine_is_server) or HelloRequest. Returns the engine's error, if any.
+std::optional<Error> tls13_renegotiation(Backend engine, bool engine_is_server) {
+  const TestPki& pki = TestPki::shared();
+  std::vector<std::string> key_log;
+  auto settings = std::make_shared<hazmat::Settings>();
+  settings->key_log = [&](std::string_view line) { key_log.emplace_back(line); };
+  ClientOptions client_options{.trust = pki.trust_store(),
+                               .policy = Policy::tls13_only(),
+                               .backend = engine_is_server ? Backend::native : engine};
+  ServerOptions server_options{.policy = Policy::tls13_only(),
+                               .backend = engine_is_server ? engine : Backend::native};
+  (engine_is_server ? client_options.hazmat : server_options.hazmat) = settings;
+  const ClientTLS client_tls("localhost", client_options);
+  const ServerTLS server_tls(pki.server(), server_options);
+  SessionPair pair(client_tls, server_tls);
+  EXPECT_TRUE(pair.handshake());
+  Endpoint& victim = engine_is_server ? pair.server() : pair.client();
+  if (!victim.session || !victim.session->established()) return std::nullopt;
+  const auto suite = victim.session->info().cipher_suite;
+  const auto secret = logged_secret(
+      key_log, engine_is_server ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0");
+  EXPECT_TRUE(suite && secret);
+  if (!suite || !secret) return std::nullopt;
+  // A ClientHello's first bytes suffice: the type alone makes it unexpected.
+  const std::vector<std::uint8_t> client_hello = {1, 0, 0, 6, 3, 3, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> hello_request = {0, 0, 0, 0};
+  auto record = seal_as_peer(*suite, *secret, engine_is_server ? client_hello : hello_request);
+  EXPECT_TRUE(record);
+  if (!record) return std::nullopt;
+  Bytes data;
+  auto received = victim.session->receive_data(*record, data);
+  if (received) return std::nullopt;
+  return received.error();
+}
+
 class Renegotiation : public Conformance {};
 
 TEST_P(Renegotiation, Tls12ClientHelloAfterTheHandshakeIsRefused) {
@@ -370,6 +450,26 @@ TEST_P(Renegotiation, Tls12HelloRequestIsRefused) {
   EXPECT_NE(outcome.error->message.find("the peer tried to renegotiate"), std::string::npos)
       << outcome.error->to_string();
   expect_no_library_internals(*outcome.error);
+}
+
+TEST_P(Renegotiation, Tls13ClientHelloAfterTheHandshakeIsUnexpected) {
+  const auto error = tls13_renegotiation(GetParam().server, /*engine_is_server=*/true);
+  ASSERT_TRUE(error) << "a ClientHello after a TLS 1.3 handshake was accepted";
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(error->alert_sent, Alert::unexpected_message) << error->to_string();
+  // docs/backends.md: the wording differs (the native engine names the RFC step), the fact
+  // does not.
+  EXPECT_NE(error->message.find("unexpected"), std::string::npos) << error->to_string();
+  expect_no_library_internals(*error);
+}
+
+TEST_P(Renegotiation, Tls13HelloRequestIsUnexpected) {
+  const auto error = tls13_renegotiation(GetParam().client, /*engine_is_server=*/false);
+  ASSERT_TRUE(error) << "a HelloRequest after a TLS 1.3 handshake was accepted";
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(error->alert_sent, Alert::unexpected_message) << error->to_string();
+  EXPECT_NE(error->message.find("unexpected"), std::string::npos) << error->to_string();
+  expect_no_library_internals(*error);
 }
 
 SANSTLS_INSTANTIATE_CONFORMANCE(Renegotiation);

@@ -45,7 +45,7 @@ TEST(GnutlsErrors, EveryMappedCode) {
       {GNUTLS_E_UNEXPECTED_PACKET_LENGTH, false, Errc::bad_tls_data, Alert::decode_error,
        "the peer sent a malformed TLS message (decode_error alert sent)"},
       {GNUTLS_E_UNEXPECTED_PACKET, true, Errc::bad_tls_data, Alert::unexpected_message,
-       "not allowed at this point"},
+       "unexpected TLS message"},
       {GNUTLS_E_ERROR_IN_FINISHED_PACKET, true, Errc::bad_tls_data, Alert::decrypt_error,
        "did not verify"},
       {GNUTLS_E_INTERNAL_ERROR, true, Errc::internal_error, Alert::internal_error,
