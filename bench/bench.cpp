@@ -5,6 +5,7 @@
 #include <sanstls/testing/certificate_authority.hpp>
 
 #include "drivers.hpp"
+#include "hostile.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -490,6 +491,74 @@ std::vector<json> measure_handshakes(Context& c, const std::vector<Implementatio
   return out;
 }
 
+/// Hostile hellos (issue 12): the server CPU time of one receive_data() that carries a whole
+/// hostile ClientHello, fresh session each time, every engine (raw libraries: null). The
+/// repetitions are interleaved across engines as for handshakes. Each figure is the mean of
+/// `sessions` calls, in ms; the outcome ("answered" or the error) is kept as evidence that the
+/// engine parsed the hello rather than stopping at its first bytes.
+std::vector<json> measure_hostile_hellos(Context& c,
+                                         const std::vector<Implementation>& implementations,
+                                         const Credentials& credentials) {
+  const std::vector<HostileHello> hellos = hostile_hellos();
+  const int sessions = c.s.repetitions == 1 ? 1 : 50;
+  struct Series {
+    std::optional<ServerTLS> server;
+    std::map<std::string, std::vector<double>> ms;
+    std::map<std::string, std::string> outcome;
+  };
+  std::vector<Series> all(implementations.size());
+  for (std::size_t i = 0; i < implementations.size(); ++i) {
+    if (implementations[i].kind != "engine") continue;
+    for (const auto& engine : backends()) {
+      if (backend_name(engine.backend) == implementations[i].library) {
+        all[i].server.emplace(credentials.chain, ServerOptions{.backend = engine.backend});
+      }
+    }
+  }
+  SessionCallbacks callbacks;
+  callbacks.write = [](std::span<const std::byte>) {};
+  for (int r = 0; r < c.s.repetitions; ++r) {
+    for (auto& series : all) {
+      if (!series.server) continue;
+      for (const HostileHello& hello : hellos) {
+        std::int64_t spent = 0;
+        for (int k = 0; k < sessions; ++k) {
+          auto session = series.server->start(callbacks);
+          if (!session) {
+            series.outcome[hello.label] = session.error().to_string();
+            break;
+          }
+          std::vector<std::byte> data;
+          const std::int64_t start = thread_cpu_ns();
+          auto received = session->receive_data(hello.records, data);
+          spent += thread_cpu_ns() - start;
+          series.outcome[hello.label] = received ? "answered" : received.error().to_string();
+        }
+        series.ms[hello.label].push_back(static_cast<double>(spent) / 1e6 / sessions);
+      }
+    }
+  }
+  std::vector<json> out;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].server) {
+      out.emplace_back();
+      continue;
+    }
+    json figures = json::object();
+    for (const HostileHello& hello : hellos) {
+      figures[hello.label] = stat(all[i].ms[hello.label], "ms");
+      figures[hello.label]["outcome"] = all[i].outcome[hello.label];
+    }
+    c.report(
+        fmt::format("{}: hostile hellos: {:.2f} ms (16,000 extensions), {:.2f} ms (6,500 "
+                    "key shares)",
+                    implementations[i].name, figures["many_extensions"]["median"].get<double>(),
+                    figures["many_key_shares"]["median"].get<double>()));
+    out.push_back(std::move(figures));
+  }
+  return out;
+}
+
 /// One implementation's transfers of one cipher in one direction, filled one repetition at a
 /// time.
 struct BulkSeries {
@@ -800,6 +869,15 @@ json compute_ratios(const json& report) {
     add_ratio(ratios, fmt::format("{}: two threads / one thread", name), name, name,
               median_at(impl, {"threads", "two_threads"}),
               median_at(impl, {"threads", "one_thread"}), std::nullopt);
+    // Hostile hellos: the native engine's parser must cost no more than OpenSSL's (issue 12).
+    const json* openssl_engine = find_impl(report, "sanstls/openssl");
+    if (library == "native" && openssl_engine != nullptr) {
+      for (const char* hello : {"many_extensions", "many_key_shares"}) {
+        add_ratio(ratios, fmt::format("{} / sanstls/openssl: hostile hello ({})", name, hello),
+                  name, "sanstls/openssl", median_at(impl, {"hostile_hellos", hello}),
+                  median_at(*openssl_engine, {"hostile_hellos", hello}), 1.0, true);
+      }
+    }
     if (library == "native") {
       add_ratio(ratios, fmt::format("{}: idle memory per connection (client) / 4 KiB", name), name,
                 "4096 bytes", median_at(impl, {"memory", "idle_client"}), 4096.0, 1.0, true);
@@ -852,6 +930,12 @@ json run(const Options& options, const Progress& progress) {
       "'total' includes session creation, teardown and the in-memory transport; "
       "'client'/'server' count only the time inside that side's calls");
   notes.push_back("MB = 10^6 bytes; bulk 'total' = bytes / (sender + receiver CPU)");
+  for (const HostileHello& hello : hostile_hellos()) {
+    notes.push_back(
+        fmt::format("hostile hello '{}': {}; ms of server CPU per receive_data() "
+                    "holding the whole hello (engines only)",
+                    hello.label, hello.description));
+  }
   if (options.mode != Mode::full) {
     notes.push_back(
         fmt::format("{} mode: {} MiB per bulk measurement (full mode uses 256 MiB), "
@@ -894,10 +978,14 @@ json run(const Options& options, const Progress& progress) {
   report["hardware"] = measure_hardware(s, progress, errors);
 
   Context c{s, progress, errors};
-  c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1);
+  const auto engines = static_cast<int>(
+      std::count_if(implementations.begin(), implementations.end(),
+                    [](const Implementation& impl) { return impl.kind == "engine"; }));
+  c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1) + engines;
   const std::vector<json> ecdsa_handshakes = measure_handshakes(c, implementations, *ecdsa);
   const std::vector<json> rsa_handshakes = measure_handshakes(c, implementations, *rsa);
   const std::vector<json> bulk = measure_bulk(c, implementations, *ecdsa);
+  const std::vector<json> hostile = measure_hostile_hellos(c, implementations, *ecdsa);
   json impls = json::array();
   for (std::size_t i = 0; i < implementations.size(); ++i) {
     const Implementation& impl = implementations[i];
@@ -910,6 +998,7 @@ json run(const Options& options, const Progress& progress) {
     out["resumed_handshakes"] = {{"available", false},
                                  {"reason", "not available: session resumption is a later issue"}};
     out["bulk"] = bulk[i];
+    if (!hostile[i].is_null()) out["hostile_hellos"] = hostile[i];
     out["memory"] = measure_memory(c, impl, *ecdsa);
     out["threads"] = measure_threads(c, impl, *ecdsa);
     impls.push_back(out);

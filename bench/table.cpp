@@ -104,6 +104,15 @@ void print_table(const json& report, std::ostream& out) {
                        cell(at(m, {"handshake_peak_total"})));
   }
 
+  out << "\nHostile hellos: server CPU ms per receive_data() of one ClientHello (engines)\n";
+  out << fmt::format("  {:<16} {:>28} {:>28}\n", "", "16,000 extensions", "6,500 key shares");
+  for (const auto& impl : impls) {
+    if (!impl.contains("hostile_hellos")) continue;
+    const json& h = impl["hostile_hellos"];
+    out << fmt::format("  {:<16} {:>28} {:>28}\n", impl["name"].get<std::string>(),
+                       cell(at(h, {"many_extensions"}), 2), cell(at(h, {"many_key_shares"}), 2));
+  }
+
   out << "\nParallel independent sessions: full handshakes per wall second (ECDSA P-256)\n";
   for (const auto& impl : impls) {
     const json t = impl.value("threads", json::object());

@@ -66,6 +66,13 @@ def render(report):
                      [[impl["name"]] + [fig(impl["memory"].get(k)) for k in keys]
                       for impl in impls]))
 
+    out.append("\n### Hostile hellos: server CPU ms per receive_data() of one ClientHello\n")
+    out.append(table(["implementation", "16,000 empty extensions (64 KiB)",
+                      "6,500 groups + 6,500 one-byte key shares"],
+                     [[impl["name"], fig(impl["hostile_hellos"].get("many_extensions"), 2),
+                       fig(impl["hostile_hellos"].get("many_key_shares"), 2)]
+                      for impl in impls if impl.get("hostile_hellos")]))
+
     out.append("\n### Two threads against one (independent sessions, shared configuration; "
                "handshakes per wall second)\n")
     out.append(table(["implementation", "1 thread", "2 threads", "scaling"],

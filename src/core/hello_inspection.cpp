@@ -2,11 +2,14 @@
 
 #include "core/hello_inspection.hpp"
 
+#include "core/limits.hpp"
 #include "wire/reader.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 namespace sanstls::core {
 namespace {
@@ -22,7 +25,125 @@ Error decode_failure(const wire::Error& error) {
   return out;
 }
 
+constexpr std::uint8_t kChangeCipherSpec = 20;
+constexpr std::uint8_t kAlert = 21;
+constexpr std::uint8_t kHandshake = 22;
+constexpr std::uint8_t kApplicationData = 23;
+constexpr std::size_t kHeader = 5;
+/// RFC 8446 §5.1 (and RFC 5246 §6.2.1): "The length MUST NOT exceed 2^14 bytes." Every record
+/// before the first key change is plaintext.
+constexpr std::size_t kMaxPlaintext = 16384;
+
+Error refusal(Errc code, std::optional<Alert> alert, std::string message) {
+  Error error = make_error(code, std::move(message));
+  error.alert_sent = alert;
+  return error;
+}
+
+bool starts_with(std::span<const std::uint8_t> bytes, std::string_view text) {
+  return bytes.size() >= text.size() &&
+         std::equal(text.begin(), text.end(), bytes.begin(),
+                    [](char c, std::uint8_t b) { return static_cast<std::uint8_t>(c) == b; });
+}
+
+/// An HTTP/1.x request line or status line (RFC 9112 §3, §4), or the HTTP/2 preface
+/// (RFC 9113 §3.4): what a client or server that does not speak TLS sends first.
+bool looks_like_http(std::span<const std::uint8_t> bytes) {
+  constexpr std::array<std::string_view, 11> starts = {"GET ",  "POST ", "HEAD ", "PUT ",
+                                                       "DELET", "OPTIO", "CONNE", "PATCH",
+                                                       "TRACE", "PRI *", "HTTP/"};
+  return std::any_of(starts.begin(), starts.end(),
+                     [&](std::string_view start) { return starts_with(bytes, start); });
+}
+
+std::string hex_bytes(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  for (std::uint8_t b : bytes) {
+    out += fmt::format("{}{:02x}", out.empty() ? "" : " ", b);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<Error> refuse_peer_start(const PeerStart& start) {
+  const auto bytes = start.first_bytes;
+  if (bytes.size() < kHeader) {
+    return std::nullopt;  // no engine acts on less than a record header
+  }
+  if (looks_like_http(bytes)) {
+    return refusal(
+        Errc::bad_tls_data, std::nullopt,
+        start.peer_is_client
+            ? std::string{"the peer sent plain HTTP, not TLS: it must connect with https:// (TLS), "
+                          "or send plain HTTP to a port that serves HTTP without TLS"}
+            : std::string{"the peer sent plain HTTP, not TLS: this is an HTTP server or its "
+                          "plain-HTTP port; connect to the port that speaks TLS, or use http://"});
+  }
+  // An SSL 2.0 record header has the high bit of its first byte set and the message type
+  // (CLIENT-HELLO = 1) in its third byte. RFC 6176 §2: TLS peers "MUST NOT negotiate SSL
+  // version 2.0"; RFC 8446 Appendix D.5: a TLS 1.3 server MAY refuse an SSL 2.0-compatible
+  // CLIENT-HELLO. sanstls refuses the format altogether.
+  if ((bytes[0] & 0x80U) != 0 && bytes[2] == 1) {
+    return refusal(Errc::forbidden_by_policy, std::nullopt,
+                   "the peer sent an SSL 2.0-format hello; sanstls requires TLS 1.2 or newer and "
+                   "refuses SSL 2.0 and its hello format (RFC 6176): the peer is too old or "
+                   "misconfigured");
+  }
+  const std::uint8_t type = bytes[0];
+  const std::size_t length = (std::size_t{bytes[3]} << 8U) | bytes[4];
+  if ((type != kHandshake && type != kAlert && type != kChangeCipherSpec &&
+       type != kApplicationData) ||
+      bytes[1] != 3) {
+    return refusal(Errc::bad_tls_data, std::nullopt,
+                   fmt::format("the peer did not send TLS: its first bytes ({}) are not a TLS "
+                               "record; check that it speaks TLS and that this is the right port",
+                               hex_bytes(bytes.first(kHeader))));
+  }
+  // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST terminate
+  // the connection with an "unexpected_message" alert." A peer starts with its hello (or an
+  // alert refusing ours).
+  if (type == kChangeCipherSpec || type == kApplicationData) {
+    return refusal(
+        Errc::bad_tls_data, Alert::unexpected_message,
+        fmt::format("the peer sent {} before its hello; a TLS peer starts with a "
+                    "handshake message",
+                    type == kApplicationData ? "application data" : "change_cipher_spec"));
+  }
+  // RFC 8446 §5.1: "An endpoint that receives a record that exceeds this length MUST terminate
+  // the connection with a "record_overflow" alert."
+  if (length > kMaxPlaintext) {
+    return refusal(Errc::bad_tls_data, Alert::record_overflow,
+                   fmt::format("the peer sent a record of {} bytes; a TLS record holds at most {} "
+                               "bytes before encryption (RFC 8446 §5.1)",
+                               length, kMaxPlaintext));
+  }
+  // RFC 8446 §5.1: "Implementations MUST NOT send zero-length fragments of Handshake types";
+  // RFC 5246 §6.2.1: "... of Handshake, Alert, or ChangeCipherSpec content types".
+  if (length == 0) {
+    return refusal(
+        Errc::bad_tls_data, Alert::decode_error,
+        fmt::format("the peer sent an empty {} record, which TLS forbids (RFC 8446 §5.1)",
+                    type == kAlert ? "alert" : "handshake"));
+  }
+  if (start.first_message_length > limits::max_hello_size) {
+    return refusal(Errc::bad_tls_data, Alert::illegal_parameter,
+                   fmt::format("the peer's hello announces {} bytes; a hello is at most {} bytes",
+                               start.first_message_length, limits::max_hello_size));
+  }
+  return std::nullopt;
+}
+
+std::vector<std::byte> plaintext_alert(Alert alert) {
+  constexpr std::uint8_t kFatal = 2;
+  return {std::byte{kAlert},
+          std::byte{3},
+          std::byte{3},
+          std::byte{0},
+          std::byte{2},
+          std::byte{kFatal},
+          static_cast<std::byte>(alert)};
+}
 
 Result<std::string> parse_server_name_extension(std::span<const std::uint8_t> body) {
   wire::Reader reader{body};

@@ -6,6 +6,7 @@
 
 #include <sanstls/error.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -33,6 +34,28 @@ struct ServerHelloSummary {
 /// Reads a ServerHello handshake message (with its 4-byte header); nullopt if it is not one
 /// or is malformed (the engine reports malformed messages itself).
 std::optional<ServerHelloSummary> summarize_server_hello(std::span<const std::uint8_t> message);
+
+/// What the core knows of the start of the peer's byte stream.
+struct PeerStart {
+  /// The first bytes the peer sent, up to a record header (5 bytes).
+  std::span<const std::uint8_t> first_bytes;
+  /// The length the peer's first handshake message announces (0 until its header arrived).
+  std::size_t first_message_length = 0;
+  /// The peer is a client (we are the server).
+  bool peer_is_client = false;
+};
+
+/// Classifies the start of the peer's stream once, before any engine reads it, so that input
+/// that is not TLS (plain HTTP, an SSL 2.0 hello, garbage) or a first record no TLS peer sends
+/// (oversized, empty, a hello announcing megabytes, data before the hello) fails with the same
+/// Errc, alert and message on every engine. nullopt: nothing to refuse (yet). Error::alert_sent
+/// is set when the refusal calls for an alert: the caller writes it with plaintext_alert().
+/// Input that is not TLS gets no alert: its sender would not understand one.
+std::optional<Error> refuse_peer_start(const PeerStart& start);
+
+/// A plaintext alert record (RFC 8446 §5.1, §6): valid before any key is in use, which is when
+/// refuse_peer_start() refuses.
+std::vector<std::byte> plaintext_alert(Alert alert);
 
 /// True if `offered` holds a version sanstls accepts (TLS 1.3, or TLS 1.2 unless tls13_only).
 bool offers_acceptable_version(const std::vector<std::uint16_t>& offered, bool tls13_only);

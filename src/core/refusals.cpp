@@ -105,6 +105,77 @@ Error no_certificate_for_name(std::string_view server_name) {
                   : fmt::format("no certificate for server name '{}'", server_name));
 }
 
+Error renegotiation_refused(bool peer_is_client, bool tls13) {
+  const std::string_view what = peer_is_client ? "a new ClientHello" : "a HelloRequest";
+  if (tls13) {
+    // RFC 8446 §4: "If an implementation receives an unexpected message, it MUST abort the
+    // handshake with an "unexpected_message" alert"; TLS 1.3 has no renegotiation.
+    return make(Errc::bad_tls_data, Alert::unexpected_message,
+                fmt::format("the peer tried to renegotiate ({} after the handshake); TLS 1.3 has "
+                            "no renegotiation",
+                            what));
+  }
+  // RFC 5246 §7.4.1.1/§7.2.2: a peer that does not wish to renegotiate answers with the
+  // no_renegotiation alert, "always a warning". Going on would leave the peer waiting for a
+  // handshake that never comes, so the session ends: never renegotiating, sanstls needs no
+  // RFC 5746 protection on renegotiated handshakes.
+  return make(Errc::bad_tls_data, Alert::no_renegotiation,
+              fmt::format("the peer tried to renegotiate ({} after the handshake); sanstls "
+                          "never renegotiates, so the session ends",
+                          what));
+}
+
+Error invalid_tls_data(std::optional<Alert> alert) {
+  std::string what = "the peer sent invalid TLS data";
+  if (alert) {
+    switch (*alert) {
+      case Alert::unexpected_message:
+        what = "the peer sent an unexpected TLS message (one not allowed at this point)";
+        break;
+      case Alert::bad_record_mac:
+        what =
+            "a record from the peer failed its integrity check: the data was corrupted or "
+            "changed on the way, or the peer uses other keys";
+        break;
+      case Alert::record_overflow:
+        what = "the peer sent a record longer than TLS allows";
+        break;
+      case Alert::decode_error:
+        what = "the peer sent a malformed TLS message";
+        break;
+      case Alert::illegal_parameter:
+        what = "the peer sent a TLS message with a field value that is not allowed";
+        break;
+      case Alert::decrypt_error:
+        what = "a signature or Finished message from the peer did not verify";
+        break;
+      default:
+        break;
+    }
+    what += fmt::format(" ({} alert sent)", alert_name(*alert));
+  }
+  Error error = make_error(Errc::bad_tls_data, std::move(what));
+  error.alert_sent = alert;
+  return error;
+}
+
+Error too_many_in_a_row(std::string_view what, std::optional<Alert> alert) {
+  Error error = make_error(Errc::limit_exceeded,
+                           fmt::format("the peer sent too many {} in a row (a flood); the "
+                                       "session ends",
+                                       what));
+  error.alert_sent = alert;
+  return error;
+}
+
+Error handshake_message_too_large(std::optional<Alert> alert) {
+  Error error = make_error(Errc::limit_exceeded,
+                           "the peer sent a handshake message larger than allowed (a message "
+                           "that never completes, or a flood)");
+  error.alert_sent = alert;
+  return error;
+}
+
 Error malformed_peer_certificate(std::size_t position, std::string_view detail) {
   Error error = make(Errc::certificate_rejected, Alert::bad_certificate,
                      fmt::format("the peer's certificate {} is malformed: {}", position, detail));

@@ -6,6 +6,7 @@
 #include <sanstls/error.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,19 @@ Error missing_server_certificate();
 Error no_extended_master_secret(bool peer_is_server);
 /// The certificate store has no chain for this SNI name (RFC 6066 §3: unrecognized_name).
 Error no_certificate_for_name(std::string_view server_name);
+/// The peer tried to renegotiate: a ClientHello after the handshake (peer_is_client) or a
+/// HelloRequest. sanstls never renegotiates. In TLS 1.2 every engine answers with the
+/// no_renegotiation alert, which RFC 5246 §7.2.2 makes a warning, and ends the session; in
+/// TLS 1.3 the message is simply unexpected (RFC 8446 §4: unexpected_message).
+Error renegotiation_refused(bool peer_is_client, bool tls13);
+/// Bytes from the peer that break TLS in a way no shared refusal names, described by the alert
+/// the engine sends for them (RFC 8446 §6.2) instead of a library's own error text.
+Error invalid_tls_data(std::optional<Alert> alert);
+/// A flood cut off by an engine's own limit (limit_exceeded): "the peer sent too many {what}
+/// in a row". `alert` is what the engine sent.
+Error too_many_in_a_row(std::string_view what, std::optional<Alert> alert);
+/// A handshake message longer than the engine accepts (limit_exceeded).
+Error handshake_message_too_large(std::optional<Alert> alert);
 /// A peer certificate that does not parse (position is 1-based).
 Error malformed_peer_certificate(std::size_t position, std::string_view detail);
 

@@ -318,6 +318,18 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
   const std::size_t records = records_.feed(bytes);
   if (!handshaking) {
     records_received_since_request_ += records;
+  } else {
+    // Input that is not TLS, or a first record no TLS peer sends, is refused here before any
+    // engine reads it: one Errc, alert and message on every engine (hello_inspection.hpp).
+    if (auto refused = refuse_peer_start({.first_bytes = first_record_header_,
+                                          .first_message_length = records_.first_message_length(),
+                                          .peer_is_client = server_ != nullptr})) {
+      if (refused->alert_sent) {
+        const auto alert = plaintext_alert(*refused->alert_sent);
+        to_peer_.insert(to_peer_.end(), alert.begin(), alert.end());
+      }
+      return fail(std::move(*refused));
+    }
   }
   // Before the handshake completes, the peer may send at most max_handshake_input bytes: what
   // lies beyond is handed over only if the handshake completed within them.
@@ -343,11 +355,6 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
   }
   if (!status) {
     return status;
-  }
-  if (handshaking && records_.first_message_length() > limits::max_hello_size) {
-    return fail(Errc::bad_tls_data,
-                fmt::format("the peer's hello announces {} bytes; a hello is at most {} bytes",
-                            records_.first_message_length(), limits::max_hello_size));
   }
   if (records_.oversized()) {
     return fail(Errc::limit_exceeded,

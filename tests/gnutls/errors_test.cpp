@@ -41,14 +41,15 @@ TEST(GnutlsErrors, EveryMappedCode) {
       {GNUTLS_E_INSUFFICIENT_CREDENTIALS, true, Errc::handshake_failure, Alert::handshake_failure,
        "certificate suits none"},
       {GNUTLS_E_DECRYPTION_FAILED, false, Errc::bad_tls_data, Alert::bad_record_mac,
-       "invalid TLS data"},
+       "failed its integrity check"},
       {GNUTLS_E_UNEXPECTED_PACKET_LENGTH, false, Errc::bad_tls_data, Alert::decode_error,
-       "invalid TLS data"},
+       "the peer sent a malformed TLS message (decode_error alert sent)"},
       {GNUTLS_E_UNEXPECTED_PACKET, true, Errc::bad_tls_data, Alert::unexpected_message,
-       "invalid TLS data"},
+       "unexpected TLS message"},
       {GNUTLS_E_ERROR_IN_FINISHED_PACKET, true, Errc::bad_tls_data, Alert::decrypt_error,
-       "invalid TLS data"},
-      {GNUTLS_E_INTERNAL_ERROR, true, Errc::internal_error, Alert::internal_error, "GnuTLS"},
+       "did not verify"},
+      {GNUTLS_E_INTERNAL_ERROR, true, Errc::internal_error, Alert::internal_error,
+       "the GnuTLS engine failed inside the library"},
   };
   for (const auto& c : cases) {
     ErrorContext context;
@@ -59,6 +60,24 @@ TEST(GnutlsErrors, EveryMappedCode) {
     EXPECT_EQ(error.alert_sent, c.alert) << gnutls_strerror_name(c.code);
     EXPECT_NE(error.message.find(c.fragment), std::string::npos)
         << gnutls_strerror_name(c.code) << ": " << error.message;
+  }
+}
+
+TEST(GnutlsErrors, NoMessageQuotesGnutls) {
+  // Issue 13: messages say what happened in TLS terms, never GnuTLS's own texts ("(GnuTLS: An
+  // unexpected TLS packet was received.)"), which differ from the other engines' for the same
+  // input. Every error code GnuTLS defines, both roles.
+  for (int code = -1; code >= -500; --code) {
+    const char* name = gnutls_strerror_name(code);
+    if (name == nullptr) continue;
+    for (const bool server : {true, false}) {
+      ErrorContext context;
+      context.server = server;
+      const Error error = classify_gnutls_error(code, context);
+      EXPECT_EQ(error.message.find("GnuTLS:"), std::string::npos) << name << ": " << error.message;
+      EXPECT_EQ(error.message.find(gnutls_strerror(code)), std::string::npos)
+          << name << ": " << error.message;
+    }
   }
 }
 

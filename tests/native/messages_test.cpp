@@ -8,6 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
 namespace sanstls::native::msgs {
 namespace {
 
@@ -228,6 +234,104 @@ TEST(native_messages, duplicate_key_share_groups) {
     }
   }
   EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::illegal_parameter);
+}
+
+/// A ClientHello with `count` extra empty extensions of distinct unknown types (0x1000 on),
+/// inserted before the sample's own, and `duplicate` (if set) appended once more at the end.
+ClientHello hello_with_extensions(std::size_t count, std::optional<std::uint16_t> duplicate = {}) {
+  ClientHello ch = sample_client_hello();
+  auto& list = ch.extensions.list();
+  std::vector<Extension> extra;
+  for (std::size_t i = 0; i < count; ++i) {
+    extra.push_back(Extension{static_cast<ExtensionType>(0x1000 + i), RawExtension{}});
+  }
+  list.insert(list.begin(), extra.begin(), extra.end());
+  if (duplicate) {
+    list.insert(list.begin() + static_cast<std::ptrdiff_t>(count),
+                Extension{static_cast<ExtensionType>(*duplicate), RawExtension{}});
+  }
+  return ch;
+}
+
+/// The fastest of a few parses of `body`, in nanoseconds (the minimum filters out a busy
+/// machine).
+std::int64_t fastest_parse_ns(const ByteVec& body) {
+  std::int64_t best = std::numeric_limits<std::int64_t>::max();
+  for (int run = 0; run < 7; ++run) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = ClientHello::parse(body);
+    const auto spent = std::chrono::steady_clock::now() - start;
+    EXPECT_TRUE(r);
+    best = std::min<std::int64_t>(
+        best, std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count());
+  }
+  return best;
+}
+
+TEST(native_messages, duplicate_extension_found_among_thousands) {
+  // Past the U16Set's inline part: the first, a middle and the last distinct type repeated.
+  for (const int duplicate : {0x1000, 0x1000 + 7, 0x1000 + 16, 0x1000 + 15999}) {
+    auto bytes = hello_with_extensions(16000, static_cast<std::uint16_t>(duplicate)).encode();
+    ASSERT_TRUE(bytes);
+    auto r = ClientHello::parse(body_of(*bytes));
+    ASSERT_FALSE(r) << duplicate;
+    EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+    EXPECT_EQ(r.error().reason, "duplicate extension");
+  }
+  // Distinct types only: accepted, every one kept.
+  auto bytes = hello_with_extensions(16000).encode();
+  ASSERT_TRUE(bytes);
+  auto r = ClientHello::parse(body_of(*bytes));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->extensions.list().size(), 16000 + sample_client_hello().extensions.list().size());
+}
+
+TEST(native_messages, extension_checks_are_linear) {
+  // Issue 12: 16,000 empty extensions cost 57 ms with a quadratic duplicate check. Twice the
+  // extensions must cost about twice the time, not four times.
+  const auto half = fastest_parse_ns(body_of(*hello_with_extensions(8000).encode()));
+  const auto full = fastest_parse_ns(body_of(*hello_with_extensions(16000).encode()));
+  EXPECT_LT(static_cast<double>(full), 3.0 * static_cast<double>(half))
+      << "8,000 extensions: " << half << " ns, 16,000: " << full << " ns";
+}
+
+/// A ClientHello with `count` extra one-byte key shares for distinct unknown groups (0x2000 on),
+/// each also listed in supported_groups.
+ClientHello hello_with_shares(std::size_t count) {
+  ClientHello ch = sample_client_hello();
+  for (auto& e : ch.extensions.list()) {
+    if (auto* groups = std::get_if<NamedGroupList>(&e.body)) {
+      for (std::size_t i = 0; i < count; ++i) {
+        groups->groups.push_back(static_cast<NamedGroup>(0x2000 + i));
+      }
+    }
+    if (auto* ks = std::get_if<KeyShareClientHello>(&e.body)) {
+      for (std::size_t i = 0; i < count; ++i) {
+        ks->shares.push_back(KeyShareEntry{static_cast<NamedGroup>(0x2000 + i), {0x01}});
+      }
+    }
+  }
+  return ch;
+}
+
+TEST(native_messages, duplicate_key_share_found_among_thousands) {
+  for (const std::size_t at : {std::size_t{0}, std::size_t{20}, std::size_t{6499}}) {
+    ClientHello ch = hello_with_shares(6500);
+    for (auto& e : ch.extensions.list()) {
+      if (auto* ks = std::get_if<KeyShareClientHello>(&e.body)) {
+        ks->shares.push_back(ks->shares.at(at + 1));  // share 0 is the sample's own
+      }
+    }
+    EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::illegal_parameter) << at;
+  }
+  EXPECT_TRUE(ClientHello::parse(body_of(*hello_with_shares(6500).encode())));
+}
+
+TEST(native_messages, key_share_checks_are_linear) {
+  const auto half = fastest_parse_ns(body_of(*hello_with_shares(3250).encode()));
+  const auto full = fastest_parse_ns(body_of(*hello_with_shares(6500).encode()));
+  EXPECT_LT(static_cast<double>(full), 3.0 * static_cast<double>(half))
+      << "3,250 shares: " << half << " ns, 6,500: " << full << " ns";
 }
 
 TEST(native_messages, message_hash_shape) {

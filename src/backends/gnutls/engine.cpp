@@ -615,9 +615,14 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
     }
     if (ret == GNUTLS_E_REHANDSHAKE) {
       // A TLS 1.2 HelloRequest (client) or renegotiating ClientHello (server). sanstls never
-      // renegotiates; RFC 5246 §7.4.1.1 lets us refuse with a no_renegotiation warning.
-      gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
-      continue;
+      // renegotiates; RFC 5246 §7.4.1.1 lets us refuse with a no_renegotiation warning, and the
+      // session ends as on every engine (core::refusals::renegotiation_refused).
+      Error refused = core::refusals::renegotiation_refused(shared_->server, /*tls13=*/false);
+      if (gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION) < 0) {
+        refused.alert_sent.reset();
+      }
+      phase_ = Phase::failed;
+      return fail(std::move(refused));
     }
     if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) continue;
     if (ret == GNUTLS_E_WARNING_ALERT_RECEIVED) continue;

@@ -25,8 +25,6 @@ Alert gnutls_alert_for(int code) {
   return static_cast<Alert>(alert);
 }
 
-std::string gnutls_detail(int code) { return fmt::format("GnuTLS: {}", gnutls_strerror(code)); }
-
 }  // namespace
 
 Error alert_received_error(Alert alert) { return core::refusals::alert_received(alert); }
@@ -72,9 +70,9 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
       return error;
     }
     case GNUTLS_E_CERTIFICATE_ERROR: {
-      Error error =
-          make(Errc::certificate_rejected, Alert::bad_certificate,
-               fmt::format("the peer's certificate was refused ({})", gnutls_detail(code)));
+      Error error = make(Errc::certificate_rejected, Alert::bad_certificate,
+                         "the peer's certificate was refused: it does not parse or does not fit "
+                         "the handshake");
       error.certificate_problem = CertificateProblem::other;
       return error;
     }
@@ -83,6 +81,14 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
                   context.server ? "the server's certificate suits none of the cipher suites or "
                                    "signature algorithms the client offers"
                                  : "no certificate suits what the server asked for");
+    // GnuTLS's own flood limits, said as every engine says them.
+    case GNUTLS_E_TOO_MANY_HANDSHAKE_PACKETS:
+      return core::refusals::too_many_in_a_row("KeyUpdate or other post-handshake messages",
+                                               gnutls_alert_for(code));
+    case GNUTLS_E_TOO_MANY_EMPTY_PACKETS:
+      return core::refusals::too_many_in_a_row("empty records", gnutls_alert_for(code));
+    case GNUTLS_E_HANDSHAKE_TOO_LARGE:
+      return core::refusals::handshake_message_too_large(gnutls_alert_for(code));
     case GNUTLS_E_INAPPROPRIATE_FALLBACK:
       return make(Errc::bad_tls_data, Alert::inappropriate_fallback,
                   "the peer signalled an inappropriate version fallback (RFC 7507)");
@@ -98,14 +104,16 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
     case GNUTLS_E_NO_PRIORITIES_WERE_SET:
     case GNUTLS_E_USER_ERROR:
       return make(Errc::internal_error, Alert::internal_error,
-                  fmt::format("GnuTLS failed: {}", gnutls_strerror(code)));
+                  "the GnuTLS engine failed inside the library (out of memory, or a bug in "
+                  "sanstls or GnuTLS)");
     default:
       break;
   }
   // Everything else GnuTLS reports while handshaking or reading records is about the bytes the
   // peer sent: malformed or unexpected messages, bad MACs, bad signatures, a bad Finished.
-  return make(Errc::bad_tls_data, gnutls_alert_for(code),
-              fmt::format("the peer sent invalid TLS data ({})", gnutls_detail(code)));
+  // Said in TLS terms, by the alert it calls for: GnuTLS's own texts ("An unexpected TLS packet
+  // was received.") read differently from the other engines' for the same bytes.
+  return core::refusals::invalid_tls_data(gnutls_alert_for(code));
 }
 
 }  // namespace sanstls::gnutls_backend

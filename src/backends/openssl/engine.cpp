@@ -28,6 +28,8 @@ namespace {
 constexpr int kContentAlert = 21;
 constexpr int kContentHandshake = 22;
 constexpr int kAlertLevelFatal = 2;
+constexpr std::uint8_t kHelloRequest = 0;
+constexpr std::uint8_t kClientHello = 1;
 
 Engine* engine_of(SSL* ssl) { return static_cast<Engine*>(SSL_get_app_data(ssl)); }
 
@@ -237,6 +239,7 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
     }
     const int error = SSL_get_error(ssl_.get(), result);
     if (error == SSL_ERROR_WANT_READ) {
+      if (callback_error_) return fail(failure(error));  // a refused renegotiation
       break;
     }
     if (error == SSL_ERROR_ZERO_RETURN) {
@@ -600,6 +603,15 @@ void Engine::on_message(bool sent, int content_type,
     } else {
       alert_received_ = alert;
     }
+  } else if (content_type == kContentHandshake && !sent && handshake_done_ && !message.empty() &&
+             message[0] == (context_.role == Role::server ? kClientHello : kHelloRequest)) {
+    // A renegotiation attempt. With SSL_OP_NO_RENEGOTIATION OpenSSL answers a TLS 1.2 attempt
+    // with the no_renegotiation warning and goes on; sanstls ends the session instead, as every
+    // engine does (drive() reports this error once OpenSSL returns).
+    if (!callback_error_) {
+      callback_error_ = core::refusals::renegotiation_refused(
+          context_.role == Role::server, SSL_version(ssl_.get()) == TLS1_3_VERSION);
+    }
   } else if (content_type == kContentHandshake && !sent && context_.role == Role::client &&
              peer_versions_.empty()) {
     if (auto summary = core::summarize_server_hello(message)) {
@@ -618,7 +630,7 @@ void Engine::on_key_log(const char* line) noexcept {
 Error Engine::failure(int ssl_error) {
   const unsigned long code = ERR_peek_error();
   const int reason = ERR_GET_REASON(code);
-  const std::string detail = ossl::take_error_string();
+  ERR_clear_error();  // OpenSSL's texts never reach a message (see the default case)
   Error error;
   if (callback_error_) {
     error = *callback_error_;
@@ -639,9 +651,8 @@ Error Engine::failure(int ssl_error) {
           error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
                                                  context_.tls13_only);
         } else {
-          error = make_error(
-              Errc::bad_tls_data,
-              fmt::format("the peer sent a record with an invalid version ({})", detail));
+          error = make_error(Errc::bad_tls_data,
+                             "the peer sent a record with an invalid protocol version field");
         }
         break;
       case SSL_R_NO_SHARED_CIPHER:
@@ -671,14 +682,25 @@ Error Engine::failure(int ssl_error) {
       case SSL_R_NO_APPLICATION_PROTOCOL:
         error = core::refusals::server_chose_no_offered_protocol();
         break;
+      // OpenSSL's own flood limits, said as every engine says them.
+      case SSL_R_RECORD_TOO_SMALL:  // more than MAX_EMPTY_RECORDS empty records
+        error = core::refusals::too_many_in_a_row("empty records", alert_sent_);
+        break;
+      case SSL_R_TOO_MANY_WARN_ALERTS:
+        error = core::refusals::too_many_in_a_row("warning alerts", alert_sent_);
+        break;
+      case SSL_R_EXCESSIVE_MESSAGE_SIZE:
+        error = core::refusals::handshake_message_too_large(alert_sent_);
+        break;
       default:
+        // Said in TLS terms, by the alert OpenSSL sent for it: OpenSSL's own texts
+        // ("error:0A00009C:SSL routines::http request") mean nothing to a user.
         if (ssl_error == SSL_ERROR_SSL || ssl_error == SSL_ERROR_SYSCALL) {
-          error = make_error(Errc::bad_tls_data,
-                             fmt::format("the peer sent invalid TLS data ({})",
-                                         detail.empty() ? "no detail from OpenSSL" : detail));
+          error = core::refusals::invalid_tls_data(alert_sent_);
         } else {
           error = make_error(Errc::internal_error,
-                             fmt::format("OpenSSL failed (error {}): {}", ssl_error, detail));
+                             "the OpenSSL engine stopped for a reason it does not report (a bug "
+                             "in sanstls or OpenSSL)");
         }
         break;
     }

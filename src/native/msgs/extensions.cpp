@@ -1,6 +1,9 @@
 #include "native/msgs/extensions.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <iterator>
 
 namespace sanstls::native::msgs {
 
@@ -56,11 +59,25 @@ constexpr Permission permissions[] = {
 };
 // clang-format on
 
+/// How many `uint16 type; opaque data<0..2^16-1>` entries (Extension, KeyShareEntry) a block
+/// holds, counted on a copy of its reader, so that the parser allocates once: growing a vector
+/// of 16,000 entries step by step cost more than parsing them. A malformed tail stops the count
+/// (the parse then reports it).
+std::size_t count_entries(Reader r) {
+  std::size_t count = 0;
+  while (!r.empty()) {
+    if (!r.u16("type") || !r.vec16("data")) break;
+    ++count;
+  }
+  return count;
+}
+
 Result<std::vector<std::uint16_t>> u16_list(Reader& r, std::string_view field, Bounds bounds) {
   return r.scoped16(
       field,
       [&](Reader& c) -> Result<std::vector<std::uint16_t>> {
         std::vector<std::uint16_t> out;
+        out.reserve(c.remaining() / 2);
         while (!c.empty()) {
           WIRE_TRY(auto v, c.u16(field));
           out.push_back(v);
@@ -102,14 +119,16 @@ Result<KeyShareEntry> parse_key_share_entry(Reader& r) {
 Result<KeyShareClientHello> parse_client_shares(Reader& r) {
   return r.scoped16("key_share.client_shares", [](Reader& c) -> Result<KeyShareClientHello> {
     KeyShareClientHello out;
+    out.shares.reserve(count_entries(c));
+    // A seen-set over every possible group keeps the check linear in the input (a search of the
+    // shares so far made 6,500 shares cost quadratic work).
+    U16Set seen;
     while (!c.empty()) {
       WIRE_TRY(auto entry, parse_key_share_entry(c));
       // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same
       // group."
-      for (const auto& seen : out.shares) {
-        if (seen.group == entry.group) {
-          return wire::illegal_parameter("key_share.client_shares", "two shares for one group");
-        }
+      if (!seen.insert(static_cast<std::uint16_t>(entry.group))) {
+        return wire::illegal_parameter("key_share.client_shares", "two shares for one group");
       }
       out.shares.push_back(std::move(entry));
     }
@@ -394,9 +413,51 @@ const Extension* Extensions::find(ExtensionType type) const noexcept {
   return nullptr;
 }
 
-std::optional<bool> extension_allowed(ExtensionType type, ExtensionContext context) {
+namespace {
+
+/// The row of `permissions` for each type below 64 (-1: none), so that looking a type up costs
+/// the same for every extension of a 16,000-extension block, known or not.
+constexpr std::size_t kIndexed = 64;
+constexpr auto permission_index = [] {
+  std::array<std::int8_t, kIndexed> index{};
+  index.fill(-1);
+  for (std::size_t i = 0; i < std::size(permissions); ++i) {
+    if (code(permissions[i].type) < kIndexed) {
+      index[code(permissions[i].type)] = static_cast<std::int8_t>(i);
+    }
+  }
+  return index;
+}();
+
+/// renegotiation_info (0xff01) is the only type the index does not hold.
+constexpr std::size_t renegotiation_info_row = [] {
+  std::size_t row = std::size(permissions);
+  for (std::size_t i = 0; i < std::size(permissions); ++i) {
+    if (permissions[i].type == ExtensionType::renegotiation_info) row = i;
+  }
+  return row;
+}();
+static_assert(renegotiation_info_row < std::size(permissions));
+static_assert([] {
   for (const auto& p : permissions) {
-    if (p.type != type) continue;
+    if (code(p.type) >= kIndexed && p.type != ExtensionType::renegotiation_info) return false;
+  }
+  return true;
+}());
+
+const Permission* permission_for(ExtensionType type) {
+  if (code(type) < kIndexed) {
+    const int row = permission_index[code(type)];
+    return row < 0 ? nullptr : &permissions[row];
+  }
+  return type == ExtensionType::renegotiation_info ? &permissions[renegotiation_info_row] : nullptr;
+}
+
+}  // namespace
+
+std::optional<bool> extension_allowed(ExtensionType type, ExtensionContext context) {
+  if (const Permission* row = permission_for(type); row != nullptr) {
+    const Permission& p = *row;
     switch (context) {
       case C::client_hello:
         return p.ch;
@@ -424,15 +485,16 @@ Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(Reader& r,
       "extensions",
       [](Reader& c) -> Result<std::vector<std::pair<ExtensionType, Bytes>>> {
         std::vector<std::pair<ExtensionType, Bytes>> out;
+        out.reserve(count_entries(c));
+        // Linear in the block: 16,000 empty extensions must not cost 16,000² comparisons.
+        U16Set seen;
         while (!c.empty()) {
           WIRE_TRY(auto type, c.u16("Extension.extension_type"));
           WIRE_TRY(auto data, c.vec16("Extension.extension_data"));
           // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a
           // given extension block."
-          for (const auto& seen : out) {
-            if (code(seen.first) == type) {
-              return wire::illegal_parameter("extensions", "duplicate extension");
-            }
+          if (!seen.insert(type)) {
+            return wire::illegal_parameter("extensions", "duplicate extension");
           }
           out.emplace_back(static_cast<ExtensionType>(type), data);
         }
@@ -441,47 +503,83 @@ Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(Reader& r,
       bounds);
 }
 
+namespace {
+
+/// Interprets one extension of a block in `context`; `last`: it ends the block.
+Result<Extension> interpret_one(ExtensionType type, Bytes data, ExtensionContext context,
+                                bool last) {
+  const auto allowed = extension_allowed(type, context);
+  if (!allowed) {
+    if (!unknown_is_ignored(context)) {
+      // RFC 8446 §4.2: an extension response without a request: "Upon receiving such an
+      // extension, an endpoint MUST abort the handshake with an "unsupported_extension"
+      // alert." We never send extensions we do not know.
+      return wire::fail(Alert::unsupported_extension, "extensions", "unknown extension");
+    }
+    return Extension{type, RawExtension{copy(data)}};
+  }
+  if (!*allowed) {
+    // RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and which
+    // is not specified for the message in which it appears, it MUST abort the handshake with an
+    // "illegal_parameter" alert."
+    return wire::illegal_parameter("extensions", "extension not allowed in this message");
+  }
+  // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the
+  // ClientHello ... Servers MUST check that it is the last extension and otherwise fail the
+  // handshake with an "illegal_parameter" alert."
+  if (type == ExtensionType::pre_shared_key && context == C::client_hello && !last) {
+    return wire::illegal_parameter("pre_shared_key", "not the last extension");
+  }
+  Reader body(data);
+  WIRE_TRY(auto parsed, parse_body(type, context, body));
+  WIRE_CHECK(body.expect_end("Extension.extension_data"));
+  return Extension{type, std::move(parsed)};
+}
+
+}  // namespace
+
 Result<Extensions> interpret_extensions(const std::vector<std::pair<ExtensionType, Bytes>>& raw,
                                         ExtensionContext context) {
   std::vector<Extension> out;
   out.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    const auto& [type, data] = raw[i];
-    const auto allowed = extension_allowed(type, context);
-    if (!allowed) {
-      if (!unknown_is_ignored(context)) {
-        // RFC 8446 §4.2: an extension response without a request: "Upon receiving such an
-        // extension, an endpoint MUST abort the handshake with an "unsupported_extension"
-        // alert." We never send extensions we do not know.
-        return wire::fail(Alert::unsupported_extension, "extensions", "unknown extension");
-      }
-      out.push_back(Extension{type, RawExtension{copy(data)}});
-      continue;
-    }
-    if (!*allowed) {
-      // RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and which
-      // is not specified for the message in which it appears, it MUST abort the handshake with an
-      // "illegal_parameter" alert."
-      return wire::illegal_parameter("extensions", "extension not allowed in this message");
-    }
-    // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the
-    // ClientHello ... Servers MUST check that it is the last extension and otherwise fail the
-    // handshake with an "illegal_parameter" alert."
-    if (type == ExtensionType::pre_shared_key && context == C::client_hello &&
-        i + 1 != raw.size()) {
-      return wire::illegal_parameter("pre_shared_key", "not the last extension");
-    }
-    Reader body(data);
-    WIRE_TRY(auto parsed, parse_body(type, context, body));
-    WIRE_CHECK(body.expect_end("Extension.extension_data"));
-    out.push_back(Extension{type, std::move(parsed)});
+    WIRE_TRY(auto extension,
+             interpret_one(raw[i].first, raw[i].second, context, i + 1 == raw.size()));
+    out.push_back(std::move(extension));
   }
   return Extensions(std::move(out));
 }
 
 Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds bounds) {
-  WIRE_TRY(auto raw, split_extensions(r, bounds));
-  return interpret_extensions(raw, context);
+  // One pass, straight into the result (split_extensions + interpret_extensions, without the
+  // intermediate list): a 64 KiB block of 16,000 extensions is read once and allocated once.
+  return r.scoped16(
+      "extensions",
+      [&](Reader& c) -> Result<Extensions> {
+        std::vector<Extension> out;
+        out.reserve(count_entries(c));
+        U16Set seen;
+        const bool ignore_unknown = unknown_is_ignored(context);
+        while (!c.empty()) {
+          WIRE_TRY(auto type, c.u16("Extension.extension_type"));
+          WIRE_TRY(auto data, c.vec16("Extension.extension_data"));
+          // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a
+          // given extension block."
+          if (!seen.insert(type)) {
+            return wire::illegal_parameter("extensions", "duplicate extension");
+          }
+          const auto ext_type = static_cast<ExtensionType>(type);
+          if (ignore_unknown && !extension_allowed(ext_type, context)) {
+            // The common case of a padded or hostile block: kept raw, built in place.
+            out.push_back(Extension{ext_type, RawExtension{copy(data)}});
+            continue;
+          }
+          WIRE_TRY(auto extension, interpret_one(ext_type, data, context, c.empty()));
+          out.push_back(std::move(extension));
+        }
+        return Extensions(std::move(out));
+      },
+      bounds);
 }
 
 void write_extensions(Writer& w, const Extensions& extensions) {

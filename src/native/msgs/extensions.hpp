@@ -9,7 +9,11 @@
 #include "wire/reader.hpp"
 #include "wire/writer.hpp"
 
+#include <array>
+#include <bitset>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -125,6 +129,41 @@ struct Extension {
 };
 
 /// An ordered extension block.
+/// A set of 16-bit code points (extension types, groups) with constant-time insert and lookup,
+/// so that duplicate and membership checks stay linear in the peer's input (issue 12: a search
+/// of the entries so far made a 64 KiB hello cost quadratic work). The first few values live
+/// inline (most blocks have fewer than a dozen entries, and a Certificate message parses one
+/// block per entry); beyond that a 65,536-bit set is allocated once. No static state.
+class U16Set {
+ public:
+  /// Adds `value`; false if it was already there.
+  bool insert(std::uint16_t value) {
+    if (contains(value)) return false;
+    if (bits_ != nullptr) {
+      bits_->set(value);
+    } else if (small_size_ < small_.size()) {
+      small_[small_size_++] = value;
+    } else {
+      bits_ = std::make_unique<std::bitset<65536>>();
+      for (const std::uint16_t v : small_) bits_->set(v);
+      bits_->set(value);
+    }
+    return true;
+  }
+  [[nodiscard]] bool contains(std::uint16_t value) const {
+    if (bits_ != nullptr) return bits_->test(value);
+    for (std::size_t i = 0; i < small_size_; ++i) {
+      if (small_[i] == value) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::array<std::uint16_t, 16> small_{};
+  std::size_t small_size_ = 0;
+  std::unique_ptr<std::bitset<65536>> bits_;
+};
+
 class Extensions {
  public:
   Extensions() = default;
