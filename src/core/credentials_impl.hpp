@@ -4,6 +4,7 @@
 #include <sanstls/credentials.hpp>
 
 #include "core/ossl_ptr.hpp"
+#include "core/secret_bytes.hpp"
 
 #include <vector>
 
@@ -24,6 +25,15 @@ struct TrustStore::Impl {
   /// handshake. Read-only after construction (libcrypto locks its lookup cache internally).
   ossl::X509StorePtr store;
 };
+
+/// The key as unencrypted PKCS#8 DER, in wiping storage (empty if libcrypto cannot encode it).
+/// Engines that load keys themselves take this, never PEM text.
+core::SecretBytes private_key_der(const PrivateKey& key);
+
+namespace core {
+/// Reads a key file into wiping storage (read(2) straight into a buffer sized once).
+Result<SecretString> read_secret_file(const std::filesystem::path& file);
+}  // namespace core
 
 /// A Certificate for an X509 object libcrypto already parsed (takes a reference; no re-parse).
 Result<Certificate> certificate_from_x509(X509* x509);

@@ -8,6 +8,7 @@
 #include "core/engine.hpp"
 #include "core/peer_certificate_cache.hpp"
 #include "core/refusals.hpp"
+#include "core/secret_bytes.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/handshake/client_states.hpp"
@@ -104,8 +105,10 @@ native::Status verify_peer_chain(core::EngineHooks& hooks, const core::PeerCerti
 /// The chain's certificates as DER, leaf first.
 std::vector<ByteVec> chain_der(const CertificateChain& chain);
 
-/// An NSS key log line: "<label> <client_random hex> <secret hex>".
-std::string key_log_line(std::string_view label, native::Bytes client_random, native::Bytes secret);
+/// An NSS key log line: "<label> <client_random hex> <secret hex>", in wiping
+/// storage.
+core::SecretString key_log_line(std::string_view label, native::Bytes client_random,
+                                native::Bytes secret);
 
 /// What both native engines do the same way around their driver (ClientHandshake or
 /// ServerHandshake): bytes in and out, the alert of a failure, the status for the core.
