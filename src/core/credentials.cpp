@@ -682,11 +682,14 @@ Result<TrustStore> TrustStore::from_directory(const std::filesystem::path& direc
 }
 
 Result<TrustStore> TrustStore::system() {
-  // OpenSSL's environment conventions, which users expect to work for every program.
-  if (const char* file = std::getenv("SSL_CERT_FILE"); file != nullptr && *file != '\0') {
+  // OpenSSL's environment conventions, which users expect to work for every program. Read with
+  // secure_getenv: in a setuid/setgid (or otherwise "secure execution") process it returns
+  // nullptr, so whoever starts such a program cannot pick its trust anchors; the default file
+  // applies there. SSL_CERT_FILE wins over SSL_CERT_DIR; an empty value counts as unset.
+  if (const char* file = secure_getenv("SSL_CERT_FILE"); file != nullptr && *file != '\0') {
     return from_file(file);
   }
-  if (const char* dir = std::getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0') {
+  if (const char* dir = secure_getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0') {
     return from_directory(dir);
   }
   return from_file("/etc/ssl/certs/ca-certificates.crt");
