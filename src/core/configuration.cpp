@@ -122,6 +122,13 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
     return fail(config_error("hazmat max_version TLS 1.2 contradicts a TLS 1.3-only policy"));
   }
   config.hazmat = std::move(hazmat);
+  // Per configuration, not per session: creating a context and loading its provider is the
+  // expensive part, fetches from it are cached for every later session.
+  auto library = core::LibraryContext::create();
+  if (!library) {
+    return fail(library.error());
+  }
+  config.library = std::move(*library);
   return {};
 }
 

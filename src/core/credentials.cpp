@@ -96,13 +96,19 @@ Result<void> check_key_policy(const EVP_PKEY* key, std::string_view what) {
   return {};
 }
 
-Result<Certificate> certificate_from_der_bytes(std::span<const std::uint8_t> der,
-                                               std::string_view where) {
+Result<Certificate> certificate_from_der_bytes(
+    std::span<const std::uint8_t> der, std::string_view where,
+    std::shared_ptr<const core::LibraryContext> library = nullptr) {
   if (der.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) {
     return fail(credential_error(CredentialProblem::malformed_der, "certificate too large"));
   }
   const unsigned char* cursor = der.data();
-  ossl::X509Ptr x509{d2i_X509(nullptr, &cursor, static_cast<long>(der.size()))};
+  X509* fresh = X509_new_ex(library ? library->get() : nullptr, nullptr);
+  if (fresh == nullptr) {
+    return fail(Errc::internal_error, "out of memory parsing a certificate");
+  }
+  // d2i fills `fresh` (bound to the library context); on failure libcrypto frees it.
+  ossl::X509Ptr x509{d2i_X509(&fresh, &cursor, static_cast<long>(der.size()))};
   if (!x509) {
     ossl::take_error_string();
     return fail(credential_error(CredentialProblem::malformed_der,
@@ -117,6 +123,7 @@ Result<Certificate> certificate_from_der_bytes(std::span<const std::uint8_t> der
   }
   auto impl = std::make_shared<Certificate::Impl>();
   const auto* first = reinterpret_cast<const std::byte*>(der.data());
+  impl->library = std::move(library);
   impl->der.assign(first, first + der.size());
   impl->x509 = std::move(x509);
   return Certificate{std::move(impl)};
@@ -261,6 +268,11 @@ Result<SecretString> read_secret_file(const std::filesystem::path& file) {
 }
 }  // namespace core
 
+Result<Certificate> certificate_from_der(std::span<const std::byte> der,
+                                         std::shared_ptr<const core::LibraryContext> library) {
+  return certificate_from_der_bytes(as_u8(der), "the DER input", std::move(library));
+}
+
 // ---- Certificate ------------------------------------------------------------------------
 
 Certificate::Certificate(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -353,10 +365,17 @@ Result<PrivateKey> PrivateKey::from_der(std::span<const std::byte> der) {
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) {
     return fail(credential_error(CredentialProblem::malformed_der, "private key too large"));
   }
+  // The key gets a library context of its own: its decoding and every later use of it (matching,
+  // signing, export) run on sanstls's explicitly loaded default provider, whatever the process's
+  // configuration loaded into the default context.
+  auto library = core::LibraryContext::create();
+  if (!library) {
+    return fail(library.error());
+  }
   const unsigned char* cursor = bytes.data();
   // Accepts PKCS#8 PrivateKeyInfo, SEC1 ECPrivateKey and PKCS#1 RSAPrivateKey.
-  ossl::EvpPkeyPtr key{
-      d2i_AutoPrivateKey_ex(nullptr, &cursor, static_cast<long>(bytes.size()), nullptr, nullptr)};
+  ossl::EvpPkeyPtr key{d2i_AutoPrivateKey_ex(nullptr, &cursor, static_cast<long>(bytes.size()),
+                                             (*library)->get(), nullptr)};
   if (!key) {
     ossl::take_error_string();
     return fail(
@@ -371,6 +390,7 @@ Result<PrivateKey> PrivateKey::from_der(std::span<const std::byte> der) {
     return fail(policy.error());
   }
   auto impl = std::make_shared<Impl>();
+  impl->library = std::move(*library);
   impl->pkey = std::move(key);
   return PrivateKey{std::move(impl)};
 }

@@ -44,6 +44,8 @@ class SigningKeyCache {
 /// What every session of one ClientTLS/ServerTLS shares. Immutable once built; the provider
 /// is thread-safe (fetched algorithms and the library context are only read).
 struct SharedConfig {
+  /// The configuration's library context; the provider borrows it (declared first: outlives it).
+  std::shared_ptr<const core::LibraryContext> library;
   std::unique_ptr<native::crypto::LibcryptoProvider> provider;
   /// TLS 1.3 suites and groups in preference order.
   std::vector<native::CipherSuite> cipher_suites;
