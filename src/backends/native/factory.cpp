@@ -35,6 +35,9 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
                 "the native engine speaks TLS 1.3 only, so it cannot be capped at TLS 1.2 "
                 "(hazmat::Settings::max_version); use the openssl or gnutls engine");
   }
+  if (!config.library) {
+    return fail(Errc::internal_error, "the configuration has no library context");
+  }
   // The configuration's library context (not the process's default one, not one per engine).
   auto provider = native::crypto::LibcryptoProvider::create_borrowing(config.library->get());
   if (!provider) {
