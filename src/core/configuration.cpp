@@ -130,6 +130,13 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
         core::limits::key_update_interval_records, *hazmat->key_update_interval_records)));
   }
   config.hazmat = std::move(hazmat);
+  // Per configuration, not per session: creating a context and loading its provider is the
+  // expensive part, fetches from it are cached for every later session.
+  auto library = core::LibraryContext::create();
+  if (!library) {
+    return fail(library.error());
+  }
+  config.library = std::move(*library);
   return {};
 }
 

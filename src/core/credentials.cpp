@@ -13,11 +13,13 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
+#include <fcntl.h>
 #include <set>
-#include <sstream>
+#include <system_error>
+#include <unistd.h>
 
 namespace sanstls {
 namespace {
@@ -95,13 +97,19 @@ Result<void> check_key_policy(const EVP_PKEY* key, std::string_view what) {
   return {};
 }
 
-Result<Certificate> certificate_from_der_bytes(std::span<const std::uint8_t> der,
-                                               std::string_view where) {
+Result<Certificate> certificate_from_der_bytes(
+    std::span<const std::uint8_t> der, std::string_view where,
+    std::shared_ptr<const core::LibraryContext> library = nullptr) {
   if (der.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) {
     return fail(credential_error(CredentialProblem::malformed_der, "certificate too large"));
   }
   const unsigned char* cursor = der.data();
-  ossl::X509Ptr x509{d2i_X509(nullptr, &cursor, static_cast<long>(der.size()))};
+  X509* fresh = X509_new_ex(library ? library->get() : nullptr, nullptr);
+  if (fresh == nullptr) {
+    return fail(Errc::internal_error, "out of memory parsing a certificate");
+  }
+  // d2i fills `fresh` (bound to the library context); on failure libcrypto frees it.
+  ossl::X509Ptr x509{d2i_X509(&fresh, &cursor, static_cast<long>(der.size()))};
   if (!x509) {
     ossl::take_error_string();
     return fail(credential_error(CredentialProblem::malformed_der,
@@ -116,6 +124,7 @@ Result<Certificate> certificate_from_der_bytes(std::span<const std::uint8_t> der
   }
   auto impl = std::make_shared<Certificate::Impl>();
   const auto* first = reinterpret_cast<const std::byte*>(der.data());
+  impl->library = std::move(library);
   impl->der.assign(first, first + der.size());
   impl->x509 = std::move(x509);
   return Certificate{std::move(impl)};
@@ -185,7 +194,13 @@ std::string_view key_type_name(KeyType type) {
   return "unknown";
 }
 
-Result<std::string> read_text_file(const std::filesystem::path& file) {
+namespace {
+
+/// Reads a whole file into `contents` (a std::string or a core::SecretString) with plain
+/// read(2): no stream buffer or growing string keeps a copy, so a key file's text exists only
+/// in `contents`, which is sized once before the first byte arrives.
+template <class String>
+Result<void> read_whole_file(const std::filesystem::path& file, String& contents) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) {
@@ -197,14 +212,66 @@ Result<std::string> read_text_file(const std::filesystem::path& file) {
         CredentialProblem::unreadable_file,
         fmt::format("'{}' is {} bytes, too large for a credential file", file.string(), size)));
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return fail(credential_error(CredentialProblem::unreadable_file,
-                                 fmt::format("cannot open '{}'", file.string())));
+                                 fmt::format("cannot open '{}': {}", file.string(),
+                                             std::generic_category().message(errno))));
   }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
+  // One byte more than the size, to notice a file that grew since it was measured.
+  contents.resize(static_cast<std::size_t>(size) + 1);
+  std::size_t filled = 0;
+  int error = 0;
+  while (filled < contents.size()) {
+    const ssize_t got = ::read(fd, contents.data() + filled, contents.size() - filled);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      error = errno;
+      break;
+    }
+    if (got == 0) {
+      break;
+    }
+    filled += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  if (error != 0 || filled > size) {
+    core::wipe_string(contents);
+    return fail(credential_error(
+        CredentialProblem::unreadable_file,
+        error != 0 ? fmt::format("cannot read '{}': {}", file.string(),
+                                 std::generic_category().message(error))
+                   : fmt::format("'{}' changed while it was read; try again", file.string())));
+  }
+  contents.resize(filled);  // shrinking never reallocates
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> read_text_file(const std::filesystem::path& file) {
+  std::string contents;
+  if (auto read = read_whole_file(file, contents); !read) {
+    return fail(read.error());
+  }
+  return contents;
+}
+
+namespace core {
+Result<SecretString> read_secret_file(const std::filesystem::path& file) {
+  SecretString contents;
+  if (auto read = read_whole_file(file, contents); !read) {
+    return fail(read.error());
+  }
+  return contents;
+}
+}  // namespace core
+
+Result<Certificate> certificate_from_der(std::span<const std::byte> der,
+                                         std::shared_ptr<const core::LibraryContext> library) {
+  return certificate_from_der_bytes(as_u8(der), "the DER input", std::move(library));
 }
 
 // ---- Certificate ------------------------------------------------------------------------
@@ -299,10 +366,17 @@ Result<PrivateKey> PrivateKey::from_der(std::span<const std::byte> der) {
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) {
     return fail(credential_error(CredentialProblem::malformed_der, "private key too large"));
   }
+  // The key gets a library context of its own: its decoding and every later use of it (matching,
+  // signing, export) run on sanstls's explicitly loaded default provider, whatever the process's
+  // configuration loaded into the default context.
+  auto library = core::LibraryContext::create();
+  if (!library) {
+    return fail(library.error());
+  }
   const unsigned char* cursor = bytes.data();
   // Accepts PKCS#8 PrivateKeyInfo, SEC1 ECPrivateKey and PKCS#1 RSAPrivateKey.
-  ossl::EvpPkeyPtr key{
-      d2i_AutoPrivateKey_ex(nullptr, &cursor, static_cast<long>(bytes.size()), nullptr, nullptr)};
+  ossl::EvpPkeyPtr key{d2i_AutoPrivateKey_ex(nullptr, &cursor, static_cast<long>(bytes.size()),
+                                             (*library)->get(), nullptr)};
   if (!key) {
     ossl::take_error_string();
     return fail(
@@ -317,6 +391,7 @@ Result<PrivateKey> PrivateKey::from_der(std::span<const std::byte> der) {
     return fail(policy.error());
   }
   auto impl = std::make_shared<Impl>();
+  impl->library = std::move(*library);
   impl->pkey = std::move(key);
   return PrivateKey{std::move(impl)};
 }
@@ -363,21 +438,31 @@ KeyType PrivateKey::key_type() const { return key_type_of(impl_->pkey.get()); }
 
 int PrivateKey::key_bits() const { return EVP_PKEY_get_bits(impl_->pkey.get()); }
 
-std::string PrivateKey::to_pem() const {
-  unsigned char* der = nullptr;
+core::SecretBytes private_key_der(const PrivateKey& key) {
   // PKCS#8 PrivateKeyInfo, unencrypted.
-  PKCS8_PRIV_KEY_INFO* info = EVP_PKEY2PKCS8(impl_->pkey.get());
+  PKCS8_PRIV_KEY_INFO* info = EVP_PKEY2PKCS8(key.impl().pkey.get());
   if (info == nullptr) {
+    ossl::take_error_string();
     return {};
   }
+  unsigned char* der = nullptr;
   const int length = i2d_PKCS8_PRIV_KEY_INFO(info, &der);
-  PKCS8_PRIV_KEY_INFO_free(info);
+  PKCS8_PRIV_KEY_INFO_free(info);  // clears its key material
   if (length <= 0) {
+    ossl::take_error_string();
     return {};
   }
   core::SecretBytes bytes{std::span<const std::uint8_t>{der, static_cast<std::size_t>(length)}};
   OPENSSL_clear_free(der, static_cast<std::size_t>(length));
-  return core::to_pem("PRIVATE KEY", bytes.span());
+  return bytes;
+}
+
+std::string PrivateKey::to_pem() const {
+  const core::SecretBytes der = private_key_der(*this);
+  if (der.empty()) {
+    return {};
+  }
+  return core::to_pem("PRIVATE KEY", der.span());
 }
 
 bool PrivateKey::matches(const Certificate& certificate) const {
@@ -466,12 +551,12 @@ Result<CertificateChain> CertificateChain::from_files(const std::filesystem::pat
   if (!chain_text) {
     return fail(chain_text.error());
   }
-  auto key_text = read_text_file(key_file);
+  // The key's text is the key: it stays in wiping storage from the read on.
+  auto key_text = core::read_secret_file(key_file);
   if (!key_text) {
     return fail(key_text.error());
   }
   auto chain = from_pem(*chain_text, *key_text);
-  OPENSSL_cleanse(key_text->data(), key_text->size());
   if (!chain) {
     Error error = chain.error();
     error.message =
@@ -627,11 +712,14 @@ Result<TrustStore> TrustStore::from_directory(const std::filesystem::path& direc
 }
 
 Result<TrustStore> TrustStore::system() {
-  // OpenSSL's environment conventions, which users expect to work for every program.
-  if (const char* file = std::getenv("SSL_CERT_FILE"); file != nullptr && *file != '\0') {
+  // OpenSSL's environment conventions, which users expect to work for every program. Read with
+  // secure_getenv: in a setuid/setgid (or otherwise "secure execution") process it returns
+  // nullptr, so whoever starts such a program cannot pick its trust anchors; the default file
+  // applies there. SSL_CERT_FILE wins over SSL_CERT_DIR; an empty value counts as unset.
+  if (const char* file = secure_getenv("SSL_CERT_FILE"); file != nullptr && *file != '\0') {
     return from_file(file);
   }
-  if (const char* dir = std::getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0') {
+  if (const char* dir = secure_getenv("SSL_CERT_DIR"); dir != nullptr && *dir != '\0') {
     return from_directory(dir);
   }
   return from_file("/etc/ssl/certs/ca-certificates.crt");

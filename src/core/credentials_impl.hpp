@@ -3,18 +3,26 @@
 
 #include <sanstls/credentials.hpp>
 
+#include "core/library_context.hpp"
 #include "core/ossl_ptr.hpp"
+#include "core/secret_bytes.hpp"
 
 #include <vector>
 
 namespace sanstls {
 
 struct Certificate::Impl {
+  /// The library context x509 was parsed in (its signature and key checks run there), when it
+  /// is one of sanstls's own; null for certificates parsed in the default context. Declared
+  /// first: it must outlive x509.
+  std::shared_ptr<const core::LibraryContext> library;
   std::vector<std::byte> der;
   ossl::X509Ptr x509;  // parsed once; read-only afterwards (safe to share between threads)
 };
 
 struct PrivateKey::Impl {
+  /// The key's own library context (parsed there, never in the process's default context).
+  std::shared_ptr<const core::LibraryContext> library;
   ossl::EvpPkeyPtr pkey;
 };
 
@@ -24,6 +32,19 @@ struct TrustStore::Impl {
   /// handshake. Read-only after construction (libcrypto locks its lookup cache internally).
   ossl::X509StorePtr store;
 };
+
+/// The key as unencrypted PKCS#8 DER, in wiping storage (empty if libcrypto cannot encode it).
+/// Engines that load keys themselves take this, never PEM text.
+core::SecretBytes private_key_der(const PrivateKey& key);
+
+namespace core {
+/// Reads a key file into wiping storage (read(2) straight into a buffer sized once).
+Result<SecretString> read_secret_file(const std::filesystem::path& file);
+}  // namespace core
+
+/// Parses one DER certificate in `library` (a configuration's context: peer certificates).
+Result<Certificate> certificate_from_der(std::span<const std::byte> der,
+                                         std::shared_ptr<const core::LibraryContext> library);
 
 /// A Certificate for an X509 object libcrypto already parsed (takes a reference; no re-parse).
 Result<Certificate> certificate_from_x509(X509* x509);

@@ -13,6 +13,7 @@
 #include <sanstls/protocol.hpp>
 #include <sanstls/tls.hpp>
 
+#include "core/library_context.hpp"
 #include "x509/server_name.hpp"
 
 #include <chrono>
@@ -113,6 +114,9 @@ struct CommonConfig {
   std::vector<std::string> alpn;
   Clock clock;
   std::shared_ptr<const hazmat::Settings> hazmat;
+  /// The libcrypto library context of this configuration (never the process's default one):
+  /// certificate verification and every engine that uses libcrypto work in it.
+  std::shared_ptr<const LibraryContext> library;
 };
 
 struct ClientConfig : CommonConfig {

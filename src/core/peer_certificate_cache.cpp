@@ -1,5 +1,7 @@
 #include "core/peer_certificate_cache.hpp"
 
+#include "core/credentials_impl.hpp"
+
 #include <algorithm>
 
 namespace sanstls::core {
@@ -11,7 +13,7 @@ Result<Certificate> PeerCertificateCache::get(std::span<const std::byte> der) co
     if (auto it = std::ranges::find_if(entries_, same); it != entries_.end()) return *it;
   }
   // Parsed outside the lock: sessions of one configuration in other threads go on meanwhile.
-  auto parsed = Certificate::from_der(der);
+  auto parsed = certificate_from_der(der, library_);
   if (!parsed) return parsed;
   const std::lock_guard lock(mutex_);
   if (std::ranges::none_of(entries_, same)) {

@@ -11,7 +11,10 @@
 #include <sanstls/credentials.hpp>
 #include <sanstls/error.hpp>
 
+#include "core/library_context.hpp"
+
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -24,8 +27,12 @@ class PeerCertificateCache {
   /// The certificate for `der`: the cached one when the bytes match exactly, else parsed (and
   /// kept when the parse succeeded).
   Result<Certificate> get(std::span<const std::byte> der) const;
+  /// The configuration's library context, where certificates are parsed (set once, before the
+  /// cache is shared).
+  void set_library(std::shared_ptr<const LibraryContext> library) { library_ = std::move(library); }
 
  private:
+  std::shared_ptr<const LibraryContext> library_;
   mutable std::mutex mutex_;
   mutable std::vector<Certificate> entries_;
 };

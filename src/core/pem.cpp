@@ -93,7 +93,10 @@ bool decode_base64(std::string_view text, SecretBytes& out) {
 Result<std::vector<PemBlock>> parse_pem(std::string_view text) {
   std::vector<PemBlock> blocks;
   std::optional<PemBlock> open;
-  std::string body;  // base64 of the open block (not secret: the decoded form is wiped)
+  // The base64 of the open block. It is as secret as the DER it encodes (for a key block it IS
+  // the key), so it lives in wiping storage, sized once so it never reallocates.
+  SecretString body;
+  body.reserve(text.size());
   std::size_t line_number = 0;
   while (!text.empty()) {
     const auto newline = text.find('\n');
@@ -147,8 +150,18 @@ Result<std::vector<PemBlock>> parse_pem(std::string_view text) {
 }
 
 std::string to_pem(std::string_view label, std::span<const std::uint8_t> der) {
-  std::string encoded;
-  encoded.reserve((der.size() + 2) / 3 * 4);
+  // The output may be a private key: write it into one buffer of its final size, so no
+  // reallocation leaves a partial copy on the heap (the caller owns and wipes the result).
+  const std::size_t encoded_size = (der.size() + 2) / 3 * 4;
+  const std::size_t lines = (encoded_size + 63) / 64;
+  const std::size_t markers = kBegin.size() + kEnd.size() + 2 * (label.size() + kDashes.size() + 1);
+  std::string pem;
+  pem.reserve(markers + encoded_size + lines);
+  const auto marker = [&](std::string_view prefix) {
+    pem.append(prefix).append(label).append(kDashes).push_back('\n');
+  };
+  marker(kBegin);
+  std::size_t column = 0;
   for (std::size_t i = 0; i < der.size(); i += 3) {
     const std::size_t n = std::min<std::size_t>(3, der.size() - i);
     std::uint32_t group = static_cast<std::uint32_t>(der[i]) << 16U;
@@ -159,16 +172,18 @@ std::string to_pem(std::string_view label, std::span<const std::uint8_t> der) {
       group |= der[i + 2];
     }
     for (std::size_t j = 0; j < 4; ++j) {
-      encoded.push_back(j <= n ? kAlphabet[(group >> (18U - 6U * j)) & 0x3fU] : '=');
+      pem.push_back(j <= n ? kAlphabet[(group >> (18U - 6U * j)) & 0x3fU] : '=');
+    }
+    column += 4;
+    if (column == 64) {
+      pem.push_back('\n');
+      column = 0;
     }
   }
-  std::string pem = fmt::format("{}{}-----\n", kBegin, label);
-  for (std::size_t i = 0; i < encoded.size(); i += 64) {
-    pem.append(encoded, i, 64);
+  if (column != 0) {
     pem.push_back('\n');
   }
-  pem += fmt::format("{}{}-----\n", kEnd, label);
-  OPENSSL_cleanse(encoded.data(), encoded.size());  // the block may be a private key
+  marker(kEnd);
   return pem;
 }
 

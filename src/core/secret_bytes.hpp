@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace sanstls::core {
@@ -30,6 +31,20 @@ struct WipingAllocator {
     return true;
   }
 };
+
+/// Text that holds a secret (PEM of a private key, key-log lines): every block its allocator
+/// releases is wiped first, so growing the string never leaves a copy behind. Strings short
+/// enough for the small-string buffer live inside the object (on the stack); wipe() those.
+using SecretString = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+
+/// Wipes a string's contents in place (the live buffer; released ones are the allocator's job).
+template <class String>
+void wipe_string(String& text) noexcept {
+  if (!text.empty()) {
+    OPENSSL_cleanse(text.data(), text.size());
+  }
+  text.clear();
+}
 
 /// Owning secret bytes. Moves leave the source empty; destruction wipes.
 class SecretBytes {

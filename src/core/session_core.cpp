@@ -697,6 +697,7 @@ Result<void> SessionCore::verify_peer(std::span<const Certificate> chain, const 
   x509::VerifyRequest request;
   request.presented = chain;
   request.now = now;
+  request.libctx = common().library ? common().library->get() : nullptr;
   if (client_) {
     request.trust = &client_->config.trust;
     request.purpose = x509::Purpose::server_auth;

@@ -1,6 +1,7 @@
 #include "backends/gnutls/engine.hpp"
 
 #include "backends/gnutls/errors.hpp"
+#include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
 #include "core/refusals.hpp"
 #include "x509/names.hpp"
@@ -147,12 +148,11 @@ Result<LoadedChain> load_chain(const CertificateChain& chain) {
   gnutls_privkey_t raw_key = nullptr;
   if (gnutls_privkey_init(&raw_key) < 0) return fail(internal("GnuTLS cannot allocate a key"));
   loaded.key.reset(raw_key);
-  std::string pem = chain.key().to_pem();
-  const gnutls_datum_t pem_datum{reinterpret_cast<unsigned char*>(pem.data()),
-                                 static_cast<unsigned int>(pem.size())};
+  // PKCS#8 DER in wiping storage: no PEM text of the key is ever made for GnuTLS.
+  core::SecretBytes der = private_key_der(chain.key());
+  const gnutls_datum_t der_datum{der.data(), static_cast<unsigned int>(der.size())};
   const int ret =
-      gnutls_privkey_import_x509_raw(loaded.key.get(), &pem_datum, GNUTLS_X509_FMT_PEM, nullptr, 0);
-  gnutls_memset(pem.data(), 0, pem.size());  // the PEM is the key itself: do not leave it around
+      gnutls_privkey_import_x509_raw(loaded.key.get(), &der_datum, GNUTLS_X509_FMT_DER, nullptr, 0);
   if (ret < 0) {
     return fail(internal(fmt::format("GnuTLS cannot load the private key ({}): {}",
                                      key_type_name(chain.key().key_type()), gnutls_strerror(ret))));

@@ -73,6 +73,8 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
 
   auto shared = std::make_shared<SharedConfig>();
   shared->server = server;
+  // Peer certificates are parsed (and verified) in the configuration's library context.
+  shared->peer_certificates.set_library(config.library);
   shared->priority = std::move(*priority);
   shared->cipher_suites = config.cipher_suites;
   shared->groups = config.groups;

@@ -228,15 +228,22 @@ std::vector<ByteVec> chain_der(const CertificateChain& chain) {
   return der;
 }
 
-std::string key_log_line(std::string_view label, native::Bytes client_random,
-                         native::Bytes secret) {
-  std::string line;
+core::SecretString key_log_line(std::string_view label, native::Bytes client_random,
+                                native::Bytes secret) {
+  // The line carries a traffic secret: wiping storage, sized once, hex written in place.
+  constexpr std::string_view hex = "0123456789abcdef";
+  core::SecretString line;
   line.reserve(label.size() + 2 + 2 * (client_random.size() + secret.size()));
   line.append(label);
-  line += ' ';
-  for (std::uint8_t b : client_random) line += fmt::format("{:02x}", b);
-  line += ' ';
-  for (std::uint8_t b : secret) line += fmt::format("{:02x}", b);
+  const auto append_hex = [&](native::Bytes bytes) {
+    line.push_back(' ');
+    for (std::uint8_t b : bytes) {
+      line.push_back(hex[b >> 4U]);
+      line.push_back(hex[b & 0x0fU]);
+    }
+  };
+  append_hex(client_random);
+  append_hex(secret);
   return line;
 }
 

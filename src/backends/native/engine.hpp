@@ -8,6 +8,7 @@
 #include "core/engine.hpp"
 #include "core/peer_certificate_cache.hpp"
 #include "core/refusals.hpp"
+#include "core/secret_bytes.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/handshake/client_states.hpp"
@@ -43,6 +44,8 @@ class SigningKeyCache {
 /// What every session of one ClientTLS/ServerTLS shares. Immutable once built; the provider
 /// is thread-safe (fetched algorithms and the library context are only read).
 struct SharedConfig {
+  /// The configuration's library context; the provider borrows it (declared first: outlives it).
+  std::shared_ptr<const core::LibraryContext> library;
   std::unique_ptr<native::crypto::LibcryptoProvider> provider;
   /// TLS 1.3 suites and groups in preference order.
   std::vector<native::CipherSuite> cipher_suites;
@@ -104,8 +107,10 @@ native::Status verify_peer_chain(core::EngineHooks& hooks, const core::PeerCerti
 /// The chain's certificates as DER, leaf first.
 std::vector<ByteVec> chain_der(const CertificateChain& chain);
 
-/// An NSS key log line: "<label> <client_random hex> <secret hex>".
-std::string key_log_line(std::string_view label, native::Bytes client_random, native::Bytes secret);
+/// An NSS key log line: "<label> <client_random hex> <secret hex>", in wiping
+/// storage.
+core::SecretString key_log_line(std::string_view label, native::Bytes client_random,
+                                native::Bytes secret);
 
 /// What both native engines do the same way around their driver (ClientHandshake or
 /// ServerHandshake): bytes in and out, the alert of a failure, the status for the core.

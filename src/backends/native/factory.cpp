@@ -35,13 +35,19 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
                 "the native engine speaks TLS 1.3 only, so it cannot be capped at TLS 1.2 "
                 "(hazmat::Settings::max_version); use the openssl or gnutls engine");
   }
-  auto provider = native::crypto::LibcryptoProvider::create();
+  if (!config.library) {
+    return fail(Errc::internal_error, "the configuration has no library context");
+  }
+  // The configuration's library context (not the process's default one, not one per engine).
+  auto provider = native::crypto::LibcryptoProvider::create_borrowing(config.library->get());
   if (!provider) {
     return fail(Errc::internal_error, fmt::format("the native engine's crypto provider failed: {}",
                                                   provider.error().to_string()));
   }
   auto shared = std::make_shared<SharedConfig>();
+  shared->library = config.library;
   shared->provider = std::move(*provider);
+  shared->peer_certificates.set_library(config.library);
   for (CipherSuite suite : config.cipher_suites) {
     // TLS 1.2 suites stay with the engines that speak TLS 1.2.
     if (cipher_suite_version(suite) == ProtocolVersion::tls13) {

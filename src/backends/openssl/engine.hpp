@@ -6,6 +6,7 @@
 #include "core/engine.hpp"
 #include "core/ossl_ptr.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,8 @@ enum class Role { client, server };
 /// Per-configuration state: the library context and the SSL_CTX every session is made from.
 struct Context {
   Role role = Role::client;
-  ossl::LibCtxPtr library;
+  /// The configuration's library context (core::CommonConfig::library); outlives ssl_ctx.
+  std::shared_ptr<const core::LibraryContext> library;
   ossl::SslCtxPtr ssl_ctx;
   /// Client: the SNI name to send ("" for IP literals, which SNI cannot carry).
   std::string sni;

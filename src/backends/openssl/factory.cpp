@@ -68,19 +68,23 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
   auto context = std::make_unique<Context>();
   context->role = role;
   context->tls13_only = config.min_version == ProtocolVersion::tls13;
-  // A library context of our own: no provider or algorithm settings from the process's
-  // default context (openssl.cnf) apply to it.
-  context->library.reset(OSSL_LIB_CTX_new());
+  // The configuration's own library context: no provider or algorithm setting of the process's
+  // default context (openssl.cnf, $OPENSSL_CONF) applies to it.
+  context->library = config.library;
   if (!context->library) {
-    return fail(openssl_config_error("to create a library context"));
+    return fail(make_error(Errc::internal_error, "the configuration has no library context"));
   }
   context->ssl_ctx.reset(
-      SSL_CTX_new_ex(context->library.get(), nullptr,
+      SSL_CTX_new_ex(context->library->get(), nullptr,
                      role == Role::client ? TLS_client_method() : TLS_server_method()));
   SSL_CTX* ctx = context->ssl_ctx.get();
   if (ctx == nullptr) {
     return fail(openssl_config_error("to create an SSL_CTX"));
   }
+  // SSL_CTX_new_ex has applied the process configuration's "system_default" ssl_conf section
+  // (whatever the library context). Everything it can set that matters is set again below,
+  // explicitly: versions, suites, groups, signature algorithms (ours and those we ask of
+  // clients), security level and the option bits, which are cleared first.
   const int min_version = context->tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
@@ -92,8 +96,13 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
   }
   // Level 2: 112-bit security (RSA ≥ 2048, no SHA-1 signatures in the handshake).
   SSL_CTX_set_security_level(ctx, 2);
+  // Only these options, whatever the configuration set (e.g. "-ExtendedMasterSecret" would
+  // otherwise stop the client from offering RFC 7627's extension, UnsafeLegacyRenegotiation
+  // would allow RFC 5746-less peers). Middlebox compatibility is OpenSSL's own default.
+  SSL_CTX_clear_options(ctx, ~static_cast<uint64_t>(0));
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+                               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
+                               SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
   // No resumption yet (a later issue): no session cache, no TLS 1.3 tickets. This also keeps
   // OpenSSL from marking sessions non-resumable when an SSL is freed without a shutdown.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -130,7 +139,8 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
   if (SSL_CTX_set1_groups_list(ctx, fmt::format("{}", fmt::join(groups, ":")).c_str()) != 1) {
     return fail(openssl_config_error("the key-exchange groups"));
   }
-  if (SSL_CTX_set1_sigalgs_list(ctx, kSignatureAlgorithms) != 1) {
+  if (SSL_CTX_set1_sigalgs_list(ctx, kSignatureAlgorithms) != 1 ||
+      SSL_CTX_set1_client_sigalgs_list(ctx, kSignatureAlgorithms) != 1) {
     return fail(openssl_config_error("the signature algorithms"));
   }
   install_callbacks(ctx, role, config.hazmat && config.hazmat->key_log);
