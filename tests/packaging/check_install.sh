@@ -10,9 +10,15 @@ cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 cmake -S "$source_dir/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer"
+"$work/consumer/asio_consumer" >/dev/null
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 c++ -std=c++20 "$source_dir/consumer/main.cpp" -o "$work/pkgconfig-consumer" \
   $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
 "$work/pkgconfig-consumer" >/dev/null
-echo "install, find_package(sanstls) and pkg-config sanstls all work"
+# The Asio adapter needs only the include path (and threads) beyond the library.
+# shellcheck disable=SC2046
+c++ -std=c++20 -pthread "$source_dir/consumer/asio_main.cpp" -o "$work/pkgconfig-asio-consumer" \
+  $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
+"$work/pkgconfig-asio-consumer" >/dev/null
+echo "install, find_package(sanstls) (with sanstls::asio) and pkg-config sanstls all work"
