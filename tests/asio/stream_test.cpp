@@ -375,13 +375,20 @@ class LateServerCertificates final : public sanstls::ServerCertificates {
       if (before_answer) {
         before_answer();
       }
-      EXPECT_TRUE(responder.provide(chain_));
+      if (decline) {
+        // A server without a certificate refuses the handshake: decline() returns that failure.
+        EXPECT_FALSE(responder.decline());
+      } else {
+        EXPECT_TRUE(responder.provide(chain_));
+      }
     });
   }
 
   std::atomic<int> asked{0};
   /// Runs on the stream's strand just before the answer.
   std::function<void()> before_answer;
+  /// Answer "no certificate" instead.
+  bool decline = false;
 
  private:
   asio::any_io_executor executor_;
@@ -418,6 +425,31 @@ TEST_P(AsioStream, HandshakeWaitsForACertificateStoreThatAnswersLater) {
       << "the handshake did not wait in waiting_for_certificate for the store";
   EXPECT_EQ(received, "late");
   EXPECT_EQ(client_end, asio::error::eof) << client_end.message();
+}
+
+TEST_P(AsioStream, CertificateStoreThatDeclinesLaterFailsTheHandshake) {
+  auto [client_socket, server_socket] = connect();
+  auto store =
+      std::make_shared<LateServerCertificates>(server_socket.get_executor(), pki().server());
+  store->decline = true;
+  Stream client{std::move(client_socket), client_tls()};
+  Stream server{std::move(server_socket), sanstls::ServerTLS{store, server_options()}};
+  std::error_code server_result;
+  std::error_code client_result;
+  spawn(server.get_executor(), [&]() -> awaitable<void> {
+    co_await server.async_handshake(asio::redirect_error(use_awaitable, server_result));
+  });
+  spawn(client.get_executor(), [&]() -> awaitable<void> {
+    co_await client.async_handshake(asio::redirect_error(use_awaitable, client_result));
+  });
+  run();
+  EXPECT_EQ(store->asked.load(), 1);
+  EXPECT_TRUE(server_result);
+  ASSERT_NE(server.last_error(), nullptr);
+  EXPECT_EQ(server.last_error()->alert_sent, sanstls::Alert::unrecognized_name)
+      << server.error_message(server_result);
+  EXPECT_EQ(client_result, make_error_code(sanstls::Errc::alert_received))
+      << client.error_message(client_result);
 }
 
 /// A client certificate store that answers 50 ms after it was asked.
