@@ -49,7 +49,7 @@ test-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS) -LE '$(ASAN_EXCLUDE)'
 
-# The concurrency test under TSan (build-tsan: only that test is built).
+# The concurrency tests under TSan (build-tsan: only they are built; label concurrency).
 test-tsan: deps
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)

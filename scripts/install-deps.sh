@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make pkg-config
   libssl-dev libgnutls28-dev libexpected-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libasio-dev
   openssl gnutls-bin curl ca-certificates python3 python3-jsonschema gnuplot-nox doxygen
 )
 

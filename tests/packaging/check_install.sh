@@ -24,9 +24,15 @@ if ! grep -q "sanstls needs tl-expected.*libexpected-dev" <(tr -d '\n' <"$work/n
   cat "$work/no-expected.log" >&2
   exit 1
 fi
+"$work/consumer/asio_consumer" >/dev/null
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 c++ -std=c++20 "$source_dir/consumer/main.cpp" -o "$work/pkgconfig-consumer" \
   $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
 "$work/pkgconfig-consumer" >/dev/null
-echo "install, find_package(sanstls) (dependencies included) and pkg-config sanstls all work"
+# The Asio adapter needs only the include path (and threads) beyond the library.
+# shellcheck disable=SC2046
+c++ -std=c++20 -pthread "$source_dir/consumer/asio_main.cpp" -o "$work/pkgconfig-asio-consumer" \
+  $(pkg-config --cflags sanstls) $(pkg-config --static --libs sanstls)
+"$work/pkgconfig-asio-consumer" >/dev/null
+echo "install, find_package(sanstls) (dependencies included, with sanstls::asio) and pkg-config sanstls all work"
