@@ -350,8 +350,10 @@ struct write_logic {
   }
 };
 
-/// The shutdown: send close_notify, then read until the peer's close_notify (application data
-/// that arrives meanwhile is kept for later reads).
+/// The shutdown: send close_notify, then read until the peer's close_notify. Application data
+/// that was received but not read before the shutdown started stays for later reads; data the
+/// peer sends during the shutdown is discarded (the caller chose to stop reading, and keeping
+/// it would let a peer that never closes grow the stream's memory without bound).
 struct shutdown_logic {
   static constexpr bool has_size = false;
   bool finished = false;
@@ -362,7 +364,10 @@ struct shutdown_logic {
         return *next;
       }
     } else if (last == want::read) {
-      if (auto next = e.after_read(ec, bytes)) {
+      const std::size_t kept = e.data_.size();
+      auto next = e.after_read(ec, bytes);
+      e.data_.resize(kept);  // discard what arrived during the shutdown
+      if (next) {
         return *next;
       }
     }

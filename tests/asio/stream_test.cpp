@@ -271,6 +271,34 @@ TEST_P(AsioStream, ServerShutdownIsReadAsEofByTheClient) {
   EXPECT_FALSE(client_shutdown) << client_shutdown.message();
 }
 
+TEST_P(AsioStream, DataArrivingDuringShutdownIsDiscardedNotKept) {
+  auto [client_socket, server_socket] = connect();
+  Stream client{std::move(client_socket), client_tls()};
+  Stream server{std::move(server_socket), server_tls()};
+  const std::string flood(4 << 20, 'x');  // what a peer that ignores our close_notify sends
+  std::error_code server_shutdown{sanstls::Errc::internal_error};
+  std::error_code client_shutdown{sanstls::Errc::internal_error};
+  std::string after_shutdown;
+  std::error_code after_shutdown_end;
+
+  spawn(server.get_executor(), [&]() -> awaitable<void> {
+    co_await server.async_handshake(use_awaitable);
+    co_await asio::async_write(server, asio::buffer(flood), use_awaitable);
+    co_await server.async_shutdown(asio::redirect_error(use_awaitable, server_shutdown));
+  });
+  spawn(client.get_executor(), [&]() -> awaitable<void> {
+    co_await client.async_handshake(use_awaitable);
+    // Shut down at once: the 4 MiB reach the client while it waits for the close_notify.
+    co_await client.async_shutdown(asio::redirect_error(use_awaitable, client_shutdown));
+    after_shutdown_end = co_await read_to_end(client, after_shutdown);
+  });
+  run();
+  EXPECT_FALSE(client_shutdown) << client_shutdown.message();
+  EXPECT_FALSE(server_shutdown) << server_shutdown.message();
+  EXPECT_EQ(after_shutdown.size(), 0U) << "data sent during the shutdown was kept";
+  EXPECT_EQ(after_shutdown_end, asio::error::eof) << after_shutdown_end.message();
+}
+
 TEST_P(AsioStream, EndOfStreamWithoutCloseNotifyIsTruncation) {
   auto [client_socket, server_socket] = connect();
   Stream client{std::move(client_socket), client_tls()};
