@@ -156,5 +156,112 @@ TEST_F(MlKem768, ArithmeticMatchesTheDefinitionsExhaustively) {
   }
 }
 
+// ---- X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem) through the crypto provider ----------------
+
+class X25519MlKem768 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = crypto::LibcryptoProvider::create();
+    ASSERT_TRUE(p);
+    provider_ = std::move(*p);
+  }
+  std::unique_ptr<crypto::LibcryptoProvider> provider_;
+};
+
+constexpr auto hybrid = NamedGroup::x25519mlkem768;
+
+TEST_F(X25519MlKem768, SharesHaveTheDraftLayoutAndAgreeOnA64ByteSecret) {
+  ByteVec priv(96);
+  for (std::size_t i = 0; i < priv.size(); ++i) priv[i] = static_cast<std::uint8_t>(i);
+  auto client = provider_->key_share_from_private(hybrid, priv);
+  ASSERT_TRUE(client);
+  const Bytes client_public = (*client)->public_key();
+  ASSERT_EQ(client_public.size(), 1216U);
+  // The ML-KEM part is the encapsulation key of seed d || z, the X25519 part the X25519 key.
+  auto keys =
+      mlkem::generate_from_seed(*mlkem::Sha3::fetch(provider_->libctx()), Bytes(priv).first(64));
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(ByteVec(client_public.begin(), client_public.begin() + 1184), keys->encapsulation_key);
+  auto x25519 = provider_->key_share_from_private(NamedGroup::x25519, Bytes(priv).subspan(64));
+  ASSERT_TRUE(x25519);
+  EXPECT_EQ(ByteVec(client_public.begin() + 1184, client_public.end()),
+            ByteVec((*x25519)->public_key().begin(), (*x25519)->public_key().end()));
+
+  auto response = provider_->respond_to_key_share(hybrid, client_public);
+  ASSERT_TRUE(response) << response.error().reason;
+  ASSERT_EQ(response->key_exchange.size(), 1120U);
+  auto shared = (*client)->complete(response->key_exchange);
+  ASSERT_TRUE(shared) << shared.error().reason;
+  EXPECT_EQ(shared->size(), 64U);
+  EXPECT_EQ(vec(*shared), vec(response->shared_secret));
+  // The second half is the X25519 secret with the server's X25519 key.
+  auto x_shared = (*x25519)->complete(Bytes(response->key_exchange).subspan(1088));
+  ASSERT_TRUE(x_shared);
+  EXPECT_EQ(ByteVec(shared->span().begin() + 32, shared->span().end()), vec(*x_shared));
+}
+
+TEST_F(X25519MlKem768, EveryLengthIsCheckedWithIllegalParameter) {
+  auto client = provider_->generate_key_share(hybrid);
+  ASSERT_TRUE(client);
+  const Bytes pub = (*client)->public_key();
+  for (const std::size_t size : {0UL, 32UL, 1184UL, 1215UL, 1217UL, 2432UL}) {
+    ByteVec share(size, 0x01);
+    std::copy_n(pub.begin(), std::min(size, pub.size()), share.begin());
+    auto response = provider_->respond_to_key_share(hybrid, share);
+    ASSERT_FALSE(response) << size;
+    EXPECT_EQ(response.error().alert, Alert::illegal_parameter) << size;
+  }
+  auto response = provider_->respond_to_key_share(hybrid, pub);
+  ASSERT_TRUE(response);
+  for (const std::size_t size : {0UL, 32UL, 1088UL, 1119UL, 1121UL, 1216UL}) {
+    ByteVec share(size, 0x01);
+    std::copy_n(response->key_exchange.begin(), std::min(size, response->key_exchange.size()),
+                share.begin());
+    auto shared = (*client)->complete(share);
+    ASSERT_FALSE(shared) << size;
+    EXPECT_EQ(shared.error().alert, Alert::illegal_parameter) << size;
+  }
+}
+
+TEST_F(X25519MlKem768, ServerRefusesAnEncapsulationKeyFailingTheModulusCheck) {
+  auto client = provider_->generate_key_share(hybrid);
+  ASSERT_TRUE(client);
+  ByteVec share((*client)->public_key().begin(), (*client)->public_key().end());
+  share[0] = 0xff;  // the first 12-bit coefficient becomes 0x?ff | 0xf00 >= q
+  share[1] = static_cast<std::uint8_t>(share[1] | 0x0f);
+  auto response = provider_->respond_to_key_share(hybrid, share);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(response.error().field, "ML-KEM.encapsulation_key");
+}
+
+TEST_F(X25519MlKem768, AllZeroX25519SecretIsRefusedOnBothSides) {
+  auto client = provider_->generate_key_share(hybrid);
+  ASSERT_TRUE(client);
+  ByteVec share((*client)->public_key().begin(), (*client)->public_key().end());
+  std::fill(share.begin() + 1184, share.end(), std::uint8_t{0});  // a low-order X25519 point
+  auto response = provider_->respond_to_key_share(hybrid, share);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().alert, Alert::illegal_parameter);
+
+  auto good = provider_->respond_to_key_share(hybrid, (*client)->public_key());
+  ASSERT_TRUE(good);
+  std::fill(good->key_exchange.begin() + 1088, good->key_exchange.end(), std::uint8_t{0});
+  auto shared = (*client)->complete(good->key_exchange);
+  ASSERT_FALSE(shared);
+  EXPECT_EQ(shared.error().alert, Alert::illegal_parameter);
+}
+
+TEST_F(X25519MlKem768, TamperedCiphertextGivesADifferentSecretNotAnError) {
+  auto client = provider_->generate_key_share(hybrid);
+  ASSERT_TRUE(client);
+  auto response = provider_->respond_to_key_share(hybrid, (*client)->public_key());
+  ASSERT_TRUE(response);
+  response->key_exchange[7] ^= 0x40;
+  auto shared = (*client)->complete(response->key_exchange);
+  ASSERT_TRUE(shared);  // implicit rejection: the handshake then fails at Finished
+  EXPECT_NE(vec(*shared), vec(response->shared_secret));
+}
+
 }  // namespace
 }  // namespace sanstls::native
