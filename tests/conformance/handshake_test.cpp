@@ -153,6 +153,22 @@ TEST_P(HandshakeTest, EveryGroupNegotiates) {
 TEST_P(HandshakeTest, DefaultGroupNeedsNoHelloRetryRequest) {
   SessionPair pair(default_client(), default_server());
   ASSERT_FALSE(pair.start_error) << pair.start_error->to_string();
+  if (GetParam().client == Backend::native) {
+    // The captured ClientHello: the first KeyShareEntry is 0x11EC with 1216 bytes (0x04c0), the
+    // next one X25519 with 32.
+    const auto& hello = pair.client().outbox;
+    const std::array<std::byte, 4> hybrid{std::byte{0x11}, std::byte{0xec}, std::byte{0x04},
+                                          std::byte{0xc0}};
+    const std::array<std::byte, 4> x25519{std::byte{0x00}, std::byte{0x1d}, std::byte{0x00},
+                                          std::byte{0x20}};
+    const auto at = std::search(hello.begin(), hello.end(), hybrid.begin(), hybrid.end());
+    ASSERT_NE(at, hello.end());
+    ASSERT_GE(hello.end() - at, 4 + 1216 + 4);
+    EXPECT_TRUE(std::equal(x25519.begin(), x25519.end(), at + 4 + 1216));
+    // key_share's client_shares vector begins right before: its length is 4 + 1216 + 4 + 32.
+    EXPECT_EQ(*(at - 2), std::byte{0x04});
+    EXPECT_EQ(*(at - 1), std::byte{0xe8});
+  }
   EXPECT_FALSE(server_asks_for_retry(pair));
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
   EXPECT_EQ(pair.client().session->info().group, default_group(GetParam()));
