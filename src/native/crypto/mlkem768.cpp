@@ -575,11 +575,11 @@ Result<SecretBytes> decapsulate(const Sha3& sha3, Bytes decapsulation_key, Bytes
   Wiped<std::array<std::uint8_t, 32>> k_bar;
   const std::array<Bytes, 2> j_in{z, ciphertext};
   WIRE_CHECK(sha3.shake256(j_in, k_bar.v));
-  std::vector<std::uint8_t> c_prime(ciphertext_length);
-  WIRE_CHECK(pke_encrypt(sha3, ek, m.v, Bytes(k_r.v).subspan(32), c_prime));
+  SecretBytes c_prime(ciphertext_length);  // as secret as m'
+  WIRE_CHECK(pke_encrypt(sha3, ek, m.v, Bytes(k_r.v).subspan(32), c_prime.mutable_span()));
   // Implicit rejection: K' when c = c', else K̄, selected by mask. c' is as secret as m'.
-  const std::uint8_t keep = equal_mask(ciphertext, c_prime);
-  OPENSSL_cleanse(c_prime.data(), c_prime.size());
+  const std::uint8_t keep = equal_mask(ciphertext, c_prime.span());
+  c_prime.wipe();
   SecretBytes key(shared_secret_length);
   for (std::size_t i = 0; i < shared_secret_length; ++i) {
     key.data()[i] = static_cast<std::uint8_t>((k_r.v[i] & keep) |
