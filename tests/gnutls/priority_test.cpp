@@ -1,12 +1,12 @@
 // The GnuTLS priority string and the ClientHello/ServerHello reader.
 
 #include "backends/gnutls/priority.hpp"
-#include "wire/writer.hpp"
 
 #include <sanstls/backends.hpp>
 #include <sanstls/hazmat/hazmat.hpp>
 
 #include "backends/gnutls/hello.hpp"
+#include "wire/writer.hpp"
 
 #include <gnutls/gnutls.h>
 #include <gtest/gtest.h>
