@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl gnutls-bin curl ca-certificates python3 python3-jsonschema gnuplot-nox
   mmdebstrap  # the Debian 13 root for the OpenSSL 3.5 interop test (docs/interop.md)
+  valgrind    # the ML-KEM-768 constant-time check (native_mlkem768_constant_time)
 )
 
 missing=()
