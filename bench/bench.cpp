@@ -6,6 +6,7 @@
 
 #include "drivers.hpp"
 #include "hostile.hpp"
+#include "native/crypto/mlkem768.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -271,7 +272,7 @@ json measure_hardware(const Settings& s, const Progress& progress, json& errors)
     const char* name;
     std::function<bool()> run;
   };
-  const std::vector<Op> ops = {
+  std::vector<Op> ops = {
       {"x25519_keygen",
        [] {
          EVP_PKEY* key = generate("X25519");
@@ -303,6 +304,41 @@ json measure_hardware(const Settings& s, const Progress& progress, json& errors)
        }},
       {"rsa2048_verify", [&] { return verify_once(rsa, true, rsa_signature); }},
   };
+  // ML-KEM-768 is the native engine's own code (src/native/crypto/mlkem768.cpp), with SHA-3 from
+  // libcrypto: not a libcrypto ceiling, but the raw cost of the hybrid group's KEM half.
+  auto sha3 = native::crypto::mlkem768::Sha3::fetch(nullptr);
+  std::vector<std::uint8_t> seed(native::crypto::mlkem768::seed_length, 0x5a);
+  std::vector<std::uint8_t> m(native::crypto::mlkem768::randomness_length, 0xa5);
+  std::optional<native::crypto::mlkem768::KeyPair> mlkem_keys;
+  std::optional<native::crypto::mlkem768::Encapsulation> mlkem_ciphertext;
+  if (sha3) {
+    if (auto keys = native::crypto::mlkem768::generate_from_seed(*sha3, seed)) {
+      mlkem_keys.emplace(std::move(*keys));
+      if (auto enc =
+              native::crypto::mlkem768::encapsulate(*sha3, mlkem_keys->encapsulation_key, m)) {
+        mlkem_ciphertext.emplace(std::move(*enc));
+      }
+    }
+  }
+  if (mlkem_ciphertext) {
+    ops.push_back({"mlkem768_keygen", [&] {
+                     seed[0] = static_cast<std::uint8_t>(seed[0] + 1);
+                     return native::crypto::mlkem768::generate_from_seed(*sha3, seed).has_value();
+                   }});
+    ops.push_back({"mlkem768_encaps", [&] {
+                     return native::crypto::mlkem768::encapsulate(*sha3,
+                                                                  mlkem_keys->encapsulation_key, m)
+                         .has_value();
+                   }});
+    ops.push_back({"mlkem768_decaps", [&] {
+                     return native::crypto::mlkem768::decapsulate(
+                                *sha3, mlkem_keys->decapsulation_key.span(),
+                                mlkem_ciphertext->ciphertext)
+                         .has_value();
+                   }});
+  } else {
+    errors.push_back("hardware: ML-KEM-768 setup failed");
+  }
   json operations;
   std::map<std::string, double> medians;
   for (const Op& op : ops) {
@@ -555,6 +591,31 @@ std::vector<json> measure_hostile_hellos(Context& c,
                     implementations[i].name, figures["many_extensions"]["median"].get<double>(),
                     figures["many_key_shares"]["median"].get<double>()));
     out.push_back(std::move(figures));
+  }
+  return out;
+}
+
+std::optional<double> median_at(const json& node, const std::vector<std::string>& path);
+
+/// The native engine's full handshakes with X25519MLKEM768 against X25519 (ECDSA chain),
+/// interleaved like every handshake series; null when the native engine is not measured.
+json measure_native_groups(Context& c, const std::vector<Implementation>& implementations,
+                           const Credentials& credentials) {
+  const bool native = std::any_of(implementations.begin(), implementations.end(),
+                                  [](const Implementation& i) { return i.library == "native"; });
+  if (!native) return nullptr;
+  const std::vector<Implementation> pair = {
+      sanstls_implementation(Backend::native, NamedGroup::x25519),
+      sanstls_implementation(Backend::native, NamedGroup::x25519mlkem768)};
+  const std::vector<json> figures = measure_handshakes(c, pair, credentials);
+  json out{
+      {"certificate", credentials.label}, {"x25519", figures[0]}, {"x25519mlkem768", figures[1]}};
+  const auto x25519 = median_at(figures[0], {"total"});
+  const auto hybrid = median_at(figures[1], {"total"});
+  if (x25519 && hybrid && *hybrid > 0) {
+    out["cost_ratio"] = *x25519 / *hybrid;  // how many X25519 handshakes per hybrid one
+  } else {
+    out["cost_ratio"] = nullptr;
   }
   return out;
 }
@@ -926,6 +987,9 @@ json run(const Options& options, const Progress& progress) {
       "TLS 1.3, X25519 only, chain leaf <- intermediate <- root of one key type; the client "
       "verifies the chain and the host name 'localhost' in every implementation");
   notes.push_back(
+      "the native key-exchange comparison (native_groups) runs the native engine with X25519 and "
+      "with X25519MLKEM768 alone; mlkem768_* operations are the native engine's own ML-KEM-768");
+  notes.push_back(
       "rates are per CPU second of the measuring thread (CLOCK_THREAD_CPUTIME_ID); "
       "'total' includes session creation, teardown and the in-memory transport; "
       "'client'/'server' count only the time inside that side's calls");
@@ -981,7 +1045,7 @@ json run(const Options& options, const Progress& progress) {
   const auto engines = static_cast<int>(
       std::count_if(implementations.begin(), implementations.end(),
                     [](const Implementation& impl) { return impl.kind == "engine"; }));
-  c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1) + engines;
+  c.steps = static_cast<int>(implementations.size()) * (2 + 6 + 1 + 1) + engines + 2;
   const std::vector<json> ecdsa_handshakes = measure_handshakes(c, implementations, *ecdsa);
   const std::vector<json> rsa_handshakes = measure_handshakes(c, implementations, *rsa);
   const std::vector<json> bulk = measure_bulk(c, implementations, *ecdsa);
@@ -1004,6 +1068,7 @@ json run(const Options& options, const Progress& progress) {
     impls.push_back(out);
   }
   report["implementations"] = impls;
+  report["native_groups"] = measure_native_groups(c, implementations, *ecdsa);
   report["ratios"] = compute_ratios(report);
   report["errors"] = errors;
   return report;

@@ -101,7 +101,8 @@ struct Implementation {
   std::function<std::unique_ptr<Setup>(const Credentials&, CipherSuite)> make_setup;
 };
 
-Implementation sanstls_implementation(Backend backend);
+/// A sanstls engine with X25519 (or, for the key-exchange comparison, another group).
+Implementation sanstls_implementation(Backend backend, NamedGroup group = NamedGroup::x25519);
 Implementation raw_openssl_implementation();
 Implementation raw_gnutls_implementation();
 

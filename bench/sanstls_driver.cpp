@@ -113,9 +113,9 @@ class SanstlsConnection final : public Connection {
 
 class SanstlsSetup final : public Setup {
  public:
-  SanstlsSetup(Backend backend, const Credentials& credentials, CipherSuite suite)
-      : client_(kHostname, client_options(backend, credentials, suite)),
-        server_(credentials.chain, server_options(backend, suite)) {
+  SanstlsSetup(Backend backend, const Credentials& credentials, CipherSuite suite, NamedGroup group)
+      : client_(kHostname, client_options(backend, credentials, suite, group)),
+        server_(credentials.chain, server_options(backend, suite, group)) {
     if (const Error* problem = client_.configuration_error()) {
       error = problem->to_string();
     } else if (const Error* server_problem = server_.configuration_error()) {
@@ -133,23 +133,23 @@ class SanstlsSetup final : public Setup {
   }
 
  private:
-  static Policy policy(CipherSuite suite) {
+  static Policy policy(CipherSuite suite, NamedGroup group) {
     Policy policy = Policy::tls13_only();
     policy.cipher_suites = {suite};
-    policy.groups = {NamedGroup::x25519};
+    policy.groups = {group};
     return policy;
   }
   static ClientOptions client_options(Backend backend, const Credentials& credentials,
-                                      CipherSuite suite) {
+                                      CipherSuite suite, NamedGroup group) {
     ClientOptions options;
     options.trust = credentials.trust;
-    options.policy = policy(suite);
+    options.policy = policy(suite, group);
     options.backend = backend;
     return options;
   }
-  static ServerOptions server_options(Backend backend, CipherSuite suite) {
+  static ServerOptions server_options(Backend backend, CipherSuite suite, NamedGroup group) {
     ServerOptions options;
-    options.policy = policy(suite);
+    options.policy = policy(suite, group);
     options.backend = backend;
     return options;
   }
@@ -160,14 +160,18 @@ class SanstlsSetup final : public Setup {
 
 }  // namespace
 
-Implementation sanstls_implementation(Backend backend) {
+Implementation sanstls_implementation(Backend backend, NamedGroup group) {
   Implementation implementation;
-  implementation.name = fmt::format("sanstls/{}", backend_name(backend));
+  implementation.name =
+      group == NamedGroup::x25519
+          ? fmt::format("sanstls/{}", backend_name(backend))
+          : fmt::format("sanstls/{} {}", backend_name(backend), group_name(group));
   implementation.kind = "engine";
   implementation.library = std::string{backend_name(backend)};
   implementation.version = backend_capabilities(backend).library_version;
-  implementation.make_setup = [backend](const Credentials& credentials, CipherSuite suite) {
-    return std::unique_ptr<Setup>{std::make_unique<SanstlsSetup>(backend, credentials, suite)};
+  implementation.make_setup = [backend, group](const Credentials& credentials, CipherSuite suite) {
+    return std::unique_ptr<Setup>{
+        std::make_unique<SanstlsSetup>(backend, credentials, suite, group)};
   };
   return implementation;
 }

@@ -72,6 +72,20 @@ void print_table(const json& report, std::ostream& out) {
                          cell(at(figure, {"total"})));
     }
   }
+  const json groups = report.value("native_groups", json());
+  if (groups.is_object()) {
+    out << fmt::format("\nNative engine key exchange, full handshakes per CPU second ({})\n",
+                       groups["certificate"].get<std::string>());
+    for (const char* group : {"x25519", "x25519mlkem768"}) {
+      const json& figure = at(groups, {group});
+      out << fmt::format("  {:<16} {:>26} {:>26} {:>26}\n", group, cell(at(figure, {"client"})),
+                         cell(at(figure, {"server"})), cell(at(figure, {"total"})));
+    }
+    if (groups["cost_ratio"].is_number()) {
+      out << fmt::format("  X25519MLKEM768 costs {:.2f}x an X25519 handshake\n",
+                         groups["cost_ratio"].get<double>());
+    }
+  }
   out << "\nResumed handshakes: not available (session resumption is a later issue)\n";
 
   out << "\nBulk throughput, MB/s of CPU (sender + receiver), 16 KiB writes\n";

@@ -15,4 +15,5 @@ set(SANSTLS_FUZZ_TARGETS
   key_update
   native_client_handshake
   native_server_handshake
+  mlkem768
 )

@@ -8,6 +8,8 @@ packages=(
   libssl-dev libgnutls28-dev libexpected-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libasio-dev
   openssl gnutls-bin curl ca-certificates python3 python3-jsonschema gnuplot-nox doxygen
+  mmdebstrap  # the Debian 13 root for the OpenSSL 3.5 interop test (docs/interop.md)
+  valgrind    # the ML-KEM-768 constant-time check (native_mlkem768_constant_time)
 )
 
 missing=()

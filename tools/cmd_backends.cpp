@@ -60,7 +60,11 @@ std::string capability_list(const BackendCapabilities& c) {
       names.emplace_back(name);
     }
   }
-  return fmt::format("{}", fmt::join(names, ", "));
+  std::vector<std::string_view> groups;
+  for (NamedGroup group : c.groups) {
+    groups.push_back(group_name(group));
+  }
+  return fmt::format("{}; groups {}", fmt::join(names, ", "), fmt::join(groups, ", "));
 }
 
 }  // namespace

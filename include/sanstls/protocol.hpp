@@ -52,8 +52,16 @@ SANSTLS_API ProtocolVersion cipher_suite_version(CipherSuite suite);
 SANSTLS_API std::span<const CipherSuite> all_cipher_suites();
 
 /// Key-exchange groups (IANA code points).
-enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, x25519 = 0x001d };
-/// "x25519", "secp256r1", "secp384r1".
+enum class NamedGroup : std::uint16_t {
+  secp256r1 = 0x0017,
+  secp384r1 = 0x0018,
+  x25519 = 0x001d,
+  /// The post-quantum hybrid of ML-KEM-768 (FIPS 203) and X25519 (draft-ietf-tls-ecdhe-mlkem),
+  /// TLS 1.3 only. Only the native engine offers it (see backend_capabilities()); the others
+  /// leave it out of the default group list and refuse a policy that names nothing else.
+  x25519mlkem768 = 0x11ec,
+};
+/// "x25519", "secp256r1", "secp384r1", "X25519MLKEM768" (the IANA names).
 SANSTLS_API std::string_view group_name(NamedGroup group);
 /// Accepts "x25519", "secp256r1" (also "P-256", "prime256v1") and "secp384r1" (also "P-384"),
 /// case-insensitive; Errc::bad_configuration for anything else.

@@ -1,6 +1,7 @@
 // ClientTLS and ServerTLS: resolving options against the fixed policy, choosing the engine,
 // and starting sessions.
 
+#include <sanstls/backends.hpp>
 #include <sanstls/hazmat/hazmat.hpp>
 #include <sanstls/tls.hpp>
 
@@ -87,6 +88,38 @@ Result<void> resolve_policy(const Policy& policy, core::CommonConfig& config) {
   return {};
 }
 
+/// Leaves out the groups the engine cannot offer (X25519MLKEM768 on OpenSSL 3.0 and GnuTLS 3.7):
+/// they simply are not offered. A policy that names only such groups cannot be met.
+Result<void> restrict_groups_to_engine(Backend backend, core::CommonConfig& config) {
+  const auto capabilities = backend_capabilities(backend);
+  if (!capabilities.available) {
+    return {};  // make_factory reports the missing engine
+  }
+  const auto supported = [&](NamedGroup group) {
+    return std::ranges::find(capabilities.groups, group) != capabilities.groups.end();
+  };
+  std::vector<NamedGroup> kept;
+  for (NamedGroup group : config.groups) {
+    if (supported(group)) {
+      kept.push_back(group);
+    }
+  }
+  if (kept.empty()) {
+    std::string names;
+    for (NamedGroup group : config.groups) {
+      names += names.empty() ? "" : ", ";
+      names += group_name(group);
+    }
+    return fail(make_error(
+        Errc::unsupported,
+        fmt::format("the {} engine supports none of the configured key-exchange groups ({}); "
+                    "allow another group or use an engine that has them (see 'sanstls backends')",
+                    backend_name(backend), names)));
+  }
+  config.groups = std::move(kept);
+  return {};
+}
+
 Result<void> resolve_alpn(const std::vector<std::string>& alpn, core::CommonConfig& config) {
   std::set<std::string> seen;
   for (const auto& protocol : alpn) {
@@ -110,6 +143,9 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
                             core::CommonConfig& config) {
   config.backend = backend;
   if (auto resolved = resolve_policy(policy, config); !resolved) {
+    return resolved;
+  }
+  if (auto resolved = restrict_groups_to_engine(backend, config); !resolved) {
     return resolved;
   }
   if (auto resolved = resolve_alpn(alpn, config); !resolved) {

@@ -89,8 +89,10 @@ constexpr std::array<CipherSuite, 9> kAllCipherSuites = {
     CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256,
     CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256,
 };
-constexpr std::array<NamedGroup, 3> kAllGroups = {NamedGroup::x25519, NamedGroup::secp256r1,
-                                                  NamedGroup::secp384r1};
+// The hybrid post-quantum group first: recorded traffic stays secret against a future quantum
+// computer. Engines without it (OpenSSL 3.0, GnuTLS 3.7) leave it out.
+constexpr std::array<NamedGroup, 4> kAllGroups = {NamedGroup::x25519mlkem768, NamedGroup::x25519,
+                                                  NamedGroup::secp256r1, NamedGroup::secp384r1};
 }  // namespace
 
 std::span<const CipherSuite> all_cipher_suites() { return kAllCipherSuites; }
@@ -118,6 +120,8 @@ std::string_view group_name(NamedGroup group) {
       return "secp256r1";
     case NamedGroup::secp384r1:
       return "secp384r1";
+    case NamedGroup::x25519mlkem768:
+      return "X25519MLKEM768";
   }
   return "unknown group";
 }
@@ -138,7 +142,9 @@ Result<NamedGroup> parse_group(std::string_view name) {
   }
   return fail(
       Errc::bad_configuration,
-      fmt::format("'{}' is not a group sanstls allows (x25519, secp256r1, secp384r1)", name));
+      fmt::format(
+          "'{}' is not a group sanstls allows (X25519MLKEM768, x25519, secp256r1, secp384r1)",
+          name));
 }
 
 std::string SessionInfo::summary() const {

@@ -84,6 +84,8 @@ enum class NamedGroup : std::uint16_t {
   secp521r1 = 0x0019,
   x25519 = 0x001d,
   x448 = 0x001e,
+  /// draft-ietf-tls-ecdhe-mlkem §3.1: the hybrid of ML-KEM-768 and X25519.
+  x25519mlkem768 = 0x11ec,
 };
 
 /// RFC 8446 §4.2.3 SignatureScheme.

@@ -2,7 +2,10 @@
 
 #include "conformance/conformance.hpp"
 
+#include <algorithm>
+#include <array>
 #include <random>
+#include <utility>
 
 namespace sanstls::test {
 namespace {
@@ -10,7 +13,41 @@ namespace {
 using HandshakeTest = Conformance;
 SANSTLS_INSTANTIATE_CONFORMANCE(HandshakeTest);
 
-TEST_P(HandshakeTest, DefaultsNegotiateTls13WithX25519AndVerifyTheServer) {
+bool engine_has(Backend backend, NamedGroup group) {
+  const auto groups = backend_capabilities(backend).groups;
+  return std::ranges::find(groups, group) != groups.end();
+}
+
+/// The default group: X25519MLKEM768 when both engines have it (only the native engine does),
+/// otherwise x25519.
+NamedGroup default_group(const EnginePair& engines) {
+  return engine_has(engines.client, NamedGroup::x25519mlkem768) &&
+                 engine_has(engines.server, NamedGroup::x25519mlkem768)
+             ? NamedGroup::x25519mlkem768
+             : NamedGroup::x25519;
+}
+
+/// Delivers the client's first flight to the server and says whether the server answered with a
+/// HelloRetryRequest (RFC 8446 §4.1.3: a ServerHello whose random is SHA-256 of
+/// "HelloRetryRequest"). Later pump() calls continue the handshake.
+bool server_asks_for_retry(SessionPair& pair) {
+  constexpr std::array<std::uint8_t, 32> hrr_random = {
+      0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+      0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+      0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+  const std::vector<std::byte> hello = std::exchange(pair.client().outbox, {});
+  EXPECT_TRUE(pair.server().session->receive_data(hello).has_value());
+  const auto& out = pair.server().outbox;
+  // Record header (5), handshake header (4), legacy_version (2), then the random.
+  EXPECT_GE(out.size(), 43U);
+  EXPECT_EQ(out[0], std::byte{22});
+  EXPECT_EQ(out[5], std::byte{2});  // ServerHello (or HelloRetryRequest)
+  return out.size() >= 43 &&
+         std::equal(hrr_random.begin(), hrr_random.end(), out.begin() + 11,
+                    [](std::uint8_t a, std::byte b) { return std::byte{a} == b; });
+}
+
+TEST_P(HandshakeTest, DefaultsNegotiateTls13WithTheDefaultGroupAndVerifyTheServer) {
   SessionPair pair(default_client(), default_server());
   ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
   const SessionInfo& client = pair.client().session->info();
@@ -19,8 +56,8 @@ TEST_P(HandshakeTest, DefaultsNegotiateTls13WithX25519AndVerifyTheServer) {
   EXPECT_EQ(server.version, ProtocolVersion::tls13);
   EXPECT_EQ(client.cipher_suite, CipherSuite::tls_aes_128_gcm_sha256);
   EXPECT_EQ(client.cipher_suite, server.cipher_suite);
-  EXPECT_EQ(client.group, NamedGroup::x25519);
-  EXPECT_EQ(server.group, NamedGroup::x25519);
+  EXPECT_EQ(client.group, default_group(GetParam()));
+  EXPECT_EQ(server.group, default_group(GetParam()));
   EXPECT_TRUE(client.peer_verified);
   ASSERT_EQ(client.peer_certificates.size(), 2U);
   EXPECT_EQ(client.peer_certificates[0], pki().server().leaf());
@@ -98,6 +135,9 @@ TEST_P(HandshakeTest, EveryAllowedCipherSuiteNegotiates) {
 
 TEST_P(HandshakeTest, EveryGroupNegotiates) {
   for (NamedGroup group : all_groups()) {
+    if (!engine_has(GetParam().client, group) || !engine_has(GetParam().server, group)) {
+      continue;  // X25519MLKEM768 without the native engine on both sides: see the next tests
+    }
     ServerOptions server_opts = server_options();
     server_opts.policy.groups = {group};
     SessionPair pair(default_client(), server(server_opts));
@@ -106,6 +146,66 @@ TEST_P(HandshakeTest, EveryGroupNegotiates) {
     EXPECT_EQ(pair.client().session->info().group, group);
     EXPECT_EQ(pair.server().session->info().group, group);
   }
+}
+
+// draft-ietf-tls-ecdhe-mlkem: the native client offers X25519MLKEM768 first and an X25519 share
+// as well, so a server without ML-KEM picks X25519 at once; a native server picks the hybrid.
+TEST_P(HandshakeTest, DefaultGroupNeedsNoHelloRetryRequest) {
+  SessionPair pair(default_client(), default_server());
+  ASSERT_FALSE(pair.start_error) << pair.start_error->to_string();
+  if (GetParam().client == Backend::native) {
+    // The captured ClientHello: the first KeyShareEntry is 0x11EC with 1216 bytes (0x04c0), the
+    // next one X25519 with 32.
+    const auto& hello = pair.client().outbox;
+    const std::array<std::byte, 4> hybrid{std::byte{0x11}, std::byte{0xec}, std::byte{0x04},
+                                          std::byte{0xc0}};
+    const std::array<std::byte, 4> x25519{std::byte{0x00}, std::byte{0x1d}, std::byte{0x00},
+                                          std::byte{0x20}};
+    const auto at = std::search(hello.begin(), hello.end(), hybrid.begin(), hybrid.end());
+    ASSERT_NE(at, hello.end());
+    ASSERT_GE(hello.end() - at, 4 + 1216 + 4);
+    EXPECT_TRUE(std::equal(x25519.begin(), x25519.end(), at + 4 + 1216));
+    // key_share's client_shares vector begins right before: its length is 4 + 1216 + 4 + 32.
+    EXPECT_EQ(*(at - 2), std::byte{0x04});
+    EXPECT_EQ(*(at - 1), std::byte{0xe8});
+  }
+  EXPECT_FALSE(server_asks_for_retry(pair));
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().group, default_group(GetParam()));
+  EXPECT_EQ(pair.server().session->info().group, default_group(GetParam()));
+  EXPECT_NE(pair.client().session->info().summary().find(group_name(default_group(GetParam()))),
+            std::string::npos);
+}
+
+TEST_P(HandshakeTest, OptionsNarrowTheGroupsToX25519) {
+  ClientOptions options = client_options();
+  options.policy.groups = {NamedGroup::x25519};
+  SessionPair pair(client(options), default_server());
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().group, NamedGroup::x25519);
+  EXPECT_EQ(pair.server().session->info().group, NamedGroup::x25519);
+}
+
+// Only the native engine has ML-KEM: a policy naming nothing but X25519MLKEM768 cannot be met by
+// the others (Errc::unsupported, naming the engine and the group), and leaves the native engine
+// on the hybrid.
+TEST_P(HandshakeTest, PolicyOfOnlyX25519MlKem768NeedsTheNativeEngine) {
+  ClientOptions client_opts = client_options();
+  client_opts.policy.groups = {NamedGroup::x25519mlkem768};
+  ServerOptions server_opts = server_options();
+  server_opts.policy.groups = {NamedGroup::x25519mlkem768};
+  SessionPair pair(client(client_opts), server(server_opts));
+  const bool client_has = engine_has(GetParam().client, NamedGroup::x25519mlkem768);
+  const bool server_has = engine_has(GetParam().server, NamedGroup::x25519mlkem768);
+  EXPECT_EQ(client_has, GetParam().client == Backend::native);
+  EXPECT_EQ(server_has, GetParam().server == Backend::native);
+  if (!client_has || !server_has) {
+    EXPECT_SANSTLS_ERROR(pair.start_error, Errc::unsupported,
+                         "supports none of the configured key-exchange groups (X25519MLKEM768)");
+    return;
+  }
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().group, NamedGroup::x25519mlkem768);
 }
 
 TEST_P(HandshakeTest, EveryServerKeyTypeWorks) {

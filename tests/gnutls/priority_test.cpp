@@ -2,6 +2,7 @@
 
 #include "backends/gnutls/priority.hpp"
 
+#include <sanstls/backends.hpp>
 #include <sanstls/hazmat/hazmat.hpp>
 
 #include "backends/gnutls/hello.hpp"
@@ -20,7 +21,8 @@ core::CommonConfig default_config() {
   core::CommonConfig config;
   config.backend = Backend::gnutls;
   config.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
-  config.groups.assign(all_groups().begin(), all_groups().end());
+  // What the core hands this engine: every group of its capabilities (no X25519MLKEM768).
+  config.groups = backend_capabilities(Backend::gnutls).groups;
   return config;
 }
 

@@ -38,6 +38,11 @@ class ProgramContract(lib.InteropTest):
                         self.assertRegex(suite, r"^TLS_(AES|CHACHA20|ECDHE_(ECDSA|RSA)_WITH_"
                                                 r"(AES_\d+_GCM|CHACHA20_POLY1305))")
                     self.assertIn("x25519", engine["groups"])
+                    # Only the native engine has ML-KEM, and prefers the hybrid group.
+                    if engine["name"] == "native":
+                        self.assertEqual(engine["groups"][0], "X25519MLKEM768")
+                    else:
+                        self.assertNotIn("X25519MLKEM768", engine["groups"])
         if not lib.OPTIONS.narrowed:
             self.assertEqual(sorted(lib.OPTIONS.engines),
                              sorted(e["name"] for e in engines if e["available"]))
@@ -46,7 +51,9 @@ class ProgramContract(lib.InteropTest):
         done = lib.run([lib.OPTIONS.sanstls, "backends"])
         self.assertEqual(done.returncode, 0, done.transcript())
         for engine in lib.OPTIONS.engines:
-            self.assertRegex(done.stdout, rf"(?m)^{engine}\s+available\s")
+            self.assertRegex(done.stdout, rf"(?m)^{engine}\s+available\s.*; groups .*x25519")
+        if "native" in lib.OPTIONS.engines:
+            self.assertRegex(done.stdout, r"(?m)^native\s+available\s.*; groups X25519MLKEM768, ")
 
     def client(self, *args):
         return lib.run([lib.OPTIONS.sanstls, "client", *args], input="")

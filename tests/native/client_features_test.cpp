@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -162,18 +163,28 @@ class MiniServer {
     if (shares == nullptr || shares->shares.empty()) {
       return wire::fail(Alert::internal_error, "MiniServer", "no key share");
     }
+    // The client's first share, or its share for options_.group when it sent one.
     const msgs::KeyShareEntry* client_share = &shares->shares.front();
+    for (const auto& entry : shares->shares) {
+      if (options_.group && entry.group == *options_.group) client_share = &entry;
+    }
     const NamedGroup group = options_.group.value_or(client_share->group);
-    WIRE_TRY(auto own, provider_->generate_key_share(group));
+    ByteVec pub;
     SecretBytes shared;
     if (group == client_share->group) {
-      WIRE_TRY(shared, own->complete(client_share->key_exchange));
+      // A server's answer (an encapsulation for X25519MLKEM768).
+      WIRE_TRY(auto response, provider_->respond_to_key_share(group, client_share->key_exchange));
+      pub = std::move(response.key_exchange);
+      shared = std::move(response.shared_secret);
+    } else {
+      WIRE_TRY(auto own, provider_->generate_key_share(group));
+      pub.assign(own->public_key().begin(), own->public_key().end());
     }
+    last_server_share_ = pub;
     msgs::ServerHello sh;
     provider_->random(sh.random);
     sh.legacy_session_id_echo = ch.legacy_session_id;
     sh.cipher_suite = options_.suite;
-    const Bytes pub = own->public_key();
     sh.extensions =
         msgs::Extensions({{ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}},
                           {ExtensionType::key_share,
@@ -318,6 +329,7 @@ class MiniServer {
 
   [[nodiscard]] const msgs::ClientHello& last_hello() const { return last_hello_; }
   [[nodiscard]] bool client_ccs_seen() const { return client_ccs_seen_; }
+  [[nodiscard]] const ByteVec& last_server_share() const { return last_server_share_; }
   [[nodiscard]] const crypto::CryptoProvider& provider() const { return *provider_; }
 
  private:
@@ -344,6 +356,7 @@ class MiniServer {
   record::RecordReader reader_;
   record::RecordWriter writer_;
   msgs::ClientHello last_hello_;
+  ByteVec last_server_share_;
   bool retried_ = false;
   bool client_ccs_seen_ = false;
   SuiteParams params_{};
@@ -621,6 +634,138 @@ TEST(client_hello_retry_request, server_hello_with_another_group) {
   EXPECT_EQ(e.alert, Alert::illegal_parameter);
   EXPECT_EQ(e.field, "ServerHello.key_share");
   EXPECT_EQ(e.reason, "not the HelloRetryRequest's group");
+}
+
+// ---------------------------------------------------------------------------------------------
+// X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem): the engine's default groups
+
+const std::vector<NamedGroup> engine_groups{NamedGroup::x25519mlkem768, NamedGroup::x25519,
+                                            NamedGroup::secp256r1, NamedGroup::secp384r1};
+
+ClientHelloParameters with_engine_groups(std::vector<NamedGroup> groups = engine_groups) {
+  ClientHelloParameters params;
+  params.key_share_groups = initial_key_share_groups(groups);
+  params.supported_groups = std::move(groups);
+  return params;
+}
+
+TEST(client_x25519mlkem768, initial_key_shares) {
+  EXPECT_EQ(initial_key_share_groups(engine_groups),
+            (std::vector<NamedGroup>{NamedGroup::x25519mlkem768, NamedGroup::x25519}));
+  EXPECT_EQ(initial_key_share_groups({NamedGroup::x25519mlkem768, NamedGroup::secp256r1}),
+            std::vector<NamedGroup>{NamedGroup::x25519mlkem768});
+  EXPECT_EQ(initial_key_share_groups({NamedGroup::x25519, NamedGroup::x25519mlkem768}),
+            std::vector<NamedGroup>{NamedGroup::x25519});
+  EXPECT_EQ(initial_key_share_groups({NamedGroup::secp384r1}),
+            std::vector<NamedGroup>{NamedGroup::secp384r1});
+  EXPECT_TRUE(initial_key_share_groups({}).empty());
+}
+
+// The captured ClientHello: 0x11EC is the first key share (1216 bytes), X25519 the second; the
+// server, having ML-KEM, answers in the hybrid group.
+TEST(client_x25519mlkem768, first_share_is_the_hybrid_then_x25519_and_the_server_takes_it) {
+  Pair p(defaults(), with_engine_groups());
+  ASSERT_GT(p.client_hello.size(), 1216U + 32U);
+  const ByteVec captured = p.client_hello;
+  // The record's bytes, by hand: the hybrid's code point precedes its 1216-byte key_exchange.
+  const ByteVec hybrid_entry_head{0x11, 0xec, 0x04, 0xc0};
+  const ByteVec x25519_entry_head{0x00, 0x1d, 0x00, 0x20};
+  const auto hybrid_at = std::search(captured.begin(), captured.end(), hybrid_entry_head.begin(),
+                                     hybrid_entry_head.end());
+  ASSERT_NE(hybrid_at, captured.end());
+  EXPECT_TRUE(std::equal(x25519_entry_head.begin(), x25519_entry_head.end(), hybrid_at + 4 + 1216));
+
+  auto flight = p.run_to_client_flight();
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  const auto& ch = p.server->last_hello();
+  const auto* shares = ch.extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
+  ASSERT_NE(shares, nullptr);
+  ASSERT_EQ(shares->shares.size(), 2U);
+  EXPECT_EQ(shares->shares[0].group, NamedGroup::x25519mlkem768);
+  EXPECT_EQ(static_cast<std::uint16_t>(shares->shares[0].group), 0x11ecU);
+  EXPECT_EQ(shares->shares[0].key_exchange.size(), 1216U);
+  EXPECT_EQ(shares->shares[1].group, NamedGroup::x25519);
+  EXPECT_EQ(shares->shares[1].key_exchange.size(), 32U);
+  const auto* groups = ch.extensions.get<msgs::NamedGroupList>(ExtensionType::supported_groups);
+  ASSERT_NE(groups, nullptr);
+  EXPECT_EQ(groups->groups, engine_groups);
+  EXPECT_EQ(p.server->last_server_share().size(), 1120U);
+  auto opened = p.server->read_client_flight(*flight);
+  ASSERT_TRUE(opened) << opened.error().to_string();  // the Finished proves the same secret
+  EXPECT_EQ(p.client->info().group, NamedGroup::x25519mlkem768);
+  EXPECT_FALSE(p.client->info().hello_retry_request);
+}
+
+TEST(client_x25519mlkem768, server_without_ml_kem_takes_the_x25519_share_without_retry) {
+  ServerOptions o;
+  o.group = NamedGroup::x25519;
+  Pair p(o, with_engine_groups());
+  auto flight = p.run_to_client_flight();
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(p.server->read_client_flight(*flight));
+  EXPECT_EQ(p.client->info().group, NamedGroup::x25519);
+  EXPECT_FALSE(p.client->info().hello_retry_request);
+}
+
+TEST(client_x25519mlkem768, hello_retry_request_for_the_hybrid) {
+  // Our client with X25519 preferred (one X25519 share); the server wants the hybrid.
+  Pair p(hrr_for(NamedGroup::x25519mlkem768),
+         with_engine_groups({NamedGroup::x25519, NamedGroup::x25519mlkem768}));
+  auto first = p.server->answer(p.client_hello);
+  ASSERT_TRUE(first);
+  auto second = p.to_client(*first);
+  ASSERT_TRUE(second) << second.error().to_string();
+  auto flight_in = p.server->answer(*second);
+  ASSERT_TRUE(flight_in) << flight_in.error().to_string();
+  const auto* shares =
+      p.server->last_hello().extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
+  ASSERT_EQ(shares->shares.size(), 1U);
+  EXPECT_EQ(shares->shares[0].group, NamedGroup::x25519mlkem768);
+  EXPECT_EQ(shares->shares[0].key_exchange.size(), 1216U);
+  auto flight = p.to_client(*flight_in);
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(p.server->read_client_flight(*flight));
+  EXPECT_EQ(p.client->info().group, NamedGroup::x25519mlkem768);
+  EXPECT_TRUE(p.client->info().hello_retry_request);
+}
+
+TEST(client_x25519mlkem768, hello_retry_request_away_from_the_hybrid) {
+  // A server with neither ML-KEM nor X25519 asks for P-256.
+  Pair p(hrr_for(NamedGroup::secp256r1), with_engine_groups());
+  auto first = p.server->answer(p.client_hello);
+  ASSERT_TRUE(first);
+  auto second = p.to_client(*first);
+  ASSERT_TRUE(second) << second.error().to_string();
+  auto flight_in = p.server->answer(*second);
+  ASSERT_TRUE(flight_in) << flight_in.error().to_string();
+  auto flight = p.to_client(*flight_in);
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(p.server->read_client_flight(*flight));
+  EXPECT_EQ(p.client->info().group, NamedGroup::secp256r1);
+}
+
+TEST(client_x25519mlkem768, server_share_of_the_wrong_length_is_illegal_parameter) {
+  Pair p(defaults(), with_engine_groups());
+  auto sh = p.server->answer(p.client_hello);
+  ASSERT_TRUE(sh);
+  // Instead of the server's answer, a ServerHello whose hybrid share is one byte short.
+  msgs::ServerHello hello;
+  hello.legacy_session_id_echo = p.server->last_hello().legacy_session_id;
+  hello.cipher_suite = CipherSuite::tls_aes_128_gcm_sha256;
+  ByteVec share = p.server->last_server_share();
+  share.pop_back();
+  hello.extensions = msgs::Extensions(
+      {{ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}},
+       {ExtensionType::key_share,
+        msgs::KeyShareServerHello{{NamedGroup::x25519mlkem768, std::move(share)}}}});
+  auto bytes = hello.encode();
+  ASSERT_TRUE(bytes);
+  record::RecordWriter w;
+  ByteVec record;
+  ASSERT_TRUE(w.write(ContentType::handshake, *bytes, record));
+  const Error e = refusal_of(p.to_client(record));
+  EXPECT_EQ(e.alert, Alert::illegal_parameter);
+  EXPECT_EQ(e.field, "KeyShareEntry.key_exchange");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -753,6 +753,104 @@ TEST(server_bounds, close_notify_before_the_handshake_leaves_the_server_unconnec
 }
 
 // ---------------------------------------------------------------------------------------------
+// X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem)
+
+const std::vector<NamedGroup> engine_groups{NamedGroup::x25519mlkem768, NamedGroup::x25519,
+                                            NamedGroup::secp256r1, NamedGroup::secp384r1};
+
+ServerParameters with_groups(std::vector<NamedGroup> groups) {
+  ServerParameters sp;
+  sp.groups = std::move(groups);
+  return sp;
+}
+
+/// A manual client listing `supported` and sending shares for `shares`.
+void offer(ManualClient& c, const std::vector<NamedGroup>& supported,
+           const std::vector<NamedGroup>& shares) {
+  c.ext(ExtensionType::supported_groups)->body = msgs::NamedGroupList{supported};
+  c.shares.clear();
+  c.set_shares(shares);
+}
+
+NamedGroup server_hello_group(const ManualClient& c) {
+  return c.server_hello->extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share)
+      ->share.group;
+}
+
+std::size_t server_share_size(const ManualClient& c) {
+  return c.server_hello->extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share)
+      ->share.key_exchange.size();
+}
+
+TEST(server_x25519mlkem768, preferred_when_offered_beside_x25519) {
+  Manual m(with_groups(engine_groups));
+  offer(m.c, engine_groups, {NamedGroup::x25519, NamedGroup::x25519mlkem768});
+  m.start();  // the server's Finished verifying proves both sides derived the same secret
+  EXPECT_EQ(server_hello_group(m.c), NamedGroup::x25519mlkem768);
+  EXPECT_EQ(server_share_size(m.c), 1120U);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_EQ(m.s.server->info().group, NamedGroup::x25519mlkem768);
+  EXPECT_FALSE(m.s.server->info().hello_retry_request_sent);
+}
+
+TEST(server_x25519mlkem768, server_with_x25519_only_takes_the_x25519_share) {
+  Manual m(with_groups({NamedGroup::x25519}));
+  offer(m.c, engine_groups, {NamedGroup::x25519mlkem768, NamedGroup::x25519});
+  m.start();
+  EXPECT_EQ(server_hello_group(m.c), NamedGroup::x25519);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_FALSE(m.s.server->info().hello_retry_request_sent);
+}
+
+TEST(server_x25519mlkem768, listed_without_a_share_gets_a_hello_retry_request) {
+  // The client lists the hybrid but sends an X25519 share only; this server has only ML-KEM.
+  Manual m(with_groups({NamedGroup::x25519mlkem768}));
+  offer(m.c, {NamedGroup::x25519, NamedGroup::x25519mlkem768}, {NamedGroup::x25519});
+  auto hrr = m.s.feed(m.c.hello());
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*hrr));
+  ASSERT_TRUE(m.c.hello_retry_request);
+  EXPECT_EQ(m.c.hello_retry_request->extensions
+                .get<msgs::KeyShareHelloRetryRequest>(ExtensionType::key_share)
+                ->selected_group,
+            NamedGroup::x25519mlkem768);
+  auto flight = m.s.feed(m.c.second_hello());
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  auto absorbed = m.c.absorb(*flight);
+  ASSERT_TRUE(absorbed) << absorbed.error().to_string();
+  ASSERT_TRUE(m.c.server_finished);
+  EXPECT_EQ(server_hello_group(m.c), NamedGroup::x25519mlkem768);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_TRUE(m.s.server->info().hello_retry_request_sent);
+  EXPECT_EQ(m.s.server->info().group, NamedGroup::x25519mlkem768);
+}
+
+TEST(server_x25519mlkem768, client_hello_spanning_records) {
+  // A 1.5 KB ClientHello in 100-byte handshake records (RFC 8446 §5.1: handshake messages may be
+  // fragmented across records), then in one-byte records.
+  for (const std::size_t piece : {std::size_t{100}, std::size_t{1}}) {
+    Manual m(with_groups(engine_groups));
+    offer(m.c, engine_groups, {NamedGroup::x25519mlkem768, NamedGroup::x25519});
+    const ByteVec record = m.c.hello();
+    const Bytes body = Bytes(record).subspan(record_header_length);
+    ASSERT_GT(body.size(), 1216U + 32U);
+    ByteVec records;
+    for (std::size_t at = 0; at < body.size(); at += piece) {
+      const ByteVec r = plaintext_record(ContentType::handshake,
+                                         body.subspan(at, std::min(piece, body.size() - at)));
+      records.insert(records.end(), r.begin(), r.end());
+    }
+    auto flight = m.s.feed(records);
+    ASSERT_TRUE(flight) << piece << ": " << flight.error().to_string();
+    ASSERT_TRUE(m.c.absorb(*flight));
+    ASSERT_TRUE(m.c.server_finished) << piece;
+    EXPECT_EQ(server_hello_group(m.c), NamedGroup::x25519mlkem768);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Middlebox compatibility without HRR, ALPN, SNI, record_size_limit, certificate selection
 
 TEST(server_features, middlebox_compatibility_mode) {
@@ -1124,6 +1222,44 @@ TEST(server_refuses, key_shares_breaking_the_rules) {
                   .shares[0]
                   .key_exchange = ByteVec(32, 0);
             }).alert,
+            Alert::illegal_parameter);
+}
+
+TEST(server_refuses, x25519mlkem768_share_of_the_wrong_length_or_with_an_unreduced_key) {
+  const auto hybrid_share = [](ManualClient& c) -> ByteVec& {
+    offer(c, engine_groups, {NamedGroup::x25519mlkem768});
+    return std::get<msgs::KeyShareClientHello>(c.ext(ExtensionType::key_share)->body)
+        .shares[0]
+        .key_exchange;
+  };
+  // draft-ietf-tls-ecdhe-mlkem §3.1.2: every length is checked.
+  for (const int delta : {-1, 1}) {
+    EXPECT_EQ(refuse_hello(
+                  [&](ManualClient& c) {
+                    ByteVec& share = hybrid_share(c);
+                    share.resize(static_cast<std::size_t>(static_cast<int>(share.size()) + delta));
+                  },
+                  with_groups(engine_groups)),
+              (Refused{Alert::illegal_parameter, Refusal::none, "KeyShareEntry.key_exchange"}));
+  }
+  // §3.1.2: "the server MUST perform the encapsulation key check ... and abort with an
+  // illegal_parameter alert if it fails."
+  EXPECT_EQ(refuse_hello(
+                [&](ManualClient& c) {
+                  ByteVec& share = hybrid_share(c);
+                  share[0] = 0xff;
+                  share[1] = static_cast<std::uint8_t>(share[1] | 0x0fU);
+                },
+                with_groups(engine_groups)),
+            (Refused{Alert::illegal_parameter, Refusal::none, "ML-KEM.encapsulation_key"}));
+  // The X25519 part: an all-zero secret is refused (RFC 8446 §7.4.2).
+  EXPECT_EQ(refuse_hello(
+                [&](ManualClient& c) {
+                  ByteVec& share = hybrid_share(c);
+                  std::fill(share.begin() + 1184, share.end(), std::uint8_t{0});
+                },
+                with_groups(engine_groups))
+                .alert,
             Alert::illegal_parameter);
 }
 

@@ -13,7 +13,10 @@ BackendCapabilities gnutls_capabilities() {
   caps.library_version = std::string("GnuTLS ") + gnutls_check_version(nullptr);
   caps.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
   caps.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
-  caps.groups.assign(all_groups().begin(), all_groups().end());
+  // GnuTLS 3.7 has no ML-KEM, so no X25519MLKEM768.
+  for (NamedGroup group : all_groups()) {
+    if (group != NamedGroup::x25519mlkem768) caps.groups.push_back(group);
+  }
   caps.alpn = true;
   caps.client_certificates = true;
   // The engine reads the SNI from the ClientHello before GnuTLS does, so a server certificate

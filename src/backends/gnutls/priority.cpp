@@ -81,6 +81,8 @@ std::string_view group_keyword(NamedGroup group) {
       return "+GROUP-SECP256R1";
     case NamedGroup::secp384r1:
       return "+GROUP-SECP384R1";
+    case NamedGroup::x25519mlkem768:
+      return "";  // GnuTLS 3.7 has no ML-KEM: left out by the core (gnutls_capabilities)
   }
   return "";
 }

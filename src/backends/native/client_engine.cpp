@@ -43,9 +43,9 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
   native::handshake::ClientHelloParameters params;
   params.cipher_suites = shared_->cipher_suites;
   params.supported_groups = shared_->groups;
-  // One key share, for our most preferred group; a server that wants another asks with a
-  // HelloRetryRequest (RFC 8446 §4.1.4).
-  params.key_share_groups = {shared_->groups.front()};
+  // A key share for our most preferred group (plus X25519 beside X25519MLKEM768); a server that
+  // wants another asks with a HelloRetryRequest (RFC 8446 §4.1.4).
+  params.key_share_groups = native::handshake::initial_key_share_groups(shared_->groups);
   if (shared_->server_name && !shared_->server_name->is_ip()) {
     // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
     params.server_name = shared_->server_name->text();

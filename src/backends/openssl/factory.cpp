@@ -47,6 +47,8 @@ std::string_view openssl_group_name(NamedGroup group) {
       return "P-256";
     case NamedGroup::secp384r1:
       return "P-384";
+    case NamedGroup::x25519mlkem768:
+      return {};  // OpenSSL 3.0 has no ML-KEM: left out by the core (openssl_capabilities)
   }
   return {};
 }
@@ -237,7 +239,10 @@ BackendCapabilities openssl_capabilities() {
   capabilities.library_version = OpenSSL_version(OPENSSL_VERSION);
   capabilities.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
   capabilities.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
-  capabilities.groups.assign(all_groups().begin(), all_groups().end());
+  // OpenSSL 3.0 has no ML-KEM, so no X25519MLKEM768 (OpenSSL 3.5 would have it).
+  for (NamedGroup group : all_groups()) {
+    if (!openssl::openssl_group_name(group).empty()) capabilities.groups.push_back(group);
+  }
   capabilities.alpn = true;
   capabilities.client_certificates = true;
   capabilities.async_server_certificates = true;

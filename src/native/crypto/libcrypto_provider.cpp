@@ -1,6 +1,7 @@
 #include "native/crypto/libcrypto_provider.hpp"
 
 #include "core/ossl_ptr.hpp"
+#include "native/crypto/mlkem768.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -294,6 +296,55 @@ class X25519Share final : public KeyShare {
   std::array<std::uint8_t, 32> public_;
 };
 
+/// X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem §3.1), the client's side: our ML-KEM-768 key pair
+/// and our X25519 share.
+class HybridShare final : public KeyShare {
+ public:
+  HybridShare(const mlkem768::Sha3& sha3, mlkem768::KeyPair keys, std::unique_ptr<KeyShare> x25519)
+      : sha3_(sha3), keys_(std::move(keys)), x25519_(std::move(x25519)) {
+    // §3.1.1: "the client's share is the concatenation of the ML-KEM encapsulation key and the
+    // X25519 public key."
+    const Bytes x_pub = x25519_->public_key();
+    public_ = keys_.encapsulation_key;
+    public_.insert(public_.end(), x_pub.begin(), x_pub.end());
+  }
+  [[nodiscard]] NamedGroup group() const override { return NamedGroup::x25519mlkem768; }
+  [[nodiscard]] Bytes public_key() const override { return public_; }
+  Result<SecretBytes> complete(Bytes peer_public) const override {
+    // draft-ietf-tls-ecdhe-mlkem §3.1.2: "the client MUST check if the ciphertext length matches
+    // the selected group, and abort with an illegal_parameter alert if it fails."
+    if (peer_public.size() != x25519mlkem768_server_share_length) {
+      return wire::illegal_parameter("KeyShareEntry.key_exchange",
+                                     "X25519MLKEM768 server share is not 1120 bytes");
+    }
+    const Bytes ciphertext = peer_public.first(mlkem768::ciphertext_length);
+    auto mlkem_secret = mlkem768::decapsulate(sha3_, keys_.decapsulation_key.span(), ciphertext);
+    // §3.1.2: "If ML-KEM decapsulation fails for any other reason, the connection MUST be aborted
+    // with an internal_error alert."
+    if (!mlkem_secret) {
+      return wire::fail(Alert::internal_error, "KeyShareEntry.key_exchange",
+                        "ML-KEM decapsulation failed");
+    }
+    // §3.1.2: the X25519 part is processed as RFC 8446 §4.2.8.2 and §7.4.2 say, all-zero check
+    // included, with illegal_parameter on failure (X25519Share::complete).
+    WIRE_TRY(auto x25519_secret,
+             x25519_->complete(peer_public.subspan(mlkem768::ciphertext_length)));
+    // §3.1.3: "the shared secret is the concatenation of the ML-KEM shared secret and the X25519
+    // shared secret."
+    SecretBytes shared(mlkem_secret->size() + x25519_secret.size());
+    std::copy(mlkem_secret->span().begin(), mlkem_secret->span().end(), shared.data());
+    std::copy(x25519_secret.span().begin(), x25519_secret.span().end(),
+              shared.data() + mlkem_secret->size());
+    return shared;
+  }
+
+ private:
+  const mlkem768::Sha3& sha3_;
+  mlkem768::KeyPair keys_;
+  std::unique_ptr<KeyShare> x25519_;
+  std::vector<std::uint8_t> public_;
+};
+
 struct Curve {
   int nid;
   const char* name;
@@ -497,6 +548,7 @@ struct LibcryptoProvider::Fetched {
   MacPtr hmac;
   PublicKeyCache public_keys;
   CertificateKeyCache certificate_keys;
+  std::optional<mlkem768::Sha3> sha3;  // ML-KEM-768's hash functions
 };
 
 LibcryptoProvider::LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned,
@@ -527,6 +579,8 @@ Status LibcryptoProvider::fetch_all() {
   if (!f.sha256 || !f.sha384 || !f.aes128gcm || !f.aes256gcm || !f.chacha || !f.hkdf || !f.hmac) {
     return crypto_failure("provider", "libcrypto lacks a required algorithm");
   }
+  WIRE_TRY(auto sha3, mlkem768::Sha3::fetch(libctx_));
+  f.sha3.emplace(std::move(sha3));
   return {};
 }
 
@@ -671,10 +725,11 @@ Result<std::unique_ptr<Aead>> LibcryptoProvider::aead(AeadAlgorithm alg, Bytes k
 }
 
 Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGroup group) const {
-  const std::size_t size = group == NamedGroup::x25519      ? 32
-                           : group == NamedGroup::secp256r1 ? 32
-                           : group == NamedGroup::secp384r1 ? 48
-                                                            : 0;
+  const std::size_t size = group == NamedGroup::x25519           ? 32
+                           : group == NamedGroup::secp256r1      ? 32
+                           : group == NamedGroup::secp384r1      ? 48
+                           : group == NamedGroup::x25519mlkem768 ? mlkem768::seed_length + 32
+                                                                 : 0;
   if (size == 0) {
     return crypto_failure("key_share", "unsupported group");
   }
@@ -692,6 +747,16 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGro
 
 Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
     NamedGroup group, Bytes private_key) const {
+  if (group == NamedGroup::x25519mlkem768) {
+    if (private_key.size() != mlkem768::seed_length + 32) {
+      return wire::illegal_parameter("x25519mlkem768.private_key", "not 96 bytes");
+    }
+    WIRE_TRY(auto keys, mlkem768::generate_from_seed(*fetched_->sha3,
+                                                     private_key.first(mlkem768::seed_length)));
+    WIRE_TRY(auto x25519, key_share_from_private(NamedGroup::x25519,
+                                                 private_key.subspan(mlkem768::seed_length)));
+    return std::make_unique<HybridShare>(*fetched_->sha3, std::move(keys), std::move(x25519));
+  }
   if (group == NamedGroup::x25519) {
     if (private_key.size() != 32) {
       return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
@@ -728,6 +793,43 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
   }
   WIRE_TRY(auto key, ec_key_from_params(libctx_, curve, d.get(), pub));
   return std::make_unique<EcShare>(libctx_, group, std::move(key), std::move(pub));
+}
+
+Result<KeyShareResponse> LibcryptoProvider::respond_to_key_share(NamedGroup group,
+                                                                 Bytes client_public) const {
+  if (group != NamedGroup::x25519mlkem768) {
+    return CryptoProvider::respond_to_key_share(group, client_public);
+  }
+  // draft-ietf-tls-ecdhe-mlkem §3.1.1: the client's share is the 1184-byte encapsulation key ||
+  // the 32-byte X25519 key; every length is checked (illegal_parameter, as RFC 8446 §4.2.8.2 for
+  // a malformed X25519 key).
+  if (client_public.size() != x25519mlkem768_client_share_length) {
+    return wire::illegal_parameter("KeyShareEntry.key_exchange",
+                                   "X25519MLKEM768 client share is not 1216 bytes");
+  }
+  const Bytes encapsulation_key = client_public.first(mlkem768::encapsulation_key_length);
+  const Bytes client_x25519 = client_public.subspan(mlkem768::encapsulation_key_length);
+  SecretBytes m(mlkem768::randomness_length);
+  random(m.mutable_span());
+  // §3.1.2: "the server MUST perform the encapsulation key check described in Section 7.2 of
+  // [FIPS203] on the client's encapsulation key, and abort with an illegal_parameter alert if it
+  // fails" (encapsulate: length and modulus check, illegal_parameter).
+  WIRE_TRY(auto encapsulation, mlkem768::encapsulate(*fetched_->sha3, encapsulation_key, m.span()));
+  m.wipe();
+  WIRE_TRY(auto x25519, generate_key_share(NamedGroup::x25519));
+  WIRE_TRY(auto x25519_secret, x25519->complete(client_x25519));
+  // §3.1.2: the server's share is the ciphertext || the X25519 public key; §3.1.3: the secret is
+  // the ML-KEM shared secret || the X25519 shared secret.
+  KeyShareResponse response;
+  response.key_exchange = std::move(encapsulation.ciphertext);
+  const Bytes x_pub = x25519->public_key();
+  response.key_exchange.insert(response.key_exchange.end(), x_pub.begin(), x_pub.end());
+  response.shared_secret = SecretBytes(encapsulation.shared_secret.size() + x25519_secret.size());
+  std::copy(encapsulation.shared_secret.span().begin(), encapsulation.shared_secret.span().end(),
+            response.shared_secret.data());
+  std::copy(x25519_secret.span().begin(), x25519_secret.span().end(),
+            response.shared_secret.data() + encapsulation.shared_secret.size());
+  return response;
 }
 
 namespace {

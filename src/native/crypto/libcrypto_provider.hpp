@@ -38,8 +38,13 @@ class LibcryptoProvider final : public CryptoProvider {
                                   std::size_t length) const override;
   Result<std::unique_ptr<Aead>> aead(AeadAlgorithm alg, Bytes key) const override;
   Result<std::unique_ptr<KeyShare>> generate_key_share(NamedGroup group) const override;
+  /// X25519MLKEM768: `private_key` is the ML-KEM-768 seed d || z (64 bytes) || the X25519 private
+  /// key (32 bytes).
   Result<std::unique_ptr<KeyShare>> key_share_from_private(NamedGroup group,
                                                            Bytes private_key) const override;
+  /// X25519MLKEM768: ML-KEM-768 encapsulation (randomness from random()) and X25519.
+  Result<KeyShareResponse> respond_to_key_share(NamedGroup group,
+                                                Bytes client_public) const override;
   Status verify(SignatureScheme scheme, Bytes spki, Bytes message, Bytes signature) const override;
   Result<std::vector<std::uint8_t>> certificate_spki(Bytes cert_der) const override;
   Result<std::unique_ptr<SigningKey>> load_signing_key(Bytes pkcs8_der) const override;

@@ -71,6 +71,18 @@ class KeyShare {
   virtual Result<SecretBytes> complete(Bytes peer_public) const = 0;
 };
 
+/// draft-ietf-tls-ecdhe-mlkem §3.1.1/§3.1.2: X25519MLKEM768 key_exchange lengths. The client's
+/// share is the ML-KEM-768 encapsulation key || the X25519 public key, the server's the ML-KEM-768
+/// ciphertext || the X25519 public key.
+inline constexpr std::size_t x25519mlkem768_client_share_length = 1184 + 32;
+inline constexpr std::size_t x25519mlkem768_server_share_length = 1088 + 32;
+
+/// The server's side of a key exchange: the key_exchange bytes it sends and the shared secret.
+struct KeyShareResponse {
+  std::vector<std::uint8_t> key_exchange;
+  SecretBytes shared_secret;
+};
+
 /// A private key for CertificateVerify.
 class SigningKey {
  public:
@@ -118,6 +130,18 @@ class CryptoProvider {
   /// generate_key_share and by known-answer tests.
   virtual Result<std::unique_ptr<KeyShare>> key_share_from_private(NamedGroup group,
                                                                    Bytes private_key) const = 0;
+
+  /// The server's answer to the client's key_exchange bytes for `group`. For Diffie-Hellman
+  /// groups: a fresh share of our own (generate_key_share) and the agreement with the client's.
+  /// A KEM group (X25519MLKEM768) overrides this: the answer is an encapsulation to the client's
+  /// key, which no share generated in advance could give.
+  virtual Result<KeyShareResponse> respond_to_key_share(NamedGroup group,
+                                                        Bytes client_public) const {
+    WIRE_TRY(auto share, generate_key_share(group));
+    WIRE_TRY(auto shared, share->complete(client_public));
+    const Bytes pub = share->public_key();
+    return KeyShareResponse{std::vector<std::uint8_t>(pub.begin(), pub.end()), std::move(shared)};
+  }
 
   /// Verifies `signature` over `message` with the DER SubjectPublicKeyInfo `spki`. The key type
   /// must match the scheme (RSA for rsa_*, the scheme's curve for ECDSA, Ed25519). Fails with

@@ -163,6 +163,19 @@ msgs::KeyShareClientHello key_share_list(
 
 }  // namespace
 
+std::vector<NamedGroup> initial_key_share_groups(const std::vector<NamedGroup>& supported_groups) {
+  std::vector<NamedGroup> groups;
+  if (supported_groups.empty()) {
+    return groups;
+  }
+  groups.push_back(supported_groups.front());
+  if (supported_groups.front() == NamedGroup::x25519mlkem768 &&
+      contains(supported_groups, NamedGroup::x25519)) {
+    groups.push_back(NamedGroup::x25519);
+  }
+  return groups;
+}
+
 Result<ClientStart> start_client(ClientHelloParameters params,
                                  const ClientHandshakeEnvironment& env) {
   if (env.provider == nullptr) {

@@ -44,6 +44,12 @@ struct ClientHandshakeEnvironment {
   std::function<CertificateSelection(const CertificateQuery&)> select_client_certificate;
 };
 
+/// The groups a first ClientHello sends key shares for, given supported_groups in preference
+/// order: the most preferred group and, when that is X25519MLKEM768 and X25519 is supported too,
+/// an X25519 share as well, so that a server without ML-KEM needs no HelloRetryRequest
+/// (each share has its own X25519 key).
+std::vector<NamedGroup> initial_key_share_groups(const std::vector<NamedGroup>& supported_groups);
+
 /// What the ClientHello offers. Defaults are our policy; every field is configurable so that
 /// known-answer tests can reproduce another implementation's hello byte for byte.
 struct ClientHelloParameters {

@@ -225,9 +225,9 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   // ServerHello. The random first, then our key share: known-answer tests rely on the order.
   msgs::ServerHello sh;
   provider.random(sh.random);
-  WIRE_TRY(auto share, provider.generate_key_share(n.group));
-  WIRE_TRY(auto shared, share->complete(n.client_key_exchange));
-  const Bytes pub = share->public_key();
+  WIRE_TRY(auto response, provider.respond_to_key_share(n.group, n.client_key_exchange));
+  SecretBytes shared = std::move(response.shared_secret);
+  const Bytes pub = response.key_exchange;
   sh.legacy_session_id_echo = n.legacy_session_id;
   sh.cipher_suite = n.suite;
   sh.extensions = msgs::Extensions(
