@@ -278,12 +278,94 @@ TEST(native_messages, duplicate_extension_found_among_thousands) {
     EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
     EXPECT_EQ(r.error().reason, "duplicate extension");
   }
-  // Distinct types only: accepted, every one kept.
+  // Distinct types only: accepted, every one kept (the unknown ones outside the typed list).
   auto bytes = hello_with_extensions(16000).encode();
   ASSERT_TRUE(bytes);
   auto r = ClientHello::parse(body_of(*bytes));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->extensions.list().size(), 16000 + sample_client_hello().extensions.list().size());
+  EXPECT_EQ(r->extensions.list().size(), sample_client_hello().extensions.list().size());
+  EXPECT_EQ(r->extensions.ignored().size(), 16000U);
+  EXPECT_EQ(*r->encode(), *bytes);
+}
+
+/// The sample hello with unknown extensions at the start, in the middle and at the end of the
+/// block, and shares for groups we cannot negotiate before and after the sample's own.
+ClientHello hello_with_interleaved_unknowns() {
+  ClientHello ch = sample_client_hello();
+  auto& list = ch.extensions.list();
+  const auto unknown = [](std::uint16_t type, ByteVec body) {
+    return Extension{static_cast<ExtensionType>(type), RawExtension{std::move(body)}};
+  };
+  list.insert(list.begin(), unknown(0x0a0a, {}));
+  list.insert(list.begin() + 1, unknown(0x1a1a, {7}));
+  list.insert(list.begin() + 4, unknown(0x2a2a, {1, 2, 3}));
+  list.push_back(unknown(0x3a3a, {}));
+  for (auto& e : list) {
+    if (auto* groups = std::get_if<NamedGroupList>(&e.body)) {
+      groups->groups.push_back(static_cast<NamedGroup>(0x4a4a));
+      groups->groups.push_back(static_cast<NamedGroup>(0x5a5a));
+    }
+    if (auto* ks = std::get_if<KeyShareClientHello>(&e.body)) {
+      ks->shares.insert(ks->shares.begin(), KeyShareEntry{static_cast<NamedGroup>(0x4a4a), {1, 2}});
+      ks->shares.push_back(KeyShareEntry{static_cast<NamedGroup>(0x5a5a), {3}});
+    }
+  }
+  return ch;
+}
+
+TEST(native_messages, ignored_entries_keep_their_places) {
+  // Issue 12: unknown extensions and unusable key shares are not typed entries, but a parsed
+  // hello still re-encodes byte for byte, in place or copied.
+  const auto bytes = hello_with_interleaved_unknowns().encode();
+  ASSERT_TRUE(bytes);
+  const ByteVec body = body_of(*bytes);
+  for (const auto storage : {SkippedEntries::Storage::copy, SkippedEntries::Storage::view}) {
+    auto r = ClientHello::parse(body, storage);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->extensions.ignored().size(), 4U);
+    EXPECT_EQ(r->extensions.list().size(), sample_client_hello().extensions.list().size());
+    EXPECT_EQ(r->extensions.find(static_cast<ExtensionType>(0x0a0a)), nullptr);
+    const auto* ks = r->extensions.get<KeyShareClientHello>(ExtensionType::key_share);
+    ASSERT_NE(ks, nullptr);
+    ASSERT_EQ(ks->shares.size(), 1U);  // the sample's X25519 share, the only usable one
+    EXPECT_EQ(ks->shares.front().group, NamedGroup::x25519);
+    EXPECT_EQ(ks->count(), 3U);
+    EXPECT_EQ(ks->other_groups, (std::vector<std::uint16_t>{0x4a4a, 0x5a5a}));
+    EXPECT_EQ(*r->encode(), *bytes);
+  }
+  // A copied parse outlives its input.
+  auto copied = [&] {
+    const ByteVec temporary = body;
+    return ClientHello::parse(temporary, SkippedEntries::Storage::copy);
+  }();
+  ASSERT_TRUE(copied);
+  EXPECT_EQ(*copied->encode(), *bytes);
+}
+
+TEST(native_messages, encode_filter_keeps_the_other_extensions_in_order) {
+  // What the server compares across a HelloRetryRequest (RFC 8446 §4.1.2): the hello without
+  // key_share and cookie. A cookie added before an unknown extension changes nothing else.
+  const auto skip = [](ExtensionType t) {
+    return t == ExtensionType::key_share || t == ExtensionType::cookie;
+  };
+  ClientHello first = hello_with_interleaved_unknowns();
+  ClientHello second = first;
+  auto& list = second.extensions.list();
+  list.insert(list.begin(), Extension{ExtensionType::cookie, Cookie{{9, 9}}});
+  const ByteVec first_body = body_of(*first.encode());
+  const auto a = ClientHello::parse(first_body, SkippedEntries::Storage::view);
+  const ByteVec second_body = body_of(*second.encode());
+  const auto b = ClientHello::parse(second_body, SkippedEntries::Storage::view);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_NE(*a->encode(), *b->encode());
+  EXPECT_EQ(*a->encode(skip), *b->encode(skip));
+  // Moving an unknown extension is a change.
+  std::swap(list.at(1), list.at(2));
+  const ByteVec moved_body = body_of(*second.encode());
+  const auto c = ClientHello::parse(moved_body, SkippedEntries::Storage::view);
+  ASSERT_TRUE(c);
+  EXPECT_NE(*a->encode(skip), *c->encode(skip));
 }
 
 TEST(native_messages, extension_checks_are_linear) {

@@ -138,28 +138,26 @@ Result<Negotiation> negotiate(const msgs::ClientHello& ch, const Context& ctx) {
 Result<GroupChoice> choose_group(const msgs::ClientHello& ch, const Context& ctx) {
   const auto& groups =
       ch.extensions.get<msgs::NamedGroupList>(ExtensionType::supported_groups)->groups;
-  const auto& shares =
-      ch.extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share)->shares;
+  const auto& key_share = *ch.extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
   // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group.
   // Clients MUST NOT offer any KeyShareEntry values for groups not listed in the client's
   // "supported_groups" extension. Servers MAY check for violations of these rules and abort the
-  // handshake with an "illegal_parameter" alert if one is violated."
-  // Seen-sets keep this linear in the hello: 6,500 groups and 6,500 shares must not cost
+  // handshake with an "illegal_parameter" alert if one is violated." The codec refused
+  // duplicates; shares for groups we cannot negotiate (key_share.others) are checked too.
+  // A seen-set keeps this linear in the hello: 6,500 groups and 6,500 shares must not cost
   // 6,500² comparisons.
   msgs::U16Set offered;
   for (const NamedGroup g : groups) offered.insert(static_cast<std::uint16_t>(g));
-  msgs::U16Set shared;
-  for (const auto& share : shares) {
-    const auto group = static_cast<std::uint16_t>(share.group);
-    if (!offered.contains(group)) {
-      return wire::illegal_parameter("ClientHello.key_share", "group not in supported_groups");
-    }
-    if (!shared.insert(group)) {
-      return wire::illegal_parameter("ClientHello.key_share", "two shares for one group");
-    }
+  const auto listed = [&](std::uint16_t group) { return offered.contains(group); };
+  const bool all_listed =
+      std::all_of(key_share.shares.begin(), key_share.shares.end(),
+                  [&](const auto& s) { return listed(static_cast<std::uint16_t>(s.group)); }) &&
+      std::all_of(key_share.other_groups.begin(), key_share.other_groups.end(), listed);
+  if (!all_listed) {
+    return wire::illegal_parameter("ClientHello.key_share", "group not in supported_groups");
   }
   for (const NamedGroup g : ctx.params.groups) {
-    for (const auto& share : shares) {
+    for (const auto& share : key_share.shares) {
       if (share.group == g) return GroupChoice{g, &share};
     }
   }
@@ -171,20 +169,13 @@ Result<GroupChoice> choose_group(const msgs::ClientHello& ch, const Context& ctx
 }
 
 /// Everything of a ClientHello except what RFC 8446 §4.1.2 lets the second one change, encoded
-/// (extensions in order).
+/// (extensions in their order, ignored ones included).
 Result<ByteVec> invariant_part(const msgs::ClientHello& ch) {
-  msgs::ClientHello copy = ch;
-  auto& list = copy.extensions.list();
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [](const msgs::Extension& e) {
-                              return e.type == ExtensionType::key_share ||
-                                     e.type == ExtensionType::early_data ||
-                                     e.type == ExtensionType::cookie ||
-                                     e.type == ExtensionType::pre_shared_key ||
-                                     e.type == ExtensionType::padding;
-                            }),
-             list.end());
-  return copy.encode();
+  return ch.encode([](ExtensionType type) {
+    return type == ExtensionType::key_share || type == ExtensionType::early_data ||
+           type == ExtensionType::cookie || type == ExtensionType::pre_shared_key ||
+           type == ExtensionType::padding;
+  });
 }
 
 }  // namespace sanstls::native::handshake::server

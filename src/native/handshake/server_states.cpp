@@ -78,7 +78,9 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
   if (ctx.env.provider == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshakeEnvironment", "no provider");
   }
-  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body));
+  // Parsed in place (issue 12): what nobody reads stays in message.body, and only the selected
+  // key share is copied (into Negotiation), so `ch` must not outlive this call.
+  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body, msgs::SkippedEntries::Storage::view));
   WIRE_TRY(auto n, negotiate(ch, ctx));
   WIRE_TRY(const auto choice, choose_group(ch, ctx));
   Transcript transcript(*ctx.env.provider);
@@ -90,6 +92,8 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
     return accept_hello(std::move(n), std::move(transcript), ctx, actions);
   }
 
+  // Kept for the second ClientHello's check, as bytes: `ch` refers to message.body.
+  WIRE_TRY(auto first_invariant, invariant_part(ch));
   // RFC 8446 §4.1.4: HelloRetryRequest: the ServerHello structure with the special random,
   // the selected cipher suite, supported_versions and (here) key_share with the selected group.
   msgs::ServerHello hrr;
@@ -117,20 +121,19 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
     n.change_cipher_spec_sent = true;
   }
   ctx.info.hello_retry_request_sent = true;
-  return ExpectSecondClientHello{std::move(ch), std::move(n), std::move(transcript)};
+  return ExpectSecondClientHello{std::move(first_invariant), std::move(n), std::move(transcript)};
 }
 
 Result<ServerState> ExpectSecondClientHello::handle(const HandshakeView& message,
                                                     const Context& ctx, Actions& actions) && {
   if (message.type != HandshakeType::client_hello) return unexpected_message("ClientHello");
-  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body));
+  WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body, msgs::SkippedEntries::Storage::view));
   // RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the same ClientHello without
   // modification, except as follows": a single key share for the indicated group, early_data
   // removed, a cookie added, pre_shared_key updated, padding changed. Anything else is a
   // protocol violation: illegal_parameter.
-  WIRE_TRY(const auto before, invariant_part(first));
   WIRE_TRY(const auto after, invariant_part(ch));
-  if (before != after) {
+  if (first_invariant != after) {
     return wire::illegal_parameter("ClientHello", "second ClientHello changed more than allowed");
   }
   if (ch.extensions.contains(ExtensionType::early_data)) {
@@ -144,7 +147,7 @@ Result<ServerState> ExpectSecondClientHello::handle(const HandshakeView& message
   // indicated group." Another answer would earn a second HelloRetryRequest, which RFC 8446
   // §4.1.4 forbids ("If a client receives a second HelloRetryRequest in the same connection ...
   // it MUST abort"): refuse it.
-  if (shares == nullptr || shares->shares.size() != 1 ||
+  if (shares == nullptr || shares->count() != 1 || shares->shares.size() != 1 ||
       shares->shares.front().group != negotiation.group) {
     return wire::illegal_parameter("ClientHello.key_share",
                                    "not exactly one share for the selected group");

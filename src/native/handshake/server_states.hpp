@@ -180,7 +180,9 @@ struct ExpectClientHello {
 /// After our HelloRetryRequest: the second ClientHello must repeat the first with one share
 /// for `negotiation.group` (RFC 8446 §4.1.2).
 struct ExpectSecondClientHello {
-  msgs::ClientHello first;
+  /// The first ClientHello without what the second may change (invariant_part): the hello itself
+  /// is parsed in place and not kept past the call that received it.
+  ByteVec first_invariant;
   Negotiation negotiation;
   Transcript transcript;  // message_hash(ClientHello1), HelloRetryRequest
   Result<ServerState> handle(const msgs::HandshakeView& message, const Context& ctx,

@@ -4,7 +4,7 @@
 
 namespace sanstls::native::msgs {
 
-Result<ClientHello> ClientHello::parse(Bytes body) {
+Result<ClientHello> ClientHello::parse(Bytes body, SkippedEntries::Storage storage) {
   wire::Reader r(body);
   ClientHello ch;
   WIRE_TRY(ch.legacy_version, r.u16("ClientHello.legacy_version"));
@@ -24,7 +24,8 @@ Result<ClientHello> ClientHello::parse(Bytes body) {
     ch.has_extensions = false;
     return ch;
   }
-  WIRE_TRY(ch.extensions, parse_extensions(r, ExtensionContext::client_hello));
+  WIRE_TRY(ch.extensions,
+           parse_extensions(r, ExtensionContext::client_hello, {0, 0xffff}, storage));
   WIRE_CHECK(r.expect_end("ClientHello"));
   // RFC 8446 §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly one byte,
   // set to zero ... If a TLS 1.3 ClientHello is received with any other value in this field, the
@@ -51,7 +52,7 @@ std::optional<std::size_t> ClientHello::truncated_length(std::size_t message_len
   return message_length - psk->binders_wire_length();
 }
 
-Result<ByteVec> ClientHello::encode() const {
+Result<ByteVec> ClientHello::encode(ExtensionFilter skip) const {
   wire::Writer w;
   w.u8(static_cast<std::uint8_t>(HandshakeType::client_hello));
   {
@@ -64,7 +65,7 @@ Result<ByteVec> ClientHello::encode() const {
       for (auto s : cipher_suites) w.u16(static_cast<std::uint16_t>(s));
     }
     w.vec8(legacy_compression_methods, "ClientHello.legacy_compression_methods");
-    if (has_extensions) write_extensions(w, extensions);
+    if (has_extensions) write_extensions(w, extensions, skip);
   }
   return std::move(w).finish();
 }

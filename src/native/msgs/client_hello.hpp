@@ -18,10 +18,14 @@ struct ClientHello {
   bool has_extensions = true;
   Extensions extensions;
 
-  /// Parses a ClientHello body (after the 4-byte handshake header).
-  static Result<ClientHello> parse(Bytes body);
-  /// The complete handshake message.
-  [[nodiscard]] Result<ByteVec> encode() const;
+  /// Parses a ClientHello body (after the 4-byte handshake header). With `storage` view, the
+  /// extensions nobody reads and the key shares for groups this engine cannot negotiate stay
+  /// in `body` (see SkippedEntries): the result must then not outlive `body`.
+  static Result<ClientHello> parse(Bytes body,
+                                   SkippedEntries::Storage storage = SkippedEntries::Storage::copy);
+  /// The complete handshake message; `skip`, if given, leaves out the extensions it returns
+  /// true for.
+  [[nodiscard]] Result<ByteVec> encode(ExtensionFilter skip = nullptr) const;
   /// Whether supported_versions offers TLS 1.3.
   [[nodiscard]] bool offers_tls13() const;
   /// RFC 8446 §4.2.11.2: the length of Truncate(ClientHello) — the message without the binders

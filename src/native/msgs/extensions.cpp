@@ -116,21 +116,30 @@ Result<KeyShareEntry> parse_key_share_entry(Reader& r) {
   return KeyShareEntry{static_cast<NamedGroup>(group), copy(key)};
 }
 
-Result<KeyShareClientHello> parse_client_shares(Reader& r) {
-  return r.scoped16("key_share.client_shares", [](Reader& c) -> Result<KeyShareClientHello> {
+Result<KeyShareClientHello> parse_client_shares(Reader& r, SkippedEntries::Storage storage) {
+  return r.scoped16("key_share.client_shares", [&](Reader& c) -> Result<KeyShareClientHello> {
     KeyShareClientHello out;
-    out.shares.reserve(count_entries(c));
+    out.others = SkippedEntries(storage);
     // A seen-set over every possible group keeps the check linear in the input (a search of the
     // shares so far made 6,500 shares cost quadratic work).
     U16Set seen;
-    while (!c.empty()) {
-      WIRE_TRY(auto entry, parse_key_share_entry(c));
+    for (std::size_t index = 0; !c.empty(); ++index) {
+      const std::size_t start = c.position();
+      WIRE_TRY(auto group, c.u16("KeyShareEntry.group"));
+      WIRE_TRY(auto key, c.vec16("KeyShareEntry.key_exchange", {1, 0xffff}));
       // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same
       // group."
-      if (!seen.insert(static_cast<std::uint16_t>(entry.group))) {
+      if (!seen.insert(group)) {
         return wire::illegal_parameter("key_share.client_shares", "two shares for one group");
       }
-      out.shares.push_back(std::move(entry));
+      // Only a share the server could select is copied into its own buffer; the others (at most
+      // one per group, but a hostile hello may offer thousands) share one buffer.
+      if (negotiable_group(static_cast<NamedGroup>(group))) {
+        out.shares.push_back(KeyShareEntry{static_cast<NamedGroup>(group), copy(key)});
+      } else {
+        out.others.add(index, c.consumed(), c.position() - start);
+        out.other_groups.push_back(group);
+      }
     }
     return out;
   });
@@ -185,19 +194,27 @@ Result<std::vector<ByteVec>> parse_opaque_list16(Reader& r, std::string_view fie
 }
 
 /// Parses one known extension body; `r` covers exactly the body.
-Result<ExtensionBody> parse_body(ExtensionType type, ExtensionContext ctx, Reader& r) {
+Result<ExtensionBody> parse_body(ExtensionType type, ExtensionContext ctx, Reader& r,
+                                 SkippedEntries::Storage storage) {
   switch (type) {
     case ExtensionType::server_name:
       if (ctx == C::client_hello) {
         return parse_server_names(r);
       }
       return EmptyExtension{};
-    case ExtensionType::supported_groups: {
-      WIRE_TRY(auto v, u16_list(r, "supported_groups.named_group_list", {2, 0xffff}));
-      NamedGroupList out;
-      for (auto g : v) out.groups.push_back(static_cast<NamedGroup>(g));
-      return out;
-    }
+    case ExtensionType::supported_groups:
+      // Straight into the typed list: a hello may name 30,000 groups.
+      return r.scoped16("supported_groups.named_group_list",
+                        [](Reader& c) -> Result<NamedGroupList> {
+                          NamedGroupList out;
+                          out.groups.reserve(c.remaining() / 2);
+                          while (!c.empty()) {
+                            WIRE_TRY(auto g, c.u16("supported_groups.named_group_list"));
+                            out.groups.push_back(static_cast<NamedGroup>(g));
+                          }
+                          return out;
+                        },
+                        {2, 0xffff});
     case ExtensionType::signature_algorithms:
     case ExtensionType::signature_algorithms_cert: {
       WIRE_TRY(auto v,
@@ -225,7 +242,7 @@ Result<ExtensionBody> parse_body(ExtensionType type, ExtensionContext ctx, Reade
     }
     case ExtensionType::key_share:
       if (ctx == C::client_hello) {
-        return parse_client_shares(r);
+        return parse_client_shares(r, storage);
       }
       if (ctx == C::hello_retry_request) {
         WIRE_TRY(auto g, r.u16("key_share.selected_group"));
@@ -307,6 +324,27 @@ Result<ExtensionBody> parse_body(ExtensionType type, ExtensionContext ctx, Reade
   }
 }
 
+/// Visits `typed` and the runs of `skipped` merged back into their original order: a run goes
+/// where its index says, the typed entries fill the other positions in their own order (entries
+/// added to `typed` after parsing come after the runs at or before their position).
+template <class T, class Typed, class Skipped>
+void in_order(const std::vector<T>& typed, const SkippedEntries& skipped, Typed on_typed,
+              Skipped on_run) {
+  const auto& runs = skipped.runs();
+  std::size_t i = 0;
+  std::size_t j = 0;
+  std::size_t position = 0;
+  while (i < typed.size() || j < runs.size()) {
+    if (j < runs.size() && (runs[j].index <= position || i == typed.size())) {
+      on_run(runs[j]);
+      position += runs[j++].count;
+    } else {
+      on_typed(typed[i++]);
+      ++position;
+    }
+  }
+}
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -341,10 +379,13 @@ void write_body(Writer& w, const ExtensionBody& body) {
           [&](const SelectedVersion& b) { w.u16(b.version); },
           [&](const KeyShareClientHello& b) {
             auto list = w.prefix16("key_share.client_shares");
-            for (const auto& s : b.shares) {
-              w.u16(static_cast<std::uint16_t>(s.group));
-              w.vec16(s.key_exchange, "KeyShareEntry.key_exchange");
-            }
+            in_order(
+                b.shares, b.others,
+                [&](const KeyShareEntry& s) {
+                  w.u16(static_cast<std::uint16_t>(s.group));
+                  w.vec16(s.key_exchange, "KeyShareEntry.key_exchange");
+                },
+                [&](const SkippedEntries::Run& run) { w.bytes(b.others.bytes(run)); });
           },
           [&](const KeyShareServerHello& b) {
             w.u16(static_cast<std::uint16_t>(b.share.group));
@@ -399,6 +440,39 @@ bool unknown_is_ignored(ExtensionContext ctx) {
 }
 
 }  // namespace
+
+void SkippedEntries::add(std::size_t index, Bytes read, std::size_t length) {
+  // A list is at most 2^16-1 bytes, so every index, offset and length fits 32 bits.
+  std::size_t offset = read.size() - length;
+  if (storage_ == Storage::view) {
+    source_ = read;
+  } else {
+    offset = data_.size();
+    const Bytes entry = read.last(length);
+    data_.insert(data_.end(), entry.begin(), entry.end());
+  }
+  // Consecutive entries are adjacent in the list and in data_: one run.
+  if (!runs_.empty() && runs_.back().index + runs_.back().count == index) {
+    runs_.back().count += 1;
+    runs_.back().length += static_cast<std::uint32_t>(length);
+  } else {
+    runs_.push_back(Run{static_cast<std::uint32_t>(index), 1, static_cast<std::uint32_t>(offset),
+                        static_cast<std::uint32_t>(length)});
+  }
+  ++size_;
+}
+
+bool negotiable_group(NamedGroup group) noexcept {
+  switch (group) {
+    case NamedGroup::secp256r1:
+    case NamedGroup::secp384r1:
+    case NamedGroup::secp521r1:
+    case NamedGroup::x25519:
+    case NamedGroup::x448:
+      return true;
+  }
+  return false;
+}
 
 std::size_t OfferedPsks::binders_wire_length() const {
   std::size_t n = 2;
@@ -506,8 +580,8 @@ Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(Reader& r,
 namespace {
 
 /// Interprets one extension of a block in `context`; `last`: it ends the block.
-Result<Extension> interpret_one(ExtensionType type, Bytes data, ExtensionContext context,
-                                bool last) {
+Result<Extension> interpret_one(ExtensionType type, Bytes data, ExtensionContext context, bool last,
+                                SkippedEntries::Storage storage = SkippedEntries::Storage::copy) {
   const auto allowed = extension_allowed(type, context);
   if (!allowed) {
     if (!unknown_is_ignored(context)) {
@@ -531,7 +605,7 @@ Result<Extension> interpret_one(ExtensionType type, Bytes data, ExtensionContext
     return wire::illegal_parameter("pre_shared_key", "not the last extension");
   }
   Reader body(data);
-  WIRE_TRY(auto parsed, parse_body(type, context, body));
+  WIRE_TRY(auto parsed, parse_body(type, context, body, storage));
   WIRE_CHECK(body.expect_end("Extension.extension_data"));
   return Extension{type, std::move(parsed)};
 }
@@ -550,17 +624,20 @@ Result<Extensions> interpret_extensions(const std::vector<std::pair<ExtensionTyp
   return Extensions(std::move(out));
 }
 
-Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds bounds) {
+Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds bounds,
+                                    SkippedEntries::Storage storage) {
   // One pass, straight into the result (split_extensions + interpret_extensions, without the
-  // intermediate list): a 64 KiB block of 16,000 extensions is read once and allocated once.
+  // intermediate list): a 64 KiB block of 16,000 extensions is read once, and the ignored ones
+  // cost a 16-byte record each, not a typed entry.
   return r.scoped16(
       "extensions",
       [&](Reader& c) -> Result<Extensions> {
-        std::vector<Extension> out;
-        out.reserve(count_entries(c));
+        Extensions out;
+        out.ignored() = SkippedEntries(storage);
         U16Set seen;
         const bool ignore_unknown = unknown_is_ignored(context);
-        while (!c.empty()) {
+        for (std::size_t index = 0; !c.empty(); ++index) {
+          const std::size_t start = c.position();
           WIRE_TRY(auto type, c.u16("Extension.extension_type"));
           WIRE_TRY(auto data, c.vec16("Extension.extension_data"));
           // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a
@@ -570,25 +647,40 @@ Result<Extensions> parse_extensions(Reader& r, ExtensionContext context, Bounds 
           }
           const auto ext_type = static_cast<ExtensionType>(type);
           if (ignore_unknown && !extension_allowed(ext_type, context)) {
-            // The common case of a padded or hostile block: kept raw, built in place.
-            out.push_back(Extension{ext_type, RawExtension{copy(data)}});
+            // RFC 8446 §4.1.2, §4.2: unknown extensions are ignored. The common case of a padded
+            // or hostile block: no typed entry, kept only for re-encoding.
+            out.ignored().add(index, c.consumed(), c.position() - start);
             continue;
           }
-          WIRE_TRY(auto extension, interpret_one(ext_type, data, context, c.empty()));
-          out.push_back(std::move(extension));
+          WIRE_TRY(auto extension, interpret_one(ext_type, data, context, c.empty(), storage));
+          out.list().push_back(std::move(extension));
         }
-        return Extensions(std::move(out));
+        return out;
       },
       bounds);
 }
 
-void write_extensions(Writer& w, const Extensions& extensions) {
+void write_extensions(Writer& w, const Extensions& extensions, ExtensionFilter skip) {
   auto block = w.prefix16("extensions");
-  for (const auto& e : extensions.list()) {
-    w.u16(static_cast<std::uint16_t>(e.type));
-    auto data = w.prefix16("Extension.extension_data");
-    write_body(w, e.body);
-  }
+  in_order(
+      extensions.list(), extensions.ignored(),
+      [&](const Extension& e) {
+        if (skip != nullptr && skip(e.type)) return;
+        w.u16(static_cast<std::uint16_t>(e.type));
+        auto data = w.prefix16("Extension.extension_data");
+        write_body(w, e.body);
+      },
+      [&](const SkippedEntries::Run& run) {
+        if (skip == nullptr) {
+          w.bytes(extensions.ignored().bytes(run));
+          return;
+        }
+        extensions.ignored().for_each(run, [&](std::uint16_t code, Bytes body) {
+          if (skip(static_cast<ExtensionType>(code))) return;
+          w.u16(code);
+          w.vec16(body, "Extension.extension_data");
+        });
+      });
 }
 
 }  // namespace sanstls::native::msgs

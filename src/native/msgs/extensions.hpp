@@ -64,8 +64,76 @@ struct KeyShareEntry {
   NamedGroup group{};
   ByteVec key_exchange;
 };
+
+/// Entries of a list that the parser keeps only so that the message re-encodes byte for byte:
+/// unknown extensions (RFC 8446 §4.1.2, §4.2: ignored) and key shares for groups this engine
+/// cannot negotiate. Both are `uint16 code; opaque body<0..2^16-1>` on the wire. Consecutive
+/// entries are kept as one run of their wire bytes, so that a 64 KiB hello of 16,000 such
+/// entries costs one buffer, not 16,000 entries (issue 12: OpenSSL skips them, and storing each
+/// as a typed entry made the native server twice as slow).
+class SkippedEntries {
+ public:
+  /// Where the bytes live: copied into this object, or left in the message the parser read
+  /// (`view`: valid only while that message is; for a server that parses a hello and is done
+  /// with it within the call that received it, and so copies nothing).
+  enum class Storage : std::uint8_t { copy, view };
+  /// Entries [index, index + count) of the whole list; their wire bytes are bytes(run).
+  struct Run {
+    std::uint32_t index = 0;
+    std::uint32_t count = 0;
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+  };
+
+  SkippedEntries() noexcept = default;
+  explicit SkippedEntries(Storage storage) noexcept : storage_(storage) {}
+
+  /// Adds entry number `index` of the list. `read` is what the parser's Reader has consumed of
+  /// the list so far (Reader::consumed()); it ends with the entry, `length` bytes (code and
+  /// length prefix included).
+  void add(std::size_t index, Bytes read, std::size_t length);
+  [[nodiscard]] const std::vector<Run>& runs() const noexcept { return runs_; }
+  [[nodiscard]] Bytes bytes(const Run& run) const noexcept {
+    return (storage_ == Storage::view ? source_ : Bytes(data_)).subspan(run.offset, run.length);
+  }
+  /// How many entries there are.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Calls `f(code, body)` for every entry of `run`, in order (re-read with the Reader).
+  template <class F>
+  void for_each(const Run& run, F&& f) const {
+    wire::Reader r(bytes(run));
+    while (!r.empty()) {
+      auto code = r.u16("entry.code");
+      auto body = r.vec16("entry.body");
+      if (!code || !body) return;  // cannot happen: add() took bytes the parser had read
+      f(*code, *body);
+    }
+  }
+
+ private:
+  std::vector<Run> runs_;
+  ByteVec data_;  // Storage::copy
+  Bytes source_;  // Storage::view: the list as far as the parser read it
+  std::size_t size_ = 0;
+  Storage storage_ = Storage::copy;
+};
+
+/// Whether this engine may negotiate `group` (a named NamedGroup). A switch without default:
+/// naming a new group makes the compiler ask whether its key shares are kept.
+bool negotiable_group(NamedGroup group) noexcept;
+
+/// A ClientHello's key_share. `shares` holds the shares for groups this engine may negotiate
+/// (each at most once, RFC 8446 §4.2.8, so a handful); `others` the rest, kept only to re-encode
+/// the message, in their original positions.
 struct KeyShareClientHello {
   std::vector<KeyShareEntry> shares;
+  SkippedEntries others;
+  /// The groups of `others`, in order (for the server's supported_groups check without
+  /// re-reading them).
+  std::vector<std::uint16_t> other_groups;
+  /// Every share offered, usable or not.
+  [[nodiscard]] std::size_t count() const noexcept { return shares.size() + others.size(); }
 };
 struct KeyShareServerHello {
   KeyShareEntry share;
@@ -180,17 +248,26 @@ class Extensions {
   }
   [[nodiscard]] bool contains(ExtensionType type) const noexcept { return find(type) != nullptr; }
 
+  /// The extensions of a parsed block that nobody reads (unknown types where RFC 8446 says to
+  /// ignore them), outside list(): kept only so that the block re-encodes byte for byte.
+  [[nodiscard]] const SkippedEntries& ignored() const noexcept { return ignored_; }
+  SkippedEntries& ignored() noexcept { return ignored_; }
+
  private:
   std::vector<Extension> list_;
+  SkippedEntries ignored_;
 };
 
 /// Whether RFC 8446 §4.2 (and RFC 8449 for record_size_limit) lets `type` appear in `context`.
 /// Unknown types give std::nullopt.
 std::optional<bool> extension_allowed(ExtensionType type, ExtensionContext context);
 
-/// Parses `Extension extensions<min..max>` (the 2-byte length included) in `context`.
-Result<Extensions> parse_extensions(wire::Reader& r, ExtensionContext context,
-                                    wire::Bounds bounds = {0, 0xffff});
+/// Parses `Extension extensions<min..max>` (the 2-byte length included) in `context`. With
+/// `storage` view, ignored extensions and unusable key shares stay in `r`'s bytes (see
+/// SkippedEntries): the result must not outlive them.
+Result<Extensions> parse_extensions(
+    wire::Reader& r, ExtensionContext context, wire::Bounds bounds = {0, 0xffff},
+    SkippedEntries::Storage storage = SkippedEntries::Storage::copy);
 /// Splits an extension block without interpreting bodies (for ServerHello, whose context depends
 /// on its supported_versions extension).
 Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(wire::Reader& r,
@@ -199,7 +276,10 @@ Result<std::vector<std::pair<ExtensionType, Bytes>>> split_extensions(wire::Read
 Result<Extensions> interpret_extensions(const std::vector<std::pair<ExtensionType, Bytes>>& raw,
                                         ExtensionContext context);
 
-/// Writes the block with its 2-byte length.
-void write_extensions(wire::Writer& w, const Extensions& extensions);
+/// Writes the block with its 2-byte length: list() and ignored() merged back into their original
+/// order. `skip`, if given, leaves out the extensions it returns true for.
+using ExtensionFilter = bool (*)(ExtensionType);
+void write_extensions(wire::Writer& w, const Extensions& extensions,
+                      ExtensionFilter skip = nullptr);
 
 }  // namespace sanstls::native::msgs
