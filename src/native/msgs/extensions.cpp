@@ -469,6 +469,7 @@ bool negotiable_group(NamedGroup group) noexcept {
     case NamedGroup::secp521r1:
     case NamedGroup::x25519:
     case NamedGroup::x448:
+    case NamedGroup::x25519mlkem768:
       return true;
   }
   return false;
