@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <malloc.h>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -96,25 +97,29 @@ FloodResult flood(Backend engine, bool server, const std::function<Bytes(std::si
   return result;
 }
 
-/// How a session ends a flood: the code and a fragment of the message.
+/// How a session ends a flood: the code, the alert it sent (none: std::nullopt) and a fragment
+/// of the message.
 struct Outcome {
   Errc code;
+  std::optional<Alert> alert;
   std::string_view fragment;
 };
 /// The outcome on each engine, in Backend order (openssl, gnutls, native). Engines differ where
 /// their TLS library checks the flood before the core's limits do: each then reports the first
-/// violation it sees, in its own words.
+/// violation it sees. Input that is not a TLS peer's first record never reaches an engine: the
+/// core refuses it alike on every engine (core/hello_inspection.hpp, refuse_peer_start).
 using PerEngine = std::array<Outcome, 3>;
 
 /// What the core says when its handshake input budget (limits::max_handshake_input) stops a
 /// flood that no engine refused earlier.
-constexpr Outcome handshake_budget{Errc::limit_exceeded,
+constexpr Outcome handshake_budget{Errc::limit_exceeded, std::nullopt,
                                    "more than 256 KiB without completing the handshake"};
 
 void expect_bounded_failure(const FloodResult& result, std::size_t max_fed,
                             const Outcome& expected) {
   ASSERT_TRUE(result.error) << "the flood was accepted (" << result.fed << " bytes)";
   EXPECT_EQ(result.error->code, expected.code) << result.error->to_string();
+  EXPECT_EQ(result.error->alert_sent, expected.alert) << result.error->to_string();
   EXPECT_NE(result.error->message.find(expected.fragment), std::string::npos)
       << result.error->to_string();
   EXPECT_EQ(result.state, SessionState::invalidated);
@@ -122,6 +127,9 @@ void expect_bounded_failure(const FloodResult& result, std::size_t max_fed,
   EXPECT_LE(result.fed, max_fed) << result.error->to_string();
   EXPECT_LE(result.peak_heap_growth, memory_cap) << result.error->to_string();
 }
+
+/// A TLS record header: type, version, length.
+constexpr std::size_t kHeaderBytes = 5;
 
 /// The most a flood can feed before the handshake budget stops it.
 constexpr std::size_t handshake_bound = limits::max_handshake_input + 2 * limits::max_record_size;
@@ -142,12 +150,11 @@ TEST_P(LimitsTest, OneMebibyteClientHello) {
   const Bytes more = record(22, Bytes(16384, std::byte{0}));
   auto result = flood(
       GetParam(), true, [&](std::size_t i) { return i == 0 ? start : more; }, 1100 * 1024);
-  // Every engine refuses the announced length itself, before the core's budget runs out.
-  expect_bounded_failure(
-      result, handshake_bound,
-      expected({{{Errc::bad_tls_data, "excessive message size"},
-                 {Errc::bad_tls_data, "the peer's hello announces 1048576 bytes"},
-                 {Errc::bad_tls_data, "message larger than allowed"}}}));
+  // The core refuses the announced length before any engine buffers the hello.
+  expect_bounded_failure(result, handshake_bound,
+                         {Errc::bad_tls_data, Alert::illegal_parameter,
+                          "the peer's hello announces 1048576 bytes; a hello is at most 131396 "
+                          "bytes"});
 }
 
 TEST_P(LimitsTest, HandshakeMessageThatNeverCompletesInTinyRecords) {
@@ -176,12 +183,16 @@ TEST_P(LimitsTest, ServerHelloThatNeverCompletes) {
   auto result = flood(
       GetParam(), false, [&](std::size_t i) { return i == 0 ? start : more; }, 600 * 1024);
   // Each engine reads the hello's fields as they arrive and stops at the first it cannot take:
-  // a length (OpenSSL), the version (0x0101, GnuTLS), the extensions block (native).
-  expect_bounded_failure(result, handshake_bound,
-                         expected({{{Errc::bad_tls_data, "bad length"},
-                                    {Errc::forbidden_by_policy,
-                                     "the peer offered no protocol version sanstls accepts"},
-                                    {Errc::bad_tls_data, "Extension.extension_data: truncated"}}}));
+  // a length (OpenSSL, said by the alert it sends), the version (0x0101, GnuTLS), the
+  // extensions block (native, which names the field).
+  expect_bounded_failure(
+      result, handshake_bound,
+      expected({{{Errc::bad_tls_data, Alert::decode_error,
+                  "the peer sent a malformed TLS message (decode_error alert sent)"},
+                 {Errc::forbidden_by_policy, Alert::protocol_version,
+                  "the peer offered no protocol version sanstls accepts"},
+                 {Errc::bad_tls_data, Alert::decode_error,
+                  "Extension.extension_data: truncated (decode_error alert sent)"}}}));
 }
 
 TEST_P(LimitsTest, EmptyHandshakeRecords) {
@@ -190,12 +201,10 @@ TEST_P(LimitsTest, EmptyHandshakeRecords) {
   for (int k = 0; k < 1000; ++k) piece.insert(piece.end(), empty.begin(), empty.end());
   auto result = flood(
       GetParam(), true, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-  // OpenSSL and native refuse the first empty handshake record; GnuTLS skips them until the
-  // core's budget stops it.
-  expect_bounded_failure(result, handshake_bound,
-                         expected({{{Errc::bad_tls_data, "record too small"},
-                                    handshake_budget,
-                                    {Errc::bad_tls_data, "zero-length handshake fragment"}}}));
+  // RFC 8446 §5.1: the core refuses the first empty handshake record on every engine.
+  expect_bounded_failure(result, piece.size(),
+                         {Errc::bad_tls_data, Alert::decode_error,
+                          "the peer sent an empty handshake record, which TLS forbids"});
 }
 
 TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
@@ -207,12 +216,24 @@ TEST_P(LimitsTest, WarningAlertsDuringTheHandshake) {
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
     // An OpenSSL server refuses an alert before the ClientHello; an OpenSSL client and GnuTLS
     // end at the first user_canceled (GnuTLS reports it as fatal, whatever its level); the
-    // native engine skips them until the core's budget stops it.
-    const Outcome user_canceled{Errc::alert_received, "the peer sent a fatal user_canceled alert"};
+    // native engine accepts 8 and refuses the 9th as a flood (RFC 8446 §6.1 lets a peer send
+    // user_canceled; sanstls bounds them before the handshake completes).
+    // The OpenSSL client answers the alert with unexpected_message (libssl's own choice, before
+    // sanstls sees the error); GnuTLS sends nothing back.
+    const Outcome user_canceled{Errc::alert_received,
+                                GetParam() == Backend::openssl
+                                    ? std::optional<Alert>{Alert::unexpected_message}
+                                    : std::nullopt,
+                                "the peer sent a fatal user_canceled alert"};
+    const Outcome unexpected{Errc::bad_tls_data, Alert::unexpected_message,
+                             "the peer sent an unexpected TLS message (one not allowed at this "
+                             "point) (unexpected_message alert sent)"};
     expect_bounded_failure(
         result, handshake_bound,
-        expected({{server ? Outcome{Errc::bad_tls_data, "unexpected message"} : user_canceled,
-                   user_canceled, handshake_budget}}));
+        expected({{server ? unexpected : user_canceled, user_canceled,
+                   Outcome{Errc::bad_tls_data, Alert::unexpected_message,
+                           "user_canceled alerts: more than 8 before the handshake completed (a "
+                           "flood) (unexpected_message alert sent)"}}}));
   }
 }
 
@@ -228,11 +249,18 @@ TEST_P(LimitsTest, NonClosureWarningAlertsDuringTheHandshake) {
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
     // An OpenSSL server refuses an alert before the ClientHello; everywhere else the first
     // unrecognized_name ends the handshake.
+    // As above, the OpenSSL client answers with unexpected_message.
     const Outcome unrecognized_name{Errc::alert_received,
+                                    GetParam() == Backend::openssl
+                                        ? std::optional<Alert>{Alert::unexpected_message}
+                                        : std::nullopt,
                                     "the peer sent a fatal unrecognized_name alert"};
     expect_bounded_failure(
         result, handshake_bound,
-        expected({{server ? Outcome{Errc::bad_tls_data, "unexpected message"} : unrecognized_name,
+        expected({{server ? Outcome{Errc::bad_tls_data, Alert::unexpected_message,
+                                    "the peer sent an unexpected TLS message (one not allowed at "
+                                    "this point) (unexpected_message alert sent)"}
+                          : unrecognized_name,
                    unrecognized_name, unrecognized_name}}));
   }
 }
@@ -244,16 +272,13 @@ TEST_P(LimitsTest, ChangeCipherSpecFlood) {
   for (bool server : {true, false}) {
     auto result = flood(
         GetParam(), server, [&](std::size_t) { return piece; }, 2 * 1024 * 1024);
-    // Each engine has its own rule for a ChangeCipherSpec before the hello. FIXME(issue 12
-    // item 4): the native client drops them without a count until the core's budget stops it;
-    // pin its own bound here once it has one.
-    expect_bounded_failure(
-        result, handshake_bound,
-        expected({{Outcome{Errc::bad_tls_data, "unexpected message"},
-                   server ? Outcome{Errc::bad_tls_data, "Too many empty record packets"}
-                          : Outcome{Errc::bad_tls_data, "An unexpected TLS packet was received"},
-                   server ? Outcome{Errc::bad_tls_data, "change_cipher_spec: not allowed"}
-                          : handshake_budget}}));
+    // RFC 8446 §5: a ChangeCipherSpec as the first record is unexpected; the core refuses it
+    // before any engine reads it, in either role. (The native engine's own bound on dummy
+    // ChangeCipherSpecs after the hello is the conformance suite's.)
+    expect_bounded_failure(result, piece.size(),
+                           {Errc::bad_tls_data, Alert::unexpected_message,
+                            "the peer sent change_cipher_spec before its hello; a TLS peer "
+                            "starts with a handshake message"});
   }
 }
 
@@ -262,10 +287,11 @@ TEST_P(LimitsTest, RecordLongerThanTlsAllows) {
   const Bytes filler(4096, std::byte{0});
   auto result = flood(
       GetParam(), true, [&](std::size_t i) { return i == 0 ? header : filler; }, 256 * 1024);
-  expect_bounded_failure(result, limits::max_record_size + 2 * filler.size(),
-                         expected({{{Errc::bad_tls_data, "packet length too long"},
-                                    {Errc::bad_tls_data, "record packet with invalid length"},
-                                    {Errc::bad_tls_data, "record too long"}}}));
+  // RFC 8446 §5.1: the core refuses the header alike on every engine (record_overflow).
+  expect_bounded_failure(result, header.size(),
+                         {Errc::bad_tls_data, Alert::record_overflow,
+                          "the peer sent a record of 65535 bytes; a TLS record holds at most "
+                          "16384 bytes before encryption"});
 }
 
 TEST_P(LimitsTest, ByteAtATimeGarbageNeverGrowsTheSession) {
@@ -273,11 +299,12 @@ TEST_P(LimitsTest, ByteAtATimeGarbageNeverGrowsTheSession) {
       GetParam(), true,
       [](std::size_t i) { return Bytes{std::byte{static_cast<std::uint8_t>(i * 131U)}}; },
       64 * 1024);
-  // The first byte is 0, not a content type: each engine names what it checks first.
-  expect_bounded_failure(result, 64 * 1024,
-                         expected({{{Errc::bad_tls_data, "a record with an invalid version"},
-                                    {Errc::bad_tls_data, "An unexpected TLS packet was received"},
-                                    {Errc::bad_tls_data, "unknown content type"}}}));
+  // The first byte is 0, not a content type: the core refuses the first five bytes as not TLS,
+  // with no alert (the peer would not understand one), alike on every engine.
+  expect_bounded_failure(result, kHeaderBytes,
+                         {Errc::bad_tls_data, std::nullopt,
+                          "the peer did not send TLS: its first bytes (00 83 06 89 0c) are not "
+                          "a TLS record"});
 }
 
 TEST_P(LimitsTest, RealHandshakesAndLargeTransfersStayWithinTheLimits) {

@@ -9,9 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <limits>
 #include <optional>
 
 namespace sanstls::native::msgs {
@@ -253,21 +251,6 @@ ClientHello hello_with_extensions(std::size_t count, std::optional<std::uint16_t
   return ch;
 }
 
-/// The fastest of a few parses of `body`, in nanoseconds (the minimum filters out a busy
-/// machine).
-std::int64_t fastest_parse_ns(const ByteVec& body) {
-  std::int64_t best = std::numeric_limits<std::int64_t>::max();
-  for (int run = 0; run < 7; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    auto r = ClientHello::parse(body);
-    const auto spent = std::chrono::steady_clock::now() - start;
-    EXPECT_TRUE(r);
-    best = std::min<std::int64_t>(
-        best, std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count());
-  }
-  return best;
-}
-
 TEST(native_messages, duplicate_extension_found_among_thousands) {
   // Past the U16Set's inline part: the first, a middle and the last distinct type repeated.
   for (const int duplicate : {0x1000, 0x1000 + 7, 0x1000 + 16, 0x1000 + 15999}) {
@@ -368,15 +351,6 @@ TEST(native_messages, encode_filter_keeps_the_other_extensions_in_order) {
   EXPECT_NE(*a->encode(skip), *c->encode(skip));
 }
 
-TEST(native_messages, extension_checks_are_linear) {
-  // Issue 12: 16,000 empty extensions cost 57 ms with a quadratic duplicate check. Twice the
-  // extensions must cost about twice the time, not four times.
-  const auto half = fastest_parse_ns(body_of(*hello_with_extensions(8000).encode()));
-  const auto full = fastest_parse_ns(body_of(*hello_with_extensions(16000).encode()));
-  EXPECT_LT(static_cast<double>(full), 3.0 * static_cast<double>(half))
-      << "8,000 extensions: " << half << " ns, 16,000: " << full << " ns";
-}
-
 /// A ClientHello with `count` extra one-byte key shares for distinct unknown groups (0x2000 on),
 /// each also listed in supported_groups.
 ClientHello hello_with_shares(std::size_t count) {
@@ -409,11 +383,59 @@ TEST(native_messages, duplicate_key_share_found_among_thousands) {
   EXPECT_TRUE(ClientHello::parse(body_of(*hello_with_shares(6500).encode())));
 }
 
-TEST(native_messages, key_share_checks_are_linear) {
-  const auto half = fastest_parse_ns(body_of(*hello_with_shares(3250).encode()));
-  const auto full = fastest_parse_ns(body_of(*hello_with_shares(6500).encode()));
-  EXPECT_LT(static_cast<double>(full), 3.0 * static_cast<double>(half))
-      << "3,250 shares: " << half << " ns, 6,500: " << full << " ns";
+// The parse time of the hellos above is not asserted here: a unit test that times code fails on
+// a busy machine and proves little on an idle one (CONVENTIONS: speed belongs to benchmarks).
+// That duplicate checks stay linear in the peer's input (issue 12) is shown by the bench's
+// hostile-hello rows (bench/hostile.cpp: many_extensions, many_key_shares); the tests here pin
+// that the checks are right at every position, past U16Set's inline part.
+
+TEST(native_messages, duplicate_extension_found_at_every_position) {
+  constexpr std::size_t count = 2048;
+  const ClientHello distinct = hello_with_extensions(count);
+  for (std::size_t at = 0; at < count; ++at) {
+    ClientHello ch = distinct;
+    ch.extensions.list().push_back(ch.extensions.list().at(at));
+    auto bytes = ch.encode();
+    ASSERT_TRUE(bytes);
+    auto r = ClientHello::parse(body_of(*bytes));
+    ASSERT_FALSE(r) << "a repeat of extension " << at << " of " << count << " was accepted";
+    EXPECT_EQ(r.error().alert, Alert::illegal_parameter) << at;
+    EXPECT_EQ(r.error().reason, "duplicate extension") << at;
+  }
+}
+
+TEST(native_messages, duplicate_key_share_found_at_every_position) {
+  constexpr std::size_t count = 2048;
+  const ClientHello distinct = hello_with_shares(count);
+  for (std::size_t at = 0; at <= count; ++at) {  // share 0 is the sample's own
+    ClientHello ch = distinct;
+    for (auto& e : ch.extensions.list()) {
+      if (auto* ks = std::get_if<KeyShareClientHello>(&e.body)) {
+        ks->shares.push_back(ks->shares.at(at));
+      }
+    }
+    EXPECT_EQ(alert_of(ClientHello::parse(body_of(*ch.encode()))), Alert::illegal_parameter) << at;
+  }
+}
+
+TEST(native_messages, u16_set_holds_every_value_once) {
+  // Every 16-bit value: the inline part, the switch to the bit set and the bit set itself.
+  U16Set set;
+  for (std::uint32_t v = 0; v <= 0xffffU; ++v) {
+    ASSERT_FALSE(set.contains(static_cast<std::uint16_t>(v))) << v;
+    ASSERT_TRUE(set.insert(static_cast<std::uint16_t>(v))) << v;
+  }
+  for (std::uint32_t v = 0; v <= 0xffffU; ++v) {
+    ASSERT_TRUE(set.contains(static_cast<std::uint16_t>(v))) << v;
+    ASSERT_FALSE(set.insert(static_cast<std::uint16_t>(v))) << v;
+  }
+  // A repeat while the values still fit inline.
+  U16Set small;
+  EXPECT_TRUE(small.insert(7));
+  EXPECT_TRUE(small.insert(0));
+  EXPECT_FALSE(small.insert(7));
+  EXPECT_FALSE(small.insert(0));
+  EXPECT_FALSE(small.contains(1));
 }
 
 TEST(native_messages, message_hash_shape) {
