@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # The two commands of the README, plus a few for developers.
 #   make demo   install missing packages, build, run `sanstls demo`
 #   make test   install missing packages, build, run every test (ctest)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The counting allocator: malloc, calloc, realloc, free and the aligned variants, replaced in
 // the executable (glibc supports replacing malloc, see "Replacing malloc" in its manual) and
 // forwarded to the __libc_* entry points. Counting costs one relaxed load when off.

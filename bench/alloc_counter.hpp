@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Allocation accounting for the memory figures. The bench binary replaces malloc and friends
 // with thin wrappers around glibc's __libc_* functions (alloc_counter.cpp); while counting is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The benchmark run: hardware ceiling, handshakes, bulk, memory, threads; then the ratios.
 
 #include "bench.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // sanstls_bench: the benchmark harness behind `sanstls bench`. One process, one run: every
 // sanstls engine and the raw libraries (OpenSSL over memory BIOs, GnuTLS over push/pull

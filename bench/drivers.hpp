@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // What every implementation under test offers the harness: a configuration (Setup) that makes
 // connections, each a client and a server joined through memory, driven in this thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // See hostile.hpp. The hellos are written byte by byte here, independent of every engine's own
 // encoder, so that each engine parses the same input.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Hostile ClientHellos for the "hostile hello" row of `sanstls bench` (issue 12): peer input
 // that would buy quadratic work from a parser that searches the entries it has seen so far.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Plots a `sanstls bench --json` report: engines and raw libraries side by side (handshakes,
 # bulk throughput, idle memory), with the hardware ceiling. Needs python3 and gnuplot
 # (Debian: gnuplot-nox, in scripts/install-deps.sh).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Raw GnuTLS: sessions over push/pull functions to memory, with the priority string the
 // sanstls GnuTLS engine builds for the same policy (TLS 1.3 only, one suite, X25519, the same
 // signature schemes), no tickets, and the client verifying chain and host name

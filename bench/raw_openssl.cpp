@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Raw OpenSSL: SSL objects over memory BIOs, configured as the sanstls OpenSSL engine
 // configures its SSL_CTX (TLS 1.3 only, one suite, X25519, the same signature algorithms, no
 // tickets, no session cache, SSL_MODE_RELEASE_BUFFERS), with the client verifying the chain and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The sanstls engines, driven through the public API only.
 
 #include "drivers.hpp"

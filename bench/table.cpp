@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The report as readable tables.
 
 #include "bench.hpp"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Renders `sanstls bench --json` output as the markdown tables of docs/performance.md.
 
     bench/to_markdown.py bench.json > results.md

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """The schema test: runs `sanstls bench --smoke --json FILE` and validates FILE against
 docs/bench-schema.json (JSON Schema draft 2020-12) with python3-jsonschema."""
 import argparse

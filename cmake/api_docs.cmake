@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # The API reference (Doxygen): `cmake --build <dir> --target docs` writes
 # <dir>/docs/api/html/index.html. With tests on, the same build is a test, so an undocumented
 # public name (a Doxygen warning, WARN_AS_ERROR) fails `make test`.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # sanstls::asio: the header-only Asio adapter <sanstls/asio.hpp> over standalone Asio (Debian:
 # libasio-dev). Optional: without Asio the target is simply absent. The installed package
 # defines the same target in sanstls-config.cmake.

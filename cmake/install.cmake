@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Install rules: headers, the library, an exported CMake package and a pkg-config file.
 include(CMakePackageConfigHelpers)
 

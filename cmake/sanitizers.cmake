@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Sanitizer builds, chosen with -DSANSTLS_SANITIZE=address|thread (the presets in
 # CMakePresets.json set it and include this file through CMAKE_PROJECT_INCLUDE, so it applies
 # to every target of the build: the library, the tests and the tools).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # sanstls_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>]
 #                  [TIMEOUT <seconds>])
 # One GoogleTest executable, registered with ctest test by test (gtest_discover_tests).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # sanstls_options: C++20 and strict warnings (as errors) for sanstls's own targets only.
 add_library(sanstls_options INTERFACE)
 target_compile_features(sanstls_options INTERFACE cxx_std_20)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the Finished parser for SHA-256 and SHA-384 (first byte picks the hash).
 #include "native/msgs/finished.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: a framed handshake message of any type through parse_message and back
 // (covers EndOfEarlyData and the type dispatch).
 #include "native/msgs/message.hpp"

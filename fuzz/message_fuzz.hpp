@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Shared body of the per-message fuzz targets: whatever parses must re-encode to exactly the
 // input (parse-then-encode is byte-identical), and nothing may crash or read out of bounds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: ML-KEM-768 decapsulation and key parsing (src/native/crypto/mlkem768.cpp).
 // The first byte picks the mode, the rest is split as the mode says:
 //   0: seed (64 bytes) || ciphertext: key generation from the seed, then decapsulation of any

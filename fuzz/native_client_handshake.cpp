@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the client state machine (ClientHandshake with SNI and ALPN) against a peer
 // the fuzzer plays: its input is the server's records and our actions (see native_peer.hpp).
 #include "native_peer.hpp"

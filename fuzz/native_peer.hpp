@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Shared by the state-machine fuzz targets (native_client_handshake, native_server_handshake)
 // and their seed recorder (record_native_corpus.cpp): the fuzzer plays the peer of one of our

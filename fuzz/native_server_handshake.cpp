@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the server state machine (ServerHandshake serving a fixed Ed25519 test
 // certificate) against a peer the fuzzer plays: its input is the client's records and our
 // actions (see native_peer.hpp).

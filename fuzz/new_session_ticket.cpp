@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the NewSessionTicket parser (input: a NewSessionTicket body, without the
 // handshake header).
 #include "message_fuzz.hpp"

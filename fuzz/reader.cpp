@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the wire Reader driven by a little program taken from the input itself. Each
 // opcode byte picks a read; the reads consume the rest of the input. No read may go out of
 // bounds, and a failed read must consume nothing.

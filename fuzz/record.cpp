@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: record deframing, handshake reassembly and alert parsing over any split of
 // the input, unprotected and (with a fixed key) protected.
 #include "native/crypto/libcrypto_provider.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Records the seed corpora of the state-machine fuzz targets from real handshakes:
 //   record_native_fuzz_corpus <fuzz/corpus dir>   (make fuzz-corpus)
 // Our ClientHandshake and ServerHandshake, built exactly as the targets build them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // A main() for running a fuzz target's corpus as a regression test without libFuzzer: every file
 // under the directories (or the files) named on the command line is fed to
 // LLVMFuzzerTestOneInput once.

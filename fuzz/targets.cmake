@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # The fuzz targets, shared by fuzz/CMakeLists.txt (libFuzzer builds) and
 # tests/native/CMakeLists.txt (corpus regression runs in the normal build).
 set(SANSTLS_FUZZ_TARGETS

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Adds the license line to every tracked source file that lacks it, in the file's comment syntax:
 # as the first line, or the second after a #! line. scripts/check-spdx.sh checks the result.
 set -euo pipefail

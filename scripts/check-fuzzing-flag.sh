@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Proves that the UNSAFE fuzzing mode (src/native/handshake/fuzzing.hpp: the state machines skip
 # the peer's CertificateVerify signature and Finished) cannot reach a normal build:
 #   1. in the sources, only fuzz/CMakeLists.txt sets SANSTLS_FUZZING_UNSAFE_NO_PEER_AUTH (no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Proves that the library keeps no writable static data of its own ("no global state"):
 # lists every data object that libsanstls.a places in a writable section (.data, .bss,
 # thread-local .tdata/.tbss, and their .data.* / .bss.* variants; .data.rel.ro is read-only

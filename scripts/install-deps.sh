@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Installs the Debian 12 packages sanstls needs to build, test and demo. As root it runs
 # apt-get; otherwise it prints the exact command and fails, so nothing happens behind your back.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls backends [--json]`: what each engine is and can do.
 
 #include <sanstls/sanstls.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls bench [--backend NAME]... [--quick] [--json FILE]`: handshakes, bulk throughput,
 // memory and thread scaling of every engine and of the raw libraries, with the hardware
 // ceiling, in one run (see docs/performance.md; JSON schema: docs/bench-schema.json).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // `sanstls bench`: same-run figures for every engine, the raw libraries and the hardware limit.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // `sanstls cert`: make throw-away test CAs and leaf certificates (sanstls::testing).
 //

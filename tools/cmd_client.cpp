@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls client HOST:PORT`: connect, handshake, print what was negotiated to stderr, then
 // copy stdin to the server and the server's data to stdout.
 

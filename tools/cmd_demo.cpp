@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls demo`: a self-contained tour. Makes a throw-away CA and server certificate in
 // memory, then for every client engine × server engine pair runs a real server and client
 // over 127.0.0.1, sends data both ways, closes cleanly, and prints what was negotiated.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls server`: serve TLS on a port, answering HTTP requests or echoing bytes. Each
 // connection runs on its own thread, so a stuck client never blocks the others.
 

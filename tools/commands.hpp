@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The subcommands of the `sanstls` program. Each add_*_command registers itself on `app` and,
 // when it runs, stores its exit status in `exit_code` (which must outlive app.parse()).

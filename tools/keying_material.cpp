@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "keying_material.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // `--export LABEL:LENGTH` of `sanstls client` and `sanstls server`: keying material exported
 // from the session (RFC 5705 / RFC 8446 §7.5), printed as hex so it can be compared with the

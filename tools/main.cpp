@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // sanstls: the command-line face of the library (demo, client, server, cert, backends).
 // All socket IO of the project lives here, in tools/; the library works on buffers only.
 

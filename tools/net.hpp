@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The command-line program's IO: TCP sockets and a TLS session driven over one. The library
 // itself never touches a socket; this is the caller side of its sans-IO API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // How the program prints what a session negotiated: a readable summary or JSON.
 

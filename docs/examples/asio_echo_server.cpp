@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Example: a TLS echo server with C++20 coroutines over sanstls::asio::stream, serving many
 // clients at once on one thread.
 //

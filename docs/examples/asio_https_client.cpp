@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Example: an HTTPS client with C++20 coroutines over sanstls::asio::stream.
 //
 //   example-asio-https-client HOST PORT CA_FILE     fetches https://HOST:PORT/ and prints it

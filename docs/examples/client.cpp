@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Example: a sanstls client over a plain POSIX socket.
 //
 //   example-client HOST PORT CA_FILE      sends "hello" and prints the reply

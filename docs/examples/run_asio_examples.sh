@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Runs the Asio examples (ctest: examples): the coroutine echo server against 20 concurrent
 # example-client programs, and the coroutine HTTPS client against `openssl s_server -www`.
 # Certificates come from `sanstls cert`. Everything listens on 127.0.0.1 only.

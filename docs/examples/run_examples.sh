@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Runs the two examples against each other (ctest: examples). Certificates come from
 # `sanstls cert`. Fails unless the client gets its "hello" echoed back over verified TLS.
 set -euo pipefail

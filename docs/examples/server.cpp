@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Example: a sanstls server for one connection over a plain POSIX socket, echoing what it
 // receives until the client closes.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the credential loaders (PEM, DER, chains, trust stores).
 //
 // Input: one selector byte, then the loader's input.

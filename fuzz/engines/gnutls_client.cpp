@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // libFuzzer target: the fuzzer is the peer of a fresh gnutls client session (see session_fuzz.hpp).
 #include "session_fuzz.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Records the seed corpora of the engine fuzz targets from real handshakes:
 //   record_fuzz_corpus <dir>     (make fuzz-corpus writes fuzz/engines/corpus)
 // For every client engine × server engine, with the default configuration and with a TLS 1.2

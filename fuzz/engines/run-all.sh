@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Runs every libFuzzer target of a fuzz build for a while, in parallel:
 #   fuzz/engines/run-all.sh <build-fuzz dir> <seconds per target> <parallel jobs>
 # Seeds come from fuzz/corpus/<target> (native targets) and fuzz/engines/corpus/<target>

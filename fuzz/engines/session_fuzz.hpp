@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // libFuzzer harness shared by the engine targets: the fuzzer plays the peer of a fresh sanstls
 // session (client or server, on one engine) and its input is everything the peer "sends".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # The engine fuzz targets (fuzz/engines/<name>.cpp, corpus in fuzz/engines/corpus/<name>),
 # shared by fuzz/engines/CMakeLists.txt (libFuzzer) and tests/hardening/CMakeLists.txt (gcc
 # corpus replays, ctest label fuzz-regression).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file asio.hpp
 /// sanstls over standalone Asio: `sanstls::asio::stream<NextLayer>`, used the way

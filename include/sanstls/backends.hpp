@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file backends.hpp
 /// What each engine is and can do. Asking an engine for something it cannot do fails when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file certificate_stores.hpp
 /// Where certificates come from during a handshake. A server asks its ServerCertificates for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file credentials.hpp
 /// Certificates, private keys, certificate chains and trust stores, with strict loaders.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file error.hpp
 /// Errors are values: every operation that can fail returns `sanstls::Result<T>`.

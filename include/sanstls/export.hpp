@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file export.hpp
 /// SANSTLS_API marks the symbols of the public API. The library is built with hidden

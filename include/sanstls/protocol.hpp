@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file protocol.hpp
 /// The protocol vocabulary of the API: engines, versions, cipher suites, groups, the policy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file sanstls.hpp
 /// The whole blessed API. Weaker settings live apart, in <sanstls/hazmat/hazmat.hpp>.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file session.hpp
 /// A TLS session over a transport the caller owns. sanstls never touches sockets: the caller

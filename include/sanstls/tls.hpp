@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file tls.hpp
 /// ClientTLS and ServerTLS: immutable configurations that start sessions.

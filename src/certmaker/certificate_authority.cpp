@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The certificate maker's policy: which extensions each kind of certificate gets, what the
 // defaults are and what each Flaw changes. The libcrypto work is in x509_builder.cpp.
 

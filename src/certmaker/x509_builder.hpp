@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The libcrypto side of the certificate maker: key generation and X.509 v3 certificate
 // assembly inside a private OSSL_LIB_CTX, and the hand-over of the results to the public

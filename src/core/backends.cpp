@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Capability reporting for every engine.
 
 #include <sanstls/backends.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The ready-made certificate stores and the responder that carries their answers.
 
 #include <sanstls/certificate_stores.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Follows the record boundaries of the peer's byte stream during the handshake and tells whether
 // the last complete record was a plaintext close_notify alert. Some libraries refuse such a record

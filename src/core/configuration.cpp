@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // ClientTLS and ServerTLS: resolving options against the fixed policy, choosing the engine,
 // and starting sessions.
 

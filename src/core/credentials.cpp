@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Certificates, keys, chains and trust stores: strict loaders and parsed accessors.
 
 #include <sanstls/credentials.hpp>

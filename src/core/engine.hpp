@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The boundary between the shared core and the TLS engines (OpenSSL, GnuTLS, native).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Names and formatting for the error vocabulary, and the std::error_category.
 
 #include <sanstls/error.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // See hello_inspection.hpp.
 
 #include "core/hello_inspection.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Reading the few hello fields the core needs from engines that do not expose them (the SNI
 // name, the versions a peer offered), so that every engine can say precisely why a handshake

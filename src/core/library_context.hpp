@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // A libcrypto library context that sanstls owns: the default provider loaded explicitly and
 // nothing else. No configuration file is read into it (OSSL_LIB_CTX_new never loads one), so

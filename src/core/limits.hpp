@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Resource limits every session enforces, whatever its engine (docs/limits.md). A peer that
 // reaches one gets a clear Errc::limit_exceeded error and a closed session, never unbounded

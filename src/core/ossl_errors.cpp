@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Reading OpenSSL's per-thread error queue into text for messages.
 
 #include "core/ossl_ptr.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // RAII owners for OpenSSL handles: one unique_ptr type per C type, each with its free function.
 

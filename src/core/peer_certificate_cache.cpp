@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "core/peer_certificate_cache.hpp"
 
 #include "core/credentials_impl.hpp"

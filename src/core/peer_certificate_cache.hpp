@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The peer certificates a configuration has parsed recently, by DER. A client meets the same
 // server chain (and a server the same client chains) over and over, and libcrypto 3.0's

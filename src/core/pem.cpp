@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Strict PEM parsing and writing (RFC 7468).
 
 #include "core/pem.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // A strict PEM reader (RFC 7468 "strict" textual encoding): the text must be nothing but
 // BEGIN/END blocks separated by white space. Anything else is an error naming the line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Names of the protocol vocabulary, parsing of those names, and the fixed preference orders.
 
 #include <sanstls/protocol.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The errors every engine reports for the same refusal, written once. Engines decide *when*
 // a refusal applies (each library signals it differently); the wording, code, problem and

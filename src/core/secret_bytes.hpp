@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // A byte buffer for key material: its contents are wiped (OPENSSL_cleanse, which the compiler
 // cannot elide) whenever storage is released, resized down or reassigned.

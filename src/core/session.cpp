@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The public Session: a thin handle on SessionCore.
 
 #include <sanstls/session.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The session state shared by every engine. See session_core.hpp.
 
 #include "core/session_core.hpp"

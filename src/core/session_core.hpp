@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // SessionCore: the state every engine shares. It owns the user's callbacks, the session state
 // machine of the API (handshaking → established → closing/peer_closed → closed, or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // sanstls::version(): the version the library was built as (include/sanstls/version.hpp).
 
 #include <sanstls/version.hpp>

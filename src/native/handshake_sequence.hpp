@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The TLS 1.3 message sequences as data (s2n-style): for each kind of handshake, the records
 // and handshake messages in the order they travel. The state machines (issue 5) check "expected

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The TLS 1.3 key schedule (RFC 8446 §7): HKDF-Expand-Label, Derive-Secret, the early, handshake
 // and master secrets, every traffic secret, keys and IVs, Finished keys, KeyUpdate, resumption

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The transcript hash (RFC 8446 §4.4.1). Messages may arrive before the hash is known (the
 // ClientHello precedes the ServerHello that picks the suite): until select_hash() they are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // TLS code points used by the native engine. Enumerators mirror the RFC names; the enums have a
 // fixed underlying type so that values we do not know (a peer's GREASE, a future suite) can be

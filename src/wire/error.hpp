@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The error every wire-level and native-engine failure carries: which field failed, why, and the
 // alert the engine must send. Field and reason are string literals, so failing never allocates.

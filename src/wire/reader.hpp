@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Reader: the only code that reads wire bytes. A non-owning, bounds-checked cursor over a span.
 // Every read names the field it reads, so a failure says exactly what was malformed and which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Writer: the only code that writes wire bytes. Appends big-endian integers and byte strings to
 // an owned buffer; length-prefixed children are scoped objects that fill in their length when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "x509/names.hpp"
 
 #include "core/ossl_ptr.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Shared helpers that turn the parts of an X.509 certificate that name things (distinguished
 // names, subjectAltName entries, IP address bytes) into text for accessors and error messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "x509/server_name.hpp"
 
 #include "core/credentials_impl.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The name a client asks for: a DNS name or an IP literal, validated and normalised once, and
 // the matching of that name against a certificate (RFC 9525 / RFC 6125; RFC 5280 §4.2.1.6).

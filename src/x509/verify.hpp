@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Certificate chain validation shared by every engine: path building and the RFC 5280 checks
 // through libcrypto's X.509 verifier, plus sanstls's own policy (key sizes, signature hashes)

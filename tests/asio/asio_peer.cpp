@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // A small program over sanstls::asio::stream for the interop tests (test_asio_interop.py):
 //
 //   asio_peer client ENGINE PORT CA_FILE     GET / from localhost at 127.0.0.1:PORT, prints the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // sanstls::asio::stream over TCP on 127.0.0.1, for every client engine × server engine pair.
 // Each test runs its io_context on two threads, every stream on its own strand, so that the
 // TSan build checks the full-duplex contract (one read and one write at once on one stream).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """sanstls::asio::stream against real peers on 127.0.0.1, for every available engine: its
 client against `openssl s_server -www` and `gnutls-serv --http`, its server against `curl` and
 `openssl s_client` (the program is tests/asio/asio_peer.cpp). A missing peer program fails the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // `sanstls cert ca` / `sanstls cert leaf` (tools/cmd_cert.cpp), driven through CLI11 in-process.
 
 #include "../../tools/cmd_cert.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The certificate maker, checked with libcrypto directly (not through our own accessors): the
 // certificates must be what a real verifier sees, not what our parser thinks it sees.
 

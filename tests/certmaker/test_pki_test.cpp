@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The shared test PKI (tests/support/test_pki.hpp) that other test areas build on.
 
 #include "support/test_pki.hpp"

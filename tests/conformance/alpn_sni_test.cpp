@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: ALPN negotiation (RFC 7301) and SNI-based certificate choice (RFC 6066).
 
 #include "conformance/conformance.hpp"

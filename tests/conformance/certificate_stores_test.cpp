@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: certificate stores that answer at once, later, twice, never, decline, or answer
 // after the session is gone; for the server's ServerCertificates and the client's
 // ClientCertificateStore.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: every way a server certificate can be wrong gives its own error on the client
 // (Errc, CertificateProblem, the alert sent and received, a message fragment), and the verify
 // callback can add checks but never remove one.

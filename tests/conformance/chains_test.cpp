@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: certificate chains of every reasonable depth, chains with extra certificates,
 // chains longer than sanstls's limit, for servers and clients; and bulk data both ways.
 

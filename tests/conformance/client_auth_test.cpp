@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: client certificates (mutual TLS), in TLS 1.3 and TLS 1.2.
 
 #include "conformance/conformance.hpp"

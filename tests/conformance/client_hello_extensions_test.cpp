@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: the extensions of the ClientHello each engine sends are exactly the ones
 // docs/backends.md lists for it ("ClientHello extensions"). Rule (issue 13): no engine sends an
 // extension whose answer sanstls ignores (the GnuTLS engine used to ask for OCSP stapling,

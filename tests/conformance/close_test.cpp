@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: close_notify in each direction, truncation, invalidation, API misuse.
 
 #include "conformance/conformance.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Shared fixture of the conformance suite: every test runs for every client engine × server
 // engine pair of this build, with the same expected outcome and the same error.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: hostile peers built by hand. Old versions, CBC and static-RSA suites, SHA-1
 // signatures and a missing extended master secret are refused by every engine with
 // forbidden_by_policy and a message naming what the peer offered; oversized or garbage input is

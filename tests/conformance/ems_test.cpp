@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: a TLS 1.2 client refuses a server that does not negotiate the extended master
 // secret (RFC 7627). The server here is real (the pair's server engine); its ServerHello loses
 // the extended_master_secret extension (type 23) on the way, every length fixed, before the

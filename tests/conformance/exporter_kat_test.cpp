@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: exported keying material against an independent computation. exporter_test.cpp
 // compares engines with each other, so a bug every engine shares (e.g. one in the core that
 // mangles the context before any engine sees it) passes there. Here the expected bytes come from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: Session::export_keying_material() (RFC 5705; TLS 1.3: RFC 8446 §7.5). Every
 // client engine and every server engine derive the exporter independently, so equal bytes on
 // both ends of every pair check each engine against two others.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: attacks on the TLS 1.3 handshake's authentication, every engine as the target.
 // An on-path attacker who knows the handshake traffic secrets (the hazmat key log hands them to
 // the test) decrypts a flight in transit, flips one bit of a Finished or CertificateVerify,

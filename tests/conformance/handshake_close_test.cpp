@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: the peer's close_notify and the end of the handshake, on every engine pair.
 //
 // - A close_notify before the handshake completes is a failure, never a clean close (an on-path

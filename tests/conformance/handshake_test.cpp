@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: handshakes, negotiated parameters, data transfer, close and misuse.
 
 #include "conformance/conformance.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: the hazmat settings behave the same on every engine.
 
 #include "conformance/conformance.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Test helpers for the conformance cases that read or rewrite the plaintext hellos on the wire
 // (ems_test.cpp, client_hello_extensions_test.cpp): split a byte stream into TLS records, join

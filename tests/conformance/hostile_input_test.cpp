@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Hostile input (issue 13, "Error texts"): bytes no TLS peer sends, fed to every engine in both
 // roles. Each row expects ONE Errc, ONE alert on the wire (or none, the same on every engine)
 // and ONE message fragment in the user's words, whatever the engine; no message may leak a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: wildcard names in a server certificate, on every engine pair (RFC 6125 §6.4.3 as
 // narrowed by the CA/Browser Forum baseline requirements): a wildcard counts only as the whole
 // left-most label, and never directly under a public suffix such as "com". The unit table in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: Session::update_keys() (TLS 1.3 KeyUpdate, RFC 8446 §4.6.3) from either side,
 // the peer's answer, and the calls it refuses.
 

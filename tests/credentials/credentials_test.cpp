@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The strict credential loaders: every refusal has its own test, and what must load loads.
 
 #include <sanstls/hazmat/hazmat.hpp>

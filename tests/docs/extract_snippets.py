@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Writes every ```cpp block of the given Markdown files as a C++ translation unit.
 
 Run by tests/docs/CMakeLists.txt at configure time (CMake re-runs it whenever a Markdown file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The same probe with <sanstls/hazmat/hazmat.hpp>: shows that the probe does detect the
 // declaration where it belongs.
 #include <sanstls/hazmat/hazmat.hpp>

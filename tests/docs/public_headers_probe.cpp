@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Includes <sanstls/sanstls.hpp> and nothing else of sanstls: what a program gets without
 // asking for hazmat.
 #include <sanstls/sanstls.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // What the public headers declare, as docs/guide.md describes it: anything that can weaken
 // security is only in <sanstls/hazmat/hazmat.hpp>, and must be asked for by name.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // What the code blocks of README.md and docs/guide.md take for granted: the sanstls API, a few
 // standard headers, and stand-ins for the application's own objects. A block names the

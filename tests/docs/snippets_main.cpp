@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Links every code block of README.md and docs/guide.md (extracted by extract_snippets.py)
 // against sanstls, so a block that no longer compiles or links fails the build, and this test
 // checks that the blocks were found at all. The blocks are not run: they need a real peer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Whether the sanstls headers included before this one declare hazmat::make_unchecked_chain.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Sessions through the public API with the GnuTLS engine, and against raw GnuTLS peers that do
 // what sanstls never does (no extended master secret, TLS 1.0 only).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Each GnuTLS error code the engine maps, and what it becomes.
 
 #include "backends/gnutls/errors.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The GnuTLS priority string and the ClientHello/ServerHello reader.
 
 #include "backends/gnutls/priority.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Concurrency (run under TSan by `make test-tsan`): many threads, each driving many sessions of
 // different configurations and engines at once. Configurations are shared by every thread, as
 // a server shares its ServerTLS between connections.

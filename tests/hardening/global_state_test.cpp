@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // No global state: two configurations in one process, with different trust stores, policies,
 // engines, ALPN lists and key logs, used alternately and at the same time, never see each other.
 #include <sanstls/hazmat/hazmat.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The process's OpenSSL configuration decides nothing: ctest runs this binary twice, once with
 // OPENSSL_CONF pointing at hostile-openssl.cnf (security level 0, TLS 1.0, CBC suites, the
 // legacy provider, SHA-1 signature algorithms, no extended master secret) and once without.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Resource limits (docs/limits.md, src/core/limits.hpp): a peer that floods a session gets a
 // clear error and a closed session, never unbounded memory or CPU. Every engine, both roles.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Post-handshake floods on encrypted records (docs/limits.md, issue #7): a TLS 1.3 peer that,
 // once the handshake is done, sends KeyUpdate or NewSessionTicket storms, endless empty
 // records, warning alerts or a post-handshake message that never completes gets a clear error

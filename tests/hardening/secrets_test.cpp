@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Secrets are wiped when released: core::SecretBytes and its WipingAllocator, and every path
 // that handles private-key text (PEM parsing and writing, key files, the GnuTLS engine's key
 // import) or key-log lines. This test binary replaces the global operator new/delete (and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # SSL_CERT_FILE / SSL_CERT_DIR pick the system trust store, except in a setuid program, where
 # TrustStore::system() must ignore them (secure_getenv) and load Debian's bundle.
 # Usage: secure_getenv_test.sh <trust_env_probe>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Prints what TrustStore::system() loaded ("ok <count>") or why it failed ("error <message>"),
 // for secure_getenv_test.sh, which runs it plainly and as a setuid program.
 #include <sanstls/credentials.hpp>

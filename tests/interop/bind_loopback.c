@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 /* LD_PRELOAD shim for peers that cannot be told where to listen (gnutls-serv binds the
  * wildcard address of every family). It rewrites a bind() to 0.0.0.0 into a bind() to
  * 127.0.0.1 and refuses IPv6 binds, so the interop tests never listen on anything but

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Shared machinery for the interop tests: options, engines, certificates, peer processes.
 
 Every test script does

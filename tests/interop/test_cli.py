@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """The `sanstls` program's contract: backends --json, usage errors and exit codes, demo; plus a
 scripted TLS 1.1 server (real TLS 1.1 servers refuse sanstls's ClientHello before choosing)."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """`sanstls client` against `gnutls-serv` on 127.0.0.1, for every available engine.
 
 gnutls-serv has no option to choose its listening address, so it runs with the bind shim

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """`sanstls client` against `openssl s_server` on 127.0.0.1, for every available engine."""
 
 import json

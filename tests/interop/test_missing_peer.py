@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """The interop scripts cannot pass by testing nothing (issue 12, item 15).
 
 A script whose peer program is missing exits 77 (ctest's SKIP_RETURN_CODE for the interop tests:

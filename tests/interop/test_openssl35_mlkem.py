@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """The native engine against OpenSSL 3.5 (Debian 13) with X25519MLKEM768, in both roles.
 
 OpenSSL 3.5 runs in a Debian 13 root made with mmdebstrap (docs/interop.md); a chroot shares the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """`sanstls server --http` on 127.0.0.1 against curl, for every available engine."""
 
 import interop_lib as lib

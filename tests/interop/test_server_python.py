@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """`sanstls server` on 127.0.0.1 against Python's ssl module, for every available engine.
 
 The Python client runs in this process (Debian's /usr/bin/python3, linked to the system

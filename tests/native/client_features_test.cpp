@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The TLS 1.3 client's features beyond RFC 8448's traces, against a small hand-built server made
 // of the codec, the transcript and the key schedule: HelloRetryRequest (and every way a server
 // can get it wrong), ALPN, middlebox compatibility, client certificates (chosen, declined,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The UNSAFE fuzzing mode (fuzzing.hpp) is off in every build that runs tests: the peer's
 // CertificateVerify signature and Finished are checked. (scripts/check-fuzzing-flag.sh, run as
 // the native_fuzzing_flag_check test, proves that only fuzz/CMakeLists.txt sets the flag.)

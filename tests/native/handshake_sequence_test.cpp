@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The constexpr TLS 1.3 sequence table, checked against the RFC 8448 traces: the handshake
 // messages each section shows, in order, are exactly the table's row for that kind.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Message codec rules beyond the RFC 8448 happy path: each MUST the codec enforces, the alert it
 // maps to, and round trips of built messages.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Constant-time check of ML-KEM-768 (the "ctgrind" method): run under valgrind memcheck with the
 // secret inputs marked undefined, every conditional jump or memory address that depends on a
 // secret is an error ("Conditional jump or move depends on uninitialised value(s)", "Use of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // ML-KEM-768 (FIPS 203) against every ML-KEM-768 Wycheproof vector: key generation from seeds,
 // encapsulation with fixed randomness (including encapsulation keys that fail the modulus check
 // and wrong lengths), decapsulation (implicit rejection, wrong lengths, corrupted keys), plus

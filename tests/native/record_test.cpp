@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Record layer rules: framing limits, any input split, interleaving and key-change alignment,
 // sequence numbers and nonces, padding, record_size_limit.
 

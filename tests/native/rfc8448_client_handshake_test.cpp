@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The TLS 1.3 client state machine against RFC 8448 §3 (Simple 1-RTT Handshake): with the RFC's
 // client random and X25519 key injected, our ClientHello record must equal the RFC's; fed the
 // RFC's server records, the client must produce the RFC's Finished record, derive the RFC's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Loads tests/native/data/rfc8448.tsv (extracted from RFC 8448 by tools/rfc8448/extract.py).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // RFC 8448, every section: each HKDF step the trace shows (Derive-Secret, HKDF-Extract, traffic
 // keys, Finished keys, resumption secret, PSK binder) recomputed with our KeyDerivation, including
 // the exact HkdfLabel bytes; and each ephemeral key pair recomputed from its private key.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // RFC 8448 replays, one per section (3 simple 1-RTT, 4 resumed 0-RTT, 5 HelloRetryRequest,
 // 6 client authentication, 7 compatibility mode). Each handshake is driven through our
 // Transcript, KeySchedule, key exchange, message codec and record layer, and every value the RFC

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The TLS 1.3 server state machine: our client against our server in memory (every key type,
 // every suite, data, KeyUpdate and close_notify both ways), RFC 8448 §3 replayed from the server
 // side byte for byte, HelloRetryRequest and client authentication driven by a hand-built client

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Transcript hash rules (RFC 8446 §4.4.1) and key schedule helpers the RFC 8448 traces do not
 // exercise directly (exporter, KeyUpdate, SHA-384 suites), checked against their definitions.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Reader / Writer edge cases: every integer width at its boundaries, every length-prefix width at
 // its limits, truncation at every byte, exact consumption of nested children, sticky overflow.
 

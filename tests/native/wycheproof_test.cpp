@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Wycheproof vectors for every primitive the libcrypto provider wraps: AES-GCM and
 // ChaCha20-Poly1305 (seal and open), HKDF-SHA256/384, X25519, ECDH P-256/P-384, ECDSA, Ed25519,
 // RSA-PSS and RSA PKCS#1 v1.5 verification. Wycheproof's "acceptable" cases may go either way in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 # Installs the build into a temporary prefix, then builds a consumer with find_package and
 # another with pkg-config, and runs both: the install rules, the exported CMake package and
 # the .pc file must be enough for users.

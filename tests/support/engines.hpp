@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The engines this build has, for parameterised tests: every engine alone, and every
 // client engine × server engine pair.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Two sessions, a client and a server, connected through memory: each side's write callback
 // fills an outbox, and pump() delivers outboxes to the other side (optionally in chunks) until

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // A ready-made PKI for tests: one root, one intermediate, server chains for every key
 // algorithm and a client chain. Built lazily once per test process (key generation is the slow

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // An attacker's and an auditor's toolkit for tests, written directly on OpenSSL's EVP/HMAC
 // primitives and deliberately sharing no code with the library (so a bug in the library's key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The version the library reports is the project's (CMakeLists.txt `project(VERSION)`), in the
 // function, the macros and the program (`sanstls --version`, tested in CMakeLists.txt).
 

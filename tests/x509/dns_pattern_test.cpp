@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // dns_pattern_matches: RFC 9525 §6.3 matching of a certificate's dNSName (the presented
 // identifier) against the requested name (the reference identifier), rule by rule.
 

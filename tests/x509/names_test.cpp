@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The shared name helpers: IP address text (RFC 5952), distinguished names (RFC 4514 order),
 // subjectAltName extraction.
 

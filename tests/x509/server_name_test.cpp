@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // ServerName::parse: what a client may ask for (RFC 1123 §2.1 host names, RFC 9525 §6.3 A-labels,
 // RFC 9525 §6.4 IP literals), and how it is normalised.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // verify_chain: path building, RFC 5280 checks, sanstls's policy and name matching, with the
 // problem, the alert (RFC 8446 §6.2) and the message each failure must carry.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Extracts every hex value of the RFC 8448 traces into a line-based data file.
 
 Usage: /usr/bin/python3 tools/rfc8448/extract.py /work/shared/rfc/rfc8448.txt \

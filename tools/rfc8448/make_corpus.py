@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Writes the fuzz seed corpora (fuzz/corpus/<target>/) from the extracted RFC 8448 data.
 
 Usage: /usr/bin/python3 tools/rfc8448/make_corpus.py tests/native/data/rfc8448.tsv fuzz/corpus

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file hazmat/hazmat.hpp
 /// Settings that can weaken the security of a session. Nothing here is needed for normal use;

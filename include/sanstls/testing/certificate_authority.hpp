@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 /// @file certificate_authority.hpp
 /// A throw-away certificate authority for tests (in the spirit of Python's trustme): make a

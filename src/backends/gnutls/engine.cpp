@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "backends/gnutls/engine.hpp"
 
 #include "backends/gnutls/errors.hpp"

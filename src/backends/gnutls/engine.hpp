@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The GnuTLS engine: one gnutls_session_t driven over in-memory buffers (sans-IO).
 //

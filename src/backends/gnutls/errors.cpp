@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "backends/gnutls/errors.hpp"
 
 #include "core/hello_inspection.hpp"

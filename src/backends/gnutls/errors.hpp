@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Turns a GnuTLS error code into a sanstls Error: the Errc, the alert the failure calls for
 // (which the engine then sends itself: GnuTLS never sends alerts on its own), and a message in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The GnuTLS engine's factories: per-configuration state (priority string, credentials) shared
 // by every session of one ClientTLS or ServerTLS.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // RAII owners for GnuTLS handles: one unique_ptr type per C handle, each with its deinit function.
 // A gnutls_session_t and friends are pointers to opaque structs, so unique_ptr can own them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The first handshake message a peer sends (ClientHello or ServerHello), read from the raw
 // record stream before GnuTLS sees it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The GnuTLS priority string for one configuration. It always starts from "NONE" and names
 // every algorithm explicitly: the system-wide policy (@SYSTEM, /etc/gnutls/config priorities)

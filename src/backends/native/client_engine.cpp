@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The native engine, client side: ClientHandshake (src/native/handshake) behind core::Engine.
 
 #include "backends/native/engine.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // What both native engines share: error translation, credential conversion, key log lines.
 
 #include "backends/native/engine.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The native engine: sanstls's own TLS 1.3 state machines (src/native/handshake) behind the
 // core's Engine interface. The core still owns verification, certificate selection and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The native engine's factories and capabilities: one crypto provider (with its own libcrypto
 // library context) per ClientTLS/ServerTLS, shared read-only by every session.
 

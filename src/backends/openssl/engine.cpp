@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The OpenSSL engine, one per session. See engine.hpp.
 
 #include "backends/openssl/engine.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The OpenSSL engine: libssl 3.0 driven through two memory BIOs. OpenSSL does the protocol;
 // the core does certificate verification, certificate selection and the policy, through

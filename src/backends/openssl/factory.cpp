@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // The OpenSSL engine's configuration: one SSL_CTX per ClientTLS/ServerTLS, in a library
 // context of its own, with every policy knob set explicitly so that neither openssl.cnf nor
 // the system-wide defaults change what sanstls negotiates.

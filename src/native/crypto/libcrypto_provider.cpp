@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/crypto/libcrypto_provider.hpp"
 
 #include "core/ossl_ptr.hpp"

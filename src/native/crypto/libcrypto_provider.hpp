@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // CryptoProvider over libcrypto (OpenSSL 3) EVP. Every algorithm is fetched from an OSSL_LIB_CTX
 // that the provider owns (or borrows), never from the process-wide default context or its

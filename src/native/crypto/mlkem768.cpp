@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/crypto/mlkem768.hpp"
 
 #include "core/ossl_ptr.hpp"

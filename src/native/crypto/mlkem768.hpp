@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // ML-KEM-768 (FIPS 203): key generation from a seed, encapsulation with given randomness and
 // decapsulation with implicit rejection, for the hybrid TLS group X25519MLKEM768.

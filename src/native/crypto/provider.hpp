@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The crypto provider: the small set of primitives the native engine needs, behind interfaces,
 // so the engine never calls a crypto library directly (rustls CryptoProvider). One

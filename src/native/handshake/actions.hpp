@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // What a handshake state asks its driver to do, in order: both the client and the server states
 // emit these, and their drivers (ClientHandshake, ServerHandshake) apply them to the record

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // How a handshake state machine asks for its own certificate (server: always; client: when the
 // server sent a CertificateRequest) without blocking: the environment's select function answers

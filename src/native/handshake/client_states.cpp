@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/client_states.hpp"
 
 #include "native/crypto/libcrypto_provider.hpp"

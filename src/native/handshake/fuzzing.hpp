@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // UNSAFE fuzzing build mode. The fuzz build (fuzz/CMakeLists.txt, its sanstls_native_fuzz copy of
 // the native sources only) defines SANSTLS_FUZZING_UNSAFE_NO_PEER_AUTH so that the client and

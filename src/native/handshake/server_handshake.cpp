@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/server_handshake.hpp"
 
 #include "native/msgs/alert.hpp"

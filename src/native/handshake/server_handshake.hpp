@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The TLS 1.3 server driver: the server states (server_states.hpp) plus a record layer. Bytes in,
 // records out, application data after the client's Finished. The Engine adapter wraps this the

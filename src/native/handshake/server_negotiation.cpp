@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // ClientHello negotiation for the server states: versions, suite, mandatory extensions, SNI,
 // ALPN, record_size_limit, the key share / HelloRetryRequest choice, and the second-hello rule.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // ClientHello negotiation for the server states (server_states.cpp): everything the server
 // decides from a ClientHello before the certificate is chosen.

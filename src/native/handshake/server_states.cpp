@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/server_states.hpp"
 
 #include "native/handshake/client_states.hpp"  // certificate_spki

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The TLS 1.3 server handshake (RFC 8446 §2, §4) as a sequence of state types, mirroring
 // client_states.hpp. Each state holds only what is valid in it, handles exactly one handshake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // CertificateRequest (RFC 8446 §4.3.2).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // CertificateVerify (RFC 8446 §4.4.3) and the content its signature covers.
 

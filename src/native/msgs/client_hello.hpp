@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // ClientHello (RFC 8446 §4.1.2), including what TLS 1.2 clients send (no extensions block,
 // several compression methods).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/msgs/encrypted_extensions.hpp"
 
 namespace sanstls::native::msgs {

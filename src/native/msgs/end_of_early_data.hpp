@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // EndOfEarlyData (RFC 8446 §4.5): an empty message.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Extensions (RFC 8446 §4.2) parsed declaratively: a table says in which message each extension
 // may appear; a block is split, duplicates rejected, each known body parsed into its typed form

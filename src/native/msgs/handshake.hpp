@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Handshake message framing (RFC 8446 §4): struct { HandshakeType msg_type; uint24 length;
 // select (msg_type) {...} body; } Handshake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // KeyUpdate (RFC 8446 §4.6.3) and EndOfEarlyData (RFC 8446 §4.5).
 

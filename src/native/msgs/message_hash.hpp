@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The synthetic message_hash handshake message (RFC 8446 §4.4.1) that stands for ClientHello1 in
 // the transcript after a HelloRetryRequest.

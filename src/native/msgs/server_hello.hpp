@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4), and a TLS 1.2 ServerHello.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Handshake message reassembly (RFC 8446 §5.1): messages may be split across records or several
 // may share one record; the reassembler turns handshake-record contents back into messages and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Record protection for one direction (RFC 8446 §5.2-§5.4): AEAD with a per-record nonce built
 // from the sequence number and the static IV, the inner content type and zero padding.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // Record framing (RFC 8446 §5.1): the TLSPlaintext header, a deframer that reassembles records
 // from any split of the input, and plaintext record encoding.

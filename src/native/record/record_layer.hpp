@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // The record layer of one connection: incoming bytes to messages (deframe, decrypt, reassemble)
 // and outgoing messages to records (fragment, encrypt), with the key changes in between.

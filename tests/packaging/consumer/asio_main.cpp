@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Uses the installed Asio adapter (sanstls::asio): the header, Asio and the library link.
 #include <sanstls/asio.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Uses the installed headers and library: configuration errors are values, engines are listed.
 #include <sanstls/sanstls.hpp>
 
