@@ -8,6 +8,22 @@ build_dir=$1 source_dir=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+# A user of the installed program alone: it reports the version of the package it came with,
+# and works from the prefix (a throw-away CA, a leaf, and the engines it lists).
+if [ -x "$work/prefix/bin/sanstls" ]; then
+  expected_version=$(sed -n 's/^#define SANSTLS_VERSION_STRING "\(.*\)"$/\1/p' \
+    "$work/prefix/include/sanstls/version.hpp")
+  [ "$("$work/prefix/bin/sanstls" --version)" = "$expected_version" ] ||
+    { echo "installed sanstls --version is not $expected_version" >&2; exit 1; }
+  "$work/prefix/bin/sanstls" cert ca --out "$work/cli-ca" >/dev/null
+  "$work/prefix/bin/sanstls" cert leaf --ca "$work/cli-ca" --out "$work/cli-leaf" \
+    --name localhost >/dev/null
+  [ -s "$work/cli-leaf/cert.pem" ] || { echo "installed sanstls cert wrote no leaf" >&2; exit 1; }
+  "$work/prefix/bin/sanstls" backends --json | grep -q '"native"' ||
+    { echo "installed sanstls backends lists no native engine" >&2; exit 1; }
+fi
+# Uninstalling (README): every installed file is listed in install_manifest.txt.
+[ -s "$build_dir/install_manifest.txt" ] || { echo "no install_manifest.txt" >&2; exit 1; }
 # The consumer asks only for sanstls: the package config must find tl-expected (public
 # headers), OpenSSL, fmt and GnuTLS (static linking) by itself.
 cmake -S "$source_dir/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
