@@ -6,6 +6,15 @@
 namespace sanstls::core {
 
 Result<std::shared_ptr<const LibraryContext>> LibraryContext::create() {
+  // Made once, thread-safely (a function-local static), and deliberately never destroyed: a
+  // destructor at exit could still race a thread's exit-time OpenSSL cleanup. Reachable until
+  // exit, so leak checkers do not report it.
+  static const auto* const shared =
+      new Result<std::shared_ptr<const LibraryContext>>(LibraryContext::make());
+  return *shared;
+}
+
+Result<std::shared_ptr<const LibraryContext>> LibraryContext::make() {
   std::shared_ptr<LibraryContext> library{new LibraryContext()};
   library->context_.reset(OSSL_LIB_CTX_new());
   if (!library->context_) {

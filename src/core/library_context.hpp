@@ -4,8 +4,8 @@
 // nothing else. No configuration file is read into it (OSSL_LIB_CTX_new never loads one), so
 // openssl.cnf, $OPENSSL_CONF, default properties or providers an application loads into the
 // process-wide default context cannot change which algorithms sanstls uses or how chains are
-// judged. One per ClientTLS/ServerTLS (core::CommonConfig::library), shared by its sessions and
-// engines; immutable once made.
+// judged. One per process (see create()), shared by every configuration, session and engine;
+// immutable once made.
 
 #include <sanstls/error.hpp>
 
@@ -19,6 +19,12 @@ namespace sanstls::core {
 
 class LibraryContext {
  public:
+  /// The process's sanstls library context, made on first use and never freed. Not one per
+  /// configuration: OpenSSL 3.0 keeps per-thread state (the DRBGs) for every context a thread
+  /// used and releases it at thread exit through the context itself, so a context freed while a
+  /// thread that used it is alive crashes that thread's exit (a thread pool outliving a
+  /// ServerTLS). Issue 12 allows "one immutable per library instance"; it is the one exception
+  /// to "no global state" (scripts/check-globals.sh), and nothing in it can be changed.
   static Result<std::shared_ptr<const LibraryContext>> create();
   LibraryContext(const LibraryContext&) = delete;
   LibraryContext& operator=(const LibraryContext&) = delete;
@@ -29,6 +35,8 @@ class LibraryContext {
 
  private:
   LibraryContext() = default;
+  /// A new context with the default provider (what create() makes once).
+  static Result<std::shared_ptr<const LibraryContext>> make();
   ossl::LibCtxPtr context_;
   OSSL_PROVIDER* default_provider_ = nullptr;
 };

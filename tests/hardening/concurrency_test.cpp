@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +50,46 @@ std::vector<Configuration> configurations() {
     }
   }
   return all;
+}
+
+// A thread pool that outlives a configuration: worker threads run sessions of a configuration,
+// the configuration is destroyed while they are still alive, and only then do they exit. With a
+// libcrypto library context per configuration this crashed at thread exit (OpenSSL 3.0 frees a
+// thread's per-context state through the context, which was gone); found by the Python binding's
+// thread-pool test. Every engine pair; the test binary dies if it regresses.
+TEST(Concurrency, ThreadsOutliveTheConfigurationTheyUsed) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int finished_sessions = 0;
+  bool may_exit = false;
+  std::vector<std::thread> workers;
+  {
+    auto configs = configurations();
+    for (Configuration& config : configs) {
+      workers.emplace_back([&, client = config.client.get(), server = config.server.get()] {
+        {
+          SessionPair pair(*client, *server);
+          EXPECT_TRUE(pair.handshake())
+              << (pair.first_error() ? pair.first_error()->to_string() : "");
+          EXPECT_TRUE(pair.client().session->write_data("ping"));
+          pair.pump();
+        }
+        std::unique_lock lock(mutex);
+        ++finished_sessions;
+        changed.notify_all();
+        changed.wait(lock, [&] { return may_exit; });  // exit only after the configs are gone
+      });
+    }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return finished_sessions == static_cast<int>(configs.size()); });
+  }  // every ClientTLS / ServerTLS destroyed here, while their threads are alive
+  {
+    std::lock_guard lock(mutex);
+    may_exit = true;
+  }
+  changed.notify_all();
+  for (auto& worker : workers) worker.join();
+  SUCCEED() << "every thread exited after its configuration was destroyed";
 }
 
 TEST(Concurrency, ManyThreadsManySessionsEveryEngine) {
