@@ -8,6 +8,7 @@ packages=(
   libssl-dev libgnutls28-dev libexpected-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl gnutls-bin curl ca-certificates python3 python3-jsonschema gnuplot-nox doxygen
+  pybind11-dev python3-dev python3-pytest
 )
 
 missing=()
