@@ -50,11 +50,11 @@ def test_the_gil_is_released_while_the_engine_encrypts(pki, make_pair, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sessions_on_several_threads(pki, make_pair, engine):
-    # One configuration per thread, made and dropped inside it. Sharing one configuration
-    # between threads that then exit corrupts the heap on the OpenSSL and native engines (also
-    # with the GIL held throughout, and with the threads run one after the other): a core
-    # problem with the per-configuration OpenSSL library context and per-thread state, reported
-    # with issue 18 and not covered here.
+    # One configuration per thread, made and dropped inside it. Dropping a configuration whose
+    # sessions ran on other threads crashes the process when those threads exit, on the
+    # OpenSSL and native engines (OpenSSL's per-thread cleanup reads the configuration's freed
+    # library context; seen with the GIL held throughout too): a core problem reported with
+    # issue 18, not covered here.
     chain = pki.server.certificates()
     trust = pki.trust()
     errors = []
