@@ -41,7 +41,7 @@ clean:
 # Test labels skipped under ASan+UBSan: the interop tests drive external programs (openssl,
 # gnutls-cli, curl, python) and mostly exercise them, and they are the slowest; the packaging
 # test builds consumers of the installed (here: instrumented) library without sanitizers.
-ASAN_EXCLUDE ?= interop|packaging
+ASAN_EXCLUDE ?= interop|packaging|python
 FUZZ_SECONDS ?= 60
 
 # The whole test suite under ASan+UBSan (gcc; build-asan, without benchmarks).

@@ -11,6 +11,7 @@ packages=(
   openssl gnutls-bin curl ca-certificates python3 python3-jsonschema gnuplot-nox doxygen
   mmdebstrap  # the Debian 13 root for the OpenSSL 3.5 interop test (docs/interop.md)
   valgrind    # the ML-KEM-768 constant-time check (native_mlkem768_constant_time)
+  pybind11-dev python3-dev python3-pytest
 )
 
 missing=()

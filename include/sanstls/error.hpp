@@ -48,6 +48,13 @@ enum class Alert : std::uint8_t {
   no_application_protocol = 120,
 };
 
+/// The level of an alert (RFC 5246 §7.2, RFC 8446 §6). In TLS 1.3 the level is implied by the
+/// description: only close_notify and user_canceled are warnings, every other alert is fatal.
+enum class AlertLevel : std::uint8_t {
+  warning = 1,
+  fatal = 2,
+};
+
 /// The RFC name of an alert ("handshake_failure"), or "" for a code this enum does not name.
 constexpr std::string_view alert_rfc_name(Alert alert) {
   switch (alert) {
@@ -145,6 +152,9 @@ enum class Errc : std::uint8_t {
   limit_exceeded,
   /// A bug or an unexpected failure inside a crypto library.
   internal_error,
+  /// Session::alert() was given a level the alert does not allow (RFC 8446 §6: only
+  /// close_notify and user_canceled are warnings). The proposal's InvalidAlertLevel.
+  invalid_alert_level,
 };
 
 /// The name of an error code ("certificate_rejected").

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -94,15 +95,32 @@ class SANSTLS_API Session {
   /// cut short by an attacker).
   Result<void> receive_eof();
 
-  /// Encrypts `data` and hands the records to the write callback. Allowed once the handshake
-  /// completed (handshake_complete()), also after the peer's close_notify; before that it is
-  /// Errc::api_misuse.
+  /// Encrypts `data` and hands the records to the write callback. Allowed from start() on,
+  /// also after the peer's close_notify, until finish(). Data written before the handshake
+  /// completed is queued (at most 64 KiB in all, more is Errc::limit_exceeded and nothing of
+  /// that call is queued) and sent, encrypted under the application keys, in the same write
+  /// callback call as the end of our handshake: never as 0-RTT data. A handshake that fails
+  /// drops the queue.
   Result<void> write_data(std::span<const std::byte> data);
   /// The same for text (sent as its bytes, no terminator).
   Result<void> write_data(std::string_view text);
 
   /// Sends close_notify. Data may still arrive until the peer's close_notify.
   Result<void> finish();
+
+  /// Sends an alert to the peer (the proposal's `Session.alert(alert_code, level)`). `level`
+  /// defaults to what the alert allows: warning for close_notify and user_canceled, fatal for
+  /// the others. Any other level is Errc::invalid_alert_level and nothing happens (RFC 8446 §6:
+  /// only close_notify and user_canceled are warnings; close_notify is never fatal).
+  /// - close_notify: the same as finish().
+  /// - user_canceled as a warning: once the handshake completed it is followed by close_notify,
+  ///   as finish() (RFC 8446 §6.1); during the handshake it abandons the handshake.
+  /// - a fatal alert (or user_canceled during the handshake): the alert goes out, then the
+  ///   session is invalidated: failure() is Errc::closed with alert_sent, `close` runs, later
+  ///   calls fail with Errc::invalidated. The call itself succeeds.
+  /// The OpenSSL engine cannot send an arbitrary alert: there, every alert but close_notify is
+  /// Errc::unsupported and the session goes on unaffected.
+  Result<void> alert(Alert code, std::optional<AlertLevel> level = std::nullopt);
 
   /// TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): our sending keys change now, and the peer is asked to
   /// change its own too. For long-lived sessions that want fresh keys before the AEAD limits

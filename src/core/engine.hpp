@@ -84,6 +84,12 @@ class Engine {
   virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
   /// Produces close_notify.
   virtual Result<void> close_notify(Bytes& to_peer) = 0;
+  /// Session::alert(): sends `alert` at `level` under the current write keys, in any state
+  /// after start(). The core checked the level (warning only for user_canceled; close_notify
+  /// goes through close_notify()). After a fatal alert the engine is never called again.
+  /// Errc::unsupported (and nothing sent, the session unaffected) where the TLS library has no
+  /// way to send an arbitrary alert (OpenSSL).
+  virtual Result<void> send_alert(Alert alert, AlertLevel level, Bytes& to_peer) = 0;
   /// TLS 1.3 only (the core checks): sends a KeyUpdate and switches our write keys (RFC 8446
   /// §4.6.3); `request_peer_update` sets update_requested, asking the peer to change its own.
   virtual Result<void> update_keys(Bytes& to_peer, bool request_peer_update) = 0;

@@ -42,6 +42,8 @@ std::string_view errc_name(Errc code) {
       return "limit_exceeded";
     case Errc::internal_error:
       return "internal_error";
+    case Errc::invalid_alert_level:
+      return "invalid_alert_level";
   }
   return "unknown_error";
 }

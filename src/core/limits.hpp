@@ -51,6 +51,9 @@ inline constexpr std::uint64_t key_update_request_factor = 2;
 /// TLS 1.2 cannot change keys: an AES-GCM session refuses to send more than
 /// key_update_request_factor × key_update_interval_records (2^24, below 2^24.5) records under
 /// its one key and asks the application to reconnect.
+/// Application data written before the handshake completed (Session::write_data() right after
+/// start()), queued until it does; more is Errc::limit_exceeded (docs/limits.md).
+inline constexpr std::size_t max_queued_before_handshake = 64 * 1024;
 /// The peer's certificate chain as presented: certificates, and their total DER size.
 inline constexpr std::size_t max_peer_chain_certificates = 32;
 inline constexpr std::size_t max_peer_chain_bytes = 128 * 1024;

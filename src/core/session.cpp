@@ -35,6 +35,10 @@ Result<void> Session::write_data(std::string_view text) {
 
 Result<void> Session::finish() { return core_->finish(); }
 
+Result<void> Session::alert(Alert code, std::optional<AlertLevel> level) {
+  return core_->alert(code, level);
+}
+
 Result<void> Session::update_keys() { return core_->update_keys(); }
 Result<void> Session::export_keying_material(std::span<std::byte> out, std::string_view label) {
   return core_->export_keying_material(out, label, std::nullopt);

@@ -189,6 +189,9 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
     engine_info.server_name = info_.server_name;
   }
   info_ = std::move(engine_info);
+  if (auto sent = send_queued(); !sent) {
+    return sent;
+  }
   flush();
   if (state_ == SessionState::closed && before != SessionState::closed) {
     call_close(CloseMode::after_flush);
@@ -436,12 +439,28 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
     return usable;
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
-    return fail(Errc::api_misuse,
-                "write_data() before the handshake finished; wait until handshake_complete()");
+    // The proposal's callback style: data may be written right after start(); it goes out,
+    // encrypted, once the handshake completed (never as 0-RTT data).
+    if (data.size() > limits::max_queued_before_handshake - queued_.size()) {
+      return fail(Errc::limit_exceeded,
+                  fmt::format("write_data() before the handshake finished queues at most {} KiB "
+                              "({} bytes are queued); wait until handshake_complete() for more",
+                              limits::max_queued_before_handshake / 1024, queued_.size()));
+    }
+    queued_.insert(queued_.end(), data.begin(), data.end());
+    return {};
   }
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
   }
+  if (auto encrypted = encrypt(data); !encrypted) {
+    return encrypted;
+  }
+  flush();
+  return {};
+}
+
+Result<void> SessionCore::encrypt(std::span<const std::byte> data) {
   // Written in pieces so that automatic key changes happen within a piece's worth of records
   // of their interval, however much one call writes.
   constexpr std::size_t max_piece = std::size_t{1} << 20U;
@@ -463,8 +482,17 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
         sent_records_.feed(std::span<const std::byte>{to_peer_}.subspan(output_before));
     data = data.subspan(piece.size());
   }
-  flush();
   return {};
+}
+
+Result<void> SessionCore::send_queued() {
+  if (queued_.empty() || !handshake_complete_ ||
+      (state_ != SessionState::established && state_ != SessionState::peer_closed)) {
+    return {};
+  }
+  Bytes queued;
+  queued.swap(queued_);
+  return encrypt(queued);
 }
 
 std::uint64_t SessionCore::key_update_interval() const {
@@ -643,6 +671,57 @@ Result<void> SessionCore::finish() {
   if (both_closed) {
     call_close(CloseMode::after_flush);
   }
+  return {};
+}
+
+Result<void> SessionCore::alert(Alert code, std::optional<AlertLevel> level) {
+  // RFC 8446 §6: close_notify and user_canceled are the closure alerts; "All the alerts listed
+  // in Section 6.2 MUST be sent with AlertLevel=fatal". close_notify is never fatal (§6.1).
+  const bool closure = code == Alert::close_notify || code == Alert::user_canceled;
+  const AlertLevel chosen = level.value_or(closure ? AlertLevel::warning : AlertLevel::fatal);
+  if ((chosen == AlertLevel::warning && !closure) ||
+      (chosen == AlertLevel::fatal && code == Alert::close_notify)) {
+    return fail(Errc::invalid_alert_level,
+                fmt::format("invalid alert level: {} cannot be sent as a {} alert (RFC 8446 §6: "
+                            "only close_notify and user_canceled are warnings, close_notify is "
+                            "never fatal)",
+                            alert_name(code), chosen == AlertLevel::warning ? "warning" : "fatal"));
+  }
+  if (code == Alert::close_notify) {
+    return finish();
+  }
+  if (auto usable = check_usable("alert"); !usable) {
+    return usable;
+  }
+  if (state_ == SessionState::closing || state_ == SessionState::closed) {
+    return fail(Errc::closed, fmt::format("alert({}) after finish(): the session no longer sends",
+                                          alert_name(code)));
+  }
+  Result<void> sent = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->send_alert(code, chosen, to_peer_);
+  }();
+  if (!sent && sent.error().code == Errc::unsupported) {
+    return sent;  // nothing was sent: the session goes on
+  }
+  if (!sent) {
+    return invalidate(sent.error());
+  }
+  if (chosen == AlertLevel::warning && handshake_complete_) {
+    // RFC 8446 §6.1: user_canceled "SHOULD be followed by a close_notify".
+    queued_.clear();
+    return finish();
+  }
+  // A fatal alert ends the session (RFC 8446 §6.2), and so does user_canceled during the
+  // handshake: the handshake is abandoned.
+  queued_.clear();
+  Error error = make_error(
+      Errc::closed,
+      fmt::format("the application ended the session with a {} alert (alert())", alert_name(code)));
+  error.alert_sent = code;
+  // The alert went out as asked: success, and the session is now invalidated (failure() says
+  // why; the close callback ran).
+  (void)invalidate(std::move(error));
   return {};
 }
 

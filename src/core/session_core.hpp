@@ -41,6 +41,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> receive_eof();
   Result<void> write(std::span<const std::byte> data);
   Result<void> finish();
+  /// Session::alert(): checks the level, then close_notify (finish()), user_canceled (followed
+  /// by close_notify once the handshake completed) or a fatal alert that ends the session.
+  Result<void> alert(Alert code, std::optional<AlertLevel> level);
   Result<void> update_keys();
   /// Session::export_keying_material: the checks every engine shares, then the engine.
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
@@ -94,6 +97,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// key_update_interval() records went out under them (RFC 8446 §5.5); a TLS 1.2 AES-GCM
   /// session, which cannot, refuses to send more than twice as many.
   Result<void> keep_sending_keys_fresh();
+  /// Hands application data to the engine in pieces (no flush); invalidates on failure.
+  Result<void> encrypt(std::span<const std::byte> data);
+  /// Once the handshake completed: sends what write() queued before it (see queued_).
+  Result<void> send_queued();
   /// After receiving: a TLS 1.3 session asks the peer to change its keys once twice the
   /// interval of records arrived since it last asked.
   Result<void> keep_receiving_keys_fresh();
@@ -116,6 +123,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Application data that arrived while no receive() call was running (during an async
   /// certificate answer); handed out by the next receive().
   Bytes pending_application_data_;
+  /// Application data written before the handshake completed, sent once it does (at most
+  /// limits::max_queued_before_handshake bytes).
+  Bytes queued_;
   bool close_called_ = false;
   bool sent_close_notify_ = false;
   bool in_callback_ = false;

@@ -433,6 +433,20 @@ Result<void> GnutlsEngine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> GnutlsEngine::send_alert(Alert alert, AlertLevel level, core::Bytes& to_peer) {
+  if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
+  // gnutls_alert_send protects the alert under the current write keys (plaintext before any).
+  const int ret = gnutls_alert_send(
+      session_.get(), level == AlertLevel::fatal ? GNUTLS_AL_FATAL : GNUTLS_AL_WARNING,
+      static_cast<gnutls_alert_description_t>(alert));
+  flush(to_peer);
+  if (level == AlertLevel::fatal) phase_ = Phase::failed;
+  if (ret < 0 && ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED) {
+    return fail(internal(fmt::format("gnutls_alert_send failed: {}", gnutls_strerror(ret))));
+  }
+  return {};
+}
+
 Result<void> GnutlsEngine::update_keys(core::Bytes& to_peer, bool request_peer_update) {
   if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
   // GNUTLS_KU_PEER: update ours and ask the peer to update too (RFC 8446 §4.6.3).

@@ -87,6 +87,7 @@ class GnutlsEngine final : public core::Engine {
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
+  Result<void> send_alert(Alert alert, AlertLevel level, core::Bytes& to_peer) override;
   Result<void> update_keys(core::Bytes& to_peer, bool request_peer_update) override;
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
                                       std::optional<std::span<const std::byte>> context) override;

@@ -151,6 +151,21 @@ class DriverEngine : public core::Engine {
     auto done = driver_->close_notify(out);
     return sent(done, out, to_peer);
   }
+  Result<void> send_alert(Alert alert, AlertLevel level, core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    ByteVec out;
+    if (level == AlertLevel::fatal) {
+      failed_ = true;  // a fatal alert ends the connection (RFC 8446 §6.2)
+      const bool sent_alert = static_cast<bool>(driver_->send_alert(alert, out));
+      append(to_peer, out);
+      if (!sent_alert) {
+        return fail(Errc::closed, "the connection is already closed: no alert can be sent");
+      }
+      return {};
+    }
+    auto done = driver_->send_warning(alert, out);
+    return sent(done, out, to_peer);
+  }
   Result<void> update_keys(core::Bytes& to_peer, bool request_peer_update) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;

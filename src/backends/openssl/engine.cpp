@@ -272,6 +272,17 @@ Result<void> Engine::close_notify(core::Bytes& to_peer) {
   return {};
 }
 
+Result<void> Engine::send_alert(Alert alert, AlertLevel /*level*/, core::Bytes& /*to_peer*/) {
+  // libssl sends alerts only on its own account (SSL_shutdown: close_notify; failures: the
+  // alert it chose). It has no public call that sends a given alert, and writing the record
+  // ourselves would need its write keys and sequence number, which it does not expose. So the
+  // alert is refused and nothing changes: the session goes on, finish() still works.
+  return fail(Errc::unsupported,
+              fmt::format("the OpenSSL engine cannot send a {} alert on request (OpenSSL has no "
+                          "call for it); use finish() to close, or the GnuTLS or native engine",
+                          alert_name(alert)));
+}
+
 Result<void> Engine::update_keys(core::Bytes& to_peer, bool request_peer_update) {
   // SSL_key_update only schedules the message; SSL_do_handshake sends it (and switches keys).
   if (SSL_key_update(ssl_.get(), request_peer_update ? SSL_KEY_UPDATE_REQUESTED

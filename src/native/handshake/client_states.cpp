@@ -1012,6 +1012,18 @@ Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
+  if (failed_ || received_alert_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "connection closed");
+  }
+  if (!writer_.has_protection() && alert_protection_) {
+    // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
+    writer_.set_protection(std::move(alert_protection_));
+  }
+  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
+  return writer_.write(ContentType::alert, message, out);
+}
+
 Status ClientHandshake::export_keying_material(std::string_view label, Bytes context,
                                                std::span<std::uint8_t> out) const {
   const auto* done = std::get_if<Connected>(state_.get());

@@ -312,6 +312,9 @@ class ClientHandshake {
   /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
   /// (it is never echoed) or after our close_notify.
   Status send_alert(Alert alert, ByteVec& out);
+  /// Session::alert(): a warning alert (user_canceled) under the current write keys; the
+  /// connection stays open (a close_notify may follow).
+  Status send_warning(Alert alert, ByteVec& out);
 
   /// Post-handshake messages (NewSessionTicket, KeyUpdate) accepted in a row without application
   /// data in between; one more is unexpected_message. Honest servers send a few tickets and an

@@ -190,6 +190,14 @@ Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ServerHandshake::send_warning(Alert alert, msgs::ByteVec& out) {
+  if (failed_ || received_alert_ || closed_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.send_warning", "connection closed");
+  }
+  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
+  return writer_.write(ContentType::alert, message, out);
+}
+
 Status ServerHandshake::export_keying_material(std::string_view label, Bytes context,
                                                std::span<std::uint8_t> out) const {
   const auto* connected_state = std::get_if<server::Connected>(state_.get());

@@ -71,6 +71,9 @@ class ServerHandshake {
   /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
   /// (it is never echoed) or after our close_notify.
   Status send_alert(Alert alert, msgs::ByteVec& out);
+  /// Session::alert(): a warning alert (user_canceled) under the current write keys; the
+  /// connection stays open (a close_notify may follow).
+  Status send_warning(Alert alert, msgs::ByteVec& out);
 
  private:
   Status apply(Actions& actions, msgs::ByteVec& out);
