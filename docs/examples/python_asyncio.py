@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """An asyncio echo server and client on sanstls (docs/python.md).
 
 sanstls does no I/O: an asyncio Protocol feeds what the transport received into

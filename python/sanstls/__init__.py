@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """sanstls for Python: the 2014 PyCA TLS API proposal, on sanstls's engines.
 
 No I/O: a Session consumes the bytes you received (``receive_data``) and hands the bytes to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // sanstls._sanstls: the thin C++ layer under the Python package (python/sanstls/__init__.py).
 //
 // Everything here returns values, never raises for TLS failures: a call that can fail returns

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: Session::alert() (the proposal's Session.alert(alert_code, level)) on every
 // engine pair: level checks, close_notify as finish(), user_canceled, fatal alerts reaching the
 // peer, and the OpenSSL engine's documented refusal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
 // Conformance: write_data() right after start() (the proposal's callback style). The data is
 // queued, bounded, and sent once the handshake completed, on every engine pair.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """run_pytest.py's own rule: without pytest it fails under CI=true and reports a skip (77)
 elsewhere, never a pass. The interpreter runs with -S (no site-packages), so pytest is
 missing."""

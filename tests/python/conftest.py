@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Shared fixtures: a test PKI made with the openssl CLI, the engines of this build, and an
 in-memory pair of sessions that pumps bytes between a client and a server."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Runs the Python package's pytest suite for ctest (label python).
 
 Exit 77 (ctest: skipped) when pytest or the built package is missing, unless CI=true: then the

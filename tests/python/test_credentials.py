@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Certificates, chains and trust stores, and the proposal's credential exceptions."""
 
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Every ```python block of docs/python.md runs, in order, in one namespace that holds a server
 chain for localhost (chain_pem, key_pem) and its root (ca_pem)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """The documented Python examples run: docs/examples/python_asyncio.py (asyncio echo)."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Bad input never crashes the interpreter: random and mutated bytes into receive_data on every
 engine raise TLSError subclasses (or are accepted), nothing else. Runs in a child interpreter so
 that a crash is reported as a failure with its signal instead of killing the test run."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Against real peers over sockets on 127.0.0.1: openssl s_server and s_client."""
 
 import os

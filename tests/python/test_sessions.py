@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """In-memory client and server sessions on every engine pair: the proposal's Session API."""
 
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Certificate stores: answering later, exactly once, SNI, client certificates."""
 
 import pytest

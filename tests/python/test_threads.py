@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 OR MIT
 """Threads: the GIL is released while an engine works; sessions on different threads run at
 once (one session is used by one thread at a time)."""
 
