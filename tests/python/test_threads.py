@@ -2,6 +2,7 @@
 """Threads: the GIL is released while an engine works; sessions on different threads run at
 once (one session is used by one thread at a time)."""
 
+import gc
 import threading
 import time
 
@@ -51,19 +52,21 @@ def test_the_gil_is_released_while_the_engine_encrypts(pki, make_pair, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sessions_on_several_threads(pki, make_pair, engine):
-    # One configuration per thread, made and dropped inside it. Dropping a configuration whose
-    # sessions ran on other threads crashes the process when those threads exit, on the
-    # OpenSSL and native engines (OpenSSL's per-thread cleanup reads the configuration's freed
-    # library context; seen with the GIL held throughout too): a core problem reported with
-    # issue 18, not covered here.
+    # One configuration shared by every thread, dropped while the threads are still alive: with a
+    # libcrypto context per configuration this crashed at thread exit (OpenSSL's per-thread
+    # cleanup read the freed context); the threads exit only after the drop.
     chain = pki.server.certificates()
     trust = pki.trust()
     errors = []
+    shared = {"client": ClientTLS("localhost", trust, backend=engine),
+              "server": ServerTLS(chain, backend=engine)}
+    dropped = threading.Event()
+    done = threading.Barrier(5)
 
     def run():
+        client, server = shared["client"], shared["server"]
+        pair = None
         try:
-            client = ClientTLS("localhost", trust, backend=engine)
-            server = ServerTLS(chain, backend=engine)
             for i in range(10):
                 pair = make_pair(client, server)
                 pair.client.write_data(b"hello %d" % i)
@@ -71,10 +74,18 @@ def test_sessions_on_several_threads(pki, make_pair, engine):
                 assert pair.server_data == b"hello %d" % i
         except Exception as error:
             errors.append(error)
+        finally:
+            pair = client = server = None  # no session or configuration kept by this thread
+            done.wait()
+            dropped.wait()  # exit only after the configuration is gone
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
         thread.start()
+    done.wait()
+    shared.clear()  # the last references: the configuration is destroyed here
+    gc.collect()
+    dropped.set()
     for thread in threads:
         thread.join()
     assert not errors, errors
