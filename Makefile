@@ -40,7 +40,8 @@ clean:
 # --- Hardening (docs/limits.md, fuzz/README.md) ---------------------------------------------
 # Test labels skipped under ASan+UBSan: the interop tests drive external programs (openssl,
 # gnutls-cli, curl, python) and mostly exercise them, and they are the slowest; the packaging
-# test builds consumers of the installed (here: instrumented) library without sanitizers.
+# test builds consumers of the installed (here: instrumented) library without sanitizers; the
+# python tests load the module into the system python, which cannot load an instrumented one.
 ASAN_EXCLUDE ?= interop|packaging|python
 FUZZ_SECONDS ?= 60
 
