@@ -22,6 +22,27 @@ if [ -x "$work/prefix/bin/sanstls" ]; then
   "$work/prefix/bin/sanstls" backends --json | grep -q '"native"' ||
     { echo "installed sanstls backends lists no native engine" >&2; exit 1; }
 fi
+# A user of the installed Python package alone (when the build made it): Debian's python imports
+# it from the prefix and runs a handshake between two of its engines' sessions in memory.
+python_package=$(find "$work/prefix" -path '*-packages/sanstls/__init__.py' -print -quit)
+if [ -n "$python_package" ] && [ -s "$work/cli-leaf/cert.pem" ]; then
+  PYTHONPATH=$(dirname "$(dirname "$python_package")") /usr/bin/python3 -B - \
+    "$work/cli-ca/ca.pem" "$work/cli-leaf/cert.pem" "$work/cli-leaf/key.pem" <<'PYTHON'
+import sys
+import sanstls
+ca, cert, key = (open(path, "rb").read() for path in sys.argv[1:4])
+client_out, server_out = [], []
+server = sanstls.ServerTLS(sanstls.load_pem_chain(cert, key)).start(server_out.append)
+client = sanstls.ClientTLS("localhost", sanstls.TrustStore.from_pem(ca)).start(
+    client_out.append, lambda immediate: None)
+for _ in range(4):
+    while client_out:
+        server.receive_data(client_out.pop(0))
+    while server_out:
+        client.receive_data(server_out.pop(0))
+assert client.handshake_complete and server.handshake_complete, "no handshake"
+PYTHON
+fi
 # Uninstalling (README): every installed file is listed in install_manifest.txt.
 [ -s "$build_dir/install_manifest.txt" ] || { echo "no install_manifest.txt" >&2; exit 1; }
 # The consumer asks only for sanstls: the package config must find tl-expected (public
