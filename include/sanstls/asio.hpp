@@ -508,8 +508,11 @@ std::size_t run_sync(NextLayer& next, engine& e, Logic logic, std::error_code& e
 template <class NextLayer>
 class stream {
  public:
+  /// The stream below TLS (NextLayer without a reference).
   using next_layer_type = std::remove_reference_t<NextLayer>;
+  /// The lowest layer of the next layer (the socket).
   using lowest_layer_type = typename next_layer_type::lowest_layer_type;
+  /// The next layer's executor: the stream's operations run and complete there.
   using executor_type = typename next_layer_type::executor_type;
 
   /// A client stream: `arg` constructs the next layer (an executor, an io_context, a moved-in
@@ -530,15 +533,21 @@ class stream {
   }
   /// Moving is allowed while no operation is outstanding.
   stream(stream&&) noexcept = default;
+  /// Moving is allowed while no operation is outstanding (on either stream).
   stream& operator=(stream&&) noexcept = default;
   stream(const stream&) = delete;
   stream& operator=(const stream&) = delete;
   ~stream() = default;
 
+  /// The next layer's executor.
   executor_type get_executor() noexcept { return next_.get_executor(); }
+  /// The stream below TLS (for its options; do not read or write it directly).
   next_layer_type& next_layer() noexcept { return next_; }
+  /// The stream below TLS.
   const next_layer_type& next_layer() const noexcept { return next_; }
+  /// The socket at the bottom (to close it, set options, or read its endpoints).
   lowest_layer_type& lowest_layer() noexcept { return next_.lowest_layer(); }
+  /// The socket at the bottom.
   const lowest_layer_type& lowest_layer() const noexcept { return next_.lowest_layer(); }
 
   /// True when the configuration started a session; false when it was refused (the reason is
@@ -547,6 +556,7 @@ class stream {
   /// The session (info(), export_keying_material(), update_keys(), ...). Requires
   /// has_session().
   Session& session() noexcept { return *engine_->session_; }
+  /// The session, read-only. Requires has_session().
   const Session& session() const noexcept { return *engine_->session_; }
 
   /// The last sanstls error an operation of this stream completed with (the full message is
@@ -613,19 +623,24 @@ class stream {
 
   // --- Synchronous operations ---------------------------------------------------------------
 
+  /// Runs the handshake to completion, blocking; `ec` says why it failed.
   void handshake(std::error_code& ec) {
     detail::run_sync(next_, *engine_, detail::handshake_logic{}, ec);
   }
+  /// The same, throwing asio::system_error (its what() holds the sanstls message).
   void handshake() {
     std::error_code ec;
     handshake(ec);
     throw_if(ec);
   }
 
+  /// Reads at least one byte of application data, blocking; asio::error::eof after the peer's
+  /// close_notify, Errc::truncated on end of stream without it.
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) {
     return detail::run_sync(next_, *engine_, detail::read_logic<MutableBuffers>{buffers}, ec);
   }
+  /// The same, throwing asio::system_error.
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers) {
     std::error_code ec;
@@ -634,10 +649,12 @@ class stream {
     return bytes;
   }
 
+  /// Encrypts and sends some of `buffers` (returns how many bytes were taken), blocking.
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) {
     return detail::run_sync(next_, *engine_, detail::write_logic<ConstBuffers>{buffers}, ec);
   }
+  /// The same, throwing asio::system_error.
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers) {
     std::error_code ec;
@@ -646,9 +663,12 @@ class stream {
     return bytes;
   }
 
+  /// Sends close_notify and reads until the peer's, blocking (data arriving meanwhile is
+  /// discarded).
   void shutdown(std::error_code& ec) {
     detail::run_sync(next_, *engine_, detail::shutdown_logic{}, ec);
   }
+  /// The same, throwing asio::system_error.
   void shutdown() {
     std::error_code ec;
     shutdown(ec);
