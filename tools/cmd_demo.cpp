@@ -214,13 +214,13 @@ int run_demo(const std::string& only, bool json) {
     std::cout << out.dump(2) << '\n';
     return all_ok ? exit_ok : exit_failure;
   }
-  std::cout << fmt::format("\n{:<8} {:<8} {:<8} {:<30} {:<10} {:<9} {:<8} {:>8}  {}\n", "client",
+  std::cout << fmt::format("\n{:<8} {:<8} {:<8} {:<30} {:<14} {:<9} {:<8} {:>8}  {}\n", "client",
                            "server", "version", "cipher suite", "group", "ALPN", "verified", "ms",
                            "result");
   for (const auto& r : results) {
     const SessionInfo& i = r.client_info;
     std::cout << fmt::format(
-        "{:<8} {:<8} {:<8} {:<30} {:<10} {:<9} {:<8} {:>8.1f}  {}\n", backend_name(r.client),
+        "{:<8} {:<8} {:<8} {:<30} {:<14} {:<9} {:<8} {:>8.1f}  {}\n", backend_name(r.client),
         backend_name(r.server), i.version ? version_name(*i.version) : "-",
         i.cipher_suite ? cipher_suite_name(*i.cipher_suite) : "-",
         i.group ? group_name(*i.group) : "-", i.alpn.empty() ? "-" : i.alpn,
