@@ -28,6 +28,10 @@ nlohmann::json to_json(const BackendCapabilities& c) {
   for (ProtocolVersion version : c.versions) {
     versions.push_back(version_name(version));
   }
+  nlohmann::json resumption = nlohmann::json::array();
+  for (ProtocolVersion version : c.resumption) {
+    resumption.push_back(version_name(version));
+  }
   return {{"name", backend_name(c.backend)},
           {"available", c.available},
           {"library_version", c.library_version},
@@ -39,7 +43,9 @@ nlohmann::json to_json(const BackendCapabilities& c) {
             {"client_certificates", c.client_certificates},
             {"async_server_certificates", c.async_server_certificates},
             {"async_client_certificates", c.async_client_certificates},
-            {"resumption", c.resumption},
+            {"resumption", resumption},
+            {"early_data", c.early_data},
+            {"ticket_key_history", c.ticket_key_history},
             {"key_update", c.key_update},
             {"key_log", c.key_log}}}};
 }
@@ -53,7 +59,8 @@ std::string capability_list(const BackendCapabilities& c) {
                                                 {c.client_certificates, "client-certs"},
                                                 {c.async_server_certificates, "async-server-certs"},
                                                 {c.async_client_certificates, "async-client-certs"},
-                                                {c.resumption, "resumption"},
+                                                {!c.resumption.empty(), "resumption"},
+                                                {c.early_data, "early-data"},
                                                 {c.key_update, "key-update"},
                                                 {c.key_log, "key-log"}};
   for (const auto& [on, name] : flags) {

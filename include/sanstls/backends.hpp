@@ -34,8 +34,14 @@ struct BackendCapabilities {
   bool async_server_certificates = false;
   /// The client's certificate store may answer after select() returned.
   bool async_client_certificates = false;
-  /// Session resumption (tickets). No engine resumes yet.
-  bool resumption = false;
+  /// Session resumption with tickets (TLS 1.3 psk_dhe_ke; TLS 1.2 RFC 5077 with EMS), both
+  /// roles, per protocol version.
+  std::vector<ProtocolVersion> resumption;
+  /// 0-RTT early data with anti-replay, both roles.
+  bool early_data = false;
+  /// Tickets sealed under a TicketKeys key stay openable after rotate() until they expire
+  /// (false: the engine opens only tickets of the current key).
+  bool ticket_key_history = false;
   /// Session::update_keys() and automatic TLS 1.3 key changes.
   bool key_update = false;
   /// The hazmat key log (hazmat::Settings::key_log).

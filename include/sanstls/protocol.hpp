@@ -89,6 +89,19 @@ struct Policy {
   }
 };
 
+/// What happened to a session's early data (SessionInfo::early_data).
+enum class EarlyDataStatus : std::uint8_t {
+  /// None was offered.
+  none,
+  /// The server accepted it.
+  accepted,
+  /// The server skipped it: a client must send it again as normal data if it still wants to.
+  rejected,
+};
+
+/// The name of an EarlyDataStatus ("none", "accepted", "rejected").
+SANSTLS_API std::string_view early_data_status_name(EarlyDataStatus status);
+
 /// What a session negotiated. Fields are empty until the handshake has decided them.
 struct SessionInfo {
   /// The engine that runs the session.
@@ -107,8 +120,12 @@ struct SessionInfo {
   std::vector<Certificate> peer_certificates;
   /// True once the peer's certificate chain passed every check (and the verify callback).
   bool peer_verified = false;
-  /// True when the session resumed an earlier one (never yet: no engine resumes).
+  /// True when the session resumed an earlier one (a ticket, RFC 8446 §2.2 / RFC 5077). The
+  /// peer identity is then the one verified in the original handshake: peer_certificates holds
+  /// that chain and peer_verified stays true.
   bool resumed = false;
+  /// What happened to 0-RTT early data in this session (RFC 8446 §4.2.10).
+  EarlyDataStatus early_data = EarlyDataStatus::none;
 
   /// One line: "TLS 1.3, TLS_AES_128_GCM_SHA256, x25519, ALPN h2".
   [[nodiscard]] SANSTLS_API std::string summary() const;

@@ -8,6 +8,7 @@
 #include <sanstls/credentials.hpp>
 #include <sanstls/error.hpp>
 #include <sanstls/protocol.hpp>
+#include <sanstls/resumption.hpp>
 #include <sanstls/session.hpp>
 #include <sanstls/tls.hpp>
 #include <sanstls/version.hpp>

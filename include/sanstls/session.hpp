@@ -64,6 +64,11 @@ struct SessionCallbacks {
   /// rejects the peer: the handshake fails with certificate_rejected / rejected_by_callback and
   /// the failure's message.
   std::function<Result<void>(std::span<const Certificate> chain, const SessionInfo& info)> verify;
+  /// Server only: 0-RTT early data accepted from the client (ServerOptions::early_data), in
+  /// order, before the handshake completes. It may be a replay of an earlier connection's: act
+  /// only on requests that are safe to process twice. Early data never appears in
+  /// receive_data()'s output. Without this callback the server rejects early data.
+  std::function<void(std::span<const std::byte> data)> early_data;
 };
 
 /// A running TLS session. Move-only. Destroying it abandons the connection without sending

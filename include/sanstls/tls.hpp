@@ -13,6 +13,7 @@
 #include <sanstls/error.hpp>
 #include <sanstls/export.hpp>
 #include <sanstls/protocol.hpp>
+#include <sanstls/resumption.hpp>
 #include <sanstls/session.hpp>
 
 #include <chrono>
@@ -51,6 +52,16 @@ struct ClientOptions {
   Clock clock;
   /// Settings that can weaken security; see <sanstls/hazmat/hazmat.hpp>. Default: none.
   std::shared_ptr<const hazmat::Settings> hazmat;
+  /// Where sessions to resume are kept. Empty: this configuration keeps its own
+  /// MemorySessionStore, so a reconnect through the same ClientTLS resumes. Share one store
+  /// between configurations only if they trust the same certificate authorities (a stored
+  /// session is only offered by a configuration with the same trust, policy and engine).
+  std::shared_ptr<SessionStore> session_store;
+  /// False: never resume (every connection makes a full handshake; tickets are ignored).
+  bool resumption = true;
+  /// Added to the host name to key the session store: distinguishes servers that share a
+  /// host name (a port, a tenant). Empty by default.
+  std::string session_identity;
 };
 
 /// Whether a server asks clients for certificates.
@@ -79,6 +90,16 @@ struct ServerOptions {
   Clock clock;
   /// Settings that can weaken security; see <sanstls/hazmat/hazmat.hpp>. Default: none.
   std::shared_ptr<const hazmat::Settings> hazmat;
+  /// Session tickets sent after each TLS 1.3 handshake (NewSessionTicket, RFC 8446 §4.6.1),
+  /// or whether one is sent in TLS 1.2 (RFC 5077) when not 0. 0 turns resumption off.
+  /// At most 8.
+  std::uint8_t session_tickets = 2;
+  /// The keys tickets are sealed with. Empty: this configuration makes its own. Share one
+  /// TicketKeys between configurations (and engines of the same kind) that may resume each
+  /// other's sessions.
+  std::shared_ptr<TicketKeys> ticket_keys;
+  /// 0-RTT early data: off by default (see EarlyDataOptions for what is safe).
+  EarlyDataOptions early_data;
 };
 
 /// A TLS client configuration for one server name.
@@ -91,6 +112,14 @@ class SANSTLS_API ClientTLS {
 
   /// Starts a session and immediately hands its ClientHello to callbacks.write.
   [[nodiscard]] Result<Session> start(SessionCallbacks callbacks) const;
+  /// start() that also sends `early_data` as 0-RTT data (RFC 8446 §2.3) when a stored session
+  /// for this server allows it (at most its max_early_data_size bytes; otherwise nothing is sent
+  /// early). Early data can be replayed by an attacker: send only requests that are safe to
+  /// process twice. After the handshake, SessionInfo::early_data says `accepted`, or `rejected` /
+  /// `none`: then the server did not process it, and the application sends it again with
+  /// write_data() if it still wants to.
+  [[nodiscard]] Result<Session> start(SessionCallbacks callbacks,
+                                      std::span<const std::byte> early_data) const;
 
   /// The configuration problem found by the constructor, or nullptr.
   [[nodiscard]] const Error* configuration_error() const;

@@ -177,6 +177,53 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
   return {};
 }
 
+/// Tickets and 0-RTT of a server configuration (include/sanstls/resumption.hpp).
+Result<void> resolve_resumption(ServerOptions& options, core::ServerConfig& config) {
+  if (options.session_tickets > core::limits::max_session_tickets) {
+    return fail(
+        config_error(fmt::format("ServerOptions::session_tickets must be 0 to {}, not {}",
+                                 core::limits::max_session_tickets, options.session_tickets)));
+  }
+  config.session_tickets = options.session_tickets;
+  if (options.early_data.enabled) {
+    if (options.session_tickets == 0) {
+      return fail(
+          config_error("early data needs session tickets (0-RTT resumes a session): set "
+                       "ServerOptions::session_tickets above 0 or turn early_data off"));
+    }
+    if (options.early_data.max_size == 0 ||
+        options.early_data.max_size > core::limits::max_early_data_size) {
+      return fail(config_error(fmt::format("EarlyDataOptions::max_size must be 1 to {}, not {}",
+                                           core::limits::max_early_data_size,
+                                           options.early_data.max_size)));
+    }
+    if (options.early_data.replay_register_entries == 0 ||
+        options.early_data.replay_register_entries > core::limits::max_replay_register_entries) {
+      return fail(config_error(fmt::format(
+          "EarlyDataOptions::replay_register_entries must be 1 to {}, not {}",
+          core::limits::max_replay_register_entries, options.early_data.replay_register_entries)));
+    }
+    if (options.early_data.freshness_window.count() <= 0 ||
+        options.early_data.freshness_window > std::chrono::minutes(1)) {
+      return fail(
+          config_error("EarlyDataOptions::freshness_window must be above 0 and at most 60 s"));
+    }
+  }
+  config.early_data = options.early_data;
+  if (options.session_tickets > 0) {
+    if (options.ticket_keys) {
+      config.ticket_keys = std::move(options.ticket_keys);
+    } else {
+      auto keys = TicketKeys::create();
+      if (!keys) {
+        return fail(keys.error());
+      }
+      config.ticket_keys = std::move(*keys);
+    }
+  }
+  return {};
+}
+
 /// Dispatches to the chosen engine's factory for the configuration's role.
 template <class Config>
 Result<std::unique_ptr<core::EngineFactory>> make_factory(const Config& config) {
@@ -241,6 +288,11 @@ Result<std::shared_ptr<const core::ClientContext>> make_client_context(const std
     config.trust = std::move(*system);
   }
   config.client_certificates = std::move(options.client_certificates);
+  if (options.resumption) {
+    config.session_store = options.session_store ? std::move(options.session_store)
+                                                 : std::make_shared<MemorySessionStore>();
+    config.session_identity = std::move(options.session_identity);
+  }
   auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());
@@ -269,6 +321,9 @@ Result<std::shared_ptr<const core::ServerContext>> make_server_context(
         "certificate authorities client certificates must come from"));
   }
   config.client_trust = std::move(options.client_trust);
+  if (auto resumption = resolve_resumption(options, config); !resumption) {
+    return fail(resumption.error());
+  }
   auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());
@@ -292,10 +347,16 @@ ClientTLS::ClientTLS(std::string server_hostname, ClientOptions options)
 }
 
 Result<Session> ClientTLS::start(SessionCallbacks callbacks) const {
+  return start(std::move(callbacks), {});
+}
+
+Result<Session> ClientTLS::start(SessionCallbacks callbacks,
+                                 std::span<const std::byte> early_data) const {
   if (error_) {
     return fail(*error_);
   }
   auto core = std::make_shared<core::SessionCore>(context_, std::move(callbacks));
+  core->set_early_data(early_data);
   if (auto started = core->start(); !started) {
     return fail(started.error());
   }

@@ -15,6 +15,7 @@
 #include <sanstls/tls.hpp>
 
 #include "core/library_context.hpp"
+#include "core/secret_bytes.hpp"
 #include "x509/server_name.hpp"
 
 #include <chrono>
@@ -28,6 +29,17 @@
 namespace sanstls::core {
 
 using Bytes = std::vector<std::byte>;
+
+/// A stored session a client offers (EngineHooks::take_session_to_resume).
+struct ResumptionOffer {
+  /// What the engine handed to session_ticket_received() (secret).
+  SecretBytes engine_state;
+  /// The ticket's max_early_data_size (0: no 0-RTT).
+  std::uint32_t max_early_data = 0;
+  /// The ALPN protocol of the original session ("" when none): 0-RTT requires the same one
+  /// (RFC 8446 §4.2.10), and the core refuses a resumption that negotiates another.
+  std::string alpn;
+};
 
 /// The answer of a certificate store, as the engine sees it.
 struct CertificateAnswer {
@@ -50,6 +62,48 @@ class EngineHooks {
   /// Hands one NSS key-log line to the hazmat key log, if one is configured.
   virtual void key_log(std::string_view line) = 0;
   [[nodiscard]] virtual bool key_log_enabled() const = 0;
+
+  // ---- Resumption and 0-RTT (include/sanstls/resumption.hpp; docs/guide.md) ----------------
+  // The core owns every decision that must be the same on every engine: which stored session a
+  // client offers (single use), what a server's ticket carries besides the engine's own state
+  // (the session's identity for revocation, SNI, ALPN, the verified peer chain), whether a ticket
+  // may resume (revoked after a fatal alert or a truncation), whether early data may be accepted
+  // (replay register, freshness). Engines do the protocol: PSK offers and binders, tickets,
+  // early-data records.
+
+  /// Client, in start(): the session to offer, taken out of the store (it is never offered
+  /// again), or nullopt. `engine_state` is exactly what this engine handed to
+  /// session_ticket_received() when the ticket arrived; the core already checked that it was
+  /// made by this engine under a configuration with the same trust, policy and server name.
+  virtual std::optional<ResumptionOffer> take_session_to_resume() = 0;
+  /// Client, in start(): the 0-RTT data to send if the offered session allows it (empty: none).
+  /// The engine sends at most the ticket's max_early_data_size bytes of it; what it sent is
+  /// reported by info().early_data (accepted / rejected) once the server answered.
+  [[nodiscard]] virtual std::span<const std::byte> early_data_to_send() const = 0;
+  /// Client: a ticket arrived (NewSessionTicket, after the handshake). `engine_state` is what
+  /// the engine needs to resume (secret); `lifetime` the ticket's (the core caps it at 7 days);
+  /// `max_early_data` its early_data extension (0: no 0-RTT with this ticket).
+  virtual void session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+                                       std::uint32_t max_early_data) = 0;
+
+  /// Server, when it seals a ticket: opaque bytes the core wants back when the ticket is offered
+  /// (the session's revocation identity, SNI, ALPN, the verified client chain). The engine seals
+  /// them inside the ticket with its own state, under the configuration's TicketKeys.
+  virtual Bytes ticket_context() = 0;
+  /// Server: a client offered a ticket that opened (authentic, not expired, psk_dhe_ke, same
+  /// cipher-suite hash). The core checks its context (not revoked, same SNI) and, on true,
+  /// fills SessionInfo from it (peer chain, resumed). False: ignore the ticket, full handshake.
+  virtual bool accept_resumption(std::span<const std::byte> context) = 0;
+  /// Server: may the early data of this resumption be accepted? `ticket_identity` is the PSK
+  /// identity as sent (its hash goes into the configuration's replay register: true at most
+  /// once per identity); `ticket_age` is the client's view (obfuscated_ticket_age minus
+  /// ticket_age_add) and `issued` when the ticket was sealed (RFC 8446 §8.3). False also when
+  /// early data is off or the application has no early_data callback.
+  virtual bool accept_early_data(std::span<const std::byte> ticket_identity,
+                                 std::chrono::milliseconds ticket_age,
+                                 std::chrono::system_clock::time_point issued) = 0;
+  /// Server: accepted early data, in order (handed to SessionCallbacks::early_data).
+  virtual void early_data_received(std::span<const std::byte> data) = 0;
 
  protected:
   ~EngineHooks() = default;
@@ -130,12 +184,20 @@ struct ClientConfig : CommonConfig {
   x509::ServerName server_name;
   TrustStore trust;
   std::shared_ptr<ClientCertificateStore> client_certificates;
+  /// Null when resumption is off.
+  std::shared_ptr<SessionStore> session_store;
+  std::string session_identity;
 };
 
 struct ServerConfig : CommonConfig {
   std::shared_ptr<ServerCertificates> certificates;
   ClientAuth client_auth = ClientAuth::none;
   std::optional<TrustStore> client_trust;
+  /// NewSessionTicket messages per TLS 1.3 handshake (0: no tickets, no resumption).
+  std::uint8_t session_tickets = 2;
+  /// Never null when session_tickets > 0 (the configuration's own when the options had none).
+  std::shared_ptr<TicketKeys> ticket_keys;
+  EarlyDataOptions early_data;
 };
 
 /// Makes engines for one configuration; holds the engine's per-configuration state (an

@@ -58,6 +58,22 @@ inline constexpr std::size_t max_queued_before_handshake = 64 * 1024;
 inline constexpr std::size_t max_peer_chain_certificates = 32;
 inline constexpr std::size_t max_peer_chain_bytes = 128 * 1024;
 
+// ---- Resumption and 0-RTT (docs/limits.md) ----
+/// ServerOptions::session_tickets: NewSessionTicket messages per handshake.
+inline constexpr std::uint8_t max_session_tickets = 8;
+/// EarlyDataOptions::max_size: bytes of 0-RTT data a ticket allows.
+inline constexpr std::uint32_t max_early_data_size = 1024 * 1024;
+/// EarlyDataOptions::replay_register_entries: ticket identities remembered per configuration.
+inline constexpr std::size_t max_replay_register_entries = 1024 * 1024;
+/// A server's ticket context (core-owned part of a ticket: identity, SNI, ALPN, peer chain).
+inline constexpr std::size_t max_ticket_context = 8 + 256 + 256 + max_peer_chain_bytes + 64;
+/// Revoked session identities a server configuration remembers (sessions that ended in a
+/// fatal alert or a truncation); past it, every ticket issued before the oldest forgotten one is
+/// refused too (never a resumption of a revoked session).
+inline constexpr std::size_t max_revoked_sessions = 65536;
+/// A client's stored session (core envelope + engine state).
+inline constexpr std::size_t max_stored_session = 16 + 256 + 256 + max_peer_chain_bytes + 16384;
+
 /// Follows the record framing of the peer's byte stream (headers only, O(1) memory) so the
 /// core can count records whatever engine decrypts them.
 class RecordCounter {

@@ -53,6 +53,18 @@ std::string_view version_name(ProtocolVersion version) {
   return "unknown version";
 }
 
+std::string_view early_data_status_name(EarlyDataStatus status) {
+  switch (status) {
+    case EarlyDataStatus::none:
+      return "none";
+    case EarlyDataStatus::accepted:
+      return "accepted";
+    case EarlyDataStatus::rejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
 std::string_view cipher_suite_name(CipherSuite suite) {
   switch (suite) {
     case CipherSuite::tls_aes_128_gcm_sha256:

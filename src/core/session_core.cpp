@@ -848,4 +848,26 @@ bool SessionCore::key_log_enabled() const {
   return hazmat && hazmat->key_log;
 }
 
+// ---- Resumption (placeholders until the core's resumption lands) ----------------------------
+
+std::optional<ResumptionOffer> SessionCore::take_session_to_resume() { return std::nullopt; }
+
+std::span<const std::byte> SessionCore::early_data_to_send() const { return early_data_; }
+
+void SessionCore::session_ticket_received(SecretBytes /*engine_state*/,
+                                          std::chrono::seconds /*lifetime*/,
+                                          std::uint32_t /*max_early_data*/) {}
+
+Bytes SessionCore::ticket_context() { return {}; }
+
+bool SessionCore::accept_resumption(std::span<const std::byte> /*context*/) { return false; }
+
+bool SessionCore::accept_early_data(std::span<const std::byte> /*ticket_identity*/,
+                                    std::chrono::milliseconds /*ticket_age*/,
+                                    std::chrono::system_clock::time_point /*issued*/) {
+  return false;
+}
+
+void SessionCore::early_data_received(std::span<const std::byte> /*data*/) {}
+
 }  // namespace sanstls::core

@@ -35,6 +35,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   SessionCore& operator=(const SessionCore&) = delete;
   ~SessionCore();
 
+  /// Client, before start(): the 0-RTT data to send if a stored session allows it.
+  void set_early_data(std::span<const std::byte> data) {
+    early_data_.assign(data.begin(), data.end());
+  }
   /// Makes the engine and, for a client, sends the ClientHello.
   Result<void> start();
   Result<void> receive(std::span<const std::byte> bytes, Bytes& application_data);
@@ -68,6 +72,16 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   CertificateAnswer select_client_certificate(const ClientCertificateQuery& query) override;
   void key_log(std::string_view line) override;
   [[nodiscard]] bool key_log_enabled() const override;
+  std::optional<ResumptionOffer> take_session_to_resume() override;
+  [[nodiscard]] std::span<const std::byte> early_data_to_send() const override;
+  void session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+                               std::uint32_t max_early_data) override;
+  Bytes ticket_context() override;
+  bool accept_resumption(std::span<const std::byte> context) override;
+  bool accept_early_data(std::span<const std::byte> ticket_identity,
+                         std::chrono::milliseconds ticket_age,
+                         std::chrono::system_clock::time_point issued) override;
+  void early_data_received(std::span<const std::byte> data) override;
 
  private:
   [[nodiscard]] const CommonConfig& common() const;
@@ -126,6 +140,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Application data written before the handshake completed, sent once it does (at most
   /// limits::max_queued_before_handshake bytes).
   Bytes queued_;
+  /// Client: what ClientTLS::start() was given to send as 0-RTT data.
+  Bytes early_data_;
   bool close_called_ = false;
   bool sent_close_notify_ = false;
   bool in_callback_ = false;

@@ -26,7 +26,7 @@ BackendCapabilities gnutls_capabilities() {
   caps.async_server_certificates = true;
   caps.async_client_certificates = false;
   // Session tickets and session IDs are off (GNUTLS_NO_TICKETS, no session cache).
-  caps.resumption = false;
+  caps.resumption = {};
   // GnuTLS answers the peer's KeyUpdate (RFC 8446 §4.6.3) by itself.
   caps.key_update = true;
   caps.key_log = true;

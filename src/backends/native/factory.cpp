@@ -111,7 +111,7 @@ BackendCapabilities native_capabilities() {
   // Both state machines park in explicit waiting states until the store answers.
   caps.async_server_certificates = true;
   caps.async_client_certificates = true;
-  caps.resumption = false;
+  caps.resumption = {};
   caps.key_update = true;
   caps.key_log = true;
   return caps;

@@ -248,7 +248,7 @@ BackendCapabilities openssl_capabilities() {
   capabilities.client_certificates = true;
   capabilities.async_server_certificates = true;
   capabilities.async_client_certificates = true;
-  capabilities.resumption = false;
+  capabilities.resumption = {};
   // Session::update_keys() (SSL_key_update); peers' KeyUpdates are answered by OpenSSL.
   capabilities.key_update = true;
   capabilities.key_log = true;

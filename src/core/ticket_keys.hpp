@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+#pragma once
+// What the engines see of TicketKeys (include/sanstls/resumption.hpp): the key to seal a ticket
+// with now, and the key a ticket names when it comes back. Each engine derives the keys its
+// ticket format needs from a key's secret with its own label, so engines sharing one TicketKeys
+// never use the same bytes for two algorithms.
+
+#include <sanstls/resumption.hpp>
+
+#include "core/secret_bytes.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace sanstls::core {
+
+/// One ticket key: a public 16-byte name (sent in the clear inside tickets) and a secret.
+struct TicketKey {
+  static constexpr std::size_t name_length = 16;
+  static constexpr std::size_t secret_length = 32;
+  std::array<std::uint8_t, name_length> name{};
+  SecretBytes secret;
+  /// When it started sealing.
+  std::chrono::system_clock::time_point created;
+
+  /// HKDF-SHA256-Expand(secret, label, length): an engine's own key for its ticket format
+  /// (e.g. label "sanstls native ticket aes-256-gcm"). Fails only if libcrypto fails.
+  [[nodiscard]] Result<SecretBytes> derive(std::string_view label, std::size_t length) const;
+};
+
+class TicketKeysAccess {
+ public:
+  /// The key to seal a ticket with now: the current one, replaced first when it is older than
+  /// the rotation interval.
+  static Result<std::shared_ptr<const TicketKey>> sealing_key(TicketKeys& keys);
+  /// The key named `name` when it may still open tickets (not erased, not older than its last
+  /// sealing plus the ticket lifetime), else null.
+  static std::shared_ptr<const TicketKey> opening_key(TicketKeys& keys,
+                                                      std::span<const std::uint8_t> name);
+  /// The TicketKeys clock's time.
+  static std::chrono::system_clock::time_point now(const TicketKeys& keys);
+};
+
+}  // namespace sanstls::core
