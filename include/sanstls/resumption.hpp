@@ -81,7 +81,9 @@ class SANSTLS_API StoredSession {
   /// Takes bytes an earlier bytes() returned (e.g. read back from disk). Whether they can be
   /// used is checked when they are offered; unusable ones lead to a full handshake.
   explicit StoredSession(std::span<const std::byte> bytes);
+  /// Moves the session; `other` is left empty.
   StoredSession(StoredSession&& other) noexcept;
+  /// Wipes this session, then takes `other`'s; `other` is left empty.
   StoredSession& operator=(StoredSession&& other) noexcept;
   StoredSession(const StoredSession&) = delete;
   StoredSession& operator=(const StoredSession&) = delete;
