@@ -764,19 +764,13 @@ void multiple_issuer_cases(Pki& pki, Table& table) {
     Cert root = pki.root("twin root");
     Cert twin_a = pki.ca("twin intermediate", root);
     Cert twin_b = pki.ca("twin intermediate", root);  // same name, another key
-    Cert leaf = pki.leaf(twin_b, {"www.example.com"}, [](CertificateSpec& spec) {
-      spec.authority_key_identifier = AuthorityKeyId::absent;
-      spec.common_name = "twin leaf";
-    });
-    // Without an AKI the leaf's issuer can only be found by name: both twins match, only one
-    // key verifies. The missing AKI itself is refused (RFC 5280 §4.2.1.1), so the twin case
-    // keeps the AKI and relies on the builder trying every candidate.
-    Cert leaf_aki = pki.leaf(twin_b);
+    // Both twins match the leaf's issuer name; the AKI points at twin_b, and a builder that
+    // ignores it must still try both and keep the one whose key verifies the signature.
+    Cert leaf = pki.leaf(twin_b);
     table.add("same_name_candidates_different_keys",
               "RFC 4158 §2.4: two issuers with the same name and different keys; the one whose "
               "key verifies the signature is the issuer",
-              leaf_aki, {twin_b, twin_a}, {root}, valid());
-    static_cast<void>(leaf);
+              leaf, {twin_b, twin_a}, {root}, valid());
   }
 }
 
@@ -990,6 +984,73 @@ void encoding_cases(Pki& pki, Table& table) {
   }
 }
 
+void structure_cases(Pki& pki, Table& table) {
+  Cert root = pki.root("structure root");
+  Cert ca = pki.ca("structure intermediate", root);
+  {
+    Cert no_usage = pki.ca("no keyUsage intermediate", root,
+                           [](CertificateSpec& spec) { spec.key_usage.clear(); });
+    table.add("intermediate_key_usage_absent",
+              "RFC 5280 §4.2.1.3: conforming CAs MUST include keyUsage in certificates whose key "
+              "verifies signatures on other certificates",
+              pki.leaf(no_usage), {no_usage}, {root},
+              refused(malformed, "no keyUsage intermediate"));
+  }
+  {
+    Cert nameless =
+        pki.leaf(ca, {"www.example.com"}, [](CertificateSpec& spec) { spec.common_name.clear(); });
+    table.add("empty_subject_critical_san",
+              "RFC 5280 §4.2.1.6: an empty subject with a critical subjectAltName is valid",
+              nameless, {ca}, {root}, valid());
+    Cert edited = pki.edited(nameless, ca.key.get(), [](DerNode& tbs) {
+      DerNode* san = certmaker::find_extension(tbs, "2.5.29.17");
+      if (san == nullptr || san->children.size() != 3) {
+        throw SetupFailure("no critical subjectAltName to edit");
+      }
+      san->children.erase(san->children.begin() + 1);  // drop critical TRUE
+    });
+    table.add("empty_subject_san_not_critical",
+              "RFC 5280 §4.2.1.6: with an empty subject the subjectAltName MUST be critical",
+              edited, {ca}, {root}, refused(malformed));
+  }
+  {
+    Cert leaf = pki.leaf(ca, {"www.example.com"},
+                         [](CertificateSpec& spec) { spec.common_name = "empty SAN leaf"; });
+    Cert edited = pki.edited(leaf, ca.key.get(), [](DerNode& tbs) {
+      extension_value_of(tbs, "2.5.29.17").content = {0x30, 0x00};
+    });
+    table.add("empty_subject_alt_name",
+              "RFC 5280 §4.2.1.6: GeneralNames ::= SEQUENCE SIZE (1..MAX): a present "
+              "subjectAltName holds at least one name",
+              edited, {ca}, {root}, refused(malformed, "empty SAN leaf"));
+  }
+  {
+    Cert leaf = pki.leaf(ca, {"www.example.com"},
+                         [](CertificateSpec& spec) { spec.common_name = "generalized time leaf"; });
+    Cert edited = pki.edited(leaf, ca.key.get(), [](DerNode& tbs) {
+      DerNode& not_after = tbs.children.at(4).children.at(1);
+      not_after.tag = 0x18;  // GeneralizedTime for a date before 2050
+      const std::string text = "20300101000000Z";
+      not_after.content.assign(text.begin(), text.end());
+    });
+    table.add("generalized_time_before_2050",
+              "RFC 5280 §4.1.2.5: dates through 2049 MUST be encoded as UTCTime", edited, {ca},
+              {root}, refused(malformed));
+  }
+  {
+    Cert leaf = pki.leaf(ca, {"www.example.com"},
+                         [](CertificateSpec& spec) { spec.common_name = "no seconds leaf"; });
+    Cert edited = pki.edited(leaf, ca.key.get(), [](DerNode& tbs) {
+      DerNode& not_after = tbs.children.at(4).children.at(1);
+      const std::string text = "3001010000Z";  // YYMMDDHHMMZ, no seconds
+      not_after.content.assign(text.begin(), text.end());
+    });
+    table.add("utc_time_without_seconds",
+              "RFC 5280 §4.1.2.5.1: UTCTime values MUST include seconds (YYMMDDHHMMSSZ)", edited,
+              {ca}, {root}, refused(malformed));
+  }
+}
+
 void algorithm_cases(Pki& pki, Table& table) {
   const std::string weak_key_rule =
       "sanstls policy (RFC 8446 §4.4.2.2, docs/design.md): RSA keys below 2048 bits are "
@@ -1071,6 +1132,70 @@ void algorithm_cases(Pki& pki, Table& table) {
 
 }  // namespace
 
+namespace {
+
+Expected openssl_valid() { return Expected{true, CertificateProblem::none, {}}; }
+Expected openssl_refuses(CertificateProblem problem) { return Expected{false, problem, {}}; }
+
+}  // namespace
+
+const std::vector<OpensslDisagreement>& known_openssl_disagreements() {
+  static const std::vector<OpensslDisagreement> table{
+      {"expired_root", openssl_refuses(CertificateProblem::expired),
+       "RFC 5280 §6.1.1 (d): the trust anchor is a name and a key; libcrypto checks the "
+       "validity of the self-signed certificate carrying it"},
+      {"not_yet_valid_root", openssl_refuses(CertificateProblem::not_yet_valid),
+       "RFC 5280 §6.1.1 (d): as expired_root"},
+      {"critical_unknown_extension_anchor", openssl_refuses(CertificateProblem::malformed),
+       "RFC 5280 §6.1.1 (d): the anchor certificate's extensions are not processed; libcrypto "
+       "checks critical extensions on every certificate of its chain, the root included"},
+      {"valid_at_not_after", openssl_refuses(CertificateProblem::expired),
+       "RFC 5280 §4.1.2.5: the validity period is inclusive of notAfter; libcrypto's "
+       "X509_cmp_time treats notAfter == now as expired"},
+      {"leaf_authority_key_identifier_mismatch",
+       openssl_refuses(CertificateProblem::unknown_issuer),
+       "RFC 5280 §6.1 and §4.2.1.1: the AKI is a path-building hint (its value only SHOULD "
+       "match the issuer's key); libcrypto's X509_check_akid rejects the only candidate issuer"},
+      {"nc_wildcard_matches_excluded_name", openssl_valid(),
+       "RFC 5280 §4.2.1.10: a name in an excluded subtree is invalid; libcrypto compares the "
+       "SAN '*.example.com' literally and never checks the name actually matched"},
+      {"der_boolean_true_as_01", openssl_valid(),
+       "RFC 5280 §4.1 / X.690 §11.1: DER BOOLEAN TRUE is 0xFF; libcrypto decodes BER"},
+      {"der_long_form_length", openssl_valid(),
+       "RFC 5280 §4.1 / X.690 §10.1: minimal length octets; libcrypto decodes BER"},
+      {"der_indefinite_length", openssl_valid(),
+       "RFC 5280 §4.1 / X.690 §10.1: no indefinite lengths in DER; libcrypto decodes BER"},
+      {"der_explicit_default_value", openssl_valid(),
+       "RFC 5280 §4.1 / X.690 §11.5: DEFAULT values are omitted; libcrypto decodes BER"},
+      {"duplicate_extension_leaf", openssl_refuses(CertificateProblem::unknown_issuer),
+       "RFC 5280 §4.2: duplicate extensions make the certificate malformed; libcrypto marks it "
+       "invalid, then finds no issuer for it and reports an unknown issuer"},
+      {"duplicate_extension_intermediate", openssl_refuses(CertificateProblem::unknown_issuer),
+       "RFC 5280 §4.2: as duplicate_extension_leaf, for the intermediate"},
+      {"trailing_bytes_in_extension_value", openssl_valid(),
+       "RFC 5280 §4.2 / X.690: extnValue is exactly one value; libcrypto's extension decoder "
+       "ignores bytes after it"},
+      {"generalized_time_before_2050", openssl_valid(),
+       "RFC 5280 §4.1.2.5: validity dates through 2049 MUST be UTCTime; libcrypto reads either "
+       "type for any date"},
+      {"rsa_pss_wrong_salt_length", openssl_valid(),
+       "RFC 8446 §4.2.3: the salt length MUST equal the digest length; libcrypto accepts any "
+       "salt length the parameters state"},
+      {"rsa_pss_mgf1_digest_mismatch", openssl_valid(),
+       "RFC 8446 §4.2.3: MGF1 uses the signed digest; libcrypto accepts any MGF1 digest"},
+  };
+  return table;
+}
+
+const OpensslDisagreement* openssl_disagreement_for(std::string_view name) {
+  for (const OpensslDisagreement& entry : known_openssl_disagreements()) {
+    if (entry.case_name == name) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
 Clock::time_point corpus_time() { return at(2026, 6, 1); }
 
 Result<std::vector<Case>> make_corpus() {
@@ -1088,6 +1213,7 @@ Result<std::vector<Case>> make_corpus() {
     cycle_and_depth_cases(pki, table);
     extension_cases(pki, table);
     encoding_cases(pki, table);
+    structure_cases(pki, table);
     algorithm_cases(pki, table);
     return table.take();
   } catch (const SetupFailure& failure) {

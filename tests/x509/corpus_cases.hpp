@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sanstls::corpus {
@@ -51,6 +52,21 @@ struct Case {
   std::chrono::system_clock::time_point time;
   Expected expected;
 };
+
+/// A case where libcrypto's X509_verify_cert (through x509::verify_chain) does not give the
+/// RFC answer the corpus expects: what it answers instead, and the RFC section that says why
+/// the corpus is right. corpus_openssl_test.cpp asserts each entry (so the list cannot go
+/// stale); another validator's tests can use it to document where the two validators differ.
+struct OpensslDisagreement {
+  std::string_view case_name;
+  Expected openssl;
+  std::string_view why;
+};
+
+/// Every known disagreement between the corpus and libcrypto's validator.
+const std::vector<OpensslDisagreement>& known_openssl_disagreements();
+/// The entry for `case_name`, or nullptr.
+const OpensslDisagreement* openssl_disagreement_for(std::string_view case_name);
 
 /// The validation time of (almost) every case: 2026-06-01T00:00:00Z.
 std::chrono::system_clock::time_point corpus_time();

@@ -39,70 +39,6 @@ std::string describe(const Verdict& verdict) {
                      verdict.message);
 }
 
-/// Where libcrypto's answer is not RFC 5280's. `openssl` is what it answers instead.
-struct Disagreement {
-  std::string_view case_name;
-  Expected openssl;
-  std::string_view why;
-};
-
-Expected openssl_valid() { return Expected{true, CertificateProblem::none, {}}; }
-Expected openssl_refuses(CertificateProblem problem) { return Expected{false, problem, {}}; }
-
-const std::vector<Disagreement>& known_openssl_disagreements() {
-  static const std::vector<Disagreement> table{
-      {"expired_root", openssl_refuses(CertificateProblem::expired),
-       "RFC 5280 §6.1.1 (d): the trust anchor is a name and a key; libcrypto checks the "
-       "validity of the self-signed certificate carrying it"},
-      {"not_yet_valid_root", openssl_refuses(CertificateProblem::not_yet_valid),
-       "RFC 5280 §6.1.1 (d): as expired_root"},
-      {"critical_unknown_extension_anchor", openssl_refuses(CertificateProblem::malformed),
-       "RFC 5280 §6.1.1 (d): the anchor certificate's extensions are not processed; libcrypto "
-       "checks critical extensions on every certificate of its chain, the root included"},
-      {"valid_at_not_after", openssl_refuses(CertificateProblem::expired),
-       "RFC 5280 §4.1.2.5: the validity period is inclusive of notAfter; libcrypto's "
-       "X509_cmp_time treats notAfter == now as expired"},
-      {"leaf_authority_key_identifier_mismatch",
-       openssl_refuses(CertificateProblem::unknown_issuer),
-       "RFC 5280 §6.1 and §4.2.1.1: the AKI is a path-building hint (its value only SHOULD "
-       "match the issuer's key); libcrypto's X509_check_akid rejects the only candidate issuer"},
-      {"nc_wildcard_matches_excluded_name", openssl_valid(),
-       "RFC 5280 §4.2.1.10: a name in an excluded subtree is invalid; libcrypto compares the "
-       "SAN '*.example.com' literally and never checks the name actually matched"},
-      {"der_boolean_true_as_01", openssl_valid(),
-       "RFC 5280 §4.1 / X.690 §11.1: DER BOOLEAN TRUE is 0xFF; libcrypto decodes BER"},
-      {"der_long_form_length", openssl_valid(),
-       "RFC 5280 §4.1 / X.690 §10.1: minimal length octets; libcrypto decodes BER"},
-      {"der_indefinite_length", openssl_valid(),
-       "RFC 5280 §4.1 / X.690 §10.1: no indefinite lengths in DER; libcrypto decodes BER"},
-      {"der_explicit_default_value", openssl_valid(),
-       "RFC 5280 §4.1 / X.690 §11.5: DEFAULT values are omitted; libcrypto decodes BER"},
-      {"duplicate_extension_leaf", openssl_refuses(CertificateProblem::unknown_issuer),
-       "RFC 5280 §4.2: duplicate extensions make the certificate malformed; libcrypto marks it "
-       "invalid, then finds no issuer for it and reports an unknown issuer"},
-      {"duplicate_extension_intermediate", openssl_refuses(CertificateProblem::unknown_issuer),
-       "RFC 5280 §4.2: as duplicate_extension_leaf, for the intermediate"},
-      {"trailing_bytes_in_extension_value", openssl_valid(),
-       "RFC 5280 §4.2 / X.690: extnValue is exactly one value; libcrypto's extension decoder "
-       "ignores bytes after it"},
-      {"rsa_pss_wrong_salt_length", openssl_valid(),
-       "RFC 8446 §4.2.3: the salt length MUST equal the digest length; libcrypto accepts any "
-       "salt length the parameters state"},
-      {"rsa_pss_mgf1_digest_mismatch", openssl_valid(),
-       "RFC 8446 §4.2.3: MGF1 uses the signed digest; libcrypto accepts any MGF1 digest"},
-  };
-  return table;
-}
-
-const Disagreement* disagreement_for(std::string_view name) {
-  for (const Disagreement& entry : known_openssl_disagreements()) {
-    if (entry.case_name == name) {
-      return &entry;
-    }
-  }
-  return nullptr;
-}
-
 /// `verdict` gives the answer `expected` describes (the verdict, the problem and, when the
 /// expectation names one, the message fragment).
 bool matches(const Verdict& verdict, const Expected& expected) {
@@ -199,7 +135,7 @@ TEST(X509Corpus, HasAtLeastSixtyUniqueCases) {
 }
 
 TEST(X509Corpus, EveryDisagreementNamesARealCase) {
-  for (const Disagreement& entry : known_openssl_disagreements()) {
+  for (const OpensslDisagreement& entry : known_openssl_disagreements()) {
     const auto& cases = corpus();
     const auto found = std::find_if(cases.begin(), cases.end(),
                                     [&](const Case& c) { return c.name == entry.case_name; });
@@ -216,7 +152,7 @@ TEST(X509Corpus, OpensslValidatorGivesTheExpectedVerdicts) {
   int disagreed = 0;
   for (const Case& entry : corpus()) {
     const Verdict verdict = run_openssl(entry);
-    if (const Disagreement* known = disagreement_for(entry.name)) {
+    if (const OpensslDisagreement* known = openssl_disagreement_for(entry.name)) {
       ++disagreed;
       EXPECT_TRUE(matches(verdict, known->openssl))
           << entry.name << ": listed as a known disagreement (libcrypto should say "
