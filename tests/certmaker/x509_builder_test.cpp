@@ -260,5 +260,45 @@ TEST_F(X509BuilderTest, RewrittenTbsKeepsAValidSignature) {
   EXPECT_NE(find_extension(parts.tbs, "2.5.29.19"), nullptr);
 }
 
+TEST_F(X509BuilderTest, EditsLibcryptoCannotParseAreStillSignedAsWritten) {
+  CertificateSpec spec = base_spec("padded");
+  spec.alt_names = {"www.example.com"};
+  const std::vector<std::uint8_t> original = must(certificate_der(leaf(spec).get()));
+  std::vector<std::uint8_t> signed_tbs;
+  auto edited = must(rewrite_tbs(workspace_, original, root_key_.get(), [&](DerNode& tbs) {
+    DerNode& serial = tbs.children.at(1);
+    serial.content.insert(serial.content.begin(), 0x00);  // X.690 §8.3.2: not minimal
+    DerNode* san = find_extension(tbs, "2.5.29.17");
+    if (san == nullptr) {
+      return Result<void>(fail(Errc::internal_error, "no subjectAltName"));
+    }
+    extension_value(*san).length_form = LengthForm::long_form;
+    signed_tbs = encode_der(tbs);
+    return Result<void>{};
+  }));
+  // Certificate ::= SEQUENCE { tbs (as edited, byte for byte), algorithm, BIT STRING }.
+  DerNode certificate = must(parse_der(edited));
+  ASSERT_EQ(certificate.children.size(), 3U);
+  ASSERT_GE(edited.size(), signed_tbs.size() + 4);
+  ASSERT_EQ(edited[0], 0x30);
+  ASSERT_EQ(edited[1], 0x82);  // a few hundred bytes: two length octets, a 4-byte header
+  EXPECT_TRUE(std::equal(signed_tbs.begin(), signed_tbs.end(), edited.begin() + 4));
+  const std::vector<std::uint8_t>& bits = certificate.children[2].content;
+  ASSERT_FALSE(bits.empty());
+  ossl::EvpMdCtxPtr context(EVP_MD_CTX_new());
+  ASSERT_EQ(EVP_DigestVerifyInit_ex(context.get(), nullptr, "SHA256", workspace_.libctx(), nullptr,
+                                    root_key_.get(), nullptr),
+            1);
+  EXPECT_EQ(EVP_DigestVerify(context.get(), bits.data() + 1, bits.size() - 1, signed_tbs.data(),
+                             signed_tbs.size()),
+            1);
+  // libcrypto refuses the padded INTEGER outright.
+  const unsigned char* in = edited.data();
+  X509* parsed = d2i_X509(nullptr, &in, static_cast<long>(edited.size()));
+  EXPECT_EQ(parsed, nullptr);
+  X509_free(parsed);
+  take_openssl_error();
+}
+
 }  // namespace
 }  // namespace sanstls::certmaker
