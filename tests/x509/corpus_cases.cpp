@@ -761,6 +761,27 @@ void multiple_issuer_cases(Pki& pki, Table& table) {
               leaf, {fresh, stale}, {root}, valid());
   }
   {
+    // Two issuers for the same intermediate; the path through one of them is a dead end
+    // (its root is not trusted), and the other reaches the anchor only through a further
+    // intermediate. A builder has to back out of the dead end and try the other candidate.
+    Cert dead_root = pki.root("dead-end root");
+    Cert good_root = pki.root("backtrack root");
+    Cert dead_ca = pki.ca("dead-end intermediate", dead_root);
+    Cert good_ca = pki.ca("backtrack intermediate", good_root);
+    Key shared_key = pki.key();
+    Cert via_dead = pki.ca("backtrack issuing CA", dead_ca, {}, shared_key);
+    Cert via_good = pki.ca("backtrack issuing CA", good_ca, {}, shared_key);
+    Cert leaf = pki.leaf(via_good);
+    table.add("backtrack_past_dead_end",
+              "RFC 4158 §2.4, §3: when a candidate path ends at an untrusted root, the builder "
+              "backtracks and tries the other issuer",
+              leaf, {via_dead, via_good, dead_ca, good_ca}, {good_root}, valid());
+    table.add("backtrack_past_dead_end_reordered",
+              "RFC 4158 §2.4, §3: as backtrack_past_dead_end, another order of the same "
+              "certificates",
+              leaf, {via_good, via_dead, good_ca, dead_ca, dead_root}, {good_root}, valid());
+  }
+  {
     Cert root = pki.root("twin root");
     Cert twin_a = pki.ca("twin intermediate", root);
     Cert twin_b = pki.ca("twin intermediate", root);  // same name, another key
