@@ -53,6 +53,7 @@ class Options:
     engines = []
     narrowed = False  # --engines / SANSTLS_INTEROP_ENGINES chose a subset
     versions = {}  # engine -> the versions `sanstls backends --json` lists for it
+    client_versions = {}  # engine -> the versions it speaks as a client (client_versions)
     workdir = None
     verbose = False
 
@@ -90,6 +91,7 @@ def init():
     OPTIONS.bind_shim = known.bind_shim
     entries = _available_engines(OPTIONS.sanstls)
     OPTIONS.versions = {entry["name"]: list(entry.get("versions", [])) for entry in entries}
+    OPTIONS.client_versions = {entry["name"]: list(entry.get("client_versions", [])) for entry in entries}
     available = [entry["name"] for entry in entries]
     if known.engines:
         wanted = [e for e in known.engines.split(",") if e]
@@ -645,7 +647,7 @@ class InteropTest(unittest.TestCase):
         in; by default CLIENT_TLS12_REFUSAL, which names the engine's limit). Returns the server
         peer, for the caller's checks of the peer's side; the case (or iteration) then ends.
         """
-        if speaks(engine, "TLS 1.2"):
+        if speaks(engine, "TLS 1.2") or "TLS 1.2" in OPTIONS.client_versions.get(engine, ()):
             return None
         with self._reporting(engine, "TLS 1.2"):
             server, port = start_server()

@@ -86,10 +86,11 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
                   msgs::SignatureSchemeList{params.signature_algorithms}});
   list.push_back({ExtensionType::key_share, std::move(key_share)});
   const bool tls12 = !params.tls12_cipher_suites.empty();
-  list.push_back(
-      {ExtensionType::supported_versions,
-       msgs::SupportedVersionsList{tls12 ? std::vector<std::uint16_t>{tls13_version, tls12_version}
-                                         : std::vector<std::uint16_t>{tls13_version}}});
+  list.push_back({ExtensionType::supported_versions,
+                  msgs::SupportedVersionsList{
+                      !params.offer_tls13 ? std::vector<std::uint16_t>{tls12_version}
+                      : tls12             ? std::vector<std::uint16_t>{tls13_version, tls12_version}
+                                          : std::vector<std::uint16_t>{tls13_version}}});
   if (params.record_size_limit) {
     list.push_back(
         {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*params.record_size_limit}});
@@ -151,7 +152,7 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   msgs::ClientHello ch;
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
-  ch.cipher_suites = params.cipher_suites;
+  if (params.offer_tls13) ch.cipher_suites = params.cipher_suites;
   ch.cipher_suites.insert(ch.cipher_suites.end(), params.tls12_cipher_suites.begin(),
                           params.tls12_cipher_suites.end());
   WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
@@ -804,8 +805,7 @@ Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
   return client;
 }
 
-ClientHandshake::ClientHandshake(ClientHandshakeEnvironment env,
-                                 std::unique_ptr<ClientState> state)
+ClientHandshake::ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state)
     : env_(std::move(env)), state_(std::move(state)) {}
 ClientHandshake::ClientHandshake(ClientHandshake&&) noexcept = default;
 ClientHandshake& ClientHandshake::operator=(ClientHandshake&&) noexcept = default;
@@ -831,7 +831,7 @@ Status ClientHandshake::hand_over_if_tls12(Bytes message, ByteVec& out, bool& ha
   WIRE_TRY(const auto view, msgs::parse_handshake(message));
   if (view.type != HandshakeType::server_hello) return {};
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(view.body));
-  WIRE_TRY(const auto version, client12::negotiate_version(sh, true));
+  WIRE_TRY(const auto version, client12::negotiate_version(sh, true, first->params.offer_tls13));
   if (version != client12::ChosenVersion::tls12) return {};
   // The TLS 1.2 driver takes the record layer (and the records already buffered in it).
   WIRE_TRY(tls12_, client12::ClientHandshake12::take_over(*first, env_, std::move(reader_),

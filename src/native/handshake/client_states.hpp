@@ -95,6 +95,9 @@ struct ClientHelloParameters {
   /// hello carries extended_master_secret (RFC 7627), ec_point_formats (RFC 8422) and an empty
   /// renegotiation_info (RFC 5746); a TLS 1.2 ServerHello hands over to client_states12.hpp.
   std::vector<CipherSuite> tls12_cipher_suites;
+  /// False: a TLS 1.2-only hello (supported_versions {TLS 1.2}, no TLS 1.3 suites; key_share is
+  /// still sent, a TLS 1.2 server ignores it). Needs tls12_cipher_suites.
+  bool offer_tls13 = true;
 };
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.

@@ -66,8 +66,9 @@ Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Co
 // ---------------------------------------------------------------------------------------------
 // Version negotiation
 
-Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered) {
-  if (sh.is_tls13()) return ChosenVersion::tls13;
+Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered,
+                                        bool tls13_offered) {
+  if (sh.is_tls13() && tls13_offered) return ChosenVersion::tls13;
   if (sh.extensions.get<msgs::SelectedVersion>(ExtensionType::supported_versions) != nullptr) {
     // RFC 8446 §4.2.1: "If the "supported_versions" extension in the ServerHello contains a
     // version not offered by the client or contains a version prior to TLS 1.3, the client MUST
@@ -78,7 +79,7 @@ Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_
   // RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below MUST
   // check that the last 8 bytes are not equal to either of these values. ... If a match is found,
   // the client MUST abort the handshake with an "illegal_parameter" alert."
-  if (has_downgrade_sentinel(sh.random)) {
+  if (tls13_offered && has_downgrade_sentinel(sh.random)) {
     return wire::illegal_parameter("ServerHello.random", "downgrade sentinel");
   }
   if (sh.legacy_version < tls12_version) {
@@ -101,6 +102,7 @@ Offer12 offer_from(const ExpectServerHello& first) {
   o.offered_extensions = first.offered.offered_extensions;
   o.alpn = first.params.alpn_protocols;
   o.record_size_limit = first.params.record_size_limit;
+  o.tls13_offered = first.params.offer_tls13;
   return o;
 }
 
@@ -112,7 +114,7 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
                                                   Actions12& /*actions*/) && {
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
-  WIRE_TRY(const auto version, negotiate_version(sh, true));
+  WIRE_TRY(const auto version, negotiate_version(sh, true, ctx.offer.tls13_offered));
   if (version != ChosenVersion::tls12) {
     return wire::fail(Alert::internal_error, "ServerHello", "not TLS 1.2");
   }
@@ -144,9 +146,10 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
   // it the triple-handshake attack applies); handshake_failure, as §5.2 names for the server.
   const ByteVec* ems = msgs::raw_extension(sh.extensions, ExtensionType::extended_master_secret);
   if (ems == nullptr) {
-    return wire::fail(Alert::handshake_failure, "ServerHello.extended_master_secret",
-                      "missing: the server does not support the extended master secret (RFC "
-                      "7627), which sanstls requires for TLS 1.2");
+    return wire::refuse(Alert::handshake_failure, wire::Refusal::missing_extended_master_secret,
+                        "ServerHello.extended_master_secret",
+                        "missing: the server does not support the extended master secret (RFC "
+                        "7627), which sanstls requires for TLS 1.2");
   }
   WIRE_CHECK(msgs::parse_extended_master_secret(*ems));
   // RFC 5746 §3.4: "If the extension is present, set secure_renegotiation flag to TRUE. The
@@ -155,9 +158,10 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
   // policy requires the extension (§4.1 lets a client refuse servers without it).
   const ByteVec* reneg = msgs::raw_extension(sh.extensions, ExtensionType::renegotiation_info);
   if (reneg == nullptr) {
-    return wire::fail(Alert::handshake_failure, "ServerHello.renegotiation_info",
-                      "missing: the server does not support secure renegotiation signalling "
-                      "(RFC 5746), which sanstls requires for TLS 1.2");
+    return wire::refuse(Alert::handshake_failure, wire::Refusal::missing_renegotiation_info,
+                        "ServerHello.renegotiation_info",
+                        "missing: the server does not support secure renegotiation signalling "
+                        "(RFC 5746), which sanstls requires for TLS 1.2");
   }
   WIRE_TRY(const auto renegotiated, msgs::parse_renegotiation_info(*reneg));
   if (!renegotiated.empty()) {
@@ -414,7 +418,8 @@ Result<ClientState12> Connected12::handle(const HandshakeView& message,
   if (message.type == HandshakeType::hello_request) {
     // We never renegotiate (RFC 5746 §4.2 lets a client refuse): every engine answers a
     // HelloRequest with the no_renegotiation alert (RFC 5246 §7.2.2) and ends the session.
-    return wire::fail(Alert::no_renegotiation, "HelloRequest", "renegotiation is not supported");
+    return wire::refuse(Alert::no_renegotiation, wire::Refusal::renegotiation_attempt,
+                        "HelloRequest", "renegotiation is not supported");
   }
   return unexpected_message("post-handshake message");
 }

@@ -28,7 +28,10 @@ namespace sanstls::native::handshake::client12 {
 /// (legacy_version 0x0303) — after the downgrade sentinel check a TLS 1.3-capable client owes
 /// — and a refusal otherwise.
 enum class ChosenVersion : std::uint8_t { tls13, tls12 };
-Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered);
+/// `tls13_offered` false (a TLS 1.2-only hello): a TLS 1.3 answer is illegal_parameter and the
+/// sentinel is not checked (RFC 8446 §4.1.3 asks it of TLS 1.3 clients).
+Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered,
+                                        bool tls13_offered = true);
 
 /// What our ClientHello offered that matters to a TLS 1.2 handshake.
 struct Offer12 {
@@ -39,6 +42,7 @@ struct Offer12 {
   std::vector<ExtensionType> offered_extensions;
   std::vector<std::string> alpn;
   std::optional<std::uint16_t> record_size_limit;
+  bool tls13_offered = true;
 };
 
 /// Builds the offer from the TLS 1.3 client's first state (the ClientHello it sent).
