@@ -70,9 +70,11 @@ def _available_engines(sanstls):
     return [entry for entry in json.loads(out.stdout) if entry.get("available")]
 
 
-def speaks(engine, version):
+def speaks(engine, version, as_client=False):
     """Whether `engine` speaks `version` ("TLS 1.2", "TLS 1.3"): its `versions` in
-    `sanstls backends --json`."""
+    `sanstls backends --json` (both roles), or with `as_client` its `client_versions`."""
+    if as_client and version in OPTIONS.client_versions.get(engine, ()):
+        return True
     return version in OPTIONS.versions.get(engine, ())
 
 
@@ -647,7 +649,7 @@ class InteropTest(unittest.TestCase):
         in; by default CLIENT_TLS12_REFUSAL, which names the engine's limit). Returns the server
         peer, for the caller's checks of the peer's side; the case (or iteration) then ends.
         """
-        if speaks(engine, "TLS 1.2") or "TLS 1.2" in OPTIONS.client_versions.get(engine, ()):
+        if speaks(engine, "TLS 1.2", as_client=True):
             return None
         with self._reporting(engine, "TLS 1.2"):
             server, port = start_server()
