@@ -14,6 +14,7 @@ set(SANSTLS_FUZZ_TARGETS
   finished
   new_session_ticket
   key_update
+  messages12
   native_client_handshake
   native_server_handshake
   mlkem768

@@ -32,10 +32,15 @@ nlohmann::json to_json(const BackendCapabilities& c) {
   for (ProtocolVersion version : c.resumption) {
     resumption.push_back(version_name(version));
   }
+  nlohmann::json client_versions = nlohmann::json::array();
+  for (ProtocolVersion version : c.client_versions) {
+    client_versions.push_back(version_name(version));
+  }
   return {{"name", backend_name(c.backend)},
           {"available", c.available},
           {"library_version", c.library_version},
           {"versions", versions},
+          {"client_versions", client_versions},
           {"cipher_suites", suites},
           {"groups", groups},
           {"capabilities",

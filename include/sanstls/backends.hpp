@@ -20,8 +20,10 @@ struct BackendCapabilities {
   bool available = false;
   /// "OpenSSL 3.0.19 ...", "GnuTLS 3.7.9", "sanstls native 0.1.0 (libcrypto 3.0.19)".
   std::string library_version;
-  /// The protocol versions the engine speaks (a subset of what the policy allows).
+  /// The protocol versions the engine speaks in both roles (a subset of what the policy allows).
   std::vector<ProtocolVersion> versions;
+  /// The protocol versions the engine speaks as a client (at least `versions`).
+  std::vector<ProtocolVersion> client_versions;
   /// The cipher suites the engine can negotiate, in sanstls's order of preference.
   std::vector<CipherSuite> cipher_suites;
   /// The key-exchange groups the engine can use, in sanstls's order of preference.

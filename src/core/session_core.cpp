@@ -231,7 +231,8 @@ void SessionCore::explain_old_peer(Error& error) const {
     return;
   }
   const bool tls13_only = common().min_version == ProtocolVersion::tls13;
-  const auto engine_versions = backend_capabilities(common().backend).versions;
+  // Our ClientHello: what the engine speaks as a client.
+  const auto engine_versions = backend_capabilities(common().backend).client_versions;
   const bool engine_tls13_only = std::find(engine_versions.begin(), engine_versions.end(),
                                            ProtocolVersion::tls12) == engine_versions.end();
   if (error.alert_received == Alert::handshake_failure && engine_tls13_only && !tls13_only) {

@@ -30,6 +30,9 @@ enum class Refusal : std::uint8_t {
   peer_chain_refused,  // the verify_chain callback failed: the adapter holds the full error
   forbidden_versions,  // the peer offered/chose only versions older than TLS 1.2
   tls12_only_peer,     // the peer speaks TLS 1.2 at most; this engine does TLS 1.3 only
+  missing_extended_master_secret,  // TLS 1.2 peer without RFC 7627
+  missing_renegotiation_info,      // TLS 1.2 server without RFC 5746 signalling
+  renegotiation_attempt,           // a HelloRequest (TLS 1.2): we never renegotiate
 };
 
 /// A parse, encode or protocol failure. `field` names the wire field ("ClientHello.cipher_suites")

@@ -53,6 +53,7 @@ class Options:
     engines = []
     narrowed = False  # --engines / SANSTLS_INTEROP_ENGINES chose a subset
     versions = {}  # engine -> the versions `sanstls backends --json` lists for it
+    client_versions = {}  # engine -> the versions it speaks as a client (client_versions)
     workdir = None
     verbose = False
 
@@ -69,9 +70,11 @@ def _available_engines(sanstls):
     return [entry for entry in json.loads(out.stdout) if entry.get("available")]
 
 
-def speaks(engine, version):
+def speaks(engine, version, as_client=False):
     """Whether `engine` speaks `version` ("TLS 1.2", "TLS 1.3"): its `versions` in
-    `sanstls backends --json`."""
+    `sanstls backends --json` (both roles), or with `as_client` its `client_versions`."""
+    if as_client and version in OPTIONS.client_versions.get(engine, ()):
+        return True
     return version in OPTIONS.versions.get(engine, ())
 
 
@@ -90,6 +93,7 @@ def init():
     OPTIONS.bind_shim = known.bind_shim
     entries = _available_engines(OPTIONS.sanstls)
     OPTIONS.versions = {entry["name"]: list(entry.get("versions", [])) for entry in entries}
+    OPTIONS.client_versions = {entry["name"]: list(entry.get("client_versions", [])) for entry in entries}
     available = [entry["name"] for entry in entries]
     if known.engines:
         wanted = [e for e in known.engines.split(",") if e]
@@ -645,7 +649,7 @@ class InteropTest(unittest.TestCase):
         in; by default CLIENT_TLS12_REFUSAL, which names the engine's limit). Returns the server
         peer, for the caller's checks of the peer's side; the case (or iteration) then ends.
         """
-        if speaks(engine, "TLS 1.2"):
+        if speaks(engine, "TLS 1.2", as_client=True):
             return None
         with self._reporting(engine, "TLS 1.2"):
             server, port = start_server()

@@ -25,7 +25,8 @@ class ProgramContract(lib.InteropTest):
         for engine in engines:
             with self.subTest(engine=engine["name"]):
                 self.assertEqual(set(engine), {"name", "available", "library_version", "versions",
-                                               "cipher_suites", "groups", "capabilities"})
+                                               "client_versions", "cipher_suites", "groups",
+                                               "capabilities"})
                 self.assertEqual(set(engine["capabilities"]),
                                  {"alpn", "client_certificates", "async_server_certificates",
                                   "async_client_certificates", "resumption", "key_update",
@@ -34,6 +35,8 @@ class ProgramContract(lib.InteropTest):
                 if engine["available"]:
                     self.assertTrue(set(engine["versions"]) <= {"TLS 1.2", "TLS 1.3"})
                     self.assertIn("TLS 1.3", engine["versions"])
+                    # What it speaks as a client includes what it speaks in both roles.
+                    self.assertTrue(set(engine["versions"]) <= set(engine["client_versions"]))
                     self.assertIn("TLS_AES_128_GCM_SHA256", engine["cipher_suites"])
                     for suite in engine["cipher_suites"]:
                         self.assertRegex(suite, r"^TLS_(AES|CHACHA20|ECDHE_(ECDSA|RSA)_WITH_"

@@ -179,7 +179,7 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         client = self.sanstls_client(engine, port)
         client.close_stdin()
         self.assertExit(client, 4)
-        if lib.speaks(engine, "TLS 1.2"):
+        if lib.speaks(engine, "TLS 1.2", as_client=True):
             self.assertIn("sanstls client: the server refused TLS 1.2 and TLS 1.3 with a "
                           "protocol_version alert", client.stderr)
         else:
@@ -189,6 +189,21 @@ class ClientAgainstOpenSSLServer(lib.InteropTest):
         self.assertIn("sanstls requires TLS 1.2 or newer", client.stderr)
         self.assertEqual(client.stdout, "")
         server.wait_for(r"unsupported protocol", key="stderr")
+
+    def engine_tls12_cbc_only_server_refused(self, engine):
+        """A TLS 1.2 s_server with CBC suites only: sanstls offers AEAD suites only, so OpenSSL
+        finds none in common and refuses (handshake_failure); the client exits 4, nothing
+        relayed. An engine without TLS 1.2 is refused by version first."""
+        server_args = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA"]
+        if self.tls12_unsupported(engine, "-www", *server_args):
+            return
+        server, port = self.openssl_server("-www", *server_args)
+        client = self.sanstls_client(engine, port)
+        client.close_stdin()
+        self.assertExit(client, 4)
+        self.assertEqual(client.stdout, "")
+        self.assertIn("handshake_failure", client.stderr)
+        server.wait_for(r"no shared cipher", key="stderr")
 
     # -- certificate failures (exit 3) --
 

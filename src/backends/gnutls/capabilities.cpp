@@ -13,6 +13,7 @@ BackendCapabilities gnutls_capabilities() {
   caps.available = true;
   caps.library_version = std::string("GnuTLS ") + gnutls_check_version(nullptr);
   caps.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
+  caps.client_versions = caps.versions;
   caps.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
   // GnuTLS 3.7 has no ML-KEM, so no X25519MLKEM768.
   for (NamedGroup group : all_groups()) {

@@ -52,6 +52,11 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
     params.server_name = shared_->server_name->text();
   }
   params.alpn_protocols = shared_->alpn;
+  params.tls12_cipher_suites = shared_->tls12_cipher_suites;
+  if (shared_->tls12_only) {
+    // hazmat::Settings::max_version: a TLS 1.2 hello (supported_versions lists TLS 1.2 only).
+    params.offer_tls13 = false;
+  }
   // An empty renegotiation_info (RFC 5746 §3.4) although we offer only TLS 1.3: servers that
   // insist on secure renegotiation signalling from every client (GnuTLS's %SAFE_RENEGOTIATION,
   // and our own gnutls engine) refuse hellos without it.
@@ -86,7 +91,7 @@ SessionInfo ClientEngine::info() const {
   if (!driver_) return info;
   const native::handshake::ClientSessionInfo negotiated = driver_->info();
   if (negotiated.cipher_suite) {
-    info.version = ProtocolVersion::tls13;
+    info.version = negotiated.tls12 ? ProtocolVersion::tls12 : ProtocolVersion::tls13;
     info.cipher_suite = static_cast<CipherSuite>(*negotiated.cipher_suite);
     if (negotiated.group) info.group = static_cast<NamedGroup>(*negotiated.group);
   }

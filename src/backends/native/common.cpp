@@ -68,6 +68,12 @@ Error core_error(const wire::Error& error, bool server) {
       refused.alert_sent = error.alert;
       return refused;
     }
+    case Refusal::missing_extended_master_secret:
+      return core::refusals::no_extended_master_secret(/*peer_is_server=*/!server);
+    case Refusal::missing_renegotiation_info:
+      return core::refusals::no_secure_renegotiation(/*peer_is_server=*/!server);
+    case Refusal::renegotiation_attempt:
+      return core::refusals::renegotiation_refused(/*peer_is_client=*/server, /*tls13=*/false);
     // The engines fill in these three with what only they know (names, versions, verdict).
     case Refusal::no_shared_application_protocol:
     case Refusal::no_certificate_for_name:

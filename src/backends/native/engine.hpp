@@ -51,8 +51,12 @@ struct SharedConfig {
   /// TLS 1.3 suites and groups in preference order.
   std::vector<native::CipherSuite> cipher_suites;
   std::vector<native::NamedGroup> groups;
+  /// Client: the TLS 1.2 suites offered besides TLS 1.3 (empty with a TLS 1.3-only policy).
+  std::vector<native::CipherSuite> tls12_cipher_suites;
   /// Whether the policy refuses TLS 1.2 (only changes how refusals are worded).
   bool tls13_only = false;
+  /// Client: hazmat::Settings::max_version caps the hello at TLS 1.2.
+  bool tls12_only = false;
   std::vector<std::string> alpn;
   /// Client: the expected server name (SNI is sent for DNS names only, RFC 6066 §3).
   std::optional<x509::ServerName> server_name;
@@ -175,15 +179,27 @@ class DriverEngine : public core::Engine {
   /// The peer's Finished was verified (client: and ours sent). A close_notify before that
   /// leaves the driver peer_closed() but not connected(): the core refuses it.
   [[nodiscard]] bool handshake_complete() const override {
-    return driver_ && static_cast<bool>(driver_->connected());
+    if constexpr (requires { driver_->handshake_complete(); }) {
+      return driver_ && driver_->handshake_complete();
+    } else {
+      return driver_ && static_cast<bool>(driver_->connected());
+    }
   }
   Result<void> export_keying_material(std::span<std::byte> out, std::string_view label,
                                       std::optional<std::span<const std::byte>> context) override {
     if (failed_ || !driver_) return already_failed();
-    // RFC 8446 §7.5: no context and an empty one are the same in TLS 1.3.
-    const auto context_bytes = context ? as_u8(*context) : native::Bytes{};
-    auto done = driver_->export_keying_material(
-        label, context_bytes, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+    const std::span<std::uint8_t> into{reinterpret_cast<std::uint8_t*>(out.data()), out.size()};
+    auto done = [&] {
+      if constexpr (requires { driver_->tls12(); }) {
+        // RFC 5705 §4: in TLS 1.2 no context and an empty one differ.
+        return driver_->export_keying_material(
+            label, context ? std::optional<native::Bytes>(as_u8(*context)) : std::nullopt, into);
+      } else {
+        // RFC 8446 §7.5: no context and an empty one are the same in TLS 1.3.
+        return driver_->export_keying_material(label, context ? as_u8(*context) : native::Bytes{},
+                                               into);
+      }
+    }();
     if (!done) {
       return fail(Errc::internal_error, "the native engine could not export keying material: " +
                                             done.error().to_string());
@@ -245,7 +261,7 @@ class DriverEngine : public core::Engine {
     // peer_closed first, also before the handshake completed: the core tells the two apart
     // with handshake_complete() and fails the latter.
     if (driver_->peer_closed()) return core::EngineStatus::peer_closed;
-    if (static_cast<bool>(driver_->connected())) return core::EngineStatus::established;
+    if (handshake_complete()) return core::EngineStatus::established;
     if (driver_->waiting_for_certificate()) return core::EngineStatus::waiting_for_certificate;
     return core::EngineStatus::handshaking;
   }

@@ -7,6 +7,7 @@
 
 #include "backends/native/engine.hpp"
 #include "core/credentials_impl.hpp"
+#include "native/key_schedule12.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -30,10 +31,10 @@ class NativeFactory final : public EngineFactory {
   std::shared_ptr<const SharedConfig> shared_;
 };
 
-Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& config) {
-  if (config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12) {
+Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& config, bool client) {
+  if (!client && config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12) {
     return fail(Errc::unsupported,
-                "the native engine speaks TLS 1.3 only, so it cannot be capped at TLS 1.2 "
+                "the native engine's server speaks TLS 1.3 only, so it cannot be capped at TLS 1.2 "
                 "(hazmat::Settings::max_version); use the openssl or gnutls engine");
   }
   if (!config.library) {
@@ -50,9 +51,12 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
   shared->provider = std::move(*provider);
   shared->peer_certificates.set_library(config.library);
   for (CipherSuite suite : config.cipher_suites) {
-    // TLS 1.2 suites stay with the engines that speak TLS 1.2.
+    const auto native_suite = static_cast<native::CipherSuite>(suite);
     if (cipher_suite_version(suite) == ProtocolVersion::tls13) {
-      shared->cipher_suites.push_back(static_cast<native::CipherSuite>(suite));
+      shared->cipher_suites.push_back(native_suite);
+    } else if (client && native::tls12::suite12_params(native_suite)) {
+      // The client offers the policy's TLS 1.2 suites (ECDHE + AEAD only exist).
+      shared->tls12_cipher_suites.push_back(native_suite);
     }
   }
   for (NamedGroup group : config.groups) {
@@ -60,13 +64,15 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
   }
   shared->alpn = config.alpn;
   shared->tls13_only = config.min_version == ProtocolVersion::tls13;
+  if (shared->tls13_only) shared->tls12_cipher_suites.clear();
+  shared->tls12_only = config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12;
   return shared;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<EngineFactory>> make_native_client_factory(const ClientConfig& config) {
-  auto shared = make_shared_config(config);
+  auto shared = make_shared_config(config, /*client=*/true);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->server_name = config.server_name;
   return std::unique_ptr<EngineFactory>(
@@ -74,7 +80,7 @@ Result<std::unique_ptr<EngineFactory>> make_native_client_factory(const ClientCo
 }
 
 Result<std::unique_ptr<EngineFactory>> make_native_server_factory(const ServerConfig& config) {
-  auto shared = make_shared_config(config);
+  auto shared = make_shared_config(config, /*client=*/false);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->client_auth = config.client_auth;
   if (config.client_trust) {
@@ -100,11 +106,12 @@ BackendCapabilities native_capabilities() {
   caps.available = true;
   caps.library_version = fmt::format("sanstls native {} (libcrypto {})", SANSTLS_VERSION_STRING,
                                      OpenSSL_version(OPENSSL_VERSION_STRING));
-  // TLS 1.2 is a later issue; a TLS 1.2 peer gets Errc::unsupported naming this.
+  // The client speaks TLS 1.2 too (client_states12); the server TLS 1.3 only for now: a TLS 1.2
+  // client gets Errc::unsupported naming this.
   caps.versions = {ProtocolVersion::tls13};
-  for (CipherSuite suite : all_cipher_suites()) {
-    if (cipher_suite_version(suite) == ProtocolVersion::tls13) caps.cipher_suites.push_back(suite);
-  }
+  caps.client_versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
+  // Every suite: the TLS 1.2 ones (ECDHE + AEAD) are the client's.
+  caps.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
   caps.groups.assign(all_groups().begin(), all_groups().end());
   caps.alpn = true;
   caps.client_certificates = true;

@@ -239,6 +239,7 @@ BackendCapabilities openssl_capabilities() {
   capabilities.available = true;
   capabilities.library_version = OpenSSL_version(OPENSSL_VERSION);
   capabilities.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
+  capabilities.client_versions = capabilities.versions;
   capabilities.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
   // OpenSSL 3.0 has no ML-KEM, so no X25519MLKEM768 (OpenSSL 3.5 would have it).
   for (NamedGroup group : all_groups()) {
