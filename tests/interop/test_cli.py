@@ -25,7 +25,11 @@ class ProgramContract(lib.InteropTest):
         for engine in engines:
             with self.subTest(engine=engine["name"]):
                 self.assertEqual(set(engine), {"name", "available", "library_version", "versions",
-                                               "cipher_suites", "groups", "capabilities"})
+                                               "cipher_suites", "groups", "capabilities",
+                                               "certificate_validation"})
+                # Issue 19: the native engine validates paths with sanstls's own validator.
+                self.assertEqual(engine["certificate_validation"],
+                                 "sanstls" if engine["name"] == "native" else "openssl")
                 self.assertEqual(set(engine["capabilities"]),
                                  {"alpn", "client_certificates", "async_server_certificates",
                                   "async_client_certificates", "resumption", "key_update",
