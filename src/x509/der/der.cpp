@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace sanstls::x509::der {
 namespace {
@@ -10,6 +11,18 @@ namespace {
 /// Lengths above this are refused: no certificate element is anywhere near 16 MiB, and four
 /// length octets are the most X.509 ever needs.
 constexpr std::size_t max_length_octets = 4;
+
+/// Runs `read` on a copy of `in` and commits the copy only on success: a failed read consumes
+/// nothing (the wire::Reader convention).
+template <class Read>
+auto atomic(wire::Reader& in, Read&& read) {
+  wire::Reader probe = in;
+  auto result = std::forward<Read>(read)(probe);
+  if (result) {
+    in = probe;
+  }
+  return result;
+}
 
 }  // namespace
 
@@ -76,96 +89,108 @@ wire::Result<wire::Reader> read_constructed(wire::Reader& in, std::uint8_t expec
 }
 
 wire::Result<wire::Bytes> read_integer(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_element(in, tag::integer, field));
-  const wire::Bytes value = tlv.value;
-  if (value.empty()) {
-    return wire::decode_error(field, "empty INTEGER");
-  }
-  // X.690 §8.3.2: the first nine bits shall not be all ones or all zeros.
-  if (value.size() > 1 && ((value[0] == 0x00 && (value[1] & 0x80U) == 0) ||
-                           (value[0] == 0xff && (value[1] & 0x80U) != 0))) {
-    return wire::decode_error(field, "INTEGER not in its shortest form");
-  }
-  return value;
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<wire::Bytes> {
+    WIRE_TRY(const Tlv tlv, read_element(probe, tag::integer, field));
+    const wire::Bytes value = tlv.value;
+    if (value.empty()) {
+      return wire::decode_error(field, "empty INTEGER");
+    }
+    // X.690 §8.3.2: the first nine bits shall not be all ones or all zeros.
+    if (value.size() > 1 && ((value[0] == 0x00 && (value[1] & 0x80U) == 0) ||
+                             (value[0] == 0xff && (value[1] & 0x80U) != 0))) {
+      return wire::decode_error(field, "INTEGER not in its shortest form");
+    }
+    return value;
+  });
 }
 
 wire::Result<std::uint64_t> read_small_unsigned(wire::Reader& in, std::uint64_t max,
                                                 std::string_view field) {
-  WIRE_TRY(const wire::Bytes value, read_integer(in, field));
-  if ((value[0] & 0x80U) != 0) {
-    return wire::decode_error(field, "negative");
-  }
-  if (value.size() > sizeof(std::uint64_t)) {
-    return wire::decode_error(field, "too large");
-  }
-  std::uint64_t result = 0;
-  for (const std::uint8_t octet : value) {
-    result = (result << 8U) | octet;
-  }
-  if (result > max) {
-    return wire::decode_error(field, "too large");
-  }
-  return result;
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<std::uint64_t> {
+    WIRE_TRY(const wire::Bytes value, read_integer(probe, field));
+    if ((value[0] & 0x80U) != 0) {
+      return wire::decode_error(field, "negative");
+    }
+    if (value.size() > sizeof(std::uint64_t)) {
+      return wire::decode_error(field, "too large");
+    }
+    std::uint64_t result = 0;
+    for (const std::uint8_t octet : value) {
+      result = (result << 8U) | octet;
+    }
+    if (result > max) {
+      return wire::decode_error(field, "too large");
+    }
+    return result;
+  });
 }
 
 wire::Result<bool> read_boolean(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_element(in, tag::boolean, field));
-  if (tlv.value.size() != 1) {
-    return wire::decode_error(field, "BOOLEAN is not one octet");
-  }
-  // X.690 §11.1: "If the encoding represents the boolean value TRUE, its single contents octet
-  // shall have all eight bits set to one."
-  if (tlv.value[0] != 0x00 && tlv.value[0] != 0xff) {
-    return wire::decode_error(field, "BOOLEAN is neither 0x00 nor 0xFF");
-  }
-  return tlv.value[0] == 0xff;
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<bool> {
+    WIRE_TRY(const Tlv tlv, read_element(probe, tag::boolean, field));
+    if (tlv.value.size() != 1) {
+      return wire::decode_error(field, "BOOLEAN is not one octet");
+    }
+    // X.690 §11.1: "If the encoding represents the boolean value TRUE, its single contents octet
+    // shall have all eight bits set to one."
+    if (tlv.value[0] != 0x00 && tlv.value[0] != 0xff) {
+      return wire::decode_error(field, "BOOLEAN is neither 0x00 nor 0xFF");
+    }
+    return tlv.value[0] == 0xff;
+  });
 }
 
 wire::Status read_null(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_element(in, tag::null, field));
-  if (!tlv.value.empty()) {
-    return wire::decode_error(field, "NULL with contents");
-  }
-  return {};
+  return atomic(in, [&](wire::Reader& probe) -> wire::Status {
+    WIRE_TRY(const Tlv tlv, read_element(probe, tag::null, field));
+    if (!tlv.value.empty()) {
+      return wire::decode_error(field, "NULL with contents");
+    }
+    return {};
+  });
 }
 
 wire::Result<BitString> read_bit_string(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_element(in, tag::bit_string, field));
-  wire::Reader body(tlv.value);
-  WIRE_TRY(const std::uint8_t unused, body.u8(field));
-  const wire::Bytes bytes = body.rest();
-  if (unused > 7) {
-    return wire::decode_error(field, "more than 7 unused bits");
-  }
-  if (bytes.empty() && unused != 0) {
-    return wire::decode_error(field, "unused bits in an empty BIT STRING");
-  }
-  // X.690 §11.2.1: "Each unused bit in the final octet ... shall be set to zero."
-  if (!bytes.empty() && (bytes.back() & ((1U << unused) - 1U)) != 0) {
-    return wire::decode_error(field, "unused bits not zero");
-  }
-  return BitString{bytes, unused};
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<BitString> {
+    WIRE_TRY(const Tlv tlv, read_element(probe, tag::bit_string, field));
+    wire::Reader body(tlv.value);
+    WIRE_TRY(const std::uint8_t unused, body.u8(field));
+    const wire::Bytes bytes = body.rest();
+    if (unused > 7) {
+      return wire::decode_error(field, "more than 7 unused bits");
+    }
+    if (bytes.empty() && unused != 0) {
+      return wire::decode_error(field, "unused bits in an empty BIT STRING");
+    }
+    // X.690 §11.2.1: "Each unused bit in the final octet ... shall be set to zero."
+    if (!bytes.empty() && (bytes.back() & ((1U << unused) - 1U)) != 0) {
+      return wire::decode_error(field, "unused bits not zero");
+    }
+    return BitString{bytes, unused};
+  });
 }
 
 wire::Result<wire::Bytes> read_oid(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_element(in, tag::oid, field));
-  const wire::Bytes value = tlv.value;
-  if (value.empty()) {
-    return wire::decode_error(field, "empty OBJECT IDENTIFIER");
-  }
-  // X.690 §8.19.2: each sub-identifier "as a series of (one or more) octets ... the leading
-  // octet shall not have the value 0x80" (shortest form); the last octet has bit 8 clear.
-  bool at_start = true;
-  for (const std::uint8_t octet : value) {
-    if (at_start && octet == 0x80) {
-      return wire::decode_error(field, "OBJECT IDENTIFIER sub-identifier not in shortest form");
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<wire::Bytes> {
+    WIRE_TRY(const Tlv tlv, read_element(probe, tag::oid, field));
+    const wire::Bytes value = tlv.value;
+    if (value.empty()) {
+      return wire::decode_error(field, "empty OBJECT IDENTIFIER");
     }
-    at_start = (octet & 0x80U) == 0;
-  }
-  if (!at_start) {
-    return wire::decode_error(field, "OBJECT IDENTIFIER truncated");
-  }
-  return value;
+    // X.690 §8.19.2: each sub-identifier "as a series of (one or more) octets ... the leading
+    // octet shall not have the value 0x80" (shortest form); the last octet has bit 8 clear.
+    bool at_start = true;
+    for (const std::uint8_t octet : value) {
+      if (at_start && octet == 0x80) {
+        return wire::decode_error(field, "OBJECT IDENTIFIER sub-identifier not in shortest form");
+      }
+      at_start = (octet & 0x80U) == 0;
+    }
+    if (!at_start) {
+      return wire::decode_error(field, "OBJECT IDENTIFIER truncated");
+    }
+    return value;
+  });
 }
 
 namespace {
@@ -234,11 +259,13 @@ wire::Result<std::chrono::sys_seconds> parse_time(std::uint8_t time_tag, wire::B
 }
 
 wire::Result<std::chrono::sys_seconds> read_time(wire::Reader& in, std::string_view field) {
-  WIRE_TRY(const Tlv tlv, read_tlv(in, field));
-  if (tlv.tag != tag::utc_time && tlv.tag != tag::generalized_time) {
-    return wire::decode_error(field, "neither UTCTime nor GeneralizedTime");
-  }
-  return parse_time(tlv.tag, tlv.value, field);
+  return atomic(in, [&](wire::Reader& probe) -> wire::Result<std::chrono::sys_seconds> {
+    WIRE_TRY(const Tlv tlv, read_tlv(probe, field));
+    if (tlv.tag != tag::utc_time && tlv.tag != tag::generalized_time) {
+      return wire::decode_error(field, "neither UTCTime nor GeneralizedTime");
+    }
+    return parse_time(tlv.tag, tlv.value, field);
+  });
 }
 
 bool same_bytes(wire::Bytes a, wire::Bytes b) { return std::ranges::equal(a, b); }
