@@ -12,7 +12,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -275,6 +277,30 @@ TEST_F(PathBuilding, NameConstraintsOnTheWholePath) {
                  CertificateProblem::name_constraint_violation,
                  "DNS name 'leaf.example' is not within the permitted subtrees, by 'CN=Example "
                  "CA'");
+}
+
+TEST_F(PathBuilding, WildcardUnderAnExcludedSubtree) {
+  const Made root = make(ca_spec("Root"), nullptr);
+  Made excluding = make(ca_spec("Excluding CA"), &root);
+  // certmaker writes permitted DNS subtrees only: add an excluded one and sign again.
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, root.x509.get(), excluding.x509.get(), nullptr, nullptr, 0);
+  ossl::X509ExtensionPtr constraint(X509V3_EXT_nconf_nid(
+      nullptr, &ctx, NID_name_constraints, "critical,excluded;DNS:secret.example.org"));
+  ASSERT_TRUE(constraint);
+  ASSERT_EQ(X509_add_ext(excluding.x509.get(), constraint.get(), -1), 1);
+  ASSERT_GT(X509_sign(excluding.x509.get(), root.key.get(), EVP_sha256()), 0);
+  excluding.certificate = must(certmaker::export_certificate(excluding.x509.get()));
+  auto wildcard_spec = leaf_spec("leaf.example");
+  wildcard_spec.alt_names = {"*.example.org", "leaf.example"};
+  const Made leaf = make(wildcard_spec, &excluding);
+  const std::vector<Certificate> presented{leaf.certificate, excluding.certificate};
+  expect_refused(verify(presented, root), CertificateProblem::name_constraint_violation,
+                 "DNS name '*.example.org' is in the excluded subtree 'secret.example.org'");
+  // Pinned disagreement (docs/x509.md): libcrypto compares the wildcard as a plain suffix and
+  // lets it through, although the certificate is then good for secret.example.org.
+  auto openssl = verify(presented, root, Validator::openssl);
+  EXPECT_TRUE(openssl) << openssl.error().message;
 }
 
 // --- name constraints, rule by rule -------------------------------------------------------

@@ -262,6 +262,17 @@ std::optional<Failure> Validation::check_edge(std::size_t issuer_index) {
                                       issuer.who, *limit, depth)));
     }
   }
+  // RFC 5280 §6.1.4 (i), §6.1.5 (a)-(b): requireExplicitPolicy makes the path valid only
+  // for certificates that assert acceptable policies. sanstls does no policy processing
+  // (docs/x509.md), so it cannot honour the demand and refuses rather than ignore it.
+  if (issuer.cert.requires_explicit_policy) {
+    return failure(depth, rejected(CertificateProblem::other,
+                                   fmt::format("certificate {} requires explicit certificate "
+                                               "policies (policyConstraints "
+                                               "requireExplicitPolicy), which sanstls does not "
+                                               "process [depth {}; RFC 5280 §4.2.1.11]",
+                                               issuer.who, depth)));
+  }
   // Key and algorithm policy (docs/x509.md), then the signature (RFC 5280 §6.1.3 (a)(1)).
   const auto& key = key_of(issuer);
   if (!key) {
