@@ -76,6 +76,9 @@ Result<CertificateSpec> ca_spec(const CaOptions& options) {
   // RFC 5280 §4.2.1.3: a CA key that signs certificates and CRLs.
   spec.key_usage = {KeyUsageBit::key_cert_sign, KeyUsageBit::crl_sign};
   spec.permitted_dns_subtrees = options.permitted_dns_subtrees;
+  spec.excluded_dns_subtrees = options.excluded_dns_subtrees;
+  spec.permitted_ip_subtrees = options.permitted_ip_subtrees;
+  spec.excluded_ip_subtrees = options.excluded_ip_subtrees;
   return spec;
 }
 

@@ -10,7 +10,10 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <cstring>
@@ -29,6 +32,7 @@ using AkidPtr = std::unique_ptr<AUTHORITY_KEYID, ossl::Deleter<AUTHORITY_KEYID_f
 using NameConstraintsPtr = std::unique_ptr<NAME_CONSTRAINTS, ossl::Deleter<NAME_CONSTRAINTS_free>>;
 using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME_free>>;
 using GeneralSubtreePtr = std::unique_ptr<GENERAL_SUBTREE, ossl::Deleter<GENERAL_SUBTREE_free>>;
+using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, ossl::Deleter<ASN1_OBJECT_free>>;
 using Pkcs8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO_free>>;
 
 // RFC 5280 Appendix A: ub-common-name is 64 characters; libcrypto refuses longer CNs.
@@ -144,47 +148,31 @@ Result<OctetStringPtr> key_identifier(const Workspace& workspace, X509* certific
   return octets;
 }
 
-// The digest an issuer signs with: none for EdDSA (it hashes internally), SHA-384/512 for the
-// larger curves so the hash matches the curve strength, SHA-256 otherwise.
 Result<EvpMdPtr> signature_digest(const Workspace& workspace, EVP_PKEY* issuer_key, bool sha1) {
-  const int id = EVP_PKEY_get_base_id(issuer_key);
-  if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) {
-    if (sha1) {
-      return fail(Errc::unsupported,
-                  "certificate maker: an EdDSA issuer cannot sign with SHA-1 (use an RSA or "
-                  "ECDSA issuer for the sha1_signature flaw)");
-    }
+  auto name = signature_digest_name(issuer_key, sha1);
+  if (!name) {
+    return tl::unexpected(name.error());
+  }
+  if (name->empty()) {
     return EvpMdPtr{};
   }
-  const char* name = "SHA256";
-  if (sha1) {
-    name = "SHA1";
-  } else if (id == EVP_PKEY_EC) {
-    std::array<char, 64> group{};
-    std::size_t group_length = 0;
-    if (EVP_PKEY_get_group_name(issuer_key, group.data(), group.size(), &group_length) == 1) {
-      std::string_view curve(group.data(), group_length);
-      if (curve == "secp384r1" || curve == "P-384") {
-        name = "SHA384";
-      } else if (curve == "secp521r1" || curve == "P-521") {
-        name = "SHA512";
-      }
-    }
-  }
-  EvpMdPtr md(EVP_MD_fetch(workspace.libctx(), name, nullptr));
+  EvpMdPtr md(EVP_MD_fetch(workspace.libctx(), name->c_str(), nullptr));
   if (md == nullptr) {
-    return openssl_failure(fmt::format("fetching {}", name));
+    return openssl_failure(fmt::format("fetching {}", *name));
   }
   return md;
 }
 
 Result<void> add_basic_constraints(X509* certificate, const CertificateSpec& spec) {
+  if (!spec.basic_constraints) {
+    return {};
+  }
   BasicConstraintsPtr constraints(BASIC_CONSTRAINTS_new());
   if (constraints == nullptr) {
     return openssl_failure("allocating basicConstraints");
   }
   constraints->ca = spec.ca ? 0xFF : 0;
-  if (spec.ca && spec.path_length) {
+  if (spec.path_length) {
     constraints->pathlen = ASN1_INTEGER_new();
     if (constraints->pathlen == nullptr ||
         ASN1_INTEGER_set(constraints->pathlen, *spec.path_length) != 1) {
@@ -264,23 +252,73 @@ Result<void> add_subject_alt_name(X509* certificate, const CertificateSpec& spec
   return {};
 }
 
-Result<void> add_name_constraints(X509* certificate, const CertificateSpec& spec) {
-  if (spec.permitted_dns_subtrees.empty()) {
-    return {};
+// "192.0.2.0/24" or "2001:db8::/32" as the iPAddress form of a name constraint: the address
+// followed by the mask (RFC 5280 §4.2.1.10).
+std::optional<std::vector<unsigned char>> parse_ip_subtree(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    return std::nullopt;
   }
-  NameConstraintsPtr constraints(NAME_CONSTRAINTS_new());
-  if (constraints == nullptr) {
-    return openssl_failure("allocating nameConstraints");
+  auto address = parse_ip_literal(text.substr(0, slash));
+  const std::string prefix_text = text.substr(slash + 1);
+  if (!address || prefix_text.empty() || prefix_text.size() > 3 ||
+      prefix_text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
   }
-  constraints->permittedSubtrees = sk_GENERAL_SUBTREE_new_null();
-  if (constraints->permittedSubtrees == nullptr) {
-    return openssl_failure("allocating nameConstraints");
+  std::size_t prefix = 0;
+  for (char digit : prefix_text) {
+    prefix = prefix * 10 + static_cast<std::size_t>(digit - '0');
   }
-  for (const std::string& subtree : spec.permitted_dns_subtrees) {
+  if (prefix > address->size() * 8) {
+    return std::nullopt;
+  }
+  std::vector<unsigned char> out = *address;
+  for (std::size_t i = 0; i < address->size(); ++i) {
+    const std::size_t bits = prefix > i * 8 ? std::min<std::size_t>(8, prefix - i * 8) : 0;
+    out.push_back(static_cast<unsigned char>(0xFF00U >> bits));
+  }
+  return out;
+}
+
+Result<GeneralNamePtr> make_subtree_base(const std::string& subtree, bool ip) {
+  if (!ip) {
     if (!is_plausible_dns_name(subtree)) {
       return bad_option(fmt::format("'{}' is not a DNS name for a name constraint", subtree));
     }
-    auto base = make_dns_general_name(subtree);
+    return make_dns_general_name(subtree);
+  }
+  auto octets_value = parse_ip_subtree(subtree);
+  if (!octets_value) {
+    return bad_option(
+        fmt::format("'{}' is not an IP subtree for a name constraint (expected 192.0.2.0/24 or "
+                    "2001:db8::/32)",
+                    subtree));
+  }
+  GeneralNamePtr general_name(GENERAL_NAME_new());
+  ASN1_OCTET_STRING* octets = ASN1_OCTET_STRING_new();
+  if (general_name == nullptr || octets == nullptr ||
+      ASN1_OCTET_STRING_set(octets, octets_value->data(), static_cast<int>(octets_value->size())) !=
+          1) {
+    ASN1_OCTET_STRING_free(octets);
+    return openssl_failure("encoding an iPAddress subtree");
+  }
+  GENERAL_NAME_set0_value(general_name.get(), GEN_IPADD, octets);
+  return general_name;
+}
+
+Result<void> add_subtrees(STACK_OF(GENERAL_SUBTREE) * *target,
+                          const std::vector<std::string>& subtrees, bool ip) {
+  if (subtrees.empty()) {
+    return {};
+  }
+  if (*target == nullptr) {
+    *target = sk_GENERAL_SUBTREE_new_null();
+    if (*target == nullptr) {
+      return openssl_failure("allocating nameConstraints");
+    }
+  }
+  for (const std::string& subtree : subtrees) {
+    auto base = make_subtree_base(subtree, ip);
     if (!base) {
       return tl::unexpected(base.error());
     }
@@ -290,10 +328,31 @@ Result<void> add_name_constraints(X509* certificate, const CertificateSpec& spec
     }
     GENERAL_NAME_free(entry->base);
     entry->base = base->release();
-    if (sk_GENERAL_SUBTREE_push(constraints->permittedSubtrees, entry.get()) == 0) {
+    if (sk_GENERAL_SUBTREE_push(*target, entry.get()) == 0) {
       return openssl_failure("encoding nameConstraints");
     }
     entry.release();  // now owned by the stack
+  }
+  return {};
+}
+
+Result<void> add_name_constraints(X509* certificate, const CertificateSpec& spec) {
+  if (spec.permitted_dns_subtrees.empty() && spec.excluded_dns_subtrees.empty() &&
+      spec.permitted_ip_subtrees.empty() && spec.excluded_ip_subtrees.empty()) {
+    return {};
+  }
+  NameConstraintsPtr constraints(NAME_CONSTRAINTS_new());
+  if (constraints == nullptr) {
+    return openssl_failure("allocating nameConstraints");
+  }
+  for (auto added :
+       {add_subtrees(&constraints->permittedSubtrees, spec.permitted_dns_subtrees, false),
+        add_subtrees(&constraints->permittedSubtrees, spec.permitted_ip_subtrees, true),
+        add_subtrees(&constraints->excludedSubtrees, spec.excluded_dns_subtrees, false),
+        add_subtrees(&constraints->excludedSubtrees, spec.excluded_ip_subtrees, true)}) {
+    if (!added) {
+      return added;
+    }
   }
   // RFC 5280 §4.2.1.10: "Conforming CAs MUST mark this extension as critical".
   if (!add_extension(certificate, NID_name_constraints, constraints.get(), true)) {
@@ -302,13 +361,69 @@ Result<void> add_name_constraints(X509* certificate, const CertificateSpec& spec
   return {};
 }
 
-Result<void> add_key_identifiers(const Workspace& workspace, X509* certificate, X509* issuer) {
+Result<void> add_raw_extensions(X509* certificate, const CertificateSpec& spec) {
+  for (const RawExtension& raw : spec.extra_extensions) {
+    Asn1ObjectPtr oid(OBJ_txt2obj(raw.oid.c_str(), 1));
+    OctetStringPtr value(ASN1_OCTET_STRING_new());
+    if (oid == nullptr || value == nullptr ||
+        ASN1_OCTET_STRING_set(value.get(), raw.value.data(), static_cast<int>(raw.value.size())) !=
+            1) {
+      return bad_option(fmt::format("cannot encode the extension '{}'", raw.oid));
+    }
+    X509_EXTENSION* extension =
+        X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), raw.critical ? 1 : 0, value.get());
+    const bool added = extension != nullptr && X509_add_ext(certificate, extension, -1) == 1;
+    X509_EXTENSION_free(extension);
+    if (!added) {
+      return openssl_failure(fmt::format("adding the extension '{}'", raw.oid));
+    }
+  }
+  for (int nid : spec.duplicated_extensions) {
+    const int index = X509_get_ext_by_NID(certificate, nid, -1);
+    if (index < 0) {
+      return bad_option(fmt::format("cannot duplicate the absent extension '{}'", OBJ_nid2sn(nid)));
+    }
+    // X509_add_ext adds a copy, so the certificate then holds the extension twice.
+    if (X509_add_ext(certificate, X509_get_ext(certificate, index), -1) != 1) {
+      return openssl_failure("duplicating an extension");
+    }
+  }
+  return {};
+}
+
+Result<void> sign_pss(const Workspace& workspace, X509* certificate, EVP_PKEY* issuer_key,
+                      const PssParameters& pss) {
+  if (EVP_PKEY_get_base_id(issuer_key) != EVP_PKEY_RSA) {
+    return fail(Errc::unsupported, "certificate maker: RSA-PSS signatures need an RSA issuer key");
+  }
+  ossl::EvpMdCtxPtr context(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* key_context = nullptr;
+  if (context == nullptr ||
+      EVP_DigestSignInit_ex(context.get(), &key_context, pss.digest.c_str(), workspace.libctx(),
+                            nullptr, issuer_key, nullptr) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, pss.salt_length) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md_name(key_context, pss.mgf1_digest.c_str(), nullptr) <= 0) {
+    return openssl_failure("preparing an RSA-PSS signature");
+  }
+  if (X509_sign_ctx(certificate, context.get()) <= 0) {
+    return openssl_failure("signing the certificate with RSA-PSS");
+  }
+  return {};
+}
+
+Result<void> add_key_identifiers(const Workspace& workspace, X509* certificate, X509* issuer,
+                                 const CertificateSpec& spec) {
   auto subject_id = key_identifier(workspace, certificate);
   if (!subject_id) {
     return tl::unexpected(subject_id.error());
   }
-  if (!add_extension(certificate, NID_subject_key_identifier, subject_id->get(), false)) {
+  if (spec.subject_key_identifier &&
+      !add_extension(certificate, NID_subject_key_identifier, subject_id->get(), false)) {
     return openssl_failure("adding subjectKeyIdentifier");
+  }
+  if (spec.authority_key_identifier == AuthorityKeyId::absent) {
+    return {};
   }
   // RFC 5280 §4.2.1.1: the authority key identifier is the issuer's subject key identifier
   // (computed from its key when the issuer certificate does not carry one).
@@ -324,6 +439,17 @@ Result<void> add_key_identifiers(const Workspace& workspace, X509* certificate, 
     }
     issuer_id = std::move(*computed);
   }
+  if (spec.authority_key_identifier == AuthorityKeyId::mismatched && issuer_id != nullptr) {
+    const std::array<unsigned char, 20> unrelated = [] {
+      std::array<unsigned char, 20> bytes{};
+      bytes.fill(0xA5);
+      return bytes;
+    }();
+    if (ASN1_OCTET_STRING_set(issuer_id.get(), unrelated.data(),
+                              static_cast<int>(unrelated.size())) != 1) {
+      return openssl_failure("encoding authorityKeyIdentifier");
+    }
+  }
   AkidPtr authority(AUTHORITY_KEYID_new());
   if (issuer_id == nullptr || authority == nullptr) {
     return openssl_failure("encoding authorityKeyIdentifier");
@@ -336,6 +462,37 @@ Result<void> add_key_identifiers(const Workspace& workspace, X509* certificate, 
 }
 
 }  // namespace
+
+Result<std::string> signature_digest_name(EVP_PKEY* issuer_key, bool sha1) {
+  // None for EdDSA (it hashes internally), SHA-384/512 for the larger curves so the hash
+  // matches the curve strength, SHA-256 otherwise.
+  const int id = EVP_PKEY_get_base_id(issuer_key);
+  if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) {
+    if (sha1) {
+      return fail(Errc::unsupported,
+                  "certificate maker: an EdDSA issuer cannot sign with SHA-1 (use an RSA or "
+                  "ECDSA issuer for the sha1_signature flaw)");
+    }
+    return std::string{};
+  }
+  if (sha1) {
+    return std::string("SHA1");
+  }
+  if (id == EVP_PKEY_EC) {
+    std::array<char, 64> group{};
+    std::size_t group_length = 0;
+    if (EVP_PKEY_get_group_name(issuer_key, group.data(), group.size(), &group_length) == 1) {
+      std::string_view curve(group.data(), group_length);
+      if (curve == "secp384r1" || curve == "P-384") {
+        return std::string("SHA384");
+      }
+      if (curve == "secp521r1" || curve == "P-521") {
+        return std::string("SHA512");
+      }
+    }
+  }
+  return std::string("SHA256");
+}
 
 std::string take_openssl_error() {
   const unsigned long code = ERR_get_error();
@@ -492,8 +649,17 @@ Result<ossl::X509Ptr> build_certificate(const Workspace& workspace, const Certif
       return tl::unexpected(added.error());
     }
   }
-  if (auto added = add_key_identifiers(workspace, x, issuer); !added) {
+  if (auto added = add_key_identifiers(workspace, x, issuer, spec); !added) {
     return tl::unexpected(added.error());
+  }
+  if (auto added = add_raw_extensions(x, spec); !added) {
+    return tl::unexpected(added.error());
+  }
+  if (spec.rsa_pss) {
+    if (auto signed_pss = sign_pss(workspace, x, issuer_key, *spec.rsa_pss); !signed_pss) {
+      return tl::unexpected(signed_pss.error());
+    }
+    return certificate;
   }
 
   auto md = signature_digest(workspace, issuer_key, spec.sha1_signature);

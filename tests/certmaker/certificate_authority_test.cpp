@@ -545,6 +545,24 @@ TEST(CertificateAuthorityTest, NameConstraintsAreEnforcedByVerifiers) {
             X509_V_ERR_PERMITTED_VIOLATION);
 }
 
+TEST(CertificateAuthorityTest, ExcludedAndIpNameConstraintsAreEnforcedByVerifiers) {
+  auto constrained = shared_root().issue_intermediate({.common_name = "Excluding",
+                                                       .excluded_dns_subtrees = {"bad.example"},
+                                                       .permitted_ip_subtrees = {"192.0.2.0/24"},
+                                                       .excluded_ip_subtrees = {"192.0.2.128/25"}});
+  ASSERT_TRUE(constrained) << constrained.error().to_string();
+  const auto verdict = [&](std::vector<std::string> names) {
+    return verify(leaf_or_die(*constrained, {.names = std::move(names)}).certificates,
+                  shared_root().root())
+        .error;
+  };
+  EXPECT_EQ(verdict({"www.good.example", "192.0.2.10"}), X509_V_OK);
+  EXPECT_EQ(verdict({"www.bad.example"}), X509_V_ERR_EXCLUDED_VIOLATION);
+  EXPECT_EQ(verdict({"www.good.example", "192.0.2.200"}), X509_V_ERR_EXCLUDED_VIOLATION);
+  EXPECT_EQ(verdict({"www.good.example", "198.51.100.1"}), X509_V_ERR_PERMITTED_VIOLATION);
+  EXPECT_FALSE(CertificateAuthority::create({.permitted_ip_subtrees = {"192.0.2.1"}}));
+}
+
 // ---- flaws ------------------------------------------------------------------------------------
 
 TEST(FlawsTest, Sha1SignatureWithRsaIssuer) {

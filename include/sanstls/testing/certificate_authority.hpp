@@ -79,6 +79,14 @@ struct CaOptions {
   /// Name constraints: when not empty, a critical nameConstraints extension permits only these
   /// DNS subtrees ("example.org" permits example.org and every name below it).
   std::vector<std::string> permitted_dns_subtrees{};
+  /// Name constraints: DNS subtrees no name of the issued certificates may fall in
+  /// ("example.org" excludes example.org and every name below it).
+  std::vector<std::string> excluded_dns_subtrees{};
+  /// Name constraints: when not empty, only addresses in these IP subtrees are permitted, in
+  /// CIDR notation ("192.0.2.0/24", "2001:db8::/32").
+  std::vector<std::string> permitted_ip_subtrees{};
+  /// Name constraints: IP subtrees (CIDR notation) no address may fall in.
+  std::vector<std::string> excluded_ip_subtrees{};
   /// Defaults to one hour ago (tolerates clock skew between peers).
   std::optional<std::chrono::system_clock::time_point> not_before{};
   /// The end of validity; defaults to not_before + validity.

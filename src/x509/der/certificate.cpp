@@ -294,8 +294,8 @@ wire::Result<bool> parse_policy_constraints(Reader in) {
   return explicit_policy;
 }
 
-wire::Status parse_extension(Reader& extensions, ParsedCertificate& cert,
-                             std::vector<Bytes>& seen) {
+wire::Status parse_extension(Reader& extensions, ParsedCertificate& cert, std::vector<Bytes>& seen,
+                             Role role) {
   constexpr std::string_view field = "Extension";
   WIRE_TRY(Reader extension, read_constructed(extensions, tag::sequence, field));
   WIRE_TRY(const Bytes oid, read_oid(extension, "Extension.extnID"));
@@ -356,15 +356,15 @@ wire::Status parse_extension(Reader& extensions, ParsedCertificate& cert,
     if (list.empty()) {
       return wire::decode_error("certificatePolicies", "empty sequence");
     }
-  } else if (critical) {
+  } else if (critical && role == Role::path) {
     // §4.2: "A certificate-using system MUST reject the certificate if it encounters a
-    // critical extension it does not recognize".
+    // critical extension it does not recognize" (a trust anchor's are not processed).
     return wire::decode_error(field, "unknown critical extension");
   }
   return {};
 }
 
-wire::Status parse_tbs(Reader& tbs, ParsedCertificate& cert) {
+wire::Status parse_tbs(Reader& tbs, ParsedCertificate& cert, Role role) {
   // §4.1.2.1: version [0] EXPLICIT Version DEFAULT v1.
   if (peek_tag(tbs) == tag::context_constructed(0)) {
     WIRE_TRY(Reader version, read_constructed(tbs, tag::context_constructed(0), "version"));
@@ -437,7 +437,7 @@ wire::Status parse_tbs(Reader& tbs, ParsedCertificate& cert) {
     }
     std::vector<Bytes> seen;
     while (!extensions.empty()) {
-      WIRE_CHECK(parse_extension(extensions, cert, seen));
+      WIRE_CHECK(parse_extension(extensions, cert, seen, role));
     }
   }
   WIRE_CHECK(tbs.expect_end("TBSCertificate"));
@@ -450,7 +450,7 @@ wire::Status parse_tbs(Reader& tbs, ParsedCertificate& cert) {
 
 }  // namespace
 
-wire::Result<ParsedCertificate> parse_certificate(Bytes der) {
+wire::Result<ParsedCertificate> parse_certificate(Bytes der, Role role) {
   ParsedCertificate cert;
   cert.der = der;
   Reader input(der);
@@ -467,7 +467,7 @@ wire::Result<ParsedCertificate> parse_certificate(Bytes der) {
   cert.signature = signature.bytes;
   WIRE_CHECK(certificate.expect_end("Certificate"));
   Reader tbs_body(tbs.value);
-  WIRE_CHECK(parse_tbs(tbs_body, cert));
+  WIRE_CHECK(parse_tbs(tbs_body, cert, role));
   return cert;
 }
 

@@ -117,7 +117,11 @@ struct ParsedCertificate {
   [[nodiscard]] bool is_ca() const { return basic_constraints && basic_constraints->ca; }
 };
 
+/// Where a certificate comes from. RFC 5280 §6.1.1 (d): a trust anchor is its name and key,
+/// so the self-signed certificate carrying it may have critical extensions we do not know.
+enum class Role : std::uint8_t { path, trust_anchor };
+
 /// Parses one DER certificate; the whole input must be the certificate.
-wire::Result<ParsedCertificate> parse_certificate(wire::Bytes der);
+wire::Result<ParsedCertificate> parse_certificate(wire::Bytes der, Role role = Role::path);
 
 }  // namespace sanstls::x509::der

@@ -117,13 +117,16 @@ std::optional<Error> Validation::load() {
     auto parsed = der::parse_certificate(bytes_of(certificate));
     if (!parsed) {
       // The peer's certificates must be DER (RFC 5280 §4.1, X.690 §10); the name comes from
-      // libcrypto's more lenient parse, for the message only.
-      return rejected(CertificateProblem::malformed,
-                      fmt::format("certificate '{}' ({} of the chain the peer sent) is not a "
-                                  "valid DER X.509 certificate: {}: {} [depth {}; RFC 5280 "
-                                  "§4.1]",
-                                  display_name(certificate.impl().x509.get()), i + 1,
-                                  parsed.error().field, parsed.error().reason, i));
+      // libcrypto's more lenient parse, for the message only. Two signature algorithms in one
+      // certificate (§4.1.1.2) make its signature unverifiable: bad_signature, as libcrypto.
+      const bool two_algorithms = parsed.error().field == "TBSCertificate.signature";
+      return rejected(
+          two_algorithms ? CertificateProblem::bad_signature : CertificateProblem::malformed,
+          fmt::format("certificate '{}' ({} of the chain the peer sent) is not a "
+                      "valid DER X.509 certificate: {}: {} [depth {}; RFC 5280 "
+                      "§4.1]",
+                      display_name(certificate.impl().x509.get()), i + 1, parsed.error().field,
+                      parsed.error().reason, i));
     }
     const bool duplicate = std::ranges::any_of(
         nodes_, [&](const Node& node) { return der::same_bytes(node.cert.der, parsed->der); });
@@ -135,7 +138,7 @@ std::optional<Error> Validation::load() {
   }
   // Trust anchors sanstls cannot parse strictly cannot anchor a path (docs/x509.md).
   for (const Certificate& certificate : request_.trust->impl().certificates) {
-    auto parsed = der::parse_certificate(bytes_of(certificate));
+    auto parsed = der::parse_certificate(bytes_of(certificate), der::Role::trust_anchor);
     if (!parsed) {
       continue;
     }
@@ -199,8 +202,12 @@ std::optional<Failure> Validation::check_edge(std::size_t issuer_index) {
                              "-extfile [depth {}]",
                              child.who, depth - 1)));
   }
-  if (auto error = check_validity(issuer, depth)) {
-    return failure(depth, *std::move(error));
+  // RFC 5280 §6.1.1 (d): a trust anchor is an input (name and key), not a certificate of the
+  // path, so its validity period is not checked (the corpus's expired_root case).
+  if (!issuer.anchor) {
+    if (auto error = check_validity(issuer, depth)) {
+      return failure(depth, *std::move(error));
+    }
   }
   // RFC 5280 §6.1.4 (k): the issuer must be a CA (basicConstraints cA=TRUE).
   if (!issuer.cert.is_ca()) {
@@ -218,6 +225,23 @@ std::optional<Failure> Validation::check_edge(std::size_t issuer_index) {
                                    fmt::format("certificate {} is a CA certificate whose "
                                                "basicConstraints is not marked critical [depth "
                                                "{}; RFC 5280 §4.2.1.9]",
+                                               issuer.who, depth)));
+  }
+  // RFC 5280 §4.2.1.2: subjectKeyIdentifier "MUST appear in all conforming CA certificates";
+  // §4.2.1.3: keyUsage MUST be present in CA certificates whose key verifies certificate
+  // signatures. Checked on intermediates, as libcrypto's strict mode does.
+  if (!issuer.anchor && !issuer.cert.subject_key_id) {
+    return failure(depth, rejected(CertificateProblem::malformed,
+                                   fmt::format("certificate {} is a CA certificate without a "
+                                               "subjectKeyIdentifier [depth {}; RFC 5280 "
+                                               "§4.2.1.2]",
+                                               issuer.who, depth)));
+  }
+  if (!issuer.anchor && !issuer.cert.key_usage) {
+    return failure(depth, rejected(CertificateProblem::malformed,
+                                   fmt::format("certificate {} is a CA certificate without a "
+                                               "keyUsage extension [depth {}; RFC 5280 "
+                                               "§4.2.1.3]",
                                                issuer.who, depth)));
   }
   // RFC 5280 §6.1.4 (n): "If a key usage extension is present, verify that the keyCertSign bit
