@@ -43,6 +43,7 @@ nlohmann::json to_json(const BackendCapabilities& c) {
           {"client_versions", client_versions},
           {"cipher_suites", suites},
           {"groups", groups},
+          {"certificate_validation", c.certificate_validation},
           {"capabilities",
            {{"alpn", c.alpn},
             {"client_certificates", c.client_certificates},
@@ -77,7 +78,8 @@ std::string capability_list(const BackendCapabilities& c) {
   for (NamedGroup group : c.groups) {
     groups.push_back(group_name(group));
   }
-  return fmt::format("{}; groups {}", fmt::join(names, ", "), fmt::join(groups, ", "));
+  return fmt::format("{}; groups {}; certificate validation: {}", fmt::join(names, ", "),
+                     fmt::join(groups, ", "), c.certificate_validation);
 }
 
 }  // namespace

@@ -13,5 +13,6 @@ void add_backends_command(CLI::App& app, int& exit_code);
 void add_client_command(CLI::App& app, int& exit_code);
 void add_server_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
 
 }  // namespace sanstls::cli

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
-// sanstls: the command-line face of the library (demo, client, server, cert, backends).
+// sanstls: the command-line face of the library (demo, client, server, cert, backends,
+// verify).
 // All socket IO of the project lives here, in tools/; the library works on buffers only.
 
 #include <sanstls/version.hpp>
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   sanstls::cli::add_server_command(app, exit_code);
   sanstls::cli::add_cert_command(app, exit_code);
   sanstls::cli::add_backends_command(app, exit_code);
+  sanstls::cli::add_verify_command(app, exit_code);
 #ifdef SANSTLS_HAVE_BENCH
   sanstls::cli::add_bench_command(app, exit_code);
 #endif

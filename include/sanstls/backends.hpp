@@ -48,6 +48,9 @@ struct BackendCapabilities {
   bool key_update = false;
   /// The hazmat key log (hazmat::Settings::key_log).
   bool key_log = false;
+  /// Who validates the peer's certificate path: "sanstls" (sanstls's own validator, docs/x509.md)
+  /// or "openssl" (libcrypto's X509_verify_cert); sanstls's policy checks apply either way.
+  std::string certificate_validation = "openssl";
 };
 
 /// Every engine sanstls knows, available or not, in the order openssl, gnutls, native.

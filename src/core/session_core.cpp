@@ -789,6 +789,11 @@ Result<void> SessionCore::verify_peer(std::span<const Certificate> chain, const 
   request.presented = chain;
   request.now = now;
   request.libctx = common().library ? common().library->get() : nullptr;
+  // Each engine's validator, as backends() reports it (docs/x509.md): the native engine uses
+  // sanstls's own, the OpenSSL and GnuTLS engines libcrypto's.
+  request.validator = backend_capabilities(common().backend).certificate_validation == "sanstls"
+                          ? x509::Validator::sanstls
+                          : x509::Validator::openssl;
   if (client_) {
     request.trust = &client_->config.trust;
     request.purpose = x509::Purpose::server_auth;

@@ -4,6 +4,8 @@
 #include "core/credentials_impl.hpp"
 #include "core/ossl_ptr.hpp"
 #include "x509/names.hpp"
+#include "x509/path/limits.hpp"
+#include "x509/path/validator.hpp"
 
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -11,6 +13,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <ctime>
@@ -20,9 +23,14 @@ namespace sanstls::x509 {
 namespace {
 
 /// At most this many intermediate CA certificates between the leaf and the trust anchor
-/// (X509_VERIFY_PARAM_set_depth semantics: a full path holds up to 12 certificates). Real
-/// Web PKI paths have 1-3 intermediates; the cap bounds the work a peer can cause.
-constexpr int max_intermediates = 10;
+/// unless the request says otherwise (X509_VERIFY_PARAM_set_depth semantics: a full path holds
+/// up to 12 certificates). Real Web PKI paths have 1-3 intermediates; the cap bounds the work a
+/// peer can cause. The same default as sanstls's own validator (x509/path/limits.hpp).
+std::size_t max_intermediates_of(const VerifyRequest& request) {
+  return request.max_intermediates == 0
+             ? path::limits::default_max_intermediates
+             : std::min(request.max_intermediates, path::limits::max_max_intermediates);
+}
 
 /// RFC 8446 §4.4.2.2 and our policy (docs/design.md): RSA moduli below 2048 bits are refused.
 constexpr int min_rsa_bits = 2048;
@@ -327,7 +335,7 @@ Error from_x509_error(int x509_error, X509* certificate, int depth, const Verify
                       fmt::format("no path from {} to a trusted root within {} intermediate "
                                   "certificates ({})",
                                   quoted(request.presented.front().impl().x509.get()),
-                                  max_intermediates, reason));
+                                  max_intermediates_of(request), reason));
     case CertificateProblem::malformed:
       if (x509_error == X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER) {
         // RFC 5280 §4.2.1.1: the keyIdentifier of authorityKeyIdentifier "MUST be included in
@@ -402,6 +410,13 @@ Alert alert_for(CertificateProblem problem, Purpose purpose) {
   return Alert::certificate_unknown;
 }
 
+namespace {
+
+/// libcrypto's X509_verify_cert, then sanstls's policy on the path it built.
+Result<void> verify_with_openssl(const VerifyRequest& request);
+
+}  // namespace
+
 Result<void> verify_chain(const VerifyRequest& request) {
   if (request.trust == nullptr) {
     return fail(Errc::api_misuse, "verify_chain: no trust store given");
@@ -413,7 +428,15 @@ Result<void> verify_chain(const VerifyRequest& request) {
     return fail(rejected(CertificateProblem::missing, request.purpose,
                          fmt::format("the {} sent no certificate", purpose_text(request.purpose))));
   }
+  if (request.validator == Validator::sanstls) {
+    return path::validate(request);
+  }
+  return verify_with_openssl(request);
+}
 
+namespace {
+
+Result<void> verify_with_openssl(const VerifyRequest& request) {
   const auto internal = [](std::string_view what) {
     return fail(Errc::internal_error, fmt::format("certificate verification: {} failed ({})", what,
                                                   ossl::take_error_string()));
@@ -456,7 +479,7 @@ Result<void> verify_chain(const VerifyRequest& request) {
   // X509_STRICT: refuse certificates that break RFC 5280's MUSTs (non-critical CA
   // basicConstraints, missing key identifiers, empty names, ...), not only those that fail.
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
-  X509_VERIFY_PARAM_set_depth(param, max_intermediates);
+  X509_VERIFY_PARAM_set_depth(param, static_cast<int>(max_intermediates_of(request)));
   X509_VERIFY_PARAM_set_auth_level(param, auth_level);
   // RFC 5280 §4.2.1.12 / RFC 8446 §4.4.2.2: the extendedKeyUsage, when present, must allow TLS
   // server (or client) authentication, on the leaf and on every CA that carries one.
@@ -527,6 +550,8 @@ Result<void> verify_chain(const VerifyRequest& request) {
   }
   return {};
 }
+
+}  // namespace
 
 Result<void> check_presentable(std::span<const Certificate> chain) {
   auto refuse = [](const Error& why, CredentialProblem problem) {

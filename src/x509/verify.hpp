@@ -13,6 +13,7 @@
 #include <openssl/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <span>
 
@@ -20,6 +21,10 @@ namespace sanstls::x509 {
 
 /// What the verified certificate is for.
 enum class Purpose { server_auth, client_auth };
+
+/// Which path validator judges the chain (docs/x509.md): libcrypto's X509_verify_cert plus
+/// sanstls's policy checks, or sanstls's own (src/x509/path, DER parsed by src/x509/der).
+enum class Validator { openssl, sanstls };
 
 struct VerifyRequest {
   /// The chain as the peer sent it, leaf first (more certificates than needed are allowed).
@@ -35,6 +40,12 @@ struct VerifyRequest {
   /// properties). nullptr means the default library context. Owned by the caller, who keeps it
   /// alive for the call; creating a context per verification would be far too slow.
   OSSL_LIB_CTX* libctx = nullptr;
+  /// The validator; the native engine uses sanstls's, the others libcrypto's.
+  Validator validator = Validator::openssl;
+  /// Intermediate certificates allowed between the leaf and the trust anchor; 0 means the
+  /// default (10, x509/path/limits.hpp). The sanstls validator accepts up to 30; the OpenSSL
+  /// one uses the same number as its verification depth.
+  std::size_t max_intermediates = 0;
 };
 
 /// Verifies `request`. On failure: Errc::certificate_rejected, the precise

@@ -26,7 +26,10 @@ class ProgramContract(lib.InteropTest):
             with self.subTest(engine=engine["name"]):
                 self.assertEqual(set(engine), {"name", "available", "library_version", "versions",
                                                "client_versions", "cipher_suites", "groups",
-                                               "capabilities"})
+                                               "capabilities", "certificate_validation"})
+                # Issue 19: the native engine validates paths with sanstls's own validator.
+                self.assertEqual(engine["certificate_validation"],
+                                 "sanstls" if engine["name"] == "native" else "openssl")
                 self.assertEqual(set(engine["capabilities"]),
                                  {"alpn", "client_certificates", "async_server_certificates",
                                   "async_client_certificates", "resumption", "key_update",

@@ -128,7 +128,9 @@ Certificate raw_leaf(const CertificateAuthority& issuer, const std::string& comm
   return must(Certificate::from_der(bytes));
 }
 
-class VerifyChain : public ::testing::Test {
+/// Every case runs through both validators (docs/x509.md): the same verdict, problem, alert
+/// and message fragment from libcrypto's and from sanstls's own.
+class VerifyChain : public ::testing::TestWithParam<Validator> {
  protected:
   void SetUp() override {
     root_ = must(CertificateAuthority::create(
@@ -139,6 +141,7 @@ class VerifyChain : public ::testing::Test {
                       std::string_view name, Purpose purpose = Purpose::server_auth) const {
     const ServerName server_name = host(name);
     VerifyRequest request;
+    request.validator = GetParam();
     request.presented = presented;
     request.trust = &trust;
     request.purpose = purpose;
@@ -176,12 +179,12 @@ class VerifyChain : public ::testing::Test {
 
 // --- valid paths -------------------------------------------------------------------------
 
-TEST_F(VerifyChain, LeafDirectlyUnderTheRoot) {
+TEST_P(VerifyChain, LeafDirectlyUnderTheRoot) {
   auto result = verify(leaf(*root_, leaf_opts({"www.example.com"})), "www.example.com");
   EXPECT_TRUE(result) << result.error().message;
 }
 
-TEST_F(VerifyChain, OneIntermediate) {
+TEST_P(VerifyChain, OneIntermediate) {
   auto intermediate = must(root_->issue_intermediate(ca_opts("Intermediate 1")));
   auto chain = leaf(intermediate, leaf_opts({"www.example.com"}));
   ASSERT_EQ(chain.size(), 2U);
@@ -189,7 +192,7 @@ TEST_F(VerifyChain, OneIntermediate) {
   EXPECT_TRUE(result) << result.error().message;
 }
 
-TEST_F(VerifyChain, TwoIntermediates) {
+TEST_P(VerifyChain, TwoIntermediates) {
   auto first = must(root_->issue_intermediate(ca_opts("Intermediate 1")));
   auto second = must(first.issue_intermediate(ca_opts("Intermediate 2")));
   auto chain = leaf(second, leaf_opts({"www.example.com"}));
@@ -198,7 +201,7 @@ TEST_F(VerifyChain, TwoIntermediates) {
   EXPECT_TRUE(result) << result.error().message;
 }
 
-TEST_F(VerifyChain, PeerMaySendTheRootAndUnrelatedCertificates) {
+TEST_P(VerifyChain, PeerMaySendTheRootAndUnrelatedCertificates) {
   auto intermediate = must(root_->issue_intermediate(ca_opts("Intermediate 1")));
   auto other = must(CertificateAuthority::create(ca_opts("Unrelated CA")));
   auto chain = leaf(intermediate, leaf_opts({"www.example.com"}));
@@ -208,7 +211,7 @@ TEST_F(VerifyChain, PeerMaySendTheRootAndUnrelatedCertificates) {
   EXPECT_TRUE(result) << result.error().message;
 }
 
-TEST_F(VerifyChain, EveryKeyAlgorithmIsAccepted) {
+TEST_P(VerifyChain, EveryKeyAlgorithmIsAccepted) {
   for (const KeyAlgorithm algorithm : testing::all_key_algorithms()) {
     SCOPED_TRACE(std::string(testing::key_algorithm_name(algorithm)));
     auto ca = must(CertificateAuthority::create(ca_opts("CA", [&](CaOptions& o) {
@@ -222,7 +225,7 @@ TEST_F(VerifyChain, EveryKeyAlgorithmIsAccepted) {
   }
 }
 
-TEST_F(VerifyChain, SelfSignedLeafInTheTrustStoreIsAccepted) {
+TEST_P(VerifyChain, SelfSignedLeafInTheTrustStoreIsAccepted) {
   auto self_signed = must(testing::make_self_signed_leaf_parts(leaf_opts({"pinned.example"})));
   auto trust = must(TrustStore::from_certificates({self_signed.certificates.front()}));
   auto result = verify(self_signed.certificates, trust, "pinned.example");
@@ -231,7 +234,7 @@ TEST_F(VerifyChain, SelfSignedLeafInTheTrustStoreIsAccepted) {
 
 // --- validity period (RFC 5280 §4.1.2.5) ---------------------------------------------------
 
-TEST_F(VerifyChain, ExpiredLeaf) {
+TEST_P(VerifyChain, ExpiredLeaf) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) {
     o.not_before = now_ - Days{100};
     o.not_after = now_ - Days{10};
@@ -241,7 +244,7 @@ TEST_F(VerifyChain, ExpiredLeaf) {
   EXPECT_THAT(verify(chain, "leaf.example").error().message, HasSubstr(" UTC (now "));
 }
 
-TEST_F(VerifyChain, ExpiredAtTheInjectedTime) {
+TEST_P(VerifyChain, ExpiredAtTheInjectedTime) {
   auto chain =
       leaf(*root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) { o.validity = Days{90}; }));
   EXPECT_TRUE(verify(chain, "leaf.example"));
@@ -250,14 +253,14 @@ TEST_F(VerifyChain, ExpiredAtTheInjectedTime) {
                   Alert::certificate_expired, "certificate 'CN=leaf.example' expired on ");
 }
 
-TEST_F(VerifyChain, NotYetValidLeaf) {
+TEST_P(VerifyChain, NotYetValidLeaf) {
   auto chain = leaf(
       *root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) { o.not_before = now_ + Days{2}; }));
   expect_rejected(verify(chain, "leaf.example"), CertificateProblem::not_yet_valid,
                   Alert::certificate_expired, "certificate 'CN=leaf.example' is not valid before");
 }
 
-TEST_F(VerifyChain, NotYetValidAtTheInjectedTime) {
+TEST_P(VerifyChain, NotYetValidAtTheInjectedTime) {
   auto chain = leaf(
       *root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) { o.not_before = now_ - Days{1}; }));
   at_ = now_ - Days{10};  // the root is valid since now - 30 days
@@ -265,7 +268,7 @@ TEST_F(VerifyChain, NotYetValidAtTheInjectedTime) {
                   Alert::certificate_expired, "certificate 'CN=leaf.example' is not valid before");
 }
 
-TEST_F(VerifyChain, ExpiredIntermediate) {
+TEST_P(VerifyChain, ExpiredIntermediate) {
   auto intermediate = must(root_->issue_intermediate(ca_opts("Old Intermediate", [&](CaOptions& o) {
     o.not_before = now_ - Days{20};
     o.not_after = now_ - Days{1};
@@ -279,7 +282,7 @@ TEST_F(VerifyChain, ExpiredIntermediate) {
 
 // --- names (RFC 9525) ----------------------------------------------------------------------
 
-TEST_F(VerifyChain, WrongDnsNameListsTheCertificateNames) {
+TEST_P(VerifyChain, WrongDnsNameListsTheCertificateNames) {
   auto chain = leaf(*root_, leaf_opts({"*.example.com", "example.com"}));
   expect_rejected(verify(chain, "b.example"), CertificateProblem::name_mismatch,
                   Alert::bad_certificate,
@@ -287,7 +290,7 @@ TEST_F(VerifyChain, WrongDnsNameListsTheCertificateNames) {
                   "(certificate names: *.example.com, example.com)");
 }
 
-TEST_F(VerifyChain, WildcardMatchesOneLabelOnly) {
+TEST_P(VerifyChain, WildcardMatchesOneLabelOnly) {
   auto chain = leaf(*root_, leaf_opts({"*.example.com"}));
   EXPECT_TRUE(verify(chain, "www.example.com"));
   EXPECT_TRUE(verify(chain, "WWW.Example.COM."));
@@ -297,7 +300,7 @@ TEST_F(VerifyChain, WildcardMatchesOneLabelOnly) {
                   Alert::bad_certificate, "requested name 'example.com'");
 }
 
-TEST_F(VerifyChain, IpLiteralDoesNotMatchADnsNameThatLooksLikeIt) {
+TEST_P(VerifyChain, IpLiteralDoesNotMatchADnsNameThatLooksLikeIt) {
   // RFC 9525 §6.4: an IP-ID matches only an iPAddress entry.
   auto chain = std::vector<Certificate>{raw_leaf(*root_, "127.0.0.1", "DNS:127.0.0.1")};
   expect_rejected(verify(chain, "127.0.0.1"), CertificateProblem::name_mismatch,
@@ -306,7 +309,7 @@ TEST_F(VerifyChain, IpLiteralDoesNotMatchADnsNameThatLooksLikeIt) {
                   "127.0.0.1); '127.0.0.1' is present as a DNS name");
 }
 
-TEST_F(VerifyChain, DnsNameDoesNotMatchAnIpAddressEntry) {
+TEST_P(VerifyChain, DnsNameDoesNotMatchAnIpAddressEntry) {
   auto chain = leaf(*root_, leaf_opts({"127.0.0.1"}));
   EXPECT_TRUE(verify(chain, "127.0.0.1"));
   expect_rejected(verify(chain, "localhost"), CertificateProblem::name_mismatch,
@@ -314,7 +317,7 @@ TEST_F(VerifyChain, DnsNameDoesNotMatchAnIpAddressEntry) {
                   "does not match requested name 'localhost' (certificate names: IP:127.0.0.1)");
 }
 
-TEST_F(VerifyChain, IpAddressesCompareAsBytes) {
+TEST_P(VerifyChain, IpAddressesCompareAsBytes) {
   auto chain = leaf(*root_, leaf_opts({"2001:db8::1", "192.0.2.1"}));
   EXPECT_TRUE(verify(chain, "2001:0DB8:0:0:0:0:0:1"));
   EXPECT_TRUE(verify(chain, "192.0.2.1"));
@@ -325,7 +328,7 @@ TEST_F(VerifyChain, IpAddressesCompareAsBytes) {
                   Alert::bad_certificate, "requested IP address '192.0.2.2'");
 }
 
-TEST_F(VerifyChain, CommonNameIsNeverUsed) {
+TEST_P(VerifyChain, CommonNameIsNeverUsed) {
   // RFC 9525 §6.3 (and its "Changes from RFC 6125"): the CN is not a presented identifier.
   auto chain = std::vector<Certificate>{raw_leaf(*root_, "legacy.example", "")};
   expect_rejected(verify(chain, "legacy.example"), CertificateProblem::name_mismatch,
@@ -334,7 +337,7 @@ TEST_F(VerifyChain, CommonNameIsNeverUsed) {
 
 // --- issuers and trust anchors --------------------------------------------------------------
 
-TEST_F(VerifyChain, UnknownCa) {
+TEST_P(VerifyChain, UnknownCa) {
   auto stranger = must(CertificateAuthority::create(ca_opts("Stranger CA")));
   auto chain = leaf(stranger, leaf_opts({"leaf.example"}));
   expect_rejected(verify(chain, "leaf.example"), CertificateProblem::unknown_issuer,
@@ -343,7 +346,7 @@ TEST_F(VerifyChain, UnknownCa) {
                   "and the peer did not send it");
 }
 
-TEST_F(VerifyChain, ChainEndingInAnUntrustedRoot) {
+TEST_P(VerifyChain, ChainEndingInAnUntrustedRoot) {
   auto stranger = must(CertificateAuthority::create(ca_opts("Stranger CA")));
   auto chain = leaf(stranger, leaf_opts({"leaf.example"}));
   chain.push_back(stranger.certificate());
@@ -352,14 +355,14 @@ TEST_F(VerifyChain, ChainEndingInAnUntrustedRoot) {
                   "in the trust store");
 }
 
-TEST_F(VerifyChain, SelfSignedLeaf) {
+TEST_P(VerifyChain, SelfSignedLeaf) {
   auto self_signed = must(testing::make_self_signed_leaf_parts(leaf_opts({"self.example"})));
   expect_rejected(verify(self_signed.certificates, "self.example"), CertificateProblem::self_signed,
                   Alert::unknown_ca,
                   "certificate 'CN=self.example' is self-signed and not in the trust store");
 }
 
-TEST_F(VerifyChain, MissingIntermediate) {
+TEST_P(VerifyChain, MissingIntermediate) {
   auto intermediate = must(root_->issue_intermediate(ca_opts("Intermediate 1")));
   auto chain = leaf(intermediate, leaf_opts({"leaf.example"}));
   chain.erase(chain.begin() + 1, chain.end());  // the peer forgot to send its intermediate
@@ -369,7 +372,7 @@ TEST_F(VerifyChain, MissingIntermediate) {
                   "store and the peer did not send it");
 }
 
-TEST_F(VerifyChain, BadSignature) {
+TEST_P(VerifyChain, BadSignature) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}));
   std::vector<std::byte> der(chain.front().der().begin(), chain.front().der().end());
   // The last byte belongs to the signature value: flipping it keeps the DER well-formed.
@@ -379,7 +382,7 @@ TEST_F(VerifyChain, BadSignature) {
                   Alert::bad_certificate, "the signature on certificate 'CN=leaf.example'");
 }
 
-TEST_F(VerifyChain, ChainTooLong) {
+TEST_P(VerifyChain, ChainTooLong) {
   CertificateAuthority ca = *root_;
   for (int i = 0; i < 11; ++i) {
     ca = must(ca.issue_intermediate(ca_opts("Intermediate " + std::to_string(i))));
@@ -390,7 +393,7 @@ TEST_F(VerifyChain, ChainTooLong) {
                   Alert::unknown_ca, "within 10 intermediate certificates");
 }
 
-TEST_F(VerifyChain, TenIntermediatesAreAllowed) {
+TEST_P(VerifyChain, TenIntermediatesAreAllowed) {
   CertificateAuthority ca = *root_;
   for (int i = 0; i < 10; ++i) {
     ca = must(ca.issue_intermediate(ca_opts("Intermediate " + std::to_string(i))));
@@ -401,7 +404,7 @@ TEST_F(VerifyChain, TenIntermediatesAreAllowed) {
 
 // --- usage (RFC 5280 §4.2.1.3, §4.2.1.12; RFC 8446 §4.4.2.2) --------------------------------
 
-TEST_F(VerifyChain, LeafWithoutServerAuthUsage) {
+TEST_P(VerifyChain, LeafWithoutServerAuthUsage) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) {
     o.flaws.no_server_auth_usage = true;
   }));
@@ -411,13 +414,13 @@ TEST_F(VerifyChain, LeafWithoutServerAuthUsage) {
                   "(its extendedKeyUsage does not include serverAuth)");
 }
 
-TEST_F(VerifyChain, ClientCertificateIsNotAServerCertificate) {
+TEST_P(VerifyChain, ClientCertificateIsNotAServerCertificate) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) { o.client = true; }));
   expect_rejected(verify(chain, "leaf.example"), CertificateProblem::wrong_usage,
                   Alert::unsupported_certificate, "does not include serverAuth");
 }
 
-TEST_F(VerifyChain, LeafWithoutDigitalSignatureUsage) {
+TEST_P(VerifyChain, LeafWithoutDigitalSignatureUsage) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) {
     o.flaws.no_digital_signature_usage = true;
   }));
@@ -425,7 +428,7 @@ TEST_F(VerifyChain, LeafWithoutDigitalSignatureUsage) {
                   Alert::unsupported_certificate, "digitalSignature");
 }
 
-TEST_F(VerifyChain, KeyEnciphermentAloneIsNotEnough) {
+TEST_P(VerifyChain, KeyEnciphermentAloneIsNotEnough) {
   // libcrypto's serverAuth purpose accepts keyEncipherment (static RSA key exchange); sanstls
   // never uses that, so RFC 8446 §4.4.2.2 applies: digitalSignature is required.
   auto chain = std::vector<Certificate>{
@@ -440,7 +443,7 @@ TEST_F(VerifyChain, KeyEnciphermentAloneIsNotEnough) {
 // RFC 5280 §4.2.1.1: every certificate but a self-signed root carries authorityKeyIdentifier.
 // Still refused, but the message says how to fix it (issue 13: OpenSSL's "Missing Authority Key
 // Identifier" alone left users guessing).
-TEST_F(VerifyChain, LeafWithoutAuthorityKeyIdentifierSaysHowToReissue) {
+TEST_P(VerifyChain, LeafWithoutAuthorityKeyIdentifierSaysHowToReissue) {
   const auto chain = std::vector<Certificate>{
       raw_leaf(*root_, "leaf.example", "DNS:leaf.example", "critical,digitalSignature", false)};
   const auto result = verify(chain, "leaf.example");
@@ -452,7 +455,7 @@ TEST_F(VerifyChain, LeafWithoutAuthorityKeyIdentifierSaysHowToReissue) {
   EXPECT_THAT(result.error().message, ::testing::Not(HasSubstr("Missing Authority Key")));
 }
 
-TEST_F(VerifyChain, Rsa1024Leaf) {
+TEST_P(VerifyChain, Rsa1024Leaf) {
   auto chain = leaf(
       *root_, leaf_opts({"leaf.example"}, [&](LeafOptions& o) { o.flaws.rsa_1024_key = true; }));
   expect_rejected(verify(chain, "leaf.example"), CertificateProblem::weak_key,
@@ -461,7 +464,7 @@ TEST_F(VerifyChain, Rsa1024Leaf) {
                   "least 2048 bits");
 }
 
-TEST_F(VerifyChain, Sha1SignedLeaf) {
+TEST_P(VerifyChain, Sha1SignedLeaf) {
   for (const KeyAlgorithm algorithm : {KeyAlgorithm::ecdsa_p256, KeyAlgorithm::rsa_2048}) {
     SCOPED_TRACE(std::string(testing::key_algorithm_name(algorithm)));
     auto ca =
@@ -476,7 +479,7 @@ TEST_F(VerifyChain, Sha1SignedLeaf) {
 
 // --- CA constraints (RFC 5280 §4.2.1.9, §4.2.1.10) ------------------------------------------
 
-TEST_F(VerifyChain, NameConstraintsViolation) {
+TEST_P(VerifyChain, NameConstraintsViolation) {
   auto constrained = must(root_->issue_intermediate(ca_opts(
       "Example Org CA", [&](CaOptions& o) { o.permitted_dns_subtrees = {"example.org"}; })));
   EXPECT_TRUE(verify(leaf(constrained, leaf_opts({"www.example.org"})), "www.example.org"));
@@ -487,7 +490,7 @@ TEST_F(VerifyChain, NameConstraintsViolation) {
                   "issuing CA forbid");
 }
 
-TEST_F(VerifyChain, PathLengthViolation) {
+TEST_P(VerifyChain, PathLengthViolation) {
   auto root = must(CertificateAuthority::create(ca_opts("Root pathlen 0", [&](CaOptions& o) {
     o.path_length = 0;
     o.not_before = now_ - Days{1};
@@ -502,10 +505,11 @@ TEST_F(VerifyChain, PathLengthViolation) {
 
 // --- client authentication -------------------------------------------------------------------
 
-TEST_F(VerifyChain, ClientCertificate) {
+TEST_P(VerifyChain, ClientCertificate) {
   auto chain =
       leaf(*root_, leaf_opts({"client.example"}, [&](LeafOptions& o) { o.client = true; }));
   VerifyRequest request;
+  request.validator = GetParam();
   request.presented = chain;
   const TrustStore trust = root_->trust_store();
   request.trust = &trust;
@@ -523,10 +527,11 @@ TEST_F(VerifyChain, ClientCertificate) {
                   "include clientAuth)");
 }
 
-TEST_F(VerifyChain, EmptyChain) {
+TEST_P(VerifyChain, EmptyChain) {
   expect_rejected(verify({}, "leaf.example"), CertificateProblem::missing, Alert::decode_error,
                   "the server sent no certificate");
   VerifyRequest request;
+  request.validator = GetParam();
   const TrustStore trust = root_->trust_store();
   request.trust = &trust;
   request.purpose = Purpose::client_auth;
@@ -535,9 +540,10 @@ TEST_F(VerifyChain, EmptyChain) {
                   "the client sent no certificate");
 }
 
-TEST_F(VerifyChain, MisuseIsNotACertificateProblem) {
+TEST_P(VerifyChain, MisuseIsNotACertificateProblem) {
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}));
   VerifyRequest request;
+  request.validator = GetParam();
   request.presented = chain;
   request.now = now_;
   auto no_trust = verify_chain(request);
@@ -550,13 +556,14 @@ TEST_F(VerifyChain, MisuseIsNotACertificateProblem) {
   EXPECT_EQ(no_name.error().code, Errc::api_misuse);
 }
 
-TEST_F(VerifyChain, ExplicitLibraryContext) {
+TEST_P(VerifyChain, ExplicitLibraryContext) {
   ossl::LibCtxPtr libctx(OSSL_LIB_CTX_new());
   ASSERT_TRUE(libctx);
   auto chain = leaf(*root_, leaf_opts({"leaf.example"}));
   const TrustStore trust = root_->trust_store();
   const ServerName name = host("leaf.example");
   VerifyRequest request;
+  request.validator = GetParam();
   request.presented = chain;
   request.trust = &trust;
   request.server_name = &name;
@@ -565,6 +572,12 @@ TEST_F(VerifyChain, ExplicitLibraryContext) {
   auto result = verify_chain(request);
   EXPECT_TRUE(result) << result.error().message;
 }
+
+INSTANTIATE_TEST_SUITE_P(Validators, VerifyChain,
+                         ::testing::Values(Validator::openssl, Validator::sanstls),
+                         [](const ::testing::TestParamInfo<Validator>& param_info) {
+                           return param_info.param == Validator::openssl ? "openssl" : "sanstls";
+                         });
 
 TEST(AlertFor, EveryProblemHasTheDocumentedAlert) {
   struct Row {

@@ -31,6 +31,8 @@ BackendCapabilities gnutls_capabilities() {
   // GnuTLS answers the peer's KeyUpdate (RFC 8446 §4.6.3) by itself.
   caps.key_update = true;
   caps.key_log = true;
+  // The core verifies GnuTLS peers' chains with libcrypto's validator (x509::verify_chain).
+  caps.certificate_validation = "openssl";
   return caps;
 }
 

@@ -121,6 +121,9 @@ BackendCapabilities native_capabilities() {
   caps.resumption = {};
   caps.key_update = true;
   caps.key_log = true;
+  // The native engine judges peer chains with sanstls's own validator (x509/path), in both
+  // roles (SessionCore::verify_peer picks it by engine).
+  caps.certificate_validation = "sanstls";
   return caps;
 }
 

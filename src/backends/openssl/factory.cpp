@@ -253,6 +253,7 @@ BackendCapabilities openssl_capabilities() {
   // Session::update_keys() (SSL_key_update); peers' KeyUpdates are answered by OpenSSL.
   capabilities.key_update = true;
   capabilities.key_log = true;
+  capabilities.certificate_validation = "openssl";
   return capabilities;
 }
 
