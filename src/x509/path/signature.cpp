@@ -165,10 +165,15 @@ tl::expected<SignatureScheme, Refusal> pss_scheme(const der::AlgorithmIdentifier
 
 }  // namespace
 
-tl::expected<PublicKey, Refusal> import_public_key(Bytes spki, OSSL_LIB_CTX* libctx) {
-  const unsigned char* cursor = spki.data();
-  ossl::EvpPkeyPtr key(
-      d2i_PUBKEY_ex(nullptr, &cursor, static_cast<long>(spki.size()), libctx, nullptr));
+tl::expected<PublicKey, Refusal> import_public_key(Bytes spki, OSSL_LIB_CTX* libctx,
+                                                   EVP_PKEY* decoded) {
+  ossl::EvpPkeyPtr key;
+  if (decoded != nullptr && EVP_PKEY_up_ref(decoded) == 1) {
+    key.reset(decoded);
+  } else {
+    const unsigned char* cursor = spki.data();
+    key.reset(d2i_PUBKEY_ex(nullptr, &cursor, static_cast<long>(spki.size()), libctx, nullptr));
+  }
   if (!key) {
     ERR_clear_error();
     return tl::unexpected<Refusal>(

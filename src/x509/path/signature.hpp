@@ -36,7 +36,11 @@ struct PublicKey {
 };
 
 /// Imports a SubjectPublicKeyInfo (d2i_PUBKEY_ex in `libctx`) and applies the key policy.
-tl::expected<PublicKey, Refusal> import_public_key(wire::Bytes spki, OSSL_LIB_CTX* libctx);
+/// `decoded`, when not null, is the same SubjectPublicKeyInfo already decoded by libcrypto (the
+/// key of the certificate's X509 object): it is used instead of decoding again, which costs more
+/// than a signature check in OpenSSL 3.0.
+tl::expected<PublicKey, Refusal> import_public_key(wire::Bytes spki, OSSL_LIB_CTX* libctx,
+                                                   EVP_PKEY* decoded = nullptr);
 
 /// What a signatureAlgorithm means, once the policy accepted it.
 struct SignatureScheme {

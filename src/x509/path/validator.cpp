@@ -89,7 +89,11 @@ class Validation {
   std::optional<Error> check_leaf();
   const tl::expected<PublicKey, Refusal>& key_of(Node& node) {
     if (!node.key) {
-      node.key = import_public_key(node.cert.spki, request_.libctx);
+      // The X509 object parsed the same DER (Certificate::der() is what we parsed) and keeps
+      // its decoded key: reused, never decoded again per validation.
+      EVP_PKEY* decoded =
+          node.source != nullptr ? X509_get0_pubkey(node.source->impl().x509.get()) : nullptr;
+      node.key = import_public_key(node.cert.spki, request_.libctx, decoded);
     }
     return *node.key;
   }
@@ -136,8 +140,28 @@ std::optional<Error> Validation::load() {
     nodes_.push_back(Node{&certificate, *parsed, false,
                           "'" + der::display_name(parsed->subject) + "'", std::nullopt});
   }
+  // Only an anchor whose subject is the issuer of a presented certificate can end a path (names
+  // compare byte for byte): the others are not parsed at all, so a system store of ~150 roots
+  // costs ~150 name comparisons per validation, not ~150 certificate parses.
+  std::vector<wire::Bytes> issuers;
+  for (const Node& node : nodes_) {
+    issuers.push_back(node.cert.issuer);
+  }
+  const auto may_issue = [&](const Certificate& anchor) {
+    const unsigned char* der = nullptr;
+    std::size_t length = 0;
+    if (X509_NAME_get0_der(X509_get_subject_name(anchor.impl().x509.get()), &der, &length) != 1) {
+      return true;  // cannot tell cheaply: parse it
+    }
+    const wire::Bytes subject{der, length};
+    return std::ranges::any_of(
+        issuers, [&](wire::Bytes issuer) { return der::same_bytes(issuer, subject); });
+  };
   // Trust anchors sanstls cannot parse strictly cannot anchor a path (docs/x509.md).
   for (const Certificate& certificate : request_.trust->impl().certificates) {
+    if (!may_issue(certificate)) {
+      continue;
+    }
     auto parsed = der::parse_certificate(bytes_of(certificate), der::Role::trust_anchor);
     if (!parsed) {
       continue;
