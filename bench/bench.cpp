@@ -50,6 +50,8 @@ struct Settings {
   /// The small-write row: 1 KiB writes (a quarter of bulk_bytes / aead_bytes each).
   std::size_t small_write_size = 1024;
   int memory_connections = 1000;
+  /// Established idle native sessions (client + server pairs) kept at once, made on 2 threads.
+  int scale_connections = 100000;
   int memory_repetitions = 3;
   double thread_seconds = 1.0;  // wall seconds per thread measurement
   double op_seconds = 0.5;      // CPU seconds per primitive measurement
@@ -63,6 +65,7 @@ Settings settings_for(Mode mode) {
     s.handshake_seconds = 0.4;
     s.bulk_bytes = 32u << 20;
     s.memory_connections = 1000;
+    s.scale_connections = 10000;
     s.memory_repetitions = 1;
     s.thread_seconds = 0.4;
     s.op_seconds = 0.2;
@@ -72,6 +75,7 @@ Settings settings_for(Mode mode) {
     s.handshake_seconds = 0.02;
     s.bulk_bytes = 256u << 10;
     s.memory_connections = 10;
+    s.scale_connections = 100;
     s.memory_repetitions = 1;
     s.thread_seconds = 0.02;
     s.op_seconds = 0.01;
@@ -798,6 +802,73 @@ json measure_memory(Context& c, const Implementation& impl, const Credentials& c
 
 /// Handshakes per wall second with `threads` threads, each with its own connections over one
 /// shared setup.
+/// Scale: scale_connections client + server pairs established on two threads (half each, one
+/// shared configuration) and kept, idle, at once. Reports the wall time to establish them and
+/// the live bytes per pair (allocation accounting, client + server; the harness's transport
+/// buffers are freed after each handshake and not counted).
+json measure_scale(Context& c, const Implementation& impl, const Credentials& credentials) {
+  auto setup = impl.make_setup(credentials, CipherSuite::tls_aes_128_gcm_sha256);
+  if (!setup->error.empty()) {
+    c.errors.push_back(fmt::format("{}: {}", impl.name, setup->error));
+    return {};
+  }
+  const auto n = static_cast<std::size_t>(c.s.scale_connections);
+  constexpr int kThreads = 2;
+  std::vector<std::vector<std::unique_ptr<Connection>>> kept(kThreads);
+  std::atomic<bool> failed{false};
+  alloc::start();
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      const auto previous = alloc::set_side(alloc::Side::none);
+      const std::size_t mine = n / kThreads + (t == 0 ? n % kThreads : 0);
+      kept[static_cast<std::size_t>(t)].reserve(mine);
+      alloc::set_side(previous);
+      for (std::size_t i = 0; i < mine && !failed; ++i) {
+        auto connection = setup->connect(nullptr);
+        if (!connection || !connection->handshake(nullptr)) {
+          failed = true;
+          return;
+        }
+        connection->release_buffers();
+        const auto side = alloc::set_side(alloc::Side::none);
+        kept[static_cast<std::size_t>(t)].push_back(std::move(connection));
+        alloc::set_side(side);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  const double seconds_taken =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double client = static_cast<double>(alloc::live(alloc::Side::client));
+  const double server = static_cast<double>(alloc::live(alloc::Side::server));
+  alloc::stop();
+  if (failed) {
+    c.errors.push_back(fmt::format("{} scale: a handshake failed", impl.name));
+    return {};
+  }
+  const auto count = static_cast<double>(n);
+  json out{{"connections", n},
+           {"threads", kThreads},
+           {"establish_wall_seconds", seconds_taken},
+           {"handshakes_per_wall_second", count / seconds_taken},
+           {"bytes_per_connection", (client + server) / count},
+           {"bytes_per_client", client / count},
+           {"bytes_per_server", server / count}};
+  c.report(
+      fmt::format("{}: {} idle sessions established in {:.1f} s on {} threads, {:.0f} B each "
+                  "(client + server)",
+                  impl.name, n, seconds_taken, kThreads, (client + server) / count));
+  {
+    // Freed with the harness's side: the teardown is not measured.
+    const auto previous = alloc::set_side(alloc::Side::none);
+    kept.clear();
+    alloc::set_side(previous);
+  }
+  return out;
+}
+
 double thread_rate(Setup& setup, int threads, double budget, std::atomic<bool>& failed) {
   std::atomic<std::size_t> total{0};
   std::vector<std::thread> workers;
@@ -1021,6 +1092,7 @@ json run(const Options& options, const Progress& progress) {
                         {"write_bytes", s.write_size},
                         {"small_write_bytes", s.small_write_size},
                         {"memory_connections", s.memory_connections},
+                        {"scale_connections", s.scale_connections},
                         {"memory_repetitions", s.memory_repetitions},
                         {"thread_wall_seconds", s.thread_seconds},
                         {"primitive_cpu_seconds", s.op_seconds},
@@ -1096,7 +1168,7 @@ json run(const Options& options, const Progress& progress) {
   const auto engines = static_cast<int>(
       std::count_if(implementations.begin(), implementations.end(),
                     [](const Implementation& impl) { return impl.kind == "engine"; }));
-  c.steps = static_cast<int>(implementations.size()) * (2 + 12 + 1 + 1) + engines + 2;
+  c.steps = static_cast<int>(implementations.size()) * (2 + 12 + 1 + 1) + engines + 3;
   const std::vector<json> ecdsa_handshakes = measure_handshakes(c, implementations, *ecdsa);
   const std::vector<json> rsa_handshakes = measure_handshakes(c, implementations, *rsa);
   const std::vector<json> bulk = measure_bulk(c, implementations, *ecdsa);
@@ -1116,6 +1188,9 @@ json run(const Options& options, const Progress& progress) {
     if (!hostile[i].is_null()) out["hostile_hellos"] = hostile[i];
     out["memory"] = measure_memory(c, impl, *ecdsa);
     out["threads"] = measure_threads(c, impl, *ecdsa);
+    if (impl.library == "native" && impl.kind == "engine") {
+      out["scale"] = measure_scale(c, impl, *ecdsa);
+    }
     impls.push_back(out);
   }
   report["implementations"] = impls;

@@ -109,6 +109,18 @@ void print_table(const json& report, std::ostream& out) {
     }
   }
 
+  for (const auto& impl : impls) {
+    const json& scale = impl.value("scale", json());
+    if (!scale.is_object()) continue;
+    out << fmt::format(
+        "\nScale: {} {} idle sessions (client + server pairs) established in {:.1f} s on {} "
+        "threads ({:.0f} handshakes/s), {:.0f} bytes each (client {:.0f}, server {:.0f})\n",
+        impl["name"].get<std::string>(), scale["connections"].get<std::size_t>(),
+        scale["establish_wall_seconds"].get<double>(), scale["threads"].get<int>(),
+        scale["handshakes_per_wall_second"].get<double>(),
+        scale["bytes_per_connection"].get<double>(), scale["bytes_per_client"].get<double>(),
+        scale["bytes_per_server"].get<double>());
+  }
   out << "\nMemory per connection, bytes (allocation accounting, ECDSA P-256, AES-128-GCM)\n";
   out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n", "", "idle client",
                      "idle server", "peak hs client", "peak hs server", "peak hs both");

@@ -71,6 +71,18 @@ def render(report):
                      [[impl["name"]] + [fig(impl["memory"].get(k)) for k in keys]
                       for impl in impls]))
 
+    scaled = [impl for impl in impls if impl.get("scale")]
+    if scaled:
+        out.append("\n### Scale: idle sessions kept at once (client + server pairs, 2 threads)\n")
+        out.append(table(["implementation", "sessions", "established in (wall s)", "handshakes/s",
+                          "bytes per pair", "client", "server"],
+                         [[impl["name"], str(impl["scale"]["connections"]),
+                           f"{impl['scale']['establish_wall_seconds']:.1f}",
+                           f"{impl['scale']['handshakes_per_wall_second']:.0f}",
+                           f"{impl['scale']['bytes_per_connection']:.0f}",
+                           f"{impl['scale']['bytes_per_client']:.0f}",
+                           f"{impl['scale']['bytes_per_server']:.0f}"] for impl in scaled]))
+
     out.append("\n### Hostile hellos: server CPU ms per receive_data() of one ClientHello\n")
     out.append(table(["implementation", "16,000 empty extensions (64 KiB)",
                       "6,500 groups + 6,500 one-byte key shares"],
