@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 
 namespace sanstls::native::record {
 
@@ -44,15 +45,15 @@ Result<std::array<std::uint8_t, crypto::aead_nonce_length>> Protection::nonce() 
     return wire::fail(Alert::internal_error, "sequence_number", "exhausted");
   }
   // "The 64-bit record sequence number is encoded in network byte order and padded to the left
-  // with zeros to iv_length. The padded sequence number is XORed with ... write_iv".
-  wire::Writer w;
-  w.zeros(crypto::aead_nonce_length - 8);
-  w.u64(seq_);
-  WIRE_TRY(auto padded, std::move(w).finish());
-  std::array<std::uint8_t, crypto::aead_nonce_length> out{};
+  // with zeros to iv_length. The padded sequence number is XORed with ... write_iv". Computed
+  // on the stack: it is arithmetic on the IV, not wire bytes (a Writer allocated per record).
   const auto iv = iv_.span();
+  std::array<std::uint8_t, crypto::aead_nonce_length> out{};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<std::uint8_t>(padded[i] ^ iv[i]);
+    const std::size_t from_end = out.size() - 1 - i;
+    const auto padded =
+        from_end < 8 ? static_cast<std::uint8_t>((seq_ >> (8U * from_end)) & 0xffU) : 0U;
+    out[i] = static_cast<std::uint8_t>(padded ^ iv[i]);
   }
   return out;
 }
@@ -97,10 +98,16 @@ Status Protection::seal_to(ContentType type, Bytes content, std::size_t padding,
   }
   // TLSInnerPlaintext = content || type || zeros; the content is encrypted straight from the
   // caller's buffer and the type and padding from a small trailer.
-  wire::Writer trailer_writer;
-  trailer_writer.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
-  trailer_writer.zeros(padding, "TLSInnerPlaintext.zeros");
-  WIRE_TRY(const auto trailer, std::move(trailer_writer).finish());
+  // Without padding (every record we send) the trailer is the type byte alone, on the stack.
+  const std::array<std::uint8_t, 1> type_only{static_cast<std::uint8_t>(type)};
+  ByteVec padded_trailer;
+  if (padding > 0) {
+    wire::Writer trailer_writer;
+    trailer_writer.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
+    trailer_writer.zeros(padding, "TLSInnerPlaintext.zeros");
+    WIRE_TRY(padded_trailer, std::move(trailer_writer).finish());
+  }
+  const Bytes trailer = padding > 0 ? Bytes(padded_trailer) : Bytes(type_only);
   const std::size_t sealed = content.size() + trailer.size() + crypto::aead_tag_length;
   WIRE_TRY(auto n, nonce());
   WIRE_TRY(const auto aad, header(sealed));
