@@ -52,6 +52,15 @@ class SanstlsConnection final : public Connection {
     return false;
   }
 
+  void release_buffers() override {
+    const auto previous = alloc::set_side(alloc::Side::none);
+    std::vector<std::byte>().swap(to_server_.bytes);
+    std::vector<std::byte>().swap(to_client_.bytes);
+    std::vector<std::byte>().swap(client_data_);
+    std::vector<std::byte>().swap(server_data_);
+    alloc::set_side(previous);
+  }
+
   bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
                 SideTimes* times) override {
     Session& sender = client_to_server ? *client_ : *server_;

@@ -45,9 +45,9 @@ void print_table(const json& report, std::ostream& out) {
   const json hardware = report.value("hardware", json::object());
   out << "Hardware ceiling (libcrypto EVP, one thread)\n";
   for (const auto& aead : hardware.value("aead", json::array())) {
-    out << fmt::format("  {:<20} seal {:>28} MB/s   seal+open {:>28} MB/s\n",
-                       aead["cipher"].get<std::string>(), cell(aead["seal"]),
-                       cell(aead["seal_open"]));
+    out << fmt::format("  {:<20} {:>5} B records  seal {:>28} MB/s   seal+open {:>28} MB/s\n",
+                       aead["cipher"].get<std::string>(), aead.value("record_bytes", 16384),
+                       cell(aead["seal"]), cell(aead["seal_open"]));
   }
   const json operations = hardware.value("operations", json::object());
   for (const auto& [name, figure] : operations.items()) {
@@ -89,14 +89,16 @@ void print_table(const json& report, std::ostream& out) {
   }
   out << "\nResumed handshakes: not available (session resumption is a later issue)\n";
 
-  out << "\nBulk throughput, MB/s of CPU (sender + receiver), 16 KiB writes\n";
-  out << fmt::format("  {:<16} {:<18} {:>28} {:>28}\n", "", "cipher", "client -> server",
+  out << "\nBulk throughput, MB/s of CPU (sender + receiver), by write size\n";
+  out << fmt::format("  {:<16} {:<18} {:>28} {:>28}\n", "", "cipher, write", "client -> server",
                      "server -> client");
   for (const auto& impl : impls) {
     std::map<std::string, std::pair<std::string, std::string>> rows;
     std::vector<std::string> order;
     for (const auto& figure : impl.value("bulk", json::array())) {
-      const std::string cipher = figure["cipher"];
+      const std::string cipher =
+          fmt::format("{} {}", figure["cipher"].get<std::string>(),
+                      figure.value("write_bytes", 16384) == 1024 ? "1K" : "16K");
       if (!rows.count(cipher)) order.push_back(cipher);
       auto& row = rows[cipher];
       (figure["direction"] == "client_to_server" ? row.first : row.second) = cell(figure["total"]);
@@ -107,6 +109,18 @@ void print_table(const json& report, std::ostream& out) {
     }
   }
 
+  for (const auto& impl : impls) {
+    const json& scale = impl.value("scale", json());
+    if (!scale.is_object()) continue;
+    out << fmt::format(
+        "\nScale: {} {} idle sessions (client + server pairs) established in {:.1f} s on {} "
+        "threads ({:.0f} handshakes/s), {:.0f} bytes each (client {:.0f}, server {:.0f})\n",
+        impl["name"].get<std::string>(), scale["connections"].get<std::size_t>(),
+        scale["establish_wall_seconds"].get<double>(), scale["threads"].get<int>(),
+        scale["handshakes_per_wall_second"].get<double>(),
+        scale["bytes_per_connection"].get<double>(), scale["bytes_per_client"].get<double>(),
+        scale["bytes_per_server"].get<double>());
+  }
   out << "\nMemory per connection, bytes (allocation accounting, ECDSA P-256, AES-128-GCM)\n";
   out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n", "", "idle client",
                      "idle server", "peak hs client", "peak hs server", "peak hs both");

@@ -29,7 +29,8 @@ def render(report):
     hardware = report["hardware"]
     out.append("### Hardware ceiling (libcrypto EVP, one thread)\n")
     out.append(table(["primitive", "seal MB/s", "seal+open MB/s"],
-                     [[f"{a['cipher']} (16 KiB records)", fig(a["seal"]), fig(a["seal_open"])]
+                     [[f"{a['cipher']} ({a.get('record_bytes', 16384) // 1024} KiB records)",
+                       fig(a["seal"]), fig(a["seal_open"])]
                       for a in hardware["aead"]]))
     out.append("")
     rows = [[name, fig(stat)] for name, stat in sorted(hardware["operations"].items())]
@@ -48,16 +49,19 @@ def render(report):
                              fig(hs["total"])])
     out.append(table(["implementation", "server cert", "client", "server", "together"], rows))
 
-    out.append("\n### Bulk throughput, MB/s per CPU second (sender + receiver), 16 KiB writes\n")
+    out.append("\n### Bulk throughput, MB/s per CPU second (sender + receiver)\n")
     rows = []
     for impl in impls:
         by_cipher = {}
         for figure in impl["bulk"]:
-            by_cipher.setdefault(figure["cipher"], {})[figure["direction"]] = figure["total"]
-        for cipher, directions in by_cipher.items():
-            rows.append([impl["name"], cipher, fig(directions.get("client_to_server")),
+            key = (figure["cipher"], figure.get("write_bytes", 16384))
+            by_cipher.setdefault(key, {})[figure["direction"]] = figure["total"]
+        for (cipher, write), directions in by_cipher.items():
+            rows.append([impl["name"], cipher, f"{write // 1024} KiB",
+                         fig(directions.get("client_to_server")),
                          fig(directions.get("server_to_client"))])
-    out.append(table(["implementation", "cipher", "client → server", "server → client"], rows))
+    out.append(table(["implementation", "cipher", "writes", "client → server", "server → client"],
+                     rows))
 
     out.append("\n### Memory per connection, bytes (1000 connections, ECDSA P-256, AES-128-GCM)\n")
     keys = ["idle_client", "idle_server", "handshake_peak_client", "handshake_peak_server",
@@ -66,6 +70,18 @@ def render(report):
                       "handshake peak server", "handshake peak both"],
                      [[impl["name"]] + [fig(impl["memory"].get(k)) for k in keys]
                       for impl in impls]))
+
+    scaled = [impl for impl in impls if impl.get("scale")]
+    if scaled:
+        out.append("\n### Scale: idle sessions kept at once (client + server pairs, 2 threads)\n")
+        out.append(table(["implementation", "sessions", "established in (wall s)", "handshakes/s",
+                          "bytes per pair", "client", "server"],
+                         [[impl["name"], str(impl["scale"]["connections"]),
+                           f"{impl['scale']['establish_wall_seconds']:.1f}",
+                           f"{impl['scale']['handshakes_per_wall_second']:.0f}",
+                           f"{impl['scale']['bytes_per_connection']:.0f}",
+                           f"{impl['scale']['bytes_per_client']:.0f}",
+                           f"{impl['scale']['bytes_per_server']:.0f}"] for impl in scaled]))
 
     out.append("\n### Hostile hellos: server CPU ms per receive_data() of one ClientHello\n")
     out.append(table(["implementation", "16,000 empty extensions (64 KiB)",

@@ -248,6 +248,156 @@ TEST_F(native_record_protection, tampering_is_bad_record_mac) {
   EXPECT_EQ(r.open(**d.next()).error().alert, Alert::bad_record_mac);
 }
 
+TEST(native_record, lent_input_is_read_in_place_and_its_rest_retained) {
+  ByteVec stream;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto rec = encode_plaintext(ContentType::handshake, 0x0303, ByteVec(100 + i, 0x11));
+    stream.insert(stream.end(), rec->begin(), rec->end());
+  }
+  for (std::size_t split = 0; split <= stream.size(); ++split) {
+    Deframer d;
+    int got = 0;
+    {
+      // The first piece goes away after retain(): what the Deframer kept must be its own copy.
+      ByteVec first(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(split));
+      d.lend(first);
+      while (auto r = d.next_view()) {
+        if (!*r) break;
+        // Whole records of lent input are views into it, not copies.
+        EXPECT_TRUE((*r)->fragment.data() >= first.data() &&
+                    (*r)->fragment.data() < first.data() + first.size());
+        ++got;
+      }
+      d.retain();
+      std::fill(first.begin(), first.end(), std::uint8_t{0xee});
+    }
+    ByteVec second(stream.begin() + static_cast<std::ptrdiff_t>(split), stream.end());
+    d.lend(second);
+    while (auto r = d.next()) {
+      if (!*r) break;
+      EXPECT_EQ((*r)->fragment, ByteVec(100 + static_cast<std::size_t>(got), 0x11));
+      ++got;
+    }
+    d.retain();
+    EXPECT_EQ(got, 3);
+    EXPECT_EQ(d.buffered(), 0U);
+  }
+}
+
+TEST_F(native_record_protection, open_append_decrypts_onto_the_end_of_either_vector) {
+  Protection w = make();
+  Protection r = make();
+  auto first = w.seal(ContentType::application_data, ByteVec{1, 2, 3}, 7);
+  auto second = w.seal(ContentType::handshake, ByteVec{4, 5});
+  Deframer d;
+  d.feed(*first);
+  d.feed(*second);
+  std::vector<std::byte> data{std::byte{9}};
+  auto view = d.next_view();
+  ASSERT_TRUE(view && *view);
+  auto type = r.open_append(**view, data);
+  ASSERT_TRUE(type) << type.error().to_string();
+  EXPECT_EQ(*type, ContentType::application_data);
+  EXPECT_EQ(data, (std::vector<std::byte>{std::byte{9}, std::byte{1}, std::byte{2}, std::byte{3}}));
+  ByteVec bytes{8};
+  view = d.next_view();
+  ASSERT_TRUE(view && *view);
+  type = r.open_append(**view, bytes);
+  ASSERT_TRUE(type);
+  EXPECT_EQ(*type, ContentType::handshake);
+  EXPECT_EQ(bytes, (ByteVec{8, 4, 5}));
+}
+
+TEST_F(native_record_protection, open_append_failure_leaves_the_vector_as_it_was) {
+  Protection w = make();
+  Protection r = make();
+  auto rec = w.seal(ContentType::application_data, ByteVec(100, 0x42));
+  (*rec)[50] ^= 1;
+  Deframer d;
+  d.feed(*rec);
+  std::vector<std::byte> data{std::byte{9}};
+  auto view = d.next_view();
+  ASSERT_TRUE(view && *view);
+  auto type = r.open_append(**view, data);
+  ASSERT_FALSE(type);
+  EXPECT_EQ(type.error().alert, Alert::bad_record_mac);
+  ASSERT_EQ(data.size(), 1U);
+  // Nothing unauthenticated stays behind in the vector's spare capacity either.
+  const auto* spare = reinterpret_cast<const std::uint8_t*>(data.data());
+  for (std::size_t i = 1; i < 1 + 100 && i < data.capacity(); ++i) {
+    EXPECT_NE(spare[i], 0x42) << i;
+  }
+}
+
+TEST_F(native_record_protection, reader_delivers_application_data_to_the_direct_sink_only) {
+  RecordWriter writer;
+  writer.set_protection(make());
+  ByteVec out;
+  ASSERT_TRUE(writer.write(ContentType::application_data, ByteVec(300, 7), out));
+  ASSERT_TRUE(writer.write(ContentType::alert, ByteVec{1, 0}, out));
+  RecordReader reader;
+  ASSERT_TRUE(reader.set_protection(make()));
+  reader.lend(out);
+  std::vector<std::byte> data;
+  DataSink sink(data);
+  auto in = reader.next(&sink);
+  ASSERT_TRUE(in && *in);
+  EXPECT_TRUE((*in)->delivered);
+  EXPECT_TRUE((*in)->data.empty());
+  EXPECT_EQ(data, std::vector<std::byte>(300, std::byte{7}));
+  // An alert is not application data: it comes out as a unit, the vector unchanged.
+  in = reader.next(&sink);
+  ASSERT_TRUE(in && *in);
+  EXPECT_EQ((*in)->type, ContentType::alert);
+  EXPECT_FALSE((*in)->delivered);
+  EXPECT_EQ((*in)->data, (ByteVec{1, 0}));
+  EXPECT_EQ(data.size(), 300U);
+  reader.retain();
+}
+
+TEST_F(native_record_protection, a_kept_aead_context_gives_what_fresh_ones_give) {
+  // The AEAD keeps its keyed context between records: every record must still be what a
+  // freshly keyed AEAD makes of it, also after a failed open and a change of direction.
+  for (auto alg : {crypto::AeadAlgorithm::aes_128_gcm, crypto::AeadAlgorithm::aes_256_gcm,
+                   crypto::AeadAlgorithm::chacha20_poly1305}) {
+    const ByteVec key(crypto::aead_key_length(alg), 0x21);
+    auto kept = provider_->aead(alg, key);
+    ASSERT_TRUE(kept);
+    for (std::uint8_t i = 0; i < 4; ++i) {
+      const ByteVec nonce(crypto::aead_nonce_length, i);
+      const ByteVec aad{23, 3, 3, i};
+      const ByteVec plain(1000 + i, static_cast<std::uint8_t>(0x40 + i));
+      auto fresh = provider_->aead(alg, key);
+      ASSERT_TRUE(fresh);
+      auto sealed = (*kept)->seal(nonce, aad, plain);
+      auto expected = (*fresh)->seal(nonce, aad, plain);
+      ASSERT_TRUE(sealed && expected);
+      EXPECT_EQ(*sealed, *expected);
+      auto opened = (*kept)->open(nonce, aad, *sealed);
+      ASSERT_TRUE(opened);
+      EXPECT_EQ(*opened, plain);
+      ByteVec bad = *sealed;
+      bad[3] ^= 1;
+      EXPECT_EQ((*kept)->open(nonce, aad, bad).error().alert, Alert::bad_record_mac);
+    }
+  }
+}
+
+TEST_F(native_record_protection, writer_seals_into_a_vector_of_std_byte) {
+  RecordWriter a;
+  RecordWriter b;
+  a.set_protection(make());
+  b.set_protection(make());
+  const ByteVec big(40000, 0x33);
+  ByteVec u8{1, 2};
+  std::vector<std::byte> bytes{std::byte{1}, std::byte{2}};
+  ASSERT_TRUE(a.write(ContentType::application_data, big, u8));
+  ASSERT_TRUE(b.write(ContentType::application_data, big, bytes));
+  ASSERT_EQ(u8.size(), bytes.size());
+  EXPECT_TRUE(
+      std::equal(u8.begin(), u8.end(), reinterpret_cast<const std::uint8_t*>(bytes.data())));
+}
+
 }  // namespace
 }  // namespace sanstls::native::record
 

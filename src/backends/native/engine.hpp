@@ -132,22 +132,22 @@ class DriverEngine : public core::Engine {
     if (failed_ || !driver_) return already_failed();
     first_record_.feed(bytes);
     ByteVec out;
-    ByteVec plaintext;
-    auto done = driver_->receive(as_u8(bytes), out, plaintext);
-    return settle(done, out, plaintext, application_data, to_peer);
+    // Application data is decrypted straight onto the end of the caller's vector.
+    auto done = driver_->receive(as_u8(bytes), out, application_data);
+    return settle(done, out, to_peer);
   }
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;
-    ByteVec plaintext;
-    auto done = driver_->resume(out, plaintext);
-    return settle(done, out, plaintext, application_data, to_peer);
+    auto done = driver_->resume(out, application_data);
+    return settle(done, out, to_peer);
   }
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
-    ByteVec out;
-    auto done = driver_->write(as_u8(data), out);
-    return sent(done, out, to_peer);
+    // Sealed from the caller's span straight into the core's output: one pass over the data.
+    auto done = driver_->write(as_u8(data), to_peer);
+    if (!done) return fail(core_error(done.error(), server_));
+    return {};
   }
   Result<void> close_notify(core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
@@ -269,9 +269,7 @@ class DriverEngine : public core::Engine {
   /// Hands on what the driver produced; on failure sends the alert the error carries (never
   /// in answer to the peer's own alert, RFC 8446 §6.2) and reports the core's Error.
   Result<core::EngineStatus> settle(const native::Status& done, ByteVec& out,
-                                    const ByteVec& plaintext, core::Bytes& application_data,
                                     core::Bytes& to_peer) {
-    append(application_data, plaintext);
     if (!done) {
       failed_ = true;
       Error error;

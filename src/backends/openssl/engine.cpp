@@ -228,6 +228,13 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
   // 2^14 bytes, RFC 8446 §5.1) at a time, so growth stays bounded by the input.
   constexpr std::size_t kMaximumPlaintext = 16384;
   while (!peer_closed_) {
+    // Nothing left to read (no received byte unread, nothing buffered in libssl): the call that
+    // would only say SSL_ERROR_WANT_READ is skipped, and with it a 16 KiB zero-filled growth of
+    // the caller's vector per receive.
+    if (BIO_ctrl_pending(network_in_) == 0 && SSL_has_pending(ssl_.get()) == 0) {
+      if (callback_error_) return fail(failure(SSL_ERROR_WANT_READ));  // a refused renegotiation
+      break;
+    }
     const std::size_t offset = application_data.size();
     application_data.resize(offset + kMaximumPlaintext);
     std::size_t read = 0;

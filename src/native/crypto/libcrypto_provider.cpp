@@ -114,14 +114,14 @@ class LibcryptoAead final : public Aead {
     cipher_.reset(cipher);
   }
 
-  Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) const override {
+  Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) override {
     std::vector<std::uint8_t> out(plaintext.size() + aead_tag_length);
     WIRE_CHECK(seal_into(nonce, aad, plaintext, {}, out));
     return out;
   }
 
   Status seal_into(Bytes nonce, Bytes aad, Bytes content, Bytes trailer,
-                   std::span<std::uint8_t> out) const override {
+                   std::span<std::uint8_t> out) override {
     if (nonce.size() != aead_nonce_length) {
       return crypto_failure("aead.nonce", "wrong nonce length");
     }
@@ -129,28 +129,32 @@ class LibcryptoAead final : public Aead {
     if (out.size() != length + aead_tag_length) {
       return crypto_failure("aead", "wrong output length");
     }
-    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    EVP_CIPHER_CTX* ctx = keyed(/*encrypt=*/true);
     int len = 0;
     int written = 0;
-    if (!ctx ||
-        EVP_EncryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
-        (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(),
-                                           static_cast<int>(aad.size())) != 1) ||
-        (!content.empty() && EVP_EncryptUpdate(ctx.get(), out.data(), &written, content.data(),
+    if (ctx == nullptr || EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1 ||
+        (!aad.empty() &&
+         EVP_EncryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) ||
+        (!content.empty() && EVP_EncryptUpdate(ctx, out.data(), &written, content.data(),
                                                static_cast<int>(content.size())) != 1) ||
-        (!trailer.empty() &&
-         EVP_EncryptUpdate(ctx.get(), out.data() + written, &len, trailer.data(),
-                           static_cast<int>(trailer.size())) != 1) ||
-        EVP_EncryptFinal_ex(ctx.get(), out.data() + length, &len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length),
+        (!trailer.empty() && EVP_EncryptUpdate(ctx, out.data() + written, &len, trailer.data(),
+                                               static_cast<int>(trailer.size())) != 1) ||
+        EVP_EncryptFinal_ex(ctx, out.data() + length, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length),
                             out.data() + length) != 1) {
+      ctx_.reset();  // a context in an unknown state is never reused
       return crypto_failure("aead", "seal failed");
     }
     return {};
   }
 
   Result<std::size_t> open_in_place(Bytes nonce, Bytes aad,
-                                    std::span<std::uint8_t> ciphertext_and_tag) const override {
+                                    std::span<std::uint8_t> ciphertext_and_tag) override {
+    return open_into(nonce, aad, ciphertext_and_tag, ciphertext_and_tag);
+  }
+
+  Result<std::size_t> open_into(Bytes nonce, Bytes aad, Bytes ciphertext_and_tag,
+                                std::span<std::uint8_t> out) override {
     if (nonce.size() != aead_nonce_length) {
       return crypto_failure("aead.nonce", "wrong nonce length");
     }
@@ -161,31 +165,31 @@ class LibcryptoAead final : public Aead {
                         "shorter than tag");
     }
     const std::size_t body = ciphertext_and_tag.size() - aead_tag_length;
-    std::array<std::uint8_t, aead_tag_length> tag{};
-    {
-      // Split ciphertext and tag through the Reader, like every other wire byte.
-      wire::Reader split(ciphertext_and_tag);
-      WIRE_TRY(const Bytes ciphertext, split.bytes(body, "TLSCiphertext.encrypted_record"));
-      (void)ciphertext;
-      WIRE_TRY(tag, split.array<aead_tag_length>("TLSCiphertext.tag"));
+    if (out.size() < body) {
+      return crypto_failure("aead", "output shorter than the ciphertext");
     }
-    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    // Split ciphertext and tag through the Reader, like every other wire byte. The tag is
+    // copied first: `out` may be the ciphertext's own buffer.
+    wire::Reader split(ciphertext_and_tag);
+    WIRE_TRY(const Bytes ciphertext, split.bytes(body, "TLSCiphertext.encrypted_record"));
+    WIRE_TRY(auto tag, split.array<aead_tag_length>("TLSCiphertext.tag"));
+    EVP_CIPHER_CTX* ctx = keyed(/*encrypt=*/false);
     int len = 0;
     int written = 0;
-    std::uint8_t* data = ciphertext_and_tag.data();
-    if (!ctx ||
-        EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
-        (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(),
-                                           static_cast<int>(aad.size())) != 1) ||
-        EVP_DecryptUpdate(ctx.get(), data, &written, data, static_cast<int>(body)) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
+    std::uint8_t* data = out.data();
+    if (ctx == nullptr || EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr) != 1 ||
+        (!aad.empty() &&
+         EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) ||
+        EVP_DecryptUpdate(ctx, data, &written, ciphertext.data(), static_cast<int>(body)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
                             tag.data()) != 1) {
-      OPENSSL_cleanse(data, ciphertext_and_tag.size());
+      ctx_.reset();
+      OPENSSL_cleanse(data, body);
       return crypto_failure("aead", "open failed");
     }
-    if (EVP_DecryptFinal_ex(ctx.get(), data + written, &len) != 1) {
+    if (EVP_DecryptFinal_ex(ctx, data + written, &len) != 1) {
       ERR_clear_error();
-      OPENSSL_cleanse(data, ciphertext_and_tag.size());
+      OPENSSL_cleanse(data, body);
       return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
                         "authentication failed");
     }
@@ -193,46 +197,41 @@ class LibcryptoAead final : public Aead {
   }
 
   Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
-                                         Bytes ciphertext_and_tag) const override {
-    if (nonce.size() != aead_nonce_length) {
-      return crypto_failure("aead.nonce", "wrong nonce length");
-    }
-    // RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
-    // "bad_record_mac" alert."
-    if (ciphertext_and_tag.size() < aead_tag_length) {
-      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
-                        "shorter than tag");
-    }
-    // Split ciphertext and tag through the Reader, like every other wire byte.
-    wire::Reader split(ciphertext_and_tag);
-    const std::size_t body = ciphertext_and_tag.size() - aead_tag_length;
-    WIRE_TRY(const Bytes ciphertext, split.bytes(body, "TLSCiphertext.encrypted_record"));
-    WIRE_TRY(auto tag, split.array<aead_tag_length>("TLSCiphertext.tag"));
-    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-    int len = 0;
-    std::vector<std::uint8_t> out(body);
-    if (!ctx ||
-        EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nonce.data(), nullptr) != 1 ||
-        (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(),
-                                           static_cast<int>(aad.size())) != 1) ||
-        EVP_DecryptUpdate(ctx.get(), out.data(), &len, ciphertext.data(),
-                          static_cast<int>(ciphertext.size())) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length),
-                            tag.data()) != 1) {
-      return crypto_failure("aead", "open failed");
-    }
-    if (EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &len) != 1) {
-      ERR_clear_error();
-      OPENSSL_cleanse(out.data(), out.size());
-      return wire::fail(Alert::bad_record_mac, "TLSCiphertext.encrypted_record",
-                        "authentication failed");
-    }
+                                         Bytes ciphertext_and_tag) override {
+    std::vector<std::uint8_t> out(ciphertext_and_tag.size() >= aead_tag_length
+                                      ? ciphertext_and_tag.size() - aead_tag_length
+                                      : 0);
+    WIRE_TRY(const std::size_t length, open_into(nonce, aad, ciphertext_and_tag, out));
+    out.resize(length);
     return out;
   }
 
  private:
+  /// The context keyed for this direction, made on first use and kept: each record then only
+  /// sets its nonce (EVP_*Init_ex2 without a key), instead of allocating a context and
+  /// expanding the key (AES round keys, the GHASH table) for every record. One object serves
+  /// one direction of one connection, so it only ever encrypts or only ever decrypts (a
+  /// change of direction, in tests, keys a new context).
+  EVP_CIPHER_CTX* keyed(bool encrypt) {
+    if (ctx_ && ctx_encrypts_ == encrypt) return ctx_.get();
+    ctx_.reset();
+    CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+    if (!ctx ||
+        (encrypt
+             ? EVP_EncryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nullptr, nullptr)
+             : EVP_DecryptInit_ex2(ctx.get(), cipher_.get(), key_.data(), nullptr, nullptr)) != 1) {
+      return nullptr;
+    }
+    ctx_ = std::move(ctx);
+    ctx_encrypts_ = encrypt;
+    return ctx_.get();
+  }
+
   std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>> cipher_;
   SecretBytes key_;
+  /// Freed (and wiped by libcrypto) with this object.
+  CipherCtxPtr ctx_;
+  bool ctx_encrypts_ = false;
 };
 
 bool all_zero(Bytes b) {

@@ -41,23 +41,31 @@ class HashContext {
   [[nodiscard]] virtual std::unique_ptr<HashContext> clone() const = 0;
 };
 
-/// An AEAD keyed once. seal/open take the complete nonce (the record layer builds it).
+/// An AEAD keyed once. seal/open take the complete nonce (the record layer builds it). Not
+/// thread-safe: it keeps its keyed cipher context between calls (one object per direction of
+/// one connection).
 class Aead {
  public:
   virtual ~Aead() = default;
   /// ciphertext || tag.
-  virtual Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) const = 0;
+  virtual Result<std::vector<std::uint8_t>> seal(Bytes nonce, Bytes aad, Bytes plaintext) = 0;
   /// Fails with bad_record_mac when authentication fails.
   virtual Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
-                                                 Bytes ciphertext_and_tag) const = 0;
+                                                 Bytes ciphertext_and_tag) = 0;
   /// seal() of `content || trailer` written into `out` (exactly their size plus the tag), for a
   /// record layer that builds records in place: no plaintext copy, no extra buffer.
   virtual Status seal_into(Bytes nonce, Bytes aad, Bytes content, Bytes trailer,
-                           std::span<std::uint8_t> out) const = 0;
+                           std::span<std::uint8_t> out) = 0;
   /// open() in place: decrypts `ciphertext_and_tag` into its own first bytes and returns the
   /// plaintext length. On failure the buffer is wiped.
   virtual Result<std::size_t> open_in_place(Bytes nonce, Bytes aad,
-                                            std::span<std::uint8_t> ciphertext_and_tag) const = 0;
+                                            std::span<std::uint8_t> ciphertext_and_tag) = 0;
+  /// open() into `out` (at least the ciphertext's length; it may be the ciphertext itself):
+  /// one pass from the received bytes to their destination. Returns the plaintext length; on
+  /// failure the first plaintext-length bytes of `out` are wiped (nothing unauthenticated is
+  /// left behind).
+  virtual Result<std::size_t> open_into(Bytes nonce, Bytes aad, Bytes ciphertext_and_tag,
+                                        std::span<std::uint8_t> out) = 0;
 };
 
 /// One side of an ephemeral key exchange.

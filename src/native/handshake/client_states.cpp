@@ -871,7 +871,7 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
   return {};
 }
 
-Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_data) {
+Status ClientHandshake::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
   if (tls12_) return tls12_->receive(in, out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto fail_with = [this](const Error& e) {
@@ -889,10 +889,20 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
     reader_.feed(in);
     return {};
   }
-  reader_.feed(in);
+  // The records are read straight from `in`; what is left of it (an incomplete record) is
+  // copied before returning, however this call returns.
+  reader_.lend(in);
+  struct Retain {
+    explicit Retain(record::RecordReader& r) : reader(r) {}
+    Retain(const Retain&) = delete;
+    Retain& operator=(const Retain&) = delete;
+    ~Retain() { reader.retain(); }
+    record::RecordReader& reader;
+  } retain(reader_);
   for (;;) {
     if (waiting_for_certificate()) return {};
-    auto next = reader_.next();
+    // Once connected, application data is decrypted straight into the caller's vector.
+    auto next = reader_.next(connected() != nullptr ? &application_data : nullptr);
     if (!next) return fail_with(next.error());
     if (!*next) return {};
     record::Inbound& unit = **next;
@@ -964,11 +974,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
           return fail_with(
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
-        if (application_data.empty()) {
-          application_data = std::move(unit.data);  // the usual case: no copy
-        } else {
-          application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
-        }
+        if (!unit.delivered) application_data.append(unit.data);
         post_handshake_in_a_row_ = 0;
         break;
       default:
@@ -985,7 +991,21 @@ Status ClientHandshake::write(Bytes data, ByteVec& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
-Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
+Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
+  if (tls12_) {
+    ByteVec sealed;
+    auto status = tls12_->write(data, sealed);
+    const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
+    out.insert(out.end(), first, first + sealed.size());
+    return status;
+  }
+  if (failed_ || close_sent_ || connected() == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ClientHandshake::resume(ByteVec& out, record::DataSink application_data) {
   if (tls12_) return {};
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto* waiting = std::get_if<WaitingForClientCertificate>(state_.get());

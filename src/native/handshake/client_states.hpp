@@ -307,9 +307,11 @@ class ClientHandshake {
 
   /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
   /// data to `application_data`. An error carries the alert to send; the connection is then dead.
-  Status receive(Bytes in, ByteVec& out, ByteVec& application_data);
+  Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
   /// Application data, only once connected (and before our close_notify).
   Status write(Bytes data, ByteVec& out);
+  /// The same, sealing the records in place at the end of a vector of std::byte.
+  Status write(Bytes data, std::vector<std::byte>& out);
   /// Whether the handshake waits for select_client_certificate (see resume()).
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
     return std::holds_alternative<WaitingForClientCertificate>(*state_);
@@ -317,7 +319,7 @@ class ClientHandshake {
   /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
   /// processes the input that arrived meanwhile (buffered, at most max_input_while_waiting
   /// bytes). A no-op when not waiting.
-  Status resume(ByteVec& out, ByteVec& application_data);
+  Status resume(ByteVec& out, record::DataSink application_data);
   /// Sends a close_notify alert (RFC 8446 §6.1); write() and key_update() fail afterwards.
   Status close_notify(ByteVec& out);
   /// Starts a KeyUpdate (RFC 8446 §4.6.3), only once connected.

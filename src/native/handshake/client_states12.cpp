@@ -478,7 +478,7 @@ Status ClientHandshake12::handle(Bytes message, ByteVec& out) {
   return apply(actions, out);
 }
 
-Status ClientHandshake12::receive(Bytes in, ByteVec& out, ByteVec& application_data) {
+Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto fail_with = [this](const Error& e) {
     failed_ = true;
@@ -534,7 +534,7 @@ Status ClientHandshake12::receive(Bytes in, ByteVec& out, ByteVec& application_d
           return fail_with(
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
-        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        application_data.append(unit.data);
         break;
       default:
         return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});

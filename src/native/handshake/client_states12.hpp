@@ -187,7 +187,7 @@ class ClientHandshake12 {
                                                               record::RecordWriter writer,
                                                               Bytes server_hello, ByteVec& out);
 
-  Status receive(Bytes in, ByteVec& out, ByteVec& application_data);
+  Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
   Status write(Bytes data, ByteVec& out);
   Status close_notify(ByteVec& out);
   Status send_alert(Alert alert, ByteVec& out);

@@ -54,14 +54,18 @@ Status ServerHandshake::apply(Actions& actions, msgs::ByteVec& out) {
   return {};
 }
 
-Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& application_data) {
+Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
   if (peer_closed_) return {};
-  reader_.feed(in);
-  return process(out, application_data);
+  // The records are read straight from `in`; what is left of it (an incomplete record, or all
+  // of it while the certificate store has not answered) is copied before returning.
+  reader_.lend(in);
+  auto done = process(out, application_data);
+  reader_.retain();
+  return done;
 }
 
-Status ServerHandshake::resume(msgs::ByteVec& out, msgs::ByteVec& application_data) {
+Status ServerHandshake::resume(msgs::ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
   auto* waiting = std::get_if<server::WaitingForCertificate>(state_.get());
   // Not waiting: nothing to do (as ClientHandshake::resume), never an error that kills a
@@ -77,12 +81,13 @@ Status ServerHandshake::resume(msgs::ByteVec& out, msgs::ByteVec& application_da
   return process(out, application_data);
 }
 
-Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_data) {
+Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application_data) {
   const server::Context ctx{params_, env_, info_};
   for (;;) {
     // While the certificate store has not answered, input stays buffered in the reader.
     if (waiting_for_certificate()) return {};
-    auto next = reader_.next();
+    // Once connected, application data is decrypted straight into the caller's vector.
+    auto next = reader_.next(connected() ? &application_data : nullptr);
     if (!next) return fail(next.error());
     if (!*next) return {};
     record::Inbound& unit = **next;
@@ -152,11 +157,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
         }
         key_updates_in_a_row_ = 0;
-        if (application_data.empty()) {
-          application_data = std::move(unit.data);  // the usual case: no copy
-        } else {
-          application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
-        }
+        if (!unit.delivered) application_data.append(unit.data);
         break;
       default:
         return fail(Error{Alert::unexpected_message, "record", "unexpected content type"});
@@ -165,6 +166,13 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
 }
 
 Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
+  if (failed_ || closed_ || !connected()) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
   if (failed_ || closed_ || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }

@@ -33,10 +33,10 @@ class ServerHandshake {
   /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
   /// data to `application_data`. An error carries the alert to send; the connection is then dead.
   /// While waiting_for_certificate(), input is buffered, not processed.
-  Status receive(Bytes in, msgs::ByteVec& out, msgs::ByteVec& application_data);
+  Status receive(Bytes in, msgs::ByteVec& out, record::DataSink application_data);
   /// After select_certificate answered pending: asks again; once it answers, writes the flight
   /// and continues with any buffered input. A no-op when not waiting.
-  Status resume(msgs::ByteVec& out, msgs::ByteVec& application_data);
+  Status resume(msgs::ByteVec& out, record::DataSink application_data);
 
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
     return std::holds_alternative<server::WaitingForCertificate>(*state_);
@@ -59,6 +59,8 @@ class ServerHandshake {
   /// Application data, only once connected (no 0.5-RTT data), split into records the client
   /// accepts (its record_size_limit).
   Status write(Bytes data, msgs::ByteVec& out);
+  /// The same, sealing the records in place at the end of a vector of std::byte.
+  Status write(Bytes data, std::vector<std::byte>& out);
   /// Our close_notify alert; later write() calls fail.
   Status close_notify(msgs::ByteVec& out);
   /// Our KeyUpdate (only once connected); `request_peer_update` asks the client to update too.
@@ -77,7 +79,7 @@ class ServerHandshake {
 
  private:
   Status apply(Actions& actions, msgs::ByteVec& out);
-  Status process(msgs::ByteVec& out, msgs::ByteVec& application_data);
+  Status process(msgs::ByteVec& out, record::DataSink application_data);
   Status fail(const Error& e);
 
   ServerParameters params_;

@@ -5,6 +5,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <array>
+
 namespace sanstls::native::record {
 
 namespace {
@@ -42,15 +45,15 @@ Result<std::array<std::uint8_t, crypto::aead_nonce_length>> Protection::nonce() 
     return wire::fail(Alert::internal_error, "sequence_number", "exhausted");
   }
   // "The 64-bit record sequence number is encoded in network byte order and padded to the left
-  // with zeros to iv_length. The padded sequence number is XORed with ... write_iv".
-  wire::Writer w;
-  w.zeros(crypto::aead_nonce_length - 8);
-  w.u64(seq_);
-  WIRE_TRY(auto padded, std::move(w).finish());
-  std::array<std::uint8_t, crypto::aead_nonce_length> out{};
+  // with zeros to iv_length. The padded sequence number is XORed with ... write_iv". Computed
+  // on the stack: it is arithmetic on the IV, not wire bytes (a Writer allocated per record).
   const auto iv = iv_.span();
+  std::array<std::uint8_t, crypto::aead_nonce_length> out{};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<std::uint8_t>(padded[i] ^ iv[i]);
+    const std::size_t from_end = out.size() - 1 - i;
+    const auto padded =
+        from_end < 8 ? static_cast<std::uint8_t>((seq_ >> (8U * from_end)) & 0xffU) : 0U;
+    out[i] = static_cast<std::uint8_t>(padded ^ iv[i]);
   }
   return out;
 }
@@ -62,26 +65,54 @@ Result<ByteVec> Protection::seal(ContentType type, Bytes content, std::size_t pa
 }
 
 Status Protection::seal_append(ContentType type, Bytes content, std::size_t padding, ByteVec& out) {
-  if (content.size() + 1 + padding > limit_) {
-    return wire::fail(Alert::internal_error, "TLSInnerPlaintext", "longer than the record limit");
-  }
-  // TLSInnerPlaintext = content || type || zeros; the content is encrypted straight from the
-  // caller's buffer and the type and padding from a small trailer.
-  wire::Writer trailer_writer;
-  trailer_writer.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
-  trailer_writer.zeros(padding, "TLSInnerPlaintext.zeros");
-  WIRE_TRY(const auto trailer, std::move(trailer_writer).finish());
-  const std::size_t sealed = content.size() + trailer.size() + crypto::aead_tag_length;
-  WIRE_TRY(auto n, nonce());
-  WIRE_TRY(const auto aad, header(sealed));
   const std::size_t start = out.size();
-  out.insert(out.end(), aad.begin(), aad.end());
-  out.resize(start + aad.size() + sealed);
-  const auto body = std::span<std::uint8_t>(out).subspan(start + aad.size());
-  if (auto ok = aead_->seal_into(n, aad, content, trailer, body); !ok) {
+  out.resize(start + sealed_record_size(content.size(), padding));
+  if (auto ok = seal_to(type, content, padding, std::span(out).subspan(start)); !ok) {
     out.resize(start);
     return ok;
   }
+  return {};
+}
+
+Status Protection::seal_append(ContentType type, Bytes content, std::size_t padding,
+                               std::vector<std::byte>& out) {
+  const std::size_t start = out.size();
+  const std::size_t size = sealed_record_size(content.size(), padding);
+  out.resize(start + size);
+  if (auto ok = seal_to(type, content, padding,
+                        {reinterpret_cast<std::uint8_t*>(out.data()) + start, size});
+      !ok) {
+    out.resize(start);
+    return ok;
+  }
+  return {};
+}
+
+Status Protection::seal_to(ContentType type, Bytes content, std::size_t padding,
+                           std::span<std::uint8_t> record) {
+  if (content.size() + 1 + padding > limit_) {
+    return wire::fail(Alert::internal_error, "TLSInnerPlaintext", "longer than the record limit");
+  }
+  if (record.size() != sealed_record_size(content.size(), padding)) {
+    return wire::fail(Alert::internal_error, "TLSCiphertext", "wrong record size");
+  }
+  // TLSInnerPlaintext = content || type || zeros; the content is encrypted straight from the
+  // caller's buffer and the type and padding from a small trailer.
+  // Without padding (every record we send) the trailer is the type byte alone, on the stack.
+  const std::array<std::uint8_t, 1> type_only{static_cast<std::uint8_t>(type)};
+  ByteVec padded_trailer;
+  if (padding > 0) {
+    wire::Writer trailer_writer;
+    trailer_writer.u8(static_cast<std::uint8_t>(type), "TLSInnerPlaintext.type");
+    trailer_writer.zeros(padding, "TLSInnerPlaintext.zeros");
+    WIRE_TRY(padded_trailer, std::move(trailer_writer).finish());
+  }
+  const Bytes trailer = padding > 0 ? Bytes(padded_trailer) : Bytes(type_only);
+  const std::size_t sealed = content.size() + trailer.size() + crypto::aead_tag_length;
+  WIRE_TRY(auto n, nonce());
+  WIRE_TRY(const auto aad, header(sealed));
+  std::copy(aad.begin(), aad.end(), record.begin());
+  WIRE_CHECK(aead_->seal_into(n, aad, content, trailer, record.subspan(aad.size())));
   ++seq_;
   return {};
 }
@@ -118,6 +149,45 @@ Result<Opened> Protection::open(Record&& record) {
   const auto type = static_cast<ContentType>(inner.content_type);
   plaintext.resize(inner.content.size());
   return Opened{type, std::move(plaintext)};
+}
+
+Result<ContentType> Protection::open_append(const RecordView& record, DataSink out) {
+  if (record.type != ContentType::application_data) {
+    return wire::fail(Alert::unexpected_message, "TLSCiphertext.opaque_type",
+                      "protected record is not application_data");
+  }
+  // RFC 8449 §4: a record larger than our advertised limit (plus the AEAD expansion) is a
+  // record_overflow; checked before spending work on decryption.
+  if (record.fragment.size() > limit_ + 255) {
+    return wire::fail(Alert::record_overflow, "TLSCiphertext.length", "longer than the limit");
+  }
+  WIRE_TRY(auto n, nonce());
+  WIRE_TRY(auto aad, header(record.fragment.size()));
+  const std::size_t before = out.size();
+  const std::size_t body = record.fragment.size() >= crypto::aead_tag_length
+                               ? record.fragment.size() - crypto::aead_tag_length
+                               : 0;
+  const auto plaintext = out.grow(body);
+  auto opened = aead_->open_into(n, aad, record.fragment, plaintext);
+  if (!opened) {
+    out.shrink(before);  // open_into wiped what it wrote
+    return tl::unexpected<Error>(opened.error());
+  }
+  ++seq_;
+  // RFC 8446 §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets" (or the
+  // record_size_limit we advertised, RFC 8449 §4).
+  if (*opened > limit_) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    out.shrink(before);
+    return wire::fail(Alert::record_overflow, "TLSInnerPlaintext", "longer than the limit");
+  }
+  auto inner = wire::split_inner_plaintext(plaintext.first(*opened));
+  if (!inner) {
+    out.shrink(before);  // all zeros: nothing to wipe
+    return tl::unexpected<Error>(inner.error());
+  }
+  out.shrink(before + inner->content.size());
+  return static_cast<ContentType>(inner->content_type);
 }
 
 }  // namespace sanstls::native::record

@@ -28,10 +28,22 @@ class Protection {
   Result<ByteVec> seal(ContentType type, Bytes content, std::size_t padding = 0);
   /// seal(), appending the record to `out` (encrypted in place there: no intermediate buffers).
   Status seal_append(ContentType type, Bytes content, std::size_t padding, ByteVec& out);
+  /// The same for a vector of std::byte (the core's output buffer).
+  Status seal_append(ContentType type, Bytes content, std::size_t padding,
+                     std::vector<std::byte>& out);
+  /// The size of the record seal_append() produces for `content` and `padding`.
+  [[nodiscard]] static constexpr std::size_t sealed_record_size(std::size_t content,
+                                                                std::size_t padding) noexcept {
+    return record_header_length + content + 1 + padding + crypto::aead_tag_length;
+  }
   /// Decrypts a protected record, removes the padding, returns the inner type and content.
   Result<Opened> open(const Record& record);
   /// open() that decrypts the record's own buffer in place and hands it on as the content.
   Result<Opened> open(Record&& record);
+  /// open() of a received record's view, decrypting in one pass onto the end of `out`, which
+  /// grows by the content only (padding and type removed). Returns the inner content type. On
+  /// failure `out` is back to its size before the call and nothing decrypted is left in it.
+  Result<ContentType> open_append(const RecordView& record, DataSink out);
 
   /// RFC 8449: the largest TLSInnerPlaintext (content + type + padding) accepted by open(), or
   /// allowed in seal() — set from our advertised limit on the read side and the peer's on the
@@ -44,6 +56,9 @@ class Protection {
   Protection(std::unique_ptr<crypto::Aead> aead, SecretBytes iv)
       : aead_(std::move(aead)), iv_(std::move(iv)) {}
   Result<std::array<std::uint8_t, crypto::aead_nonce_length>> nonce() const;
+  /// seal_append()'s work: the record written into `record`, exactly sealed_record_size() long.
+  Status seal_to(ContentType type, Bytes content, std::size_t padding,
+                 std::span<std::uint8_t> record);
 
   std::unique_ptr<crypto::Aead> aead_;
   SecretBytes iv_;

@@ -15,6 +15,7 @@ bool known_content_type(std::uint8_t t) {
 }  // namespace
 
 void Deframer::feed(Bytes data) {
+  retain();
   // Drop consumed bytes before growing, so the buffer stays about one record long.
   if (start_ > 0 && start_ == buf_.size()) {
     buf_.clear();
@@ -26,10 +27,32 @@ void Deframer::feed(Bytes data) {
   buf_.insert(buf_.end(), data.begin(), data.end());
 }
 
-Result<std::optional<Record>> Deframer::next() {
-  wire::Reader r(Bytes(buf_).subspan(start_));
+void Deframer::lend(Bytes data) {
+  retain();
+  if (start_ != buf_.size()) {
+    feed(data);  // a partial record is buffered: the new bytes complete it there
+    return;
+  }
+  buf_.clear();
+  start_ = 0;
+  borrowed_ = data;
+}
+
+void Deframer::retain() {
+  if (borrowed_.empty()) return;
+  if (start_ == buf_.size()) {
+    buf_.clear();
+    start_ = 0;
+  }
+  buf_.insert(buf_.end(), borrowed_.begin(), borrowed_.end());
+  borrowed_ = {};
+}
+
+Result<std::optional<RecordView>> Deframer::next_view() {
+  const bool borrowed = !borrowed_.empty();
+  wire::Reader r(borrowed ? borrowed_ : Bytes(buf_).subspan(start_));
   if (r.remaining() < record_header_length) {
-    return std::optional<Record>{};
+    return std::optional<RecordView>{};
   }
   WIRE_TRY(auto type, r.u8("TLSPlaintext.type"));
   WIRE_TRY(auto version, r.u16("TLSPlaintext.legacy_record_version"));
@@ -55,12 +78,22 @@ Result<std::optional<Record>> Deframer::next() {
     return wire::fail(Alert::record_overflow, "TLSPlaintext.length", "record too long");
   }
   if (r.remaining() < length) {
-    return std::optional<Record>{};
+    return std::optional<RecordView>{};
   }
   WIRE_TRY(auto fragment, r.bytes(length, "TLSPlaintext.fragment"));
-  Record rec{static_cast<ContentType>(type), version, ByteVec(fragment.begin(), fragment.end())};
-  start_ += record_header_length + length;
-  return std::optional<Record>(std::move(rec));
+  if (borrowed) {
+    borrowed_ = borrowed_.subspan(record_header_length + length);
+  } else {
+    start_ += record_header_length + length;
+  }
+  return std::optional<RecordView>(RecordView{static_cast<ContentType>(type), version, fragment});
+}
+
+Result<std::optional<Record>> Deframer::next() {
+  WIRE_TRY(auto view, next_view());
+  if (!view) return std::optional<Record>{};
+  return std::optional<Record>(Record{view->type, view->legacy_record_version,
+                                      ByteVec(view->fragment.begin(), view->fragment.end())});
 }
 
 Result<ByteVec> encode_plaintext(ContentType type, std::uint16_t legacy_record_version,

@@ -5,12 +5,67 @@
 
 #include "native/types.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace sanstls::native::record {
 
 using ByteVec = std::vector<std::uint8_t>;
+
+/// The end of a caller's byte vector that received application data is appended to, whichever
+/// byte type it holds (the native engine's std::uint8_t, the core's std::byte): the record
+/// layer decrypts straight into it instead of into a buffer of its own.
+class DataSink {
+ public:
+  // Implicit on purpose: every driver call that takes a DataSink accepts either vector.
+  DataSink(ByteVec& bytes) noexcept : u8_(&bytes) {}  // NOLINT(google-explicit-constructor)
+  DataSink(std::vector<std::byte>& bytes) noexcept    // NOLINT(google-explicit-constructor)
+      : std_(&bytes) {}
+
+  [[nodiscard]] std::size_t size() const noexcept { return u8_ ? u8_->size() : std_->size(); }
+  /// Grows the vector by `n` bytes and returns them.
+  std::span<std::uint8_t> grow(std::size_t n) {
+    const std::size_t old = size();
+    if (u8_) {
+      u8_->resize(old + n);
+      return std::span<std::uint8_t>(*u8_).subspan(old);
+    }
+    std_->resize(old + n);
+    return {reinterpret_cast<std::uint8_t*>(std_->data()) + old, n};
+  }
+  /// The bytes from offset `from` to the end.
+  [[nodiscard]] std::span<std::uint8_t> tail(std::size_t from) noexcept {
+    if (u8_) return std::span<std::uint8_t>(*u8_).subspan(from);
+    return {reinterpret_cast<std::uint8_t*>(std_->data()) + from, std_->size() - from};
+  }
+  /// Cuts the vector back to `n` bytes (n <= size()).
+  void shrink(std::size_t n) {
+    if (u8_) {
+      u8_->resize(n);
+    } else {
+      std_->resize(n);
+    }
+  }
+  void append(Bytes bytes) {
+    const auto to = grow(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), to.begin());
+  }
+
+ private:
+  ByteVec* u8_ = nullptr;
+  std::vector<std::byte>* std_ = nullptr;
+};
+
+/// One record as received without a copy: header fields and a view of the fragment, valid until
+/// the Deframer is next fed, asked for a record or retains its input.
+struct RecordView {
+  ContentType type = ContentType::invalid;
+  std::uint16_t legacy_record_version = tls12_version;
+  Bytes fragment;
+};
 
 /// One record as received: header fields and the fragment (plaintext, or ciphertext when the
 /// record is protected).
@@ -24,13 +79,24 @@ struct Record {
 /// claimed length before those bytes arrive.
 class Deframer {
  public:
-  /// Appends transport bytes.
+  /// Appends transport bytes (copied).
   void feed(Bytes data);
+  /// Adds transport bytes without copying them when nothing is buffered: records are then read
+  /// straight from the caller's bytes, and only what remains of them (an incomplete record) is
+  /// copied by retain(), which the caller must call before those bytes go away (the end of the
+  /// call that received them). feed() and lend() retain earlier lent input themselves.
+  void lend(Bytes data);
+  /// Copies what is left of lent input into the Deframer's own buffer.
+  void retain();
   /// The next complete record, nothing if more bytes are needed, or an error (unknown content
   /// type: unexpected_message; over-long record: record_overflow).
   Result<std::optional<Record>> next();
+  /// next() without copying the fragment: a view into the input (see RecordView).
+  Result<std::optional<RecordView>> next_view();
   /// Bytes received but not yet returned as records.
-  [[nodiscard]] std::size_t buffered() const noexcept { return buf_.size() - start_; }
+  [[nodiscard]] std::size_t buffered() const noexcept {
+    return buf_.size() - start_ + borrowed_.size();
+  }
   /// Frees the buffer when everything in it has been returned (an idle connection keeps no
   /// receive buffer; the next feed() allocates what it needs).
   void release_if_empty() noexcept {
@@ -43,6 +109,8 @@ class Deframer {
  private:
   ByteVec buf_;
   std::size_t start_ = 0;
+  /// The unread rest of lent input (empty when nothing is lent).
+  Bytes borrowed_;
 };
 
 /// A complete TLSPlaintext record. The fragment must not exceed 2^14 bytes.

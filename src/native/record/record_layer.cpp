@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/record/record_layer.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <type_traits>
 
 namespace sanstls::native::record {
 
-Result<std::optional<Inbound>> RecordReader::next() {
+Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
   for (;;) {
     WIRE_TRY(auto message, reassembler_.next());
     if (message) {
       return std::optional<Inbound>(
           Inbound{ContentType::handshake, std::move(*message), protection_.has_value()});
     }
-    WIRE_TRY(auto rec, deframer_.next());
+    WIRE_TRY(auto rec, deframer_.next_view());
     if (!rec) {
       // Everything decodable is out: buffers that held the peer's flights (a certificate chain
       // can be many KiB) are freed rather than kept at their peak for the connection's life.
@@ -20,31 +23,51 @@ Result<std::optional<Inbound>> RecordReader::next() {
       reassembler_.release_if_empty();
       return std::optional<Inbound>{};
     }
+    const auto copy = [](Bytes fragment) { return ByteVec(fragment.begin(), fragment.end()); };
     Inbound in;
     if (rec->type == ContentType::change_cipher_spec) {
       // RFC 8446 §5: a change_cipher_spec record is never protected; the handshake decides
       // whether this is the one compatibility record it drops.
-      in = Inbound{rec->type, std::move(rec->fragment), false};
+      in = Inbound{rec->type, copy(rec->fragment), false};
     } else if (protection12_) {
       // TLS 1.2: every record after the peer's ChangeCipherSpec is protected (RFC 5246 §6.1).
-      WIRE_TRY(auto opened, protection12_->open(std::move(*rec)));
+      // (Decrypted in a copy of the record: the one-pass path is TLS 1.3's so far.)
+      WIRE_TRY(auto opened, protection12_->open(Record{rec->type, rec->legacy_record_version,
+                                                       copy(rec->fragment)}));
       in = Inbound{opened.type, std::move(opened.content), true};
     } else if (protection_ && rec->type == ContentType::alert && !peer_sent_protected_) {
       // A peer that failed on our hello before it could derive the handshake keys can only
       // alert in plaintext (RFC 8446 §6: alerts are encrypted "as specified by the current
       // connection state", and the peer's state has no keys yet). Accepted until the peer's
       // first protected record; a plaintext alert after that is refused below.
-      in = Inbound{rec->type, std::move(rec->fragment), false};
+      in = Inbound{rec->type, copy(rec->fragment), false};
     } else if (protection_) {
-      WIRE_TRY(auto opened, protection_->open(std::move(*rec)));
+      // One pass from the received bytes to where the content goes: the caller's vector for
+      // application data, a buffer of our own otherwise.
+      ByteVec own;
+      DataSink sink = direct != nullptr ? *direct : DataSink(own);
+      const std::size_t before = sink.size();
+      WIRE_TRY(const ContentType type, protection_->open_append(*rec, sink));
       peer_sent_protected_ = true;
-      in = Inbound{opened.type, std::move(opened.content), true};
+      if (type == ContentType::application_data && direct != nullptr) {
+        in = Inbound{type, {}, true, /*delivered=*/true};
+      } else {
+        if (direct != nullptr) {
+          // Not application data after all (a post-handshake message or an alert): it moves
+          // from the caller's vector to the unit.
+          const auto content = sink.tail(before);
+          own.assign(content.begin(), content.end());
+          OPENSSL_cleanse(content.data(), content.size());
+          sink.shrink(before);
+        }
+        in = Inbound{type, std::move(own), true};
+      }
     } else {
       if (rec->type == ContentType::application_data) {
         return wire::fail(Alert::unexpected_message, "TLSPlaintext.type",
                           "application data before keys");
       }
-      in = Inbound{rec->type, std::move(rec->fragment), false};
+      in = Inbound{rec->type, copy(rec->fragment), false};
     }
     WIRE_CHECK(reassembler_.check_interleave(in.type));
     switch (in.type) {
@@ -77,22 +100,46 @@ Status RecordReader::set_protection12(Protection12 protection) {
 }
 
 Status RecordWriter::write(ContentType type, Bytes data, ByteVec& out) {
+  return write_to(type, data, out);
+}
+
+Status RecordWriter::write(ContentType type, Bytes data, std::vector<std::byte>& out) {
+  return write_to(type, data, out);
+}
+
+template <class Vec>
+Status RecordWriter::write_to(ContentType type, Bytes data, Vec& out) {
   const std::size_t max_fragment =
       protection12_ ? protection12_->max_content_length()
       : protection_ ? std::min(protection_->max_content_length(), max_plaintext_length)
                     : max_plaintext_length;
+  if (protection_ && !protection12_ && type != ContentType::change_cipher_spec) {
+    // Room for every record at once: one allocation (or none) however many records follow.
+    const std::size_t records = data.empty() ? 1 : (data.size() + max_fragment - 1) / max_fragment;
+    const std::size_t need =
+        out.size() + data.size() + records * Protection::sealed_record_size(0, 0);
+    if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
+  }
   wire::Reader r(data);
   // Zero-length application data records are legal; zero-length handshake or alert are not.
   do {
     WIRE_TRY(const Bytes fragment, r.bytes(std::min(max_fragment, r.remaining()), "fragment"));
     // RFC 8446 §5: change_cipher_spec records are never protected, even after keys are set.
     if (protection12_) {
-      WIRE_CHECK(protection12_->seal_append(type, fragment, out));
+      if constexpr (std::is_same_v<Vec, ByteVec>) {
+        WIRE_CHECK(protection12_->seal_append(type, fragment, out));
+      } else {
+        ByteVec sealed;  // TLS 1.2 seals into its own buffer (the one-pass path is TLS 1.3's)
+        WIRE_CHECK(protection12_->seal_append(type, fragment, sealed));
+        const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
+        out.insert(out.end(), first, first + sealed.size());
+      }
     } else if (protection_ && type != ContentType::change_cipher_spec) {
       WIRE_CHECK(protection_->seal_append(type, fragment, 0, out));
     } else {
       WIRE_TRY(const auto rec, encode_plaintext(type, plaintext_version_, fragment));
-      out.insert(out.end(), rec.begin(), rec.end());
+      const auto* first = reinterpret_cast<const typename Vec::value_type*>(rec.data());
+      out.insert(out.end(), first, first + rec.size());
     }
   } while (!r.empty());
   return {};

@@ -20,13 +20,23 @@ struct Inbound {
   ByteVec data;
   /// Whether it arrived under record protection.
   bool was_protected = false;
+  /// Application data already appended to the DataSink given to RecordReader::next() (`data`
+  /// is then empty).
+  bool delivered = false;
 };
 
 class RecordReader {
  public:
   void feed(Bytes data) { deframer_.feed(data); }
-  /// The next unit, nothing when more input is needed, or the error to alert with.
-  Result<std::optional<Inbound>> next();
+  /// feed() without a copy: the caller must call retain() before `data` goes away (see
+  /// Deframer::lend).
+  void lend(Bytes data) { deframer_.lend(data); }
+  /// Copies what is left of lent input (an incomplete record) into the reader's own buffer.
+  void retain() { deframer_.retain(); }
+  /// The next unit, nothing when more input is needed, or the error to alert with. With a
+  /// `direct` sink, protected application data is decrypted straight onto its end and returned
+  /// as delivered (only pass one once application data is acceptable).
+  Result<std::optional<Inbound>> next(DataSink* direct = nullptr);
   /// Installs new read keys (or none). Fails if a handshake message is split across the change.
   Status set_protection(std::optional<Protection> protection);
   /// TLS 1.2: installs the read keys after the peer's ChangeCipherSpec (RFC 5246 §7.1). Fails
@@ -48,6 +58,9 @@ class RecordWriter {
   /// Appends records carrying `data` of `type` to `out`, split into fragments of at most the
   /// allowed size (2^14, or the peer's record_size_limit less the content type).
   Status write(ContentType type, Bytes data, ByteVec& out);
+  /// The same into a vector of std::byte (the core's output buffer): records are sealed in
+  /// place there, with no intermediate buffer.
+  Status write(ContentType type, Bytes data, std::vector<std::byte>& out);
   /// Installs new write keys (or none).
   void set_protection(std::optional<Protection> protection) { protection_ = std::move(protection); }
   /// TLS 1.2: installs the write keys after our ChangeCipherSpec (RFC 5246 §7.1).
@@ -60,6 +73,9 @@ class RecordWriter {
   void set_plaintext_version(std::uint16_t version) { plaintext_version_ = version; }
 
  private:
+  template <class Vec>
+  Status write_to(ContentType type, Bytes data, Vec& out);
+
   std::optional<Protection> protection_;
   std::optional<Protection12> protection12_;
   std::uint16_t plaintext_version_ = tls12_version;
