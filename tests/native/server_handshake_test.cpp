@@ -1287,6 +1287,84 @@ TEST(server_features, psk_and_early_data_offers_are_ignored) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rejected 0-RTT (RFC 8446 §4.2.10): skipped, up to the limit, then the handshake completes
+
+/// An early-data record as a server without the early keys sees it: application_data, opaque.
+ByteVec early_record(std::size_t length, std::uint8_t fill = 0x5a) {
+  return plaintext_record(ContentType::application_data, ByteVec(length, fill));
+}
+
+TEST(server_rejected_early_data, records_that_fail_to_decrypt_are_skipped) {
+  Manual m;
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto flight = m.s.feed(concat({m.c.hello(), early_record(100), early_record(300)}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*flight));
+  ASSERT_TRUE(m.c.server_finished);
+  EXPECT_FALSE(m.c.server_hello->extensions.contains(ExtensionType::early_data));
+  // More early data may arrive after the server's flight, before the client's Finished.
+  auto after = m.s.feed(concat({early_record(50), m.c.flight()}));
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_TRUE(m.s.server->info().early_data_offered);
+  EXPECT_FALSE(m.s.server->info().early_data_accepted);
+  // Skipping ended with the Finished record: a bad record now is bad_record_mac, not skipped.
+  EXPECT_EQ(m.s.refused(early_record(40)).alert, Alert::bad_record_mac);
+}
+
+TEST(server_rejected_early_data, no_more_than_the_limit_is_skipped) {
+  ServerParameters sp;
+  sp.early_data_skip_limit = 200;
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  // 2 × (116 - 16 tag bytes) = 200 bytes: at the limit, accepted.
+  auto flight = m.s.feed(concat({m.c.hello(), early_record(116), early_record(116)}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  // RFC 8446 §4.6.1: more than max_early_data_size is unexpected_message.
+  EXPECT_EQ(m.s.refused(early_record(17)).alert, Alert::unexpected_message);
+}
+
+TEST(server_rejected_early_data, nothing_is_skipped_without_an_early_data_offer) {
+  Manual m;
+  auto flight = m.s.feed(m.c.hello());
+  ASSERT_TRUE(flight);
+  EXPECT_EQ(m.s.refused(early_record(100)).alert, Alert::bad_record_mac);
+}
+
+TEST(server_rejected_early_data, after_a_hello_retry_request_application_data_is_skipped) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto hrr = m.s.feed(concat({m.c.hello(), early_record(100), early_record(200)}));
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*hrr));
+  ASSERT_TRUE(m.c.hello_retry_request);
+  // RFC 8446 §4.2.10: no early_data in the second ClientHello.
+  auto& list = m.c.ch.extensions.list();
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [](const auto& e) { return e.type == ExtensionType::early_data; }),
+             list.end());
+  auto flight = m.s.feed(concat({early_record(100), m.c.second_hello()}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*flight));
+  ASSERT_TRUE(m.c.server_finished);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+}
+
+TEST(server_rejected_early_data, after_a_hello_retry_request_the_limit_holds) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  sp.early_data_skip_limit = 100;
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto hrr = m.s.feed(concat({m.c.hello(), early_record(116)}));
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  EXPECT_EQ(m.s.refused(early_record(17)).alert, Alert::unexpected_message);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Order, change_cipher_spec, application data, alerts, post-handshake
 
 TEST(server_refuses, first_message_not_a_client_hello) {

@@ -101,6 +101,14 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
         *state_ = std::move(*moved);
         client_hello_seen_ = true;
         if (auto applied = apply(actions, out); !applied) return fail(applied.error());
+        if (info_.early_data_offered && !info_.early_data_accepted && !early_data_skip_started_) {
+          // RFC 8446 §4.2.10: a server that does not accept the client's 0-RTT skips it (by
+          // trial decryption under the handshake key, or after a HelloRetryRequest every
+          // application_data record) up to its max_early_data_size, then completes the
+          // handshake.
+          early_data_skip_started_ = true;
+          reader_.skip_early_data(params_.early_data_skip_limit);
+        }
         break;
       }
       case ContentType::change_cipher_spec:

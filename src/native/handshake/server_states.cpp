@@ -82,6 +82,7 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
   // Parsed in place (issue 12): what nobody reads stays in message.body, and only the selected
   // key share is copied (into Negotiation), so `ch` must not outlive this call.
   WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body, msgs::SkippedEntries::Storage::view));
+  ctx.info.early_data_offered = ch.extensions.contains(ExtensionType::early_data);
   WIRE_TRY(auto n, negotiate(ch, ctx));
   WIRE_TRY(const auto choice, choose_group(ch, ctx));
   Transcript transcript(*ctx.env.provider);

@@ -61,6 +61,9 @@ struct ServerParameters {
   std::size_t tickets = 1;
   /// Our RFC 8449 record_size_limit, announced only when the client sent one.
   std::optional<std::uint16_t> record_size_limit;
+  /// RFC 8446 §4.2.10: the bytes of early data skipped when a client's 0-RTT offer is rejected
+  /// (its "configured max_early_data_size"); more is unexpected_message.
+  std::size_t early_data_skip_limit = 16384;
   /// Extensions written verbatim at the start of EncryptedExtensions. Only for known-answer
   /// tests that reproduce another server byte for byte (RFC 8448 sends supported_groups there).
   std::vector<msgs::Extension> extra_encrypted_extensions;
@@ -95,6 +98,10 @@ struct ServerSessionInfo {
   /// The client's chain (leaf first, DER) and CertificateVerify scheme, when it presented one.
   std::vector<msgs::ByteVec> client_chain;
   std::optional<SignatureScheme> client_signature_scheme;
+  /// The (first) ClientHello carried early_data.
+  bool early_data_offered = false;
+  /// We answered early_data in EncryptedExtensions (0-RTT accepted).
+  bool early_data_accepted = false;
 };
 
 namespace server {
