@@ -6,6 +6,7 @@
 #include "native/msgs/alert.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -136,18 +137,74 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   return ordered;
 }
 
-/// Encodes a ClientHello; `offered` learns which extensions it carries.
+/// RFC 8446 §4.2.9 psk_dhe_ke: the only mode we offer (forward secrecy on resumption).
+constexpr std::uint8_t psk_dhe_ke = 1;
+
+/// Encodes a ClientHello; `offered` learns which extensions it carries. With a PSK to offer
+/// (offered.psk), psk_key_exchange_modes, early_data (first hello only, when offered) and
+/// pre_shared_key come last, the binder computed over the truncated hello (RFC 8446 §4.2.11.2)
+/// after `before` (null: nothing precedes it; else message_hash(ClientHello1) || HRR).
 Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& offered,
                              msgs::KeyShareClientHello key_share, const msgs::Cookie* cookie,
-                             bool retry) {
+                             bool retry, const crypto::CryptoProvider& provider,
+                             const Transcript* before) {
   msgs::ClientHello ch;
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
   ch.cipher_suites = params.cipher_suites;
   WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
+  const bool with_psk = offered.psk.has_value() && params.resumption.has_value();
+  const auto hash = with_psk ? suite_params(offered.psk->suite)->hash : crypto::HashAlgorithm{};
+  if (with_psk) {
+    const auto& session = *params.resumption;
+    list.push_back(
+        {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{psk_dhe_ke}}});
+    // RFC 8446 §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
+    // ClientHello."
+    if (!retry && offered.early_data_offered) {
+      list.push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+    }
+    // RFC 8446 §4.2.11.1: obfuscated_ticket_age = the ticket's age in milliseconds plus
+    // ticket_age_add, modulo 2^32.
+    const auto now_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(provider.now().time_since_epoch())
+            .count());
+    const std::uint64_t age = now_ms > session.received_ms ? now_ms - session.received_ms : 0;
+    msgs::OfferedPsks psks;
+    psks.identities.push_back(
+        {session.ticket, static_cast<std::uint32_t>(age) + session.ticket_age_add});
+    psks.binders.push_back(ByteVec(crypto::hash_length(hash), 0));
+    // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the
+    // ClientHello".
+    list.push_back({ExtensionType::pre_shared_key, std::move(psks)});
+  }
   offered.offered_extensions.clear();
   for (const auto& e : list) offered.offered_extensions.push_back(e.type);
   ch.extensions = msgs::Extensions(std::move(list));
+  WIRE_TRY(auto bytes, ch.encode());
+  if (!with_psk) return bytes;
+
+  // RFC 8446 §4.2.11.2: the binder is a Finished computed with binder_key over
+  // Transcript-Hash(Truncate(ClientHello)), preceded after a HelloRetryRequest by
+  // message_hash(ClientHello1) and the HelloRetryRequest.
+  const auto truncated = ch.truncated_length(bytes.size());
+  if (!truncated) return wire::fail(Alert::internal_error, "ClientHello", "no binders");
+  const Bytes partial = Bytes(bytes).first(*truncated);
+  KeySchedule schedule(provider, hash);
+  WIRE_CHECK(schedule.derive_early_secret(offered.psk->secret.span()));
+  WIRE_TRY(const auto binder_key, schedule.binder_key(false));
+  std::vector<std::uint8_t> hello_hash;
+  if (before == nullptr) {
+    Transcript alone(provider);
+    WIRE_CHECK(alone.select_hash(hash));
+    WIRE_TRY(hello_hash, alone.hash_with(partial));
+  } else {
+    WIRE_TRY(hello_hash, before->hash_with(partial));
+  }
+  WIRE_TRY(const auto binder,
+           schedule.derivation().finished_verify_data(binder_key.span(), hello_hash));
+  auto& psks = std::get<msgs::OfferedPsks>(ch.extensions.list().back().body);
+  psks.binders.front().assign(binder.span().begin(), binder.span().end());
   return ch.encode();
 }
 
@@ -209,12 +266,53 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   offered.offered_signature_schemes = params.signature_algorithms;
   offered.offered_alpn = params.alpn_protocols;
   offered.middlebox_compatibility = params.middlebox_compatibility;
-  WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false));
+  if (params.resumption) {
+    const auto& session = *params.resumption;
+    // RFC 8446 §4.1.4 / §4.2.11: a PSK is usable only with a suite of its hash; one we no longer
+    // offer means a full handshake.
+    const bool suite_offered =
+        std::any_of(params.cipher_suites.begin(), params.cipher_suites.end(), [&](CipherSuite c) {
+          const auto sp = suite_params(c);
+          return sp && sp->hash == suite_params(session.suite)->hash;
+        });
+    if (suite_offered) {
+      offered.psk = Negotiated::OfferedPsk{session.psk, session.suite, session.alpn};
+      // RFC 8446 §4.2.10: 0-RTT only when the ticket allows it, with the ticket's suite offered.
+      offered.early_data_offered = !params.early_data.empty() && session.max_early_data > 0 &&
+                                   contains(params.cipher_suites, session.suite);
+    }
+  }
+  WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false,
+                                    provider, nullptr));
   Transcript transcript(provider);
   transcript.add(bytes);
+  Actions after_hello;
+  if (offered.early_data_offered) {
+    const auto& session = *params.resumption;
+    const auto suite = *suite_params(session.suite);
+    // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
+    // ClientHello), with the PSK's hash.
+    KeySchedule early(provider, suite.hash);
+    WIRE_CHECK(early.derive_early_secret(session.psk.span()));
+    Transcript hello_only(provider);
+    WIRE_CHECK(hello_only.select_hash(suite.hash));
+    hello_only.add(bytes);
+    WIRE_TRY(const auto hello_hash, hello_only.current_hash());
+    WIRE_TRY(const auto c_early, early.client_early_traffic_secret(hello_hash));
+    log_key(env, "CLIENT_EARLY_TRAFFIC_SECRET", offered, c_early);
+    if (offered.middlebox_compatibility) {
+      // RFC 8446 §D.4: "If offering early data, the record is placed immediately after the
+      // first ClientHello."
+      after_hello.emplace_back(SendChangeCipherSpec{});
+      offered.change_cipher_spec_sent = true;
+    }
+    WIRE_TRY(auto keys, early.derivation().traffic_keys(c_early.span(), suite.aead));
+    after_hello.emplace_back(InstallKeys{true, suite.aead, std::move(keys)});
+  }
   return ClientStart{std::move(bytes),
                      ExpectServerHello{std::move(offered), std::move(params), std::move(transcript),
-                                       std::move(shares), std::nullopt}};
+                                       std::move(shares), std::nullopt},
+                     std::move(after_hello)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,9 +408,15 @@ Result<ClientState> ExpectServerHello::retry_hello(const msgs::ServerHello& hrr,
   WIRE_CHECK(transcript.select_hash(suite.hash));
   WIRE_CHECK(transcript.replace_with_message_hash());
   transcript.add(message.whole);
+  // RFC 8446 §4.1.4: "the client SHOULD NOT offer any pre-shared keys associated with a hash
+  // other than that of the selected cipher suite". Early data is over (§4.2.10).
+  if (offered.psk && suite_params(offered.psk->suite)->hash != suite.hash) offered.psk.reset();
   // RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with the key_share replaced and the cookie
-  // added (same random, session id, suites and other extensions).
-  WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true));
+  // added (same random, session id, suites and other extensions), "updating the
+  // "pre_shared_key" extension if present by recomputing the "obfuscated_ticket_age" and binder
+  // values".
+  WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true,
+                                     *env.provider, &transcript));
   transcript.add(hello2);
   if (offered.middlebox_compatibility && !offered.change_cipher_spec_sent) {
     // RFC 8446 §D.4: the dummy change_cipher_spec "may either be before its second ClientHello
@@ -364,7 +468,24 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (retry && sh.cipher_suite != retry->suite) {
     return wire::illegal_parameter("ServerHello.cipher_suite", "not the HelloRetryRequest's");
   }
-  // Without PSKs (not offered yet) the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
+  // RFC 8446 §4.2.11: "Clients MUST verify that the server's selected_identity is within the
+  // range supplied by the client, that the server selected a cipher suite indicating a Hash
+  // associated with the PSK, and that a server "key_share" extension is present if required by
+  // the ClientHello "psk_key_exchange_modes" extension. If these values are not consistent, the
+  // client MUST abort the handshake with an "illegal_parameter" alert." (An answer without our
+  // offer is unsupported_extension above.)
+  if (const auto* selected =
+          sh.extensions.get<msgs::SelectedIdentity>(ExtensionType::pre_shared_key);
+      selected != nullptr) {
+    if (!offered.psk || selected->index != 0) {
+      return wire::illegal_parameter("ServerHello.pre_shared_key", "identity out of range");
+    }
+    if (suite_params(offered.psk->suite)->hash != suite.hash) {
+      return wire::illegal_parameter("ServerHello.cipher_suite", "not the PSK's hash");
+    }
+    offered.resumed = true;
+  }
+  // We offer psk_dhe_ke only, so the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
   // establishment is in use, then the ServerHello contains a "key_share" extension".
   const auto* server_share = sh.extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share);
   if (server_share == nullptr) {
@@ -393,7 +514,8 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(suite.hash));
   transcript.add(message.whole);
   KeySchedule schedule(*env.provider, suite.hash);
-  WIRE_CHECK(schedule.derive_early_secret({}));
+  WIRE_CHECK(schedule.derive_early_secret(offered.resumed ? offered.psk->secret.span() : Bytes{}));
+  offered.psk.reset();  // not needed any more
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
@@ -472,7 +594,20 @@ Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& messa
       limit != nullptr) {
     hs.negotiated.peer_record_size_limit = limit->limit;  // the codec refused values below 64
   }
+  if (ee.extensions.contains(ExtensionType::early_data)) {
+    // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
+    // cipher suite and selected the first key offered"; offered above (unsolicited is refused).
+    if (!hs.negotiated.resumed) {
+      return wire::illegal_parameter("EncryptedExtensions.early_data", "without our PSK");
+    }
+    hs.negotiated.early_data_accepted = true;
+  }
   hs.transcript.add(message.whole);
+  if (hs.negotiated.resumed) {
+    // RFC 8446 §2.2: a resumption has no Certificate or CertificateVerify; the server proves
+    // itself by its Finished under the PSK-derived keys.
+    return ExpectFinished(std::move(hs), VerifiedServerSignature{});
+  }
   return ExpectCertificateOrCertificateRequest{std::move(hs), false};
 }
 
@@ -630,6 +765,16 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
     actions.emplace_back(SendChangeCipherSpec{});
     n.change_cipher_spec_sent = true;
   }
+  if (n.early_data_accepted) {
+    // RFC 8446 §4.5: "If the server sent an "early_data" extension in EncryptedExtensions, the
+    // client MUST send an EndOfEarlyData message after receiving the server Finished." Under the
+    // early keys (still our write keys), then the handshake keys.
+    const std::array<std::uint8_t, 4> end_of_early_data{
+        static_cast<std::uint8_t>(HandshakeType::end_of_early_data), 0, 0, 0};
+    const ByteVec eoed(end_of_early_data.begin(), end_of_early_data.end());
+    hs.transcript.add(eoed);
+    actions.emplace_back(SendHandshake{eoed});
+  }
   WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
   actions.emplace_back(std::move(handshake_keys));
 
@@ -730,10 +875,30 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
   const KeyDerivation kd(*env.provider, negotiated.params.hash);
   switch (message.type) {
     case HandshakeType::new_session_ticket: {
-      // Parsed (so a malformed ticket is refused) but not stored yet: resumption is a later slice.
       WIRE_TRY(const auto ticket, msgs::NewSessionTicket::parse(message.body));
-      static_cast<void>(ticket);
       ++tickets_received;
+      // RFC 8446 §4.6.1: ticket_lifetime: "A value of zero indicates that the ticket should be
+      // discarded immediately." (The codec bounds the ticket to 1..2^16-1 bytes.)
+      if (!env.session_ticket_received || ticket.ticket_lifetime == 0) return std::move(*this);
+      ClientSessionState session;
+      session.suite = negotiated.suite;
+      // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption",
+      // ticket_nonce, Hash.length).
+      WIRE_TRY(session.psk,
+               kd.resumption_psk(resumption_master_secret.span(), ticket.ticket_nonce));
+      session.ticket = ticket.ticket;
+      session.ticket_age_add = ticket.ticket_age_add;
+      session.received_ms =
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         env.provider->now().time_since_epoch())
+                                         .count());
+      session.lifetime_seconds = ticket.ticket_lifetime;
+      if (const auto* early =
+              ticket.extensions.get<msgs::MaxEarlyDataSize>(ExtensionType::early_data)) {
+        session.max_early_data = early->value;
+      }
+      session.alpn = negotiated.alpn.value_or(std::string{});
+      env.session_ticket_received(session);
       return std::move(*this);
     }
     case HandshakeType::key_update: {
@@ -800,11 +965,27 @@ Result<ByteVec> certificate_spki(Bytes cert_der) {
 Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
                                                ClientHandshakeEnvironment env, ByteVec& out) {
   WIRE_TRY(auto started, start_client(std::move(params), env));
+  auto& offered = started.state.offered;
+  const bool early = offered.early_data_offered;
+  ByteVec early_data;
+  if (early) {
+    // RFC 8446 §4.6.1: no more than the ticket's max_early_data_size.
+    const auto& session = *started.state.params.resumption;
+    const std::size_t n =
+        std::min<std::size_t>(started.state.params.early_data.size(), session.max_early_data);
+    early_data.assign(started.state.params.early_data.begin(),
+                      started.state.params.early_data.begin() + static_cast<std::ptrdiff_t>(n));
+    offered.early_data_sent = n;
+  }
   ClientHandshake client(std::move(env), std::make_unique<ClientState>(std::move(started.state)));
   // RFC 8446 §5.1: legacy_record_version "MAY be 0x0301 for the initial ClientHello".
   client.writer_.set_plaintext_version(0x0301);
   WIRE_CHECK(client.writer_.write(ContentType::handshake, started.client_hello, out));
   client.writer_.set_plaintext_version(tls12_version);
+  if (early) {
+    WIRE_CHECK(client.apply(started.after_hello, out));
+    WIRE_CHECK(client.writer_.write(ContentType::application_data, early_data, out));
+  }
   return client;
 }
 
@@ -874,6 +1055,12 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
         auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
         if (!moved) return fail_with(moved.error());
         *state_ = std::move(*moved);
+        if (const auto* hello = std::get_if<ExpectServerHello>(state_.get());
+            hello != nullptr && hello->retry && writer_.has_protection()) {
+          // Our early data was rejected by a HelloRetryRequest: ClientHello2 goes in plaintext
+          // (RFC 8446 §4.2.10), not under the early keys.
+          writer_.set_protection(std::nullopt);
+        }
         if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
         if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
         // Once our real write keys are in, the copy kept for alerts is no longer needed.
@@ -1080,6 +1267,9 @@ ClientSessionInfo ClientHandshake::info() const {
   info.certificate_requested = n.certificate_requested;
   info.client_certificate_sent = n.client_certificate_sent;
   info.handshake_complete = connected() != nullptr;
+  info.resumed = n.resumed;
+  info.early_data_offered = n.early_data_offered;
+  info.early_data_accepted = n.early_data_accepted;
   return info;
 }
 

@@ -12,6 +12,7 @@
 #include "native/crypto/provider.hpp"
 #include "native/handshake/actions.hpp"
 #include "native/handshake/certificate_selection.hpp"
+#include "native/handshake/session_ticket.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
 #include "native/record/record_layer.hpp"
@@ -43,6 +44,9 @@ struct ClientHandshakeEnvironment {
   /// Unset: decline (we send an empty Certificate). `pending` parks the handshake in
   /// WaitingForClientCertificate until ClientHandshake::resume() asks again.
   std::function<CertificateSelection(const CertificateQuery&)> select_client_certificate;
+  /// A NewSessionTicket arrived (RFC 8446 §4.6.1): what we need to resume with it. Unset: tickets
+  /// are parsed and dropped.
+  std::function<void(const ClientSessionState&)> session_ticket_received;
 };
 
 /// The groups a first ClientHello sends key shares for, given supported_groups in preference
@@ -90,6 +94,12 @@ struct ClientHelloParameters {
   /// Extensions added only to a ClientHello that answers a HelloRetryRequest (RFC 8446 §4.1.2
   /// lets it add or change "padding"); for known-answer tests of foreign hellos.
   std::vector<msgs::Extension> retry_extra_extensions;
+  /// A session to resume (RFC 8446 §2.2, §4.2.11): its ticket is offered as the only PSK, with
+  /// psk_key_exchange_modes = {psk_dhe_ke} and our key shares as usual.
+  std::optional<ClientSessionState> resumption;
+  /// 0-RTT data (RFC 8446 §2.3) sent after the ClientHello when `resumption` allows it
+  /// (max_early_data > 0); at most max_early_data bytes of it.
+  ByteVec early_data;
 };
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
@@ -100,6 +110,9 @@ class VerifiedServerChain {
 /// Proof that the server's CertificateVerify signature checked out.
 class VerifiedServerSignature {
   friend struct ExpectCertificateVerify;
+  // RFC 8446 §2.2: in a resumption the server proves itself by the PSK (its Finished, keyed by
+  // the PSK-derived secrets), not by a signature: EncryptedExtensions leads to ExpectFinished.
+  friend struct ExpectEncryptedExtensions;
   VerifiedServerSignature() = default;
 };
 /// Proof that the server's Finished was verified (constant-time compare).
@@ -127,6 +140,20 @@ struct Negotiated {
   bool hello_retry_request = false;
   bool certificate_requested = false;
   bool client_certificate_sent = false;
+  /// The PSK of the session we offered to resume (until the ServerHello decides).
+  struct OfferedPsk {
+    SecretBytes secret;
+    CipherSuite suite{};
+    std::string alpn;
+  };
+  std::optional<OfferedPsk> psk;
+  /// The server selected our PSK (RFC 8446 §4.2.11).
+  bool resumed = false;
+  /// We sent early data (RFC 8446 §4.2.10), and the server accepted it.
+  bool early_data_offered = false;
+  bool early_data_accepted = false;
+  /// Bytes of early data sent.
+  std::size_t early_data_sent = 0;
 };
 
 /// What the engine adapter reports about the connection (ClientHandshake::info()).
@@ -138,6 +165,9 @@ struct ClientSessionInfo {
   bool certificate_requested = false;
   bool client_certificate_sent = false;
   bool handshake_complete = false;
+  bool resumed = false;
+  bool early_data_offered = false;
+  bool early_data_accepted = false;
 };
 
 struct ExpectEncryptedExtensions;
@@ -265,6 +295,10 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
 struct ClientStart {
   ByteVec client_hello;  // the complete handshake message
   ExpectServerHello state;
+  /// After the ClientHello: the compatibility change_cipher_spec and the early write keys when
+  /// we send 0-RTT data (RFC 8446 §D.4: "If offering early data, the record is placed
+  /// immediately after the first ClientHello").
+  Actions after_hello;
 };
 Result<ClientStart> start_client(ClientHelloParameters params,
                                  const ClientHandshakeEnvironment& env);

@@ -153,8 +153,14 @@ Status ServerHandshake::process(msgs::ByteVec& out, msgs::ByteVec& application_d
         return fail(Error{alert->description, "peer alert", "received"});
       }
       case ContentType::application_data:
-        // Application data is accepted only once the client's Finished has been verified
-        // (we never accept early data).
+        if (auto* early = std::get_if<server::ExpectEndOfEarlyData>(state_.get())) {
+          // RFC 8446 §2.3: accepted 0-RTT data, read under the early keys, goes to its own
+          // callback, never into the 1-RTT stream.
+          if (auto taken = early->early_data(unit.data, ctx); !taken) return fail(taken.error());
+          break;
+        }
+        // Otherwise application data is accepted only once the client's Finished has been
+        // verified.
         if (!connected()) {
           return fail(
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});
