@@ -32,6 +32,10 @@ void log_key(const ClientHandshakeEnvironment& env, std::string_view label, cons
   if (env.key_log) env.key_log(label, n.client_random, secret.span());
 }
 
+std::chrono::system_clock::time_point client_now(const ClientHandshakeEnvironment& env) {
+  return env.clock ? env.clock() : env.provider->now();
+}
+
 /// Write keys for `secret`, limited to what the server accepts.
 Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
                                const SecretBytes& secret) {
@@ -147,7 +151,7 @@ constexpr std::uint8_t psk_dhe_ke = 1;
 Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& offered,
                              msgs::KeyShareClientHello key_share, const msgs::Cookie* cookie,
                              bool retry, const crypto::CryptoProvider& provider,
-                             const Transcript* before) {
+                             const Transcript* before, std::chrono::system_clock::time_point now) {
   msgs::ClientHello ch;
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
@@ -167,8 +171,7 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
     // RFC 8446 §4.2.11.1: obfuscated_ticket_age = the ticket's age in milliseconds plus
     // ticket_age_add, modulo 2^32.
     const auto now_ms = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(provider.now().time_since_epoch())
-            .count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
     const std::uint64_t age = now_ms > session.received_ms ? now_ms - session.received_ms : 0;
     msgs::OfferedPsks psks;
     psks.identities.push_back(
@@ -283,7 +286,7 @@ Result<ClientStart> start_client(ClientHelloParameters params,
     }
   }
   WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false,
-                                    provider, nullptr));
+                                    provider, nullptr, client_now(env)));
   Transcript transcript(provider);
   transcript.add(bytes);
   Actions after_hello;
@@ -416,7 +419,7 @@ Result<ClientState> ExpectServerHello::retry_hello(const msgs::ServerHello& hrr,
   // "pre_shared_key" extension if present by recomputing the "obfuscated_ticket_age" and binder
   // values".
   WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true,
-                                     *env.provider, &transcript));
+                                     *env.provider, &transcript, client_now(env)));
   transcript.add(hello2);
   if (offered.middlebox_compatibility && !offered.change_cipher_spec_sent) {
     // RFC 8446 §D.4: the dummy change_cipher_spec "may either be before its second ClientHello
@@ -888,10 +891,9 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
                kd.resumption_psk(resumption_master_secret.span(), ticket.ticket_nonce));
       session.ticket = ticket.ticket;
       session.ticket_age_add = ticket.ticket_age_add;
-      session.received_ms =
-          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         env.provider->now().time_since_epoch())
-                                         .count());
+      session.received_ms = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(client_now(env).time_since_epoch())
+              .count());
       session.lifetime_seconds = ticket.ticket_lifetime;
       if (const auto* early =
               ticket.extensions.get<msgs::MaxEarlyDataSize>(ExtensionType::early_data)) {

@@ -18,6 +18,7 @@
 #include "native/record/record_layer.hpp"
 #include "native/transcript.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,6 +45,8 @@ struct ClientHandshakeEnvironment {
   /// Unset: decline (we send an empty Certificate). `pending` parks the handshake in
   /// WaitingForClientCertificate until ClientHandshake::resume() asks again.
   std::function<CertificateSelection(const CertificateQuery&)> select_client_certificate;
+  /// The time tickets are stamped with and aged by; the provider's clock when unset.
+  std::function<std::chrono::system_clock::time_point()> clock;
   /// A NewSessionTicket arrived (RFC 8446 §4.6.1): what we need to resume with it. Unset: tickets
   /// are parsed and dropped.
   std::function<void(const ClientSessionState&)> session_ticket_received;

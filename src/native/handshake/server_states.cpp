@@ -87,7 +87,7 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
     return std::optional<Negotiation::Psk>{};
   }
   const auto& provider = *ctx.env.provider;
-  const auto now = provider.now();
+  const auto now = ctx.env.clock ? ctx.env.clock() : provider.now();
   const std::size_t tried = std::min(offered->identities.size(), max_psk_identities_tried);
   for (std::size_t i = 0; i < tried; ++i) {
     const auto& identity = offered->identities[i];
@@ -108,6 +108,9 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
     // RFC 8446 §4.2.11: "the server MUST ensure that it selects a compatible PSK (if any) and
     // cipher suite": the ticket's hash must be the negotiated suite's.
     if (suite_params(ticket->suite)->hash != n.params.hash) continue;
+    // The environment compares the ticket's SNI and ALPN with this connection's.
+    ctx.info.server_name = n.server_name;
+    ctx.info.alpn = n.alpn;
     if (ctx.env.accept_resumption && !ctx.env.accept_resumption(ticket->context)) continue;
 
     // RFC 8446 §4.2.11: "Prior to accepting PSK key establishment, the server MUST validate the
@@ -687,10 +690,10 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
       WIRE_TRY(contents.psk,
                kd.resumption_psk(next.resumption_master_secret.span(), ticket.ticket_nonce));
       contents.ticket_age_add = ticket.ticket_age_add;
-      contents.issued_ms =
-          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         ctx.env.provider->now().time_since_epoch())
-                                         .count());
+      contents.issued_ms = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              (ctx.env.clock ? ctx.env.clock() : ctx.env.provider->now()).time_since_epoch())
+              .count());
       contents.max_early_data = ctx.params.max_early_data;
       contents.alpn = ctx.info.alpn.value_or(std::string{});
       contents.context = context;

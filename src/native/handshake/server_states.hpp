@@ -93,6 +93,9 @@ struct ServerHandshakeEnvironment {
   // Resumption (RFC 8446 §2.2, §4.6.1) and 0-RTT (§2.3, §4.2.10). All optional: without
   // ticket_sealing_key the tickets are random bytes, without ticket_opening_key PSK offers are
   // ignored (full handshake).
+  /// The time tickets are issued and checked against (ticket age, expiry); the provider's clock
+  /// when unset.
+  std::function<std::chrono::system_clock::time_point()> clock;
   /// The key to seal tickets with now; an error: no (more) tickets on this connection.
   std::function<Result<TicketSealingKey>()> ticket_sealing_key;
   /// The key a ticket names, when it may still open tickets.
