@@ -13,6 +13,7 @@ set(SANSTLS_FUZZ_TARGETS
   certificate_verify
   finished
   new_session_ticket
+  session_ticket
   key_update
   native_client_handshake
   native_server_handshake

@@ -125,8 +125,7 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
     WIRE_TRY(const auto hash, transcript.hash_with(whole.first(*truncated)));
     WIRE_TRY(const auto expected,
              schedule.derivation().finished_verify_data(binder_key.span(), hash));
-    if (!fuzzing_finished_verdict(
-            wire::constant_time_equal(expected.span(), offered->binders[i]))) {
+    if (!wire::constant_time_equal(expected.span(), offered->binders[i])) {
       return wire::fail(Alert::decrypt_error, "ClientHello.pre_shared_key.binders",
                         "binder does not verify");
     }
