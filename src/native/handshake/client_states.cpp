@@ -75,7 +75,8 @@ namespace {
 /// §4.1.2): the HelloRetryRequest's cookie and the retry_extra_extensions.
 Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameters& params,
                                                       msgs::KeyShareClientHello key_share,
-                                                      const msgs::Cookie* cookie, bool retry) {
+                                                      const msgs::Cookie* cookie, bool retry,
+                                                      std::vector<msgs::Extension> resumption) {
   std::vector<msgs::Extension> list;
   if (params.server_name) {
     msgs::ServerName name;
@@ -105,6 +106,7 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
         {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*params.record_size_limit}});
   }
   for (const auto& e : params.extra_extensions) list.push_back(e);
+  for (auto& e : resumption) list.push_back(std::move(e));
   if (cookie != nullptr) {
     // RFC 8446 §4.2.2: "When sending the new ClientHello, the client MUST copy the contents of
     // the extension received in the HelloRetryRequest into a "cookie" extension in the new
@@ -118,7 +120,11 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
 
   // Types only a ClientHello2 carries may be listed and absent.
   auto retry_only = [&](ExtensionType type) {
-    if (type == ExtensionType::cookie) return true;
+    // pre_shared_key is placed last after ordering; early_data is in the first hello only.
+    if (type == ExtensionType::cookie || type == ExtensionType::pre_shared_key ||
+        type == ExtensionType::early_data) {
+      return true;
+    }
     return std::any_of(params.retry_extra_extensions.begin(), params.retry_extra_extensions.end(),
                        [type](const msgs::Extension& e) { return e.type == type; });
   };
@@ -156,18 +162,28 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
   ch.cipher_suites = params.cipher_suites;
-  WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
   const bool with_psk = offered.psk.has_value() && params.resumption.has_value();
-  const auto hash = with_psk ? suite_params(offered.psk->suite)->hash : crypto::HashAlgorithm{};
+  std::vector<msgs::Extension> resumption;
   if (with_psk) {
-    const auto& session = *params.resumption;
-    list.push_back(
-        {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{psk_dhe_ke}}});
+    // Unless a known-answer test gave its own (RFC 8448 §4's client sends psk_dhe_ke too).
+    if (!std::any_of(params.extra_extensions.begin(), params.extra_extensions.end(),
+                     [](const msgs::Extension& e) {
+                       return e.type == ExtensionType::psk_key_exchange_modes;
+                     })) {
+      resumption.push_back(
+          {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{psk_dhe_ke}}});
+    }
     // RFC 8446 §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
     // ClientHello."
     if (!retry && offered.early_data_offered) {
-      list.push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+      resumption.push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
     }
+  }
+  WIRE_TRY(auto list,
+           hello_extensions(params, std::move(key_share), cookie, retry, std::move(resumption)));
+  const auto hash = with_psk ? suite_params(offered.psk->suite)->hash : crypto::HashAlgorithm{};
+  if (with_psk) {
+    const auto& session = *params.resumption;
     // RFC 8446 §4.2.11.1: obfuscated_ticket_age = the ticket's age in milliseconds plus
     // ticket_age_add, modulo 2^32.
     const auto now_ms = static_cast<std::uint64_t>(
