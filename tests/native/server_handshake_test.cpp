@@ -1583,6 +1583,31 @@ TEST(server_early_data, refused_by_the_core_is_skipped) {
   EXPECT_TRUE(t.early_data.empty());
 }
 
+TEST(client_early_data, an_alert_after_a_rejection_goes_under_the_handshake_keys) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  t.accept_early = false;
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec(100, 'x');
+  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  ByteVec flight;
+  ByteVec data;
+  ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
+  // The client fails on the server's flight (its last byte, in the Finished record, damaged).
+  flight.back() ^= 0x01U;
+  ByteVec out;
+  ASSERT_FALSE(pair.client->receive(flight, out, data));
+  ByteVec alert;
+  ASSERT_TRUE(pair.client->send_alert(Alert::bad_record_mac, alert));
+  // The server (skipping undecryptable early data) reads it: it was not sealed with early keys.
+  ByteVec ignored;
+  EXPECT_FALSE(pair.server->receive(alert, ignored, data));
+  EXPECT_EQ(pair.server->received_alert(), Alert::bad_record_mac);
+}
+
 TEST(server_early_data, rejected_by_a_hello_retry_request_then_resumed) {
   Tickets t;
   ServerParameters with_early;

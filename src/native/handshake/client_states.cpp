@@ -1003,6 +1003,9 @@ Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
   if (early) {
     WIRE_CHECK(client.apply(started.after_hello, out));
     WIRE_CHECK(client.writer_.write(ContentType::application_data, early_data, out));
+    // An alert after the ServerHello goes under the handshake keys, not these: a server that
+    // rejected our early data would skip it as undecryptable early data (RFC 8446 §4.2.10).
+    client.early_write_keys_ = true;
   }
   return client;
 }
@@ -1029,6 +1032,7 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
     if (install.write) {
       protection.set_inner_plaintext_limit(install.inner_plaintext_limit);
       writer_.set_protection(std::move(protection));
+      early_write_keys_ = false;
     } else {
       // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes." (checked by the reader)
       WIRE_CHECK(reader_.set_protection(std::move(protection)));
@@ -1078,11 +1082,12 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
           // Our early data was rejected by a HelloRetryRequest: ClientHello2 goes in plaintext
           // (RFC 8446 §4.2.10), not under the early keys.
           writer_.set_protection(std::nullopt);
+          early_write_keys_ = false;
         }
         if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
         if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
         // Once our real write keys are in, the copy kept for alerts is no longer needed.
-        if (writer_.has_protection()) alert_protection_.reset();
+        if (handshake_write_keys()) alert_protection_.reset();
         break;
       }
       case ContentType::change_cipher_spec:
@@ -1166,7 +1171,7 @@ Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
     failed_ = true;
     return applied;
   }
-  if (writer_.has_protection()) alert_protection_.reset();
+  if (handshake_write_keys()) alert_protection_.reset();
   if (waiting_for_certificate()) return {};
   input_while_waiting_ = 0;
   // What arrived meanwhile sits in the record reader.
@@ -1186,7 +1191,7 @@ Status ClientHandshake::close_notify(ByteVec& out) {
 }
 
 Status ClientHandshake::keep_alert_protection() {
-  if (writer_.has_protection() || alert_protection_) return {};
+  if (handshake_write_keys() || alert_protection_) return {};
   // Our handshake write keys are installed with our second flight; should we fail before it,
   // the alert still goes under them. A failing handler consumes its state, so they are derived
   // as soon as a state holds the handshake secrets.
@@ -1209,7 +1214,7 @@ Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "connection closed");
   }
   close_sent_ = true;
-  if (!writer_.has_protection() && alert_protection_) {
+  if (!handshake_write_keys() && alert_protection_) {
     // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
     writer_.set_protection(std::move(alert_protection_));
   }
@@ -1221,7 +1226,7 @@ Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
   if (failed_ || received_alert_ || close_sent_) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "connection closed");
   }
-  if (!writer_.has_protection() && alert_protection_) {
+  if (!handshake_write_keys() && alert_protection_) {
     // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
     writer_.set_protection(std::move(alert_protection_));
   }

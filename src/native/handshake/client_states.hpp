@@ -402,6 +402,11 @@ class ClientHandshake {
   std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
   std::optional<record::Protection> alert_protection_;
+  /// The writer holds our 0-RTT keys (from start() until our handshake keys replace them).
+  bool early_write_keys_ = false;
+  [[nodiscard]] bool handshake_write_keys() const noexcept {
+    return writer_.has_protection() && !early_write_keys_;
+  }
 };
 
 }  // namespace sanstls::native::handshake
