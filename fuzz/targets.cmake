@@ -13,6 +13,7 @@ set(SANSTLS_FUZZ_TARGETS
   certificate_verify
   finished
   new_session_ticket
+  session_ticket
   key_update
   messages12
   native_client_handshake

@@ -31,6 +31,11 @@ static_assert(!std::is_default_constructible_v<VerifiedServerFinished>);
 static_assert(!std::is_constructible_v<Connected, Negotiated>);
 static_assert(!std::is_constructible_v<ExpectFinished, HandshakeSecrets>);
 
+ByteVec concat(std::initializer_list<ByteVec> parts) {
+  ByteVec out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
 ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label,
@@ -90,7 +95,10 @@ class Clock2016 final : public crypto::Clock {
 
 /// The RFC's ClientHello, expressed as parameters.
 ClientHelloParameters rfc_parameters(int section) {
-  const ByteVec bytes = rfc("client", "construct a ClientHello", "ClientHello", section);
+  // §4 shows its hello first truncated (without the binders), whole in the record it sends.
+  const ByteVec bytes = section == 4
+                            ? step(4, "payload", 4)
+                            : rfc("client", "construct a ClientHello", "ClientHello", section);
   auto rfc_hello = msgs::ClientHello::parse(Bytes(bytes).subspan(4));
   EXPECT_TRUE(rfc_hello);
   ClientHelloParameters p;
@@ -154,7 +162,8 @@ struct Client {
   std::vector<std::string> key_log;
   int chains_verified = 0;
 
-  explicit Client(std::function<Status(std::span<const ByteVec>)> verifier = {}, int section = 3) {
+  explicit Client(std::function<Status(std::span<const ByteVec>)> verifier = {}, int section = 3,
+                  std::optional<ClientHelloParameters> parameters = std::nullopt) {
     auto p = crypto::LibcryptoProvider::hazmat_create_deterministic(
         std::make_unique<Scripted>(section), std::make_unique<Clock2016>());
     EXPECT_TRUE(p);
@@ -169,14 +178,15 @@ struct Client {
       return Status{};
     };
     env.key_log = [this, section](std::string_view label, Bytes random, Bytes secret) {
-      const ByteVec hello = step(1, "ClientHello", section);
+      const ByteVec hello = step(section == 4 ? 2 : 1, "ClientHello", section);
       EXPECT_EQ(to_hex(ByteVec(random.begin(), random.end())),
                 to_hex(ByteVec(hello.begin() + 6, hello.begin() + 38)));
       EXPECT_FALSE(secret.empty());
       key_log.emplace_back(label);
     };
     auto started =
-        ClientHandshake::start(rfc_parameters(section), std::move(env), client_hello_record);
+        ClientHandshake::start(parameters ? std::move(*parameters) : rfc_parameters(section),
+                               std::move(env), client_hello_record);
     EXPECT_TRUE(started) << started.error().to_string();
     handshake.emplace(std::move(*started));
   }
@@ -194,6 +204,66 @@ struct Client {
 // ---------------------------------------------------------------------------------------------
 
 class rfc8448_client_handshake : public ::testing::TestWithParam<std::size_t> {};
+
+// RFC 8448 §4 "Resumed 0-RTT Handshake": §3's ticket offered with the §4 ClientHello (binder),
+// the early data record, and after the server's flight our EndOfEarlyData and Finished, byte for
+// byte.
+TEST(rfc8448_client_resumption, replays_section_4_byte_for_byte) {
+  const ByteVec nst_bytes = rfc("server", "construct a NewSessionTicket", "NewSessionTicket", 3);
+  auto nst = msgs::NewSessionTicket::parse(Bytes(nst_bytes).subspan(4));
+  ASSERT_TRUE(nst) << nst.error().to_string();
+  const ByteVec hello_bytes = step(4, "payload", 4);  // the whole ClientHello
+  auto hello = msgs::ClientHello::parse(Bytes(hello_bytes).subspan(4));
+  ASSERT_TRUE(hello) << hello.error().to_string();
+  const auto* offered = hello->extensions.get<msgs::OfferedPsks>(ExtensionType::pre_shared_key);
+  ASSERT_NE(offered, nullptr);
+
+  ClientSessionState session;
+  session.suite = CipherSuite::tls_aes_128_gcm_sha256;
+  session.psk = core::SecretBytes(
+      rfc("server", "generate resumption secret \"tls13 resumption\"", "expanded", 3));
+  session.ticket = nst->ticket;
+  session.ticket_age_add = nst->ticket_age_add;
+  session.lifetime_seconds = nst->ticket_lifetime;
+  const auto* early = nst->extensions.get<msgs::MaxEarlyDataSize>(ExtensionType::early_data);
+  ASSERT_NE(early, nullptr);
+  session.max_early_data = early->value;
+  // The RFC's ticket age: obfuscated_ticket_age - ticket_age_add, before Clock2016's now.
+  const std::uint32_t age = offered->identities.at(0).obfuscated_ticket_age - nst->ticket_age_add;
+  session.received_ms = std::uint64_t{1466000000} * 1000 - age;
+
+  ClientHelloParameters p = rfc_parameters(4);
+  if (const auto* pad = hello->extensions.find(ExtensionType::padding)) {
+    p.extra_extensions.push_back(*pad);
+  }
+  p.resumption = session;
+  p.early_data = step(8, "payload", 4);
+  Client c({}, 4, std::move(p));
+  ASSERT_TRUE(c.handshake);
+  // ClientHello (binder included), then the early data record.
+  EXPECT_EQ(to_hex(c.client_hello_record),
+            to_hex(concat({step(4, "complete record", 4), step(8, "complete record", 4)})));
+
+  auto a = c.feed(step(21, "complete record", 4));
+  ASSERT_TRUE(a) << a.error().to_string();
+  EXPECT_TRUE(a->empty());
+  auto b = c.feed(step(26, "complete record", 4));
+  ASSERT_TRUE(b) << b.error().to_string();
+  // EndOfEarlyData under the early keys, then Finished under the handshake keys.
+  EXPECT_EQ(to_hex(*b),
+            to_hex(concat({step(44, "complete record", 4), step(49, "complete record", 4)})));
+  EXPECT_EQ(c.chains_verified, 0);  // RFC 8446 §2.2: no certificate on resumption
+  const auto info = c.handshake->info();
+  EXPECT_TRUE(info.resumed);
+  EXPECT_TRUE(info.early_data_accepted);
+  EXPECT_EQ(c.key_log.front(), "CLIENT_EARLY_TRAFFIC_SECRET");
+  const Connected* done = c.handshake->connected();
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(to_hex(vec(done->client_application_traffic_secret)),
+            to_hex(rfc("server", "derive secret \"tls13 c ap traffic\"", "expanded", 4)));
+  EXPECT_EQ(to_hex(vec(done->resumption_master_secret)),
+            to_hex(rfc("client", "derive secret \"tls13 res master\"", "expanded", 4)));
+}
 
 TEST_P(rfc8448_client_handshake, replays_section_3_byte_for_byte) {
   const std::size_t chunk = GetParam();  // 0: whole records
@@ -337,12 +407,6 @@ ByteVec sealed(const crypto::CryptoProvider& p,
     EXPECT_TRUE(rec);
     out.insert(out.end(), rec->begin(), rec->end());
   }
-  return out;
-}
-
-ByteVec concat(std::initializer_list<ByteVec> parts) {
-  ByteVec out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 

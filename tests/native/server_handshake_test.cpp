@@ -157,7 +157,8 @@ struct Pair {
   std::vector<CertificateQuery> queries;
 
   Pair(const Identity& id, ClientHelloParameters cp = {}, ServerParameters sp = {},
-       std::function<void(ServerHandshakeEnvironment&)> tweak = {}) {
+       std::function<void(ServerHandshakeEnvironment&)> tweak = {},
+       std::function<void(ClientHandshakeEnvironment&)> client_tweak = {}) {
     auto env = server_env(*provider, id, &queries);
     if (tweak) tweak(env);
     server.emplace(std::move(sp), std::move(env));
@@ -169,6 +170,7 @@ struct Pair {
       }
       return {};
     };
+    if (client_tweak) client_tweak(cenv);
     auto c = ClientHandshake::start(std::move(cp), std::move(cenv), to_server);
     EXPECT_TRUE(c) << c.error().to_string();
     if (c) client.emplace(std::move(*c));
@@ -1284,6 +1286,437 @@ TEST(server_features, psk_and_early_data_offers_are_ignored) {
   EXPECT_FALSE(m.c.server_hello->extensions.contains(ExtensionType::pre_shared_key));
   ASSERT_TRUE(m.s.feed(m.c.flight()));
   EXPECT_TRUE(m.s.server->connected());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resumption (RFC 8446 §2.2, §4.2.11, §4.6.1) and accepted 0-RTT (§2.3, §4.2.10): our client and
+// our server, tickets sealed under a test key.
+
+struct Tickets {
+  TicketSealingKey key;
+  std::vector<std::vector<std::uint8_t>> contexts_offered;
+  bool accept = true;
+  bool accept_early = true;
+  std::vector<std::chrono::milliseconds> early_ages;
+  ByteVec early_data;
+  std::vector<ClientSessionState> sessions;
+
+  Tickets() {
+    key.name.fill(0x11);
+    key.key = core::SecretBytes(ByteVec(32, 0x22));
+  }
+  std::function<void(ServerHandshakeEnvironment&)> server() {
+    return [this](ServerHandshakeEnvironment& env) {
+      env.ticket_sealing_key = [this]() -> Result<TicketSealingKey> { return key; };
+      env.ticket_opening_key = [this](Bytes name) -> std::optional<TicketSealingKey> {
+        if (!std::equal(name.begin(), name.end(), key.name.begin(), key.name.end())) {
+          return std::nullopt;
+        }
+        return key;
+      };
+      env.ticket_context = [] { return std::vector<std::uint8_t>{1, 2, 3}; };
+      env.accept_resumption = [this](Bytes context) {
+        contexts_offered.emplace_back(context.begin(), context.end());
+        return accept;
+      };
+      env.accept_early_data = [this](Bytes, std::chrono::milliseconds age,
+                                     std::chrono::system_clock::time_point) {
+        early_ages.push_back(age);
+        return accept_early;
+      };
+      env.early_data_received = [this](Bytes data) {
+        early_data.insert(early_data.end(), data.begin(), data.end());
+      };
+    };
+  }
+  std::function<void(ClientHandshakeEnvironment&)> client() {
+    return [this](ClientHandshakeEnvironment& env) {
+      env.session_ticket_received = [this](const ClientSessionState& s) { sessions.push_back(s); };
+    };
+  }
+  /// A full handshake that leaves sessions behind.
+  void first_connection(ServerParameters sp = {}) {
+    sp.tickets = 2;
+    Pair pair(identity(KeyKind::p256), {}, sp, server(), client());
+    pair.pump();
+    ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+    ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+    ASSERT_EQ(sessions.size(), 2U);
+    EXPECT_FALSE(pair.server->info().resumed);
+    EXPECT_FALSE(pair.client->info().resumed);
+  }
+};
+
+TEST(server_resumption, resumed_without_certificate_then_data) {
+  Tickets t;
+  t.first_connection();
+  EXPECT_NE(t.sessions[0].ticket, t.sessions[1].ticket);
+  EXPECT_EQ(t.sessions[0].lifetime_seconds, 7200U);
+  EXPECT_EQ(t.sessions[0].max_early_data, 0U);
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  ServerParameters sp;
+  sp.tickets = 1;
+  Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->connected());
+  EXPECT_TRUE(pair.server->info().resumed);
+  EXPECT_TRUE(pair.client->info().resumed);
+  // RFC 8446 §2.2: no certificate: the store was never asked.
+  EXPECT_TRUE(pair.queries.empty());
+  EXPECT_EQ(t.contexts_offered, (std::vector<std::vector<std::uint8_t>>{{1, 2, 3}}));
+  // A resumed connection issues tickets too.
+  EXPECT_EQ(t.sessions.size(), 3U);
+  const auto& s = std::get<server::Connected>(pair.server->state());
+  EXPECT_EQ(vec(s.exporter_master_secret), vec(pair.client->connected()->exporter_master_secret));
+  ASSERT_TRUE(pair.client->write(ByteVec{'h', 'i'}, pair.to_server));
+  pair.pump();
+  EXPECT_EQ(pair.server_received, (ByteVec{'h', 'i'}));
+}
+
+TEST(server_resumption, with_a_hello_retry_request_the_binder_is_recomputed) {
+  Tickets t;
+  t.first_connection();
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};  // the client's x25519 share earns a HelloRetryRequest
+  Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->info().hello_retry_request_sent);
+  EXPECT_TRUE(pair.server->info().resumed);
+  EXPECT_TRUE(pair.client->info().resumed);
+}
+
+TEST(server_resumption, refused_context_expired_or_unknown_key_is_a_full_handshake) {
+  Tickets t;
+  t.first_connection();
+  auto resume = [&](const ClientSessionState& session, ServerParameters sp = {}) {
+    ClientHelloParameters cp;
+    cp.resumption = session;
+    Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+    pair.pump();
+    EXPECT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+    EXPECT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+    EXPECT_TRUE(pair.server->connected());
+    const bool resumed = pair.server->info().resumed;
+    EXPECT_EQ(pair.client->info().resumed, resumed);
+    EXPECT_EQ(pair.queries.size(), resumed ? 0U : 1U);
+    return resumed;
+  };
+  t.accept = false;
+  EXPECT_FALSE(resume(t.sessions[0]));
+  t.accept = true;
+  // A server whose only key has another name (the ticket's key was rotated out).
+  auto rotated = t.key;
+  t.key.name.fill(0x99);
+  EXPECT_FALSE(resume(t.sessions[1]));
+  t.key = rotated;
+  EXPECT_TRUE(resume(t.sessions[1]));
+}
+
+TEST(server_resumption, expired_ticket_is_a_full_handshake) {
+  Tickets t;
+  auto p = make_provider();
+  // A ticket sealed two hours and one second ago (lifetime 7200 s).
+  TicketContents contents;
+  contents.suite = CipherSuite::tls_aes_128_gcm_sha256;
+  contents.psk = core::SecretBytes(ByteVec(32, 0x55));
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  ClientSessionState session;
+  session.suite = contents.suite;
+  session.psk = contents.psk;
+  session.lifetime_seconds = 7200;
+  for (const std::int64_t age_ms : {7201000, 7000000}) {
+    contents.issued_ms = static_cast<std::uint64_t>(now - age_ms);
+    const std::array<std::uint8_t, 12> nonce{};
+    auto sealed = seal_ticket(*p, t.key, nonce, contents);
+    ASSERT_TRUE(sealed);
+    session.ticket = *sealed;
+    session.received_ms = contents.issued_ms;
+    ClientHelloParameters cp;
+    cp.resumption = session;
+    Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+    pair.pump();
+    ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+    EXPECT_EQ(pair.server->info().resumed, age_ms < 7200000) << age_ms;
+  }
+}
+
+TEST(server_resumption, ticket_of_another_hash_is_a_full_handshake) {
+  Tickets t;
+  ServerParameters first;
+  first.cipher_suites = {CipherSuite::tls_aes_256_gcm_sha384};
+  t.first_connection(first);
+  ASSERT_EQ(t.sessions[0].suite, CipherSuite::tls_aes_256_gcm_sha384);
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());  // prefers AES-128/SHA-256
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_EQ(pair.server->info().suite, CipherSuite::tls_aes_128_gcm_sha256);
+  EXPECT_FALSE(pair.server->info().resumed);
+  EXPECT_TRUE(t.contexts_offered.empty());
+}
+
+TEST(server_resumption, bad_binder_is_decrypt_error) {
+  Tickets t;
+  t.first_connection();
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+  // The binder is the last byte of the ClientHello record.
+  pair.to_server.back() ^= 0x01U;
+  ByteVec out;
+  ByteVec data;
+  auto r = pair.server->receive(pair.to_server, out, data);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::decrypt_error);
+}
+
+TEST(server_resumption, psk_offer_without_modes_or_with_psk_ke_only) {
+  Tickets t;
+  t.first_connection();
+  auto offer = [&](std::optional<std::uint8_t> mode) {
+    Manual m({}, identity(KeyKind::p256), t.server());
+    if (mode) {
+      m.c.ch.extensions.list().push_back(
+          {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{*mode}}});
+    }
+    msgs::OfferedPsks psks;
+    psks.identities.push_back({t.sessions[0].ticket, 0});
+    psks.binders.push_back(ByteVec(32, 2));  // wrong: never checked when the PSK is ignored
+    m.c.ch.extensions.list().push_back({ExtensionType::pre_shared_key, psks});
+    return m.s.server->receive(m.c.hello(), m.s.out, m.s.data);
+  };
+  // RFC 8446 §4.2.9: pre_shared_key without psk_key_exchange_modes: abort.
+  auto missing = offer(std::nullopt);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().alert, Alert::missing_extension);
+  // psk_ke only: a full handshake, never an error.
+  EXPECT_TRUE(offer(0));
+  // psk_dhe_ke: the ticket opens and its (wrong) binder is checked.
+  auto dhe = offer(1);
+  ASSERT_FALSE(dhe);
+  EXPECT_EQ(dhe.error().alert, Alert::decrypt_error);
+}
+
+TEST(client_resumption, selected_identity_out_of_range_is_illegal_parameter) {
+  Tickets t;
+  t.first_connection();
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+  ByteVec flight;
+  ByteVec data;
+  ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
+  // ServerHello.pre_shared_key: 00 29 | 00 02 | 00 00 → selected_identity 1.
+  const ByteVec psk_ext{0x00, 0x29, 0x00, 0x02, 0x00, 0x00};
+  auto at = std::search(flight.begin(), flight.end(), psk_ext.begin(), psk_ext.end());
+  ASSERT_NE(at, flight.end());
+  *(at + 5) = 0x01;
+  ByteVec out;
+  auto r = pair.client->receive(flight, out, data);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+}
+
+TEST(server_early_data, accepted_once_handed_over_separately) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  ASSERT_EQ(t.sessions[0].max_early_data, 1000U);
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec{'G', 'E', 'T', ' ', '/'};
+  std::vector<std::string> key_log;
+  with_early.tickets = 0;
+  Pair pair(
+      identity(KeyKind::p256), cp, with_early,
+      [&](ServerHandshakeEnvironment& env) {
+        t.server()(env);
+        env.key_log = [&](std::string_view label, Bytes, Bytes) { key_log.emplace_back(label); };
+      },
+      t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->connected());
+  EXPECT_TRUE(pair.server->info().early_data_accepted);
+  EXPECT_TRUE(pair.client->info().early_data_accepted);
+  EXPECT_EQ(t.early_data, (ByteVec{'G', 'E', 'T', ' ', '/'}));
+  EXPECT_TRUE(pair.server_received.empty());  // never mixed into the 1-RTT data
+  ASSERT_EQ(t.early_ages.size(), 1U);
+  EXPECT_LT(t.early_ages[0], std::chrono::seconds(10));
+  EXPECT_NE(std::find(key_log.begin(), key_log.end(), "CLIENT_EARLY_TRAFFIC_SECRET"),
+            key_log.end());
+  ASSERT_TRUE(pair.client->write(ByteVec{'1'}, pair.to_server));
+  pair.pump();
+  EXPECT_EQ(pair.server_received, (ByteVec{'1'}));
+}
+
+TEST(server_early_data, refused_by_the_core_is_skipped) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  t.accept_early = false;
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec(500, 'x');
+  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->info().resumed);
+  EXPECT_FALSE(pair.server->info().early_data_accepted);
+  EXPECT_TRUE(pair.client->info().early_data_offered);
+  EXPECT_FALSE(pair.client->info().early_data_accepted);
+  EXPECT_TRUE(t.early_data.empty());
+}
+
+TEST(client_early_data, an_alert_after_a_rejection_goes_under_the_handshake_keys) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  t.accept_early = false;
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec(100, 'x');
+  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  ByteVec flight;
+  ByteVec data;
+  ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
+  // The client fails on the server's flight (its last byte, in the Finished record, damaged).
+  flight.back() ^= 0x01U;
+  ByteVec out;
+  ASSERT_FALSE(pair.client->receive(flight, out, data));
+  ByteVec alert;
+  ASSERT_TRUE(pair.client->send_alert(Alert::bad_record_mac, alert));
+  // The server (skipping undecryptable early data) reads it: it was not sealed with early keys.
+  ByteVec ignored;
+  EXPECT_FALSE(pair.server->receive(alert, ignored, data));
+  EXPECT_EQ(pair.server->received_alert(), Alert::bad_record_mac);
+}
+
+TEST(server_early_data, rejected_by_a_hello_retry_request_then_resumed) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec(300, 'y');
+  with_early.groups = {NamedGroup::secp256r1};
+  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.server->info().resumed);
+  EXPECT_FALSE(pair.client->info().early_data_accepted);
+  EXPECT_TRUE(t.early_data.empty());
+}
+
+TEST(server_early_data, more_than_max_early_data_size_is_unexpected_message) {
+  Tickets t;
+  ServerParameters with_early;
+  with_early.max_early_data = 1000;
+  t.first_connection(with_early);
+  ClientHelloParameters cp;
+  cp.resumption = t.sessions[0];
+  cp.early_data = ByteVec(1000, 'z');  // what the ticket allows ...
+  with_early.max_early_data = 10;      // ... but this server accepts 10 bytes
+  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  pair.pump();
+  ASSERT_FALSE(pair.server_status);
+  EXPECT_EQ(pair.server_status.error().alert, Alert::unexpected_message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rejected 0-RTT (RFC 8446 §4.2.10): skipped, up to the limit, then the handshake completes
+
+/// An early-data record as a server without the early keys sees it: application_data, opaque.
+ByteVec early_record(std::size_t length, std::uint8_t fill = 0x5a) {
+  return plaintext_record(ContentType::application_data, ByteVec(length, fill));
+}
+
+TEST(server_rejected_early_data, records_that_fail_to_decrypt_are_skipped) {
+  Manual m;
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto flight = m.s.feed(concat({m.c.hello(), early_record(100), early_record(300)}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*flight));
+  ASSERT_TRUE(m.c.server_finished);
+  EXPECT_FALSE(m.c.server_hello->extensions.contains(ExtensionType::early_data));
+  // More early data may arrive after the server's flight, before the client's Finished.
+  auto after = m.s.feed(concat({early_record(50), m.c.flight()}));
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_TRUE(m.s.server->connected());
+  EXPECT_TRUE(m.s.server->info().early_data_offered);
+  EXPECT_FALSE(m.s.server->info().early_data_accepted);
+  // Skipping ended with the Finished record: a bad record now is bad_record_mac, not skipped.
+  EXPECT_EQ(m.s.refused(early_record(40)).alert, Alert::bad_record_mac);
+}
+
+TEST(server_rejected_early_data, no_more_than_the_limit_is_skipped) {
+  ServerParameters sp;
+  sp.early_data_skip_limit = 200;
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  // 2 × (116 - 16 tag bytes) = 200 bytes: at the limit, accepted.
+  auto flight = m.s.feed(concat({m.c.hello(), early_record(116), early_record(116)}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  // RFC 8446 §4.6.1: more than max_early_data_size is unexpected_message.
+  EXPECT_EQ(m.s.refused(early_record(17)).alert, Alert::unexpected_message);
+}
+
+TEST(server_rejected_early_data, nothing_is_skipped_without_an_early_data_offer) {
+  Manual m;
+  auto flight = m.s.feed(m.c.hello());
+  ASSERT_TRUE(flight);
+  EXPECT_EQ(m.s.refused(early_record(100)).alert, Alert::bad_record_mac);
+}
+
+TEST(server_rejected_early_data, after_a_hello_retry_request_application_data_is_skipped) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto hrr = m.s.feed(concat({m.c.hello(), early_record(100), early_record(200)}));
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*hrr));
+  ASSERT_TRUE(m.c.hello_retry_request);
+  // RFC 8446 §4.2.10: no early_data in the second ClientHello.
+  auto& list = m.c.ch.extensions.list();
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [](const auto& e) { return e.type == ExtensionType::early_data; }),
+             list.end());
+  auto flight = m.s.feed(concat({early_record(100), m.c.second_hello()}));
+  ASSERT_TRUE(flight) << flight.error().to_string();
+  ASSERT_TRUE(m.c.absorb(*flight));
+  ASSERT_TRUE(m.c.server_finished);
+  ASSERT_TRUE(m.s.feed(m.c.flight()));
+  EXPECT_TRUE(m.s.server->connected());
+}
+
+TEST(server_rejected_early_data, after_a_hello_retry_request_the_limit_holds) {
+  ServerParameters sp;
+  sp.groups = {NamedGroup::secp256r1};
+  sp.early_data_skip_limit = 100;
+  Manual m(sp);
+  m.c.ch.extensions.list().push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  auto hrr = m.s.feed(concat({m.c.hello(), early_record(116)}));
+  ASSERT_TRUE(hrr) << hrr.error().to_string();
+  EXPECT_EQ(m.s.refused(early_record(17)).alert, Alert::unexpected_message);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,13 @@ native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
     return select_certificate(query);
   };
   env.key_log = key_log_sink();
+  if (shared_->clock) env.clock = shared_->clock;
+  env.session_ticket_received = [this](const native::handshake::ClientSessionState& session) {
+    auto state = session.encode();
+    if (!state) return;
+    hooks_.session_ticket_received(
+        std::move(*state), std::chrono::seconds(session.lifetime_seconds), session.max_early_data);
+  };
   return env;
 }
 
@@ -62,6 +69,15 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
   // and our own gnutls engine) refuse hellos without it.
   params.extra_extensions.push_back(native::msgs::Extension{
       native::ExtensionType::renegotiation_info, native::msgs::RawExtension{ByteVec{0x00}}});
+  if (auto offer = hooks_.take_session_to_resume()) {
+    // Our own serialisation (it may have come back from an application's disk): parsed
+    // bounded; an unusable one means a full handshake.
+    if (auto session = native::handshake::ClientSessionState::parse(offer->engine_state.span())) {
+      params.resumption = std::move(*session);
+      const auto early = as_u8(hooks_.early_data_to_send());
+      params.early_data.assign(early.begin(), early.end());
+    }
+  }
   ByteVec out;
   auto started = native::handshake::ClientHandshake::start(std::move(params), environment(), out);
   if (!started) {
@@ -96,6 +112,12 @@ SessionInfo ClientEngine::info() const {
     if (negotiated.group) info.group = static_cast<NamedGroup>(*negotiated.group);
   }
   if (negotiated.alpn_protocol) info.alpn = *negotiated.alpn_protocol;
+  info.resumed = negotiated.resumed;
+  if (negotiated.early_data_accepted) {
+    info.early_data = EarlyDataStatus::accepted;
+  } else if (negotiated.early_data_offered && negotiated.handshake_complete) {
+    info.early_data = EarlyDataStatus::rejected;
+  }
   return info;
 }
 

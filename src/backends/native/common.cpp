@@ -263,4 +263,13 @@ core::SecretString key_log_line(std::string_view label, native::Bytes client_ran
   return line;
 }
 
+std::optional<native::handshake::TicketSealingKey> native_ticket_key(const core::TicketKey& key) {
+  auto derived = key.derive(native_ticket_key_label, native::handshake::ticket_key_length);
+  if (!derived) return std::nullopt;
+  native::handshake::TicketSealingKey out;
+  out.name = key.name;
+  out.key = std::move(*derived);
+  return out;
+}
+
 }  // namespace sanstls::native_backend

@@ -10,6 +10,7 @@
 #include "core/peer_certificate_cache.hpp"
 #include "core/refusals.hpp"
 #include "core/secret_bytes.hpp"
+#include "core/ticket_keys.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/handshake/client_states.hpp"
@@ -65,7 +66,19 @@ struct SharedConfig {
   std::vector<ByteVec> client_certificate_authorities;
   SigningKeyCache signing_keys;
   core::PeerCertificateCache peer_certificates;
+  /// The configuration's clock (ticket ages and expiry).
+  Clock clock;
+  /// Server: NewSessionTickets per handshake (0: no tickets, no resumption), the keys that seal
+  /// them (thread-safe; never null when session_tickets > 0) and the 0-RTT settings.
+  std::uint8_t session_tickets = 0;
+  std::shared_ptr<TicketKeys> ticket_keys;
+  EarlyDataOptions early_data;
 };
+
+/// The label of the native ticket format's key (TicketKey::derive): AES-256-GCM.
+inline constexpr std::string_view native_ticket_key_label = "sanstls native ticket aes-256-gcm";
+/// A TicketKeys key as the native ticket format uses it (name and derived AES-256-GCM key).
+std::optional<native::handshake::TicketSealingKey> native_ticket_key(const core::TicketKey& key);
 
 /// The native engine's Error for a state machine's failure (shared refusal wording where the
 /// state machine tagged one).

@@ -63,6 +63,7 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
     shared->groups.push_back(static_cast<native::NamedGroup>(group));
   }
   shared->alpn = config.alpn;
+  shared->clock = config.clock;
   shared->tls13_only = config.min_version == ProtocolVersion::tls13;
   if (shared->tls13_only) shared->tls12_cipher_suites.clear();
   shared->tls12_only = config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12;
@@ -83,6 +84,9 @@ Result<std::unique_ptr<EngineFactory>> make_native_server_factory(const ServerCo
   auto shared = make_shared_config(config, /*client=*/false);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->client_auth = config.client_auth;
+  (*shared)->session_tickets = config.ticket_keys ? config.session_tickets : 0;
+  (*shared)->ticket_keys = config.ticket_keys;
+  (*shared)->early_data = config.early_data;
   if (config.client_trust) {
     // RFC 8446 §4.2.4: certificate_authorities names the roots client chains must lead to.
     for (const Certificate& root : config.client_trust->certificates()) {
@@ -118,7 +122,11 @@ BackendCapabilities native_capabilities() {
   // Both state machines park in explicit waiting states until the store answers.
   caps.async_server_certificates = true;
   caps.async_client_certificates = true;
-  caps.resumption = {};
+  // TLS 1.3 tickets (psk_dhe_ke) in our own sealed format; TLS 1.2 comes with native TLS 1.2.
+  caps.resumption = {ProtocolVersion::tls13};
+  caps.early_data = true;
+  // Tickets name their key; every key TicketKeys still keeps opens them.
+  caps.ticket_key_history = true;
   caps.key_update = true;
   caps.key_log = true;
   // The native engine judges peer chains with sanstls's own validator (x509/path), in both

@@ -18,6 +18,38 @@ native::handshake::ServerHandshakeEnvironment ServerEngine::environment() {
   };
   env.verify_client_chain = [this](std::span<const ByteVec> chain) { return verify_peer(chain); };
   env.key_log = key_log_sink();
+  if (shared_->clock) env.clock = shared_->clock;
+  if (shared_->session_tickets > 0 && shared_->ticket_keys) {
+    const std::shared_ptr<TicketKeys> keys = shared_->ticket_keys;
+    env.ticket_sealing_key = [keys]() -> native::Result<native::handshake::TicketSealingKey> {
+      auto key = core::TicketKeysAccess::sealing_key(*keys);
+      std::optional<native::handshake::TicketSealingKey> derived;
+      if (key) derived = native_ticket_key(**key);
+      if (!derived) return wire::fail(Alert::internal_error, "TicketKeys", "no key to seal with");
+      return std::move(*derived);
+    };
+    env.ticket_opening_key =
+        [keys](native::Bytes name) -> std::optional<native::handshake::TicketSealingKey> {
+      auto key = core::TicketKeysAccess::opening_key(*keys, name);
+      if (!key) return std::nullopt;
+      return native_ticket_key(*key);
+    };
+    env.ticket_context = [this] {
+      const core::Bytes context = hooks_.ticket_context();
+      const auto bytes = as_u8(context);
+      return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+    };
+    env.accept_resumption = [this](native::Bytes context) {
+      return hooks_.accept_resumption(std::as_bytes(context));
+    };
+    env.accept_early_data = [this](native::Bytes identity, std::chrono::milliseconds age,
+                                   std::chrono::system_clock::time_point issued) {
+      return hooks_.accept_early_data(std::as_bytes(identity), age, issued);
+    };
+    env.early_data_received = [this](native::Bytes data) {
+      hooks_.early_data_received(std::as_bytes(data));
+    };
+  }
   return env;
 }
 
@@ -43,8 +75,16 @@ Result<EngineStatus> ServerEngine::start(core::Bytes& /*to_peer*/) {
       break;
   }
   params.certificate_authorities = shared_->client_certificate_authorities;
-  // Resumption is not implemented yet: tickets a client could never use are not sent.
-  params.tickets = 0;
+  params.tickets = shared_->session_tickets;
+  if (shared_->ticket_keys) {
+    params.ticket_lifetime =
+        static_cast<std::uint32_t>(shared_->ticket_keys->ticket_lifetime().count());
+  }
+  if (shared_->early_data.enabled) params.max_early_data = shared_->early_data.max_size;
+  // RFC 8446 §4.2.10: rejected early data is skipped up to our max_early_data_size (at least
+  // one record's worth when early data is off: a client may try a ticket of another server).
+  params.early_data_skip_limit =
+      std::max<std::size_t>(params.early_data_skip_limit, params.max_early_data);
   driver_.emplace(std::move(params), environment());
   return EngineStatus::handshaking;
 }
@@ -84,12 +124,19 @@ SessionInfo ServerEngine::info() const {
   info.server_name = server_name_;
   if (!driver_) return info;
   const auto& negotiated = driver_->info();
+  // A resumption asks no certificate store: the name comes from the ClientHello.
+  if (server_name_.empty() && negotiated.server_name) info.server_name = *negotiated.server_name;
   if (negotiated.negotiated) {
     info.version = ProtocolVersion::tls13;
     info.cipher_suite = static_cast<CipherSuite>(negotiated.suite);
     info.group = static_cast<NamedGroup>(negotiated.group);
   }
   if (negotiated.alpn) info.alpn = *negotiated.alpn;
+  info.resumed = negotiated.resumed;
+  if (negotiated.early_data_offered) {
+    info.early_data =
+        negotiated.early_data_accepted ? EarlyDataStatus::accepted : EarlyDataStatus::rejected;
+  }
   return info;
 }
 

@@ -8,6 +8,7 @@
 #include "native/msgs/extensions12.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -31,6 +32,10 @@ bool contains(const std::vector<T>& v, const T& x) {
 void log_key(const ClientHandshakeEnvironment& env, std::string_view label, const Negotiated& n,
              const SecretBytes& secret) {
   if (env.key_log) env.key_log(label, n.client_random, secret.span());
+}
+
+std::chrono::system_clock::time_point client_now(const ClientHandshakeEnvironment& env) {
+  return env.clock ? env.clock() : env.provider->now();
 }
 
 /// Write keys for `secret`, limited to what the server accepts.
@@ -61,7 +66,8 @@ namespace {
 /// §4.1.2): the HelloRetryRequest's cookie and the retry_extra_extensions.
 Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameters& params,
                                                       msgs::KeyShareClientHello key_share,
-                                                      const msgs::Cookie* cookie, bool retry) {
+                                                      const msgs::Cookie* cookie, bool retry,
+                                                      std::vector<msgs::Extension> resumption) {
   std::vector<msgs::Extension> list;
   if (params.server_name) {
     msgs::ServerName name;
@@ -109,6 +115,7 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
     }
   }
   for (const auto& e : params.extra_extensions) list.push_back(e);
+  for (auto& e : resumption) list.push_back(std::move(e));
   if (cookie != nullptr) {
     // RFC 8446 §4.2.2: "When sending the new ClientHello, the client MUST copy the contents of
     // the extension received in the HelloRetryRequest into a "cookie" extension in the new
@@ -122,7 +129,11 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
 
   // Types only a ClientHello2 carries may be listed and absent.
   auto retry_only = [&](ExtensionType type) {
-    if (type == ExtensionType::cookie) return true;
+    // pre_shared_key is placed last after ordering; early_data is in the first hello only.
+    if (type == ExtensionType::cookie || type == ExtensionType::pre_shared_key ||
+        type == ExtensionType::early_data) {
+      return true;
+    }
     return std::any_of(params.retry_extra_extensions.begin(), params.retry_extra_extensions.end(),
                        [type](const msgs::Extension& e) { return e.type == type; });
   };
@@ -145,20 +156,85 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   return ordered;
 }
 
-/// Encodes a ClientHello; `offered` learns which extensions it carries.
+/// RFC 8446 §4.2.9 psk_dhe_ke: the only mode we offer (forward secrecy on resumption).
+constexpr std::uint8_t psk_dhe_ke = 1;
+
+/// Encodes a ClientHello; `offered` learns which extensions it carries. With a PSK to offer
+/// (offered.psk), psk_key_exchange_modes, early_data (first hello only, when offered) and
+/// pre_shared_key come last, the binder computed over the truncated hello (RFC 8446 §4.2.11.2)
+/// after `before` (null: nothing precedes it; else message_hash(ClientHello1) || HRR).
 Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& offered,
                              msgs::KeyShareClientHello key_share, const msgs::Cookie* cookie,
-                             bool retry) {
+                             bool retry, const crypto::CryptoProvider& provider,
+                             const Transcript* before, std::chrono::system_clock::time_point now) {
   msgs::ClientHello ch;
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
   if (params.offer_tls13) ch.cipher_suites = params.cipher_suites;
   ch.cipher_suites.insert(ch.cipher_suites.end(), params.tls12_cipher_suites.begin(),
                           params.tls12_cipher_suites.end());
-  WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
+  const bool with_psk = offered.psk.has_value() && params.resumption.has_value();
+  std::vector<msgs::Extension> resumption;
+  if (with_psk) {
+    // Unless a known-answer test gave its own (RFC 8448 §4's client sends psk_dhe_ke too).
+    if (!std::any_of(params.extra_extensions.begin(), params.extra_extensions.end(),
+                     [](const msgs::Extension& e) {
+                       return e.type == ExtensionType::psk_key_exchange_modes;
+                     })) {
+      resumption.push_back(
+          {ExtensionType::psk_key_exchange_modes, msgs::PskKeyExchangeModes{{psk_dhe_ke}}});
+    }
+    // RFC 8446 §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
+    // ClientHello."
+    if (!retry && offered.early_data_offered) {
+      resumption.push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+    }
+  }
+  WIRE_TRY(auto list,
+           hello_extensions(params, std::move(key_share), cookie, retry, std::move(resumption)));
+  const auto hash = with_psk ? suite_params(offered.psk->suite)->hash : crypto::HashAlgorithm{};
+  if (with_psk) {
+    const auto& session = *params.resumption;
+    // RFC 8446 §4.2.11.1: obfuscated_ticket_age = the ticket's age in milliseconds plus
+    // ticket_age_add, modulo 2^32.
+    const auto now_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    const std::uint64_t age = now_ms > session.received_ms ? now_ms - session.received_ms : 0;
+    msgs::OfferedPsks psks;
+    psks.identities.push_back(
+        {session.ticket, static_cast<std::uint32_t>(age) + session.ticket_age_add});
+    psks.binders.push_back(ByteVec(crypto::hash_length(hash), 0));
+    // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the
+    // ClientHello".
+    list.push_back({ExtensionType::pre_shared_key, std::move(psks)});
+  }
   offered.offered_extensions.clear();
   for (const auto& e : list) offered.offered_extensions.push_back(e.type);
   ch.extensions = msgs::Extensions(std::move(list));
+  WIRE_TRY(auto bytes, ch.encode());
+  if (!with_psk) return bytes;
+
+  // RFC 8446 §4.2.11.2: the binder is a Finished computed with binder_key over
+  // Transcript-Hash(Truncate(ClientHello)), preceded after a HelloRetryRequest by
+  // message_hash(ClientHello1) and the HelloRetryRequest.
+  const auto truncated = ch.truncated_length(bytes.size());
+  if (!truncated) return wire::fail(Alert::internal_error, "ClientHello", "no binders");
+  const Bytes partial = Bytes(bytes).first(*truncated);
+  KeySchedule schedule(provider, hash);
+  WIRE_CHECK(schedule.derive_early_secret(offered.psk->secret.span()));
+  WIRE_TRY(const auto binder_key, schedule.binder_key(false));
+  std::vector<std::uint8_t> hello_hash;
+  if (before == nullptr) {
+    Transcript alone(provider);
+    WIRE_CHECK(alone.select_hash(hash));
+    WIRE_TRY(hello_hash, alone.hash_with(partial));
+  } else {
+    WIRE_TRY(hello_hash, before->hash_with(partial));
+  }
+  WIRE_TRY(const auto binder,
+           schedule.derivation().finished_verify_data(binder_key.span(), hello_hash));
+  auto& psks = std::get<msgs::OfferedPsks>(ch.extensions.list().back().body);
+  psks.binders.front().assign(binder.span().begin(), binder.span().end());
   return ch.encode();
 }
 
@@ -220,13 +296,53 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   offered.offered_signature_schemes = params.signature_algorithms;
   offered.offered_alpn = params.alpn_protocols;
   offered.middlebox_compatibility = params.middlebox_compatibility;
-  WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false));
+  if (params.resumption) {
+    const auto& session = *params.resumption;
+    // RFC 8446 §4.1.4 / §4.2.11: a PSK is usable only with a suite of its hash; one we no longer
+    // offer means a full handshake.
+    const bool suite_offered =
+        std::any_of(params.cipher_suites.begin(), params.cipher_suites.end(), [&](CipherSuite c) {
+          const auto sp = suite_params(c);
+          return sp && sp->hash == suite_params(session.suite)->hash;
+        });
+    if (suite_offered) {
+      offered.psk = Negotiated::OfferedPsk{session.psk, session.suite, session.alpn};
+      // RFC 8446 §4.2.10: 0-RTT only when the ticket allows it, with the ticket's suite offered.
+      offered.early_data_offered = !params.early_data.empty() && session.max_early_data > 0 &&
+                                   contains(params.cipher_suites, session.suite);
+    }
+  }
+  WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false,
+                                    provider, nullptr, client_now(env)));
   Transcript transcript(provider);
   transcript.add(bytes);
+  Actions after_hello;
+  if (offered.early_data_offered) {
+    const auto& session = *params.resumption;
+    const auto suite = *suite_params(session.suite);
+    // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
+    // ClientHello), with the PSK's hash.
+    KeySchedule early(provider, suite.hash);
+    WIRE_CHECK(early.derive_early_secret(session.psk.span()));
+    Transcript hello_only(provider);
+    WIRE_CHECK(hello_only.select_hash(suite.hash));
+    hello_only.add(bytes);
+    WIRE_TRY(const auto hello_hash, hello_only.current_hash());
+    WIRE_TRY(const auto c_early, early.client_early_traffic_secret(hello_hash));
+    log_key(env, "CLIENT_EARLY_TRAFFIC_SECRET", offered, c_early);
+    if (offered.middlebox_compatibility) {
+      // RFC 8446 §D.4: "If offering early data, the record is placed immediately after the
+      // first ClientHello."
+      after_hello.emplace_back(SendChangeCipherSpec{});
+      offered.change_cipher_spec_sent = true;
+    }
+    WIRE_TRY(auto keys, early.derivation().traffic_keys(c_early.span(), suite.aead));
+    after_hello.emplace_back(InstallKeys{true, suite.aead, std::move(keys)});
+  }
   ExpectServerHello first{std::move(offered), std::move(params), std::move(transcript),
                           std::move(shares),  std::nullopt,      {}};
   if (!first.params.tls12_cipher_suites.empty()) first.client_hello = bytes;
-  return ClientStart{std::move(bytes), std::move(first)};
+  return ClientStart{std::move(bytes), std::move(first), std::move(after_hello)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,9 +438,15 @@ Result<ClientState> ExpectServerHello::retry_hello(const msgs::ServerHello& hrr,
   WIRE_CHECK(transcript.select_hash(suite.hash));
   WIRE_CHECK(transcript.replace_with_message_hash());
   transcript.add(message.whole);
+  // RFC 8446 §4.1.4: "the client SHOULD NOT offer any pre-shared keys associated with a hash
+  // other than that of the selected cipher suite". Early data is over (§4.2.10).
+  if (offered.psk && suite_params(offered.psk->suite)->hash != suite.hash) offered.psk.reset();
   // RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with the key_share replaced and the cookie
-  // added (same random, session id, suites and other extensions).
-  WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true));
+  // added (same random, session id, suites and other extensions), "updating the
+  // "pre_shared_key" extension if present by recomputing the "obfuscated_ticket_age" and binder
+  // values".
+  WIRE_TRY(auto hello2, encode_hello(params, offered, key_share_list(key_shares), cookie, true,
+                                     *env.provider, &transcript, client_now(env)));
   transcript.add(hello2);
   if (offered.middlebox_compatibility && !offered.change_cipher_spec_sent) {
     // RFC 8446 §D.4: the dummy change_cipher_spec "may either be before its second ClientHello
@@ -361,7 +483,24 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (retry && sh.cipher_suite != retry->suite) {
     return wire::illegal_parameter("ServerHello.cipher_suite", "not the HelloRetryRequest's");
   }
-  // Without PSKs (not offered yet) the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
+  // RFC 8446 §4.2.11: "Clients MUST verify that the server's selected_identity is within the
+  // range supplied by the client, that the server selected a cipher suite indicating a Hash
+  // associated with the PSK, and that a server "key_share" extension is present if required by
+  // the ClientHello "psk_key_exchange_modes" extension. If these values are not consistent, the
+  // client MUST abort the handshake with an "illegal_parameter" alert." (An answer without our
+  // offer is unsupported_extension above.)
+  if (const auto* selected =
+          sh.extensions.get<msgs::SelectedIdentity>(ExtensionType::pre_shared_key);
+      selected != nullptr) {
+    if (!offered.psk || selected->index != 0) {
+      return wire::illegal_parameter("ServerHello.pre_shared_key", "identity out of range");
+    }
+    if (suite_params(offered.psk->suite)->hash != suite.hash) {
+      return wire::illegal_parameter("ServerHello.cipher_suite", "not the PSK's hash");
+    }
+    offered.resumed = true;
+  }
+  // We offer psk_dhe_ke only, so the server must use (EC)DHE: RFC 8446 §2: "If (EC)DHE key
   // establishment is in use, then the ServerHello contains a "key_share" extension".
   const auto* server_share = sh.extensions.get<msgs::KeyShareServerHello>(ExtensionType::key_share);
   if (server_share == nullptr) {
@@ -390,7 +529,8 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(suite.hash));
   transcript.add(message.whole);
   KeySchedule schedule(*env.provider, suite.hash);
-  WIRE_CHECK(schedule.derive_early_secret({}));
+  WIRE_CHECK(schedule.derive_early_secret(offered.resumed ? offered.psk->secret.span() : Bytes{}));
+  offered.psk.reset();  // not needed any more
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
@@ -469,7 +609,20 @@ Result<ClientState> ExpectEncryptedExtensions::handle(const HandshakeView& messa
       limit != nullptr) {
     hs.negotiated.peer_record_size_limit = limit->limit;  // the codec refused values below 64
   }
+  if (ee.extensions.contains(ExtensionType::early_data)) {
+    // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
+    // cipher suite and selected the first key offered"; offered above (unsolicited is refused).
+    if (!hs.negotiated.resumed) {
+      return wire::illegal_parameter("EncryptedExtensions.early_data", "without our PSK");
+    }
+    hs.negotiated.early_data_accepted = true;
+  }
   hs.transcript.add(message.whole);
+  if (hs.negotiated.resumed) {
+    // RFC 8446 §2.2: a resumption has no Certificate or CertificateVerify; the server proves
+    // itself by its Finished under the PSK-derived keys.
+    return ExpectFinished(std::move(hs), VerifiedServerSignature{});
+  }
   return ExpectCertificateOrCertificateRequest{std::move(hs), false};
 }
 
@@ -627,6 +780,16 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
     actions.emplace_back(SendChangeCipherSpec{});
     n.change_cipher_spec_sent = true;
   }
+  if (n.early_data_accepted) {
+    // RFC 8446 §4.5: "If the server sent an "early_data" extension in EncryptedExtensions, the
+    // client MUST send an EndOfEarlyData message after receiving the server Finished." Under the
+    // early keys (still our write keys), then the handshake keys.
+    const std::array<std::uint8_t, 4> end_of_early_data{
+        static_cast<std::uint8_t>(HandshakeType::end_of_early_data), 0, 0, 0};
+    const ByteVec eoed(end_of_early_data.begin(), end_of_early_data.end());
+    hs.transcript.add(eoed);
+    actions.emplace_back(SendHandshake{eoed});
+  }
   WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
   actions.emplace_back(std::move(handshake_keys));
 
@@ -727,10 +890,29 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
   const KeyDerivation kd(*env.provider, negotiated.params.hash);
   switch (message.type) {
     case HandshakeType::new_session_ticket: {
-      // Parsed (so a malformed ticket is refused) but not stored yet: resumption is a later slice.
       WIRE_TRY(const auto ticket, msgs::NewSessionTicket::parse(message.body));
-      static_cast<void>(ticket);
       ++tickets_received;
+      // RFC 8446 §4.6.1: ticket_lifetime: "A value of zero indicates that the ticket should be
+      // discarded immediately." (The codec bounds the ticket to 1..2^16-1 bytes.)
+      if (!env.session_ticket_received || ticket.ticket_lifetime == 0) return std::move(*this);
+      ClientSessionState session;
+      session.suite = negotiated.suite;
+      // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption",
+      // ticket_nonce, Hash.length).
+      WIRE_TRY(session.psk,
+               kd.resumption_psk(resumption_master_secret.span(), ticket.ticket_nonce));
+      session.ticket = ticket.ticket;
+      session.ticket_age_add = ticket.ticket_age_add;
+      session.received_ms = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(client_now(env).time_since_epoch())
+              .count());
+      session.lifetime_seconds = ticket.ticket_lifetime;
+      if (const auto* early =
+              ticket.extensions.get<msgs::MaxEarlyDataSize>(ExtensionType::early_data)) {
+        session.max_early_data = early->value;
+      }
+      session.alpn = negotiated.alpn.value_or(std::string{});
+      env.session_ticket_received(session);
       return std::move(*this);
     }
     case HandshakeType::key_update: {
@@ -797,11 +979,30 @@ Result<ByteVec> certificate_spki(Bytes cert_der) {
 Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
                                                ClientHandshakeEnvironment env, ByteVec& out) {
   WIRE_TRY(auto started, start_client(std::move(params), env));
+  auto& offered = started.state.offered;
+  const bool early = offered.early_data_offered;
+  ByteVec early_data;
+  if (early) {
+    // RFC 8446 §4.6.1: no more than the ticket's max_early_data_size.
+    const auto& session = *started.state.params.resumption;
+    const std::size_t n =
+        std::min<std::size_t>(started.state.params.early_data.size(), session.max_early_data);
+    early_data.assign(started.state.params.early_data.begin(),
+                      started.state.params.early_data.begin() + static_cast<std::ptrdiff_t>(n));
+    offered.early_data_sent = n;
+  }
   ClientHandshake client(std::move(env), std::make_unique<ClientState>(std::move(started.state)));
   // RFC 8446 §5.1: legacy_record_version "MAY be 0x0301 for the initial ClientHello".
   client.writer_.set_plaintext_version(0x0301);
   WIRE_CHECK(client.writer_.write(ContentType::handshake, started.client_hello, out));
   client.writer_.set_plaintext_version(tls12_version);
+  if (early) {
+    WIRE_CHECK(client.apply(started.after_hello, out));
+    WIRE_CHECK(client.writer_.write(ContentType::application_data, early_data, out));
+    // An alert after the ServerHello goes under the handshake keys, not these: a server that
+    // rejected our early data would skip it as undecryptable early data (RFC 8446 §4.2.10).
+    client.early_write_keys_ = true;
+  }
   return client;
 }
 
@@ -862,6 +1063,7 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
     if (install.write) {
       protection.set_inner_plaintext_limit(install.inner_plaintext_limit);
       writer_.set_protection(std::move(protection));
+      early_write_keys_ = false;
     } else {
       // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes." (checked by the reader)
       WIRE_CHECK(reader_.set_protection(std::move(protection)));
@@ -922,10 +1124,17 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, record::DataSink applica
         auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
         if (!moved) return fail_with(moved.error());
         *state_ = std::move(*moved);
+        if (const auto* hello = std::get_if<ExpectServerHello>(state_.get());
+            hello != nullptr && hello->retry && writer_.has_protection()) {
+          // Our early data was rejected by a HelloRetryRequest: ClientHello2 goes in plaintext
+          // (RFC 8446 §4.2.10), not under the early keys.
+          writer_.set_protection(std::nullopt);
+          early_write_keys_ = false;
+        }
         if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
         if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
         // Once our real write keys are in, the copy kept for alerts is no longer needed.
-        if (writer_.has_protection()) alert_protection_.reset();
+        if (handshake_write_keys()) alert_protection_.reset();
         break;
       }
       case ContentType::change_cipher_spec:
@@ -1021,7 +1230,7 @@ Status ClientHandshake::resume(ByteVec& out, record::DataSink application_data) 
     failed_ = true;
     return applied;
   }
-  if (writer_.has_protection()) alert_protection_.reset();
+  if (handshake_write_keys()) alert_protection_.reset();
   if (waiting_for_certificate()) return {};
   input_while_waiting_ = 0;
   // What arrived meanwhile sits in the record reader.
@@ -1042,7 +1251,7 @@ Status ClientHandshake::close_notify(ByteVec& out) {
 }
 
 Status ClientHandshake::keep_alert_protection() {
-  if (writer_.has_protection() || alert_protection_) return {};
+  if (handshake_write_keys() || alert_protection_) return {};
   // Our handshake write keys are installed with our second flight; should we fail before it,
   // the alert still goes under them. A failing handler consumes its state, so they are derived
   // as soon as a state holds the handshake secrets.
@@ -1066,7 +1275,7 @@ Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "connection closed");
   }
   close_sent_ = true;
-  if (!writer_.has_protection() && alert_protection_) {
+  if (!handshake_write_keys() && alert_protection_) {
     // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
     writer_.set_protection(std::move(alert_protection_));
   }
@@ -1079,7 +1288,7 @@ Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
   if (failed_ || received_alert_ || close_sent_) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "connection closed");
   }
-  if (!writer_.has_protection() && alert_protection_) {
+  if (!handshake_write_keys() && alert_protection_) {
     // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
     writer_.set_protection(std::move(alert_protection_));
   }
@@ -1159,6 +1368,9 @@ ClientSessionInfo ClientHandshake::info() const {
   info.certificate_requested = n.certificate_requested;
   info.client_certificate_sent = n.client_certificate_sent;
   info.handshake_complete = connected() != nullptr;
+  info.resumed = n.resumed;
+  info.early_data_offered = n.early_data_offered;
+  info.early_data_accepted = n.early_data_accepted;
   return info;
 }
 

@@ -12,11 +12,13 @@
 #include "native/crypto/provider.hpp"
 #include "native/handshake/actions.hpp"
 #include "native/handshake/certificate_selection.hpp"
+#include "native/handshake/session_ticket.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
 #include "native/record/record_layer.hpp"
 #include "native/transcript.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +45,11 @@ struct ClientHandshakeEnvironment {
   /// Unset: decline (we send an empty Certificate). `pending` parks the handshake in
   /// WaitingForClientCertificate until ClientHandshake::resume() asks again.
   std::function<CertificateSelection(const CertificateQuery&)> select_client_certificate;
+  /// The time tickets are stamped with and aged by; the provider's clock when unset.
+  std::function<std::chrono::system_clock::time_point()> clock;
+  /// A NewSessionTicket arrived (RFC 8446 §4.6.1): what we need to resume with it. Unset: tickets
+  /// are parsed and dropped.
+  std::function<void(const ClientSessionState&)> session_ticket_received;
 };
 
 /// The groups a first ClientHello sends key shares for, given supported_groups in preference
@@ -98,6 +105,12 @@ struct ClientHelloParameters {
   /// False: a TLS 1.2-only hello (supported_versions {TLS 1.2}, no TLS 1.3 suites; key_share is
   /// still sent, a TLS 1.2 server ignores it). Needs tls12_cipher_suites.
   bool offer_tls13 = true;
+  /// A session to resume (RFC 8446 §2.2, §4.2.11): its ticket is offered as the only PSK, with
+  /// psk_key_exchange_modes = {psk_dhe_ke} and our key shares as usual.
+  std::optional<ClientSessionState> resumption;
+  /// 0-RTT data (RFC 8446 §2.3) sent after the ClientHello when `resumption` allows it
+  /// (max_early_data > 0); at most max_early_data bytes of it.
+  ByteVec early_data;
 };
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
@@ -108,6 +121,9 @@ class VerifiedServerChain {
 /// Proof that the server's CertificateVerify signature checked out.
 class VerifiedServerSignature {
   friend struct ExpectCertificateVerify;
+  // RFC 8446 §2.2: in a resumption the server proves itself by the PSK (its Finished, keyed by
+  // the PSK-derived secrets), not by a signature: EncryptedExtensions leads to ExpectFinished.
+  friend struct ExpectEncryptedExtensions;
   VerifiedServerSignature() = default;
 };
 /// Proof that the server's Finished was verified (constant-time compare).
@@ -135,6 +151,20 @@ struct Negotiated {
   bool hello_retry_request = false;
   bool certificate_requested = false;
   bool client_certificate_sent = false;
+  /// The PSK of the session we offered to resume (until the ServerHello decides).
+  struct OfferedPsk {
+    SecretBytes secret;
+    CipherSuite suite{};
+    std::string alpn;
+  };
+  std::optional<OfferedPsk> psk;
+  /// The server selected our PSK (RFC 8446 §4.2.11).
+  bool resumed = false;
+  /// We sent early data (RFC 8446 §4.2.10), and the server accepted it.
+  bool early_data_offered = false;
+  bool early_data_accepted = false;
+  /// Bytes of early data sent.
+  std::size_t early_data_sent = 0;
 };
 
 /// What the engine adapter reports about the connection (ClientHandshake::info()).
@@ -148,6 +178,9 @@ struct ClientSessionInfo {
   bool handshake_complete = false;
   /// The server chose TLS 1.2 (cipher_suite is then a TLS 1.2 suite).
   bool tls12 = false;
+  bool resumed = false;
+  bool early_data_offered = false;
+  bool early_data_accepted = false;
 };
 
 namespace client12 {
@@ -281,6 +314,10 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
 struct ClientStart {
   ByteVec client_hello;  // the complete handshake message
   ExpectServerHello state;
+  /// After the ClientHello: the compatibility change_cipher_spec and the early write keys when
+  /// we send 0-RTT data (RFC 8446 §D.4: "If offering early data, the record is placed
+  /// immediately after the first ClientHello").
+  Actions after_hello;
 };
 Result<ClientStart> start_client(ClientHelloParameters params,
                                  const ClientHandshakeEnvironment& env);
@@ -399,6 +436,11 @@ class ClientHandshake {
   std::optional<Alert> received_alert_;
   std::optional<record::Protection> alert_protection_;
   std::unique_ptr<client12::ClientHandshake12> tls12_;
+  /// The writer holds our 0-RTT keys (from start() until our handshake keys replace them).
+  bool early_write_keys_ = false;
+  [[nodiscard]] bool handshake_write_keys() const noexcept {
+    return writer_.has_protection() && !early_write_keys_;
+  }
 };
 
 }  // namespace sanstls::native::handshake

@@ -106,6 +106,14 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
         *state_ = std::move(*moved);
         client_hello_seen_ = true;
         if (auto applied = apply(actions, out); !applied) return fail(applied.error());
+        if (info_.early_data_offered && !info_.early_data_accepted && !early_data_skip_started_) {
+          // RFC 8446 §4.2.10: a server that does not accept the client's 0-RTT skips it (by
+          // trial decryption under the handshake key, or after a HelloRetryRequest every
+          // application_data record) up to its max_early_data_size, then completes the
+          // handshake.
+          early_data_skip_started_ = true;
+          reader_.skip_early_data(params_.early_data_skip_limit);
+        }
         break;
       }
       case ContentType::change_cipher_spec:
@@ -150,8 +158,14 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
         return fail(Error{alert->description, "peer alert", "received"});
       }
       case ContentType::application_data:
-        // Application data is accepted only once the client's Finished has been verified
-        // (we never accept early data).
+        if (auto* early = std::get_if<server::ExpectEndOfEarlyData>(state_.get())) {
+          // RFC 8446 §2.3: accepted 0-RTT data, read under the early keys, goes to its own
+          // callback, never into the 1-RTT stream.
+          if (auto taken = early->early_data(unit.data, ctx); !taken) return fail(taken.error());
+          break;
+        }
+        // Otherwise application data is accepted only once the client's Finished has been
+        // verified.
         if (!connected()) {
           return fail(
               Error{Alert::unexpected_message, "application_data", "before handshake completion"});

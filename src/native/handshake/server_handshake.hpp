@@ -89,6 +89,7 @@ class ServerHandshake {
   record::RecordReader reader_;
   record::RecordWriter writer_;
   bool client_hello_seen_ = false;
+  bool early_data_skip_started_ = false;
   std::size_t change_cipher_specs_seen_ = 0;
   std::size_t user_canceled_seen_ = 0;
   bool failed_ = false;

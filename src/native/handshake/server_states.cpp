@@ -16,8 +16,6 @@ namespace {
 using msgs::HandshakeView;
 using wire::Refusal;
 
-/// RFC 8446 §4.6.1 lifetime of the (opaque, not yet redeemable) tickets we issue.
-constexpr std::uint32_t ticket_lifetime_seconds = 7200;
 constexpr std::size_t ticket_length = 32;
 /// Bound on NewSessionTickets per connection, whatever ServerParameters::tickets says.
 constexpr std::size_t max_tickets = 16;
@@ -54,21 +52,129 @@ bool forbidden_in_certificate_verify(SignatureScheme scheme) {
   return pkcs1 || sha1;
 }
 
+/// Identities of one pre_shared_key extension that we try to open (each costs an AEAD
+/// decryption); later ones are ignored. Clients offer one or two.
+constexpr std::size_t max_psk_identities_tried = 8;
+/// RFC 8446 §4.2.9 psk_dhe_ke.
+constexpr std::uint8_t psk_dhe_ke = 1;
+/// A ticket issued this far in our future (clock skew between servers sharing keys) still opens.
+constexpr std::chrono::seconds ticket_clock_skew{60};
+
+std::uint32_t u32_from(const std::array<std::uint8_t, 4>& b) {
+  return (std::uint32_t{b[0]} << 24U) | (std::uint32_t{b[1]} << 16U) | (std::uint32_t{b[2]} << 8U) |
+         std::uint32_t{b[3]};
+}
+
+/// RFC 8446 §4.2.11: the PSK of the first offered identity that is a ticket of ours that may
+/// resume here, with its binder verified. `transcript` holds what precedes this ClientHello
+/// (nothing, or message_hash(ClientHello1) || HelloRetryRequest), its hash already selected;
+/// `whole` is this ClientHello (header included).
+Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, Bytes whole,
+                                                   const Transcript& transcript,
+                                                   const Negotiation& n, const Context& ctx) {
+  const auto* offered = ch.extensions.get<msgs::OfferedPsks>(ExtensionType::pre_shared_key);
+  if (offered == nullptr) return std::optional<Negotiation::Psk>{};
+  const auto* modes =
+      ch.extensions.get<msgs::PskKeyExchangeModes>(ExtensionType::psk_key_exchange_modes);
+  // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes"
+  // extension, servers MUST abort the handshake."
+  if (modes == nullptr) {
+    return wire::fail(Alert::missing_extension, "ClientHello.psk_key_exchange_modes",
+                      "missing beside pre_shared_key");
+  }
+  // Only psk_dhe_ke (forward secrecy): a psk_ke-only offer gets a full handshake, never an error.
+  if (!contains(modes->modes, psk_dhe_ke) || !ctx.env.ticket_opening_key) {
+    return std::optional<Negotiation::Psk>{};
+  }
+  const auto& provider = *ctx.env.provider;
+  const auto now = ctx.env.clock ? ctx.env.clock() : provider.now();
+  const std::size_t tried = std::min(offered->identities.size(), max_psk_identities_tried);
+  for (std::size_t i = 0; i < tried; ++i) {
+    const auto& identity = offered->identities[i];
+    const auto name = ticket_key_name(identity.identity);
+    if (!name) continue;
+    const auto key = ctx.env.ticket_opening_key(*name);
+    if (!key) continue;
+    auto ticket = open_ticket(provider, *key, identity.identity);
+    if (!ticket) continue;  // not one of ours, tampered, or malformed: ignored (RFC 8446 §4.2.11)
+    const std::chrono::system_clock::time_point issued{
+        std::chrono::milliseconds(ticket->issued_ms)};
+    // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds" and the
+    // ticket is not used past its lifetime.
+    if (now > issued + std::chrono::seconds(ctx.params.ticket_lifetime) ||
+        issued > now + ticket_clock_skew) {
+      continue;
+    }
+    // RFC 8446 §4.2.11: "the server MUST ensure that it selects a compatible PSK (if any) and
+    // cipher suite": the ticket's hash must be the negotiated suite's.
+    if (suite_params(ticket->suite)->hash != n.params.hash) continue;
+    // The environment compares the ticket's SNI and ALPN with this connection's.
+    ctx.info.server_name = n.server_name;
+    ctx.info.alpn = n.alpn;
+    if (ctx.env.accept_resumption && !ctx.env.accept_resumption(ticket->context)) continue;
+
+    // RFC 8446 §4.2.11: "Prior to accepting PSK key establishment, the server MUST validate the
+    // corresponding binder value (see Section 4.2.11.2 below). If this value is not present or
+    // does not validate, the server MUST abort the handshake." RFC 8446 §6.2: decrypt_error
+    // covers failing "to correctly verify ... a PSK binder".
+    const auto truncated = ch.truncated_length(whole.size());
+    if (!truncated) return wire::decode_error("ClientHello.pre_shared_key", "no binders");
+    KeySchedule schedule(provider, n.params.hash);
+    WIRE_CHECK(schedule.derive_early_secret(ticket->psk.span()));
+    WIRE_TRY(const auto binder_key, schedule.binder_key(false));
+    WIRE_TRY(const auto hash, transcript.hash_with(whole.first(*truncated)));
+    WIRE_TRY(const auto expected,
+             schedule.derivation().finished_verify_data(binder_key.span(), hash));
+    if (!wire::constant_time_equal(expected.span(), offered->binders[i])) {
+      return wire::fail(Alert::decrypt_error, "ClientHello.pre_shared_key.binders",
+                        "binder does not verify");
+    }
+    Negotiation::Psk psk{std::move(ticket->psk), static_cast<std::uint16_t>(i), false,
+                         ticket->max_early_data};
+    // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
+    // cipher suite and selected the first key offered in the client's "pre_shared_key"
+    // extension. In addition, it MUST verify that the following values are the same as those
+    // associated with the selected PSK: The TLS version number, The selected cipher suite, The
+    // selected ALPN [RFC7301] protocol, if any". Never after a HelloRetryRequest.
+    if (ch.extensions.contains(ExtensionType::early_data) && i == 0 &&
+        !n.hello_retry_request_sent && ctx.params.max_early_data > 0 &&
+        ticket->max_early_data > 0 && ticket->version == tls13_version &&
+        ticket->suite == n.suite && ticket->alpn == n.alpn.value_or(std::string{}) &&
+        ctx.env.accept_early_data) {
+      // RFC 8446 §4.2.11.1: the client's ticket age is obfuscated_ticket_age - ticket_age_add
+      // (mod 2^32), in milliseconds; the freshness check (§8.3) is the core's.
+      const std::uint32_t age = identity.obfuscated_ticket_age - ticket->ticket_age_add;
+      psk.early_data =
+          ctx.env.accept_early_data(identity.identity, std::chrono::milliseconds(age), issued);
+      psk.max_early_data = std::min(ticket->max_early_data, ctx.params.max_early_data);
+    }
+    return std::optional<Negotiation::Psk>(std::move(psk));
+  }
+  return std::optional<Negotiation::Psk>{};
+}
+
+}  // namespace
+
+/// Builds ServerHello ... Finished once the certificate is known (`chosen` null: a resumption,
+/// RFC 8446 §2.2: no Certificate, no CertificateVerify).
+struct FlightBuilder {
+  static Result<ServerState> build(Negotiation n, Transcript transcript,
+                                   const CertificateSelection* chosen, const Context& ctx,
+                                   Actions& actions);
+};
+
+namespace {
+
 Result<ServerState> accept_hello(Negotiation n, Transcript transcript, const Context& ctx,
                                  Actions& actions) {
   ctx.info.hello_retry_request_sent = n.hello_retry_request_sent;
+  if (n.psk)
+    return FlightBuilder::build(std::move(n), std::move(transcript), nullptr, ctx, actions);
   WaitingForCertificate waiting{std::move(n), std::move(transcript)};
   return std::move(waiting).resume(ctx, actions);
 }
 
 }  // namespace
-
-/// Builds ServerHello ... Finished once the certificate is known.
-struct FlightBuilder {
-  static Result<ServerState> build(Negotiation n, Transcript transcript,
-                                   const CertificateSelection& chosen, const Context& ctx,
-                                   Actions& actions);
-};
 
 // ---------------------------------------------------------------------------------------------
 // ClientHello
@@ -82,6 +188,7 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
   // Parsed in place (issue 12): what nobody reads stays in message.body, and only the selected
   // key share is copied (into Negotiation), so `ch` must not outlive this call.
   WIRE_TRY(auto ch, msgs::ClientHello::parse(message.body, msgs::SkippedEntries::Storage::view));
+  ctx.info.early_data_offered = ch.extensions.contains(ExtensionType::early_data);
   WIRE_TRY(auto n, negotiate(ch, ctx));
   WIRE_TRY(const auto choice, choose_group(ch, ctx));
   Transcript transcript(*ctx.env.provider);
@@ -90,6 +197,10 @@ Result<ServerState> ExpectClientHello::handle(const HandshakeView& message, cons
   n.group = choice.group;
   if (choice.share != nullptr) {
     n.client_key_exchange = choice.share->key_exchange;
+    // Nothing precedes the first ClientHello in the binder's transcript.
+    Transcript nothing_before(*ctx.env.provider);
+    WIRE_CHECK(nothing_before.select_hash(n.params.hash));
+    WIRE_TRY(n.psk, select_psk(ch, message.whole, nothing_before, n, ctx));
     return accept_hello(std::move(n), std::move(transcript), ctx, actions);
   }
 
@@ -163,6 +274,9 @@ Result<ServerState> ExpectSecondClientHello::handle(const HandshakeView& message
   n.client_key_exchange = shares->shares.front().key_exchange;
   n.hello_retry_request_sent = true;
   n.change_cipher_spec_sent = negotiation.change_cipher_spec_sent;
+  // RFC 8446 §4.1.2: the second ClientHello's pre_shared_key has binders over the new transcript
+  // (message_hash(ClientHello1), HelloRetryRequest, truncated ClientHello2).
+  WIRE_TRY(n.psk, select_psk(ch, message.whole, transcript, n, ctx));
   transcript.add(message.whole);
   return accept_hello(std::move(n), std::move(transcript), ctx, actions);
 }
@@ -191,7 +305,7 @@ Result<ServerState> WaitingForCertificate::resume(const Context& ctx, Actions& a
     case CertificateSelection::Kind::chosen:
       break;
   }
-  return FlightBuilder::build(std::move(negotiation), std::move(transcript), selection, ctx,
+  return FlightBuilder::build(std::move(negotiation), std::move(transcript), &selection, ctx,
                               actions);
 }
 
@@ -206,25 +320,40 @@ Result<ServerState> WaitingForCertificate::handle(const HandshakeView& /*message
 // ServerHello ... Finished
 
 Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
-                                         const CertificateSelection& chosen, const Context& ctx,
+                                         const CertificateSelection* chosen, const Context& ctx,
                                          Actions& actions) {
-  if (chosen.chain_der.empty() || !chosen.key) {
+  if (chosen != nullptr && (chosen->chain_der.empty() || !chosen->key)) {
     return wire::fail(Alert::internal_error, "CertificateSelection", "no chain or key");
+  }
+  if (chosen == nullptr && !n.psk) {
+    return wire::fail(Alert::internal_error, "FlightBuilder", "neither certificate nor PSK");
   }
   // RFC 8446 §4.4.3: our scheme must be one the client offered (in its preference order), fit
   // our key, and be neither PKCS#1 v1.5 nor SHA-1.
   std::optional<SignatureScheme> scheme;
   for (const SignatureScheme s : n.client_signature_schemes) {
-    if (!forbidden_in_certificate_verify(s) && chosen.key->supports(s)) {
+    if (chosen != nullptr && !forbidden_in_certificate_verify(s) && chosen->key->supports(s)) {
       scheme = s;
       break;
     }
   }
-  if (!scheme) {
+  if (chosen != nullptr && !scheme) {
     return wire::refuse(Alert::handshake_failure, Refusal::no_shared_signature_algorithm,
                         "ClientHello.signature_algorithms", "none fits our key");
   }
   const auto& provider = *ctx.env.provider;
+
+  const bool early_data = n.psk && n.psk->early_data;
+  SecretBytes c_early;
+  if (early_data) {
+    // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
+    // ClientHello).
+    KeySchedule early(provider, n.params.hash);
+    WIRE_CHECK(early.derive_early_secret(n.psk->secret.span()));
+    WIRE_TRY(const auto ch_hash, transcript.current_hash());
+    WIRE_TRY(c_early, early.client_early_traffic_secret(ch_hash));
+    log_key(ctx, "CLIENT_EARLY_TRAFFIC_SECRET", n.client_random, c_early);
+  }
 
   // ServerHello. The random first, then our key share: known-answer tests rely on the order.
   msgs::ServerHello sh;
@@ -234,10 +363,16 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   const Bytes pub = response.key_exchange;
   sh.legacy_session_id_echo = n.legacy_session_id;
   sh.cipher_suite = n.suite;
-  sh.extensions = msgs::Extensions(
-      {{ExtensionType::key_share,
-        msgs::KeyShareServerHello{msgs::KeyShareEntry{n.group, ByteVec(pub.begin(), pub.end())}}},
-       {ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}}});
+  std::vector<msgs::Extension> sh_list{
+      {ExtensionType::key_share,
+       msgs::KeyShareServerHello{msgs::KeyShareEntry{n.group, ByteVec(pub.begin(), pub.end())}}},
+      {ExtensionType::supported_versions, msgs::SelectedVersion{tls13_version}}};
+  if (n.psk) {
+    // RFC 8446 §4.2.11: "the server's selected identity expressed as a (0-based) index into the
+    // identities in the client's "OfferedPsks.identities" list".
+    sh_list.push_back({ExtensionType::pre_shared_key, msgs::SelectedIdentity{n.psk->index}});
+  }
+  sh.extensions = msgs::Extensions(std::move(sh_list));
   WIRE_TRY(auto sh_bytes, sh.encode());
   transcript.add(sh_bytes);
   actions.emplace_back(SendHandshake{std::move(sh_bytes)});
@@ -248,7 +383,7 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   }
 
   KeySchedule schedule(provider, n.params.hash);
-  WIRE_CHECK(schedule.derive_early_secret({}));
+  WIRE_CHECK(schedule.derive_early_secret(n.psk ? n.psk->secret.span() : Bytes{}));
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
@@ -269,8 +404,15 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   const KeyDerivation& kd = schedule.derivation();
   WIRE_TRY(auto server_hs_keys, keys_for(kd, n.params.aead, s_hs, true, write_limit));
   actions.emplace_back(std::move(server_hs_keys));
-  WIRE_TRY(auto client_hs_keys, keys_for(kd, n.params.aead, c_hs, false, read_limit));
-  actions.emplace_back(std::move(client_hs_keys));
+  if (early_data) {
+    // RFC 8446 §2.3: the client's early data and EndOfEarlyData come under the early keys; its
+    // handshake keys follow EndOfEarlyData (ExpectEndOfEarlyData).
+    WIRE_TRY(auto early_keys, keys_for(kd, n.params.aead, c_early, false, read_limit));
+    actions.emplace_back(std::move(early_keys));
+  } else {
+    WIRE_TRY(auto client_hs_keys, keys_for(kd, n.params.aead, c_hs, false, read_limit));
+    actions.emplace_back(std::move(client_hs_keys));
+  }
 
   // EncryptedExtensions.
   std::vector<msgs::Extension> ee_list = ctx.params.extra_encrypted_extensions;
@@ -289,13 +431,21 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     ee_list.push_back({ExtensionType::application_layer_protocol_negotiation,
                        msgs::ProtocolNameList{{ByteVec(n.alpn->begin(), n.alpn->end())}}});
   }
+  if (early_data) {
+    // RFC 8446 §4.2.10: the server accepting early data returns "early_data" (empty) in
+    // EncryptedExtensions.
+    ee_list.push_back({ExtensionType::early_data, msgs::EmptyExtension{}});
+  }
   msgs::EncryptedExtensions ee;
   ee.extensions = msgs::Extensions(std::move(ee_list));
   WIRE_TRY(auto ee_bytes, ee.encode());
   transcript.add(ee_bytes);
   actions.emplace_back(SendHandshake{std::move(ee_bytes)});
 
-  if (ctx.params.client_auth != ClientAuthMode::none) {
+  // RFC 8446 §2.2: a resumption authenticates by the PSK: no CertificateRequest (the client's
+  // identity is the one of the original session, restored by the core), no Certificate, no
+  // CertificateVerify.
+  if (chosen != nullptr && ctx.params.client_auth != ClientAuthMode::none) {
     // RFC 8446 §4.3.2: "certificate_request_context ... SHALL be zero length unless used for the
     // post-handshake authentication exchanges"; "The "signature_algorithms" extension MUST be
     // specified".
@@ -313,23 +463,25 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     actions.emplace_back(SendHandshake{std::move(cr_bytes)});
   }
 
-  // RFC 8446 §4.4.2: for server authentication the certificate_request_context is empty.
-  msgs::Certificate cert;
-  for (const auto& der : chosen.chain_der) cert.certificate_list.push_back({der, {}});
-  WIRE_TRY(auto cert_bytes, cert.encode());
-  transcript.add(cert_bytes);
-  actions.emplace_back(SendHandshake{std::move(cert_bytes)});
+  if (chosen != nullptr) {
+    // RFC 8446 §4.4.2: for server authentication the certificate_request_context is empty.
+    msgs::Certificate cert;
+    for (const auto& der : chosen->chain_der) cert.certificate_list.push_back({der, {}});
+    WIRE_TRY(auto cert_bytes, cert.encode());
+    transcript.add(cert_bytes);
+    actions.emplace_back(SendHandshake{std::move(cert_bytes)});
 
-  // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, server CertificateVerify", a
-  // zero byte and Transcript-Hash(ClientHello ... Certificate).
-  WIRE_TRY(const auto cert_hash, transcript.current_hash());
-  WIRE_TRY(const auto content, msgs::certificate_verify_content(true, cert_hash));
-  msgs::CertificateVerify cv;
-  cv.algorithm = *scheme;
-  WIRE_TRY(cv.signature, chosen.key->sign(*scheme, content));
-  WIRE_TRY(auto cv_bytes, cv.encode());
-  transcript.add(cv_bytes);
-  actions.emplace_back(SendHandshake{std::move(cv_bytes)});
+    // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, server CertificateVerify", a
+    // zero byte and Transcript-Hash(ClientHello ... Certificate).
+    WIRE_TRY(const auto cert_hash, transcript.current_hash());
+    WIRE_TRY(const auto content, msgs::certificate_verify_content(true, cert_hash));
+    msgs::CertificateVerify cv;
+    cv.algorithm = *scheme;
+    WIRE_TRY(cv.signature, chosen->key->sign(*scheme, content));
+    WIRE_TRY(auto cv_bytes, cv.encode());
+    transcript.add(cv_bytes);
+    actions.emplace_back(SendHandshake{std::move(cv_bytes)});
+  }
 
   // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(... CertificateVerify)).
   WIRE_TRY(const auto cv_hash, transcript.current_hash());
@@ -358,14 +510,52 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   ctx.info.group = n.group;
   ctx.info.alpn = n.alpn;
   ctx.info.server_name = n.server_name;
-  ctx.info.signature_scheme = *scheme;
+  if (scheme) ctx.info.signature_scheme = *scheme;
   ctx.info.hello_retry_request_sent = n.hello_retry_request_sent;
+  ctx.info.resumed = n.psk.has_value();
+  ctx.info.early_data_accepted = early_data;
 
   ServerSecrets hs{n.params,        n.client_random, std::move(transcript), std::move(schedule),
                    std::move(c_hs), std::move(c_ap), std::move(s_ap),       std::move(exporter),
                    write_limit,     read_limit};
-  if (ctx.params.client_auth != ClientAuthMode::none) return ExpectClientCertificate{std::move(hs)};
+  if (early_data) {
+    return ExpectEndOfEarlyData(std::move(hs), n.psk->max_early_data,
+                                ClientAuthenticationSettled{});
+  }
+  if (chosen != nullptr && ctx.params.client_auth != ClientAuthMode::none) {
+    return ExpectClientCertificate{std::move(hs)};
+  }
   return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepted early data
+
+Status ExpectEndOfEarlyData::early_data(Bytes data, const Context& ctx) {
+  received += data.size();
+  // RFC 8446 §4.6.1: "A server receiving more than max_early_data_size bytes of 0-RTT data
+  // SHOULD terminate the connection with an "unexpected_message" alert."
+  if (received > max_early_data) {
+    return wire::fail(Alert::unexpected_message, "early data", "more than max_early_data_size");
+  }
+  if (ctx.env.early_data_received) ctx.env.early_data_received(data);
+  return {};
+}
+
+Result<ServerState> ExpectEndOfEarlyData::handle(const HandshakeView& message, const Context& ctx,
+                                                 Actions& actions) && {
+  // RFC 8446 §4.5: "If the server sent an "early_data" extension in EncryptedExtensions, the
+  // client MUST send an EndOfEarlyData message after receiving the server Finished." Anything
+  // else under the early keys is out of order.
+  if (message.type != HandshakeType::end_of_early_data) return unexpected_message("EndOfEarlyData");
+  if (!message.body.empty()) return wire::decode_error("EndOfEarlyData", "not empty");
+  hs.transcript.add(message.whole);
+  // RFC 8446 §4.5: "the server ... switches to the client's handshake traffic keys".
+  WIRE_TRY(auto client_hs_keys, keys_for(hs.schedule.derivation(), hs.params.aead,
+                                         hs.client_handshake_traffic_secret, false, hs.read_limit));
+  actions.emplace_back(std::move(client_hs_keys));
+  static_cast<void>(ctx);
+  return ExpectClientFinished(std::move(hs), authentication);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,20 +663,49 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
                                          false, next.read_limit));
   actions.emplace_back(std::move(client_ap_keys));
 
-  // RFC 8446 §4.6.1: tickets after the client's Finished. They are opaque random bytes that we
-  // never accept back (no resumption yet); each nonce is unique on the connection.
+  // RFC 8446 §4.6.1: tickets after the client's Finished, each nonce unique on the connection.
   const std::size_t tickets = std::min(ctx.params.tickets, max_tickets);
+  const bool resumable = static_cast<bool>(ctx.env.ticket_sealing_key);
+  std::vector<std::uint8_t> context;
+  if (resumable && tickets > 0 && ctx.env.ticket_context) context = ctx.env.ticket_context();
   for (std::size_t i = 0; i < tickets; ++i) {
     msgs::NewSessionTicket ticket;
-    ticket.ticket_lifetime = ticket_lifetime_seconds;
+    ticket.ticket_lifetime = ctx.params.ticket_lifetime;
     std::array<std::uint8_t, 4> age_add{};
     ctx.env.provider->random(age_add);
-    ticket.ticket_age_add = (std::uint32_t{age_add[0]} << 24U) |
-                            (std::uint32_t{age_add[1]} << 16U) | (std::uint32_t{age_add[2]} << 8U) |
-                            std::uint32_t{age_add[3]};
+    ticket.ticket_age_add = u32_from(age_add);
     ticket.ticket_nonce = {static_cast<std::uint8_t>(i)};
-    ticket.ticket.resize(ticket_length);
-    ctx.env.provider->random(ticket.ticket);
+    if (!resumable) {
+      // Opaque random bytes, never accepted back.
+      ticket.ticket.resize(ticket_length);
+      ctx.env.provider->random(ticket.ticket);
+    } else {
+      auto key = ctx.env.ticket_sealing_key();
+      if (!key) break;  // no key to seal with: no (more) tickets, the connection is fine
+      TicketContents contents;
+      contents.suite = ctx.info.suite;
+      // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption",
+      // ticket_nonce, Hash.length).
+      WIRE_TRY(contents.psk,
+               kd.resumption_psk(next.resumption_master_secret.span(), ticket.ticket_nonce));
+      contents.ticket_age_add = ticket.ticket_age_add;
+      contents.issued_ms = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              (ctx.env.clock ? ctx.env.clock() : ctx.env.provider->now()).time_since_epoch())
+              .count());
+      contents.max_early_data = ctx.params.max_early_data;
+      contents.alpn = ctx.info.alpn.value_or(std::string{});
+      contents.context = context;
+      std::array<std::uint8_t, crypto::aead_nonce_length> nonce{};
+      ctx.env.provider->random(nonce);
+      WIRE_TRY(ticket.ticket, seal_ticket(*ctx.env.provider, *key, nonce, contents));
+      if (ctx.params.max_early_data > 0) {
+        // RFC 8446 §4.6.1: early_data "indicating that the ticket may be used to send 0-RTT
+        // data".
+        ticket.extensions = msgs::Extensions(
+            {{ExtensionType::early_data, msgs::MaxEarlyDataSize{ctx.params.max_early_data}}});
+      }
+    }
     WIRE_TRY(auto bytes, ticket.encode());
     actions.emplace_back(SendHandshake{std::move(bytes)});
   }

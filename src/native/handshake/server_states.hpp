@@ -17,11 +17,13 @@
 #include "native/crypto/provider.hpp"
 #include "native/handshake/actions.hpp"
 #include "native/handshake/certificate_selection.hpp"
+#include "native/handshake/session_ticket.hpp"
 #include "native/key_schedule.hpp"
 #include "native/msgs/message.hpp"
 #include "native/transcript.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,10 +59,20 @@ struct ServerParameters {
   ClientAuthMode client_auth = ClientAuthMode::none;
   /// DER distinguished names for CertificateRequest.certificate_authorities (may be empty).
   std::vector<msgs::ByteVec> certificate_authorities;
-  /// NewSessionTickets sent after the client's Finished (opaque: never accepted back yet).
+  /// NewSessionTickets sent after the client's Finished: sealed, resumable tickets when the
+  /// environment has ticket keys (ServerHandshakeEnvironment::ticket_sealing_key), else opaque
+  /// random bytes that are never accepted back.
   std::size_t tickets = 1;
+  /// RFC 8446 §4.6.1 ticket_lifetime of our tickets, and how long we accept them back.
+  std::uint32_t ticket_lifetime = 7200;
+  /// max_early_data_size of our tickets (0: no 0-RTT): RFC 8446 §4.2.10 early data accepted up to
+  /// this many bytes when the environment's accept_early_data agrees.
+  std::uint32_t max_early_data = 0;
   /// Our RFC 8449 record_size_limit, announced only when the client sent one.
   std::optional<std::uint16_t> record_size_limit;
+  /// RFC 8446 §4.2.10: the bytes of early data skipped when a client's 0-RTT offer is rejected
+  /// (its "configured max_early_data_size"); more is unexpected_message.
+  std::size_t early_data_skip_limit = 16384;
   /// Extensions written verbatim at the start of EncryptedExtensions. Only for known-answer
   /// tests that reproduce another server byte for byte (RFC 8448 sends supported_groups there).
   std::vector<msgs::Extension> extra_encrypted_extensions;
@@ -77,6 +89,28 @@ struct ServerHandshakeEnvironment {
   std::function<Status(std::span<const msgs::ByteVec> chain_der)> verify_client_chain;
   /// NSS key log lines (label, client_random, secret); optional.
   std::function<void(std::string_view label, Bytes client_random, Bytes secret)> key_log;
+
+  // Resumption (RFC 8446 §2.2, §4.6.1) and 0-RTT (§2.3, §4.2.10). All optional: without
+  // ticket_sealing_key the tickets are random bytes, without ticket_opening_key PSK offers are
+  // ignored (full handshake).
+  /// The time tickets are issued and checked against (ticket age, expiry); the provider's clock
+  /// when unset.
+  std::function<std::chrono::system_clock::time_point()> clock;
+  /// The key to seal tickets with now; an error: no (more) tickets on this connection.
+  std::function<Result<TicketSealingKey>()> ticket_sealing_key;
+  /// The key a ticket names, when it may still open tickets.
+  std::function<std::optional<TicketSealingKey>(Bytes name)> ticket_opening_key;
+  /// Opaque bytes sealed into each ticket (the core's session context).
+  std::function<std::vector<std::uint8_t>()> ticket_context;
+  /// Whether a ticket that opened may resume (its context); unset: yes.
+  std::function<bool(Bytes context)> accept_resumption;
+  /// Whether the 0-RTT data of this resumption may be accepted (identity as sent, the client's
+  /// ticket age, when the ticket was issued); unset: no.
+  std::function<bool(Bytes identity, std::chrono::milliseconds age,
+                     std::chrono::system_clock::time_point issued)>
+      accept_early_data;
+  /// Accepted early data, in order.
+  std::function<void(Bytes data)> early_data_received;
 };
 
 /// What was negotiated. Meaningful once `negotiated` is true (the ServerHello was built); the
@@ -95,6 +129,12 @@ struct ServerSessionInfo {
   /// The client's chain (leaf first, DER) and CertificateVerify scheme, when it presented one.
   std::vector<msgs::ByteVec> client_chain;
   std::optional<SignatureScheme> client_signature_scheme;
+  /// The (first) ClientHello carried early_data.
+  bool early_data_offered = false;
+  /// We answered early_data in EncryptedExtensions (0-RTT accepted).
+  bool early_data_accepted = false;
+  /// The handshake resumed a session (a ticket's PSK, psk_dhe_ke).
+  bool resumed = false;
 };
 
 namespace server {
@@ -144,6 +184,15 @@ struct Negotiation {
   bool hello_retry_request_sent = false;
   /// The compatibility change_cipher_spec already went out (after the HelloRetryRequest).
   bool change_cipher_spec_sent = false;
+  /// The PSK we accept (a ticket of ours whose binder checked out), if any.
+  struct Psk {
+    SecretBytes secret;
+    std::uint16_t index = 0;
+    /// The client's early data is accepted (RFC 8446 §4.2.10).
+    bool early_data = false;
+    std::uint32_t max_early_data = 0;
+  };
+  std::optional<Psk> psk;
 };
 
 /// What the states after our Finished share.
@@ -164,14 +213,15 @@ struct ServerSecrets {
 struct ExpectClientHello;
 struct ExpectSecondClientHello;
 struct WaitingForCertificate;
+struct ExpectEndOfEarlyData;
 struct ExpectClientCertificate;
 struct ExpectClientCertificateVerify;
 struct ExpectClientFinished;
 struct Connected;
 
 using ServerState = std::variant<ExpectClientHello, ExpectSecondClientHello, WaitingForCertificate,
-                                 ExpectClientCertificate, ExpectClientCertificateVerify,
-                                 ExpectClientFinished, Connected>;
+                                 ExpectEndOfEarlyData, ExpectClientCertificate,
+                                 ExpectClientCertificateVerify, ExpectClientFinished, Connected>;
 
 struct ExpectClientHello {
   Result<ServerState> handle(const msgs::HandshakeView& message, const Context& ctx,
@@ -197,6 +247,21 @@ struct WaitingForCertificate {
   Transcript transcript;  // ends with the accepted ClientHello
   /// Asks the store again: the same state while pending, else the flight and its successor.
   Result<ServerState> resume(const Context& ctx, Actions& actions) &&;
+  Result<ServerState> handle(const msgs::HandshakeView& message, const Context& ctx,
+                             Actions& actions) &&;
+};
+
+/// 0-RTT accepted: early data records (read under the client_early_traffic_secret) until the
+/// client's EndOfEarlyData (RFC 8446 §4.5); then the client handshake keys.
+struct ExpectEndOfEarlyData {
+  ExpectEndOfEarlyData(ServerSecrets secrets, std::uint32_t max, ClientAuthenticationSettled proof)
+      : hs(std::move(secrets)), max_early_data(max), authentication(proof) {}
+  ServerSecrets hs;
+  std::uint32_t max_early_data = 0;
+  std::size_t received = 0;
+  ClientAuthenticationSettled authentication;
+  /// One early data record's content: counted against max_early_data, handed on.
+  Status early_data(Bytes data, const Context& ctx);
   Result<ServerState> handle(const msgs::HandshakeView& message, const Context& ctx,
                              Actions& actions) &&;
 };

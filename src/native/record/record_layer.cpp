@@ -41,6 +41,20 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
       // connection state", and the peer's state has no keys yet). Accepted until the peer's
       // first protected record; a plaintext alert after that is refused below.
       in = Inbound{rec->type, copy(rec->fragment), false};
+    } else if (protection_ && skipping_early_data_ && rec->type == ContentType::application_data) {
+      // RFC 8446 §4.2.10: a server that rejects early data "skip[s] past early data by attempting
+      // to deprotect received records using the handshake traffic key, discarding records which
+      // fail deprotection (up to the configured max_early_data_size). Once a record is
+      // deprotected successfully, it is treated as the start of the client's second flight".
+      auto opened =
+          protection_->open(Record{rec->type, rec->legacy_record_version, copy(rec->fragment)});
+      if (!opened) {
+        WIRE_CHECK(skip(*rec));
+        continue;
+      }
+      skipping_early_data_ = false;
+      peer_sent_protected_ = true;
+      in = Inbound{opened->type, std::move(opened->content), true};
     } else if (protection_) {
       // One pass from the received bytes to where the content goes: the caller's vector for
       // application data, a buffer of our own otherwise.
@@ -63,6 +77,13 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
         in = Inbound{type, std::move(own), true};
       }
     } else {
+      if (rec->type == ContentType::application_data && skipping_early_data_) {
+        // RFC 8446 §4.2.10: after a HelloRetryRequest the server "MUST ... skip all records with
+        // an external content type of "application_data" (indicating that they are encrypted),
+        // up to the configured max_early_data_size".
+        WIRE_CHECK(skip(*rec));
+        continue;
+      }
       if (rec->type == ContentType::application_data) {
         return wire::fail(Alert::unexpected_message, "TLSPlaintext.type",
                           "application data before keys");
@@ -85,6 +106,22 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
                           "unknown content type");
     }
   }
+}
+
+Status RecordReader::skip(const RecordView& rec) {
+  // The inner plaintext is the ciphertext less the tag (a record shorter than a tag counts 0).
+  const std::size_t length = rec.fragment.size() > crypto::aead_tag_length
+                                 ? rec.fragment.size() - crypto::aead_tag_length
+                                 : 0;
+  early_data_skipped_ += length;
+  // RFC 8446 §4.6.1: "A server receiving more than max_early_data_size bytes of 0-RTT data
+  // SHOULD terminate the connection with an "unexpected_message" alert." Beyond the limit, a
+  // record that does not decrypt is not early data we may skip.
+  if (early_data_skipped_ > early_data_skip_limit_) {
+    return wire::fail(Alert::unexpected_message, "early data",
+                      "more skipped than max_early_data_size");
+  }
+  return {};
 }
 
 Status RecordReader::set_protection(std::optional<Protection> protection) {

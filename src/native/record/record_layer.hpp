@@ -43,14 +43,33 @@ class RecordReader {
   /// if a handshake message is split across the change.
   Status set_protection12(Protection12 protection);
   [[nodiscard]] bool has_partial_handshake() const noexcept { return reassembler_.has_partial(); }
+  /// Server that rejected the client's 0-RTT offer (RFC 8446 §4.2.10): from now on, skip early
+  /// data records, at most `limit` bytes of them in total: application_data records while no
+  /// read keys are installed (after a HelloRetryRequest), and protected records that fail to
+  /// decrypt. The first record that decrypts ends the skipping; more than `limit` bytes is
+  /// unexpected_message.
+  void skip_early_data(std::size_t limit) noexcept {
+    skipping_early_data_ = true;
+    early_data_skip_limit_ = limit;
+    early_data_skipped_ = 0;
+  }
+  [[nodiscard]] bool skipping_early_data() const noexcept { return skipping_early_data_; }
+  /// Bytes of early data skipped so far (ciphertext less the AEAD tag).
+  [[nodiscard]] std::size_t early_data_skipped() const noexcept { return early_data_skipped_; }
 
  private:
+  /// Counts one skipped record against the limit.
+  Status skip(const RecordView& rec);
+
   Deframer deframer_;
   HandshakeReassembler reassembler_;
   std::optional<Protection> protection_;
   std::optional<Protection12> protection12_;
   /// Whether the peer has sent a record under protection yet (see next()).
   bool peer_sent_protected_ = false;
+  bool skipping_early_data_ = false;
+  std::size_t early_data_skip_limit_ = 0;
+  std::size_t early_data_skipped_ = 0;
 };
 
 class RecordWriter {
