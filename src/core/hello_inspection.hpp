@@ -42,8 +42,13 @@ struct PeerStart {
   std::span<const std::uint8_t> first_bytes;
   /// The length the peer's first handshake message announces (0 until its header arrived).
   std::size_t first_message_length = 0;
+  /// The legacy_version of the peer's ClientHello, once its first 6 bytes arrived (we are the
+  /// server).
+  std::optional<std::uint16_t> client_hello_version;
   /// The peer is a client (we are the server).
   bool peer_is_client = false;
+  /// Our policy requires TLS 1.3 (for the wording of a version refusal).
+  bool tls13_only = false;
 };
 
 /// Classifies the start of the peer's stream once, before any engine reads it, so that input

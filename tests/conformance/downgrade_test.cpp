@@ -26,6 +26,8 @@ struct HelloSpec {
   std::vector<std::uint16_t> signature_algorithms = {0x0403, 0x0804, 0x0401};
   bool extended_master_secret = true;
   std::string server_name = "localhost";
+  /// An X25519 key_share extension with this many key bytes (absent when nullopt).
+  std::optional<std::size_t> x25519_share;
 };
 
 std::vector<std::byte> to_std_bytes(const std::vector<std::uint8_t>& bytes) {
@@ -107,6 +109,16 @@ std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
       w.u16(0xff01, "renegotiation_info");
       auto ext = w.prefix16("extension_data");
       w.u8(0, "renegotiated_connection (empty)");
+    }
+    if (spec.x25519_share) {
+      w.u16(51, "key_share");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix16("client_shares");
+      w.u16(0x001d, "x25519");
+      auto key = w.prefix16("key_exchange");
+      for (std::size_t i = 0; i < *spec.x25519_share; ++i) {
+        w.u8(static_cast<std::uint8_t>(9 + i), "key byte");  // any 32 bytes are an X25519 key
+      }
     }
     if (!spec.supported_versions.empty()) {
       w.u16(43, "supported_versions");
@@ -261,6 +273,49 @@ TEST_P(DowngradeTest, ClientOfferingOnlySsl3) {
   expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
                  "sanstls requires TLS 1.2 or newer");
   EXPECT_EQ(error->message, "the peer offered only SSL 3.0; sanstls requires TLS 1.2 or newer");
+}
+
+TEST_P(DowngradeTest, Tls13HelloWithLegacyVersionBelowTls12IsRefused) {
+  // RFC 8446 §4.1.2: "the legacy_version field MUST be set to 0x0303"; §D.5: "Any endpoint
+  // receiving a Hello message with ClientHello.legacy_version or ServerHello.legacy_version set
+  // to 0x0300 MUST abort the handshake with a "protocol_version" alert." A hello that is a valid
+  // TLS 1.3 hello but for its legacy_version; refused by the core (hello_inspection) before any
+  // engine answers (OpenSSL alone would accept 0x0301 and 0x0302), in one byte per call too.
+  const std::vector<std::pair<std::uint16_t, std::string>> cases = {
+      {0x0300, "SSL 3.0"},
+      {0x0000, "0x0000"},
+      {0x0301, "TLS 1.0"},
+      {0x0302, "TLS 1.0 and TLS 1.1"}};
+  for (const std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
+    for (const auto& [legacy, announced] : cases) {
+      SCOPED_TRACE(::testing::Message() << "legacy_version " << legacy << ", chunk " << chunk);
+      server_ = Endpoint{};
+      HelloSpec spec;
+      spec.legacy_version = legacy;
+      spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+      spec.supported_versions = {0x0304};
+      spec.x25519_share = 32;
+      const auto error = server_receives(client_hello_record(spec), chunk);
+      expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
+                     "sanstls requires TLS 1.2 or newer");
+      EXPECT_EQ(error->message,
+                "the peer offered only " + announced + "; sanstls requires TLS 1.2 or newer");
+    }
+  }
+}
+
+TEST_P(DowngradeTest, Tls13HelloWithLegacyVersionTls12IsAnswered) {
+  // The same hello with legacy_version 0x0303 is a valid TLS 1.3 hello: answered with a
+  // ServerHello (the check above refuses only the legacy_version).
+  HelloSpec spec;
+  spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+  spec.supported_versions = {0x0304};
+  spec.x25519_share = 32;
+  const auto error = server_receives(client_hello_record(spec));
+  EXPECT_FALSE(error) << error->to_string();
+  ASSERT_GE(server_.outbox.size(), 6U);
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[0]), kHandshake) << "a ServerHello";
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[5]), 2) << "a ServerHello";
 }
 
 TEST_P(DowngradeTest, Tls12ClientOfferingOnlyCbcSuites) {
