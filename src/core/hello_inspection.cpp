@@ -219,6 +219,30 @@ Result<std::vector<std::uint16_t>> parse_client_supported_versions(
   return versions;
 }
 
+std::optional<Error> refuse_empty_key_share(std::span<const std::uint8_t> body) {
+  wire::Reader reader{body};
+  auto shares = reader.child16("client_shares");
+  if (!shares) return std::nullopt;
+  while (!shares->empty()) {
+    auto group = shares->u16("KeyShareEntry.group");
+    auto key = shares->vec16("KeyShareEntry.key_exchange");
+    if (!group || !key) return std::nullopt;
+    // RFC 8446 §4.2.8.1, §4.2.8.2: a share holds the group's public key (32 bytes for X25519,
+    // an uncompressed point for the NIST curves); "Peers MUST validate each other's public key"
+    // and an invalid one is illegal_parameter. An empty share is no key of any group.
+    if (key->empty()) {
+      Error error = make_error(
+          Errc::bad_tls_data,
+          fmt::format("the peer sent an empty key share (group 0x{:04x}); a key share must hold "
+                      "a public key (RFC 8446 §4.2.8)",
+                      *group));
+      error.alert_sent = Alert::illegal_parameter;
+      return error;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ServerHelloSummary> summarize_server_hello(std::span<const std::uint8_t> message) {
   wire::Reader reader{message};
   auto type = reader.u8("HandshakeType");

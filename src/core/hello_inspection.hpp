@@ -24,6 +24,12 @@ Result<std::string> parse_server_name_extension(std::span<const std::uint8_t> bo
 Result<std::vector<std::uint16_t>> parse_client_supported_versions(
     std::span<const std::uint8_t> body);
 
+/// RFC 8446 §4.2.8: a ClientHello key_share extension body. An error (bad_tls_data,
+/// illegal_parameter) when a share is empty: a malformed public key, refused alike by every
+/// engine (OpenSSL would say decode_error). nullopt otherwise, malformed bodies included (the
+/// engine reports those itself).
+std::optional<Error> refuse_empty_key_share(std::span<const std::uint8_t> body);
+
 /// What the core needs from a ServerHello.
 struct ServerHelloSummary {
   /// supported_versions' selected_version if present (RFC 8446 §4.2.1), else legacy_version.

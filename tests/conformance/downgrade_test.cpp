@@ -24,10 +24,13 @@ struct HelloSpec {
   /// The supported_versions extension; absent when empty.
   std::vector<std::uint16_t> supported_versions;
   std::vector<std::uint16_t> signature_algorithms = {0x0403, 0x0804, 0x0401};
+  std::vector<std::uint16_t> supported_groups = {0x001d, 0x0017};
   bool extended_master_secret = true;
   std::string server_name = "localhost";
-  /// An X25519 key_share extension with this many key bytes (absent when nullopt).
+  /// A key_share extension with one share of this many key bytes (absent when nullopt).
   std::optional<std::size_t> x25519_share;
+  /// The group of that share (X25519 unless set).
+  std::uint16_t share_group = 0x001d;
 };
 
 std::vector<std::byte> to_std_bytes(const std::vector<std::uint8_t>& bytes) {
@@ -85,8 +88,9 @@ std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
       w.u16(10, "supported_groups");
       auto ext = w.prefix16("extension_data");
       auto list = w.prefix16("NamedGroupList");
-      w.u16(0x001d, "x25519");
-      w.u16(0x0017, "secp256r1");
+      for (std::uint16_t group : spec.supported_groups) {
+        w.u16(group, "NamedGroup");
+      }
     }
     {
       w.u16(11, "ec_point_formats");
@@ -114,7 +118,7 @@ std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
       w.u16(51, "key_share");
       auto ext = w.prefix16("extension_data");
       auto list = w.prefix16("client_shares");
-      w.u16(0x001d, "x25519");
+      w.u16(spec.share_group, "KeyShareEntry.group");
       auto key = w.prefix16("key_exchange");
       for (std::size_t i = 0; i < *spec.x25519_share; ++i) {
         w.u8(static_cast<std::uint8_t>(9 + i), "key byte");  // any 32 bytes are an X25519 key
@@ -316,6 +320,34 @@ TEST_P(DowngradeTest, Tls13HelloWithLegacyVersionTls12IsAnswered) {
   ASSERT_GE(server_.outbox.size(), 6U);
   EXPECT_EQ(std::to_integer<int>(server_.outbox[0]), kHandshake) << "a ServerHello";
   EXPECT_EQ(std::to_integer<int>(server_.outbox[5]), 2) << "a ServerHello";
+}
+
+TEST_P(DowngradeTest, KeyShareOfTheWrongLengthIsIllegalParameter) {
+  // RFC 8446 §4.2.8.1 (X25519: 32 bytes), §4.2.8.2 (P-256: a 65-byte uncompressed point): a
+  // share that cannot be a key of its group, an empty one included, is a malformed public key:
+  // illegal_parameter ("Peers MUST validate each other's public key"), on every engine.
+  const std::vector<std::pair<std::uint16_t, std::size_t>> cases = {
+      {0x001d, 0}, {0x001d, 31}, {0x001d, 33}, {0x0017, 0}, {0x0017, 64}};
+  for (const auto& [group, length] : cases) {
+    SCOPED_TRACE(::testing::Message() << "group " << group << ", " << length << " bytes");
+    server_ = Endpoint{};
+    HelloSpec spec;
+    spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+    spec.supported_versions = {0x0304};
+    spec.x25519_share = length;
+    spec.share_group = group;
+    if (length != 0) {
+      // A server may ignore a share it would not choose (and ask for another by
+      // HelloRetryRequest): the share's group is the only choice. An empty share is refused
+      // whatever the choice.
+      spec.supported_groups = {group};
+    }
+    const auto error = server_receives(client_hello_record(spec));
+    ASSERT_TRUE(error) << "the server accepted the share";
+    EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+    EXPECT_EQ(error->alert_sent, Alert::illegal_parameter) << error->to_string();
+    expect_alert_record(server_, Alert::illegal_parameter);
+  }
 }
 
 TEST_P(DowngradeTest, Tls12ClientOfferingOnlyCbcSuites) {
