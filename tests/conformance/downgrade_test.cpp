@@ -350,6 +350,68 @@ TEST_P(DowngradeTest, KeyShareOfTheWrongLengthIsIllegalParameter) {
   }
 }
 
+/// `records` change_cipher_spec records, each holding `body`.
+std::vector<std::byte> change_cipher_spec_records(std::size_t records,
+                                                  const std::vector<std::uint8_t>& body) {
+  wire::Writer w;
+  for (std::size_t i = 0; i < records; ++i) {
+    w.u8(20, "ContentType change_cipher_spec");
+    w.u16(0x0303, "legacy_record_version");
+    w.vec16(body, "fragment");
+  }
+  return finish(std::move(w));
+}
+
+std::vector<std::byte> concat(std::vector<std::byte> a, const std::vector<std::byte>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST_P(DowngradeTest, ChangeCipherSpecAfterTheClientHello) {
+  // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+  // change_cipher_spec consisting of the single byte value 0x01 at any time after the first
+  // ClientHello message has been sent or received and before the peer's Finished message has
+  // been received and MUST simply drop it without further processing. ... An implementation
+  // which receives any other change_cipher_spec value ... MUST abort the handshake with an
+  // "unexpected_message" alert." So each single-byte record is dropped (every engine bounds how
+  // many), and a record "01 01" (two CCS messages in one record) or "02" is refused.
+  HelloSpec spec;
+  spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+  spec.supported_versions = {0x0304};
+  spec.x25519_share = 32;
+  const auto hello = client_hello_record(spec);
+  struct Case {
+    const char* name;
+    std::vector<std::byte> after_hello;
+    bool refused;
+  };
+  const std::vector<Case> cases = {
+      {"one CCS", change_cipher_spec_records(1, {0x01}), false},
+      {"two CCS records", change_cipher_spec_records(2, {0x01}), false},
+      {"one record 01 01", change_cipher_spec_records(1, {0x01, 0x01}), true},
+      {"one record 02", change_cipher_spec_records(1, {0x02}), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    server_ = Endpoint{};
+    const auto error = server_receives(concat(hello, c.after_hello));
+    if (!c.refused) {
+      EXPECT_FALSE(error) << error->to_string();
+      EXPECT_EQ(server_.session->state(), SessionState::handshaking);
+      continue;
+    }
+    ASSERT_TRUE(error) << "accepted";
+    EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+    // libssl 3.0 (ssl3_get_record) answers a TLS 1.3 change_cipher_spec of another value with
+    // its own illegal_parameter alert (SSL_R_INVALID_CCS_MESSAGE); the adapter cannot change an
+    // alert libssl writes. The GnuTLS and native engines send the unexpected_message RFC 8446 §5
+    // names (docs/backends.md).
+    const Alert expected = GetParam().server == Backend::openssl ? Alert::illegal_parameter
+                                                                 : Alert::unexpected_message;
+    EXPECT_EQ(error->alert_sent, expected) << error->to_string();
+  }
+}
+
 TEST_P(DowngradeTest, Tls12ClientOfferingOnlyCbcSuites) {
   HelloSpec spec;
   spec.cipher_suites = {0xc013, 0xc014, 0xc009, 0xc00a, 0x002f, 0x0035};
