@@ -12,6 +12,7 @@ packages=(
   mmdebstrap  # the Debian 13 root for the OpenSSL 3.5 interop test (docs/interop.md)
   valgrind    # the ML-KEM-768 constant-time check (native_mlkem768_constant_time)
   pybind11-dev python3-dev python3-pytest
+  python3-cryptography  # tools/tls12_kat/generate.py (the TLS 1.2 known-answer data)
 )
 
 missing=()

@@ -15,6 +15,13 @@ std::optional<SuiteParams> suite_params(CipherSuite suite) {
       return SuiteParams{crypto::HashAlgorithm::sha384, crypto::AeadAlgorithm::aes_256_gcm};
     case CipherSuite::tls_chacha20_poly1305_sha256:
       return SuiteParams{crypto::HashAlgorithm::sha256, crypto::AeadAlgorithm::chacha20_poly1305};
+    case CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256:
+    case CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384:
+    case CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256:
+    case CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384:
+    case CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256:
+    case CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256:
+      break;  // TLS 1.2 suites: key_schedule12.hpp
   }
   return std::nullopt;
 }

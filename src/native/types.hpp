@@ -107,11 +107,17 @@ enum class SignatureScheme : std::uint16_t {
   rsa_pss_pss_sha512 = 0x080b,
 };
 
-/// RFC 8446 §B.4 cipher suites.
+/// RFC 8446 §B.4 cipher suites, and the TLS 1.2 ECDHE + AEAD suites (RFC 5289, RFC 7905).
 enum class CipherSuite : std::uint16_t {
   tls_aes_128_gcm_sha256 = 0x1301,
   tls_aes_256_gcm_sha384 = 0x1302,
   tls_chacha20_poly1305_sha256 = 0x1303,
+  tls_ecdhe_ecdsa_with_aes_128_gcm_sha256 = 0xc02b,
+  tls_ecdhe_ecdsa_with_aes_256_gcm_sha384 = 0xc02c,
+  tls_ecdhe_rsa_with_aes_128_gcm_sha256 = 0xc02f,
+  tls_ecdhe_rsa_with_aes_256_gcm_sha384 = 0xc030,
+  tls_ecdhe_rsa_with_chacha20_poly1305_sha256 = 0xcca8,
+  tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256 = 0xcca9,
 };
 
 /// RFC 8446 §4.2.9.

@@ -25,6 +25,10 @@ Result<std::optional<Inbound>> RecordReader::next() {
       // RFC 8446 §5: a change_cipher_spec record is never protected; the handshake decides
       // whether this is the one compatibility record it drops.
       in = Inbound{rec->type, std::move(rec->fragment), false};
+    } else if (protection12_) {
+      // TLS 1.2: every record after the peer's ChangeCipherSpec is protected (RFC 5246 §6.1).
+      WIRE_TRY(auto opened, protection12_->open(std::move(*rec)));
+      in = Inbound{opened.type, std::move(opened.content), true};
     } else if (protection_ && rec->type == ContentType::alert && !peer_sent_protected_) {
       // A peer that failed on our hello before it could derive the handshake keys can only
       // alert in plaintext (RFC 8446 §6: alerts are encrypted "as specified by the current
@@ -75,16 +79,25 @@ Status RecordReader::set_protection(std::optional<Protection> protection) {
   return {};
 }
 
+Status RecordReader::set_protection12(Protection12 protection) {
+  WIRE_CHECK(reassembler_.check_key_change());
+  protection12_ = std::move(protection);
+  return {};
+}
+
 Status RecordWriter::write(ContentType type, Bytes data, ByteVec& out) {
   const std::size_t max_fragment =
-      protection_ ? std::min(protection_->max_content_length(), max_plaintext_length)
-                  : max_plaintext_length;
+      protection12_ ? protection12_->max_content_length()
+      : protection_ ? std::min(protection_->max_content_length(), max_plaintext_length)
+                    : max_plaintext_length;
   wire::Reader r(data);
   // Zero-length application data records are legal; zero-length handshake or alert are not.
   do {
     WIRE_TRY(const Bytes fragment, r.bytes(std::min(max_fragment, r.remaining()), "fragment"));
     // RFC 8446 §5: change_cipher_spec records are never protected, even after keys are set.
-    if (protection_ && type != ContentType::change_cipher_spec) {
+    if (protection12_) {
+      WIRE_CHECK(protection12_->seal_append(type, fragment, out));
+    } else if (protection_ && type != ContentType::change_cipher_spec) {
       WIRE_CHECK(protection_->seal_append(type, fragment, 0, out));
     } else {
       WIRE_TRY(const auto rec, encode_plaintext(type, plaintext_version_, fragment));

@@ -5,6 +5,7 @@
 
 #include "native/record/handshake_reassembler.hpp"
 #include "native/record/protection.hpp"
+#include "native/record/protection12.hpp"
 #include "native/record/record.hpp"
 
 #include <optional>
@@ -28,12 +29,16 @@ class RecordReader {
   Result<std::optional<Inbound>> next();
   /// Installs new read keys (or none). Fails if a handshake message is split across the change.
   Status set_protection(std::optional<Protection> protection);
+  /// TLS 1.2: installs the read keys after the peer's ChangeCipherSpec (RFC 5246 §7.1). Fails
+  /// if a handshake message is split across the change.
+  Status set_protection12(Protection12 protection);
   [[nodiscard]] bool has_partial_handshake() const noexcept { return reassembler_.has_partial(); }
 
  private:
   Deframer deframer_;
   HandshakeReassembler reassembler_;
   std::optional<Protection> protection_;
+  std::optional<Protection12> protection12_;
   /// Whether the peer has sent a record under protection yet (see next()).
   bool peer_sent_protected_ = false;
 };
@@ -45,13 +50,18 @@ class RecordWriter {
   Status write(ContentType type, Bytes data, ByteVec& out);
   /// Installs new write keys (or none).
   void set_protection(std::optional<Protection> protection) { protection_ = std::move(protection); }
-  [[nodiscard]] bool has_protection() const noexcept { return protection_.has_value(); }
+  /// TLS 1.2: installs the write keys after our ChangeCipherSpec (RFC 5246 §7.1).
+  void set_protection12(Protection12 protection) { protection12_ = std::move(protection); }
+  [[nodiscard]] bool has_protection() const noexcept {
+    return protection_.has_value() || protection12_.has_value();
+  }
   /// The legacy_record_version of plaintext records: 0x0301 for an initial ClientHello
   /// (RFC 8446 §5.1 allows it for compatibility), 0x0303 otherwise.
   void set_plaintext_version(std::uint16_t version) { plaintext_version_ = version; }
 
  private:
   std::optional<Protection> protection_;
+  std::optional<Protection12> protection12_;
   std::uint16_t plaintext_version_ = tls12_version;
 };
 
