@@ -27,9 +27,11 @@ enum class Refusal : std::uint8_t {
   missing_client_certificate,        // server: required client certificate not sent
   missing_server_certificate,        // client: server sent no certificate
   no_certificate_for_name,           // server: the certificate store declined the SNI name
-  peer_chain_refused,  // the verify_chain callback failed: the adapter holds the full error
-  forbidden_versions,  // the peer offered/chose only versions older than TLS 1.2
-  tls12_only_peer,     // the peer speaks TLS 1.2 at most; this engine does TLS 1.3 only
+  peer_chain_refused,         // the verify_chain callback failed: the adapter holds the full error
+  forbidden_versions,         // the peer offered/chose only versions older than TLS 1.2
+  tls12_only_peer,            // the peer speaks TLS 1.2 at most; this engine does TLS 1.3 only
+  no_extended_master_secret,  // a TLS 1.2 peer without RFC 7627
+  inappropriate_fallback,     // RFC 7507: TLS_FALLBACK_SCSV from a client we would give more
 };
 
 /// A parse, encode or protocol failure. `field` names the wire field ("ClientHello.cipher_suites")

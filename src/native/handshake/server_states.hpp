@@ -59,6 +59,19 @@ struct ServerParameters {
   std::vector<msgs::ByteVec> certificate_authorities;
   /// NewSessionTickets sent after the client's Finished (opaque: never accepted back yet).
   std::size_t tickets = 1;
+  /// TLS 1.2 (ECDHE + AEAD suites below, extended master secret required) may be negotiated
+  /// with a client that offers it; TLS 1.3 may be. At least one is on.
+  bool tls12 = false;
+  bool tls13 = true;
+  /// TLS 1.2 suites, server preference order (RFC 5289, RFC 7905); the certificate's key type
+  /// narrows them.
+  std::vector<CipherSuite> tls12_cipher_suites{
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256,
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384,
+      CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256,
+      CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256,
+      CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384,
+      CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256};
   /// Our RFC 8449 record_size_limit, announced only when the client sent one.
   std::optional<std::uint16_t> record_size_limit;
   /// Extensions written verbatim at the start of EncryptedExtensions. Only for known-answer
