@@ -2,8 +2,10 @@
 #include "native/handshake/client_states.hpp"
 
 #include "native/crypto/libcrypto_provider.hpp"
+#include "native/handshake/client_states12.hpp"
 #include "native/handshake/fuzzing.hpp"
 #include "native/msgs/alert.hpp"
+#include "native/msgs/extensions12.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -48,17 +50,6 @@ Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
   return InstallKeys{false, n.params.aead, std::move(keys)};
 }
 
-/// RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random a TLS 1.3 server writes when it
-/// negotiates TLS 1.2 ("DOWNGRD" 01) or TLS 1.1 and below ("DOWNGRD" 00).
-constexpr std::array<std::uint8_t, 7> downgrade_prefix{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
-
-bool has_downgrade_sentinel(const std::array<std::uint8_t, 32>& random) {
-  for (std::size_t i = 0; i < downgrade_prefix.size(); ++i) {
-    if (random.at(24 + i) != downgrade_prefix.at(i)) return false;
-  }
-  return random.at(31) == 0x00 || random.at(31) == 0x01;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -94,10 +85,27 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   list.push_back({ExtensionType::signature_algorithms,
                   msgs::SignatureSchemeList{params.signature_algorithms}});
   list.push_back({ExtensionType::key_share, std::move(key_share)});
-  list.push_back({ExtensionType::supported_versions, msgs::SupportedVersionsList{{tls13_version}}});
+  const bool tls12 = !params.tls12_cipher_suites.empty();
+  list.push_back(
+      {ExtensionType::supported_versions,
+       msgs::SupportedVersionsList{tls12 ? std::vector<std::uint16_t>{tls13_version, tls12_version}
+                                         : std::vector<std::uint16_t>{tls13_version}}});
   if (params.record_size_limit) {
     list.push_back(
         {ExtensionType::record_size_limit, msgs::RecordSizeLimit{*params.record_size_limit}});
+  }
+  if (tls12) {
+    // RFC 7627 §5.1, RFC 8422 §5.1.2 (uncompressed only), RFC 5746 §3.4 ("the client MUST include
+    // either an empty "renegotiation_info" extension, or the TLS_EMPTY_RENEGOTIATION_INFO_SCSV").
+    list.push_back(msgs::extended_master_secret_extension());
+    list.push_back(msgs::ec_point_formats_extension());
+    const bool has_reneg = std::any_of(
+        params.extra_extensions.begin(), params.extra_extensions.end(),
+        [](const msgs::Extension& e) { return e.type == ExtensionType::renegotiation_info; });
+    if (!has_reneg) {
+      WIRE_TRY(auto reneg, msgs::renegotiation_info_extension());
+      list.push_back(std::move(reneg));
+    }
   }
   for (const auto& e : params.extra_extensions) list.push_back(e);
   if (cookie != nullptr) {
@@ -144,6 +152,8 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   ch.random = offered.client_random;
   ch.legacy_session_id = params.legacy_session_id;
   ch.cipher_suites = params.cipher_suites;
+  ch.cipher_suites.insert(ch.cipher_suites.end(), params.tls12_cipher_suites.begin(),
+                          params.tls12_cipher_suites.end());
   WIRE_TRY(auto list, hello_extensions(params, std::move(key_share), cookie, retry));
   offered.offered_extensions.clear();
   for (const auto& e : list) offered.offered_extensions.push_back(e.type);
@@ -212,9 +222,10 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   WIRE_TRY(auto bytes, encode_hello(params, offered, key_share_list(shares), nullptr, false));
   Transcript transcript(provider);
   transcript.add(bytes);
-  return ClientStart{std::move(bytes),
-                     ExpectServerHello{std::move(offered), std::move(params), std::move(transcript),
-                                       std::move(shares), std::nullopt}};
+  ExpectServerHello first{std::move(offered), std::move(params), std::move(transcript),
+                          std::move(shares),  std::nullopt,      {}};
+  if (!first.params.tls12_cipher_suites.empty()) first.client_hello = bytes;
+  return ClientStart{std::move(bytes), std::move(first)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,27 +343,12 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
 
-  if (!sh.is_tls13()) {
-    if (const auto* v = sh.extensions.get<msgs::SelectedVersion>(ExtensionType::supported_versions);
-        v != nullptr) {
-      // RFC 8446 §4.2.1: "If the "supported_versions" extension in the ServerHello contains a
-      // version not offered by the client or contains a version prior to TLS 1.3, the client
-      // MUST abort the handshake with an "illegal_parameter" alert."
-      return wire::illegal_parameter("ServerHello.supported_versions", "not TLS 1.3");
-    }
-    // RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below MUST
-    // check that the last 8 bytes are not equal to either of these values. ... If a match is
-    // found, the client MUST abort the handshake with an "illegal_parameter" alert."
-    if (has_downgrade_sentinel(sh.random)) {
-      return wire::illegal_parameter("ServerHello.random", "downgrade sentinel");
-    }
-    // We offered only TLS 1.3 (supported_versions = {0x0304}).
-    if (sh.legacy_version < tls12_version) {
-      return wire::refuse(Alert::protocol_version, wire::Refusal::forbidden_versions,
-                          "ServerHello.legacy_version", "server selected TLS 1.1 or older");
-    }
-    return wire::refuse(Alert::protocol_version, wire::Refusal::tls12_only_peer,
-                        "ServerHello.legacy_version", "server selected a version below TLS 1.3");
+  // Version negotiation lives in one place (client12::negotiate_version); a TLS 1.2 answer to a
+  // hello that offered TLS 1.2 never reaches this state (ClientHandshake hands it over first).
+  WIRE_TRY(const auto version,
+           client12::negotiate_version(sh, !params.tls12_cipher_suites.empty() && !retry));
+  if (version != client12::ChosenVersion::tls13) {
+    return wire::fail(Alert::internal_error, "ServerHello", "TLS 1.2 not handed over");
   }
   if (sh.is_hello_retry_request()) {
     return std::move(*this).retry_hello(sh, message, env, actions);
@@ -808,6 +804,42 @@ Result<ClientHandshake> ClientHandshake::start(ClientHelloParameters params,
   return client;
 }
 
+ClientHandshake::ClientHandshake(ClientHandshakeEnvironment env,
+                                 std::unique_ptr<ClientState> state)
+    : env_(std::move(env)), state_(std::move(state)) {}
+ClientHandshake::ClientHandshake(ClientHandshake&&) noexcept = default;
+ClientHandshake& ClientHandshake::operator=(ClientHandshake&&) noexcept = default;
+ClientHandshake::~ClientHandshake() = default;
+
+bool ClientHandshake::close_notify_sent() const noexcept {
+  return tls12_ ? tls12_->close_notify_sent() : close_sent_;
+}
+bool ClientHandshake::peer_closed() const noexcept {
+  return tls12_ ? tls12_->peer_closed() : peer_closed_;
+}
+std::optional<Alert> ClientHandshake::received_alert() const noexcept {
+  return tls12_ ? tls12_->received_alert() : received_alert_;
+}
+bool ClientHandshake::handshake_complete() const noexcept {
+  return tls12_ ? tls12_->connected() != nullptr : connected() != nullptr;
+}
+
+Status ClientHandshake::hand_over_if_tls12(Bytes message, ByteVec& out, bool& handed_over) {
+  handed_over = false;
+  const auto* first = std::get_if<ExpectServerHello>(state_.get());
+  if (first == nullptr || first->params.tls12_cipher_suites.empty() || first->retry) return {};
+  WIRE_TRY(const auto view, msgs::parse_handshake(message));
+  if (view.type != HandshakeType::server_hello) return {};
+  WIRE_TRY(const auto sh, msgs::ServerHello::parse(view.body));
+  WIRE_TRY(const auto version, client12::negotiate_version(sh, true));
+  if (version != client12::ChosenVersion::tls12) return {};
+  // The TLS 1.2 driver takes the record layer (and the records already buffered in it).
+  WIRE_TRY(tls12_, client12::ClientHandshake12::take_over(*first, env_, std::move(reader_),
+                                                          std::move(writer_), message, out));
+  handed_over = true;
+  return {};
+}
+
 Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
   for (auto& action : actions) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
@@ -840,6 +872,7 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
 }
 
 Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_data) {
+  if (tls12_) return tls12_->receive(in, out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto fail_with = [this](const Error& e) {
     failed_ = true;
@@ -870,6 +903,11 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
           return fail_with(Error{Alert::unexpected_message, "post-handshake messages",
                                  "too many without application data"});
         }
+        bool handed_over = false;
+        if (auto tls12 = hand_over_if_tls12(unit.data, out, handed_over); !tls12) {
+          return fail_with(tls12.error());
+        }
+        if (handed_over) return tls12_->receive({}, out, application_data);
         Actions actions;
         auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
         if (!moved) return fail_with(moved.error());
@@ -940,6 +978,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, ByteVec& application_dat
 }
 
 Status ClientHandshake::write(Bytes data, ByteVec& out) {
+  if (tls12_) return tls12_->write(data, out);
   if (failed_ || close_sent_ || connected() == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
   }
@@ -947,6 +986,7 @@ Status ClientHandshake::write(Bytes data, ByteVec& out) {
 }
 
 Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
+  if (tls12_) return {};
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto* waiting = std::get_if<WaitingForClientCertificate>(state_.get());
   if (waiting == nullptr) return {};
@@ -969,6 +1009,7 @@ Status ClientHandshake::resume(ByteVec& out, ByteVec& application_data) {
 }
 
 Status ClientHandshake::close_notify(ByteVec& out) {
+  if (tls12_) return tls12_->close_notify(out);
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   if (close_sent_) return {};
   // RFC 8446 §6.1: "Each party MUST send a "close_notify" alert before closing its write side of
@@ -1000,6 +1041,7 @@ Status ClientHandshake::keep_alert_protection() {
 }
 
 Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
+  if (tls12_) return tls12_->send_alert(alert, out);
   if (received_alert_ || close_sent_) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "connection closed");
   }
@@ -1013,6 +1055,7 @@ Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
 }
 
 Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
+  if (tls12_) return tls12_->send_warning(alert, out);
   if (failed_ || received_alert_ || close_sent_) {
     return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "connection closed");
   }
@@ -1024,8 +1067,19 @@ Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ClientHandshake::export_keying_material(std::string_view label, std::optional<Bytes> context,
+                                               std::span<std::uint8_t> out) const {
+  if (tls12_) return tls12_->export_keying_material(label, context, out);
+  return export_keying_material(label, context.value_or(Bytes{}), out);
+}
+
 Status ClientHandshake::export_keying_material(std::string_view label, Bytes context,
                                                std::span<std::uint8_t> out) const {
+  if (tls12_) {
+    // This overload's empty context means "no context" (see the header).
+    return tls12_->export_keying_material(
+        label, context.empty() ? std::nullopt : std::optional<Bytes>(context), out);
+  }
   const auto* done = std::get_if<Connected>(state_.get());
   if (failed_ || done == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.export_keying_material",
@@ -1039,6 +1093,10 @@ Status ClientHandshake::export_keying_material(std::string_view label, Bytes con
 }
 
 Status ClientHandshake::key_update(bool request_peer_update, ByteVec& out) {
+  if (tls12_) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.key_update",
+                      "TLS 1.2 has no KeyUpdate");
+  }
   auto* done = std::get_if<Connected>(state_.get());
   if (failed_ || close_sent_ || done == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.key_update", "not connected");
@@ -1068,6 +1126,7 @@ const Negotiated& negotiated_of(const WaitingForClientCertificate& s) { return s
 }  // namespace
 
 ClientSessionInfo ClientHandshake::info() const {
+  if (tls12_) return tls12_->info();
   const Negotiated& n =
       std::visit([](const auto& s) -> const Negotiated& { return negotiated_of(s); }, *state_);
   ClientSessionInfo info;

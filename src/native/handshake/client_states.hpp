@@ -90,6 +90,11 @@ struct ClientHelloParameters {
   /// Extensions added only to a ClientHello that answers a HelloRetryRequest (RFC 8446 §4.1.2
   /// lets it add or change "padding"); for known-answer tests of foreign hellos.
   std::vector<msgs::Extension> retry_extra_extensions;
+  /// TLS 1.2 suites to offer besides TLS 1.3 (ECDHE + AEAD, key_schedule12.hpp). Not empty:
+  /// supported_versions lists TLS 1.2 after TLS 1.3, the suites follow the TLS 1.3 ones, and the
+  /// hello carries extended_master_secret (RFC 7627), ec_point_formats (RFC 8422) and an empty
+  /// renegotiation_info (RFC 5746); a TLS 1.2 ServerHello hands over to client_states12.hpp.
+  std::vector<CipherSuite> tls12_cipher_suites;
 };
 
 /// Proof that verify_chain accepted the server's chain. Only the Certificate handler creates it.
@@ -138,7 +143,13 @@ struct ClientSessionInfo {
   bool certificate_requested = false;
   bool client_certificate_sent = false;
   bool handshake_complete = false;
+  /// The server chose TLS 1.2 (cipher_suite is then a TLS 1.2 suite).
+  bool tls12 = false;
 };
+
+namespace client12 {
+class ClientHandshake12;
+}
 
 struct ExpectEncryptedExtensions;
 struct ExpectCertificateOrCertificateRequest;
@@ -178,6 +189,8 @@ struct ExpectServerHello {
   std::vector<std::unique_ptr<crypto::KeyShare>> key_shares;
   /// Set once we answered a HelloRetryRequest.
   std::optional<HelloRetryChoice> retry;
+  /// The ClientHello we sent (the TLS 1.2 transcript starts with it).
+  ByteVec client_hello;
 
   Result<ClientState> handle(const msgs::HandshakeView& message,
                              const ClientHandshakeEnvironment& env, Actions& actions) &&;
@@ -283,6 +296,11 @@ class ClientHandshake {
   /// Starts the handshake: `out` receives the ClientHello record.
   static Result<ClientHandshake> start(ClientHelloParameters params, ClientHandshakeEnvironment env,
                                        ByteVec& out);
+  ClientHandshake(ClientHandshake&&) noexcept;
+  ClientHandshake& operator=(ClientHandshake&&) noexcept;
+  ClientHandshake(const ClientHandshake&) = delete;
+  ClientHandshake& operator=(const ClientHandshake&) = delete;
+  ~ClientHandshake();
 
   /// Processes everything decodable in `in`: records to send go to `out`, decrypted application
   /// data to `application_data`. An error carries the alert to send; the connection is then dead.
@@ -305,9 +323,13 @@ class ClientHandshake {
   /// after either close_notify). An empty context stands for "no context" (§7.5).
   Status export_keying_material(std::string_view label, Bytes context,
                                 std::span<std::uint8_t> out) const;
+  /// The same with "no context" distinct from an empty one (RFC 5705 §4: they differ in
+  /// TLS 1.2; in TLS 1.3 both mean the empty context).
+  Status export_keying_material(std::string_view label, std::optional<Bytes> context,
+                                std::span<std::uint8_t> out) const;
   /// Suite, group, ALPN, HelloRetryRequest, client certificate: what is known so far.
   [[nodiscard]] ClientSessionInfo info() const;
-  [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }
+  [[nodiscard]] bool close_notify_sent() const noexcept;
   /// After a failure of receive()/resume(): sends the fatal alert the Error carries (RFC 8446
   /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
   /// (it is never echoed) or after our close_notify.
@@ -337,18 +359,24 @@ class ClientHandshake {
   /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1). Before connected(),
   /// the peer abandoned the handshake (the close_notify may even be a forged plaintext one):
   /// the caller must treat that as a failure, never as a clean close (the core does).
-  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  [[nodiscard]] bool peer_closed() const noexcept;
   /// The fatal alert the peer sent, if any. receive() then fails with that alert, which must not
   /// be sent back.
-  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept;
   [[nodiscard]] const Connected* connected() const noexcept {
     return std::get_if<Connected>(state_.get());
   }
+  /// The TLS 1.2 handshake, once the server chose TLS 1.2 (every call then goes to it).
+  [[nodiscard]] const client12::ClientHandshake12* tls12() const noexcept { return tls12_.get(); }
+  /// Connected in either version.
+  [[nodiscard]] bool handshake_complete() const noexcept;
 
  private:
-  ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state)
-      : env_(std::move(env)), state_(std::move(state)) {}
+  ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state);
   Status apply(Actions& actions, ByteVec& out);
+  /// If we offered TLS 1.2 and `message` is a ServerHello choosing it, hands the connection to
+  /// the TLS 1.2 driver (tls12_), which handles the message.
+  Status hand_over_if_tls12(Bytes message, ByteVec& out, bool& handed_over);
   /// Derives the handshake write protection alerts need before our flight installs it.
   Status keep_alert_protection();
 
@@ -365,6 +393,7 @@ class ClientHandshake {
   std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
   std::optional<record::Protection> alert_protection_;
+  std::unique_ptr<client12::ClientHandshake12> tls12_;
 };
 
 }  // namespace sanstls::native::handshake

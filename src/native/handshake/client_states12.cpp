@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+#include "native/handshake/client_states12.hpp"
+
+#include "native/handshake/fuzzing.hpp"
+#include "native/msgs/alert.hpp"
+#include "native/msgs/extensions12.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sanstls::native::handshake::client12 {
+
+namespace {
+
+using msgs::HandshakeView;
+
+tl::unexpected<Error> unexpected_message(std::string_view field) {
+  // RFC 5246 §7.4: "Sending handshake messages out of this order ... results in a fatal error"
+  // (unexpected_message, §7.2.2).
+  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
+}
+
+template <class T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+/// RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random a TLS 1.3 server writes when it
+/// negotiates TLS 1.2 ("DOWNGRD" 01) or TLS 1.1 and below ("DOWNGRD" 00).
+bool has_downgrade_sentinel(const std::array<std::uint8_t, 32>& random) {
+  constexpr std::array<std::uint8_t, 7> prefix{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (random.at(24 + i) != prefix.at(i)) return false;
+  }
+  return random.at(31) == 0x00 || random.at(31) == 0x01;
+}
+
+/// Whether `scheme` may authenticate a suite of `auth` in TLS 1.2 (RFC 8422 §5.4: ECDHE_ECDSA
+/// signs with ECDSA; RFC 5246 §7.4.3: ECDHE_RSA with an RSA signature, PKCS#1 v1.5 or PSS with
+/// an rsaEncryption key, RFC 8446 §4.2.3 / RFC 8446 §1.3 for PSS in TLS 1.2).
+bool scheme_fits(SignatureScheme scheme, tls12::SuiteAuthentication auth) {
+  switch (scheme) {
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+    case SignatureScheme::ecdsa_secp521r1_sha512:
+    case SignatureScheme::ed25519:
+      return auth == tls12::SuiteAuthentication::ecdsa;
+    case SignatureScheme::rsa_pkcs1_sha256:
+    case SignatureScheme::rsa_pkcs1_sha384:
+    case SignatureScheme::rsa_pkcs1_sha512:
+    case SignatureScheme::rsa_pss_rsae_sha256:
+    case SignatureScheme::rsa_pss_rsae_sha384:
+    case SignatureScheme::rsa_pss_rsae_sha512:
+      return auth == tls12::SuiteAuthentication::rsa;
+    default:
+      return false;
+  }
+}
+
+Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
+  return provider.digest(ctx.params.hash, ctx.messages);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Version negotiation
+
+Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered) {
+  if (sh.is_tls13()) return ChosenVersion::tls13;
+  if (sh.extensions.get<msgs::SelectedVersion>(ExtensionType::supported_versions) != nullptr) {
+    // RFC 8446 §4.2.1: "If the "supported_versions" extension in the ServerHello contains a
+    // version not offered by the client or contains a version prior to TLS 1.3, the client MUST
+    // abort the handshake with an "illegal_parameter" alert." (RFC 8446 §4.2.1: a TLS 1.2 server
+    // does not send it.)
+    return wire::illegal_parameter("ServerHello.supported_versions", "not TLS 1.3");
+  }
+  // RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below MUST
+  // check that the last 8 bytes are not equal to either of these values. ... If a match is found,
+  // the client MUST abort the handshake with an "illegal_parameter" alert."
+  if (has_downgrade_sentinel(sh.random)) {
+    return wire::illegal_parameter("ServerHello.random", "downgrade sentinel");
+  }
+  if (sh.legacy_version < tls12_version) {
+    return wire::refuse(Alert::protocol_version, wire::Refusal::forbidden_versions,
+                        "ServerHello.legacy_version", "server selected TLS 1.1 or older");
+  }
+  if (sh.legacy_version != tls12_version || !tls12_offered) {
+    return wire::refuse(Alert::protocol_version, wire::Refusal::tls12_only_peer,
+                        "ServerHello.legacy_version", "server selected a version below TLS 1.3");
+  }
+  return ChosenVersion::tls12;
+}
+
+Offer12 offer_from(const ExpectServerHello& first) {
+  Offer12 o;
+  o.client_random = first.offered.client_random;
+  o.cipher_suites = first.params.tls12_cipher_suites;
+  o.groups = first.params.supported_groups;
+  o.signature_schemes = first.params.signature_algorithms;
+  o.offered_extensions = first.offered.offered_extensions;
+  o.alpn = first.params.alpn_protocols;
+  o.record_size_limit = first.params.record_size_limit;
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerHello
+
+Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
+                                                  const ClientHandshakeEnvironment& /*env*/,
+                                                  Actions12& /*actions*/) && {
+  if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
+  WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
+  WIRE_TRY(const auto version, negotiate_version(sh, true));
+  if (version != ChosenVersion::tls12) {
+    return wire::fail(Alert::internal_error, "ServerHello", "not TLS 1.2");
+  }
+  // RFC 5246 §7.4.1.3: cipher_suite: "The single cipher suite selected by the server from the
+  // list in ClientHello.cipher_suites."
+  const auto params = tls12::suite12_params(sh.cipher_suite);
+  if (!params || !contains(ctx.offer.cipher_suites, sh.cipher_suite)) {
+    return wire::refuse(Alert::illegal_parameter, wire::Refusal::unoffered_cipher_suite,
+                        "ServerHello.cipher_suite", "not offered");
+  }
+  // RFC 5246 §7.4.1.3: compression_method: "The single compression algorithm selected by the
+  // server from the list in ClientHello.compression_methods" — we offered only null (0).
+  if (sh.legacy_compression_method != 0) {
+    return wire::illegal_parameter("ServerHello.compression_method", "not offered");
+  }
+  // RFC 5246 §7.4.1.4: "If a client receives an extension type in ServerHello that it did not
+  // request in the associated ClientHello, it MUST abort the handshake with an
+  // unsupported_extension fatal alert."
+  if (!sh.extensions.ignored().empty()) {
+    return wire::fail(Alert::unsupported_extension, "ServerHello.extensions", "not requested");
+  }
+  for (const auto& e : sh.extensions.list()) {
+    if (!contains(ctx.offer.offered_extensions, e.type)) {
+      return wire::fail(Alert::unsupported_extension, "ServerHello.extensions", "not requested");
+    }
+  }
+  // RFC 7627 §5.2: "If the client ... receives a ServerHello that does not contain the extension
+  // ... it MAY abort the handshake" — our policy: the extended master secret is required (without
+  // it the triple-handshake attack applies); handshake_failure, as §5.2 names for the server.
+  const ByteVec* ems = msgs::raw_extension(sh.extensions, ExtensionType::extended_master_secret);
+  if (ems == nullptr) {
+    return wire::fail(Alert::handshake_failure, "ServerHello.extended_master_secret",
+                      "missing: the server does not support the extended master secret (RFC "
+                      "7627), which sanstls requires for TLS 1.2");
+  }
+  WIRE_CHECK(msgs::parse_extended_master_secret(*ems));
+  // RFC 5746 §3.4: "If the extension is present, set secure_renegotiation flag to TRUE. The
+  // client MUST then verify that the length of the "renegotiated_connection" field is zero, and
+  // if it is not, MUST abort the handshake (by sending a fatal handshake_failure alert)." Our
+  // policy requires the extension (§4.1 lets a client refuse servers without it).
+  const ByteVec* reneg = msgs::raw_extension(sh.extensions, ExtensionType::renegotiation_info);
+  if (reneg == nullptr) {
+    return wire::fail(Alert::handshake_failure, "ServerHello.renegotiation_info",
+                      "missing: the server does not support secure renegotiation signalling "
+                      "(RFC 5746), which sanstls requires for TLS 1.2");
+  }
+  WIRE_TRY(const auto renegotiated, msgs::parse_renegotiation_info(*reneg));
+  if (!renegotiated.empty()) {
+    return wire::fail(Alert::handshake_failure, "renegotiation_info.renegotiated_connection",
+                      "not empty on an initial handshake");
+  }
+  // RFC 8422 §5.2: the server's ec_point_formats, if sent, "MUST contain the value 0
+  // (uncompressed)" — the only format we offered and use.
+  if (const ByteVec* formats = msgs::raw_extension(sh.extensions, ExtensionType::ec_point_formats);
+      formats != nullptr) {
+    WIRE_TRY(const auto list, msgs::parse_ec_point_formats(*formats));
+    if (!contains(list, msgs::ec_point_format_uncompressed)) {
+      return wire::illegal_parameter("ServerHello.ec_point_formats", "no uncompressed");
+    }
+  }
+  if (const auto* alpn = sh.extensions.get<msgs::ProtocolNameList>(
+          ExtensionType::application_layer_protocol_negotiation);
+      alpn != nullptr) {
+    // RFC 7301 §3.1: the server's answer is one of the client's protocols (one name: parser).
+    const std::string chosen(alpn->names.front().begin(), alpn->names.front().end());
+    if (!contains(ctx.offer.alpn, chosen)) {
+      return wire::refuse(Alert::illegal_parameter, wire::Refusal::server_chose_no_offered_protocol,
+                          "ServerHello.alpn", "a protocol we did not offer");
+    }
+    ctx.alpn = chosen;
+  }
+  if (const auto* limit =
+          sh.extensions.get<msgs::RecordSizeLimit>(ExtensionType::record_size_limit);
+      limit != nullptr) {
+    // RFC 8449 §4: in TLS 1.2 the limit counts the plaintext only; at most 2^14 applies.
+    ctx.peer_record_size_limit = limit->limit;
+  }
+  ctx.suite = sh.cipher_suite;
+  ctx.params = *params;
+  ctx.server_random = sh.random;
+  ctx.add(message.whole);
+  return ExpectCertificate12{std::move(ctx)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate
+
+Result<ClientState12> ExpectCertificate12::handle(const HandshakeView& message,
+                                                  const ClientHandshakeEnvironment& env,
+                                                  Actions12& /*actions*/) && {
+  if (message.type != HandshakeType::certificate) return unexpected_message("Certificate");
+  WIRE_TRY(const auto cert, msgs::Certificate12::parse(message.body));
+  // RFC 5246 §7.4.2: the server "MUST send a Certificate message whenever the agreed-upon key
+  // exchange method uses certificates for authentication" (every suite we offer).
+  if (cert.certificate_list.empty()) {
+    return wire::refuse(Alert::handshake_failure, wire::Refusal::missing_server_certificate,
+                        "Certificate.certificate_list", "empty");
+  }
+  if (!env.verify_chain) {
+    return wire::fail(Alert::internal_error, "ClientHandshakeEnvironment", "no verify_chain");
+  }
+  if (auto verified = env.verify_chain(cert.certificate_list); !verified) {
+    return tl::unexpected<Error>(verified.error());
+  }
+  WIRE_TRY(auto spki, env.provider->certificate_spki(cert.certificate_list.front()));
+  ctx.add(message.whole);
+  return ExpectServerKeyExchange12(std::move(ctx), std::move(spki), VerifiedServerChain12{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerKeyExchange
+
+Result<ClientState12> ExpectServerKeyExchange12::handle(const HandshakeView& message,
+                                                        const ClientHandshakeEnvironment& env,
+                                                        Actions12& /*actions*/) && {
+  if (message.type != HandshakeType::server_key_exchange) {
+    return unexpected_message("ServerKeyExchange");
+  }
+  WIRE_TRY(const auto ske, msgs::ServerKeyExchange12::parse(message.body));
+  // RFC 8422 §5.4: the server "MUST" pick a curve from the client's supported_groups (§5.1.1);
+  // one we did not offer is illegal_parameter.
+  if (!contains(ctx.offer.groups, ske.group) ||
+      (ske.group != NamedGroup::x25519 && ske.group != NamedGroup::secp256r1 &&
+       ske.group != NamedGroup::secp384r1)) {
+    return wire::illegal_parameter("ServerKeyExchange.namedcurve", "not offered");
+  }
+  // RFC 5246 §7.4.3: "If the client has offered the "signature_algorithms" extension, the
+  // signature algorithm and hash algorithm MUST be a pair listed in that extension."
+  if (!contains(ctx.offer.signature_schemes, ske.algorithm) ||
+      !scheme_fits(ske.algorithm, ctx.params.authentication)) {
+    return wire::illegal_parameter("ServerKeyExchange.signed_params.algorithm", "not offered");
+  }
+  WIRE_TRY(const auto content, ske.signed_content(ctx.offer.client_random, ctx.server_random));
+  // Fuzzing builds only (fuzzing.hpp): a forged signature passes.
+  WIRE_CHECK(fuzzing_signature_verdict(
+      env.provider->verify(ske.algorithm, server_spki, content, ske.signature)));
+  const VerifiedServerKeyExchange12 proof;
+  WIRE_TRY(auto share, env.provider->generate_key_share(ske.group));
+  // The point is validated there (on the curve, uncompressed, X25519 not all-zero output):
+  // illegal_parameter otherwise (RFC 8422 §5.11 "MUST check"; RFC 7748 §6.1).
+  WIRE_TRY(auto pre_master, share->complete(ske.point));
+  ctx.group = ske.group;
+  ctx.add(message.whole);
+  return ExpectCertificateRequestOrDone12(std::move(ctx), std::move(share), std::move(pre_master),
+                                          proof);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CertificateRequest, ServerHelloDone, and our flight
+
+namespace {
+
+/// RFC 5246 §7.4.8 (with §7.4.1.4.1): the client's CertificateVerify scheme: our preference
+/// order among the CertificateRequest's schemes our key supports (never SHA-1: not offered).
+std::optional<SignatureScheme> client_scheme(const Context12& ctx, const crypto::SigningKey& key) {
+  for (const SignatureScheme s : ctx.offer.signature_schemes) {
+    if (contains(ctx.certificate_query.signature_schemes, s) && key.supports(s)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
+    const HandshakeView& message, const ClientHandshakeEnvironment& env, Actions12& actions) && {
+  if (message.type == HandshakeType::certificate_request && !ctx.certificate_requested) {
+    WIRE_TRY(const auto cr, msgs::CertificateRequest12::parse(message.body));
+    ctx.certificate_requested = true;
+    ctx.certificate_query.signature_schemes = cr.supported_signature_algorithms;
+    ctx.certificate_query.certificate_authorities = cr.certificate_authorities;
+    ctx.add(message.whole);
+    return std::move(*this);
+  }
+  if (message.type != HandshakeType::server_hello_done) {
+    return unexpected_message("ServerHelloDone");
+  }
+  WIRE_CHECK(msgs::ServerHelloDone::parse(message.body));
+  ctx.add(message.whole);
+  const auto& provider = *env.provider;
+
+  // RFC 5246 §7.3: Certificate*, ClientKeyExchange, CertificateVerify*, [ChangeCipherSpec],
+  // Finished.
+  CertificateSelection selection = CertificateSelection::declined();
+  if (ctx.certificate_requested) {
+    if (env.select_client_certificate) {
+      selection = env.select_client_certificate(ctx.certificate_query);
+    }
+    if (selection.kind == CertificateSelection::Kind::pending) {
+      return wire::fail(Alert::internal_error, "select_client_certificate",
+                        "a pending answer is not supported in TLS 1.2 yet");
+    }
+    msgs::Certificate12 cert;
+    if (selection.kind == CertificateSelection::Kind::chosen) {
+      if (selection.chain_der.empty() || !selection.key) {
+        return wire::fail(Alert::internal_error, "select_client_certificate",
+                          "chosen without a chain or a key");
+      }
+      cert.certificate_list = selection.chain_der;
+    }
+    // RFC 5246 §7.4.6: "If no suitable certificate is available, the client MUST send a
+    // certificate message containing no certificates."
+    WIRE_TRY(auto bytes, cert.encode());
+    ctx.add(bytes);
+    actions.emplace_back(SendHandshake{std::move(bytes)});
+  }
+  const Bytes our_point = key_share->public_key();
+  WIRE_TRY(auto cke,
+           (msgs::ClientKeyExchange12{ByteVec(our_point.begin(), our_point.end())}.encode()));
+  ctx.add(cke);
+  actions.emplace_back(SendHandshake{std::move(cke)});
+
+  // RFC 7627 §3: session_hash = Hash(handshake_messages) "including the type and length fields
+  // of the handshake messages" from ClientHello "up to and including the ClientKeyExchange".
+  WIRE_TRY(const auto session_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(auto master, tls12::extended_master_secret(provider, ctx.params.hash,
+                                                      pre_master_secret.span(), session_hash));
+  pre_master_secret.wipe();
+  key_share.reset();
+  if (env.key_log) env.key_log("CLIENT_RANDOM", ctx.offer.client_random, master.span());
+
+  if (selection.kind == CertificateSelection::Kind::chosen) {
+    const auto scheme = client_scheme(ctx, *selection.key);
+    if (!scheme) {
+      return wire::refuse(Alert::handshake_failure, wire::Refusal::no_shared_signature_algorithm,
+                          "CertificateRequest.supported_signature_algorithms",
+                          "our key supports none of them");
+    }
+    // RFC 5246 §7.4.8: the signature covers handshake_messages, "all handshake messages sent or
+    // received, starting at client hello and up to, but not including, this message".
+    WIRE_TRY(auto signature, selection.key->sign(*scheme, ctx.messages));
+    WIRE_TRY(auto cv, (msgs::CertificateVerify{*scheme, std::move(signature)}.encode()));
+    ctx.add(cv);
+    actions.emplace_back(SendHandshake{std::move(cv)});
+    ctx.client_certificate_sent = true;
+  }
+
+  WIRE_TRY(auto block, tls12::key_block(provider, ctx.params, master.span(),
+                                        ctx.offer.client_random, ctx.server_random));
+  // RFC 5246 §7.1: ChangeCipherSpec, then our Finished under the new write keys.
+  actions.emplace_back(SendChangeCipherSpec{});
+  InstallWrite12 write{std::move(block.client), ctx.params.aead, max_plaintext_length};
+  if (ctx.peer_record_size_limit) {
+    write.plaintext_limit =
+        std::min<std::size_t>(*ctx.peer_record_size_limit, max_plaintext_length);
+  }
+  actions.emplace_back(std::move(write));
+  WIRE_TRY(const auto finished_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(auto verify, tls12::finished_verify_data(provider, ctx.params.hash, master.span(), true,
+                                                    finished_hash));
+  msgs::Finished12 fin;
+  std::copy(verify.span().begin(), verify.span().end(), fin.verify_data.begin());
+  WIRE_TRY(auto fin_bytes, fin.encode());
+  ctx.add(fin_bytes);
+  actions.emplace_back(SendHandshake{std::move(fin_bytes)});
+  return ExpectChangeCipherSpec12{std::move(ctx), std::move(master), std::move(block.server)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server's ChangeCipherSpec and Finished
+
+Result<ClientState12> ExpectChangeCipherSpec12::handle(const HandshakeView& message,
+                                                       const ClientHandshakeEnvironment& /*env*/,
+                                                       Actions12& /*actions*/) && {
+  // We never offer session_ticket, so RFC 5077 §3.3: a NewSessionTicket "MUST NOT" come.
+  if (message.type == HandshakeType::new_session_ticket) {
+    return wire::fail(Alert::unexpected_message, "NewSessionTicket", "we did not ask for one");
+  }
+  return unexpected_message("ChangeCipherSpec");
+}
+
+Result<ClientState12> ExpectChangeCipherSpec12::change_cipher_spec(Actions12& actions) && {
+  actions.emplace_back(InstallRead12{std::move(server_keys), ctx.params.aead});
+  return ExpectServerFinished12{std::move(ctx), std::move(master_secret)};
+}
+
+Result<ClientState12> ExpectServerFinished12::handle(const HandshakeView& message,
+                                                     const ClientHandshakeEnvironment& env,
+                                                     Actions12& /*actions*/) && {
+  if (message.type != HandshakeType::finished) return unexpected_message("Finished");
+  WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
+  WIRE_TRY(const auto hash, transcript_hash(*env.provider, ctx));
+  WIRE_TRY(const auto expected, tls12::finished_verify_data(*env.provider, ctx.params.hash,
+                                                            master_secret.span(), false, hash));
+  // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
+  // correct." A mismatch is decrypt_error (§7.2.2).
+  // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.
+  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
+    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
+  }
+  ctx.add(message.whole);
+  // The transcript is not needed any more (no renegotiation, no resumption yet).
+  ByteVec().swap(ctx.messages);
+  return Connected12(std::move(ctx), std::move(master_secret), VerifiedServerFinished12{});
+}
+
+Result<ClientState12> Connected12::handle(const HandshakeView& message,
+                                          const ClientHandshakeEnvironment& /*env*/,
+                                          Actions12& /*actions*/) && {
+  if (message.type == HandshakeType::hello_request) {
+    // We never renegotiate (RFC 5746 §4.2 lets a client refuse): every engine answers a
+    // HelloRequest with the no_renegotiation alert (RFC 5246 §7.2.2) and ends the session.
+    return wire::fail(Alert::no_renegotiation, "HelloRequest", "renegotiation is not supported");
+  }
+  return unexpected_message("post-handshake message");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver
+
+Result<std::unique_ptr<ClientHandshake12>> ClientHandshake12::take_over(
+    const ExpectServerHello& first, ClientHandshakeEnvironment env, record::RecordReader reader,
+    record::RecordWriter writer, Bytes server_hello, ByteVec& out) {
+  Context12 ctx;
+  ctx.offer = offer_from(first);
+  ctx.add(first.client_hello);
+  auto state = std::make_unique<ClientState12>(ExpectServerHello12{std::move(ctx)});
+  std::unique_ptr<ClientHandshake12> driver(new ClientHandshake12(
+      std::move(env), std::move(state), std::move(reader), std::move(writer)));
+  WIRE_CHECK(driver->handle(server_hello, out));
+  return driver;
+}
+
+Status ClientHandshake12::apply(Actions12& actions, ByteVec& out) {
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<SendHandshake>(&action)) {
+      WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
+    } else if (std::holds_alternative<SendChangeCipherSpec>(action)) {
+      // RFC 5246 §7.1: "The message consists of a single byte of value 1."
+      const std::array<std::uint8_t, 1> ccs{0x01};
+      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+    } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
+      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
+      protection.set_plaintext_limit(w->plaintext_limit);
+      writer_.set_protection12(std::move(protection));
+    } else {
+      auto& r = std::get<InstallRead12>(action);
+      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
+      if (auto* s = std::get_if<ExpectServerFinished12>(state_.get());
+          s != nullptr && s->ctx.offer.record_size_limit) {
+        protection.set_plaintext_limit(*s->ctx.offer.record_size_limit);
+      }
+      // RFC 5246 §7.1 / RFC 8446 §5.1 by analogy: no handshake message spans the key change.
+      WIRE_CHECK(reader_.set_protection12(std::move(protection)));
+    }
+  }
+  actions.clear();
+  return {};
+}
+
+Status ClientHandshake12::handle(Bytes message, ByteVec& out) {
+  WIRE_TRY(const auto view, msgs::parse_handshake(message));
+  Actions12 actions;
+  auto moved = std::visit(
+      [&](auto& s) -> Result<ClientState12> { return std::move(s).handle(view, env_, actions); },
+      *state_);
+  if (!moved) return tl::unexpected<Error>(moved.error());
+  *state_ = std::move(*moved);
+  return apply(actions, out);
+}
+
+Status ClientHandshake12::receive(Bytes in, ByteVec& out, ByteVec& application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  auto fail_with = [this](const Error& e) {
+    failed_ = true;
+    return tl::unexpected<Error>(e);
+  };
+  if (peer_closed_) return {};
+  reader_.feed(in);
+  for (;;) {
+    auto next = reader_.next();
+    if (!next) return fail_with(next.error());
+    if (!*next) return {};
+    record::Inbound& unit = **next;
+    switch (unit.type) {
+      case ContentType::handshake:
+        if (auto done = handle(unit.data, out); !done) return fail_with(done.error());
+        break;
+      case ContentType::change_cipher_spec: {
+        // RFC 5246 §7.1: exactly one byte of value 1, only where the handshake expects it.
+        auto* expecting = std::get_if<ExpectChangeCipherSpec12>(state_.get());
+        if (expecting == nullptr || unit.data != ByteVec{0x01} || reader_.has_partial_handshake()) {
+          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+        }
+        Actions12 actions;
+        auto moved = std::move(*expecting).change_cipher_spec(actions);
+        if (!moved) return fail_with(moved.error());
+        *state_ = std::move(*moved);
+        if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
+        break;
+      }
+      case ContentType::alert: {
+        auto alert = msgs::AlertMessage::parse(unit.data);
+        if (!alert) return fail_with(alert.error());
+        if (alert->description == Alert::close_notify) {
+          // RFC 5246 §7.2.1: data after close_notify is ignored.
+          peer_closed_ = true;
+          return {};
+        }
+        if (alert->description == Alert::user_canceled) {
+          if (connected() == nullptr &&
+              ++user_canceled_seen_ > ClientHandshake::max_user_canceled_alerts) {
+            return fail_with(Error{Alert::unexpected_message, "user_canceled alerts",
+                                   "more than 8 before the handshake completed (a flood)"});
+          }
+          break;
+        }
+        // Every other alert ends the connection (no_renegotiation included: we never ask).
+        received_alert_ = alert->description;
+        return fail_with(Error{alert->description, "peer alert", "received"});
+      }
+      case ContentType::application_data:
+        // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
+        if (connected() == nullptr) {
+          return fail_with(
+              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
+        }
+        application_data.insert(application_data.end(), unit.data.begin(), unit.data.end());
+        break;
+      default:
+        return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
+    }
+  }
+}
+
+Status ClientHandshake12::write(Bytes data, ByteVec& out) {
+  if (failed_ || close_sent_ || connected() == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ClientHandshake12::close_notify(ByteVec& out) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  if (close_sent_) return {};
+  WIRE_TRY(const auto alert,
+           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
+  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
+  close_sent_ = true;
+  return {};
+}
+
+Status ClientHandshake12::send_alert(Alert alert, ByteVec& out) {
+  if (received_alert_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "not sent");
+  }
+  // RFC 5246 §7.2.2: no_renegotiation "is always a warning"; every other error alert is fatal.
+  const auto level =
+      alert == Alert::no_renegotiation ? msgs::AlertLevel::warning : msgs::AlertLevel::fatal;
+  WIRE_TRY(const auto bytes, (msgs::AlertMessage{level, alert}.encode()));
+  WIRE_CHECK(writer_.write(ContentType::alert, bytes, out));
+  close_sent_ = true;
+  return {};
+}
+
+Status ClientHandshake12::send_warning(Alert alert, ByteVec& out) {
+  if (failed_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "not sent");
+  }
+  WIRE_TRY(const auto bytes, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
+  return writer_.write(ContentType::alert, bytes, out);
+}
+
+Status ClientHandshake12::export_keying_material(std::string_view label,
+                                                 std::optional<Bytes> context,
+                                                 std::span<std::uint8_t> out) const {
+  const auto* done = connected();
+  if (failed_ || done == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.export_keying_material",
+                      "not connected");
+  }
+  WIRE_TRY(auto exported, tls12::exporter(*env_.provider, done->ctx.params.hash,
+                                          done->master_secret.span(), done->ctx.offer.client_random,
+                                          done->ctx.server_random, label, context, out.size()));
+  std::copy(exported.span().begin(), exported.span().end(), out.begin());
+  return {};
+}
+
+ClientSessionInfo ClientHandshake12::info() const {
+  ClientSessionInfo info;
+  info.tls12 = true;
+  std::visit(
+      [&](const auto& s) {
+        const Context12& ctx = s.ctx;
+        if (!std::holds_alternative<ExpectServerHello12>(*state_)) info.cipher_suite = ctx.suite;
+        info.group = ctx.group;
+        info.alpn_protocol = ctx.alpn;
+        info.certificate_requested = ctx.certificate_requested;
+        info.client_certificate_sent = ctx.client_certificate_sent;
+      },
+      *state_);
+  info.handshake_complete = connected() != nullptr;
+  return info;
+}
+
+}  // namespace sanstls::native::handshake::client12

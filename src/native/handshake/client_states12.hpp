@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+#pragma once
+// The TLS 1.2 client handshake (RFC 5246 §7.3 with RFC 8422 ECDHE, RFC 7627 extended master
+// secret and RFC 5746 renegotiation signalling), as state types like the TLS 1.3 client
+// (client_states.hpp): each state holds what is valid in it and handles one message; the facts a
+// later state relies on (the server's chain, its ServerKeyExchange signature, its Finished) are
+// proof types only the checking state can construct.
+//
+// The TLS 1.3 ClientHello offers TLS 1.2 too when ClientHelloParameters::tls12_cipher_suites is
+// not empty; ClientHandshake hands a ServerHello that chose TLS 1.2 (negotiate_version) to
+// ClientHandshake12, which takes over the record layer and runs the states below.
+
+#include "native/handshake/client_states.hpp"
+#include "native/key_schedule12.hpp"
+#include "native/msgs/messages12.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sanstls::native::handshake::client12 {
+
+/// Which protocol a ServerHello chose, decided in one place (RFC 8446 §4.1.3, §4.2.1): with
+/// supported_versions it must be TLS 1.3; without, it is TLS 1.2 when we offered TLS 1.2
+/// (legacy_version 0x0303) — after the downgrade sentinel check a TLS 1.3-capable client owes
+/// — and a refusal otherwise.
+enum class ChosenVersion : std::uint8_t { tls13, tls12 };
+Result<ChosenVersion> negotiate_version(const msgs::ServerHello& sh, bool tls12_offered);
+
+/// What our ClientHello offered that matters to a TLS 1.2 handshake.
+struct Offer12 {
+  std::array<std::uint8_t, 32> client_random{};
+  std::vector<CipherSuite> cipher_suites;  // the TLS 1.2 suites offered
+  std::vector<NamedGroup> groups;
+  std::vector<SignatureScheme> signature_schemes;
+  std::vector<ExtensionType> offered_extensions;
+  std::vector<std::string> alpn;
+  std::optional<std::uint16_t> record_size_limit;
+};
+
+/// Builds the offer from the TLS 1.3 client's first state (the ClientHello it sent).
+Offer12 offer_from(const ExpectServerHello& first);
+
+/// What the handshake has fixed so far.
+struct Context12 {
+  Offer12 offer;
+  /// Every handshake message so far, in order (header included): the session hash, the
+  /// CertificateVerify content and the Finished hashes are computed over it.
+  ByteVec messages;
+  CipherSuite suite{};
+  tls12::Suite12Params params{};
+  std::array<std::uint8_t, 32> server_random{};
+  std::optional<std::string> alpn;
+  std::optional<std::uint16_t> peer_record_size_limit;
+  std::optional<NamedGroup> group;
+  bool certificate_requested = false;
+  bool client_certificate_sent = false;
+  CertificateQuery certificate_query;
+
+  void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
+};
+
+/// Proof that verify_chain accepted the server's chain.
+class VerifiedServerChain12 {
+  friend struct ExpectCertificate12;
+  VerifiedServerChain12() = default;
+};
+/// Proof that the ServerKeyExchange signature over the randoms and ECDHE parameters checked out.
+class VerifiedServerKeyExchange12 {
+  friend struct ExpectServerKeyExchange12;
+  VerifiedServerKeyExchange12() = default;
+};
+/// Proof that the server's Finished was verified (constant-time compare).
+class VerifiedServerFinished12 {
+  friend struct ExpectServerFinished12;
+  VerifiedServerFinished12() = default;
+};
+
+/// Keys for the record layer, in the order the driver applies them.
+struct InstallWrite12 {
+  tls12::WriteKeys keys;
+  crypto::AeadAlgorithm aead{};
+  std::size_t plaintext_limit = max_plaintext_length;
+};
+struct InstallRead12 {
+  tls12::WriteKeys keys;
+  crypto::AeadAlgorithm aead{};
+};
+using Action12 = std::variant<SendHandshake, SendChangeCipherSpec, InstallWrite12, InstallRead12>;
+using Actions12 = std::vector<Action12>;
+
+struct ExpectServerHello12;
+struct ExpectCertificate12;
+struct ExpectServerKeyExchange12;
+struct ExpectCertificateRequestOrDone12;
+struct ExpectChangeCipherSpec12;
+struct ExpectServerFinished12;
+struct Connected12;
+
+using ClientState12 = std::variant<ExpectServerHello12, ExpectCertificate12,
+                                   ExpectServerKeyExchange12, ExpectCertificateRequestOrDone12,
+                                   ExpectChangeCipherSpec12, ExpectServerFinished12, Connected12>;
+
+struct ExpectServerHello12 {
+  Context12 ctx;
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+struct ExpectCertificate12 {
+  Context12 ctx;
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+struct ExpectServerKeyExchange12 {
+  ExpectServerKeyExchange12(Context12 c, ByteVec spki, VerifiedServerChain12 proof)
+      : ctx(std::move(c)), server_spki(std::move(spki)), chain(proof) {}
+  Context12 ctx;
+  ByteVec server_spki;
+  VerifiedServerChain12 chain;
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+struct ExpectCertificateRequestOrDone12 {
+  ExpectCertificateRequestOrDone12(Context12 c, std::unique_ptr<crypto::KeyShare> share,
+                                   SecretBytes pre_master, VerifiedServerKeyExchange12 proof)
+      : ctx(std::move(c)),
+        key_share(std::move(share)),
+        pre_master_secret(std::move(pre_master)),
+        key_exchange(proof) {}
+  Context12 ctx;
+  std::unique_ptr<crypto::KeyShare> key_share;
+  SecretBytes pre_master_secret;
+  VerifiedServerKeyExchange12 key_exchange;
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+/// Our flight is out; the server's ChangeCipherSpec comes next (RFC 5246 §7.3).
+struct ExpectChangeCipherSpec12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  tls12::WriteKeys server_keys;
+  /// A handshake message here (a NewSessionTicket we did not ask for) is unexpected.
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+  /// The server's ChangeCipherSpec: its write keys become our read keys.
+  Result<ClientState12> change_cipher_spec(Actions12& actions) &&;
+};
+
+struct ExpectServerFinished12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+struct Connected12 {
+  Connected12(Context12 c, SecretBytes master, VerifiedServerFinished12 proof)
+      : ctx(std::move(c)), master_secret(std::move(master)), finished(proof) {}
+  Context12 ctx;
+  SecretBytes master_secret;  // for exporters (RFC 5705)
+  VerifiedServerFinished12 finished;
+  /// Any handshake message after the handshake: a HelloRequest is refused with no_renegotiation
+  /// (we never renegotiate), anything else is unexpected_message.
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+/// The TLS 1.2 driver: the states above plus the record layer taken over from ClientHandshake.
+class ClientHandshake12 {
+ public:
+  /// Takes over after the ClientHello of `first`: `server_hello` is the complete ServerHello
+  /// message (negotiate_version said TLS 1.2); the records still buffered in `reader` follow.
+  static Result<std::unique_ptr<ClientHandshake12>> take_over(const ExpectServerHello& first,
+                                                              ClientHandshakeEnvironment env,
+                                                              record::RecordReader reader,
+                                                              record::RecordWriter writer,
+                                                              Bytes server_hello, ByteVec& out);
+
+  Status receive(Bytes in, ByteVec& out, ByteVec& application_data);
+  Status write(Bytes data, ByteVec& out);
+  Status close_notify(ByteVec& out);
+  Status send_alert(Alert alert, ByteVec& out);
+  Status send_warning(Alert alert, ByteVec& out);
+  /// RFC 5705 §4: without a context and with an empty one the outputs differ.
+  Status export_keying_material(std::string_view label, std::optional<Bytes> context,
+                                std::span<std::uint8_t> out) const;
+  [[nodiscard]] ClientSessionInfo info() const;
+  [[nodiscard]] const Connected12* connected() const noexcept {
+    return std::get_if<Connected12>(state_.get());
+  }
+  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
+  [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }
+  [[nodiscard]] const ClientState12& state() const noexcept { return *state_; }
+
+ private:
+  ClientHandshake12(ClientHandshakeEnvironment env, std::unique_ptr<ClientState12> state,
+                    record::RecordReader reader, record::RecordWriter writer)
+      : env_(std::move(env)),
+        state_(std::move(state)),
+        reader_(std::move(reader)),
+        writer_(std::move(writer)) {}
+  Status apply(Actions12& actions, ByteVec& out);
+  Status handle(Bytes message, ByteVec& out);
+
+  ClientHandshakeEnvironment env_;
+  std::unique_ptr<ClientState12> state_;
+  record::RecordReader reader_;
+  record::RecordWriter writer_;
+  bool failed_ = false;
+  bool peer_closed_ = false;
+  bool close_sent_ = false;
+  std::size_t user_canceled_seen_ = 0;
+  std::optional<Alert> received_alert_;
+};
+
+}  // namespace sanstls::native::handshake::client12
