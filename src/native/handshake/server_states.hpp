@@ -96,6 +96,8 @@ struct ServerHandshakeEnvironment {
 /// client-certificate facts once the handshake is connected.
 struct ServerSessionInfo {
   bool negotiated = false;
+  /// TLS 1.2 was negotiated (server_states12.hpp); TLS 1.3 otherwise.
+  bool tls12 = false;
   CipherSuite suite{};
   NamedGroup group{};
   std::optional<std::string> alpn;
