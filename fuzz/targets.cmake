@@ -16,5 +16,6 @@ set(SANSTLS_FUZZ_TARGETS
   key_update
   native_client_handshake
   native_server_handshake
+  native_server_handshake12
   mlkem768
 )
