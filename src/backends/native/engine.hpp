@@ -53,6 +53,11 @@ struct SharedConfig {
   std::vector<native::NamedGroup> groups;
   /// Whether the policy refuses TLS 1.2 (only changes how refusals are worded).
   bool tls13_only = false;
+  /// Server: TLS 1.2 may be negotiated (server_states12), with these suites; TLS 1.3 too unless
+  /// hazmat::Settings::max_version caps the server at TLS 1.2.
+  bool server_tls12 = false;
+  bool server_tls13 = true;
+  std::vector<native::CipherSuite> server_tls12_cipher_suites;
   std::vector<std::string> alpn;
   /// Client: the expected server name (SNI is sent for DNS names only, RFC 6066 §3).
   std::optional<x509::ServerName> server_name;

@@ -17,6 +17,9 @@ namespace {
 
 using native_backend::SharedConfig;
 
+/// Whether the native server negotiates TLS 1.2 (see make_native_server_factory).
+constexpr bool kServerTls12 = false;
+
 template <class EngineType>
 class NativeFactory final : public EngineFactory {
  public:
@@ -50,9 +53,11 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
   shared->provider = std::move(*provider);
   shared->peer_certificates.set_library(config.library);
   for (CipherSuite suite : config.cipher_suites) {
-    // TLS 1.2 suites stay with the engines that speak TLS 1.2.
     if (cipher_suite_version(suite) == ProtocolVersion::tls13) {
       shared->cipher_suites.push_back(static_cast<native::CipherSuite>(suite));
+    } else {
+      // The server's TLS 1.2 suites (only ECDHE + AEAD exist in the policy).
+      shared->server_tls12_cipher_suites.push_back(static_cast<native::CipherSuite>(suite));
     }
   }
   for (NamedGroup group : config.groups) {
@@ -77,6 +82,11 @@ Result<std::unique_ptr<EngineFactory>> make_native_server_factory(const ServerCo
   auto shared = make_shared_config(config);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->client_auth = config.client_auth;
+  // The TLS 1.2 server role (server_states12) stays off until the engine's capabilities say TLS
+  // 1.2 for both roles (the client role is wired separately): the conformance suite reads them.
+  (*shared)->server_tls12 = kServerTls12 && !(*shared)->tls13_only;
+  (*shared)->server_tls13 =
+      !(config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12);
   if (config.client_trust) {
     // RFC 8446 §4.2.4: certificate_authorities names the roots client chains must lead to.
     for (const Certificate& root : config.client_trust->certificates()) {

@@ -43,6 +43,11 @@ Result<EngineStatus> ServerEngine::start(core::Bytes& /*to_peer*/) {
       break;
   }
   params.certificate_authorities = shared_->client_certificate_authorities;
+  params.tls12 = shared_->server_tls12;
+  params.tls13 = shared_->server_tls13;
+  if (!shared_->server_tls12_cipher_suites.empty()) {
+    params.tls12_cipher_suites = shared_->server_tls12_cipher_suites;
+  }
   // Resumption is not implemented yet: tickets a client could never use are not sent.
   params.tickets = 0;
   driver_.emplace(std::move(params), environment());
@@ -72,7 +77,15 @@ Error ServerEngine::refusal(const wire::Error& error) {
         failed = forbidden_versions(first_record_, /*peer_is_server=*/false, true);
       }
       break;
+    case wire::Refusal::no_extended_master_secret:
+      failed = core::refusals::no_extended_master_secret(/*peer_is_server=*/false);
+      break;
     default:
+      // RFC 5746 §4.4: a ClientHello after a TLS 1.2 handshake; refused alike on every engine.
+      if (error.alert == Alert::no_renegotiation) {
+        failed = core::refusals::renegotiation_refused(/*peer_is_client=*/true, /*tls13=*/false);
+        failed.alert_sent = Alert::no_renegotiation;
+      }
       break;
   }
   return failed;
@@ -85,7 +98,7 @@ SessionInfo ServerEngine::info() const {
   if (!driver_) return info;
   const auto& negotiated = driver_->info();
   if (negotiated.negotiated) {
-    info.version = ProtocolVersion::tls13;
+    info.version = negotiated.tls12 ? ProtocolVersion::tls12 : ProtocolVersion::tls13;
     info.cipher_suite = static_cast<CipherSuite>(negotiated.suite);
     info.group = static_cast<NamedGroup>(negotiated.group);
   }
