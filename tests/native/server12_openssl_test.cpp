@@ -113,6 +113,16 @@ class OpensslClient {
     EXPECT_EQ(SSL_write_ex(ssl_.get(), s.data(), s.size(), &n), 1);
   }
   SSL* ssl() { return ssl_.get(); }
+  /// Presents `c` when the server asks for a certificate.
+  void use_certificate(const Credential& c) {
+    EXPECT_EQ(SSL_use_certificate_ASN1(ssl_.get(), c.cert_der.data(),
+                                       static_cast<int>(c.cert_der.size())),
+              1);
+    const unsigned char* p = c.pkcs8_der.data();
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(c.pkcs8_der.size())), &EVP_PKEY_free);
+    EXPECT_EQ(SSL_use_PrivateKey(ssl_.get(), key.get()), 1);
+  }
 
  private:
   struct Free {
@@ -291,6 +301,71 @@ TEST(server12_refuses, renegotiation) {
   auto refused = server.receive(client.take(), out, app);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().alert, Alert::no_renegotiation);
+}
+
+TEST(server12_client_certificates, required_and_presented_then_verified) {
+  // RFC 5246 §7.4.4, §7.4.6, §7.4.8: CertificateRequest, the client's chain to the verifier, its
+  // CertificateVerify over the handshake messages.
+  for (const bool rsa : {false, true}) {
+    OpensslClient client(rsa ? "ECDHE-ECDSA-AES128-GCM-SHA256" : "ECDHE-ECDSA-AES256-GCM-SHA384");
+    client.use_certificate(credential(rsa));
+    auto params = tls12_params();
+    params.client_auth = ClientAuthMode::required;
+    auto env = environment(false);
+    std::size_t chains_seen = 0;
+    env.verify_client_chain = [&chains_seen, rsa](std::span<const ByteVec> chain) {
+      ++chains_seen;
+      EXPECT_EQ(chain.front(), credential(rsa).cert_der);
+      return wire::Status{};
+    };
+    ServerHandshake server(params, env);
+    const Outcome run = drive(client, server);
+    ASSERT_FALSE(run.server_error) << run.server_error->to_string();
+    EXPECT_TRUE(server.connected());
+    EXPECT_EQ(chains_seen, 1U);
+    EXPECT_TRUE(server.info().client_certificate_presented);
+    EXPECT_TRUE(server.info().client_signature_scheme.has_value());
+  }
+}
+
+TEST(server12_client_certificates, refused_chain_and_missing_certificate) {
+  {
+    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    client.use_certificate(credential(false));
+    auto params = tls12_params();
+    params.client_auth = ClientAuthMode::optional;
+    auto env = environment(false);
+    env.verify_client_chain = [](std::span<const ByteVec>) -> wire::Status {
+      return wire::fail(Alert::unknown_ca, "chain", "untrusted");
+    };
+    ServerHandshake server(params, env);
+    const Outcome run = drive(client, server);
+    ASSERT_TRUE(run.server_error);
+    EXPECT_EQ(run.server_error->alert, Alert::unknown_ca);
+    EXPECT_EQ(run.server_error->refusal, wire::Refusal::peer_chain_refused);
+  }
+  {
+    // RFC 5246 §7.4.6: no certificate while one is required: handshake_failure.
+    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    auto params = tls12_params();
+    params.client_auth = ClientAuthMode::required;
+    ServerHandshake server(params, environment(false));
+    const Outcome run = drive(client, server);
+    ASSERT_TRUE(run.server_error);
+    EXPECT_EQ(run.server_error->alert, Alert::handshake_failure);
+    EXPECT_EQ(run.server_error->refusal, wire::Refusal::missing_client_certificate);
+  }
+  {
+    // Optional: an empty Certificate is accepted.
+    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    auto params = tls12_params();
+    params.client_auth = ClientAuthMode::optional;
+    ServerHandshake server(params, environment(false));
+    const Outcome run = drive(client, server);
+    ASSERT_FALSE(run.server_error) << run.server_error->to_string();
+    EXPECT_TRUE(server.connected());
+    EXPECT_FALSE(server.info().client_certificate_presented);
+  }
 }
 
 TEST(server12_version, a_tls13_client_still_gets_tls13) {

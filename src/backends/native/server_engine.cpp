@@ -77,6 +77,11 @@ Error ServerEngine::refusal(const wire::Error& error) {
         failed = forbidden_versions(first_record_, /*peer_is_server=*/false, true);
       }
       break;
+    case wire::Refusal::missing_client_certificate:
+      if (driver_ && driver_->info().tls12) {
+        failed = core::refusals::missing_client_certificate(/*tls13=*/false);
+      }
+      break;
     case wire::Refusal::no_extended_master_secret:
       failed = core::refusals::no_extended_master_secret(/*peer_is_server=*/false);
       break;

@@ -8,8 +8,7 @@
 // ServerHandshake decides the version once (negotiate_version, server_negotiation.hpp) and hands
 // a ClientHello that negotiates TLS 1.2 to ServerHandshake12, which takes over the record layer.
 //
-// Not yet: client certificates (a TLS 1.2 client is refused when client_auth is configured),
-// session tickets / resumption.
+// Not yet: session tickets / resumption.
 
 #include "native/handshake/client_states12.hpp"  // InstallWrite12, InstallRead12, Actions12
 #include "native/handshake/server_negotiation12.hpp"
@@ -39,6 +38,9 @@ struct Context12 {
   CipherSuite suite{};
   tls12::Suite12Params params{};
   std::array<std::uint8_t, 32> server_random{};
+  /// What our CertificateRequest offered (empty: none was sent).
+  std::vector<SignatureScheme> requested_schemes;
+  bool certificate_requested = false;
   void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
 };
 
@@ -49,11 +51,14 @@ class VerifiedClientFinished12 {
 };
 
 struct WaitingForCertificate12;
+struct ExpectClientCertificate12;
 struct ExpectClientKeyExchange12;
+struct ExpectClientCertificateVerify12;
 struct ExpectChangeCipherSpec12;
 struct ExpectClientFinished12;
 struct Connected12;
-using ServerState12 = std::variant<WaitingForCertificate12, ExpectClientKeyExchange12,
+using ServerState12 = std::variant<WaitingForCertificate12, ExpectClientCertificate12,
+                                   ExpectClientKeyExchange12, ExpectClientCertificateVerify12,
                                    ExpectChangeCipherSpec12, ExpectClientFinished12, Connected12>;
 
 /// The ClientHello is accepted; the certificate store has not answered yet (nothing sent).
@@ -66,9 +71,29 @@ struct WaitingForCertificate12 {
                                Actions12& actions) &&;
 };
 
+/// After our CertificateRequest (RFC 5246 §7.4.6): the client's Certificate, possibly empty.
+struct ExpectClientCertificate12 {
+  Context12 ctx;
+  std::unique_ptr<crypto::KeyShare> key_share;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
 struct ExpectClientKeyExchange12 {
   Context12 ctx;
   std::unique_ptr<crypto::KeyShare> key_share;  // our ECDHE key
+  /// The client's verified chain's SPKI when it sent a certificate: a CertificateVerify follows.
+  std::optional<ByteVec> client_spki;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+/// RFC 5246 §7.4.8: the client's CertificateVerify over every handshake message so far.
+struct ExpectClientCertificateVerify12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  tls12::KeyBlock keys;
+  ByteVec client_spki;
   Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
                                Actions12& actions) &&;
 };
