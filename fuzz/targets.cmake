@@ -18,5 +18,6 @@ set(SANSTLS_FUZZ_TARGETS
   messages12
   native_client_handshake
   native_server_handshake
+  native_server_handshake12
   mlkem768
 )

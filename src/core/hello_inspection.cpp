@@ -132,6 +132,24 @@ std::optional<Error> refuse_peer_start(const PeerStart& start) {
                    fmt::format("the peer's hello announces {} bytes; a hello is at most {} bytes",
                                start.first_message_length, limits::max_hello_size));
   }
+  // RFC 8446 §4.1.2: "In TLS 1.3, the client indicates its version preferences in the
+  // "supported_versions" extension (Section 4.2.1) and the legacy_version field MUST be set to
+  // 0x0303"; §D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version ...
+  // set to 0x0300 MUST abort the handshake with a "protocol_version" alert." Without
+  // supported_versions, a legacy_version below 0x0303 offers only versions sanstls forbids
+  // (RFC 8996); with it, the hello is no valid TLS 1.3 (or TLS 1.2) hello. Refused here so that
+  // every engine answers alike: OpenSSL would accept 0x0301 and 0x0302 with supported_versions,
+  // GnuTLS refuses them all. The message names what the hello announces (its highest version
+  // when it is a TLS 1.0-1.2 hello, RFC 5246 §7.4.1.2).
+  if (start.peer_is_client && start.client_hello_version && *start.client_hello_version < 0x0303) {
+    const std::uint16_t announced = *start.client_hello_version;
+    std::vector<std::uint16_t> offered;
+    for (std::uint16_t version = 0x0301; version <= announced; ++version) {
+      offered.push_back(version);
+    }
+    if (offered.empty()) offered.push_back(announced);
+    return forbidden_versions_error(offered, /*peer_is_server=*/false, start.tls13_only);
+  }
   return std::nullopt;
 }
 
@@ -199,6 +217,30 @@ Result<std::vector<std::uint16_t>> parse_client_supported_versions(
     return fail(decode_failure(end.error()));
   }
   return versions;
+}
+
+std::optional<Error> refuse_empty_key_share(std::span<const std::uint8_t> body) {
+  wire::Reader reader{body};
+  auto shares = reader.child16("client_shares");
+  if (!shares) return std::nullopt;
+  while (!shares->empty()) {
+    auto group = shares->u16("KeyShareEntry.group");
+    auto key = shares->vec16("KeyShareEntry.key_exchange");
+    if (!group || !key) return std::nullopt;
+    // RFC 8446 §4.2.8.1, §4.2.8.2: a share holds the group's public key (32 bytes for X25519,
+    // an uncompressed point for the NIST curves); "Peers MUST validate each other's public key"
+    // and an invalid one is illegal_parameter. An empty share is no key of any group.
+    if (key->empty()) {
+      Error error = make_error(
+          Errc::bad_tls_data,
+          fmt::format("the peer sent an empty key share (group 0x{:04x}); a key share must hold "
+                      "a public key (RFC 8446 §4.2.8)",
+                      *group));
+      error.alert_sent = Alert::illegal_parameter;
+      return error;
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<ServerHelloSummary> summarize_server_hello(std::span<const std::uint8_t> message) {

@@ -24,6 +24,12 @@ Result<std::string> parse_server_name_extension(std::span<const std::uint8_t> bo
 Result<std::vector<std::uint16_t>> parse_client_supported_versions(
     std::span<const std::uint8_t> body);
 
+/// RFC 8446 §4.2.8: a ClientHello key_share extension body. An error (bad_tls_data,
+/// illegal_parameter) when a share is empty: a malformed public key, refused alike by every
+/// engine (OpenSSL would say decode_error). nullopt otherwise, malformed bodies included (the
+/// engine reports those itself).
+std::optional<Error> refuse_empty_key_share(std::span<const std::uint8_t> body);
+
 /// What the core needs from a ServerHello.
 struct ServerHelloSummary {
   /// supported_versions' selected_version if present (RFC 8446 §4.2.1), else legacy_version.
@@ -42,8 +48,13 @@ struct PeerStart {
   std::span<const std::uint8_t> first_bytes;
   /// The length the peer's first handshake message announces (0 until its header arrived).
   std::size_t first_message_length = 0;
+  /// The legacy_version of the peer's ClientHello, once its first 6 bytes arrived (we are the
+  /// server).
+  std::optional<std::uint16_t> client_hello_version;
   /// The peer is a client (we are the server).
   bool peer_is_client = false;
+  /// Our policy requires TLS 1.3 (for the wording of a version refusal).
+  bool tls13_only = false;
 };
 
 /// Classifies the start of the peer's stream once, before any engine reads it, so that input

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace sanstls::core::limits {
@@ -117,9 +118,20 @@ class RecordCounter {
   [[nodiscard]] bool oversized() const { return oversized_; }
   /// The length the peer's first handshake message announces (0 until its header arrived).
   [[nodiscard]] std::size_t first_message_length() const {
-    if (hello_size_ < hello_header_.size()) return 0;
+    if (hello_size_ < 4) return 0;
     return (std::size_t{hello_header_[1]} << 16U) | (std::size_t{hello_header_[2]} << 8U) |
            hello_header_[3];
+  }
+  /// The type of the peer's first handshake message (0 until it arrived; 0 is also
+  /// HelloRequest, which no peer sends first).
+  [[nodiscard]] std::uint8_t first_message_type() const {
+    return hello_size_ == 0 ? 0 : hello_header_[0];
+  }
+  /// The two bytes after the first handshake message's header: a hello's legacy_version
+  /// (nothing until they arrived).
+  [[nodiscard]] std::optional<std::uint16_t> first_message_version() const {
+    if (hello_size_ < hello_header_.size()) return std::nullopt;
+    return static_cast<std::uint16_t>((hello_header_[4] << 8U) | hello_header_[5]);
   }
 
  private:
@@ -128,7 +140,8 @@ class RecordCounter {
   std::size_t header_size_ = 0;
   std::size_t body_left_ = 0;
   bool oversized_ = false;
-  std::array<std::uint8_t, 4> hello_header_{};
+  /// Handshake header (4) and legacy_version (2) of the first handshake message.
+  std::array<std::uint8_t, 6> hello_header_{};
   std::size_t hello_size_ = 0;
 };
 

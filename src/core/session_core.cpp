@@ -336,9 +336,14 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
   } else {
     // Input that is not TLS, or a first record no TLS peer sends, is refused here before any
     // engine reads it: one Errc, alert and message on every engine (hello_inspection.hpp).
-    if (auto refused = refuse_peer_start({.first_bytes = first_record_header_,
-                                          .first_message_length = records_.first_message_length(),
-                                          .peer_is_client = server_ != nullptr})) {
+    constexpr std::uint8_t kClientHello = 1;
+    const bool client_hello = server_ != nullptr && records_.first_message_type() == kClientHello;
+    if (auto refused = refuse_peer_start(
+            {.first_bytes = first_record_header_,
+             .first_message_length = records_.first_message_length(),
+             .client_hello_version = client_hello ? records_.first_message_version() : std::nullopt,
+             .peer_is_client = server_ != nullptr,
+             .tls13_only = common().min_version == ProtocolVersion::tls13})) {
       if (refused->alert_sent) {
         const auto alert = plaintext_alert(*refused->alert_sent);
         to_peer_.insert(to_peer_.end(), alert.begin(), alert.end());

@@ -33,6 +33,7 @@ enum class Refusal : std::uint8_t {
   missing_extended_master_secret,  // TLS 1.2 peer without RFC 7627
   missing_renegotiation_info,      // TLS 1.2 server without RFC 5746 signalling
   renegotiation_attempt,           // a HelloRequest (TLS 1.2): we never renegotiate
+  inappropriate_fallback,          // RFC 7507: TLS_FALLBACK_SCSV from a client we would give more
 };
 
 /// A parse, encode or protocol failure. `field` names the wire field ("ClientHello.cipher_suites")

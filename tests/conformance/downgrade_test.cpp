@@ -24,8 +24,13 @@ struct HelloSpec {
   /// The supported_versions extension; absent when empty.
   std::vector<std::uint16_t> supported_versions;
   std::vector<std::uint16_t> signature_algorithms = {0x0403, 0x0804, 0x0401};
+  std::vector<std::uint16_t> supported_groups = {0x001d, 0x0017};
   bool extended_master_secret = true;
   std::string server_name = "localhost";
+  /// A key_share extension with one share of this many key bytes (absent when nullopt).
+  std::optional<std::size_t> x25519_share;
+  /// The group of that share (X25519 unless set).
+  std::uint16_t share_group = 0x001d;
 };
 
 std::vector<std::byte> to_std_bytes(const std::vector<std::uint8_t>& bytes) {
@@ -83,8 +88,9 @@ std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
       w.u16(10, "supported_groups");
       auto ext = w.prefix16("extension_data");
       auto list = w.prefix16("NamedGroupList");
-      w.u16(0x001d, "x25519");
-      w.u16(0x0017, "secp256r1");
+      for (std::uint16_t group : spec.supported_groups) {
+        w.u16(group, "NamedGroup");
+      }
     }
     {
       w.u16(11, "ec_point_formats");
@@ -107,6 +113,16 @@ std::vector<std::byte> client_hello_record(const HelloSpec& spec) {
       w.u16(0xff01, "renegotiation_info");
       auto ext = w.prefix16("extension_data");
       w.u8(0, "renegotiated_connection (empty)");
+    }
+    if (spec.x25519_share) {
+      w.u16(51, "key_share");
+      auto ext = w.prefix16("extension_data");
+      auto list = w.prefix16("client_shares");
+      w.u16(spec.share_group, "KeyShareEntry.group");
+      auto key = w.prefix16("key_exchange");
+      for (std::size_t i = 0; i < *spec.x25519_share; ++i) {
+        w.u8(static_cast<std::uint8_t>(9 + i), "key byte");  // any 32 bytes are an X25519 key
+      }
     }
     if (!spec.supported_versions.empty()) {
       w.u16(43, "supported_versions");
@@ -261,6 +277,139 @@ TEST_P(DowngradeTest, ClientOfferingOnlySsl3) {
   expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
                  "sanstls requires TLS 1.2 or newer");
   EXPECT_EQ(error->message, "the peer offered only SSL 3.0; sanstls requires TLS 1.2 or newer");
+}
+
+TEST_P(DowngradeTest, Tls13HelloWithLegacyVersionBelowTls12IsRefused) {
+  // RFC 8446 §4.1.2: "the legacy_version field MUST be set to 0x0303"; §D.5: "Any endpoint
+  // receiving a Hello message with ClientHello.legacy_version or ServerHello.legacy_version set
+  // to 0x0300 MUST abort the handshake with a "protocol_version" alert." A hello that is a valid
+  // TLS 1.3 hello but for its legacy_version; refused by the core (hello_inspection) before any
+  // engine answers (OpenSSL alone would accept 0x0301 and 0x0302), in one byte per call too.
+  const std::vector<std::pair<std::uint16_t, std::string>> cases = {
+      {0x0300, "SSL 3.0"},
+      {0x0000, "0x0000"},
+      {0x0301, "TLS 1.0"},
+      {0x0302, "TLS 1.0 and TLS 1.1"}};
+  for (const std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
+    for (const auto& [legacy, announced] : cases) {
+      SCOPED_TRACE(::testing::Message() << "legacy_version " << legacy << ", chunk " << chunk);
+      server_ = Endpoint{};
+      HelloSpec spec;
+      spec.legacy_version = legacy;
+      spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+      spec.supported_versions = {0x0304};
+      spec.x25519_share = 32;
+      const auto error = server_receives(client_hello_record(spec), chunk);
+      expect_refusal(error, Errc::forbidden_by_policy, Alert::protocol_version,
+                     "sanstls requires TLS 1.2 or newer");
+      EXPECT_EQ(error->message,
+                "the peer offered only " + announced + "; sanstls requires TLS 1.2 or newer");
+    }
+  }
+}
+
+TEST_P(DowngradeTest, Tls13HelloWithLegacyVersionTls12IsAnswered) {
+  // The same hello with legacy_version 0x0303 is a valid TLS 1.3 hello: answered with a
+  // ServerHello (the check above refuses only the legacy_version).
+  HelloSpec spec;
+  spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+  spec.supported_versions = {0x0304};
+  spec.x25519_share = 32;
+  const auto error = server_receives(client_hello_record(spec));
+  EXPECT_FALSE(error) << error->to_string();
+  ASSERT_GE(server_.outbox.size(), 6U);
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[0]), kHandshake) << "a ServerHello";
+  EXPECT_EQ(std::to_integer<int>(server_.outbox[5]), 2) << "a ServerHello";
+}
+
+TEST_P(DowngradeTest, KeyShareOfTheWrongLengthIsIllegalParameter) {
+  // RFC 8446 §4.2.8.1 (X25519: 32 bytes), §4.2.8.2 (P-256: a 65-byte uncompressed point): a
+  // share that cannot be a key of its group, an empty one included, is a malformed public key:
+  // illegal_parameter ("Peers MUST validate each other's public key"), on every engine.
+  const std::vector<std::pair<std::uint16_t, std::size_t>> cases = {
+      {0x001d, 0}, {0x001d, 31}, {0x001d, 33}, {0x0017, 0}, {0x0017, 64}};
+  for (const auto& [group, length] : cases) {
+    SCOPED_TRACE(::testing::Message() << "group " << group << ", " << length << " bytes");
+    server_ = Endpoint{};
+    HelloSpec spec;
+    spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+    spec.supported_versions = {0x0304};
+    spec.x25519_share = length;
+    spec.share_group = group;
+    if (length != 0) {
+      // A server may ignore a share it would not choose (and ask for another by
+      // HelloRetryRequest): the share's group is the only choice. An empty share is refused
+      // whatever the choice.
+      spec.supported_groups = {group};
+    }
+    const auto error = server_receives(client_hello_record(spec));
+    ASSERT_TRUE(error) << "the server accepted the share";
+    EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+    EXPECT_EQ(error->alert_sent, Alert::illegal_parameter) << error->to_string();
+    expect_alert_record(server_, Alert::illegal_parameter);
+  }
+}
+
+/// `records` change_cipher_spec records, each holding `body`.
+std::vector<std::byte> change_cipher_spec_records(std::size_t records,
+                                                  const std::vector<std::uint8_t>& body) {
+  wire::Writer w;
+  for (std::size_t i = 0; i < records; ++i) {
+    w.u8(20, "ContentType change_cipher_spec");
+    w.u16(0x0303, "legacy_record_version");
+    w.vec16(body, "fragment");
+  }
+  return finish(std::move(w));
+}
+
+std::vector<std::byte> concat(std::vector<std::byte> a, const std::vector<std::byte>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST_P(DowngradeTest, ChangeCipherSpecAfterTheClientHello) {
+  // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+  // change_cipher_spec consisting of the single byte value 0x01 at any time after the first
+  // ClientHello message has been sent or received and before the peer's Finished message has
+  // been received and MUST simply drop it without further processing. ... An implementation
+  // which receives any other change_cipher_spec value ... MUST abort the handshake with an
+  // "unexpected_message" alert." So each single-byte record is dropped (every engine bounds how
+  // many), and a record "01 01" (two CCS messages in one record) or "02" is refused.
+  HelloSpec spec;
+  spec.cipher_suites = {0x1301, 0x1302, 0x1303};
+  spec.supported_versions = {0x0304};
+  spec.x25519_share = 32;
+  const auto hello = client_hello_record(spec);
+  struct Case {
+    const char* name;
+    std::vector<std::byte> after_hello;
+    bool refused;
+  };
+  const std::vector<Case> cases = {
+      {"one CCS", change_cipher_spec_records(1, {0x01}), false},
+      {"two CCS records", change_cipher_spec_records(2, {0x01}), false},
+      {"one record 01 01", change_cipher_spec_records(1, {0x01, 0x01}), true},
+      {"one record 02", change_cipher_spec_records(1, {0x02}), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    server_ = Endpoint{};
+    const auto error = server_receives(concat(hello, c.after_hello));
+    if (!c.refused) {
+      EXPECT_FALSE(error) << error->to_string();
+      EXPECT_EQ(server_.session->state(), SessionState::handshaking);
+      continue;
+    }
+    ASSERT_TRUE(error) << "accepted";
+    EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+    // libssl 3.0 (ssl3_get_record) answers a TLS 1.3 change_cipher_spec of another value with
+    // its own illegal_parameter alert (SSL_R_INVALID_CCS_MESSAGE); the adapter cannot change an
+    // alert libssl writes. The GnuTLS and native engines send the unexpected_message RFC 8446 §5
+    // names (docs/backends.md).
+    const Alert expected = GetParam().server == Backend::openssl ? Alert::illegal_parameter
+                                                                 : Alert::unexpected_message;
+    EXPECT_EQ(error->alert_sent, expected) << error->to_string();
+  }
 }
 
 TEST_P(DowngradeTest, Tls12ClientOfferingOnlyCbcSuites) {

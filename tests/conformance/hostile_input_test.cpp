@@ -374,7 +374,8 @@ std::optional<std::vector<std::uint8_t>> logged_secret(const std::vector<std::st
 
 /// One handshake record sealed under `secret` (the peer's first application traffic secret).
 std::optional<Bytes> seal_as_peer(CipherSuite suite, const std::vector<std::uint8_t>& secret,
-                                  std::span<const std::uint8_t> message) {
+                                  std::span<const std::uint8_t> message,
+                                  native::ContentType type = native::ContentType::handshake) {
   auto params = native::suite_params(static_cast<native::CipherSuite>(suite));
   auto provider = native::crypto::LibcryptoProvider::create();
   if (!params || !provider) return std::nullopt;
@@ -384,16 +385,18 @@ std::optional<Bytes> seal_as_peer(CipherSuite suite, const std::vector<std::uint
   if (!keys) return std::nullopt;
   auto protection = native::record::Protection::create(**provider, params->aead, *keys);
   if (!protection) return std::nullopt;
-  auto sealed = protection->seal(native::ContentType::handshake, message, 0);
+  auto sealed = protection->seal(type, message, 0);
   if (!sealed) return std::nullopt;
   Bytes out;
   for (std::uint8_t b : *sealed) out.push_back(std::byte{b});
   return out;
 }
 
-/// A TLS 1.3 session between `engine` and a native peer, then the peer's forged ClientHello
-/// (engine_is_server) or HelloRequest. Returns the engine's error, if any.
-std::optional<Error> tls13_renegotiation(Backend engine, bool engine_is_server) {
+/// A TLS 1.3 session between `engine` and a native peer, then one record of `type` holding
+/// `content`, sealed as the peer. Returns the engine's error, if any.
+std::optional<Error> tls13_forged_record(Backend engine, bool engine_is_server,
+                                         native::ContentType type,
+                                         std::span<const std::uint8_t> content) {
   const TestPki& pki = TestPki::shared();
   std::vector<std::string> key_log;
   auto settings = std::make_shared<hazmat::Settings>();
@@ -418,10 +421,7 @@ std::optional<Error> tls13_renegotiation(Backend engine, bool engine_is_server) 
       key_log, engine_is_server ? "CLIENT_TRAFFIC_SECRET_0" : "SERVER_TRAFFIC_SECRET_0");
   EXPECT_TRUE(suite && secret);
   if (!suite || !secret) return std::nullopt;
-  // A ClientHello's first bytes suffice: the type alone makes it unexpected.
-  const std::vector<std::uint8_t> client_hello = {1, 0, 0, 6, 3, 3, 0, 0, 0, 0};
-  const std::vector<std::uint8_t> hello_request = {0, 0, 0, 0};
-  auto record = seal_as_peer(*suite, *secret, engine_is_server ? client_hello : hello_request);
+  auto record = seal_as_peer(*suite, *secret, content, type);
   EXPECT_TRUE(record);
   if (!record) return std::nullopt;
   Bytes data;
@@ -430,7 +430,32 @@ std::optional<Error> tls13_renegotiation(Backend engine, bool engine_is_server) 
   return received.error();
 }
 
+/// A ClientHello (engine_is_server) or HelloRequest from the peer after a TLS 1.3 handshake.
+std::optional<Error> tls13_renegotiation(Backend engine, bool engine_is_server) {
+  // A ClientHello's first bytes suffice: the type alone makes it unexpected.
+  const std::vector<std::uint8_t> client_hello = {1, 0, 0, 6, 3, 3, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> hello_request = {0, 0, 0, 0};
+  return tls13_forged_record(engine, engine_is_server, native::ContentType::handshake,
+                             engine_is_server ? client_hello : hello_request);
+}
+
 class Renegotiation : public Conformance {};
+
+TEST_P(Renegotiation, Tls13EmptyProtectedAlertIsUnexpected) {
+  // RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert records that have a
+  // zero-length TLSInnerPlaintext.content; if such a message is received, the receiving
+  // implementation MUST terminate the connection with an "unexpected_message" alert." Both
+  // roles, after the handshake.
+  for (const bool engine_is_server : {true, false}) {
+    SCOPED_TRACE(engine_is_server ? "to a server" : "to a client");
+    const auto error = tls13_forged_record(engine_is_server ? GetParam().server : GetParam().client,
+                                           engine_is_server, native::ContentType::alert, {});
+    ASSERT_TRUE(error) << "an empty protected alert record was accepted";
+    EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+    EXPECT_EQ(error->alert_sent, Alert::unexpected_message) << error->to_string();
+    expect_no_library_internals(*error);
+  }
+}
 
 TEST_P(Renegotiation, Tls12ClientHelloAfterTheHandshakeIsRefused) {
   if (!tls12_supported_or_reported(Tls12Needed::by_server)) return;

@@ -194,6 +194,23 @@ TEST_F(native_record_protection, all_padding_is_unexpected_message) {
   EXPECT_EQ(opened.error().alert, Alert::unexpected_message);
 }
 
+TEST_F(native_record_protection, zero_length_protected_alert_and_handshake) {
+  // RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert records that have a
+  // zero-length TLSInnerPlaintext.content; if such a message is received, the receiving
+  // implementation MUST terminate the connection with an "unexpected_message" alert."
+  for (const ContentType type : {ContentType::alert, ContentType::handshake}) {
+    Protection w = make();
+    RecordReader reader;
+    ASSERT_TRUE(reader.set_protection(make()));
+    auto rec = w.seal(type, {}, 3);
+    ASSERT_TRUE(rec);
+    reader.feed(*rec);
+    auto next = reader.next();
+    ASSERT_FALSE(next) << "an empty protected record was accepted";
+    EXPECT_EQ(next.error().alert, Alert::unexpected_message) << next.error().to_string();
+  }
+}
+
 TEST_F(native_record_protection, record_size_limit) {
   Protection w = make();
   Protection r = make();

@@ -640,6 +640,21 @@ TEST(rfc8448_client_refuses, change_cipher_spec_with_wrong_value) {
   EXPECT_EQ(bad.error().alert, Alert::unexpected_message);
 }
 
+TEST(rfc8448_client_refuses, change_cipher_spec_record_holding_two) {
+  // RFC 8446 §5: only "a record of type change_cipher_spec consisting of the single byte value
+  // 0x01" is dropped; "01 01" (two CCS messages in one record) is "any other
+  // change_cipher_spec value": unexpected_message. Two separate 0x01 records before the
+  // server's Finished are each dropped ("MUST simply drop it").
+  Client two_records;
+  EXPECT_TRUE(two_records.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})));
+  EXPECT_TRUE(two_records.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})));
+  Client one_record;
+  auto bad =
+      one_record.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01, 0x01}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().alert, Alert::unexpected_message);
+}
+
 }  // namespace
 }  // namespace sanstls::native::handshake
 

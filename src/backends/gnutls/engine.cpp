@@ -685,6 +685,8 @@ Result<void> GnutlsEngine::refuse_forbidden_hello(const HelloSummary& hello) {
                                              !shared_->priority.tls12);
   } else if (!tls13 && !hello.extended_master_secret) {
     refusal = extended_master_secret_error(/*peer_is_server=*/false);
+  } else if (tls13 && hello.empty_key_share) {
+    refusal = hello.empty_key_share;  // illegal_parameter, where GnuTLS would say decode_error
   }
   if (!refusal) return {};
   queue_plaintext_alert(*refusal->alert_sent);

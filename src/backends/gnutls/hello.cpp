@@ -18,6 +18,7 @@ constexpr std::uint16_t kExtServerName = 0;
 constexpr std::uint16_t kExtSignatureAlgorithms = 13;
 constexpr std::uint16_t kExtExtendedMasterSecret = 23;
 constexpr std::uint16_t kExtSupportedVersions = 43;
+constexpr std::uint16_t kExtKeyShare = 51;
 
 bool is_grease(std::uint16_t value) {
   // RFC 8701 §2: GREASE values are 0x?A?A with both bytes equal.
@@ -74,6 +75,8 @@ std::optional<HelloSummary> parse_client_hello(std::span<const std::uint8_t> mes
           if (!scheme) return std::nullopt;
           out.signature_algorithms->push_back(*scheme);
         }
+      } else if (*ext_type == kExtKeyShare) {
+        out.empty_key_share = core::refuse_empty_key_share(*ext_body);
       } else if (*ext_type == kExtExtendedMasterSecret) {
         out.extended_master_secret = true;
       }

@@ -13,6 +13,8 @@
 // Nothing here is trusted for security: when the bytes are not a readable hello, the engine
 // simply lets GnuTLS process them and report its own error.
 
+#include <sanstls/error.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -37,6 +39,9 @@ struct HelloSummary {
   bool extended_master_secret = false;
   /// ClientHello: the signature_algorithms extension (RFC 8446 §4.2.3), if present.
   std::optional<std::vector<std::uint16_t>> signature_algorithms;
+  /// ClientHello: the refusal of a key_share extension holding an empty share
+  /// (core::refuse_empty_key_share).
+  std::optional<Error> empty_key_share;
 };
 
 /// Collects the peer's first bytes until its first handshake message is complete.

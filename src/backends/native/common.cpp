@@ -74,6 +74,15 @@ Error core_error(const wire::Error& error, bool server) {
       return core::refusals::no_secure_renegotiation(/*peer_is_server=*/!server);
     case Refusal::renegotiation_attempt:
       return core::refusals::renegotiation_refused(/*peer_is_client=*/server, /*tls13=*/false);
+    case Refusal::inappropriate_fallback: {
+      // RFC 7507: what the OpenSSL and GnuTLS engines' libraries refuse alike.
+      Error refused = make_error(Errc::bad_tls_data,
+                                 "the client fell back to an older TLS version than both sides "
+                                 "support (TLS_FALLBACK_SCSV): a network fault or an attack "
+                                 "interrupted its first attempt");
+      refused.alert_sent = error.alert;
+      return refused;
+    }
     // The engines fill in these three with what only they know (names, versions, verdict).
     case Refusal::no_shared_application_protocol:
     case Refusal::no_certificate_for_name:

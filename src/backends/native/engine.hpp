@@ -58,6 +58,11 @@ struct SharedConfig {
   bool tls13_only = false;
   /// Client: hazmat::Settings::max_version caps the hello at TLS 1.2.
   bool tls12_only = false;
+  /// Server: TLS 1.2 may be negotiated (server_states12), with these suites; TLS 1.3 too unless
+  /// hazmat::Settings::max_version caps the server at TLS 1.2.
+  bool server_tls12 = false;
+  bool server_tls13 = true;
+  std::vector<native::CipherSuite> server_tls12_cipher_suites;
   std::vector<std::string> alpn;
   /// Client: the expected server name (SNI is sent for DNS names only, RFC 6066 §3).
   std::optional<x509::ServerName> server_name;

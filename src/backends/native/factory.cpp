@@ -32,11 +32,6 @@ class NativeFactory final : public EngineFactory {
 };
 
 Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& config, bool client) {
-  if (!client && config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12) {
-    return fail(Errc::unsupported,
-                "the native engine's server speaks TLS 1.3 only, so it cannot be capped at TLS 1.2 "
-                "(hazmat::Settings::max_version); use the openssl or gnutls engine");
-  }
   if (!config.library) {
     return fail(Errc::internal_error, "the configuration has no library context");
   }
@@ -57,6 +52,9 @@ Result<std::shared_ptr<SharedConfig>> make_shared_config(const CommonConfig& con
     } else if (client && native::tls12::suite12_params(native_suite)) {
       // The client offers the policy's TLS 1.2 suites (ECDHE + AEAD only exist).
       shared->tls12_cipher_suites.push_back(native_suite);
+    } else if (!client) {
+      // The server's TLS 1.2 suites (only ECDHE + AEAD exist in the policy).
+      shared->server_tls12_cipher_suites.push_back(native_suite);
     }
   }
   for (NamedGroup group : config.groups) {
@@ -87,6 +85,9 @@ Result<std::unique_ptr<EngineFactory>> make_native_server_factory(const ServerCo
   (*shared)->session_tickets = config.ticket_keys ? config.session_tickets : 0;
   (*shared)->ticket_keys = config.ticket_keys;
   (*shared)->early_data = config.early_data;
+  (*shared)->server_tls12 = !(*shared)->tls13_only;
+  (*shared)->server_tls13 =
+      !(config.hazmat && config.hazmat->max_version == ProtocolVersion::tls12);
   if (config.client_trust) {
     // RFC 8446 §4.2.4: certificate_authorities names the roots client chains must lead to.
     for (const Certificate& root : config.client_trust->certificates()) {
@@ -110,11 +111,10 @@ BackendCapabilities native_capabilities() {
   caps.available = true;
   caps.library_version = fmt::format("sanstls native {} (libcrypto {})", SANSTLS_VERSION_STRING,
                                      OpenSSL_version(OPENSSL_VERSION_STRING));
-  // The client speaks TLS 1.2 too (client_states12); the server TLS 1.3 only for now: a TLS 1.2
-  // client gets Errc::unsupported naming this.
-  caps.versions = {ProtocolVersion::tls13};
+  // TLS 1.2 in both roles (client_states12, server_states12) and TLS 1.3.
+  caps.versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
   caps.client_versions = {ProtocolVersion::tls12, ProtocolVersion::tls13};
-  // Every suite: the TLS 1.2 ones (ECDHE + AEAD) are the client's.
+  // Every suite: TLS 1.2 has ECDHE + AEAD only.
   caps.cipher_suites.assign(all_cipher_suites().begin(), all_cipher_suites().end());
   caps.groups.assign(all_groups().begin(), all_groups().end());
   caps.alpn = true;

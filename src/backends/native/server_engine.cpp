@@ -85,6 +85,11 @@ Result<EngineStatus> ServerEngine::start(core::Bytes& /*to_peer*/) {
   // one record's worth when early data is off: a client may try a ticket of another server).
   params.early_data_skip_limit =
       std::max<std::size_t>(params.early_data_skip_limit, params.max_early_data);
+  params.tls12 = shared_->server_tls12;
+  params.tls13 = shared_->server_tls13;
+  if (!shared_->server_tls12_cipher_suites.empty()) {
+    params.tls12_cipher_suites = shared_->server_tls12_cipher_suites;
+  }
   driver_.emplace(std::move(params), environment());
   return EngineStatus::handshaking;
 }
@@ -112,7 +117,20 @@ Error ServerEngine::refusal(const wire::Error& error) {
         failed = forbidden_versions(first_record_, /*peer_is_server=*/false, true);
       }
       break;
+    case wire::Refusal::missing_client_certificate:
+      if (driver_ && driver_->info().tls12) {
+        failed = core::refusals::missing_client_certificate(/*tls13=*/false);
+      }
+      break;
+    case wire::Refusal::missing_extended_master_secret:
+      failed = core::refusals::no_extended_master_secret(/*peer_is_server=*/false);
+      break;
     default:
+      // RFC 5746 §4.4: a ClientHello after a TLS 1.2 handshake; refused alike on every engine.
+      if (error.alert == Alert::no_renegotiation) {
+        failed = core::refusals::renegotiation_refused(/*peer_is_client=*/true, /*tls13=*/false);
+        failed.alert_sent = Alert::no_renegotiation;
+      }
       break;
   }
   return failed;
@@ -127,7 +145,7 @@ SessionInfo ServerEngine::info() const {
   // A resumption asks no certificate store: the name comes from the ClientHello.
   if (server_name_.empty() && negotiated.server_name) info.server_name = *negotiated.server_name;
   if (negotiated.negotiated) {
-    info.version = ProtocolVersion::tls13;
+    info.version = negotiated.tls12 ? ProtocolVersion::tls12 : ProtocolVersion::tls13;
     info.cipher_suite = static_cast<CipherSuite>(negotiated.suite);
     info.group = static_cast<NamedGroup>(negotiated.group);
   }

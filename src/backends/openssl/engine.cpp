@@ -529,6 +529,15 @@ int Engine::on_client_hello(int* alert) noexcept {
     *alert = SSL_AD_HANDSHAKE_FAILURE;
     return SSL_CLIENT_HELLO_ERROR;
   }
+  // RFC 8446 §4.2.8: an empty key share is an invalid public key, illegal_parameter on every
+  // engine (OpenSSL itself would send decode_error).
+  if (offers_tls13 && SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_key_share, &data, &length) == 1) {
+    if (auto refused = core::refuse_empty_key_share({data, length})) {
+      callback_error_ = std::move(*refused);
+      *alert = SSL_AD_ILLEGAL_PARAMETER;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+  }
   if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) == 1) {
     auto name = core::parse_server_name_extension({data, length});
     if (!name) {

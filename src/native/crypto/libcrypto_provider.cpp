@@ -388,9 +388,13 @@ class EcShare final : public KeyShare {
     // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only: legacy_form = 4 and X, Y of the
     // field size.
     const Curve curve = curve_of(group_);
+    // A share of another length (an empty one included) is a malformed key: illegal_parameter.
+    if (peer_public.size() != 1 + 2 * curve.scalar_length) {
+      return wire::illegal_parameter("KeyShareEntry.key_exchange", "not an uncompressed point");
+    }
     wire::Reader point(peer_public);
     WIRE_TRY(auto legacy_form, point.u8("UncompressedPointRepresentation.legacy_form"));
-    if (peer_public.size() != 1 + 2 * curve.scalar_length || legacy_form != 0x04) {
+    if (legacy_form != 0x04) {
       return wire::illegal_parameter("KeyShareEntry.key_exchange", "not an uncompressed point");
     }
     WIRE_TRY(auto peer, ec_key_from_params(libctx_, curve, nullptr, peer_public));

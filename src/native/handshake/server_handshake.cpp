@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/server_handshake.hpp"
 
+#include "native/handshake/server_negotiation.hpp"
 #include "native/msgs/alert.hpp"
+#include "native/msgs/client_hello.hpp"
 
 #include <utility>
 
@@ -55,6 +57,7 @@ Status ServerHandshake::apply(Actions& actions, msgs::ByteVec& out) {
 }
 
 Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, record::DataSink application_data) {
+  if (tls12_) return tls12_->receive(in, out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
   if (peer_closed_) return {};
   // The records are read straight from `in`; what is left of it (an incomplete record, or all
@@ -66,6 +69,7 @@ Status ServerHandshake::receive(Bytes in, msgs::ByteVec& out, record::DataSink a
 }
 
 Status ServerHandshake::resume(msgs::ByteVec& out, record::DataSink application_data) {
+  if (tls12_) return tls12_->resume(out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
   auto* waiting = std::get_if<server::WaitingForCertificate>(state_.get());
   // Not waiting: nothing to do (as ClientHandshake::resume), never an error that kills a
@@ -98,6 +102,24 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
           // post-handshake message.
           if (++key_updates_in_a_row_ > max_key_updates_in_a_row) {
             return fail(Error{Alert::unexpected_message, "KeyUpdate", "too many in a row"});
+          }
+        }
+        if (std::holds_alternative<server::ExpectClientHello>(*state_)) {
+          // The version is decided once, here (negotiate_version): a ClientHello that
+          // negotiates TLS 1.2 goes, with the record layer, to the TLS 1.2 driver.
+          WIRE_TRY(const auto view, msgs::parse_handshake(unit.data));
+          if (view.type == HandshakeType::client_hello) {
+            auto ch = msgs::ClientHello::parse(view.body, msgs::SkippedEntries::Storage::view);
+            if (!ch) return fail(ch.error());
+            auto version = server::negotiate_version(*ch, params_);
+            if (!version) return fail(version.error());
+            if (*version == server::VersionChoice::tls12) {
+              auto driver = server12::ServerHandshake12::take_over(
+                  ctx, *ch, unit.data, std::move(reader_), std::move(writer_), out);
+              if (!driver) return fail(driver.error());
+              tls12_ = std::move(*driver);
+              return tls12_->receive({}, out, application_data);
+            }
           }
         }
         Actions actions;
@@ -180,6 +202,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
 }
 
 Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
+  if (tls12_) return tls12_->write(data, out);
   if (failed_ || closed_ || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }
@@ -187,6 +210,13 @@ Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
 }
 
 Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
+  if (tls12_) {
+    msgs::ByteVec sealed;  // TLS 1.2 seals into its own buffer (the one-pass path is TLS 1.3's)
+    auto status = tls12_->write(data, sealed);
+    const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
+    out.insert(out.end(), first, first + sealed.size());
+    return status;
+  }
   if (failed_ || closed_ || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }
@@ -194,6 +224,7 @@ Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
 }
 
 Status ServerHandshake::close_notify(msgs::ByteVec& out) {
+  if (tls12_) return tls12_->close_notify(out);
   if (failed_ || closed_) {
     return wire::fail(Alert::internal_error, "ServerHandshake.close_notify", "already closed");
   }
@@ -204,6 +235,7 @@ Status ServerHandshake::close_notify(msgs::ByteVec& out) {
 }
 
 Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
+  if (tls12_) return tls12_->send_alert(alert, out);
   if (received_alert_ || closed_) {
     return wire::fail(Alert::internal_error, "ServerHandshake.send_alert", "connection closed");
   }
@@ -213,6 +245,7 @@ Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
 }
 
 Status ServerHandshake::send_warning(Alert alert, msgs::ByteVec& out) {
+  if (tls12_) return tls12_->send_warning(alert, out);
   if (failed_ || received_alert_ || closed_) {
     return wire::fail(Alert::internal_error, "ServerHandshake.send_warning", "connection closed");
   }
@@ -220,8 +253,15 @@ Status ServerHandshake::send_warning(Alert alert, msgs::ByteVec& out) {
   return writer_.write(ContentType::alert, message, out);
 }
 
+Status ServerHandshake::export_keying_material(std::string_view label, std::optional<Bytes> context,
+                                               std::span<std::uint8_t> out) const {
+  if (tls12_) return tls12_->export_keying_material(label, context, out);
+  return export_keying_material(label, context.value_or(Bytes{}), out);
+}
+
 Status ServerHandshake::export_keying_material(std::string_view label, Bytes context,
                                                std::span<std::uint8_t> out) const {
+  if (tls12_) return tls12_->export_keying_material(label, context, out);
   const auto* connected_state = std::get_if<server::Connected>(state_.get());
   if (failed_ || connected_state == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshake.export_keying_material",
@@ -235,6 +275,9 @@ Status ServerHandshake::export_keying_material(std::string_view label, Bytes con
 }
 
 Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out) {
+  if (tls12_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "TLS 1.2 has none");
+  }
   auto* connected_state = std::get_if<server::Connected>(state_.get());
   if (failed_ || closed_ || connected_state == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "not connected");

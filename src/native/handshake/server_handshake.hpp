@@ -6,6 +6,7 @@
 // written to `out` for a failure), unless received_alert() is set (never echo a peer's alert).
 
 #include "native/handshake/server_states.hpp"
+#include "native/handshake/server_states12.hpp"
 #include "native/record/record_layer.hpp"
 
 #include <memory>
@@ -39,21 +40,31 @@ class ServerHandshake {
   Status resume(msgs::ByteVec& out, record::DataSink application_data);
 
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    if (tls12_) return tls12_->waiting_for_certificate();
     return std::holds_alternative<server::WaitingForCertificate>(*state_);
   }
   /// The client's Finished was verified.
   [[nodiscard]] bool connected() const noexcept {
+    if (tls12_) return tls12_->connected();
     return std::holds_alternative<server::Connected>(*state_);
   }
+  /// The TLS 1.2 driver, once a ClientHello negotiated TLS 1.2 (every call is forwarded to it).
+  [[nodiscard]] const server12::ServerHandshake12* tls12() const noexcept { return tls12_.get(); }
   /// The peer sent close_notify: later input is ignored (RFC 8446 §6.1). Before connected(),
   /// the peer abandoned the handshake (the close_notify may even be a forged plaintext one):
   /// the caller must treat that as a failure, never as a clean close (the core does).
-  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  [[nodiscard]] bool peer_closed() const noexcept {
+    return tls12_ ? tls12_->peer_closed() : peer_closed_;
+  }
   /// The fatal alert the peer sent, if any; receive() then fails with it, and it must not be
   /// sent back.
-  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept {
+    return tls12_ ? tls12_->received_alert() : received_alert_;
+  }
   /// What was negotiated (see ServerSessionInfo::negotiated).
-  [[nodiscard]] const ServerSessionInfo& info() const noexcept { return info_; }
+  [[nodiscard]] const ServerSessionInfo& info() const noexcept {
+    return tls12_ ? tls12_->info() : info_;
+  }
   [[nodiscard]] const server::ServerState& state() const noexcept { return *state_; }
 
   /// Application data, only once connected (no 0.5-RTT data), split into records the client
@@ -68,6 +79,10 @@ class ServerHandshake {
   /// RFC 8446 §7.5 TLS-Exporter(label, context, out.size()) into `out`, once connected (also
   /// after either close_notify). An empty context stands for "no context" (§7.5).
   Status export_keying_material(std::string_view label, Bytes context,
+                                std::span<std::uint8_t> out) const;
+  /// TLS 1.2 (RFC 5705 §4): without a context and with an empty one the outputs differ; TLS 1.3
+  /// (RFC 8446 §7.5) treats both alike.
+  Status export_keying_material(std::string_view label, std::optional<Bytes> context,
                                 std::span<std::uint8_t> out) const;
   /// After a failure of receive()/resume(): sends the fatal alert the Error carries (RFC 8446
   /// §6.2) under the current write keys. Refused when the peer's own alert ended the connection
@@ -97,6 +112,7 @@ class ServerHandshake {
   bool closed_ = false;
   std::size_t key_updates_in_a_row_ = 0;
   std::optional<Alert> received_alert_;
+  std::unique_ptr<server12::ServerHandshake12> tls12_;
 };
 
 }  // namespace sanstls::native::handshake

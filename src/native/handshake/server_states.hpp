@@ -68,6 +68,19 @@ struct ServerParameters {
   /// max_early_data_size of our tickets (0: no 0-RTT): RFC 8446 §4.2.10 early data accepted up to
   /// this many bytes when the environment's accept_early_data agrees.
   std::uint32_t max_early_data = 0;
+  /// TLS 1.2 (ECDHE + AEAD suites below, extended master secret required) may be negotiated
+  /// with a client that offers it; TLS 1.3 may be. At least one is on.
+  bool tls12 = false;
+  bool tls13 = true;
+  /// TLS 1.2 suites, server preference order (RFC 5289, RFC 7905); the certificate's key type
+  /// narrows them.
+  std::vector<CipherSuite> tls12_cipher_suites{
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256,
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384,
+      CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256,
+      CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256,
+      CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384,
+      CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256};
   /// Our RFC 8449 record_size_limit, announced only when the client sent one.
   std::optional<std::uint16_t> record_size_limit;
   /// RFC 8446 §4.2.10: the bytes of early data skipped when a client's 0-RTT offer is rejected
@@ -117,6 +130,8 @@ struct ServerHandshakeEnvironment {
 /// client-certificate facts once the handshake is connected.
 struct ServerSessionInfo {
   bool negotiated = false;
+  /// TLS 1.2 was negotiated (server_states12.hpp); TLS 1.3 otherwise.
+  bool tls12 = false;
   CipherSuite suite{};
   NamedGroup group{};
   std::optional<std::string> alpn;

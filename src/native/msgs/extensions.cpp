@@ -113,7 +113,10 @@ Result<ServerNameList> parse_server_names(Reader& r) {
 
 Result<KeyShareEntry> parse_key_share_entry(Reader& r) {
   WIRE_TRY(auto group, r.u16("KeyShareEntry.group"));
-  WIRE_TRY(auto key, r.vec16("KeyShareEntry.key_exchange", {1, 0xffff}));
+  // RFC 8446 §4.2.8 declares key_exchange<1..2^16-1>, but an empty share is refused with the
+  // illegal_parameter of a malformed key (§4.2.8.1, §4.2.8.2, checked by the provider once the
+  // group is chosen), as OpenSSL and GnuTLS do and as test suites expect, not as a decode_error.
+  WIRE_TRY(auto key, r.vec16("KeyShareEntry.key_exchange", {0, 0xffff}));
   return KeyShareEntry{static_cast<NamedGroup>(group), copy(key)};
 }
 
@@ -127,7 +130,8 @@ Result<KeyShareClientHello> parse_client_shares(Reader& r, SkippedEntries::Stora
     for (std::size_t index = 0; !c.empty(); ++index) {
       const std::size_t start = c.position();
       WIRE_TRY(auto group, c.u16("KeyShareEntry.group"));
-      WIRE_TRY(auto key, c.vec16("KeyShareEntry.key_exchange", {1, 0xffff}));
+      // Empty shares parse (see parse_key_share_entry): the provider refuses them.
+      WIRE_TRY(auto key, c.vec16("KeyShareEntry.key_exchange", {0, 0xffff}));
       // RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same
       // group."
       if (!seen.insert(group)) {

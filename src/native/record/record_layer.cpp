@@ -96,6 +96,15 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
         WIRE_CHECK(reassembler_.add(in.data));
         continue;
       case ContentType::alert:
+        // RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert records that have a
+        // zero-length TLSInnerPlaintext.content; if such a message is received, the receiving
+        // implementation MUST terminate the connection with an "unexpected_message" alert."
+        // (Empty handshake fragments: the reassembler.)
+        if (in.was_protected && in.data.empty()) {
+          return wire::fail(Alert::unexpected_message, "TLSInnerPlaintext.content",
+                            "zero-length alert");
+        }
+        return std::optional<Inbound>(std::move(in));
       case ContentType::application_data:
       case ContentType::change_cipher_spec:
         return std::optional<Inbound>(std::move(in));

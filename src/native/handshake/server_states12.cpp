@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+#include "native/handshake/server_states12.hpp"
+
+#include "native/handshake/fuzzing.hpp"
+#include "native/handshake/server_handshake.hpp"
+#include "native/handshake/server_negotiation.hpp"
+#include "native/msgs/alert.hpp"
+#include "native/msgs/certificate_verify.hpp"
+#include "native/msgs/extensions12.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sanstls::native::handshake::server12 {
+
+namespace {
+
+using msgs::HandshakeView;
+
+tl::unexpected<Error> unexpected_message(std::string_view field) {
+  // RFC 5246 §7.4: "Sending handshake messages out of this order ... results in a fatal error"
+  // (unexpected_message, §7.2.2).
+  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
+}
+
+Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
+  return provider.digest(ctx.params.hash, ctx.messages);
+}
+
+/// Our ServerHello (RFC 5246 §7.4.1.3) with only extensions the client sent (§7.4.1.4: "An
+/// extension type MUST NOT appear in the ServerHello unless the same extension type appeared in
+/// the corresponding ClientHello").
+Result<ByteVec> server_hello(const Context12& ctx) {
+  const Negotiation12& n = ctx.negotiation;
+  msgs::ServerHello sh;
+  sh.legacy_version = tls12_version;
+  sh.random = ctx.server_random;
+  // No session cache: an empty session_id (RFC 5246 §7.4.1.3: the session "will not be cached
+  // and therefore cannot be resumed").
+  sh.cipher_suite = ctx.suite;
+  std::vector<msgs::Extension> list;
+  // RFC 5746 §3.6: "If the secure_renegotiation flag is set to TRUE, the server MUST include an
+  // empty "renegotiation_info" extension in the ServerHello message."
+  if (n.secure_renegotiation) {
+    WIRE_TRY(auto ri, msgs::renegotiation_info_extension());
+    list.push_back(std::move(ri));
+  }
+  // RFC 7627 §5.2: the server "MUST include the "extended_master_secret" extension in its
+  // ServerHello message" when it uses the extended master secret (always: negotiate12 refused
+  // clients without it).
+  list.push_back(msgs::extended_master_secret_extension());
+  if (n.alpn) {
+    list.push_back({ExtensionType::application_layer_protocol_negotiation,
+                    msgs::ProtocolNameList{{ByteVec(n.alpn->begin(), n.alpn->end())}}});
+  }
+  sh.extensions = msgs::Extensions(std::move(list));
+  return sh.encode();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The flight: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+
+Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions12& actions) && {
+  CertificateQuery query;
+  query.server_name = ctx.negotiation.server_name;
+  query.signature_schemes = ctx.negotiation.client_signature_schemes;
+  const CertificateSelection chosen =
+      c.env.select_certificate ? c.env.select_certificate(query) : CertificateSelection::declined();
+  if (chosen.kind == CertificateSelection::Kind::pending) return std::move(*this);
+  if (chosen.kind == CertificateSelection::Kind::declined) {
+    return wire::refuse(Alert::unrecognized_name, wire::Refusal::no_certificate_for_name,
+                        "ClientHello.server_name", "no certificate for this name");
+  }
+  if (chosen.chain_der.empty() || !chosen.key) {
+    return wire::fail(Alert::internal_error, "CertificateSelection", "no chain or key");
+  }
+  WIRE_TRY(const auto choice, server::choose_for_key12(ctx.negotiation, *chosen.key));
+  ctx.suite = choice.suite;
+  ctx.params = choice.params;
+  const auto& provider = *c.env.provider;
+
+  provider.random(ctx.server_random);
+  // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
+  server::apply_downgrade_sentinel(ctx.server_random, c.params);
+  WIRE_TRY(auto hello, server_hello(ctx));
+  ctx.add(hello);
+  actions.emplace_back(SendHandshake{std::move(hello)});
+
+  msgs::Certificate12 certificate;
+  certificate.certificate_list = chosen.chain_der;
+  WIRE_TRY(auto certificate_bytes, certificate.encode());
+  ctx.add(certificate_bytes);
+  actions.emplace_back(SendHandshake{std::move(certificate_bytes)});
+
+  // RFC 8422 §5.4: ServerECDHParams (named_curve, our ephemeral point) signed with the
+  // certificate key over client_random + server_random + params.
+  WIRE_TRY(auto share, provider.generate_key_share(ctx.negotiation.group));
+  msgs::ServerKeyExchange12 ske;
+  ske.group = ctx.negotiation.group;
+  const Bytes pub = share->public_key();
+  ske.point.assign(pub.begin(), pub.end());
+  ske.algorithm = choice.scheme;
+  WIRE_TRY(const auto signed_content,
+           ske.signed_content(ctx.negotiation.client_random, ctx.server_random));
+  WIRE_TRY(ske.signature, chosen.key->sign(choice.scheme, signed_content));
+  WIRE_TRY(auto ske_bytes, ske.encode());
+  ctx.add(ske_bytes);
+  actions.emplace_back(SendHandshake{std::move(ske_bytes)});
+
+  // RFC 5246 §7.4.4: CertificateRequest with the key types, the signature pairs we accept (ours,
+  // with PKCS#1 v1.5 which TLS 1.2 allows, never SHA-1) and the client CA names.
+  if (c.params.client_auth != ClientAuthMode::none) {
+    msgs::CertificateRequest12 request;
+    request.certificate_types = {static_cast<std::uint8_t>(msgs::ClientCertificateType::ecdsa_sign),
+                                 static_cast<std::uint8_t>(msgs::ClientCertificateType::rsa_sign)};
+    for (const SignatureScheme s : c.params.signature_algorithms) {
+      if (s != SignatureScheme::ed25519) request.supported_signature_algorithms.push_back(s);
+    }
+    for (const SignatureScheme s :
+         {SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pkcs1_sha384,
+          SignatureScheme::rsa_pkcs1_sha512}) {
+      request.supported_signature_algorithms.push_back(s);
+    }
+    request.certificate_authorities = c.params.certificate_authorities;
+    WIRE_TRY(auto request_bytes, request.encode());
+    ctx.add(request_bytes);
+    actions.emplace_back(SendHandshake{std::move(request_bytes)});
+    ctx.requested_schemes = request.supported_signature_algorithms;
+    ctx.certificate_requested = true;
+  }
+
+  WIRE_TRY(auto done, msgs::ServerHelloDone{}.encode());
+  ctx.add(done);
+  actions.emplace_back(SendHandshake{std::move(done)});
+
+  c.info.negotiated = true;
+  c.info.tls12 = true;
+  c.info.suite = ctx.suite;
+  c.info.group = ctx.negotiation.group;
+  c.info.alpn = ctx.negotiation.alpn;
+  c.info.server_name = ctx.negotiation.server_name;
+  c.info.signature_scheme = choice.scheme;
+  if (ctx.certificate_requested) return ExpectClientCertificate12{std::move(ctx), std::move(share)};
+  return ExpectClientKeyExchange12{std::move(ctx), std::move(share), std::nullopt};
+}
+
+Result<ServerState12> ExpectClientCertificate12::handle(const HandshakeView& message,
+                                                        const Context& c,
+                                                        Actions12& /*actions*/) && {
+  // RFC 5246 §7.4.6: "This is the first message the client can send after receiving a
+  // ServerHelloDone message. This message is only sent if the server requests a certificate."
+  if (message.type != HandshakeType::certificate) return unexpected_message("Certificate");
+  WIRE_TRY(const auto cert, msgs::Certificate12::parse(message.body));
+  ctx.add(message.whole);
+  if (cert.certificate_list.empty()) {
+    // RFC 5246 §7.4.6: "If the client does not send any certificates, the server MAY at its
+    // discretion either continue the handshake without client authentication, or respond with
+    // a fatal handshake_failure alert."
+    if (c.params.client_auth == ClientAuthMode::required) {
+      return wire::refuse(Alert::handshake_failure, wire::Refusal::missing_client_certificate,
+                          "Certificate.certificate_list", "client certificate required");
+    }
+    return ExpectClientKeyExchange12{std::move(ctx), std::move(key_share), std::nullopt};
+  }
+  if (!c.env.verify_client_chain) {
+    return wire::fail(Alert::internal_error, "ServerHandshakeEnvironment", "no chain verifier");
+  }
+  if (auto verdict = c.env.verify_client_chain(cert.certificate_list); !verdict) {
+    Error e = verdict.error();
+    e.refusal = wire::Refusal::peer_chain_refused;
+    return tl::unexpected<Error>(e);
+  }
+  WIRE_TRY(auto spki, c.env.provider->certificate_spki(cert.certificate_list.front()));
+  c.info.client_certificate_presented = true;
+  c.info.client_chain = cert.certificate_list;
+  return ExpectClientKeyExchange12{std::move(ctx), std::move(key_share), std::move(spki)};
+}
+
+Result<ServerState12> ExpectClientCertificateVerify12::handle(const HandshakeView& message,
+                                                              const Context& c,
+                                                              Actions12& /*actions*/) && {
+  // RFC 5246 §7.4.8: sent after ClientKeyExchange by a client whose certificate can sign.
+  if (message.type != HandshakeType::certificate_verify) {
+    return unexpected_message("CertificateVerify");
+  }
+  WIRE_TRY(const auto cv, msgs::CertificateVerify::parse(message.body));
+  // RFC 5246 §7.4.8: "The hash and signature algorithms used in the signature MUST be one of
+  // those present in the supported_signature_algorithms field of the CertificateRequest".
+  if (std::find(ctx.requested_schemes.begin(), ctx.requested_schemes.end(), cv.algorithm) ==
+      ctx.requested_schemes.end()) {
+    return wire::illegal_parameter("CertificateVerify.algorithm", "not requested");
+  }
+  // The signature covers handshake_messages, "all handshake messages sent or received, starting
+  // at client hello and up to, but not including, this message"; a bad one is decrypt_error
+  // (RFC 5246 §7.2.2). Fuzzing builds only: a forged signature passes.
+  WIRE_CHECK(fuzzing_signature_verdict(
+      c.env.provider->verify(cv.algorithm, client_spki, ctx.messages, cv.signature)));
+  ctx.add(message.whole);
+  c.info.client_signature_scheme = cv.algorithm;
+  return ExpectChangeCipherSpec12{std::move(ctx), std::move(master_secret), std::move(keys)};
+}
+
+Result<ServerState12> WaitingForCertificate12::handle(const HandshakeView& /*message*/,
+                                                      const Context& /*c*/,
+                                                      Actions12& /*actions*/) && {
+  return unexpected_message("handshake message while choosing the certificate");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClientKeyExchange
+
+Result<ServerState12> ExpectClientKeyExchange12::handle(const HandshakeView& message,
+                                                        const Context& c,
+                                                        Actions12& /*actions*/) && {
+  // RFC 5246 §7.3: ClientKeyExchange after ServerHelloDone (and the client's Certificate).
+  if (message.type != HandshakeType::client_key_exchange) {
+    return unexpected_message("ClientKeyExchange");
+  }
+  WIRE_TRY(const auto cke, msgs::ClientKeyExchange12::parse(message.body));
+  const auto& provider = *c.env.provider;
+  // RFC 8422 §5.7 / RFC 8446 §4.2.8.2 by analogy: the point is validated (X25519 all-zero
+  // secret, NIST curve points on the curve, uncompressed only): illegal_parameter.
+  WIRE_TRY(auto pre_master, key_share->complete(cke.point));
+  key_share.reset();
+  ctx.add(message.whole);
+  // RFC 7627 §3: session_hash = Hash(handshake_messages) up to and including ClientKeyExchange.
+  WIRE_TRY(const auto session_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(auto master, tls12::extended_master_secret(provider, ctx.params.hash, pre_master.span(),
+                                                      session_hash));
+  pre_master.wipe();
+  if (c.env.key_log) {
+    c.env.key_log("CLIENT_RANDOM", ctx.negotiation.client_random, master.span());
+  }
+  WIRE_TRY(auto block, tls12::key_block(provider, ctx.params, master.span(),
+                                        ctx.negotiation.client_random, ctx.server_random));
+  if (client_spki) {
+    return ExpectClientCertificateVerify12{std::move(ctx), std::move(master), std::move(block),
+                                           std::move(*client_spki)};
+  }
+  return ExpectChangeCipherSpec12{std::move(ctx), std::move(master), std::move(block)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's ChangeCipherSpec and Finished, then ours
+
+Result<ServerState12> ExpectChangeCipherSpec12::handle(const HandshakeView& /*message*/,
+                                                       const Context& /*c*/,
+                                                       Actions12& /*actions*/) && {
+  return unexpected_message("ChangeCipherSpec");
+}
+
+Result<ServerState12> ExpectChangeCipherSpec12::change_cipher_spec(Actions12& actions) && {
+  actions.emplace_back(InstallRead12{std::move(keys.client), ctx.params.aead});
+  return ExpectClientFinished12{std::move(ctx), std::move(master_secret), std::move(keys.server)};
+}
+
+Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& message, const Context& c,
+                                                     Actions12& actions) && {
+  if (message.type != HandshakeType::finished) return unexpected_message("Finished");
+  const auto& provider = *c.env.provider;
+  WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
+  WIRE_TRY(const auto hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto expected, tls12::finished_verify_data(provider, ctx.params.hash,
+                                                            master_secret.span(), true, hash));
+  // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
+  // correct." A mismatch is decrypt_error (§7.2.2). Fuzzing builds only: a forged one passes.
+  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
+    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
+  }
+  ctx.add(message.whole);
+
+  // RFC 5246 §7.1, §7.4.9: our ChangeCipherSpec, then our Finished under the new write keys.
+  actions.emplace_back(SendChangeCipherSpec{});
+  InstallWrite12 write{std::move(server_keys), ctx.params.aead, max_plaintext_length};
+  if (ctx.negotiation.client_record_size_limit) {
+    write.plaintext_limit =
+        std::min<std::size_t>(*ctx.negotiation.client_record_size_limit, max_plaintext_length);
+  }
+  actions.emplace_back(std::move(write));
+  WIRE_TRY(const auto our_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(auto verify, tls12::finished_verify_data(provider, ctx.params.hash, master_secret.span(),
+                                                    false, our_hash));
+  msgs::Finished12 ours;
+  std::copy(verify.span().begin(), verify.span().end(), ours.verify_data.begin());
+  WIRE_TRY(auto ours_bytes, ours.encode());
+  actions.emplace_back(SendHandshake{std::move(ours_bytes)});
+  // The transcript is not needed any more (no renegotiation, no resumption yet).
+  ByteVec().swap(ctx.messages);
+  return Connected12(std::move(ctx), std::move(master_secret), VerifiedClientFinished12{});
+}
+
+Result<ServerState12> Connected12::handle(const HandshakeView& message, const Context& /*c*/,
+                                          Actions12& /*actions*/) && {
+  if (message.type == HandshakeType::client_hello) {
+    // We never renegotiate (RFC 5746 §4.4 lets a server refuse): every engine answers a
+    // ClientHello after the handshake with the no_renegotiation alert (RFC 5246 §7.2.2, a
+    // warning) and ends the session.
+    return wire::fail(Alert::no_renegotiation, "ClientHello", "renegotiation is not supported");
+  }
+  return unexpected_message("post-handshake message");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver
+
+Result<std::unique_ptr<ServerHandshake12>> ServerHandshake12::take_over(
+    const Context& c, const msgs::ClientHello& ch, Bytes client_hello, record::RecordReader reader,
+    record::RecordWriter writer, ByteVec& out) {
+  WIRE_TRY(auto negotiation, server::negotiate12(ch, c));
+  Context12 ctx;
+  ctx.negotiation = std::move(negotiation);
+  ctx.add(client_hello);
+  auto state = std::make_unique<ServerState12>(WaitingForCertificate12{std::move(ctx)});
+  std::unique_ptr<ServerHandshake12> driver(
+      new ServerHandshake12(c, std::move(state), std::move(reader), std::move(writer)));
+  // TLS 1.2 records carry version 0x0303 (RFC 5246 §6.2.1).
+  WIRE_CHECK(driver->resume(out, out));
+  return driver;
+}
+
+Status ServerHandshake12::apply(Actions12& actions, ByteVec& out) {
+  // Consecutive handshake messages share records (ServerHello ... ServerHelloDone in one).
+  ByteVec pending;
+  auto flush = [&]() -> Status {
+    if (pending.empty()) return {};
+    WIRE_CHECK(writer_.write(ContentType::handshake, pending, out));
+    pending.clear();
+    return {};
+  };
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<SendHandshake>(&action)) {
+      pending.insert(pending.end(), send->message.begin(), send->message.end());
+      continue;
+    }
+    WIRE_CHECK(flush());
+    if (std::holds_alternative<SendChangeCipherSpec>(action)) {
+      // RFC 5246 §7.1: "The message consists of a single byte of value 1."
+      const std::array<std::uint8_t, 1> ccs{0x01};
+      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+    } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
+      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
+      protection.set_plaintext_limit(w->plaintext_limit);
+      writer_.set_protection12(std::move(protection));
+    } else {
+      auto& r = std::get<InstallRead12>(action);
+      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
+      if (params_.record_size_limit && info_.negotiated) {
+        protection.set_plaintext_limit(
+            std::min<std::size_t>(*params_.record_size_limit, max_plaintext_length));
+      }
+      // No handshake message spans the key change (RFC 5246 §7.1).
+      WIRE_CHECK(reader_.set_protection12(std::move(protection)));
+    }
+  }
+  WIRE_CHECK(flush());
+  actions.clear();
+  return {};
+}
+
+Status ServerHandshake12::handle(Bytes message, ByteVec& out) {
+  WIRE_TRY(const auto view, msgs::parse_handshake(message));
+  Actions12 actions;
+  const Context c = context();
+  auto moved = std::visit(
+      [&](auto& s) -> Result<ServerState12> { return std::move(s).handle(view, c, actions); },
+      *state_);
+  if (!moved) return tl::unexpected<Error>(moved.error());
+  *state_ = std::move(*moved);
+  return apply(actions, out);
+}
+
+Status ServerHandshake12::resume(ByteVec& out, record::DataSink application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
+  auto* waiting = std::get_if<WaitingForCertificate12>(state_.get());
+  if (waiting == nullptr) return {};
+  Actions12 actions;
+  const Context c = context();
+  auto moved = std::move(*waiting).resume(c, actions);
+  if (!moved) {
+    failed_ = true;
+    return tl::unexpected<Error>(moved.error());
+  }
+  *state_ = std::move(*moved);
+  if (auto applied = apply(actions, out); !applied) {
+    failed_ = true;
+    return applied;
+  }
+  if (waiting_for_certificate()) return {};
+  return process(out, application_data);
+}
+
+Status ServerHandshake12::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ServerHandshake", "connection failed");
+  if (peer_closed_) return {};
+  reader_.feed(in);
+  return process(out, application_data);
+}
+
+Status ServerHandshake12::process(ByteVec& out, record::DataSink application_data) {
+  auto fail_with = [this](const Error& e) {
+    failed_ = true;
+    return tl::unexpected<Error>(e);
+  };
+  for (;;) {
+    // While the certificate store has not answered, input stays buffered in the reader.
+    if (waiting_for_certificate()) return {};
+    auto next = reader_.next();
+    if (!next) return fail_with(next.error());
+    if (!*next) return {};
+    record::Inbound& unit = **next;
+    switch (unit.type) {
+      case ContentType::handshake:
+        if (auto done = handle(unit.data, out); !done) return fail_with(done.error());
+        break;
+      case ContentType::change_cipher_spec: {
+        // RFC 5246 §7.1: exactly one byte of value 1, only where the handshake expects it.
+        auto* expecting = std::get_if<ExpectChangeCipherSpec12>(state_.get());
+        if (expecting == nullptr || unit.data != ByteVec{0x01} || reader_.has_partial_handshake()) {
+          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+        }
+        Actions12 actions;
+        auto moved = std::move(*expecting).change_cipher_spec(actions);
+        if (!moved) return fail_with(moved.error());
+        *state_ = std::move(*moved);
+        if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
+        break;
+      }
+      case ContentType::alert: {
+        auto alert = msgs::AlertMessage::parse(unit.data);
+        if (!alert) return fail_with(alert.error());
+        if (alert->description == Alert::close_notify) {
+          // RFC 5246 §7.2.1: data after close_notify is ignored.
+          peer_closed_ = true;
+          return {};
+        }
+        if (alert->description == Alert::user_canceled) {
+          if (!connected() && ++user_canceled_seen_ > ServerHandshake::max_user_canceled_alerts) {
+            return fail_with(Error{Alert::unexpected_message, "user_canceled alerts",
+                                   "more than 8 before the handshake completed (a flood)"});
+          }
+          break;
+        }
+        received_alert_ = alert->description;
+        return fail_with(Error{alert->description, "peer alert", "received"});
+      }
+      case ContentType::application_data:
+        // RFC 5246 §7.4.9: application data only after the client's Finished is verified.
+        if (!connected()) {
+          return fail_with(
+              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
+        }
+        application_data.append(unit.data);
+        break;
+      default:
+        return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
+    }
+  }
+}
+
+Status ServerHandshake12::write(Bytes data, ByteVec& out) {
+  if (failed_ || close_sent_ || !connected()) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
+Status ServerHandshake12::close_notify(ByteVec& out) {
+  if (failed_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.close_notify", "already closed");
+  }
+  WIRE_TRY(const auto alert,
+           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
+  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
+  close_sent_ = true;
+  return {};
+}
+
+Status ServerHandshake12::send_alert(Alert alert, ByteVec& out) {
+  if (received_alert_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.send_alert", "not sent");
+  }
+  // RFC 5246 §7.2.2: no_renegotiation "is always a warning"; every other error alert is fatal.
+  const auto level =
+      alert == Alert::no_renegotiation ? msgs::AlertLevel::warning : msgs::AlertLevel::fatal;
+  WIRE_TRY(const auto bytes, (msgs::AlertMessage{level, alert}.encode()));
+  WIRE_CHECK(writer_.write(ContentType::alert, bytes, out));
+  close_sent_ = true;
+  return {};
+}
+
+Status ServerHandshake12::send_warning(Alert alert, ByteVec& out) {
+  if (failed_ || close_sent_) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.send_warning", "not sent");
+  }
+  WIRE_TRY(const auto bytes, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
+  return writer_.write(ContentType::alert, bytes, out);
+}
+
+Status ServerHandshake12::export_keying_material(std::string_view label,
+                                                 std::optional<Bytes> context,
+                                                 std::span<std::uint8_t> out) const {
+  const auto* done = std::get_if<Connected12>(state_.get());
+  if (failed_ || done == nullptr) {
+    return wire::fail(Alert::internal_error, "ServerHandshake.export_keying_material",
+                      "not connected");
+  }
+  WIRE_TRY(auto exported,
+           tls12::exporter(*env_.provider, done->ctx.params.hash, done->master_secret.span(),
+                           done->ctx.negotiation.client_random, done->ctx.server_random, label,
+                           context, out.size()));
+  std::copy(exported.span().begin(), exported.span().end(), out.begin());
+  return {};
+}
+
+}  // namespace sanstls::native::handshake::server12

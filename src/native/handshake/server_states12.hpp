@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+#pragma once
+// The TLS 1.2 server handshake (RFC 5246 §7.3 with RFC 8422 ECDHE, RFC 7627 extended master
+// secret, RFC 5746 signalling) as state types, like the TLS 1.3 server (server_states.hpp): each
+// state holds what is valid in it and handles one message; the client's Finished is a proof type
+// only the checking state can construct, and Connected12 demands it.
+//
+// ServerHandshake decides the version once (negotiate_version, server_negotiation.hpp) and hands
+// a ClientHello that negotiates TLS 1.2 to ServerHandshake12, which takes over the record layer.
+//
+// Not yet: session tickets / resumption.
+
+#include "native/handshake/client_states12.hpp"  // InstallWrite12, InstallRead12, Actions12
+#include "native/handshake/server_negotiation12.hpp"
+#include "native/key_schedule12.hpp"
+#include "native/record/record_layer.hpp"
+
+#include <memory>
+#include <optional>
+#include <variant>
+
+namespace sanstls::native::handshake::server12 {
+
+using client12::Action12;
+using client12::Actions12;
+using client12::InstallRead12;
+using client12::InstallWrite12;
+using msgs::ByteVec;
+using server::Context;
+using server::Negotiation12;
+
+/// What the handshake has fixed so far.
+struct Context12 {
+  Negotiation12 negotiation;
+  /// Every handshake message so far, header included: the session hash (RFC 7627 §3) and the
+  /// Finished hashes (RFC 5246 §7.4.9) are computed over it.
+  ByteVec messages;
+  CipherSuite suite{};
+  tls12::Suite12Params params{};
+  std::array<std::uint8_t, 32> server_random{};
+  /// What our CertificateRequest offered (empty: none was sent).
+  std::vector<SignatureScheme> requested_schemes;
+  bool certificate_requested = false;
+  void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
+};
+
+/// Proof that the client's Finished was verified (constant-time compare).
+class VerifiedClientFinished12 {
+  friend struct ExpectClientFinished12;
+  VerifiedClientFinished12() = default;
+};
+
+struct WaitingForCertificate12;
+struct ExpectClientCertificate12;
+struct ExpectClientKeyExchange12;
+struct ExpectClientCertificateVerify12;
+struct ExpectChangeCipherSpec12;
+struct ExpectClientFinished12;
+struct Connected12;
+using ServerState12 = std::variant<WaitingForCertificate12, ExpectClientCertificate12,
+                                   ExpectClientKeyExchange12, ExpectClientCertificateVerify12,
+                                   ExpectChangeCipherSpec12, ExpectClientFinished12, Connected12>;
+
+/// The ClientHello is accepted; the certificate store has not answered yet (nothing sent).
+struct WaitingForCertificate12 {
+  Context12 ctx;
+  /// Asks the store: the same state while pending, else our flight (ServerHello, Certificate,
+  /// ServerKeyExchange, ServerHelloDone) and ExpectClientKeyExchange12.
+  Result<ServerState12> resume(const Context& c, Actions12& actions) &&;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+/// After our CertificateRequest (RFC 5246 §7.4.6): the client's Certificate, possibly empty.
+struct ExpectClientCertificate12 {
+  Context12 ctx;
+  std::unique_ptr<crypto::KeyShare> key_share;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+struct ExpectClientKeyExchange12 {
+  Context12 ctx;
+  std::unique_ptr<crypto::KeyShare> key_share;  // our ECDHE key
+  /// The client's verified chain's SPKI when it sent a certificate: a CertificateVerify follows.
+  std::optional<ByteVec> client_spki;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+/// RFC 5246 §7.4.8: the client's CertificateVerify over every handshake message so far.
+struct ExpectClientCertificateVerify12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  tls12::KeyBlock keys;
+  ByteVec client_spki;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+/// The client's ChangeCipherSpec comes next (RFC 5246 §7.3).
+struct ExpectChangeCipherSpec12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  tls12::KeyBlock keys;
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+  /// The client's ChangeCipherSpec: its write keys become our read keys.
+  Result<ServerState12> change_cipher_spec(Actions12& actions) &&;
+};
+
+struct ExpectClientFinished12 {
+  Context12 ctx;
+  SecretBytes master_secret;
+  tls12::WriteKeys server_keys;
+  /// Verifies the client's Finished, then sends our ChangeCipherSpec and Finished.
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+struct Connected12 {
+  Connected12(Context12 c, SecretBytes master, VerifiedClientFinished12 proof)
+      : ctx(std::move(c)), master_secret(std::move(master)), finished(proof) {}
+  Context12 ctx;
+  SecretBytes master_secret;  // for exporters (RFC 5705)
+  VerifiedClientFinished12 finished;
+  /// A ClientHello after the handshake is refused with no_renegotiation (we never renegotiate,
+  /// RFC 5746 §4.4); any other handshake message is unexpected_message.
+  Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
+                               Actions12& actions) &&;
+};
+
+/// The TLS 1.2 driver: the states above plus the record layer taken over from ServerHandshake.
+class ServerHandshake12 {
+ public:
+  /// Takes over after a ClientHello that negotiate_version() gave TLS 1.2: `client_hello` is the
+  /// complete message; the records still buffered in `reader` follow.
+  static Result<std::unique_ptr<ServerHandshake12>> take_over(
+      const Context& c, const msgs::ClientHello& ch, Bytes client_hello,
+      record::RecordReader reader, record::RecordWriter writer, ByteVec& out);
+  Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
+  Status resume(ByteVec& out, record::DataSink application_data);
+  Status write(Bytes data, ByteVec& out);
+  Status close_notify(ByteVec& out);
+  Status send_alert(Alert alert, ByteVec& out);
+  Status send_warning(Alert alert, ByteVec& out);
+  /// RFC 5705 §4: without a context and with an empty one the outputs differ.
+  Status export_keying_material(std::string_view label, std::optional<Bytes> context,
+                                std::span<std::uint8_t> out) const;
+  [[nodiscard]] bool connected() const noexcept {
+    return std::holds_alternative<Connected12>(*state_);
+  }
+  [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    return std::holds_alternative<WaitingForCertificate12>(*state_);
+  }
+  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
+  [[nodiscard]] const ServerState12& state() const noexcept { return *state_; }
+  [[nodiscard]] const ServerSessionInfo& info() const noexcept { return info_; }
+
+ private:
+  ServerHandshake12(const Context& c, std::unique_ptr<ServerState12> state,
+                    record::RecordReader reader, record::RecordWriter writer)
+      : params_(c.params),
+        env_(c.env),
+        info_(c.info),
+        state_(std::move(state)),
+        reader_(std::move(reader)),
+        writer_(std::move(writer)) {}
+  Status apply(Actions12& actions, ByteVec& out);
+  Status handle(Bytes message, ByteVec& out);
+  Status process(ByteVec& out, record::DataSink application_data);
+  [[nodiscard]] Context context() { return Context{params_, env_, info_}; }
+
+  // Copies (ServerHandshake keeps its own): the driver may outlive a move of its owner.
+  ServerParameters params_;
+  ServerHandshakeEnvironment env_;
+  ServerSessionInfo info_;
+  std::unique_ptr<ServerState12> state_;
+  record::RecordReader reader_;
+  record::RecordWriter writer_;
+  bool failed_ = false;
+  bool peer_closed_ = false;
+  bool close_sent_ = false;
+  std::size_t user_canceled_seen_ = 0;
+  std::optional<Alert> received_alert_;
+};
+
+}  // namespace sanstls::native::handshake::server12
