@@ -6,9 +6,11 @@
 #include <sanstls/hazmat/hazmat.hpp>
 #include <sanstls/tls.hpp>
 
+#include "core/ossl_ptr.hpp"
 #include "core/session_core.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <set>
@@ -177,6 +179,63 @@ Result<void> resolve_common(Backend backend, const Policy& policy,
   return {};
 }
 
+/// SHA-256 over everything that decides whether a session stored by one client configuration
+/// may be offered by another: the engine, the policy, ALPN, the trust anchors, the server name
+/// and the session identity. A session verified under other trust anchors is never resumed.
+Result<core::ConfigurationFingerprint> resumption_fingerprint(const core::ClientConfig& config) {
+  ossl::EvpMdCtxPtr md{EVP_MD_CTX_new()};
+  EVP_MD* sha256 = EVP_MD_fetch(config.library->get(), "SHA256", nullptr);
+  bool ok = md && sha256 && EVP_DigestInit_ex(md.get(), sha256, nullptr) == 1;
+  EVP_MD_free(sha256);
+  auto add = [&](std::span<const std::uint8_t> bytes) {
+    // Length-prefixed, so no two different inputs give the same stream.
+    const std::uint64_t size = bytes.size();
+    std::uint8_t prefix[8];
+    for (int i = 0; i < 8; ++i) {
+      prefix[i] = static_cast<std::uint8_t>(size >> (8 * (7 - i)));
+    }
+    ok = ok && EVP_DigestUpdate(md.get(), prefix, sizeof prefix) == 1 &&
+         (bytes.empty() || EVP_DigestUpdate(md.get(), bytes.data(), bytes.size()) == 1);
+  };
+  auto add_text = [&](std::string_view text) {
+    add({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  };
+  auto add_u16 = [&](std::uint16_t value) {
+    const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(value >> 8U),
+                                   static_cast<std::uint8_t>(value)};
+    add(bytes);
+  };
+  add_text("sanstls client resumption v1");
+  add_u16(static_cast<std::uint16_t>(config.backend));
+  add_u16(static_cast<std::uint16_t>(config.min_version));
+  add_u16(config.hazmat && config.hazmat->max_version
+              ? static_cast<std::uint16_t>(*config.hazmat->max_version)
+              : 0);
+  for (CipherSuite suite : config.cipher_suites) {
+    add_u16(static_cast<std::uint16_t>(suite));
+  }
+  add_text("groups");
+  for (NamedGroup group : config.groups) {
+    add_u16(static_cast<std::uint16_t>(group));
+  }
+  add_text("alpn");
+  for (const auto& protocol : config.alpn) {
+    add_text(protocol);
+  }
+  add_text("trust");
+  for (const Certificate& anchor : config.trust.certificates()) {
+    add({reinterpret_cast<const std::uint8_t*>(anchor.der().data()), anchor.der().size()});
+  }
+  add_text(config.server_name.text());
+  add_text(config.session_identity);
+  core::ConfigurationFingerprint out{};
+  unsigned int length = 0;
+  if (!ok || EVP_DigestFinal_ex(md.get(), out.data(), &length) != 1 || length != out.size()) {
+    return fail(Errc::internal_error, "cannot compute the session store fingerprint (SHA-256)");
+  }
+  return out;
+}
+
 /// Tickets and 0-RTT of a server configuration (include/sanstls/resumption.hpp).
 Result<void> resolve_resumption(ServerOptions& options, core::ServerConfig& config) {
   if (options.session_tickets > core::limits::max_session_tickets) {
@@ -292,7 +351,13 @@ Result<std::shared_ptr<const core::ClientContext>> make_client_context(const std
     config.session_store = options.session_store ? std::move(options.session_store)
                                                  : std::make_shared<MemorySessionStore>();
     config.session_identity = std::move(options.session_identity);
+    auto fingerprint = resumption_fingerprint(config);
+    if (!fingerprint) {
+      return fail(fingerprint.error());
+    }
+    context->fingerprint = *fingerprint;
   }
+  context->restored_certificates.set_library(config.library);
   auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());
@@ -324,6 +389,9 @@ Result<std::shared_ptr<const core::ServerContext>> make_server_context(
   if (auto resumption = resolve_resumption(options, config); !resumption) {
     return fail(resumption.error());
   }
+  context->resumption = std::make_unique<core::ResumptionRegistry>(
+      core::limits::max_revoked_sessions, config.early_data.replay_register_entries);
+  context->restored_certificates.set_library(config.library);
   auto factory = make_factory(config);
   if (!factory) {
     return fail(factory.error());

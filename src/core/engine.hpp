@@ -69,7 +69,8 @@ class EngineHooks {
   // (the session's identity for revocation, SNI, ALPN, the verified peer chain), whether a ticket
   // may resume (revoked after a fatal alert or a truncation), whether early data may be accepted
   // (replay register, freshness). Engines do the protocol: PSK offers and binders, tickets,
-  // early-data records.
+  // early-data records. The core may call Engine::info() from inside these hooks (for the
+  // ALPN, SNI, version and suite of the session so far), so it must be safe to call there.
 
   /// Client, in start(): the session to offer, taken out of the store (it is never offered
   /// again), or nullopt. `engine_state` is exactly what this engine handed to

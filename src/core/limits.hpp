@@ -5,6 +5,7 @@
 // memory or CPU.
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -71,6 +72,12 @@ inline constexpr std::size_t max_ticket_context = 8 + 256 + 256 + max_peer_chain
 /// fatal alert or a truncation); past it, every ticket issued before the oldest forgotten one is
 /// refused too (never a resumption of a revoked session).
 inline constexpr std::size_t max_revoked_sessions = 65536;
+/// Stored sessions a client takes out of its store per handshake looking for a usable one
+/// (unusable ones, of another engine or configuration, are dropped).
+inline constexpr std::size_t max_stored_sessions_tried = 4;
+/// RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)";
+/// clients cap what they are told at it too.
+inline constexpr std::chrono::seconds max_ticket_lifetime{604800};
 /// A client's stored session (core envelope + engine state).
 inline constexpr std::size_t max_stored_session = 16 + 256 + 256 + max_peer_chain_bytes + 16384;
 

@@ -4,6 +4,7 @@
 #include <sanstls/resumption.hpp>
 
 #include "core/library_context.hpp"
+#include "core/limits.hpp"
 #include "core/ossl_ptr.hpp"
 #include "core/secret_bytes.hpp"
 #include "core/ticket_keys.hpp"
@@ -23,9 +24,6 @@
 namespace sanstls {
 
 namespace core {
-
-/// RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)".
-constexpr std::chrono::seconds max_ticket_lifetime = std::chrono::hours(24 * 7);
 
 struct TicketKeysState {
   TicketKeys::Options options;
@@ -154,7 +152,8 @@ Result<std::shared_ptr<TicketKeys>> TicketKeys::create() { return create(Options
 
 Result<std::shared_ptr<TicketKeys>> TicketKeys::create(Options options) {
   using std::chrono::seconds;
-  if (options.ticket_lifetime < seconds(1) || options.ticket_lifetime > core::max_ticket_lifetime) {
+  if (options.ticket_lifetime < seconds(1) ||
+      options.ticket_lifetime > core::limits::max_ticket_lifetime) {
     return fail(Errc::bad_configuration,
                 fmt::format("TicketKeys ticket_lifetime must be 1 s to 7 days (RFC 8446 §4.6.1), "
                             "not {} s",

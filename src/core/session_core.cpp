@@ -11,6 +11,7 @@
 #include "x509/verify.hpp"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -183,6 +184,12 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   apply_status(*status);
   // Keep what the engine knows, and what only the core knows (peer chain, verdict).
   SessionInfo engine_info = engine_->info();
+  if (engine_info.resumed && !resumption_restored_) {
+    resumption_restored_ = true;
+    if (auto restored = restore_resumed_identity(engine_info); !restored) {
+      return invalidate(restored.error());
+    }
+  }
   engine_info.peer_certificates = std::move(info_.peer_certificates);
   engine_info.peer_verified = info_.peer_verified;
   if (engine_info.server_name.empty()) {
@@ -278,6 +285,9 @@ void SessionCore::call_close(CloseMode mode) {
 }
 
 tl::unexpected<Error> SessionCore::invalidate(Error error) {
+  // Every fatal end (an alert sent or received, a truncation, a local failure) drops this
+  // session's resumption data on both sides: the 2014 proposal's one hard rule.
+  drop_resumption_data();
   state_ = SessionState::invalidated;
   failure_ = error;
   flush();  // the alert the engine queued, if any
@@ -848,26 +858,211 @@ bool SessionCore::key_log_enabled() const {
   return hazmat && hazmat->key_log;
 }
 
-// ---- Resumption (placeholders until the core's resumption lands) ----------------------------
+// ---- Resumption and 0-RTT (the core's decisions; engine.hpp) ----------------------------------
 
-std::optional<ResumptionOffer> SessionCore::take_session_to_resume() { return std::nullopt; }
+std::string SessionCore::store_key() const {
+  // Host names hold no '|', so the key is unambiguous whatever the identity holds.
+  return client_->config.server_name.text() + "|" + client_->config.session_identity;
+}
+
+std::optional<ResumptionOffer> SessionCore::take_session_to_resume() {
+  if (!client_ || !client_->config.session_store) {
+    return std::nullopt;
+  }
+  const auto now = common().clock();
+  const std::string key = store_key();
+  for (std::size_t attempt = 0; attempt < limits::max_stored_sessions_tried; ++attempt) {
+    StoredSession stored;
+    ScopedFlag busy(in_callback_);
+    if (!call_user("session store take",
+                   [&] { stored = client_->config.session_store->take(key); }) ||
+        stored.empty()) {
+      return std::nullopt;
+    }
+    auto record = parse_client_session(stored.bytes());
+    // Another engine's, another configuration's (trust, policy, name) or expired: dropped (take()
+    // removed it), never offered.
+    if (!record || record->backend != common().backend ||
+        record->fingerprint != client_->fingerprint || record->expires <= now) {
+      continue;
+    }
+    ResumptionOffer offer{std::move(record->engine_state), record->max_early_data, record->alpn};
+    offered_ = std::move(*record);
+    return offer;
+  }
+  return std::nullopt;
+}
 
 std::span<const std::byte> SessionCore::early_data_to_send() const { return early_data_; }
 
-void SessionCore::session_ticket_received(SecretBytes /*engine_state*/,
-                                          std::chrono::seconds /*lifetime*/,
-                                          std::uint32_t /*max_early_data*/) {}
-
-Bytes SessionCore::ticket_context() { return {}; }
-
-bool SessionCore::accept_resumption(std::span<const std::byte> /*context*/) { return false; }
-
-bool SessionCore::accept_early_data(std::span<const std::byte> /*ticket_identity*/,
-                                    std::chrono::milliseconds /*ticket_age*/,
-                                    std::chrono::system_clock::time_point /*issued*/) {
-  return false;
+void SessionCore::session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+                                          std::uint32_t max_early_data) {
+  if (!client_ || !client_->config.session_store || state_ == SessionState::invalidated ||
+      !engine_ || lifetime.count() <= 0) {
+    return;  // RFC 8446 §4.6.1: a lifetime of 0 means "discard it"
+  }
+  // The engine's view is current inside its own call (the core's info_ is refreshed after).
+  const SessionInfo now = engine_->info();
+  ClientSessionRecord record;
+  if (now.resumed) {
+    if (!offered_) {
+      return;
+    }
+    record.peer_chain = offered_->peer_chain;
+  } else {
+    if (!info_.peer_verified) {
+      return;  // only a verified server's tickets are kept
+    }
+    for (const Certificate& certificate : info_.peer_certificates) {
+      record.peer_chain.emplace_back(certificate.der().begin(), certificate.der().end());
+    }
+  }
+  if (!now.version || !now.cipher_suite) {
+    return;
+  }
+  record.backend = common().backend;
+  record.fingerprint = client_->fingerprint;
+  record.expires = common().clock() + std::min(lifetime, limits::max_ticket_lifetime);
+  record.max_early_data = max_early_data;
+  record.version = *now.version;
+  record.cipher_suite = *now.cipher_suite;
+  record.alpn = now.alpn;
+  record.engine_state = std::move(engine_state);
+  auto bytes = encode(record);
+  if (!bytes) {
+    return;
+  }
+  StoredSession stored({reinterpret_cast<const std::byte*>(bytes->data()), bytes->size()},
+                       record.expires);
+  ScopedFlag busy(in_callback_);
+  (void)call_user("session store put",
+                  [&] { client_->config.session_store->put(store_key(), std::move(stored)); });
 }
 
-void SessionCore::early_data_received(std::span<const std::byte> /*data*/) {}
+Bytes SessionCore::ticket_context() {
+  if (!server_ || !engine_ || state_ == SessionState::invalidated) {
+    return {};
+  }
+  if (!lineage_) {
+    SessionLineage lineage;
+    if (RAND_bytes_ex(common().library->get(), lineage.id.data(), lineage.id.size(), 0) != 1) {
+      return {};
+    }
+    lineage.started = common().clock();
+    lineage_ = lineage;
+  }
+  const SessionInfo now = engine_->info();
+  TicketContext context;
+  context.lineage = *lineage_;
+  context.server_name = now.server_name.empty() ? info_.server_name : now.server_name;
+  context.alpn = now.alpn;
+  if (now.resumed && resumed_context_) {
+    context.peer_chain = resumed_context_->peer_chain;
+  } else if (info_.peer_verified) {
+    for (const Certificate& certificate : info_.peer_certificates) {
+      context.peer_chain.emplace_back(certificate.der().begin(), certificate.der().end());
+    }
+  }
+  auto bytes = encode(context);
+  return bytes ? std::move(*bytes) : Bytes{};
+}
+
+bool SessionCore::accept_resumption(std::span<const std::byte> context) {
+  if (!server_ || !server_->resumption) {
+    return false;
+  }
+  auto parsed = parse_ticket_context(context);
+  if (!parsed || server_->resumption->revoked(parsed->lineage)) {
+    return false;
+  }
+  lineage_ = parsed->lineage;  // a failure of this session revokes the whole lineage
+  resumed_context_ = std::move(*parsed);
+  return true;
+}
+
+bool SessionCore::accept_early_data(std::span<const std::byte> ticket_identity,
+                                    std::chrono::milliseconds ticket_age,
+                                    std::chrono::system_clock::time_point issued) {
+  if (!server_ || !server_->resumption || !server_->config.early_data.enabled ||
+      !callbacks_.early_data) {
+    return false;
+  }
+  // RFC 8446 §8.3: the client's idea of when the ticket was issued must match the server's
+  // within the window, so a recorded ClientHello stops working once the window is over.
+  const auto now = common().clock();
+  const auto expected = issued + ticket_age;
+  const auto skew = now > expected ? now - expected : expected - now;
+  if (skew > server_->config.early_data.freshness_window) {
+    return false;
+  }
+  return server_->resumption->admit_early_data(ticket_identity, issued);
+}
+
+void SessionCore::early_data_received(std::span<const std::byte> data) {
+  if (!callbacks_.early_data || data.empty()) {
+    return;
+  }
+  ScopedFlag busy(in_callback_);
+  (void)call_user("early_data", [&] { callbacks_.early_data(data); });
+}
+
+Result<void> SessionCore::restore_resumed_identity(const SessionInfo& engine_info) {
+  const PeerCertificateCache& cache =
+      client_ ? client_->restored_certificates : server_->restored_certificates;
+  const std::vector<std::vector<std::byte>>* chain = nullptr;
+  if (client_) {
+    if (!offered_) {
+      return fail(Errc::internal_error,
+                  "the engine reports a resumed session although none was offered");
+    }
+    // The resumed session keeps what the original one established (issue 14; RFC 8446
+    // §4.2.10 for 0-RTT): another ALPN protocol means another application context.
+    if (engine_info.alpn != offered_->alpn) {
+      return fail(Errc::handshake_failure,
+                  fmt::format("the server resumed a session made with ALPN '{}' but chose '{}'; "
+                              "connect again (the stored session was dropped)",
+                              offered_->alpn, engine_info.alpn));
+    }
+    chain = &offered_->peer_chain;
+  } else {
+    if (!resumed_context_) {
+      return fail(Errc::internal_error,
+                  "the engine reports a resumed session without an accepted ticket");
+    }
+    if (engine_info.server_name != resumed_context_->server_name ||
+        engine_info.alpn != resumed_context_->alpn) {
+      return fail(Errc::handshake_failure,
+                  fmt::format("the client resumed a session made for server name '{}' and ALPN "
+                              "'{}' with server name '{}' and ALPN '{}'",
+                              resumed_context_->server_name, resumed_context_->alpn,
+                              engine_info.server_name, engine_info.alpn));
+    }
+    chain = &resumed_context_->peer_chain;
+  }
+  std::vector<Certificate> restored;
+  for (const auto& der : *chain) {
+    auto certificate = cache.get(der);
+    if (!certificate) {
+      return fail(Errc::internal_error, "a resumed session's peer certificate no longer parses");
+    }
+    restored.push_back(std::move(*certificate));
+  }
+  // A client always verified the server's chain; a server verified a client chain only when
+  // the original session had one.
+  info_.peer_verified = client_ != nullptr || !restored.empty();
+  info_.peer_certificates = std::move(restored);
+  return {};
+}
+
+void SessionCore::drop_resumption_data() {
+  if (client_ && client_->config.session_store) {
+    ScopedFlag busy(in_callback_);
+    (void)call_user("session store forget",
+                    [&] { client_->config.session_store->forget(store_key()); });
+  }
+  if (server_ && server_->resumption && lineage_) {
+    server_->resumption->revoke(*lineage_);
+  }
+}
 
 }  // namespace sanstls::core

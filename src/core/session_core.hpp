@@ -11,6 +11,9 @@
 #include "core/close_watch.hpp"
 #include "core/engine.hpp"
 #include "core/limits.hpp"
+#include "core/peer_certificate_cache.hpp"
+#include "core/resumption_records.hpp"
+#include "core/resumption_registry.hpp"
 
 #include <memory>
 #include <optional>
@@ -20,11 +23,19 @@ namespace sanstls::core {
 struct ClientContext {
   ClientConfig config;
   std::unique_ptr<EngineFactory> factory;
+  /// Which stored sessions this configuration may offer (same engine, trust, policy, name).
+  ConfigurationFingerprint fingerprint{};
+  /// Server chains restored from stored sessions (the same chain over and over).
+  PeerCertificateCache restored_certificates;
 };
 
 struct ServerContext {
   ServerConfig config;
   std::unique_ptr<EngineFactory> factory;
+  /// Revoked lineages and the 0-RTT replay register of this configuration.
+  std::unique_ptr<ResumptionRegistry> resumption;
+  /// Client chains restored from tickets.
+  PeerCertificateCache restored_certificates;
 };
 
 class SessionCore final : public EngineHooks, public std::enable_shared_from_this<SessionCore> {
@@ -118,6 +129,14 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// After receiving: a TLS 1.3 session asks the peer to change its keys once twice the
   /// interval of records arrived since it last asked.
   Result<void> keep_receiving_keys_fresh();
+  /// The session store key: the host name and ClientOptions::session_identity.
+  [[nodiscard]] std::string store_key() const;
+  /// Once the engine reports a resumed session: checks it kept what the original one
+  /// established and restores the peer identity verified then (SessionInfo::peer_certificates).
+  Result<void> restore_resumed_identity(const SessionInfo& engine_info);
+  /// After a fatal end: forgets the client's stored sessions for this server, revokes the
+  /// server session's lineage.
+  void drop_resumption_data();
   /// Rewrites a handshake-time protocol_version alert from an old server into a policy error
   /// that names the server's version.
   void explain_old_peer(Error& error) const;
@@ -142,6 +161,13 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Bytes queued_;
   /// Client: what ClientTLS::start() was given to send as 0-RTT data.
   Bytes early_data_;
+  /// Client: the stored session offered (its engine state handed over to the engine).
+  std::optional<ClientSessionRecord> offered_;
+  /// Server: the lineage of the tickets this session issues (inherited when it resumed).
+  std::optional<SessionLineage> lineage_;
+  /// Server: the context of the ticket accepted for resumption.
+  std::optional<TicketContext> resumed_context_;
+  bool resumption_restored_ = false;
   bool close_called_ = false;
   bool sent_close_notify_ = false;
   bool in_callback_ = false;
