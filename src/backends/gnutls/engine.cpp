@@ -974,7 +974,8 @@ int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, u
                                  unsigned int incoming, const gnutls_datum_t* msg) noexcept {
   GnutlsEngine* self = engine_of(session);
   if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && msg != nullptr && msg->data != nullptr &&
-      ((incoming == 0 && when == GNUTLS_HOOK_PRE) || (incoming != 0 && when == GNUTLS_HOOK_POST))) {
+      when == GNUTLS_HOOK_PRE) {
+    // PRE: the whole message, sent or received (the POST call sees what is left of it).
     try {
       self->on_new_session_ticket({msg->data, msg->size}, incoming != 0);
     } catch (...) {

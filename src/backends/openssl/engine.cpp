@@ -543,7 +543,9 @@ SessionInfo Engine::info() const {
   SessionInfo info;
   info.backend = Backend::openssl;
   info.server_name = context_.role == Role::client ? context_.sni : server_name_;
-  if (!handshake_done_) {
+  // While sealing a ticket (OpenSSL sends TLS 1.3 tickets before the handshake call returns)
+  // the core reads what the session negotiated.
+  if (!handshake_done_ && !sealing_ticket_) {
     return info;
   }
   switch (SSL_version(ssl_.get())) {
@@ -862,7 +864,9 @@ int Engine::on_generate_ticket() noexcept {
   for (std::size_t i = 0; i < kIssuedLength; ++i) {
     data[i] = static_cast<std::byte>(static_cast<std::uint64_t>(issued) >> (8 * (7 - i)));
   }
+  sealing_ticket_ = true;
   const core::Bytes context = hooks_.ticket_context();
+  sealing_ticket_ = false;
   data.insert(data.end(), context.begin(), context.end());
   return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl_.get()), data.data(), data.size());
 }
