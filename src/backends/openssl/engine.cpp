@@ -545,7 +545,7 @@ SessionInfo Engine::info() const {
   info.server_name = context_.role == Role::client ? context_.sni : server_name_;
   // While sealing a ticket (OpenSSL sends TLS 1.3 tickets before the handshake call returns)
   // the core reads what the session negotiated.
-  if (!handshake_done_ && !sealing_ticket_) {
+  if (!handshake_done_ && !in_ticket_callback_) {
     return info;
   }
   switch (SSL_version(ssl_.get())) {
@@ -864,9 +864,9 @@ int Engine::on_generate_ticket() noexcept {
   for (std::size_t i = 0; i < kIssuedLength; ++i) {
     data[i] = static_cast<std::byte>(static_cast<std::uint64_t>(issued) >> (8 * (7 - i)));
   }
-  sealing_ticket_ = true;
+  in_ticket_callback_ = true;
   const core::Bytes context = hooks_.ticket_context();
-  sealing_ticket_ = false;
+  in_ticket_callback_ = false;
   data.insert(data.end(), context.begin(), context.end());
   return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl_.get()), data.data(), data.size());
 }
@@ -898,7 +898,9 @@ int Engine::on_decrypt_ticket(SSL_SESSION* session, int status) noexcept {
   }
   ticket_issued_ = std::chrono::system_clock::time_point{
       std::chrono::milliseconds{static_cast<std::int64_t>(issued)}};
-  return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+  // Always renew: a client uses a ticket once (RFC 8446 §C.4), so a resumed session brings it
+  // a fresh one (USE alone sends none).
+  return SSL_TICKET_RETURN_USE_RENEW;
 }
 
 int Engine::on_allow_early_data() noexcept {
@@ -934,8 +936,12 @@ void Engine::on_new_session(SSL_SESSION* session) noexcept {
   if (lifetime == 0) {
     lifetime = SSL_SESSION_get_timeout(session);
   }
+  // A TLS 1.2 ticket arrives before the handshake call returns: the core reads what the session
+  // negotiated.
+  in_ticket_callback_ = true;
   hooks_.session_ticket_received(std::move(state), std::chrono::seconds(lifetime),
                                  SSL_SESSION_get_max_early_data(session));
+  in_ticket_callback_ = false;
 }
 
 void Engine::on_key_log(const char* line) noexcept {

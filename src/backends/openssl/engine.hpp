@@ -124,8 +124,9 @@ class Engine final : public core::Engine {
   bool early_data_done_ = false;
   /// Server: when the ticket being resumed was sealed (from its app data).
   std::optional<std::chrono::system_clock::time_point> ticket_issued_;
-  /// Server: inside the ticket callback (info() then reports the negotiated parameters).
-  bool sealing_ticket_ = false;
+  /// Inside a ticket callback before the handshake call returned (info() then reports the
+  /// negotiated parameters).
+  bool in_ticket_callback_ = false;
   /// Client: early data was written with the ClientHello.
   bool early_data_sent_ = false;
 };

@@ -247,6 +247,14 @@ Result<std::unique_ptr<EngineFactory>> make_openssl_server_factory(const ServerC
     // the session cache stays off. Without SSL_OP_ALLOW_NO_DHE_KEX OpenSSL resumes TLS 1.3
     // only with psk_dhe_ke (RFC 8446 §4.2.9), so a psk_ke-only offer gets a full handshake.
     (*context)->ticket_keys = config.ticket_keys;
+    // OpenSSL refuses to resume a session with a verified client certificate unless a session
+    // id context is set. Which configurations may resume each other is decided by the keys and
+    // the core's ticket context, so one constant serves.
+    static constexpr unsigned char kSessionIdContext[] = "sanstls";
+    if (SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1) !=
+        1) {
+      return fail(openssl::openssl_config_error("the session id context"));
+    }
     SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_num_tickets(ctx, config.session_tickets);
     SSL_CTX_set_timeout(ctx, static_cast<long>(config.ticket_keys->ticket_lifetime().count()));
