@@ -146,12 +146,15 @@ class SanstlsSetup final : public Setup {
     options.trust = credentials.trust;
     options.policy = policy(suite, group);
     options.backend = backend;
+    // Full handshakes only, as the raw loops make: a kept ticket would resume the next one.
+    options.resumption = false;
     return options;
   }
   static ServerOptions server_options(Backend backend, CipherSuite suite, NamedGroup group) {
     ServerOptions options;
     options.policy = policy(suite, group);
     options.backend = backend;
+    options.session_tickets = 0;  // the raw loops send no tickets either
     return options;
   }
 
