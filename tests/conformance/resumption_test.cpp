@@ -231,8 +231,11 @@ TEST_P(ResumptionTest, TicketIsOfferedOnce) {
   auto store = std::make_shared<RecordingStore>();
   ClientOptions client_opts = client_options();
   client_opts.session_store = store;
+  client_opts.alpn = {"h2", "http/1.1"};  // kept through every generation of tickets
   const ClientTLS client_tls = client(client_opts);
-  const ServerTLS server_tls = default_server();
+  ServerOptions server_opts = server_options();
+  server_opts.alpn = {"http/1.1"};
+  const ServerTLS server_tls = server(server_opts);
   ASSERT_TRUE(connect(client_tls, server_tls).ok);
   ASSERT_EQ(store->size(), 2U) << "two tickets by default";
   {
@@ -250,6 +253,8 @@ TEST_P(ResumptionTest, TicketIsOfferedOnce) {
     const Outcome next = connect(client_tls, server_tls);
     ASSERT_TRUE(next.ok) << next.error;
     EXPECT_TRUE(next.client.resumed) << "connection " << i << ", store " << store->size();
+    EXPECT_EQ(next.client.alpn, "http/1.1");
+    EXPECT_EQ(next.server.alpn, "http/1.1");
   }
   EXPECT_EQ(store->takes, 5U);
   EXPECT_FALSE(store->reused) << "a ticket was offered twice";
