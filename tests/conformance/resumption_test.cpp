@@ -105,6 +105,11 @@ class ResumptionTest : public Conformance {
   static Outcome connect(const ClientTLS& client_tls, const ServerTLS& server_tls) {
     SessionPair pair(client_tls, server_tls);
     Outcome outcome;
+    // Flights delivered in pieces first: an engine that says "resumed" before it read the
+    // server's ALPN failed the core's check (GnuTLS reports resumption from the ServerHello).
+    for (int step = 0; step < 20; ++step) {
+      pair.pump([](std::size_t waiting) { return waiting / 2 + 1; });
+    }
     if (!pair.handshake()) {
       outcome.error = pair.first_error() ? pair.first_error()->to_string() : "no handshake";
       if (pair.server().error) outcome.server_error = pair.server().error->to_string();

@@ -533,7 +533,9 @@ SessionInfo GnutlsEngine::info() const {
     info.alpn.assign(reinterpret_cast<const char*>(alpn.data), alpn.size);
   }
   info.server_name = shared_->server ? sni_ : shared_->server_name->text();
-  info.resumed = gnutls_session_is_resumed(session) != 0;
+  // Only once the handshake completed: GnuTLS knows a session is resumed from the ServerHello,
+  // before the EncryptedExtensions (ALPN) arrived, and the core compares both.
+  info.resumed = handshake_done_ && gnutls_session_is_resumed(session) != 0;
   if (early_data_offered_ && handshake_done_) {
     info.early_data = (gnutls_session_get_flags(session) & GNUTLS_SFLAGS_EARLY_DATA) != 0
                           ? EarlyDataStatus::accepted
