@@ -103,6 +103,10 @@ struct Implementation {
   std::string version;
   /// Makes a setup for these credentials and this TLS 1.3 suite (X25519 only).
   std::function<std::unique_ptr<Setup>(const Credentials&, CipherSuite)> make_setup;
+  /// The same, but each connection resumes the previous one's session (TLS 1.3 psk_dhe_ke,
+  /// one ticket per connection; the first connection makes a full handshake). Empty when the
+  /// implementation does not resume.
+  std::function<std::unique_ptr<Setup>(const Credentials&, CipherSuite)> make_resumed_setup;
 };
 
 /// A sanstls engine with X25519 (or, for the key-exchange comparison, another group).

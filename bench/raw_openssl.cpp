@@ -13,6 +13,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <utility>
+
 namespace sanstls::bench {
 namespace {
 
@@ -44,7 +46,8 @@ class RawConnection final : public Connection {
     alloc::set_side(previous);
   }
 
-  bool start(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SideTimes* times) {
+  bool start(SSL_CTX* client_ctx, SSL_CTX* server_ctx, SideTimes* times,
+             SSL_SESSION* resume = nullptr) {
     {
       SideScope scope(alloc::Side::server, times);
       if (!make(server_, server_ctx)) {
@@ -57,6 +60,11 @@ class RawConnection final : public Connection {
       return false;
     }
     SSL_set_connect_state(client_.ssl);
+    if (resume != nullptr && SSL_set_session(client_.ssl, resume) != 1) {
+      error = openssl_error("SSL_set_session");
+      return false;
+    }
+    expect_resumed_ = resume != nullptr;
     if (SSL_set_tlsext_host_name(client_.ssl, kHostname) != 1 ||
         SSL_set1_host(client_.ssl, kHostname) != 1) {
       error = openssl_error("the host name");
@@ -69,7 +77,8 @@ class RawConnection final : public Connection {
     bool client_done = false;
     bool server_done = false;
     for (int round = 0; round < 16; ++round) {
-      if (!client_done &&
+      // After its handshake the client still reads what follows (a NewSessionTicket).
+      if ((!client_done || !to_client_.bytes.empty()) &&
           !step(client_, to_client_, to_server_, alloc::Side::client, times, client_done)) {
         return false;
       }
@@ -78,6 +87,10 @@ class RawConnection final : public Connection {
         return false;
       }
       if (client_done && server_done && to_server_.bytes.empty() && to_client_.bytes.empty()) {
+        if (expect_resumed_ && SSL_session_reused(client_.ssl) != 1) {
+          error = "raw OpenSSL: the offered session was not resumed";
+          return false;
+        }
         return true;
       }
     }
@@ -147,6 +160,16 @@ class RawConnection final : public Connection {
             bool& done) {
     SideScope scope(side, times);
     feed(inbox, endpoint);
+    if (done) {
+      std::size_t read = 0;
+      if (SSL_read_ex(endpoint.ssl, scratch_.data(), scratch_.size(), &read) != 1 &&
+          SSL_get_error(endpoint.ssl, 0) != SSL_ERROR_WANT_READ) {
+        error = openssl_error("SSL_read_ex");
+        return false;
+      }
+      drain(endpoint, outbox);
+      return true;
+    }
     const int result = SSL_do_handshake(endpoint.ssl);
     if (result == 1) {
       done = true;
@@ -182,15 +205,34 @@ class RawConnection final : public Connection {
   Wire to_server_;
   Wire to_client_;
   std::vector<unsigned char> scratch_;
+  bool expect_resumed_ = false;
 };
 
 class RawSetup final : public Setup {
  public:
-  RawSetup(const Credentials& credentials, CipherSuite suite) {
+  RawSetup(const Credentials& credentials, CipherSuite suite, bool resumed = false) {
     client_ = make_ctx(TLS_client_method(), suite);
     server_ = make_ctx(TLS_server_method(), suite);
     if (client_ == nullptr || server_ == nullptr) {
       return;
+    }
+    if (resumed) {
+      // As the sanstls OpenSSL engine resumes: one stateless ticket per connection, no server
+      // cache; the client keeps the newest session and offers it once.
+      SSL_CTX_clear_options(server_, SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(server_, 1);
+      SSL_CTX_clear_options(client_, SSL_OP_NO_TICKET);
+      SSL_CTX_set_session_cache_mode(client_,
+                                     SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+      SSL_CTX_set_app_data(client_, this);
+      SSL_CTX_sess_set_new_cb(client_, [](SSL* ssl, SSL_SESSION* session) {
+        auto* self = static_cast<RawSetup*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+        // A copy: SSL_free() without a shutdown marks the connection's own session object
+        // not resumable (the sanstls engine serialises it at once for the same reason).
+        SSL_SESSION_free(self->session_);
+        self->session_ = SSL_SESSION_dup(session);
+        return 0;
+      });
     }
     // Client: verify the chain against the root and the host name.
     SSL_CTX_set_verify(client_, SSL_VERIFY_PEER, nullptr);
@@ -223,6 +265,7 @@ class RawSetup final : public Setup {
     }
   }
   ~RawSetup() override {
+    SSL_SESSION_free(session_);
     SSL_CTX_free(client_);
     SSL_CTX_free(server_);
   }
@@ -231,7 +274,10 @@ class RawSetup final : public Setup {
 
   std::unique_ptr<Connection> connect(SideTimes* times) override {
     auto connection = std::make_unique<RawConnection>();
-    if (!connection->start(client_, server_, times)) {
+    SSL_SESSION* resume = std::exchange(session_, nullptr);  // offered once
+    const bool started = connection->start(client_, server_, times, resume);
+    SSL_SESSION_free(resume);
+    if (!started) {
       error = connection->error;
       return nullptr;
     }
@@ -277,6 +323,8 @@ class RawSetup final : public Setup {
 
   SSL_CTX* client_ = nullptr;
   SSL_CTX* server_ = nullptr;
+  /// Resumed setups: the newest session the client received.
+  SSL_SESSION* session_ = nullptr;
 };
 
 }  // namespace
@@ -289,6 +337,9 @@ Implementation raw_openssl_implementation() {
   implementation.version = OpenSSL_version(OPENSSL_VERSION);
   implementation.make_setup = [](const Credentials& credentials, CipherSuite suite) {
     return std::unique_ptr<Setup>{std::make_unique<RawSetup>(credentials, suite)};
+  };
+  implementation.make_resumed_setup = [](const Credentials& credentials, CipherSuite suite) {
+    return std::unique_ptr<Setup>{std::make_unique<RawSetup>(credentials, suite, true)};
   };
   return implementation;
 }

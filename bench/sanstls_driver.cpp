@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sanstls::bench {
 namespace {
 
@@ -45,6 +47,10 @@ class SanstlsConnection final : public Connection {
       }
       if (client_->established() && server_->established() && to_server_.bytes.empty() &&
           to_client_.bytes.empty()) {
+        if (expect_resumed && !(client_->info().resumed && server_->info().resumed)) {
+          error = "the session was not resumed";
+          return false;
+        }
         return true;
       }
     }
@@ -115,6 +121,12 @@ class SanstlsConnection final : public Connection {
 
   Wire to_server_;
   Wire to_client_;
+
+ public:
+  /// Resumed setups, after the first connection: fail unless both sides resumed.
+  bool expect_resumed = false;
+
+ private:
   std::vector<std::byte> client_data_;
   std::vector<std::byte> server_data_;
   std::optional<Session> client_;
@@ -123,9 +135,11 @@ class SanstlsConnection final : public Connection {
 
 class SanstlsSetup final : public Setup {
  public:
-  SanstlsSetup(Backend backend, const Credentials& credentials, CipherSuite suite, NamedGroup group)
-      : client_(kHostname, client_options(backend, credentials, suite, group)),
-        server_(credentials.chain, server_options(backend, suite, group)) {
+  SanstlsSetup(Backend backend, const Credentials& credentials, CipherSuite suite, NamedGroup group,
+               bool resumed = false)
+      : client_(kHostname, client_options(backend, credentials, suite, group, resumed)),
+        server_(credentials.chain, server_options(backend, suite, group, resumed)),
+        resumed_(resumed) {
     if (const Error* problem = client_.configuration_error()) {
       error = problem->to_string();
     } else if (const Error* server_problem = server_.configuration_error()) {
@@ -135,6 +149,7 @@ class SanstlsSetup final : public Setup {
 
   std::unique_ptr<Connection> connect(SideTimes* times) override {
     auto connection = std::make_unique<SanstlsConnection>();
+    connection->expect_resumed = resumed_ && connections_++ > 0;
     if (!connection->start(client_, server_, times)) {
       error = connection->error;
       return nullptr;
@@ -150,22 +165,28 @@ class SanstlsSetup final : public Setup {
     return policy;
   }
   static ClientOptions client_options(Backend backend, const Credentials& credentials,
-                                      CipherSuite suite, NamedGroup group) {
+                                      CipherSuite suite, NamedGroup group, bool resumed) {
     ClientOptions options;
     options.trust = credentials.trust;
     options.policy = policy(suite, group);
     options.backend = backend;
+    // Full handshakes unless measuring resumption: a kept ticket would resume the next one.
+    options.resumption = resumed;
     return options;
   }
-  static ServerOptions server_options(Backend backend, CipherSuite suite, NamedGroup group) {
+  static ServerOptions server_options(Backend backend, CipherSuite suite, NamedGroup group,
+                                      bool resumed) {
     ServerOptions options;
     options.policy = policy(suite, group);
     options.backend = backend;
+    options.session_tickets = resumed ? 1 : 0;  // as the raw loops do
     return options;
   }
 
   ClientTLS client_;
   ServerTLS server_;
+  bool resumed_ = false;
+  std::size_t connections_ = 0;
 };
 
 }  // namespace
@@ -183,6 +204,15 @@ Implementation sanstls_implementation(Backend backend, NamedGroup group) {
     return std::unique_ptr<Setup>{
         std::make_unique<SanstlsSetup>(backend, credentials, suite, group)};
   };
+  const auto resumes = backend_capabilities(backend).resumption;
+  if (group == NamedGroup::x25519 &&
+      std::find(resumes.begin(), resumes.end(), ProtocolVersion::tls13) != resumes.end()) {
+    implementation.make_resumed_setup = [backend](const Credentials& credentials,
+                                                  CipherSuite suite) {
+      return std::unique_ptr<Setup>{std::make_unique<SanstlsSetup>(
+          backend, credentials, suite, NamedGroup::x25519, /*resumed=*/true)};
+    };
+  }
   return implementation;
 }
 

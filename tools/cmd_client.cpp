@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <poll.h>
@@ -30,7 +32,14 @@ struct ClientArguments {
   bool json = false;
   std::string export_request;
   int timeout_seconds = 30;
+  bool reconnect = false;
+  bool early_data = false;
 };
+
+/// What --reconnect reads from stdin and sends on each connection (bounded).
+constexpr std::size_t kMaximumReconnectInput = 1024 * 1024;
+/// The first chunk --early-data sends as 0-RTT data.
+constexpr std::size_t kEarlyDataChunk = 16384;
 
 Outcome<ClientTLS> make_client(const ClientArguments& args, const HostPort& target) {
   ClientOptions options;
@@ -124,6 +133,78 @@ Outcome<void> relay(TlsSocket& tls, std::chrono::milliseconds timeout) {
   }
 }
 
+/// Writes `data`, closes cleanly and copies what the server sends to stdout until it closes.
+Outcome<void> exchange(TlsSocket& tls, std::span<const std::byte> data,
+                       std::chrono::milliseconds timeout) {
+  if (!data.empty()) {
+    if (auto written = tls.write(data); !written) return tl::unexpected(written.error());
+  }
+  if (auto finished = tls.finish(); !finished) return tl::unexpected(finished.error());
+  auto print = [](const std::vector<std::byte>& bytes) {
+    std::cout.write(reinterpret_cast<const char*>(bytes.data()),
+                    static_cast<std::streamsize>(bytes.size()));
+    std::cout.flush();
+  };
+  print(tls.take_pending());
+  while (tls.session().state() != SessionState::closed &&
+         tls.session().state() != SessionState::peer_closed) {
+    std::vector<std::byte> received;
+    auto open = tls.read(received, timeout);
+    print(received);
+    if (!open) return tl::unexpected(open.error());
+    if (!*open) break;
+  }
+  return {};
+}
+
+/// --reconnect: two connections through one ClientTLS (so the second offers the first's
+/// ticket), each sending stdin; prints "resumed: yes|no" for each.
+int run_reconnect(const ClientArguments& args, const ClientTLS& tls, const HostPort& target,
+                  const std::function<int(const Failure&)>& report_failure) {
+  std::vector<std::byte> input;
+  std::vector<std::byte> buffer(65536);
+  while (input.size() < kMaximumReconnectInput) {
+    const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (n <= 0) break;
+    input.insert(input.end(), buffer.begin(), buffer.begin() + n);
+  }
+  const std::chrono::milliseconds timeout{std::chrono::seconds{args.timeout_seconds}};
+  for (int round = 1; round <= 2; ++round) {
+    auto socket = connect_tcp(target.host, target.port);
+    if (!socket) return report_failure(socket.error());
+    // --early-data: stdin's first chunk as 0-RTT on the second connection (safe only for
+    // requests that may be processed twice, RFC 8446 §8).
+    const std::span<const std::byte> early =
+        round == 2 && args.early_data
+            ? std::span<const std::byte>(input).first(std::min(input.size(), kEarlyDataChunk))
+            : std::span<const std::byte>{};
+    auto connection = TlsSocket::connect(std::move(*socket), tls, early);
+    if (!connection) return report_failure(connection.error());
+    if (auto done = (*connection)->handshake(timeout); !done) return report_failure(done.error());
+    const SessionInfo& info = (*connection)->session().info();
+    if (args.json) {
+      nlohmann::json summary = to_json(info);
+      summary["connection"] = round;
+      std::cerr << summary.dump() << '\n';
+    } else {
+      std::cerr << "sanstls client: connection " << round << " to " << args.target << "\n"
+                << describe(info);
+    }
+    std::cerr << "resumed: " << (info.resumed ? "yes" : "no") << '\n';
+    if (!early.empty()) {
+      std::cerr << "early data: " << early_data_status_name(info.early_data) << '\n';
+    }
+    // Accepted early data was processed; anything else is sent again as 1-RTT data.
+    const std::size_t skip = info.early_data == EarlyDataStatus::accepted ? early.size() : 0;
+    if (auto done =
+            exchange(**connection, std::span<const std::byte>(input).subspan(skip), timeout);
+        !done) {
+      return report_failure(done.error());
+    }
+  }
+  return exit_ok;
+}
+
 int run_client(const ClientArguments& args) {
   auto report_failure = [&](const Failure& failure) {
     if (args.json) {
@@ -148,6 +229,12 @@ int run_client(const ClientArguments& args) {
   auto tls = make_client(args, *target);
   if (!tls) {
     return report_failure(tls.error());
+  }
+  if (args.reconnect) {
+    return run_reconnect(args, *tls, *target, report_failure);
+  }
+  if (args.early_data) {
+    return report_failure(Failure{exit_usage, "--early-data needs --reconnect"});
   }
   auto socket = connect_tcp(target->host, target->port);
   if (!socket) {
@@ -205,6 +292,12 @@ void add_client_command(CLI::App& app, int& exit_code) {
   command->add_option("--export", args->export_request,
                       "print LENGTH bytes of keying material exported with LABEL (RFC 5705), "
                       "as LABEL:LENGTH");
+  command->add_flag("--reconnect", args->reconnect,
+                    "send stdin, close, then connect again offering the session ticket; prints "
+                    "'resumed: yes|no' for each connection");
+  command->add_flag("--early-data", args->early_data,
+                    "with --reconnect: send stdin's first chunk as 0-RTT data on the second "
+                    "connection (only for requests that are safe to replay)");
   command->add_option("--timeout", args->timeout_seconds, "seconds to wait for the server")
       ->check(CLI::Range(1, 3600));
   command->callback([args, &exit_code] { exit_code = run_client(*args); });

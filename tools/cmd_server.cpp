@@ -34,6 +34,8 @@ struct ServerArguments {
   bool tls13_only = false;
   std::string export_request;  // --export LABEL:LENGTH, checked by run_server
   int timeout_seconds = 30;
+  bool early_data = false;
+  bool no_tickets = false;
 };
 
 /// One line per connection on stderr; the lock keeps lines from different threads whole.
@@ -65,8 +67,8 @@ bool header_complete(const std::vector<std::byte>& request) {
          text.find("\n\r\n") != std::string_view::npos;
 }
 
-Outcome<void> serve_http(TlsSocket& tls, std::chrono::milliseconds timeout) {
-  std::vector<std::byte> request;
+Outcome<void> serve_http(TlsSocket& tls, std::chrono::milliseconds timeout,
+                         std::vector<std::byte> request) {
   bool open = true;
   // The request may come with the client's close_notify (a client that sends and closes):
   // look at what arrived before deciding that the request is incomplete.
@@ -95,7 +97,13 @@ Outcome<void> serve_http(TlsSocket& tls, std::chrono::milliseconds timeout) {
   return tls.finish();
 }
 
-Outcome<void> serve_echo(TlsSocket& tls, std::chrono::milliseconds timeout) {
+Outcome<void> serve_echo(TlsSocket& tls, std::chrono::milliseconds timeout,
+                         const std::vector<std::byte>& early_data) {
+  if (!early_data.empty()) {
+    if (auto written = tls.write(early_data); !written) {
+      return tl::unexpected(written.error());
+    }
+  }
   while (true) {
     std::vector<std::byte> data;
     auto open = tls.read(data, timeout);
@@ -117,7 +125,7 @@ Outcome<void> serve_echo(TlsSocket& tls, std::chrono::milliseconds timeout) {
 int serve_connection(Socket socket, const ServerTLS& tls, const ServerArguments& args,
                      std::mutex& log_lock) {
   const std::chrono::milliseconds timeout{std::chrono::seconds{args.timeout_seconds}};
-  auto connection = TlsSocket::accept(std::move(socket), tls);
+  auto connection = TlsSocket::accept(std::move(socket), tls, args.early_data);
   if (!connection) {
     log_line(log_lock, "sanstls server: " + connection.error().message);
     return connection.error().exit_code;
@@ -126,7 +134,13 @@ int serve_connection(Socket socket, const ServerTLS& tls, const ServerArguments&
     log_line(log_lock, "sanstls server: handshake failed: " + done.error().message);
     return done.error().exit_code;
   }
-  log_line(log_lock, "sanstls server: " + (*connection)->session().info().summary());
+  const SessionInfo& info = (*connection)->session().info();
+  log_line(log_lock,
+           fmt::format("sanstls server: {} resumed={} early_data={}", info.summary(),
+                       info.resumed ? "yes" : "no", early_data_status_name(info.early_data)));
+  // 0-RTT data (only with --early-data; it may be a replay, RFC 8446 §8): an echo server sends
+  // it back, an HTTP server reads it as the start of the request (a GET is idempotent).
+  std::vector<std::byte> early_data = (*connection)->take_early_data();
   if (!args.export_request.empty()) {
     const auto request = parse_export_request(args.export_request);
     auto hex = request ? exported_hex((*connection)->session(), *request)
@@ -135,7 +149,8 @@ int serve_connection(Socket socket, const ServerTLS& tls, const ServerArguments&
              hex ? fmt::format("sanstls server: keying material ({}): {}", request->label, *hex)
                  : "sanstls server: " + hex.error().message);
   }
-  auto served = args.http ? serve_http(**connection, timeout) : serve_echo(**connection, timeout);
+  auto served = args.http ? serve_http(**connection, timeout, std::move(early_data))
+                          : serve_echo(**connection, timeout, early_data);
   if (!served) {
     log_line(log_lock, "sanstls server: " + served.error().message);
     return served.error().exit_code;
@@ -163,6 +178,11 @@ Outcome<ServerTLS> make_server(const ServerArguments& args) {
   } else if (args.require_client_cert) {
     return tl::unexpected(Failure{exit_usage, "--require-client-cert needs --client-ca"});
   }
+  // Tickets by default (ServerOptions::session_tickets); 0-RTT only when asked.
+  if (args.no_tickets) {
+    options.session_tickets = 0;
+  }
+  options.early_data.enabled = args.early_data;
   ServerTLS tls{std::move(*chain), std::move(options)};
   if (const Error* error = tls.configuration_error()) {
     return tl::unexpected(Failure{exit_usage, error->message});
@@ -239,6 +259,11 @@ void add_server_command(CLI::App& app, int& exit_code) {
                       "each connection, as LABEL:LENGTH");
   command->add_flag("--once", args->once, "serve one connection, then exit with its status");
   command->add_flag("--tls13-only", args->tls13_only, "refuse TLS 1.2");
+  command->add_flag("--early-data", args->early_data,
+                    "accept 0-RTT early data from resuming clients (it may be replayed: only for "
+                    "idempotent requests)");
+  command->add_flag("--no-tickets", args->no_tickets,
+                    "send no session tickets (clients cannot resume)");
   command->add_option("--timeout", args->timeout_seconds, "idle seconds before dropping a client")
       ->check(CLI::Range(1, 3600));
   command->callback([args, &exit_code] { exit_code = run_server(*args); });

@@ -206,10 +206,12 @@ Outcome<void> TlsSocket::flush() {
   return socket_.send_all(out);
 }
 
-Outcome<std::unique_ptr<TlsSocket>> TlsSocket::connect(Socket socket, const ClientTLS& tls) {
+Outcome<std::unique_ptr<TlsSocket>> TlsSocket::connect(Socket socket, const ClientTLS& tls,
+                                                       std::span<const std::byte> early_data) {
   std::unique_ptr<TlsSocket> self{new TlsSocket};
   self->socket_ = std::move(socket);
-  auto session = tls.start(self->callbacks());
+  auto session =
+      early_data.empty() ? tls.start(self->callbacks()) : tls.start(self->callbacks(), early_data);
   if (!session) {
     return tl::unexpected(tls_failure(session.error()));
   }
@@ -220,10 +222,17 @@ Outcome<std::unique_ptr<TlsSocket>> TlsSocket::connect(Socket socket, const Clie
   return self;
 }
 
-Outcome<std::unique_ptr<TlsSocket>> TlsSocket::accept(Socket socket, const ServerTLS& tls) {
+Outcome<std::unique_ptr<TlsSocket>> TlsSocket::accept(Socket socket, const ServerTLS& tls,
+                                                      bool accept_early_data) {
   std::unique_ptr<TlsSocket> self{new TlsSocket};
   self->socket_ = std::move(socket);
-  auto session = tls.start(self->callbacks());
+  SessionCallbacks callbacks = self->callbacks();
+  if (accept_early_data) {
+    callbacks.early_data = [raw = self.get()](std::span<const std::byte> data) {
+      raw->early_data_.insert(raw->early_data_.end(), data.begin(), data.end());
+    };
+  }
+  auto session = tls.start(std::move(callbacks));
   if (!session) {
     return tl::unexpected(tls_failure(session.error()));
   }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sanstls::cli {
@@ -107,8 +108,15 @@ class Listener {
 /// A TLS session over a socket: every library call's output is sent before the call returns.
 class TlsSocket {
  public:
-  static Outcome<std::unique_ptr<TlsSocket>> connect(Socket socket, const ClientTLS& tls);
-  static Outcome<std::unique_ptr<TlsSocket>> accept(Socket socket, const ServerTLS& tls);
+  /// `early_data`: sent as 0-RTT data when a stored session allows it (ClientTLS::start).
+  static Outcome<std::unique_ptr<TlsSocket>> connect(Socket socket, const ClientTLS& tls,
+                                                     std::span<const std::byte> early_data = {});
+  /// `accept_early_data`: collect the client's 0-RTT data (take_early_data()); without it the
+  /// server rejects early data.
+  static Outcome<std::unique_ptr<TlsSocket>> accept(Socket socket, const ServerTLS& tls,
+                                                    bool accept_early_data = false);
+  /// The 0-RTT data the client sent (server, accept_early_data), once.
+  std::vector<std::byte> take_early_data() { return std::exchange(early_data_, {}); }
 
   /// Runs the handshake until handshake_complete(). Application data (and the peer's
   /// close_notify) may have come with the last flight: read() hands the data out first, or
@@ -138,6 +146,8 @@ class TlsSocket {
   std::vector<std::byte> outgoing_;
   /// Application data that arrived with the handshake, handed out by the next read().
   std::vector<std::byte> pending_;
+  /// Server: 0-RTT data the client sent, kept apart from 1-RTT data.
+  std::vector<std::byte> early_data_;
 };
 
 }  // namespace sanstls::cli

@@ -25,6 +25,8 @@ std::string describe(const SessionInfo& info) {
     text += "  peer:          no certificate\n";
   }
   text += fmt::format("  verified:      {}\n", info.peer_verified ? "yes" : "no");
+  text += fmt::format("  resumed:       {}\n", info.resumed ? "yes" : "no");
+  text += fmt::format("  early data:    {}\n", early_data_status_name(info.early_data));
   return text;
 }
 
@@ -38,6 +40,7 @@ nlohmann::json to_json(const SessionInfo& info) {
   out["server_name"] = info.server_name;
   out["peer_verified"] = info.peer_verified;
   out["resumed"] = info.resumed;
+  out["early_data"] = std::string{early_data_status_name(info.early_data)};
   nlohmann::json chain = nlohmann::json::array();
   for (const auto& certificate : info.peer_certificates) {
     chain.push_back({{"subject", certificate.subject()}, {"issuer", certificate.issuer()}});

@@ -144,7 +144,11 @@ TEST_P(ClientHelloExtensionsTest, ExactlyTheDocumentedExtensions) {
     EXPECT_FALSE(sent.contains(5)) << "status_request (OCSP stapling): sanstls checks no staple";
   }
   EXPECT_FALSE(sent.contains(18)) << "signed_certificate_timestamp: sanstls checks no SCT";
-  EXPECT_FALSE(sent.contains(35)) << "session_ticket: sanstls does not resume sessions";
+  // session_ticket (RFC 5077) only from engines that resume TLS 1.2 sessions.
+  const auto resumes = backend_capabilities(GetParam().client).resumption;
+  EXPECT_EQ(sent.contains(35),
+            std::find(resumes.begin(), resumes.end(), ProtocolVersion::tls12) != resumes.end())
+      << "session_ticket must be sent exactly when the engine resumes TLS 1.2 sessions";
 }
 
 TEST_P(ClientHelloExtensionsTest, NoAlpnAndNoSniWhenNotConfigured) {

@@ -244,7 +244,11 @@ TEST_F(GnutlsEngine, CapabilitiesAreHonest) {
   EXPECT_EQ(caps.library_version, std::string("GnuTLS ") + gnutls_check_version(nullptr));
   EXPECT_TRUE(caps.async_server_certificates);
   EXPECT_FALSE(caps.async_client_certificates);
-  EXPECT_TRUE(caps.resumption.empty());
+  // Tickets in TLS 1.3 and 1.2, 0-RTT; only the current TicketKeys key opens tickets.
+  EXPECT_EQ(caps.resumption,
+            (std::vector<ProtocolVersion>{ProtocolVersion::tls13, ProtocolVersion::tls12}));
+  EXPECT_TRUE(caps.early_data);
+  EXPECT_FALSE(caps.ticket_key_history);
   EXPECT_TRUE(caps.key_log);
 }
 

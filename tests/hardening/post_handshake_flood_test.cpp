@@ -167,6 +167,9 @@ class Established {
     ServerOptions server_options{.policy = Policy::tls13_only(),
                                  .backend = victim_is_server ? victim_engine : peer_engine};
     (victim_is_server ? client_options.hazmat : server_options.hazmat) = settings;
+    // The forged records continue the server's write sequence from the end of the handshake:
+    // the server sends no tickets of its own (they would take those sequence numbers).
+    server_options.session_tickets = 0;
     client_tls_ = std::make_unique<ClientTLS>("localhost", client_options);
     server_tls_ = std::make_unique<ServerTLS>(pki.server(), server_options);
     pair_ = std::make_unique<SessionPair>(*client_tls_, *server_tls_);

@@ -32,8 +32,8 @@ class ProgramContract(lib.InteropTest):
                                  "sanstls" if engine["name"] == "native" else "openssl")
                 self.assertEqual(set(engine["capabilities"]),
                                  {"alpn", "client_certificates", "async_server_certificates",
-                                  "async_client_certificates", "resumption", "key_update",
-                                  "key_log"})
+                                  "async_client_certificates", "resumption", "early_data",
+                                  "ticket_key_history", "key_update", "key_log"})
                 self.assertIsInstance(engine["available"], bool)
                 if engine["available"]:
                     self.assertTrue(set(engine["versions"]) <= {"TLS 1.2", "TLS 1.3"})

@@ -22,7 +22,8 @@ SessionCallbacks Endpoint::callbacks(
 }
 
 SessionPair::SessionPair(const ClientTLS& client_tls, const ServerTLS& server_tls,
-                         SessionCallbacks client_callbacks, SessionCallbacks server_callbacks)
+                         SessionCallbacks client_callbacks, SessionCallbacks server_callbacks,
+                         std::span<const std::byte> client_early_data)
     : client_(std::make_unique<Endpoint>()), server_(std::make_unique<Endpoint>()) {
   auto fill = [](Endpoint& endpoint, SessionCallbacks& given) {
     SessionCallbacks own = endpoint.callbacks(std::move(given.verify));
@@ -32,6 +33,7 @@ SessionPair::SessionPair(const ClientTLS& client_tls, const ServerTLS& server_tl
     if (given.close) {
       own.close = std::move(given.close);
     }
+    own.early_data = std::move(given.early_data);
     return own;
   };
   auto server = server_tls.start(fill(*server_, server_callbacks));
@@ -40,7 +42,9 @@ SessionPair::SessionPair(const ClientTLS& client_tls, const ServerTLS& server_tl
     return;
   }
   server_->session.emplace(std::move(*server));
-  auto client = client_tls.start(fill(*client_, client_callbacks));
+  auto client = client_early_data.empty()
+                    ? client_tls.start(fill(*client_, client_callbacks))
+                    : client_tls.start(fill(*client_, client_callbacks), client_early_data);
   if (!client) {
     start_error = client.error();
     return;

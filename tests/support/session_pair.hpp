@@ -43,7 +43,8 @@ class SessionPair {
   /// Starts both sessions (the client's ClientHello lands in client.outbox). Start failures
   /// are recorded in start_error.
   SessionPair(const ClientTLS& client_tls, const ServerTLS& server_tls,
-              SessionCallbacks client_callbacks = {}, SessionCallbacks server_callbacks = {});
+              SessionCallbacks client_callbacks = {}, SessionCallbacks server_callbacks = {},
+              std::span<const std::byte> client_early_data = {});
   SessionPair(const SessionPair&) = delete;
   SessionPair& operator=(const SessionPair&) = delete;
   ~SessionPair();

@@ -26,8 +26,12 @@ BackendCapabilities gnutls_capabilities() {
   // cannot be suspended there, so a client store must answer at once.
   caps.async_server_certificates = true;
   caps.async_client_certificates = false;
-  // Session tickets and session IDs are off (GNUTLS_NO_TICKETS, no session cache).
-  caps.resumption = {};
+  // Tickets in TLS 1.3 and TLS 1.2 (RFC 5077, with EMS) and 0-RTT. GnuTLS opens only tickets of
+  // the key it was given for the session (the current one): after TicketKeys::rotate() the
+  // previous key's tickets get full handshakes (docs/backends.md).
+  caps.resumption = {ProtocolVersion::tls13, ProtocolVersion::tls12};
+  caps.early_data = true;
+  caps.ticket_key_history = false;
   // GnuTLS answers the peer's KeyUpdate (RFC 8446 §4.6.3) by itself.
   caps.key_update = true;
   caps.key_log = true;

@@ -5,10 +5,12 @@
 #include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
 #include "core/refusals.hpp"
+#include "wire/reader.hpp"
 #include "x509/names.hpp"
 
 #include <fmt/format.h>
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <openssl/x509.h>
 
@@ -205,15 +207,25 @@ GnutlsEngine::~GnutlsEngine() {
 
 Result<void> GnutlsEngine::init() {
   const SharedConfig& config = *shared_;
-  // GNUTLS_NO_TICKETS: no session tickets (resumption is not offered by this engine yet).
+  // GNUTLS_NO_TICKETS unless this configuration resumes (a server with TicketKeys, a client
+  // with a session store). A server sends its TLS 1.3 tickets itself (GNUTLS_NO_AUTO_SEND_TICKET:
+  // ServerOptions::session_tickets of them, none when the offered ticket was refused).
   // GNUTLS_NONBLOCK: our pull function says EAGAIN when the input is exhausted.
   // GNUTLS_NO_STATUS_REQUEST (GnuTLS 3.8 and later): no OCSP stapling request (RFC 6066 §8),
   // whose answer sanstls would ignore (docs/backends.md, "ClientHello extensions"). GnuTLS 3.7
   // has no flag or priority keyword for it, and its handler cannot be overridden
   // (gnutls_session_ext_register: GNUTLS_E_ALREADY_REGISTERED); it only skips the extension
   // without certificate credentials, which would also drop TLS 1.3 from the ClientHello.
-  unsigned flags =
-      (config.server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS;
+  unsigned flags = (config.server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK;
+  const bool tickets = config.server ? config.ticket_keys != nullptr : config.resumption;
+  if (!tickets) {
+    flags |= GNUTLS_NO_TICKETS;
+  } else if (config.server) {
+    flags |= GNUTLS_NO_AUTO_SEND_TICKET;
+    if (config.anti_replay) flags |= GNUTLS_ENABLE_EARLY_DATA;
+  } else if (!hooks_.early_data_to_send().empty()) {
+    flags |= GNUTLS_ENABLE_EARLY_DATA;
+  }
 #ifdef GNUTLS_NO_STATUS_REQUEST
   flags |= GNUTLS_NO_STATUS_REQUEST;
 #endif
@@ -251,8 +263,16 @@ Result<void> GnutlsEngine::init() {
   // Always install our key-log function: GnuTLS's default one writes secrets to the file named
   // by $SSLKEYLOGFILE, which sanstls only allows through hazmat::Settings::key_log.
   gnutls_session_set_keylog_function(session, &GnutlsEngine::keylog_callback);
-  gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_BOTH,
+  // Every message: the ServerHello checks and the NewSessionTickets (handshake_hook).
+  gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
                                      &GnutlsEngine::handshake_hook);
+  if (config.server && config.ticket_keys) {
+    // RFC 8446 §4.6.1 ticket_lifetime (and GnuTLS's own ticket expiry).
+    gnutls_db_set_cache_expiration(session, static_cast<int>(config.ticket_lifetime.count()));
+    if (config.anti_replay) {
+      gnutls_record_set_max_early_data_size(session, config.max_early_data);
+    }
+  }
 
   if (!config.alpn.empty()) {
     std::vector<gnutls_datum_t> protocols;
@@ -353,6 +373,24 @@ Result<EngineStatus> GnutlsEngine::start(core::Bytes& to_peer) {
   if (shared_->server) return EngineStatus::handshaking;
   if (phase_ != Phase::created) return fail(Errc::api_misuse, "the session was already started");
   phase_ = Phase::handshaking;
+  if (shared_->resumption) {
+    if (auto offer = hooks_.take_session_to_resume(); offer && !offer->engine_state.empty()) {
+      const gnutls_datum_t data{offer->engine_state.data(),
+                                static_cast<unsigned int>(offer->engine_state.size())};
+      // Unusable data leads to a full handshake (resumption.hpp), never to a failure.
+      if (gnutls_session_set_data(session_.get(), data.data, data.size) == 0) {
+        const auto early_data = hooks_.early_data_to_send();
+        if (offer->max_early_data > 0 && !early_data.empty()) {
+          // RFC 8446 §4.2.10: at most the ticket's max_early_data_size.
+          const std::size_t length =
+              std::min<std::size_t>(early_data.size(), offer->max_early_data);
+          if (gnutls_record_send_early_data(session_.get(), early_data.data(), length) >= 0) {
+            early_data_offered_ = true;
+          }
+        }
+      }
+    }
+  }
   auto status = run_handshake();  // produces the ClientHello
   flush(to_peer);
   return status;
@@ -495,7 +533,14 @@ SessionInfo GnutlsEngine::info() const {
     info.alpn.assign(reinterpret_cast<const char*>(alpn.data), alpn.size);
   }
   info.server_name = shared_->server ? sni_ : shared_->server_name->text();
-  info.resumed = gnutls_session_is_resumed(session) != 0;
+  // Only once the handshake completed: GnuTLS knows a session is resumed from the ServerHello,
+  // before the EncryptedExtensions (ALPN) arrived, and the core compares both.
+  info.resumed = handshake_done_ && gnutls_session_is_resumed(session) != 0;
+  if (early_data_offered_ && handshake_done_) {
+    info.early_data = (gnutls_session_get_flags(session) & GNUTLS_SFLAGS_EARLY_DATA) != 0
+                          ? EarlyDataStatus::accepted
+                          : EarlyDataStatus::rejected;
+  }
   return info;
 }
 
@@ -519,6 +564,9 @@ Result<EngineStatus> GnutlsEngine::advance(core::Bytes& application_data) {
         // at cipher suite selection.)
         if (auto refused = refuse_forbidden_hello(hello); !refused) {
           return fail(std::move(refused.error()));
+        }
+        if (auto decided = decide_resumption(hello); !decided) {
+          return fail(fail_with(std::move(decided.error())));
         }
         auto ready = ask_server_certificate(sni_);
         if (!ready) return fail(fail_with(std::move(ready.error())));
@@ -555,6 +603,10 @@ Result<EngineStatus> GnutlsEngine::run_handshake() {
       if (auto checked = after_handshake(); !checked) {
         return fail(fail_with(std::move(checked.error())));
       }
+      if (auto sent = after_server_handshake(); !sent) {
+        return fail(fail_with(std::move(sent.error())));
+      }
+      report_ticket();
       handshake_done_ = true;
       phase_ = Phase::established;
       return EngineStatus::established;
@@ -602,6 +654,7 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
     // vector would zero 16 KiB per record first (std::byte is value-initialised).
     gnutls_packet_t packet = nullptr;
     const ssize_t ret = gnutls_record_recv_packet(session_.get(), &packet);
+    report_ticket();
     if (packet != nullptr) {
       gnutls_datum_t plaintext{};
       gnutls_packet_get(packet, &plaintext, nullptr);
@@ -747,6 +800,9 @@ Result<void> GnutlsEngine::after_handshake() {
       gnutls_session_ext_master_secret_status(session) == 0) {
     return fail(extended_master_secret_error(!shared_->server));
   }
+  // A resumed session sends no certificates: the peer identity is the one the core verified in
+  // the original handshake (it kept the chain with the ticket).
+  if (gnutls_session_is_resumed(session) != 0) return {};
   unsigned int count = 0;
   const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
   const bool peer_sent_chain = peers != nullptr && count > 0;
@@ -919,8 +975,18 @@ int GnutlsEngine::keylog_callback(gnutls_session_t session, const char* label,
 }
 
 int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, unsigned when,
-                                 unsigned int incoming, const gnutls_datum_t* /*msg*/) noexcept {
+                                 unsigned int incoming, const gnutls_datum_t* msg) noexcept {
   GnutlsEngine* self = engine_of(session);
+  if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && msg != nullptr && msg->data != nullptr &&
+      when == GNUTLS_HOOK_PRE) {
+    // PRE: the whole message, sent or received (the POST call sees what is left of it).
+    try {
+      self->on_new_session_ticket({msg->data, msg->size}, incoming != 0);
+    } catch (...) {
+      // A ticket that cannot be remembered is a ticket that will not resume: not an error.
+    }
+    return 0;
+  }
   if (htype != GNUTLS_HANDSHAKE_SERVER_HELLO) return 0;
   // Check the extended master secret as soon as the version is known, before any key is
   // derived from a master secret without it: the client right after reading the ServerHello,
@@ -1058,6 +1124,194 @@ int GnutlsEngine::provide_client_certificate(const gnutls_datum_t* req_ca_rdn, i
   own_chain_ = std::move(*loaded);
   certificate_decided_ = true;
   return 0;
+}
+
+}  // namespace sanstls::gnutls_backend
+
+// --- resumption and 0-RTT ----------------------------------------------------------------
+
+namespace sanstls::gnutls_backend {
+
+namespace {
+/// HKDF label of GnuTLS's ticket master key (core::TicketKey::derive).
+constexpr std::string_view kMasterKeyLabel = "sanstls gnutls ticket master key";
+/// GnuTLS's master key size (TICKET_MASTER_KEY_SIZE).
+constexpr std::size_t kMasterKeySize = 64;
+constexpr std::size_t kMaxCachedMasterKeys = 4;
+}  // namespace
+
+TicketTable::Hash TicketTable::hash_of(std::span<const std::uint8_t> ticket) {
+  Hash hash{};
+  (void)gnutls_hash_fast(GNUTLS_DIG_SHA256, ticket.data(), ticket.size(), hash.data());
+  return hash;
+}
+
+void TicketTable::add(Entry entry) const {
+  std::lock_guard lock(mutex_);
+  bytes_ += entry.context.size();
+  entries_.push_back(std::move(entry));
+  while (!entries_.empty() && (entries_.size() > max_entries || bytes_ > max_bytes)) {
+    bytes_ -= entries_.front().context.size();
+    entries_.pop_front();
+  }
+}
+
+std::optional<TicketTable::Entry> TicketTable::find(const Hash& hash) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->hash == hash) return *it;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const core::SecretBytes> MasterKeyCache::get(
+    const std::shared_ptr<const core::TicketKey>& key) const {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [cached_key, master] : entries_) {
+      if (cached_key == key) return master;
+    }
+  }
+  auto derived = key->derive(kMasterKeyLabel, kMasterKeySize);
+  if (!derived) return nullptr;
+  auto master = std::make_shared<const core::SecretBytes>(std::move(*derived));
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= kMaxCachedMasterKeys) entries_.erase(entries_.begin());
+  entries_.emplace_back(key, master);
+  return master;
+}
+
+Result<void> GnutlsEngine::decide_resumption(const HelloSummary& hello) {
+  const SharedConfig& config = *shared_;
+  if (!config.ticket_keys) return {};
+  early_data_offered_ = hello.early_data;
+  std::optional<TicketTable::Entry> entry;
+  bool accepted = false;
+  if (!hello.ticket.empty()) {
+    entry = config.tickets.find(TicketTable::hash_of(hello.ticket));
+    // RFC 8446 §4.2.9 and the policy: TLS 1.3 resumption only with (EC)DHE (psk_dhe_ke).
+    accepted = entry && (!hello.ticket_is_psk || hello.psk_dhe_ke) &&
+               hooks_.accept_resumption(entry->context);
+  }
+  core::SecretBytes throwaway;
+  std::shared_ptr<const core::SecretBytes> master;
+  if (hello.ticket.empty() || accepted) {
+    auto sealing = core::TicketKeysAccess::sealing_key(*config.ticket_keys);
+    if (!sealing) return fail(sealing.error());
+    master = config.master_keys.get(*sealing);
+    if (!master) return fail(internal("cannot derive the session ticket key"));
+  } else {
+    // GnuTLS tickets carry no context and GnuTLS cannot be told to ignore one: a ticket the
+    // core refuses (or that this configuration does not know) is met with a key that cannot
+    // open it, so GnuTLS makes a full handshake. That session issues no TLS 1.3 tickets (they
+    // would be sealed under that key); the next connection gets them.
+    throwaway = core::SecretBytes(kMasterKeySize);
+    if (gnutls_rnd(GNUTLS_RND_KEY, throwaway.data(), throwaway.size()) < 0) {
+      return fail(internal("cannot draw random bytes"));
+    }
+    issue_tickets_ = false;
+  }
+  const core::SecretBytes& key = master ? *master : throwaway;
+  const gnutls_datum_t datum{const_cast<unsigned char*>(key.data()),
+                             static_cast<unsigned int>(key.size())};
+  if (const int ret = gnutls_session_ticket_enable_server(session_.get(), &datum); ret < 0) {
+    return fail(internal(fmt::format("GnuTLS refused the ticket key: {}", gnutls_strerror(ret))));
+  }
+  if (accepted && hello.early_data && hello.ticket_is_psk && config.anti_replay) {
+    // RFC 8446 §4.2.11.1: the client's ticket age is obfuscated_ticket_age - ticket_age_add.
+    const std::uint32_t age_ms = hello.obfuscated_ticket_age - entry->age_add;
+    if (hooks_.accept_early_data(std::as_bytes(std::span(hello.ticket)),
+                                 std::chrono::milliseconds(age_ms), entry->issued)) {
+      // GnuTLS accepts early data only with an anti-replay object: enabling it is the yes.
+      gnutls_anti_replay_enable(session_.get(), config.anti_replay.get());
+    }
+  }
+  return {};
+}
+
+Result<void> GnutlsEngine::after_server_handshake() {
+  const SharedConfig& config = *shared_;
+  if (!config.server || !config.ticket_keys) return {};
+  gnutls_session_t session = session_.get();
+  if (issue_tickets_ && config.session_tickets > 0 &&
+      gnutls_protocol_get_version(session) == GNUTLS_TLS1_3) {
+    if (const int ret = gnutls_session_ticket_send(session, config.session_tickets, 0); ret < 0) {
+      return fail(
+          internal(fmt::format("GnuTLS could not send session tickets: {}", gnutls_strerror(ret))));
+    }
+  }
+  if ((gnutls_session_get_flags(session) & GNUTLS_SFLAGS_EARLY_DATA) != 0) {
+    std::vector<std::byte> buffer(kRecordChunk);
+    while (true) {
+      const ssize_t got = gnutls_record_recv_early_data(session, buffer.data(), buffer.size());
+      if (got <= 0) break;  // GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE: all delivered
+      hooks_.early_data_received(
+          std::span<const std::byte>(buffer).first(static_cast<std::size_t>(got)));
+    }
+  }
+  return {};
+}
+
+void GnutlsEngine::on_new_session_ticket(std::span<const std::uint8_t> body, bool incoming) {
+  const bool tls13 = gnutls_protocol_get_version(session_.get()) == GNUTLS_TLS1_3;
+  wire::Reader reader{body};
+  auto lifetime = reader.u32("ticket_lifetime");
+  if (!lifetime) return;
+  std::uint32_t age_add = 0;
+  std::uint32_t max_early_data = 0;
+  wire::Bytes ticket;
+  if (tls13) {
+    // RFC 8446 §4.6.1.
+    auto add = reader.u32("ticket_age_add");
+    auto nonce = reader.vec8("ticket_nonce");
+    auto sealed = reader.vec16("ticket", {.min = 1});
+    auto extensions = reader.child16("extensions");
+    if (!add || !nonce || !sealed || !extensions) return;
+    age_add = *add;
+    ticket = *sealed;
+    while (!extensions->empty()) {
+      auto type = extensions->u16("extension_type");
+      auto data = extensions->child16("extension_data");
+      if (!type || !data) return;
+      if (*type == 42) {  // early_data: max_early_data_size (RFC 8446 §4.2.10)
+        auto size = data->u32("max_early_data_size");
+        if (size) max_early_data = *size;
+      }
+    }
+  } else {
+    // RFC 5077 §3.3.
+    auto sealed = reader.vec16("ticket");
+    if (!sealed) return;
+    ticket = *sealed;
+  }
+  if (incoming) {
+    pending_ticket_ = std::make_pair(*lifetime, max_early_data);
+    return;
+  }
+  if (ticket.empty() || !shared_->ticket_keys) return;
+  shared_->tickets.add(TicketTable::Entry{
+      .hash = TicketTable::hash_of(ticket),
+      .context = hooks_.ticket_context(),
+      .issued = core::TicketKeysAccess::now(*shared_->ticket_keys),
+      .age_add = age_add,
+  });
+}
+
+void GnutlsEngine::report_ticket() {
+  if (!pending_ticket_ || shared_->server) return;
+  gnutls_session_t session = session_.get();
+  if ((gnutls_session_get_flags(session) & GNUTLS_SFLAGS_SESSION_TICKET) == 0) return;
+  const auto [lifetime, max_early_data] = *pending_ticket_;
+  pending_ticket_.reset();
+  gnutls_datum_t data{};
+  if (gnutls_session_get_data2(session, &data) < 0 || data.data == nullptr) return;
+  core::SecretBytes state(std::span<const std::uint8_t>(data.data, data.size));
+  gnutls_memset(data.data, 0, data.size);
+  gnutls_free(data.data);
+  const auto hash = TicketTable::hash_of(state.span());
+  if (hash == last_reported_) return;  // the same ticket twice: offered once only
+  last_reported_ = hash;
+  hooks_.session_ticket_received(std::move(state), std::chrono::seconds(lifetime), max_early_data);
 }
 
 }  // namespace sanstls::gnutls_backend

@@ -11,9 +11,13 @@
 #include "backends/gnutls/priority.hpp"
 #include "core/engine.hpp"
 #include "core/peer_certificate_cache.hpp"
+#include "core/ticket_keys.hpp"
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +57,50 @@ class LoadedChainCache {
   mutable std::vector<std::pair<CertificateChain, std::shared_ptr<const LoadedChain>>> entries_;
 };
 
+/// The core's ticket context of each ticket this configuration issued, keyed by a hash of the
+/// ticket. GnuTLS tickets carry no application data, so the context stays on the server, found
+/// again from the ticket the client offers (its PskIdentity or RFC 5077 ticket). Thread-safe;
+/// bounded in entries and bytes (the oldest go first: their tickets then get full handshakes).
+class TicketTable {
+ public:
+  static constexpr std::size_t max_entries = 16384;
+  static constexpr std::size_t max_bytes = 16 * 1024 * 1024;
+  using Hash = std::array<std::uint8_t, 32>;
+  struct Entry {
+    Hash hash{};
+    core::Bytes context;
+    std::chrono::system_clock::time_point issued;
+    /// TLS 1.3 ticket_age_add (RFC 8446 §4.6.1), to read obfuscated_ticket_age.
+    std::uint32_t age_add = 0;
+  };
+  /// SHA-256 of a ticket.
+  static Hash hash_of(std::span<const std::uint8_t> ticket);
+  void add(Entry entry) const;
+  [[nodiscard]] std::optional<Entry> find(const Hash& hash) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::deque<Entry> entries_;
+  mutable std::size_t bytes_ = 0;
+};
+
+/// GnuTLS's 64-byte ticket master key of each TicketKey (derived once, the last few kept).
+class MasterKeyCache {
+ public:
+  /// The master key of `key`, or null when derivation failed.
+  std::shared_ptr<const core::SecretBytes> get(
+      const std::shared_ptr<const core::TicketKey>& key) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::vector<
+      std::pair<std::shared_ptr<const core::TicketKey>, std::shared_ptr<const core::SecretBytes>>>
+      entries_;
+};
+
+using AntiReplayPtr = std::unique_ptr<std::remove_pointer_t<gnutls_anti_replay_t>,
+                                      Deleter<gnutls_anti_replay_deinit>>;
+
 struct SharedConfig {
   bool server = false;
   PriorityPlan priority;
@@ -69,6 +117,18 @@ struct SharedConfig {
   /// Per-configuration caches (see their classes); mutable state behind their own locks.
   LoadedChainCache own_chains;
   core::PeerCertificateCache peer_certificates;
+  /// Client: tickets are kept (ClientConfig::session_store set).
+  bool resumption = false;
+  /// Server: tickets (null: none, no resumption), how many per TLS 1.3 handshake, lifetime.
+  std::shared_ptr<TicketKeys> ticket_keys;
+  unsigned session_tickets = 0;
+  std::chrono::seconds ticket_lifetime{0};
+  TicketTable tickets;
+  MasterKeyCache master_keys;
+  /// Server 0-RTT: max_early_data_size, and GnuTLS's anti-replay object (its freshness window;
+  /// the single-use check is the core's register). Null when early data is off.
+  std::uint32_t max_early_data = 0;
+  AntiReplayPtr anti_replay;
 };
 
 class GnutlsEngine final : public core::Engine {
@@ -149,6 +209,15 @@ class GnutlsEngine final : public core::Engine {
   int provide_client_certificate(const gnutls_datum_t* req_ca_rdn, int nreqs);
   int provide_server_certificate();
   void flush(core::Bytes& to_peer);
+  /// Server, once the ClientHello is read: chooses the ticket key (the real one only when the
+  /// offered ticket may resume) and whether its early data may be accepted.
+  Result<void> decide_resumption(const HelloSummary& hello);
+  /// Server: sends the TLS 1.3 tickets and hands accepted early data to the core.
+  Result<void> after_server_handshake();
+  /// Client: hands a ticket that arrived to the core.
+  void report_ticket();
+  /// A NewSessionTicket message we sent (server) or received (client), without its header.
+  void on_new_session_ticket(std::span<const std::uint8_t> body, bool incoming);
   [[nodiscard]] Error missing_client_certificate_error() const;
 
   std::shared_ptr<const SharedConfig> shared_;
@@ -177,6 +246,15 @@ class GnutlsEngine final : public core::Engine {
   bool verify_ran_ = false;
   /// gnutls_handshake() succeeded once (see handshake_complete()).
   bool handshake_done_ = false;
+  /// Server: the client offered early data; client: it sent early data.
+  bool early_data_offered_ = false;
+  /// Server: this session may issue tickets (its ticket was not refused).
+  bool issue_tickets_ = true;
+  /// Client: a NewSessionTicket arrived and is not reported yet: its lifetime and
+  /// max_early_data_size.
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> pending_ticket_;
+  /// Client: the last session data reported (a repeated one is not stored twice).
+  TicketTable::Hash last_reported_{};
 };
 
 }  // namespace sanstls::gnutls_backend

@@ -39,6 +39,11 @@ class GnutlsFactory final : public EngineFactory {
   std::shared_ptr<const SharedConfig> shared_;
 };
 
+int accept_every_replay_entry(void* /*ptr*/, time_t /*expiry*/, const gnutls_datum_t* /*key*/,
+                              const gnutls_datum_t* /*data*/) {
+  return 0;
+}
+
 Result<void> check_alpn(const std::vector<std::string>& alpn) {
   if (alpn.size() > kMaxAlpnProtocols) {
     return fail(Errc::unsupported,
@@ -98,6 +103,7 @@ Result<std::unique_ptr<EngineFactory>> make_gnutls_client_factory(const ClientCo
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->server_name = config.server_name;
   (*shared)->has_client_certificates = config.client_certificates != nullptr;
+  (*shared)->resumption = config.session_store != nullptr;
   return std::unique_ptr<EngineFactory>(std::make_unique<GnutlsFactory>(std::move(*shared)));
 }
 
@@ -105,6 +111,26 @@ Result<std::unique_ptr<EngineFactory>> make_gnutls_server_factory(const ServerCo
   auto shared = make_shared_config(config, /*server=*/true);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->client_auth = config.client_auth;
+  if (config.session_tickets > 0 && config.ticket_keys) {
+    (*shared)->ticket_keys = config.ticket_keys;
+    (*shared)->session_tickets = config.session_tickets;
+    (*shared)->ticket_lifetime = config.ticket_keys->ticket_lifetime();
+    if (config.early_data.enabled) {
+      gnutls_anti_replay_t anti_replay = nullptr;
+      if (const int ret = gnutls_anti_replay_init(&anti_replay); ret < 0) {
+        return fail(Errc::internal_error, fmt::format("GnuTLS cannot set up 0-RTT anti-replay: {}",
+                                                      gnutls_strerror(ret)));
+      }
+      (*shared)->anti_replay.reset(anti_replay);
+      // GnuTLS's check of the client's ticket age (RFC 8446 §8.3) uses this window; the
+      // single-use register is the core's (EngineHooks::accept_early_data), so GnuTLS's own
+      // database callback accepts every entry.
+      gnutls_anti_replay_set_window(
+          anti_replay, static_cast<unsigned int>(config.early_data.freshness_window.count()));
+      gnutls_anti_replay_set_add_function(anti_replay, &accept_every_replay_entry);
+      (*shared)->max_early_data = config.early_data.max_size;
+    }
+  }
   if (config.client_auth != ClientAuth::none && config.client_trust) {
     // Only so that the CertificateRequest names these CAs (RFC 8446 §4.2.4
     // certificate_authorities, RFC 5246 §7.4.4); the verdict on a client chain is the core's.

@@ -4,6 +4,8 @@
 #include "core/hello_inspection.hpp"
 #include "wire/reader.hpp"
 
+#include <algorithm>
+
 namespace sanstls::gnutls_backend {
 namespace {
 
@@ -19,6 +21,11 @@ constexpr std::uint16_t kExtSignatureAlgorithms = 13;
 constexpr std::uint16_t kExtExtendedMasterSecret = 23;
 constexpr std::uint16_t kExtSupportedVersions = 43;
 constexpr std::uint16_t kExtKeyShare = 51;
+constexpr std::uint16_t kExtSessionTicket = 35;
+constexpr std::uint16_t kExtPreSharedKey = 41;
+constexpr std::uint16_t kExtEarlyData = 42;
+constexpr std::uint16_t kExtPskKeyExchangeModes = 45;
+constexpr std::uint8_t kPskDheKe = 1;
 
 bool is_grease(std::uint16_t value) {
   // RFC 8701 §2: GREASE values are 0x?A?A with both bytes equal.
@@ -79,6 +86,27 @@ std::optional<HelloSummary> parse_client_hello(std::span<const std::uint8_t> mes
         out.empty_key_share = core::refuse_empty_key_share(*ext_body);
       } else if (*ext_type == kExtExtendedMasterSecret) {
         out.extended_master_secret = true;
+      } else if (*ext_type == kExtPskKeyExchangeModes) {
+        // RFC 8446 §4.2.9: ke_modes<1..255>.
+        wire::Reader ext{*ext_body};
+        auto modes = ext.vec8("ke_modes", {.min = 1});
+        if (!modes) return std::nullopt;
+        out.psk_dhe_ke = std::find(modes->begin(), modes->end(), kPskDheKe) != modes->end();
+      } else if (*ext_type == kExtEarlyData) {
+        out.early_data = true;
+      } else if (*ext_type == kExtSessionTicket && out.ticket.empty()) {
+        out.ticket.assign(ext_body->begin(), ext_body->end());
+      } else if (*ext_type == kExtPreSharedKey) {
+        // RFC 8446 §4.2.11: identities<7..2^16-1> of {identity<1..2^16-1>, uint32 age}.
+        wire::Reader ext{*ext_body};
+        auto identities = ext.child16("identities", {.min = 7});
+        if (!identities) return std::nullopt;
+        auto identity = identities->vec16("identity", {.min = 1});
+        auto age = identities->u32("obfuscated_ticket_age");
+        if (!identity || !age) return std::nullopt;
+        out.ticket.assign(identity->begin(), identity->end());
+        out.obfuscated_ticket_age = *age;
+        out.ticket_is_psk = true;
       }
     }
   }

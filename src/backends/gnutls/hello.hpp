@@ -42,6 +42,16 @@ struct HelloSummary {
   /// ClientHello: the refusal of a key_share extension holding an empty share
   /// (core::refuse_empty_key_share).
   std::optional<Error> empty_key_share;
+  /// ClientHello: the first PskIdentity of pre_shared_key (RFC 8446 §4.2.11), with its
+  /// obfuscated_ticket_age; or the RFC 5077 session_ticket extension's ticket (age 0).
+  std::vector<std::uint8_t> ticket;
+  std::uint32_t obfuscated_ticket_age = 0;
+  /// `ticket` is a TLS 1.3 PskIdentity (else an RFC 5077 ticket).
+  bool ticket_is_psk = false;
+  /// ClientHello: psk_key_exchange_modes offers psk_dhe_ke (RFC 8446 §4.2.9).
+  bool psk_dhe_ke = false;
+  /// ClientHello: the early_data extension (RFC 8446 §4.2.10) is present.
+  bool early_data = false;
 };
 
 /// Collects the peer's first bytes until its first handshake message is complete.

@@ -15,6 +15,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/tls1.h>
 
 #include <algorithm>
@@ -112,6 +113,75 @@ static void message_callback(int write_p, int /*version*/, int content_type, con
 static void key_log_callback(const SSL* ssl, const char* line) {
   engine_of(const_cast<SSL*>(ssl))->on_key_log(line);
 }
+
+static int ticket_key_callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
+                               EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int encrypt) {
+  return engine_of(ssl)->on_ticket_key(key_name, iv, cipher, mac, encrypt != 0);
+}
+
+static int generate_ticket_callback(SSL* ssl, void* /*arg*/) {
+  return engine_of(ssl)->on_generate_ticket();
+}
+
+static SSL_TICKET_RETURN decrypt_ticket_callback(SSL* ssl, SSL_SESSION* session,
+                                                 const unsigned char* /*key_name*/,
+                                                 size_t /*key_name_length*/,
+                                                 SSL_TICKET_STATUS status, void* /*arg*/) {
+  return static_cast<SSL_TICKET_RETURN>(
+      engine_of(ssl)->on_decrypt_ticket(session, static_cast<int>(status)));
+}
+
+static int allow_early_data_callback(SSL* ssl, void* /*arg*/) {
+  return engine_of(ssl)->on_allow_early_data();
+}
+
+static int new_session_callback(SSL* ssl, SSL_SESSION* session) {
+  engine_of(ssl)->on_new_session(session);
+  return 0;  // not kept: the core stores what on_new_session() serialised
+}
+}
+
+void install_resumption_callbacks(SSL_CTX* ctx, Role role) {
+  if (role == Role::server) {
+    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_callback);
+    SSL_CTX_set_session_ticket_cb(ctx, generate_ticket_callback, decrypt_ticket_callback, nullptr);
+    SSL_CTX_set_allow_early_data_cb(ctx, allow_early_data_callback, nullptr);
+  } else {
+    SSL_CTX_sess_set_new_cb(ctx, new_session_callback);
+  }
+}
+
+namespace {
+constexpr std::size_t kMaxCachedTicketKeys = 4;
+constexpr std::string_view kTicketAesLabel = "sanstls openssl ticket aes-256-cbc";
+constexpr std::string_view kTicketHmacLabel = "sanstls openssl ticket hmac-sha256";
+}  // namespace
+
+std::shared_ptr<const Context::TicketCipherKeys> Context::cipher_keys(
+    const std::shared_ptr<const core::TicketKey>& key) const {
+  {
+    std::lock_guard lock(ticket_mutex_);
+    for (const auto& cached : ticket_cache_) {
+      if (cached->key == key) {
+        return cached;
+      }
+    }
+  }
+  auto aes = key->derive(kTicketAesLabel, 32);
+  auto hmac = key->derive(kTicketHmacLabel, 32);
+  if (!aes || !hmac) {
+    return nullptr;
+  }
+  auto derived = std::make_shared<TicketCipherKeys>();
+  derived->key = key;
+  derived->aes = std::move(*aes);
+  derived->hmac = std::move(*hmac);
+  std::lock_guard lock(ticket_mutex_);
+  if (ticket_cache_.size() >= kMaxCachedTicketKeys) {
+    ticket_cache_.erase(ticket_cache_.begin());
+  }
+  ticket_cache_.push_back(derived);
+  return derived;
 }
 
 void install_callbacks(SSL_CTX* ctx, Role role, bool key_log) {
@@ -179,8 +249,81 @@ Result<core::EngineStatus> Engine::start(core::Bytes& to_peer) {
   if (context_.role == Role::server) {
     return core::EngineStatus::handshaking;
   }
+  offer_stored_session();
   core::Bytes no_application_data;
+  const SSL_SESSION* offered = SSL_get_session(ssl_.get());
+  const auto early_data = hooks_.early_data_to_send();
+  if (offered != nullptr && !early_data.empty() && SSL_SESSION_get_max_early_data(offered) > 0) {
+    // RFC 8446 §4.2.10: at most the ticket's max_early_data_size. SSL_write_early_data writes
+    // the ClientHello and the early data (it never waits for the server).
+    const std::size_t length =
+        std::min<std::size_t>(early_data.size(), SSL_SESSION_get_max_early_data(offered));
+    std::size_t written = 0;
+    const int result = SSL_write_early_data(ssl_.get(), early_data.data(), length, &written);
+    drain(to_peer);
+    if (result != 1) {
+      return fail(failure(SSL_get_error(ssl_.get(), result)));
+    }
+    early_data_sent_ = true;
+  }
   return drive(no_application_data, to_peer);
+}
+
+void Engine::offer_stored_session() {
+  if (!context_.resumption) {
+    return;
+  }
+  auto offer = hooks_.take_session_to_resume();
+  if (!offer || offer->engine_state.empty()) {
+    return;
+  }
+  const unsigned char* cursor = offer->engine_state.data();
+  SSL_SESSION* session =
+      d2i_SSL_SESSION(nullptr, &cursor, static_cast<long>(offer->engine_state.size()));
+  if (session == nullptr) {
+    ERR_clear_error();  // unusable: a full handshake, as resumption.hpp promises
+    return;
+  }
+  if (SSL_SESSION_is_resumable(session) != 1 || SSL_set_session(ssl_.get(), session) != 1) {
+    ERR_clear_error();
+  }
+  SSL_SESSION_free(session);  // SSL_set_session took its own reference
+}
+
+std::optional<Result<core::EngineStatus>> Engine::read_early_data(core::Bytes& to_peer) {
+  if (context_.role != Role::server || !context_.early_data || early_data_done_) {
+    return std::nullopt;
+  }
+  // SSL_read_early_data drives the server's handshake until the client's early data ends
+  // (EndOfEarlyData) or turns out to be absent or rejected (then OpenSSL skips it, RFC 8446
+  // §4.2.10). Accepted early data goes only to the early-data hook, never into 1-RTT data.
+  constexpr std::size_t kChunk = 16384;
+  std::vector<std::byte> buffer(kChunk);
+  for (;;) {
+    std::size_t read = 0;
+    const int result = SSL_read_early_data(ssl_.get(), buffer.data(), buffer.size(), &read);
+    drain(to_peer);
+    if (result == SSL_READ_EARLY_DATA_SUCCESS) {
+      if (read > 0) {
+        hooks_.early_data_received(std::span<const std::byte>(buffer).first(read));
+      }
+      continue;
+    }
+    if (result == SSL_READ_EARLY_DATA_FINISH) {
+      early_data_done_ = true;
+      return std::nullopt;
+    }
+    const int error = SSL_get_error(ssl_.get(), 0);
+    switch (error) {
+      case SSL_ERROR_WANT_READ:
+        return Result<core::EngineStatus>{core::EngineStatus::handshaking};
+      case SSL_ERROR_WANT_CLIENT_HELLO_CB:
+      case SSL_ERROR_WANT_X509_LOOKUP:
+        return Result<core::EngineStatus>{core::EngineStatus::waiting_for_certificate};
+      default:
+        return Result<core::EngineStatus>{fail(failure(error))};
+    }
+  }
 }
 
 Result<core::EngineStatus> Engine::receive(std::span<const std::byte> bytes,
@@ -201,6 +344,9 @@ Result<core::EngineStatus> Engine::resume(core::Bytes& application_data, core::B
 
 Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::Bytes& to_peer) {
   if (!handshake_done_) {
+    if (auto early = read_early_data(to_peer)) {
+      return std::move(*early);
+    }
     const int result = SSL_do_handshake(ssl_.get());
     drain(to_peer);
     if (result != 1) {
@@ -404,7 +550,9 @@ SessionInfo Engine::info() const {
   SessionInfo info;
   info.backend = Backend::openssl;
   info.server_name = context_.role == Role::client ? context_.sni : server_name_;
-  if (!handshake_done_) {
+  // While sealing a ticket (OpenSSL sends TLS 1.3 tickets before the handshake call returns)
+  // the core reads what the session negotiated.
+  if (!handshake_done_ && !in_ticket_callback_) {
     return info;
   }
   switch (SSL_version(ssl_.get())) {
@@ -428,6 +576,12 @@ SessionInfo Engine::info() const {
     info.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
   }
   info.resumed = SSL_session_reused(ssl_.get()) == 1;
+  const bool offered = context_.role == Role::client ? early_data_sent_ : early_data_offered_;
+  if (offered) {
+    info.early_data = SSL_get_early_data_status(ssl_.get()) == SSL_EARLY_DATA_ACCEPTED
+                          ? EarlyDataStatus::accepted
+                          : EarlyDataStatus::rejected;
+  }
   return info;
 }
 
@@ -547,6 +701,19 @@ int Engine::on_client_hello(int* alert) noexcept {
     }
     server_name_ = std::move(*name);
   }
+  psk_identity_.clear();
+  early_data_offered_ = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_early_data, &data, &length) == 1;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &data, &length) == 1) {
+    // RFC 8446 §4.2.11: identities<7..2^16-1> of {identity<1..2^16-1>, obfuscated_ticket_age}.
+    // Only the first identity may carry early data (§4.2.10); OpenSSL checks the rest.
+    wire::Reader extension{{data, length}};
+    if (auto identities = extension.child16("PskIdentity list", {.min = 7})) {
+      if (auto identity = identities->vec16("PskIdentity.identity", {.min = 1})) {
+        const auto bytes = std::as_bytes(*identity);
+        psk_identity_.assign(bytes.begin(), bytes.end());
+      }
+    }
+  }
   const core::CertificateAnswer answer =
       hooks_.select_server_certificate(ServerCertificateQuery{.server_name = server_name_});
   switch (answer.kind) {
@@ -647,6 +814,150 @@ void Engine::on_message(bool sent, int content_type,
       server_offered_ems_ = summary->extended_master_secret;
     }
   }
+}
+
+int Engine::on_ticket_key(unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                          EVP_MAC_CTX* mac, bool encrypt) noexcept {
+  // OpenSSL's ticket format (RFC 5077 §4's recommended one): key_name(16) || IV ||
+  // AES-256-CBC(state) || HMAC-SHA256. Both keys are derived from the TicketKeys key named in
+  // the ticket. Returns: 1 ok, 2 ok but seal a new ticket under the current key, 0 unknown
+  // key (full handshake), -1 failure.
+  if (!context_.ticket_keys) {
+    return encrypt ? -1 : 0;
+  }
+  std::shared_ptr<const core::TicketKey> key;
+  bool current = true;
+  if (encrypt) {
+    auto sealing = core::TicketKeysAccess::sealing_key(*context_.ticket_keys);
+    if (!sealing) {
+      return -1;
+    }
+    key = std::move(*sealing);
+    std::memcpy(key_name, key->name.data(), key->name.size());
+    if (RAND_bytes_ex(context_.library->get(), iv, 16, 0) != 1) {
+      return -1;
+    }
+  } else {
+    key = core::TicketKeysAccess::opening_key(*context_.ticket_keys,
+                                              {key_name, core::TicketKey::name_length});
+    if (!key) {
+      return 0;  // revoked, expired or never ours
+    }
+    auto sealing = core::TicketKeysAccess::sealing_key(*context_.ticket_keys);
+    current = sealing && *sealing == key;
+  }
+  const auto keys = context_.cipher_keys(key);
+  if (!keys) {
+    return -1;
+  }
+  const std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> aes(
+      EVP_CIPHER_fetch(context_.library->get(), "AES-256-CBC", nullptr), &EVP_CIPHER_free);
+  std::array<OSSL_PARAM, 2> params{
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
+      OSSL_PARAM_construct_end()};
+  if (!aes ||
+      EVP_CipherInit_ex2(cipher, aes.get(), keys->aes.data(), iv, encrypt ? 1 : 0, nullptr) != 1 ||
+      EVP_MAC_init(mac, keys->hmac.data(), keys->hmac.size(), params.data()) != 1) {
+    return -1;
+  }
+  return current ? 1 : 2;
+}
+
+namespace {
+/// The engine's prefix of a ticket's app data: when it was sealed (ms since the epoch, by the
+/// TicketKeys clock), for RFC 8446 §8.3's freshness check. The core's context follows.
+constexpr std::size_t kIssuedLength = 8;
+}  // namespace
+
+int Engine::on_generate_ticket() noexcept {
+  if (!context_.ticket_keys) {
+    return 0;
+  }
+  const auto issued = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          core::TicketKeysAccess::now(*context_.ticket_keys).time_since_epoch())
+                          .count();
+  core::Bytes data(kIssuedLength);
+  for (std::size_t i = 0; i < kIssuedLength; ++i) {
+    data[i] = static_cast<std::byte>(static_cast<std::uint64_t>(issued) >> (8 * (7 - i)));
+  }
+  in_ticket_callback_ = true;
+  const core::Bytes context = hooks_.ticket_context();
+  in_ticket_callback_ = false;
+  data.insert(data.end(), context.begin(), context.end());
+  return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl_.get()), data.data(), data.size());
+}
+
+int Engine::on_decrypt_ticket(SSL_SESSION* session, int status) noexcept {
+  switch (status) {
+    case SSL_TICKET_SUCCESS:
+    case SSL_TICKET_SUCCESS_RENEW:
+      break;
+    case SSL_TICKET_FATAL_ERR_MALLOC:
+    case SSL_TICKET_FATAL_ERR_OTHER:
+      return SSL_TICKET_RETURN_ABORT;
+    default:  // no ticket, or one that does not open: a full handshake
+      return SSL_TICKET_RETURN_IGNORE_RENEW;
+  }
+  void* raw = nullptr;
+  std::size_t length = 0;
+  if (SSL_SESSION_get0_ticket_appdata(session, &raw, &length) != 1 || raw == nullptr ||
+      length < kIssuedLength) {
+    return SSL_TICKET_RETURN_IGNORE_RENEW;
+  }
+  const std::span<const std::byte> data{static_cast<const std::byte*>(raw), length};
+  std::uint64_t issued = 0;
+  for (std::size_t i = 0; i < kIssuedLength; ++i) {
+    issued = (issued << 8) | std::to_integer<std::uint64_t>(data[i]);
+  }
+  if (!hooks_.accept_resumption(data.subspan(kIssuedLength))) {
+    return SSL_TICKET_RETURN_IGNORE_RENEW;
+  }
+  ticket_issued_ = std::chrono::system_clock::time_point{
+      std::chrono::milliseconds{static_cast<std::int64_t>(issued)}};
+  // Always renew: a client uses a ticket once (RFC 8446 §C.4), so a resumed session brings it
+  // a fresh one (USE alone sends none).
+  return SSL_TICKET_RETURN_USE_RENEW;
+}
+
+int Engine::on_allow_early_data() noexcept {
+  if (!ticket_issued_ || psk_identity_.empty() || !context_.ticket_keys) {
+    return 0;
+  }
+  // OpenSSL offers early data only when the client's ticket age (obfuscated_ticket_age minus
+  // ticket_age_add, which OpenSSL does not expose) is within its fixed 10 s of the server's
+  // (RFC 8446 §8.3); the core's check then uses the server's view of the age.
+  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+      core::TicketKeysAccess::now(*context_.ticket_keys) - *ticket_issued_);
+  return hooks_.accept_early_data(psk_identity_, age, *ticket_issued_) ? 1 : 0;
+}
+
+void Engine::on_new_session(SSL_SESSION* session) noexcept {
+  if (!context_.resumption || SSL_SESSION_is_resumable(session) != 1 ||
+      SSL_SESSION_has_ticket(session) != 1) {
+    return;
+  }
+  const int length = i2d_SSL_SESSION(session, nullptr);
+  if (length <= 0) {
+    ERR_clear_error();
+    return;
+  }
+  core::SecretBytes state(static_cast<std::size_t>(length));
+  unsigned char* cursor = state.data();
+  if (i2d_SSL_SESSION(session, &cursor) != length) {
+    ERR_clear_error();
+    return;
+  }
+  // RFC 5077 §3.3: a lifetime hint of 0 means "unspecified": the session's own timeout then.
+  auto lifetime = static_cast<long>(SSL_SESSION_get_ticket_lifetime_hint(session));
+  if (lifetime == 0) {
+    lifetime = SSL_SESSION_get_timeout(session);
+  }
+  // A TLS 1.2 ticket arrives before the handshake call returns: the core reads what the session
+  // negotiated.
+  in_ticket_callback_ = true;
+  hooks_.session_ticket_received(std::move(state), std::chrono::seconds(lifetime),
+                                 SSL_SESSION_get_max_early_data(session));
+  in_ticket_callback_ = false;
 }
 
 void Engine::on_key_log(const char* line) noexcept {

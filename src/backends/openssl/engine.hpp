@@ -6,8 +6,10 @@
 
 #include "core/engine.hpp"
 #include "core/ossl_ptr.hpp"
+#include "core/ticket_keys.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,28 @@ struct Context {
   std::vector<std::string> alpn;
   ClientAuth client_auth = ClientAuth::none;
   bool tls13_only = false;
+  /// Client: tickets are kept (ClientConfig::session_store set).
+  bool resumption = false;
+  /// Server: the keys tickets are sealed with (null: no tickets, no resumption).
+  std::shared_ptr<TicketKeys> ticket_keys;
+  /// Server: 0-RTT accepted (EarlyDataOptions::enabled).
+  bool early_data = false;
+
+  /// The AES-256-CBC and HMAC-SHA256 keys OpenSSL's ticket format needs, derived from one
+  /// TicketKey (cached: derivation costs an HKDF per ticket otherwise).
+  struct TicketCipherKeys {
+    std::shared_ptr<const core::TicketKey> key;
+    core::SecretBytes aes;
+    core::SecretBytes hmac;
+  };
+  /// The derived keys of `key` (from the cache or made now); null if derivation failed.
+  std::shared_ptr<const TicketCipherKeys> cipher_keys(
+      const std::shared_ptr<const core::TicketKey>& key) const;
+
+ private:
+  mutable std::mutex ticket_mutex_;
+  /// The few most recently used keys' derivations (bounded: kMaxCachedTicketKeys).
+  mutable std::vector<std::shared_ptr<const TicketCipherKeys>> ticket_cache_;
 };
 
 class Engine final : public core::Engine {
@@ -57,6 +81,12 @@ class Engine final : public core::Engine {
                      std::span<const unsigned char> offered) noexcept;
   void on_message(bool sent, int content_type, std::span<const std::uint8_t> message) noexcept;
   void on_key_log(const char* line) noexcept;
+  int on_ticket_key(unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                    EVP_MAC_CTX* mac, bool encrypt) noexcept;
+  int on_generate_ticket() noexcept;
+  int on_decrypt_ticket(SSL_SESSION* session, int status) noexcept;
+  int on_allow_early_data() noexcept;
+  void on_new_session(SSL_SESSION* session) noexcept;
 
  private:
   /// Runs the handshake and then reads application data until OpenSSL needs more input.
@@ -66,6 +96,11 @@ class Engine final : public core::Engine {
   /// Turns an OpenSSL failure into our Error (preferring the precise error a callback kept).
   Error failure(int ssl_error);
   Result<void> install_chain(const CertificateChain& chain);
+  /// Client, in start(): offers the stored session the core hands over, with early data.
+  void offer_stored_session();
+  /// Server with 0-RTT on: reads early data (SSL_read_early_data) until the client's flight
+  /// ends; nullopt when done.
+  std::optional<Result<core::EngineStatus>> read_early_data(core::Bytes& to_peer);
 
   const Context& context_;
   core::EngineHooks& hooks_;
@@ -81,6 +116,19 @@ class Engine final : public core::Engine {
   /// Client: whether the ServerHello carried extended_master_secret (RFC 7627).
   bool server_offered_ems_ = false;
   std::string server_name_;
+  /// Server: the first PSK identity of the ClientHello (RFC 8446 §4.2.11), for the core's
+  /// replay register, and whether the client offered early data.
+  std::vector<std::byte> psk_identity_;
+  bool early_data_offered_ = false;
+  /// Server: SSL_read_early_data reported the end of the early data.
+  bool early_data_done_ = false;
+  /// Server: when the ticket being resumed was sealed (from its app data).
+  std::optional<std::chrono::system_clock::time_point> ticket_issued_;
+  /// Inside a ticket callback before the handshake call returned (info() then reports the
+  /// negotiated parameters).
+  bool in_ticket_callback_ = false;
+  /// Client: early data was written with the ClientHello.
+  bool early_data_sent_ = false;
 };
 
 }  // namespace sanstls::openssl

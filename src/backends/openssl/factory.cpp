@@ -14,9 +14,12 @@
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
 
+#include <algorithm>
+
 namespace sanstls::openssl {
 
 void install_callbacks(SSL_CTX* ctx, Role role, bool key_log);
+void install_resumption_callbacks(SSL_CTX* ctx, Role role);
 
 namespace {
 
@@ -106,8 +109,9 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
                                SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
                                SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
-  // No resumption yet (a later issue): no session cache, no TLS 1.3 tickets. This also keeps
-  // OpenSSL from marking sessions non-resumable when an SSL is freed without a shutdown.
+  // No session cache and no tickets unless the configuration resumes (the client and server
+  // factories turn tickets on): sessions are never kept inside OpenSSL, only in the core's
+  // SessionStore (client) and in tickets (server, stateless).
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -199,6 +203,14 @@ Result<std::unique_ptr<EngineFactory>> make_openssl_client_factory(const ClientC
       return fail(openssl::openssl_config_error("the ALPN protocols"));
     }
   }
+  if (config.session_store) {
+    // Tickets (RFC 5077 in TLS 1.2, NewSessionTicket in TLS 1.3) reach the core through the
+    // new-session callback; OpenSSL keeps none itself (NO_INTERNAL_STORE).
+    (*context)->resumption = true;
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    openssl::install_resumption_callbacks(ctx, openssl::Role::client);
+  }
   return std::unique_ptr<EngineFactory>{std::make_unique<openssl::Factory>(std::move(*context))};
 }
 
@@ -230,6 +242,34 @@ Result<std::unique_ptr<EngineFactory>> make_openssl_server_factory(const ServerC
     }
     SSL_CTX_set_client_CA_list(ctx, names);
   }
+  if (config.session_tickets > 0 && config.ticket_keys) {
+    // Stateless tickets sealed under the configuration's TicketKeys (the ticket-key callback);
+    // the session cache stays off. Without SSL_OP_ALLOW_NO_DHE_KEX OpenSSL resumes TLS 1.3
+    // only with psk_dhe_ke (RFC 8446 §4.2.9), so a psk_ke-only offer gets a full handshake.
+    (*context)->ticket_keys = config.ticket_keys;
+    // OpenSSL refuses to resume a session with a verified client certificate unless a session
+    // id context is set. Which configurations may resume each other is decided by the keys and
+    // the core's ticket context, so one constant serves.
+    static constexpr unsigned char kSessionIdContext[] = "sanstls";
+    if (SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1) !=
+        1) {
+      return fail(openssl::openssl_config_error("the session id context"));
+    }
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, config.session_tickets);
+    SSL_CTX_set_timeout(ctx, static_cast<long>(config.ticket_keys->ticket_lifetime().count()));
+    if (config.early_data.enabled) {
+      // OpenSSL's own anti-replay needs its session cache (stateful tickets); the core's replay
+      // register and freshness check (EngineHooks::accept_early_data, asked from the
+      // allow-early-data callback) replace it, so tickets stay stateless.
+      (*context)->early_data = true;
+      SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+      SSL_CTX_set_max_early_data(ctx, config.early_data.max_size);
+      SSL_CTX_set_recv_max_early_data(ctx,
+                                      std::max<std::uint32_t>(config.early_data.max_size, 16384));
+    }
+    openssl::install_resumption_callbacks(ctx, openssl::Role::server);
+  }
   return std::unique_ptr<EngineFactory>{std::make_unique<openssl::Factory>(std::move(*context))};
 }
 
@@ -249,7 +289,11 @@ BackendCapabilities openssl_capabilities() {
   capabilities.client_certificates = true;
   capabilities.async_server_certificates = true;
   capabilities.async_client_certificates = true;
-  capabilities.resumption = {};
+  // Tickets in TLS 1.3 and TLS 1.2 (RFC 5077, with EMS), 0-RTT, and tickets of every key
+  // TicketKeys still keeps (the ticket-key callback looks the key up by name).
+  capabilities.resumption = {ProtocolVersion::tls13, ProtocolVersion::tls12};
+  capabilities.early_data = true;
+  capabilities.ticket_key_history = true;
   // Session::update_keys() (SSL_key_update); peers' KeyUpdates are answered by OpenSSL.
   capabilities.key_update = true;
   capabilities.key_log = true;

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+// Conformance: session resumption with tickets (RFC 8446 §2.2, §4.6.1; RFC 5077 with RFC 7627)
+// on every engine pair. A case is skipped, with the reason, when an engine of the pair does not
+// report the capability (BackendCapabilities::resumption / ticket_key_history); it runs as soon
+// as the engine reports it.
+
+#include "conformance/conformance.hpp"
+#include "conformance/hello_records.hpp"
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <set>
+
+namespace sanstls::test {
+namespace {
+
+using hello_records::join_records;
+using hello_records::parse_hello;
+using hello_records::serialize_hello;
+using hello_records::split_records;
+
+/// Why the pair cannot run a `version` resumption case, or nullopt.
+std::optional<std::string> missing_resumption(const EnginePair& engines, ProtocolVersion version) {
+  for (const Backend backend : {engines.client, engines.server}) {
+    const auto versions = backend_capabilities(backend).resumption;
+    if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
+      return fmt::format("the {} engine does not resume {} sessions (backends() capabilities)",
+                         backend_name(backend), version_name(version));
+    }
+  }
+  return std::nullopt;
+}
+
+#define SANSTLS_SKIP_UNLESS_RESUMING(version)                        \
+  if (const auto reason = missing_resumption(GetParam(), version)) { \
+    GTEST_SKIP() << *reason;                                         \
+  }
+
+/// A SessionStore that records what it hands out (to prove a ticket is offered once) and can
+/// leak: with `keep_on_forget` it keeps copies of what forget() should drop (to offer a ticket
+/// the client would have forgotten, and see the server refuse it).
+class RecordingStore final : public SessionStore {
+ public:
+  void put(std::string_view key, StoredSession session) override {
+    std::lock_guard lock(mutex_);
+    ++puts;
+    last_key_ = key;
+    if (keep_on_forget) {
+      leaked_.emplace_back(session.bytes().begin(), session.bytes().end());
+    }
+    inner_.put(key, std::move(session));
+  }
+  StoredSession take(std::string_view key) override {
+    std::lock_guard lock(mutex_);
+    StoredSession session = inner_.take(key);
+    if (!session.empty()) {
+      const std::vector<std::byte> bytes(session.bytes().begin(), session.bytes().end());
+      reused = reused || !taken_.insert(bytes).second;
+      ++takes;
+    }
+    return session;
+  }
+  void forget(std::string_view key) override {
+    std::lock_guard lock(mutex_);
+    ++forgets;
+    inner_.forget(key);
+  }
+  /// Puts the leaked copies back (newest last).
+  void restore_leaked() {
+    std::lock_guard lock(mutex_);
+    for (const auto& bytes : leaked_) {
+      inner_.put(last_key_,
+                 StoredSession(bytes, std::chrono::system_clock::now() + std::chrono::hours(1)));
+    }
+  }
+  [[nodiscard]] std::size_t size() const { return inner_.size(); }
+
+  bool keep_on_forget = false;
+  std::size_t puts = 0;
+  std::size_t takes = 0;
+  std::size_t forgets = 0;
+  bool reused = false;
+
+ private:
+  mutable std::mutex mutex_;
+  MemorySessionStore inner_;
+  std::set<std::vector<std::byte>> taken_;
+  std::vector<std::vector<std::byte>> leaked_;
+  std::string last_key_;
+};
+
+class ResumptionTest : public Conformance {
+ protected:
+  struct Outcome {
+    bool ok = false;
+    SessionInfo client;
+    SessionInfo server;
+    std::string error;
+    std::string server_error;
+  };
+
+  /// One connection: handshake, a round trip of data (the client reads its tickets), and a
+  /// clean close on both sides.
+  static Outcome connect(const ClientTLS& client_tls, const ServerTLS& server_tls) {
+    SessionPair pair(client_tls, server_tls);
+    Outcome outcome;
+    // Flights delivered in pieces first: an engine that says "resumed" before it read the
+    // server's ALPN failed the core's check (GnuTLS reports resumption from the ServerHello).
+    for (int step = 0; step < 20; ++step) {
+      pair.pump([](std::size_t waiting) { return waiting / 2 + 1; });
+    }
+    if (!pair.handshake()) {
+      outcome.error = pair.first_error() ? pair.first_error()->to_string() : "no handshake";
+      if (pair.server().error) outcome.server_error = pair.server().error->to_string();
+      return outcome;
+    }
+    outcome.client = pair.client().session->info();
+    outcome.server = pair.server().session->info();
+    if (!pair.client().session->write_data("ping") || !pair.server().session->write_data("pong")) {
+      outcome.error = "write_data failed";
+      return outcome;
+    }
+    pair.pump();
+    (void)pair.client().session->finish();
+    pair.pump();
+    (void)pair.server().session->finish();
+    pair.pump();
+    outcome.ok = pair.first_error() == nullptr && pair.client().received_text() == "pong" &&
+                 pair.server().received_text() == "ping";
+    if (!outcome.ok) {
+      outcome.error = pair.first_error() ? pair.first_error()->to_string() : "data lost";
+    }
+    return outcome;
+  }
+
+  static std::vector<std::vector<std::byte>> ders(const std::vector<Certificate>& chain) {
+    std::vector<std::vector<std::byte>> out;
+    for (const auto& certificate : chain) {
+      const auto der = certificate.der();
+      out.emplace_back(der.begin(), der.end());
+    }
+    return out;
+  }
+
+  /// A full handshake then a resumed one with the same configurations; checks both sides say
+  /// resumed and the resumed session keeps ALPN, SNI and both peer chains.
+  void expect_resumes(ClientOptions client_opts, ServerOptions server_opts) {
+    client_opts.alpn = {"h2"};
+    server_opts.alpn = {"http/1.1", "h2"};
+    const ClientTLS client_tls = client(client_opts);
+    const ServerTLS server_tls = server(server_opts);
+    const Outcome first = connect(client_tls, server_tls);
+    ASSERT_TRUE(first.ok) << first.error;
+    EXPECT_FALSE(first.client.resumed);
+    EXPECT_FALSE(first.server.resumed);
+    const Outcome second = connect(client_tls, server_tls);
+    ASSERT_TRUE(second.ok) << second.error << " (server: " << second.server_error << ")";
+    EXPECT_TRUE(second.client.resumed) << "the client did not resume";
+    EXPECT_TRUE(second.server.resumed) << "the server did not resume";
+    EXPECT_EQ(second.client.version, first.client.version);
+    EXPECT_EQ(second.client.alpn, "h2");
+    EXPECT_EQ(second.server.alpn, "h2");
+    EXPECT_EQ(second.server.server_name, "localhost");
+    EXPECT_EQ(second.client.server_name, first.client.server_name);
+    EXPECT_TRUE(second.client.peer_verified);
+    EXPECT_FALSE(second.client.peer_certificates.empty());
+    EXPECT_EQ(ders(second.client.peer_certificates), ders(first.client.peer_certificates));
+    EXPECT_EQ(ders(second.server.peer_certificates), ders(first.server.peer_certificates));
+    EXPECT_EQ(second.server.peer_verified, first.server.peer_verified);
+  }
+};
+SANSTLS_INSTANTIATE_CONFORMANCE(ResumptionTest);
+
+TEST_P(ResumptionTest, ResumesTls13) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  expect_resumes(client_options(), server_options());
+}
+
+TEST_P(ResumptionTest, ResumesTls12WithExtendedMasterSecret) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  expect_resumes(tls12_client_options(), server_options());
+}
+
+TEST_P(ResumptionTest, ResumedSessionKeepsTheClientCertificate) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  ClientOptions client_opts = client_options();
+  client_opts.client_certificates = std::make_shared<ClientCertificateChain>(pki().client());
+  ServerOptions server_opts = server_options();
+  server_opts.client_auth = ClientAuth::required;
+  server_opts.client_trust = pki().trust_store();
+  expect_resumes(client_opts, server_opts);
+}
+
+TEST_P(ResumptionTest, Tls12ResumedSessionKeepsTheClientCertificate) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  ClientOptions client_opts = tls12_client_options();
+  client_opts.client_certificates = std::make_shared<ClientCertificateChain>(pki().client());
+  ServerOptions server_opts = server_options();
+  server_opts.client_auth = ClientAuth::required;
+  server_opts.client_trust = pki().trust_store();
+  expect_resumes(client_opts, server_opts);
+}
+
+TEST_P(ResumptionTest, NoTicketsNoResumption) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  ServerOptions server_opts = server_options();
+  server_opts.session_tickets = 0;
+  auto store = std::make_shared<RecordingStore>();
+  ClientOptions client_opts = client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = server(server_opts);
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  EXPECT_EQ(store->puts, 0U) << "a server with session_tickets = 0 sent a ticket";
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.client.resumed);
+}
+
+TEST_P(ResumptionTest, TicketCountIsTheConfigured) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  for (const std::uint8_t count : {std::uint8_t{1}, std::uint8_t{3}}) {
+    ServerOptions server_opts = server_options();
+    server_opts.session_tickets = count;
+    auto store = std::make_shared<RecordingStore>();
+    ClientOptions client_opts = client_options();
+    client_opts.session_store = store;
+    ASSERT_TRUE(connect(client(client_opts), server(server_opts)).ok);
+    EXPECT_EQ(store->puts, count) << "RFC 8446 §4.6.1 NewSessionTicket count";
+  }
+}
+
+TEST_P(ResumptionTest, TicketIsOfferedOnce) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  auto store = std::make_shared<RecordingStore>();
+  ClientOptions client_opts = client_options();
+  client_opts.session_store = store;
+  client_opts.alpn = {"h2", "http/1.1"};  // kept through every generation of tickets
+  const ClientTLS client_tls = client(client_opts);
+  ServerOptions server_opts = server_options();
+  server_opts.alpn = {"http/1.1"};
+  const ServerTLS server_tls = server(server_opts);
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  ASSERT_EQ(store->size(), 2U) << "two tickets by default";
+  {
+    // RFC 8446 §C.4: the offered ticket leaves the store when the session starts.
+    SessionPair pair(client_tls, server_tls);
+    EXPECT_EQ(store->size(), 1U);
+    ASSERT_TRUE(pair.handshake());
+    EXPECT_TRUE(pair.client().session->info().resumed);
+    ASSERT_TRUE(pair.client().session->finish());
+    pair.pump();
+    ASSERT_TRUE(pair.server().session->finish());
+    pair.pump();
+  }
+  for (int i = 0; i < 4; ++i) {
+    const Outcome next = connect(client_tls, server_tls);
+    ASSERT_TRUE(next.ok) << next.error;
+    EXPECT_TRUE(next.client.resumed) << "connection " << i << ", store " << store->size();
+    EXPECT_EQ(next.client.alpn, "http/1.1");
+    EXPECT_EQ(next.server.alpn, "http/1.1");
+  }
+  EXPECT_EQ(store->takes, 5U);
+  EXPECT_FALSE(store->reused) << "a ticket was offered twice";
+}
+
+TEST_P(ResumptionTest, ResumptionOffMeansFullHandshakes) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  ClientOptions client_opts = client_options();
+  client_opts.resumption = false;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.client.resumed);
+  EXPECT_FALSE(second.server.resumed);
+}
+
+TEST_P(ResumptionTest, RevokedKeysRefuseTheirTickets) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  auto keys = TicketKeys::create();
+  ASSERT_TRUE(keys);
+  ServerOptions server_opts = server_options();
+  server_opts.ticket_keys = *keys;
+  const ClientTLS client_tls = default_client();
+  const ServerTLS server_tls = server(server_opts);
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  (*keys)->revoke_all();
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << "a refused ticket must lead to a full handshake: " << second.error;
+  EXPECT_FALSE(second.client.resumed);
+  EXPECT_FALSE(second.server.resumed);
+  // The full handshake brought fresh tickets under a new key.
+  const Outcome third = connect(client_tls, server_tls);
+  ASSERT_TRUE(third.ok) << third.error;
+  EXPECT_TRUE(third.server.resumed);
+}
+
+TEST_P(ResumptionTest, ConfigurationsWithOtherKeysDoNotResume) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  const ClientTLS client_tls = default_client();
+  ASSERT_TRUE(connect(client_tls, default_server()).ok);
+  const Outcome second = connect(client_tls, default_server());  // its own TicketKeys
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.server.resumed);
+  EXPECT_FALSE(second.client.resumed);
+}
+
+/// A clock the test moves.
+struct TestClock {
+  std::shared_ptr<std::chrono::system_clock::time_point> now =
+      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::system_clock::now());
+  Clock clock() const {
+    return [now = now] { return *now; };
+  }
+};
+
+TEST_P(ResumptionTest, RotatedKeyOpensItsTicketsUntilTheyExpire) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  TestClock time;
+  TicketKeys::Options key_options;
+  key_options.clock = time.clock();
+  key_options.rotation_interval = std::chrono::hours(1);
+  key_options.ticket_lifetime = std::chrono::hours(2);
+  auto keys = TicketKeys::create(key_options);
+  ASSERT_TRUE(keys);
+  ServerOptions server_opts = server_options();
+  server_opts.ticket_keys = *keys;
+  server_opts.session_tickets = 1;
+  const ServerTLS server_tls = server(server_opts);
+  // Two clients with a store each, both holding one ticket sealed under the first key.
+  const ClientTLS first_client = default_client();
+  const ClientTLS second_client = default_client();
+  ASSERT_TRUE(connect(first_client, server_tls).ok);
+  ASSERT_TRUE(connect(second_client, server_tls).ok);
+  (*keys)->rotate();
+  const Outcome after_rotation = connect(first_client, server_tls);
+  ASSERT_TRUE(after_rotation.ok) << after_rotation.error;
+  if (backend_capabilities(GetParam().server).ticket_key_history) {
+    EXPECT_TRUE(after_rotation.server.resumed) << "a rotated-out key must open its tickets";
+  } else {
+    EXPECT_FALSE(after_rotation.server.resumed)
+        << "the engine reports ticket_key_history=false but opened an old key's ticket";
+  }
+  // The ticket lifetime after the rotation has passed: the old key is erased and its ticket
+  // refused (the client still offers it: its own clock has not moved).
+  *time.now += std::chrono::hours(3);
+  const Outcome expired = connect(second_client, server_tls);
+  ASSERT_TRUE(expired.ok) << expired.error;
+  EXPECT_FALSE(expired.server.resumed) << "a ticket of an erased key resumed";
+  EXPECT_FALSE(expired.client.resumed);
+}
+
+TEST_P(ResumptionTest, TicketsDroppedAfterTheClientSendsAFatalAlert) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  if (GetParam().client == Backend::openssl) {
+    GTEST_SKIP() << "the OpenSSL engine cannot send an alert on request (docs/backends.md)";
+  }
+  auto store = std::make_shared<RecordingStore>();
+  store->keep_on_forget = true;
+  ClientOptions client_opts = client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  {
+    SessionPair pair(client_tls, server_tls);
+    ASSERT_TRUE(pair.handshake());
+    ASSERT_TRUE(pair.client().session->write_data("ping"));
+    ASSERT_TRUE(pair.server().session->write_data("pong"));
+    pair.pump();
+    ASSERT_GT(store->size(), 0U);
+    ASSERT_TRUE(pair.client().session->alert(Alert::internal_error));
+    EXPECT_EQ(store->size(), 0U) << "tickets kept after our fatal alert";
+    pair.pump();
+    ASSERT_TRUE(pair.server().error) << "the server did not see the alert";
+  }
+  // The server saw the session end in an alert: its tickets no longer resume (offered through
+  // a store that leaked them).
+  store->restore_leaked();
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.server.resumed) << "the server resumed a session that ended in an alert";
+}
+
+TEST_P(ResumptionTest, TicketsDroppedAfterTheServerSendsAFatalAlert) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  if (GetParam().server == Backend::openssl) {
+    GTEST_SKIP() << "the OpenSSL engine cannot send an alert on request (docs/backends.md)";
+  }
+  auto store = std::make_shared<RecordingStore>();
+  store->keep_on_forget = true;
+  ClientOptions client_opts = client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  {
+    SessionPair pair(client_tls, server_tls);
+    ASSERT_TRUE(pair.handshake());
+    ASSERT_TRUE(pair.client().session->write_data("ping"));
+    pair.pump();
+    ASSERT_GT(store->size(), 0U);
+    ASSERT_TRUE(pair.server().session->alert(Alert::internal_error));
+    pair.pump();
+    ASSERT_TRUE(pair.client().error) << "the client did not see the alert";
+    EXPECT_EQ(store->size(), 0U) << "tickets kept after the peer's fatal alert";
+  }
+  store->restore_leaked();
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.server.resumed) << "the server resumed a session that ended in an alert";
+}
+
+TEST_P(ResumptionTest, TicketsDroppedAfterATruncation) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  auto store = std::make_shared<RecordingStore>();
+  ClientOptions client_opts = client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  SessionPair pair(client_tls, server_tls);
+  ASSERT_TRUE(pair.handshake());
+  ASSERT_TRUE(pair.server().session->write_data("pong"));
+  pair.pump();
+  ASSERT_GT(store->size(), 0U);
+  // The transport ends without close_notify (RFC 8446 §6.1: a truncation).
+  (void)pair.client().session->receive_eof();
+  EXPECT_EQ(store->size(), 0U) << "tickets kept after a truncation";
+  EXPECT_GT(store->forgets, 0U);
+}
+
+TEST_P(ResumptionTest, PskKeOnlyOfferGetsAFullHandshake) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  const ClientTLS client_tls = default_client();
+  const ServerTLS server_tls = default_server();
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  // The resuming ClientHello, its psk_key_exchange_modes changed from psk_dhe_ke to psk_ke
+  // (same length). RFC 8446 §4.2.9 and the policy: no resumption without (EC)DHE, so the server
+  // ignores the PSK (its binder never checked) and answers with a full handshake.
+  SessionPair resuming(client_tls, server_tls);
+  auto records = split_records(resuming.client().outbox);
+  ASSERT_TRUE(records && !records->empty());
+  auto hello = parse_hello(records->front().fragment);
+  ASSERT_TRUE(hello);
+  bool rewritten = false;
+  bool offers_psk = false;
+  for (auto& extension : hello->extensions) {
+    const bool dhe =
+        extension.type == 45 &&
+        std::find(extension.body.begin() + 1, extension.body.end(), 1) != extension.body.end();
+    if (dhe) {
+      std::fill(extension.body.begin() + 1, extension.body.end(), 0);  // psk_ke only
+      rewritten = true;
+    }
+    offers_psk = offers_psk || extension.type == 41;
+  }
+  ASSERT_TRUE(rewritten && offers_psk) << "the client did not offer the ticket with psk_dhe_ke";
+  records->front().fragment = serialize_hello(*hello);
+  auto server = server_tls.start(resuming.server().callbacks());
+  ASSERT_TRUE(server);
+  std::vector<std::byte> ignored;
+  ASSERT_TRUE(server->receive_data(join_records(*records), ignored))
+      << server->failure()->to_string();
+  auto answer = split_records(resuming.server().outbox);
+  ASSERT_TRUE(answer && !answer->empty());
+  auto server_hello = parse_hello(answer->front().fragment);
+  ASSERT_TRUE(server_hello);
+  for (const auto& extension : server_hello->extensions) {
+    EXPECT_NE(extension.type, 41) << "the server accepted a psk_ke-only resumption";
+  }
+}
+
+}  // namespace
+}  // namespace sanstls::test
