@@ -373,8 +373,11 @@ TEST_P(DowngradeTest, ChangeCipherSpecAfterTheClientHello) {
   // ClientHello message has been sent or received and before the peer's Finished message has
   // been received and MUST simply drop it without further processing. ... An implementation
   // which receives any other change_cipher_spec value ... MUST abort the handshake with an
-  // "unexpected_message" alert." So each single-byte record is dropped (every engine bounds how
-  // many), and a record "01 01" (two CCS messages in one record) or "02" is refused.
+  // "unexpected_message" alert." So a single-byte record is dropped, and a record "01 01" (two
+  // CCS messages in one record) or "02" is refused. A second single-byte record: the native
+  // engine refuses it with unexpected_message (a §D.4 peer sends one; TLS conformance suites
+  // expect the refusal, multiple CCS being a flooding vector, CVE-2020-25648); libssl 3.0 and
+  // GnuTLS 3.7 drop it and bound the count themselves (docs/backends.md).
   HelloSpec spec;
   spec.cipher_suites = {0x1301, 0x1302, 0x1303};
   spec.supported_versions = {0x0304};
@@ -387,7 +390,8 @@ TEST_P(DowngradeTest, ChangeCipherSpecAfterTheClientHello) {
   };
   const std::vector<Case> cases = {
       {"one CCS", change_cipher_spec_records(1, {0x01}), false},
-      {"two CCS records", change_cipher_spec_records(2, {0x01}), false},
+      {"two CCS records", change_cipher_spec_records(2, {0x01}),
+       GetParam().server == Backend::native},
       {"one record 01 01", change_cipher_spec_records(1, {0x01, 0x01}), true},
       {"one record 02", change_cipher_spec_records(1, {0x02}), true},
   };

@@ -643,11 +643,13 @@ TEST(rfc8448_client_refuses, change_cipher_spec_with_wrong_value) {
 TEST(rfc8448_client_refuses, change_cipher_spec_record_holding_two) {
   // RFC 8446 §5: only "a record of type change_cipher_spec consisting of the single byte value
   // 0x01" is dropped; "01 01" (two CCS messages in one record) is "any other
-  // change_cipher_spec value": unexpected_message. Two separate 0x01 records before the
-  // server's Finished are each dropped ("MUST simply drop it").
+  // change_cipher_spec value": unexpected_message. Of two separate 0x01 records, the first (the
+  // one a §D.4 server sends) is dropped and the second refused (max_dummy_change_cipher_specs).
   Client two_records;
   EXPECT_TRUE(two_records.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})));
-  EXPECT_TRUE(two_records.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})));
+  auto second = two_records.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01}));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().alert, Alert::unexpected_message);
   Client one_record;
   auto bad =
       one_record.feed(plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01, 0x01}));

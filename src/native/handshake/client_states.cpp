@@ -903,9 +903,12 @@ Result<ClientState> Connected::handle(const HandshakeView& message,
                kd.resumption_psk(resumption_master_secret.span(), ticket.ticket_nonce));
       session.ticket = ticket.ticket;
       session.ticket_age_add = ticket.ticket_age_add;
+      // Rounded up, so that the age we later send (now rounded down, minus this) is never more
+      // than the time that really passed: a server that measures the ticket's age precisely
+      // refuses early data from a client that claims an older ticket than it holds (GnuTLS's
+      // anti-replay does, RFC 8446 §8.3).
       session.received_ms = static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(client_now(env).time_since_epoch())
-              .count());
+          std::chrono::ceil<std::chrono::milliseconds>(client_now(env).time_since_epoch()).count());
       session.lifetime_seconds = ticket.ticket_lifetime;
       if (const auto* early =
               ticket.extensions.get<msgs::MaxEarlyDataSize>(ExtensionType::early_data)) {
@@ -1144,13 +1147,13 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, record::DataSink applica
         // message has been received and MUST simply drop it without further processing. ...
         // An implementation which receives any other change_cipher_spec value or which receives
         // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert." More than max_dummy_change_cipher_specs is refused too.
+        // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
         if (connected() != nullptr || unit.was_protected || unit.data != ByteVec{0x01}) {
           return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
         }
         if (++change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
           return fail_with(Error{Alert::unexpected_message, "change_cipher_spec records",
-                                 "more than 8 before the handshake completed (a flood)"});
+                                 "a second one before the handshake completed"});
         }
         break;
       case ContentType::alert: {

@@ -385,11 +385,12 @@ class ClientHandshake {
   /// occasional KeyUpdate; the bound stops a peer from keeping us busy (KeyUpdate costs two HKDF
   /// expansions and a cipher setup) without ever sending data. 32 is BoringSSL's KeyUpdate bound.
   static constexpr std::size_t max_post_handshake_messages_without_data = 32;
-  /// Dummy change_cipher_spec records dropped before the server's Finished. RFC 8446 §5 puts no
-  /// count on them (a §D.4 server sends one; a middlebox or a retried flight may add some); one
-  /// more than this is refused with unexpected_message, so a peer cannot keep us dropping
-  /// records. The same bound as ServerHandshake's.
-  static constexpr std::size_t max_dummy_change_cipher_specs = 8;
+  /// Dummy change_cipher_spec records dropped before the server's Finished: the one a §D.4
+  /// server sends (RFC 8446 §D.4: "the server sends a dummy change_cipher_spec record
+  /// immediately after its first handshake message"). A second is unexpected_message, as the
+  /// TLS conformance suites expect of TLS 1.3 (multiple CCS are a known flooding vector,
+  /// CVE-2020-25648). The same bound as ServerHandshake's.
+  static constexpr std::size_t max_dummy_change_cipher_specs = 1;
   /// user_canceled warning alerts dropped before the handshake completes (RFC 8446 §6.1: the
   /// alert "should be followed by a close_notify", so an honest peer sends one); one more is
   /// refused with unexpected_message. The same bound as ServerHandshake's.

@@ -145,7 +145,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
         // message has been received and MUST simply drop it without further processing. ...
         // An implementation which receives any other change_cipher_spec value or which receives
         // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert." More than max_dummy_change_cipher_specs is refused too.
+        // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
         if (!client_hello_seen_ || connected() || unit.was_protected ||
             unit.data != msgs::ByteVec{0x01}) {
           return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});

@@ -19,10 +19,12 @@ class ServerHandshake {
   /// RFC 8446 §4.6.3 bound (ours): more KeyUpdates than this in a row without application data
   /// in between is refused with unexpected_message, so a peer cannot keep us re-keying.
   static constexpr std::size_t max_key_updates_in_a_row = 32;
-  /// Dummy change_cipher_spec records dropped before the client's Finished. RFC 8446 §5 puts no
-  /// count on them (a §D.4 client sends one; a middlebox or a retried flight may add some); the
-  /// bound stops a flood.
-  static constexpr std::size_t max_dummy_change_cipher_specs = 8;
+  /// Dummy change_cipher_spec records dropped before the client's Finished: the one a §D.4
+  /// client sends ("either before its second ClientHello or before its encrypted handshake
+  /// flight", RFC 8446 §D.4). A second one is unexpected_message, as the TLS conformance suites
+  /// expect of TLS 1.3 ("second CCS before client finished"; multiple CCS are a known flooding
+  /// vector, CVE-2020-25648).
+  static constexpr std::size_t max_dummy_change_cipher_specs = 1;
   /// user_canceled warning alerts dropped before the handshake completes (RFC 8446 §6.1: the
   /// alert "should be followed by a close_notify", so an honest peer sends one); one more is
   /// refused with unexpected_message.
