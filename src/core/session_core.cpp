@@ -184,7 +184,9 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   apply_status(*status);
   // Keep what the engine knows, and what only the core knows (peer chain, verdict).
   SessionInfo engine_info = engine_->info();
-  if (engine_info.resumed && !resumption_restored_) {
+  // Judged once the handshake is complete: engines may say "resumed" from the ServerHello on,
+  // before the EncryptedExtensions that carry the ALPN protocol.
+  if (engine_info.resumed && handshake_complete_ && !resumption_restored_) {
     resumption_restored_ = true;
     if (auto restored = restore_resumed_identity(engine_info); !restored) {
       return invalidate(restored.error());
@@ -912,8 +914,9 @@ void SessionCore::session_ticket_received(SecretBytes engine_state, std::chrono:
       !engine_ || lifetime.count() <= 0) {
     return;  // RFC 8446 §4.6.1: a lifetime of 0 means "discard it"
   }
-  // The engine's view is current inside its own call (the core's info_ is refreshed after).
-  const SessionInfo now = engine_->info();
+  // Once the core saw the handshake complete, its info_ is the settled view; a ticket that comes
+  // in the same call as the end of the handshake (TLS 1.2) needs the engine's own view.
+  const SessionInfo now = handshake_complete_ ? info_ : engine_->info();
   ClientSessionRecord record;
   if (now.resumed) {
     if (!offered_) {
@@ -1057,6 +1060,26 @@ Result<void> SessionCore::restore_resumed_identity(const SessionInfo& engine_inf
       return fail(Errc::internal_error, "a resumed session's peer certificate no longer parses");
     }
     restored.push_back(std::move(*certificate));
+  }
+  // The built-in checks ran in the original handshake. The verify callback belongs to this
+  // session, and may judge differently from the one that approved the original (a new pin, a
+  // revocation list): it runs again, on the original chain. A refusal ends this session (there
+  // is no alert for it after a resumed handshake completed; the stored tickets are dropped).
+  if (callbacks_.verify && !restored.empty()) {
+    SessionInfo snapshot = engine_info;
+    snapshot.peer_certificates = restored;
+    Result<void> user_verdict;
+    ScopedFlag busy(in_callback_);
+    auto called =
+        call_user("verify", [&] { user_verdict = callbacks_.verify(restored, snapshot); });
+    if (!called || !user_verdict) {
+      Error error = make_error(
+          Errc::certificate_rejected,
+          fmt::format("the verify callback rejected the certificate of the resumed session: {}",
+                      called ? user_verdict.error().message : called.error().message));
+      error.certificate_problem = CertificateProblem::rejected_by_callback;
+      return fail(std::move(error));
+    }
   }
   // A client always verified the server's chain; a server verified a client chain only when
   // the original session had one.

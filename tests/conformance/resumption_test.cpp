@@ -177,6 +177,29 @@ TEST_P(ResumptionTest, ResumesTls13) {
   expect_resumes(client_options(), server_options());
 }
 
+TEST_P(ResumptionTest, TheResumedSessionsVerifyCallbackJudgesTheOriginalChain) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls13);
+  const ClientTLS client_tls = client(client_options());
+  const ServerTLS server_tls = server(server_options());
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  // Callbacks are per session: a later session's stricter callback must see the chain it
+  // would resume with, and can refuse it.
+  SessionCallbacks strict;
+  std::vector<std::string> seen;
+  strict.verify = [&seen](std::span<const Certificate> chain, const SessionInfo&) -> Result<void> {
+    seen.push_back(chain.empty() ? std::string{} : chain.front().subject());
+    return fail(Errc::certificate_rejected, "not the pinned key");
+  };
+  SessionPair pair(client_tls, server_tls, strict);
+  EXPECT_FALSE(pair.handshake());
+  ASSERT_TRUE(pair.client().error);
+  EXPECT_EQ(pair.client().error->certificate_problem, CertificateProblem::rejected_by_callback)
+      << pair.client().error->to_string();
+  EXPECT_NE(pair.client().error->message.find("not the pinned key"), std::string::npos);
+  ASSERT_EQ(seen.size(), 1U) << "the callback runs once, full handshake or resumed";
+  EXPECT_NE(seen.front().find("localhost"), std::string::npos) << seen.front();
+}
+
 TEST_P(ResumptionTest, ResumesTls12WithExtendedMasterSecret) {
   SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
   expect_resumes(tls12_client_options(), server_options());

@@ -977,6 +977,17 @@ int GnutlsEngine::keylog_callback(gnutls_session_t session, const char* label,
 int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, unsigned when,
                                  unsigned int incoming, const gnutls_datum_t* msg) noexcept {
   GnutlsEngine* self = engine_of(session);
+  if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && when == GNUTLS_HOOK_POST && incoming != 0) {
+    // POST: GnuTLS has stored the ticket in the session. Reported here, one by one: a server
+    // that sends its tickets in one record (the native engine does) gets them all processed in
+    // one gnutls_record_recv, and the session holds only the latest afterwards.
+    try {
+      self->report_ticket();
+    } catch (...) {
+      // As above: not an error.
+    }
+    return 0;
+  }
   if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && msg != nullptr && msg->data != nullptr &&
       when == GNUTLS_HOOK_PRE) {
     // PRE: the whole message, sent or received (the POST call sees what is left of it).

@@ -24,12 +24,21 @@ native::handshake::ClientHandshakeEnvironment ClientEngine::environment() {
   env.key_log = key_log_sink();
   if (shared_->clock) env.clock = shared_->clock;
   env.session_ticket_received = [this](const native::handshake::ClientSessionState& session) {
+    // Kept until the driver's call returns: the core reads info() when it stores the ticket,
+    // and the driver's state is in mid-transition while it handles the NewSessionTicket.
     auto state = session.encode();
     if (!state) return;
-    hooks_.session_ticket_received(
-        std::move(*state), std::chrono::seconds(session.lifetime_seconds), session.max_early_data);
+    arrived_tickets_.push_back(ArrivedTicket{
+        std::move(*state), std::chrono::seconds(session.lifetime_seconds), session.max_early_data});
   };
   return env;
+}
+
+void ClientEngine::after_driver_call() {
+  for (ArrivedTicket& ticket : arrived_tickets_) {
+    hooks_.session_ticket_received(std::move(ticket.state), ticket.lifetime, ticket.max_early_data);
+  }
+  arrived_tickets_.clear();
 }
 
 CertificateSelection ClientEngine::select_certificate(const CertificateQuery& query) {

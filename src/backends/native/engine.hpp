@@ -152,12 +152,14 @@ class DriverEngine : public core::Engine {
     ByteVec out;
     // Application data is decrypted straight onto the end of the caller's vector.
     auto done = driver_->receive(as_u8(bytes), out, application_data);
+    after_driver_call();
     return settle(done, out, to_peer);
   }
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;
     auto done = driver_->resume(out, application_data);
+    after_driver_call();
     return settle(done, out, to_peer);
   }
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override {
@@ -229,6 +231,9 @@ class DriverEngine : public core::Engine {
   /// The role's wording for a refusal the driver tagged (names, versions, verdicts only the
   /// engine knows); core_error() otherwise.
   virtual Error refusal(const wire::Error& error) = 0;
+  /// Runs once the driver's call returned and its state is settled (the client hands the tickets
+  /// that arrived during the call to the core here, where info() is valid again).
+  virtual void after_driver_call() {}
 
   /// The state machine's chain check: the core's checks, its precise verdict kept.
   native::Status verify_peer(std::span<const ByteVec> chain) {
@@ -336,9 +341,18 @@ class ClientEngine final : public DriverEngine<native::handshake::ClientHandshak
 
  private:
   Error refusal(const wire::Error& error) override;
+  void after_driver_call() override;
   native::handshake::ClientHandshakeEnvironment environment();
   native::handshake::CertificateSelection select_certificate(
       const native::handshake::CertificateQuery& query);
+
+  /// Tickets that arrived during the driver's current call, handed to the core after it.
+  struct ArrivedTicket {
+    core::SecretBytes state;
+    std::chrono::seconds lifetime;
+    std::uint32_t max_early_data = 0;
+  };
+  std::vector<ArrivedTicket> arrived_tickets_;
 };
 
 class ServerEngine final : public DriverEngine<native::handshake::ServerHandshake> {
