@@ -550,14 +550,15 @@ class RefusedClientCertificate:
         return getattr(pki_, self.attribute)
 
 
-# The server's message is the core verifier's (src/x509/verify.cpp), the same on every engine; so
-# is the alert (verify.cpp alert_for: unknown_issuer → unknown_ca, expired →
+# The server's message is the core verifier's (src/x509/verify.cpp); sanstls's own validator (the
+# native engine's, docs/x509.md) adds where and which rule ("[depth 0; RFC 5280 §6.1]"). So is the
+# alert (verify.cpp alert_for: unknown_issuer → unknown_ca, expired →
 # certificate_expired, wrong_usage → unsupported_certificate).
 REFUSED_CLIENT_CERTIFICATES = [
     RefusedClientCertificate(
         "untrusted", "client_untrusted",
         r"handshake failed: the issuer of 'CN=client\.example' \('CN=some other CA'\) is not in "
-        r"the trust store and the peer did not send it\n",
+        r"the trust store and the peer did not send it( \[depth 0; RFC 5280 §6\.1\])?\n",
         "unknown_ca", 48, "alert unknown ca", "ALERT_UNKNOWN_CA"),
     RefusedClientCertificate(
         "expired", "client_expired",

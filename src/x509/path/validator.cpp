@@ -353,6 +353,20 @@ std::optional<Failure> Validation::check_edge(std::size_t issuer_index) {
                  .first;
   }
   if (cached->second) {
+    if (child.cert.authority_key_id && issuer.cert.subject_key_id &&
+        !der::same_bytes(*child.cert.authority_key_id, *issuer.cert.subject_key_id)) {
+      // Same name, another key (the key identifiers say so too): not this certificate's issuer
+      // but a namesake, e.g. another CA's root of the same name. Its real issuer is unknown
+      // here (as libcrypto reports it), not badly signed.
+      return failure(
+          depth - 1,
+          rejected(CertificateProblem::unknown_issuer,
+                   fmt::format("certificate {} was not issued by {} of the same name: that one has "
+                               "another key (its subjectKeyIdentifier is not {}'s "
+                               "authorityKeyIdentifier, and the signature does not verify) "
+                               "[depth {}; RFC 5280 §6.1.3 (a)(1)]",
+                               child.who, issuer.who, child.who, depth - 1)));
+    }
     return failure(depth - 1,
                    rejected(CertificateProblem::bad_signature,
                             fmt::format("the signature on certificate {} does not verify with "
