@@ -9,9 +9,9 @@ set_property(CACHE SANSTLS_SANITIZE PROPERTY STRINGS "" address thread)
 
 if(SANSTLS_SANITIZE STREQUAL "address")
   # GCC's -Wmaybe-uninitialized depends on inlining, which ASan's instrumentation and -O1 change:
-  # it reports std::optional / std::vector moves as "may be used uninitialized" (GCC bug 105562
-  # and kin). It stays an error in the normal build, which is where it means something, and a
-  # warning here.
+  # it reports moves of std::optional / std::vector members as "may be used uninitialized" (a
+  # known class of GCC false positives). It stays an error in the normal build, which is where it
+  # means something, and a warning here.
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer -Wno-error=maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
