@@ -2,7 +2,7 @@
 #include "native/handshake/client_states12.hpp"
 
 #include "native/handshake/fuzzing.hpp"
-#include "native/handshake/record_dispatch.hpp"
+#include "native/handshake/record_dispatch12.hpp"
 #include "native/msgs/alert.hpp"
 #include "native/msgs/extensions12.hpp"
 
@@ -483,35 +483,7 @@ Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink appli
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   if (peer_closed_) return {};
   reader_.feed(in);
-  // RFC 5246 §7.1: a ChangeCipherSpec is exactly one byte of value 1, only where the handshake
-  // expects it; it installs the read keys.
-  struct Handlers final : RecordHandlers {
-    Handlers(ClientHandshake12& d, ByteVec& o) : self(d), out(o) {}
-    [[nodiscard]] tl::unexpected<Error> fail_with(const Error& e) const {
-      self.failed_ = true;
-      return tl::unexpected<Error>(e);
-    }
-    [[nodiscard]] bool connected() const override { return self.connected() != nullptr; }
-    Result<Flow> handshake(record::Inbound& unit) override {
-      if (auto done = self.handle(unit.data, out); !done) return fail_with(done.error());
-      return Flow::read_on;
-    }
-    Status change_cipher_spec(const record::Inbound& unit) override {
-      auto* expecting = std::get_if<ExpectChangeCipherSpec12>(self.state_.get());
-      if (expecting == nullptr || unit.data != ByteVec{0x01} ||
-          self.reader_.has_partial_handshake()) {
-        return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
-      }
-      Actions12 actions;
-      auto moved = std::move(*expecting).change_cipher_spec(actions);
-      if (!moved) return fail_with(moved.error());
-      *self.state_ = std::move(*moved);
-      if (auto applied = self.apply(actions, out); !applied) return fail_with(applied.error());
-      return {};
-    }
-    ClientHandshake12& self;
-    ByteVec& out;
-  } handlers(*this, out);
+  RecordHandlers12<ClientHandshake12, ExpectChangeCipherSpec12, Actions12> handlers(*this, out);
   // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
   return dispatch_records(reader_, handlers,
                           {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_,

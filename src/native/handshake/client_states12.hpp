@@ -11,6 +11,7 @@
 // ClientHandshake12, which takes over the record layer and runs the states below.
 
 #include "native/handshake/client_states.hpp"
+#include "native/handshake/record_dispatch12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/msgs/messages12.hpp"
 
@@ -211,6 +212,10 @@ class ClientHandshake12 {
         state_(std::move(state)),
         reader_(std::move(reader)),
         writer_(std::move(writer)) {}
+  // The record loop's TLS 1.2 handlers call handle() and apply() and move the state on a
+  // ChangeCipherSpec.
+  template <class, class, class>
+  friend class handshake::RecordHandlers12;
   Status apply(Actions12& actions, ByteVec& out);
   Status handle(Bytes message, ByteVec& out);
 
