@@ -15,14 +15,19 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <optional>
 #include <set>
 
 namespace sanstls::native::testing::tls12_replay {
 namespace {
 
+/// The committed recordings, or fresh ones (SANSTLS_TLS12_REPLAY_DATA: the generator's --check).
 const std::vector<Recording>& recordings() {
-  static const std::vector<Recording> all = load(SANSTLS_NATIVE_TEST_DATA "/tls12_replay.tsv");
+  static const std::vector<Recording> all = [] {
+    const char* other = std::getenv("SANSTLS_TLS12_REPLAY_DATA");  // NOLINT: test input
+    return load(other != nullptr ? other : SANSTLS_NATIVE_TEST_DATA "/tls12_replay.tsv");
+  }();
   return all;
 }
 
