@@ -10,6 +10,9 @@
 //   - accept every peer flight: the peer's Finished verified, its application data decrypted to
 //     the recorded plaintext, its close_notify seen; and derive OpenSSL's master secret;
 //   - refuse a copy with any single byte of any peer flight flipped.
+// A deliberate change of our bytes (a new hello extension, TLS 1.2 tickets) needs new recordings:
+//   cmake --build build --target record_tls12_replay
+//   /usr/bin/python3 tools/tls12_replay/generate.py build > tests/native/data/tls12_replay.tsv
 
 #include "tls12_replay.hpp"
 
