@@ -244,6 +244,32 @@ class PeerProtection {
   std::array<Slot, 2> slots_;
 };
 
+/// How a chunk reaches the driver (see the input format above).
+enum ChunkKind : std::uint8_t {
+  raw = 0,
+  plaintext = 1,
+  sealed_handshake = 2,
+  sealed_application = 3
+};
+
+/// Whether a whole ServerHello message (header included) carries extension `type`; false when
+/// it does not parse.
+inline bool server_hello_has_extension(Bytes hello, ExtensionType type) {
+  std::size_t at = 4 + 2 + 32;
+  if (hello.size() < at + 1) return false;
+  at += 1 + hello[at] + 2 + 1;  // session id, cipher suite, compression method
+  if (hello.size() < at + 2) return false;
+  const std::size_t end =
+      std::min(hello.size(), at + 2 + ((std::size_t{hello[at]} << 8U) | hello[at + 1]));
+  at += 2;
+  while (at + 4 <= end) {
+    const auto ext = static_cast<std::uint16_t>((hello[at] << 8U) | hello[at + 1]);
+    if (ext == static_cast<std::uint16_t>(type)) return true;
+    at += 4 + ((std::size_t{hello[at + 2]} << 8U) | hello[at + 3]);
+  }
+  return false;
+}
+
 /// The TLS 1.2 peer's write protection (RFC 5246 §6.3): the key block from the master secret
 /// the driver logs (CLIENT_RANDOM), the client random it logs with it, and the server random of
 /// the ServerHello the harness saw go by (observe()). TLS 1.2 has one protected epoch: both
@@ -253,21 +279,38 @@ class PeerProtection12 {
   PeerProtection12(const KeyLog& log, bool peer_is_server)
       : log_(&log), peer_is_server_(peer_is_server) {}
 
-  /// Picks the server random out of a plaintext ServerHello record in `wire_bytes`.
-  void observe(Bytes wire_bytes) {
+  /// Picks the server random out of a plaintext ServerHello record in `wire_bytes`, and keeps
+  /// the first handshake message of the stream when it is a whole ServerHello in the first
+  /// handshake record, framed by the harness (`kind` not raw, no raw chunk before): then the
+  /// client saw exactly that message first.
+  void observe(ChunkKind kind, Bytes wire_bytes) {
+    if (kind == raw) framing_known_ = false;
     std::size_t off = 0;
     while (off + 5 <= wire_bytes.size()) {
       const std::size_t length = (std::size_t{wire_bytes[off + 3]} << 8U) | wire_bytes[off + 4];
       const Bytes fragment =
           wire_bytes.subspan(off + 5, std::min(length, wire_bytes.size() - off - 5));
-      if (wire_bytes[off] == static_cast<std::uint8_t>(ContentType::handshake) &&
-          fragment.size() >= 38 &&
-          fragment[0] == static_cast<std::uint8_t>(HandshakeType::server_hello)) {
-        server_random_.assign(fragment.begin() + 6, fragment.begin() + 38);
+      if (wire_bytes[off] == static_cast<std::uint8_t>(ContentType::handshake)) {
+        if (!first_handshake_record_seen_ && framing_known_ && fragment.size() >= 4 &&
+            fragment[0] == static_cast<std::uint8_t>(HandshakeType::server_hello)) {
+          const std::size_t body =
+              (std::size_t{fragment[1]} << 16U) | (std::size_t{fragment[2]} << 8U) | fragment[3];
+          if (4 + body <= fragment.size())
+            first_server_hello_.assign(fragment.begin(),
+                                       fragment.begin() + static_cast<std::ptrdiff_t>(4 + body));
+        }
+        first_handshake_record_seen_ = true;
+        if (fragment.size() >= 38 &&
+            fragment[0] == static_cast<std::uint8_t>(HandshakeType::server_hello)) {
+          server_random_.assign(fragment.begin() + 6, fragment.begin() + 38);
+        }
       }
       off += 5 + length;
     }
   }
+
+  /// The first ServerHello as observe() kept it (empty: unknown).
+  [[nodiscard]] const ByteVec& first_server_hello() const noexcept { return first_server_hello_; }
 
   record::Protection12* get(Epoch /*epoch*/, std::optional<CipherSuite> suite,
                             const crypto::CryptoProvider& provider) {
@@ -295,6 +338,9 @@ class PeerProtection12 {
  private:
   const KeyLog* log_;
   bool peer_is_server_;
+  bool framing_known_ = true;
+  bool first_handshake_record_seen_ = false;
+  ByteVec first_server_hello_;
   ByteVec server_random_;
   std::optional<record::Protection12> protection_;
 };
@@ -307,12 +353,6 @@ inline constexpr std::array<ContentType, 4> kChunkTypes{
     ContentType::change_cipher_spec};
 inline constexpr std::array<std::size_t, 8> kPieceSizes{0, 1, 2, 3, 5, 8, 13, 64};
 
-enum ChunkKind : std::uint8_t {
-  raw = 0,
-  plaintext = 1,
-  sealed_handshake = 2,
-  sealed_application = 3
-};
 enum Action : std::uint8_t {
   resume = 0,
   write = 1,
@@ -747,8 +787,8 @@ bool run_chunks(Driver& driver, Bytes input, Peer& peer, const crypto::CryptoPro
       wire_bytes = frame_record(type, payload);
     }
     // A peer that learns from its own plaintext (the TLS 1.2 server random).
-    if constexpr (requires { peer.observe(Bytes(wire_bytes)); }) {
-      if (!sealed_chunk) peer.observe(wire_bytes);
+    if constexpr (requires { peer.observe(kind, Bytes(wire_bytes)); }) {
+      if (!sealed_chunk) peer.observe(kind, wire_bytes);
     }
     (void)sealed_chunk;
 

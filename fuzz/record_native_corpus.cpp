@@ -230,7 +230,7 @@ void deliver12(ByteVec& from_outbox, PeerProtection12& sender, bool& after_ccs,
                                              type_bits(opened->type)),
                    opened->content);
     } else {
-      sender.observe(record);
+      sender.observe(plaintext, record);
       append_chunk(to.seed, static_cast<std::uint8_t>(plaintext | type_bits(type)), fragment);
       if (type == ContentType::change_cipher_spec) after_ccs = true;
     }
