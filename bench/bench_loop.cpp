@@ -46,9 +46,14 @@ int main(int argc, char** argv) {
   const auto key = rsa ? testing::KeyAlgorithm::rsa_2048 : testing::KeyAlgorithm::ecdsa_p256;
   testing::CaOptions ca;
   ca.key = key;
+  ca.common_name = "sanstls bench root";
   auto root = testing::CertificateAuthority::create(ca);
   if (!root) return std::fprintf(stderr, "credentials failed\n"), 1;
-  auto intermediate = root->issue_intermediate(ca);
+  // Distinct names, as `sanstls bench` has them: a leaf whose issuer name also matches the
+  // root would make the validators try (and refuse) the root's key first.
+  testing::CaOptions intermediate_ca = ca;
+  intermediate_ca.common_name = "sanstls bench intermediate";
+  auto intermediate = root->issue_intermediate(intermediate_ca);
   if (!intermediate) return std::fprintf(stderr, "credentials failed\n"), 1;
   testing::LeafOptions leaf_options;
   leaf_options.names = {bench::kHostname};
