@@ -37,6 +37,10 @@ using Progress = std::function<void(const std::string& line)>;
 /// fails, a library that refuses a setting) are recorded in the report's "errors" array.
 nlohmann::json run(const Options& options, const Progress& progress);
 
+/// Keeps memory freed by the harness in the process (glibc trims the heap's top otherwise, and
+/// every connection's transport buffers made it grow and shrink). run() calls it.
+void keep_freed_heap();
+
 /// The report as human-readable tables.
 void print_table(const nlohmann::json& report, std::ostream& out);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 // Raw OpenSSL: SSL objects over memory BIOs, configured as the sanstls OpenSSL engine
 // configures its SSL_CTX (TLS 1.3 only, one suite, X25519, the same signature algorithms, no
-// tickets, no session cache, SSL_MODE_RELEASE_BUFFERS), with the client verifying the chain and
+// tickets, no session cache, SSL_MODE_RELEASE_BUFFERS; a TLS 1.2 suite gives the TLS 1.2-only
+// variant; resumed setups: one ticket per connection), with the client verifying the chain and
 // the host name (SSL_VERIFY_PEER, an X509_STORE holding the root, SSL_set1_host).
 
 #include "drivers.hpp"
@@ -23,6 +24,24 @@ constexpr const char* kSignatureAlgorithms =
     "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:"
     "rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:"
     "rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512";
+
+/// OpenSSL's name of the TLS 1.2 suites the bench uses.
+const char* tls12_name(CipherSuite suite) {
+  switch (suite) {
+    case CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256:
+      return "ECDHE-RSA-AES128-GCM-SHA256";
+    case CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384:
+      return "ECDHE-RSA-AES256-GCM-SHA384";
+    case CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256:
+      return "ECDHE-RSA-CHACHA20-POLY1305";
+    case CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384:
+      return "ECDHE-ECDSA-AES256-GCM-SHA384";
+    case CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256:
+      return "ECDHE-ECDSA-CHACHA20-POLY1305";
+    default:
+      return "ECDHE-ECDSA-AES128-GCM-SHA256";
+  }
+}
 
 std::string openssl_error(std::string_view what) {
   char text[256] = {};
@@ -87,6 +106,10 @@ class RawConnection final : public Connection {
         return false;
       }
       if (client_done && server_done && to_server_.bytes.empty() && to_client_.bytes.empty()) {
+        if (SSL_version(client_.ssl) != expect_version_) {
+          error = fmt::format("raw OpenSSL: negotiated {}", SSL_get_version(client_.ssl));
+          return false;
+        }
         if (expect_resumed_ && SSL_session_reused(client_.ssl) != 1) {
           error = "raw OpenSSL: the offered session was not resumed";
           return false;
@@ -206,11 +229,17 @@ class RawConnection final : public Connection {
   Wire to_client_;
   std::vector<unsigned char> scratch_;
   bool expect_resumed_ = false;
+
+ public:
+  /// The version the setup must negotiate.
+  int expect_version_ = TLS1_3_VERSION;
 };
 
 class RawSetup final : public Setup {
  public:
-  RawSetup(const Credentials& credentials, CipherSuite suite, bool resumed = false) {
+  RawSetup(const Credentials& credentials, CipherSuite suite, bool resumed = false)
+      : version_(cipher_suite_version(suite) == ProtocolVersion::tls12 ? TLS1_2_VERSION
+                                                                       : TLS1_3_VERSION) {
     client_ = make_ctx(TLS_client_method(), suite);
     server_ = make_ctx(TLS_server_method(), suite);
     if (client_ == nullptr || server_ == nullptr) {
@@ -274,6 +303,7 @@ class RawSetup final : public Setup {
 
   std::unique_ptr<Connection> connect(SideTimes* times) override {
     auto connection = std::make_unique<RawConnection>();
+    connection->expect_version_ = version_;
     SSL_SESSION* resume = std::exchange(session_, nullptr);  // offered once
     const bool started = connection->start(client_, server_, times, resume);
     SSL_SESSION_free(resume);
@@ -291,17 +321,23 @@ class RawSetup final : public Setup {
       error = openssl_error("SSL_CTX_new");
       return nullptr;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+    // A TLS 1.2 suite: TLS 1.2 only, that ECDHE + AEAD suite (extended master secret and
+    // RFC 5746 signalling are OpenSSL's defaults, as in the engine).
+    const bool tls12 = cipher_suite_version(suite) == ProtocolVersion::tls12;
+    const int version = tls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    SSL_CTX_set_min_proto_version(ctx, version);
+    SSL_CTX_set_max_proto_version(ctx, version);
     SSL_CTX_set_security_level(ctx, 2);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-    const std::string suites{cipher_suite_name(suite)};
+    const std::string suites{tls12 ? "TLS_AES_128_GCM_SHA256" : cipher_suite_name(suite)};
     if (SSL_CTX_set_ciphersuites(ctx, suites.c_str()) != 1 ||
-        SSL_CTX_set1_groups_list(ctx, "X25519") != 1 ||
+        (tls12 && SSL_CTX_set_cipher_list(ctx, tls12_name(suite)) != 1) ||
+        // TLS 1.2: the ECDSA certificate's curve must be among the client's groups (RFC 8422).
+        SSL_CTX_set1_groups_list(ctx, tls12 ? "X25519:P-256" : "X25519") != 1 ||
         SSL_CTX_set1_sigalgs_list(ctx, kSignatureAlgorithms) != 1) {
       error = openssl_error("the SSL_CTX settings");
       SSL_CTX_free(ctx);
@@ -325,6 +361,7 @@ class RawSetup final : public Setup {
   SSL_CTX* server_ = nullptr;
   /// Resumed setups: the newest session the client received.
   SSL_SESSION* session_ = nullptr;
+  int version_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 // The sanstls engines, driven through the public API only.
 
+#include <sanstls/hazmat/hazmat.hpp>
+
 #include "drivers.hpp"
 
 #include <fmt/format.h>
@@ -49,6 +51,13 @@ class SanstlsConnection final : public Connection {
           to_client_.bytes.empty()) {
         if (expect_resumed && !(client_->info().resumed && server_->info().resumed)) {
           error = "the session was not resumed";
+          return false;
+        }
+        if (client_->info().version != expect_version) {
+          error = fmt::format(
+              "negotiated {} instead of {}",
+              client_->info().version ? version_name(*client_->info().version) : "nothing",
+              version_name(expect_version));
           return false;
         }
         return true;
@@ -125,6 +134,8 @@ class SanstlsConnection final : public Connection {
  public:
   /// Resumed setups, after the first connection: fail unless both sides resumed.
   bool expect_resumed = false;
+  /// The version the setup must negotiate.
+  ProtocolVersion expect_version = ProtocolVersion::tls13;
 
  private:
   std::vector<std::byte> client_data_;
@@ -139,7 +150,8 @@ class SanstlsSetup final : public Setup {
                bool resumed = false)
       : client_(kHostname, client_options(backend, credentials, suite, group, resumed)),
         server_(credentials.chain, server_options(backend, suite, group, resumed)),
-        resumed_(resumed) {
+        resumed_(resumed),
+        version_(cipher_suite_version(suite)) {
     if (const Error* problem = client_.configuration_error()) {
       error = problem->to_string();
     } else if (const Error* server_problem = server_.configuration_error()) {
@@ -150,6 +162,7 @@ class SanstlsSetup final : public Setup {
   std::unique_ptr<Connection> connect(SideTimes* times) override {
     auto connection = std::make_unique<SanstlsConnection>();
     connection->expect_resumed = resumed_ && connections_++ > 0;
+    connection->expect_version = version_;
     if (!connection->start(client_, server_, times)) {
       error = connection->error;
       return nullptr;
@@ -158,11 +171,31 @@ class SanstlsSetup final : public Setup {
   }
 
  private:
+  static bool tls12(CipherSuite suite) {
+    return cipher_suite_version(suite) == ProtocolVersion::tls12;
+  }
   static Policy policy(CipherSuite suite, NamedGroup group) {
+    // A TLS 1.2 suite: TLS 1.2 and 1.3 allowed by the policy, the version capped at TLS 1.2
+    // below (as a TLS 1.2-only peer would do).
+    // (sanstls refuses a suite list without a TLS 1.3 suite, so one is listed: the cap decides.)
+    // TLS 1.2 checks an ECDSA certificate's curve against the client's groups (RFC 8422 §5.1):
+    // P-256 is listed after the group used.
+    if (tls12(suite)) {
+      Policy policy;
+      policy.cipher_suites = {CipherSuite::tls_aes_128_gcm_sha256, suite};
+      policy.groups = {group, NamedGroup::secp256r1};
+      return policy;
+    }
     Policy policy = Policy::tls13_only();
     policy.cipher_suites = {suite};
     policy.groups = {group};
     return policy;
+  }
+  static std::shared_ptr<const hazmat::Settings> cap(CipherSuite suite) {
+    if (!tls12(suite)) return nullptr;
+    auto settings = std::make_shared<hazmat::Settings>();
+    settings->max_version = ProtocolVersion::tls12;
+    return settings;
   }
   static ClientOptions client_options(Backend backend, const Credentials& credentials,
                                       CipherSuite suite, NamedGroup group, bool resumed) {
@@ -170,6 +203,7 @@ class SanstlsSetup final : public Setup {
     options.trust = credentials.trust;
     options.policy = policy(suite, group);
     options.backend = backend;
+    options.hazmat = cap(suite);
     // Full handshakes unless measuring resumption: a kept ticket would resume the next one.
     options.resumption = resumed;
     return options;
@@ -179,6 +213,7 @@ class SanstlsSetup final : public Setup {
     ServerOptions options;
     options.policy = policy(suite, group);
     options.backend = backend;
+    options.hazmat = cap(suite);
     options.session_tickets = resumed ? 1 : 0;  // as the raw loops do
     return options;
   }
@@ -186,6 +221,7 @@ class SanstlsSetup final : public Setup {
   ClientTLS client_;
   ServerTLS server_;
   bool resumed_ = false;
+  ProtocolVersion version_;
   std::size_t connections_ = 0;
 };
 

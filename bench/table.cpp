@@ -87,7 +87,32 @@ void print_table(const json& report, std::ostream& out) {
                          groups["cost_ratio"].get<double>());
     }
   }
-  out << "\nResumed handshakes: not available (session resumption is a later issue)\n";
+  const auto handshake_rows = [&](const char* key, std::initializer_list<const char*> certs) {
+    out << fmt::format("  {:<16} {:<10} {:>26} {:>26} {:>26}\n", "", "cert", "client", "server",
+                       "together");
+    for (const auto& impl : impls) {
+      for (const char* cert : certs) {
+        const json& figure = at(impl, {key, cert});
+        out << fmt::format("  {:<16} {:<10} {:>26} {:>26} {:>26}\n",
+                           impl["name"].get<std::string>(), cert, cell(at(figure, {"client"})),
+                           cell(at(figure, {"server"})), cell(at(figure, {"total"})));
+      }
+    }
+  };
+  out << "\nFull TLS 1.2 handshakes per CPU second (ECDHE X25519, EMS, AES-128-GCM)\n";
+  handshake_rows("tls12_handshakes", {"ecdsa_p256", "rsa_2048"});
+  out << "\nResumed TLS 1.3 handshakes per CPU second (psk_dhe_ke, X25519, one ticket each)\n";
+  handshake_rows("resumed_handshakes", {"ecdsa_p256"});
+
+  const json x509 = report.value("x509_validation", json::object());
+  out << "\nX.509 path validation, validations per CPU second (leaf, intermediate, root)\n";
+  out << fmt::format("  {:<10} {:>26} {:>26} {:>26}\n", "", "sanstls", "openssl",
+                     "X509_verify_cert");
+  for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
+    out << fmt::format("  {:<10} {:>26} {:>26} {:>26}\n", cert, cell(at(x509, {cert, "sanstls"})),
+                       cell(at(x509, {cert, "openssl"})),
+                       cell(at(x509, {cert, "X509_verify_cert"})));
+  }
 
   out << "\nBulk throughput, MB/s of CPU (sender + receiver), by write size\n";
   out << fmt::format("  {:<16} {:<18} {:>28} {:>28}\n", "", "cipher, write", "client -> server",

@@ -49,6 +49,30 @@ def render(report):
                              fig(hs["total"])])
     out.append(table(["implementation", "server cert", "client", "server", "together"], rows))
 
+    for key, title, certs in [
+            ("tls12_handshakes", "Full TLS 1.2 handshakes per CPU second (ECDHE X25519, EMS)",
+             ["ecdsa_p256", "rsa_2048"]),
+            ("resumed_handshakes", "Resumed TLS 1.3 handshakes per CPU second (psk_dhe_ke)",
+             ["ecdsa_p256"])]:
+        out.append(f"\n### {title}\n")
+        rows = []
+        for impl in impls:
+            for label in certs:
+                hs = (impl.get(key) or {}).get(label)
+                if hs:
+                    rows.append([impl["name"], label, fig(hs["client"]), fig(hs["server"]),
+                                 fig(hs["total"])])
+        out.append(table(["implementation", "server cert", "client", "server", "together"], rows))
+
+    x509 = report.get("x509_validation")
+    if x509:
+        out.append("\n### X.509 path validation, validations per CPU second "
+                   "(leaf, intermediate, root)\n")
+        validators = ["sanstls", "openssl", "X509_verify_cert"]
+        out.append(table(["chain"] + validators,
+                         [[label] + [fig(x509[label].get(v)) for v in validators]
+                          for label in ("ecdsa_p256", "rsa_2048") if label in x509]))
+
     out.append("\n### Bulk throughput, MB/s per CPU second (sender + receiver)\n")
     rows = []
     for impl in impls:
@@ -107,7 +131,8 @@ def render(report):
             target = f"{sign} {ratio['target']} | {met}"
         else:
             target = " | "
-        rows.append([ratio["name"], f"{ratio['value']:.3f} | {target}"])
+        value = "—" if ratio["value"] is None else f"{ratio['value']:.3f}"
+        rows.append([ratio["name"], f"{value} | {target}"])
     out.append(table(["ratio", "value", "target", "met"], rows))
     return "\n".join(out) + "\n"
 

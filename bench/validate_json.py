@@ -23,8 +23,10 @@ run = subprocess.run([args.cli, "bench", "--smoke", "--json", args.out],
 if run.returncode != 0:
     sys.stderr.write(run.stdout + run.stderr)
     sys.exit(f"sanstls bench --smoke exited with {run.returncode}")
-if "Full TLS 1.3 handshakes" not in run.stdout:
-    sys.exit("the table is missing from the output")
+for section in ("Full TLS 1.3 handshakes", "Full TLS 1.2 handshakes", "Resumed TLS 1.3 handshakes",
+                "X.509 path validation"):
+    if section not in run.stdout:
+        sys.exit(f"the table's section '{section}' is missing from the output")
 
 with open(args.schema) as f:
     schema = json.load(f)

@@ -416,6 +416,29 @@ TEST(client_features, plain_handshake_with_our_defaults) {
 // ---------------------------------------------------------------------------------------------
 // Middlebox compatibility (RFC 8446 §D.4)
 
+// key_share is a TLS 1.3 extension (RFC 8446 §4.2.8): a TLS 1.2-only hello (hazmat max_version)
+// carries none, and makes no key share (the ECDHE key comes with the ServerKeyExchange).
+TEST(client_features, tls12_only_hello_has_no_key_share) {
+  ClientHelloParameters params;
+  params.offer_tls13 = false;
+  params.tls12_cipher_suites = {CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256};
+  Pair p(defaults(), params);
+  ASSERT_GT(p.client_hello.size(), 5U);
+  const auto view = msgs::parse_handshake(Bytes(p.client_hello).subspan(5));
+  ASSERT_TRUE(view) << view.error().to_string();
+  const auto ch = msgs::ClientHello::parse(view->body);
+  ASSERT_TRUE(ch) << ch.error().to_string();
+  EXPECT_FALSE(ch->extensions.contains(ExtensionType::key_share));
+  EXPECT_TRUE(ch->extensions.contains(ExtensionType::supported_versions));
+  // With TLS 1.3 offered, the key share is there.
+  Pair both(defaults());
+  const auto view13 = msgs::parse_handshake(Bytes(both.client_hello).subspan(5));
+  ASSERT_TRUE(view13);
+  const auto ch13 = msgs::ClientHello::parse(view13->body);
+  ASSERT_TRUE(ch13);
+  EXPECT_TRUE(ch13->extensions.contains(ExtensionType::key_share));
+}
+
 TEST(client_features, middlebox_compatibility_session_id_and_one_ccs) {
   ServerOptions o;
   o.send_ccs = true;  // and the server's dummy CCS after its ServerHello is dropped

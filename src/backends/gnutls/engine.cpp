@@ -239,8 +239,7 @@ Result<void> GnutlsEngine::init() {
 
   // The priority string names every algorithm; it never starts from @SYSTEM or NORMAL.
   const char* err_pos = nullptr;
-  if (const int ret = gnutls_priority_set_direct(session, config.priority.text.c_str(), &err_pos);
-      ret < 0) {
+  if (const int ret = config.priorities.set(session, config.priority.text, &err_pos); ret < 0) {
     return fail(internal(fmt::format("GnuTLS refused the priority string at '{}': {}",
                                      err_pos != nullptr ? err_pos : "", gnutls_strerror(ret))));
   }
@@ -780,7 +779,7 @@ Result<void> GnutlsEngine::narrow_server_priority() {
   }
   const std::string text = server_session_priority(plan, tls13, tls12_suite);
   const char* err_pos = nullptr;
-  if (const int ret = gnutls_priority_set_direct(session_.get(), text.c_str(), &err_pos); ret < 0) {
+  if (const int ret = shared_->priorities.set(session_.get(), text, &err_pos); ret < 0) {
     return fail(internal(fmt::format("GnuTLS refused the session priority string at '{}': {}",
                                      err_pos != nullptr ? err_pos : "", gnutls_strerror(ret))));
   }
@@ -1173,6 +1172,30 @@ std::optional<TicketTable::Entry> TicketTable::find(const Hash& hash) const {
     if (it->hash == hash) return *it;
   }
   return std::nullopt;
+}
+
+int PriorityCache::set(gnutls_session_t session, const std::string& text,
+                       const char** err_pos) const {
+  gnutls_priority_t parsed = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [cached_text, priority] : entries_) {
+      if (cached_text == text) {
+        parsed = priority.get();
+        break;
+      }
+    }
+    if (parsed == nullptr && entries_.size() < kMaxPriorities) {
+      if (const int ret = gnutls_priority_init2(&parsed, text.c_str(), err_pos, 0); ret < 0) {
+        return ret;
+      }
+      entries_.emplace_back(text, PriorityPtr(parsed));
+    }
+  }
+  if (parsed == nullptr) {
+    return gnutls_priority_set_direct(session, text.c_str(), err_pos);
+  }
+  return gnutls_priority_set(session, parsed);
 }
 
 std::shared_ptr<const core::SecretBytes> MasterKeyCache::get(

@@ -184,6 +184,32 @@ std::shared_ptr<const Context::TicketCipherKeys> Context::cipher_keys(
   return derived;
 }
 
+/// Decoded sessions a client configuration keeps (Context::remember_session): enough for a few
+/// servers' newest tickets; a miss only costs a decode.
+constexpr std::size_t kMaxDecodedSessions = 8;
+
+void Context::remember_session(std::span<const std::uint8_t> state, SessionPtr session) const {
+  std::lock_guard lock(session_mutex_);
+  if (decoded_sessions_.size() >= kMaxDecodedSessions) {
+    decoded_sessions_.erase(decoded_sessions_.begin());
+  }
+  decoded_sessions_.push_back({core::SecretBytes(state), std::move(session)});
+}
+
+Context::SessionPtr Context::take_session(std::span<const std::uint8_t> state) const {
+  std::lock_guard lock(session_mutex_);
+  for (auto it = decoded_sessions_.begin(); it != decoded_sessions_.end(); ++it) {
+    const auto kept = it->state.span();
+    if (kept.size() == state.size() &&
+        CRYPTO_memcmp(kept.data(), state.data(), state.size()) == 0) {
+      SessionPtr session = std::move(it->session);
+      decoded_sessions_.erase(it);
+      return session;
+    }
+  }
+  return {nullptr, SSL_SESSION_free};
+}
+
 void install_callbacks(SSL_CTX* ctx, Role role, bool key_log) {
   SSL_CTX_set_cert_verify_callback(ctx, verify_callback, nullptr);
   SSL_CTX_set_msg_callback(ctx, message_callback);
@@ -277,17 +303,22 @@ void Engine::offer_stored_session() {
   if (!offer || offer->engine_state.empty()) {
     return;
   }
-  const unsigned char* cursor = offer->engine_state.data();
-  SSL_SESSION* session =
-      d2i_SSL_SESSION(nullptr, &cursor, static_cast<long>(offer->engine_state.size()));
-  if (session == nullptr) {
+  // The decoded form this configuration kept when it serialised these exact bytes, or the
+  // bytes decoded now (a session from another configuration, or one the cache let go).
+  Context::SessionPtr session = context_.take_session(offer->engine_state.span());
+  if (!session) {
+    const unsigned char* cursor = offer->engine_state.data();
+    session.reset(d2i_SSL_SESSION(nullptr, &cursor, static_cast<long>(offer->engine_state.size())));
+  }
+  if (!session) {
     ERR_clear_error();  // unusable: a full handshake, as resumption.hpp promises
     return;
   }
-  if (SSL_SESSION_is_resumable(session) != 1 || SSL_set_session(ssl_.get(), session) != 1) {
+  if (SSL_SESSION_is_resumable(session.get()) != 1 ||
+      SSL_set_session(ssl_.get(), session.get()) != 1) {
     ERR_clear_error();
   }
-  SSL_SESSION_free(session);  // SSL_set_session took its own reference
+  // (SSL_set_session took its own reference.)
 }
 
 std::optional<Result<core::EngineStatus>> Engine::read_early_data(core::Bytes& to_peer) {
@@ -946,6 +977,13 @@ void Engine::on_new_session(SSL_SESSION* session) noexcept {
   if (i2d_SSL_SESSION(session, &cursor) != length) {
     ERR_clear_error();
     return;
+  }
+  // A copy, not `session` itself: SSL_free() without a shutdown marks the connection's own
+  // session not resumable.
+  if (SSL_SESSION* copy = SSL_SESSION_dup(session); copy != nullptr) {
+    context_.remember_session(state.span(), Context::SessionPtr(copy, SSL_SESSION_free));
+  } else {
+    ERR_clear_error();
   }
   // RFC 5077 §3.3: a lifetime hint of 0 means "unspecified": the session's own timeout then.
   auto lifetime = static_cast<long>(SSL_SESSION_get_ticket_lifetime_hint(session));

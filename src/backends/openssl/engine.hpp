@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,28 @@ struct Context {
   std::shared_ptr<const TicketCipherKeys> cipher_keys(
       const std::shared_ptr<const core::TicketKey>& key) const;
 
+  /// An SSL_SESSION reference (SSL_SESSION_free).
+  using SessionPtr = std::unique_ptr<SSL_SESSION, void (*)(SSL_SESSION*)>;
+  /// Client: keeps `session` (a copy made for this purpose) as the decoded form of `state`, the
+  /// bytes this configuration just serialised into the session store, so that offering them
+  /// again needs no d2i_SSL_SESSION (which re-parses the server's certificate through
+  /// libcrypto's decoders: a fifth of a resumed handshake's instructions). Bounded
+  /// (kMaxDecodedSessions, oldest dropped).
+  void remember_session(std::span<const std::uint8_t> state, SessionPtr session) const;
+  /// Client: the decoded session whose serialisation is exactly `state`, removed from the cache
+  /// (a ticket is offered once), or null: decode `state` then.
+  SessionPtr take_session(std::span<const std::uint8_t> state) const;
+
  private:
   mutable std::mutex ticket_mutex_;
   /// The few most recently used keys' derivations (bounded: kMaxCachedTicketKeys).
   mutable std::vector<std::shared_ptr<const TicketCipherKeys>> ticket_cache_;
+  struct DecodedSession {
+    core::SecretBytes state;
+    SessionPtr session;
+  };
+  mutable std::mutex session_mutex_;
+  mutable std::vector<DecodedSession> decoded_sessions_;
 };
 
 class Engine final : public core::Engine {

@@ -91,7 +91,8 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   list.push_back({ExtensionType::supported_groups, msgs::NamedGroupList{params.supported_groups}});
   list.push_back({ExtensionType::signature_algorithms,
                   msgs::SignatureSchemeList{params.signature_algorithms}});
-  list.push_back({ExtensionType::key_share, std::move(key_share)});
+  // key_share is a TLS 1.3 extension (RFC 8446 §4.2.8): a TLS 1.2-only hello has none.
+  if (params.offer_tls13) list.push_back({ExtensionType::key_share, std::move(key_share)});
   const bool tls12 = !params.tls12_cipher_suites.empty();
   list.push_back({ExtensionType::supported_versions,
                   msgs::SupportedVersionsList{
@@ -284,7 +285,10 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   }
 
   std::vector<std::unique_ptr<crypto::KeyShare>> shares;
-  for (const NamedGroup group : params.key_share_groups) {
+  // A TLS 1.2-only hello carries no key share (the ECDHE key is made for the ServerKeyExchange):
+  // generating one anyway cost an X25519 key generation per TLS 1.2 handshake.
+  for (const NamedGroup group :
+       params.offer_tls13 ? params.key_share_groups : std::vector<NamedGroup>{}) {
     // RFC 8446 §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in
     // the client's "supported_groups" extension."
     if (!contains(params.supported_groups, group)) {

@@ -11,17 +11,19 @@
 namespace sanstls::native::record {
 
 namespace {
-Result<ByteVec> header(std::size_t length) {
+/// The 5 bytes of additional data of a protected record: fixed-size arithmetic on the stack
+/// (a wire::Writer allocated a vector for them, twice per record exchanged).
+Result<std::array<std::uint8_t, 5>> header(std::size_t length) {
   // RFC 8446 §5.2: additional_data = TLSCiphertext.opaque_type || legacy_record_version ||
   // length.
-  wire::Writer w;
-  w.u8(static_cast<std::uint8_t>(ContentType::application_data), "TLSCiphertext.opaque_type");
-  w.u16(tls12_version, "TLSCiphertext.legacy_record_version");
   if (length > 0xffff) {
     return wire::fail(Alert::internal_error, "TLSCiphertext.length", "too long");
   }
-  w.u16(static_cast<std::uint16_t>(length), "TLSCiphertext.length");
-  return std::move(w).finish();
+  return std::array<std::uint8_t, 5>{static_cast<std::uint8_t>(ContentType::application_data),
+                                     static_cast<std::uint8_t>(tls12_version >> 8),
+                                     static_cast<std::uint8_t>(tls12_version & 0xff),
+                                     static_cast<std::uint8_t>(length >> 8),
+                                     static_cast<std::uint8_t>(length & 0xff)};
 }
 }  // namespace
 
