@@ -108,6 +108,13 @@ struct ClientHelloParameters {
   /// A session to resume (RFC 8446 §2.2, §4.2.11): its ticket is offered as the only PSK, with
   /// psk_key_exchange_modes = {psk_dhe_ke} and our key shares as usual.
   std::optional<ClientSessionState> resumption;
+  /// With tls12_cipher_suites: the RFC 5077 session_ticket extension (§3.2), empty (asking the
+  /// server for a ticket) unless `resumption12` gives the ticket to offer.
+  bool tls12_session_tickets = false;
+  /// A TLS 1.2 session to resume (RFC 5077 §3.1; version tls12_version, extended master secret):
+  /// its ticket goes in session_ticket, with a non-empty legacy_session_id (drawn if none is
+  /// given) whose echo tells that the server accepted it (RFC 5077 §3.4).
+  std::optional<ClientSessionState> resumption12;
   /// 0-RTT data (RFC 8446 §2.3) sent after the ClientHello when `resumption` allows it
   /// (max_early_data > 0); at most max_early_data bytes of it.
   ByteVec early_data;

@@ -103,6 +103,9 @@ Offer12 offer_from(const ExpectServerHello& first) {
   o.alpn = first.params.alpn_protocols;
   o.record_size_limit = first.params.record_size_limit;
   o.tls13_offered = first.params.offer_tls13;
+  o.legacy_session_id = first.params.legacy_session_id;
+  o.session_ticket_offered = first.params.tls12_session_tickets || first.params.resumption12;
+  o.resumption = first.params.resumption12;
   return o;
 }
 
@@ -110,7 +113,7 @@ Offer12 offer_from(const ExpectServerHello& first) {
 // ServerHello
 
 Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
-                                                  const ClientHandshakeEnvironment& /*env*/,
+                                                  const ClientHandshakeEnvironment& env,
                                                   Actions12& /*actions*/) && {
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
@@ -194,10 +197,25 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
     // RFC 8449 §4: in TLS 1.2 the limit counts the plaintext only; at most 2^14 applies.
     ctx.peer_record_size_limit = limit->limit;
   }
+  if (const ByteVec* ticket = msgs::raw_extension(sh.extensions, ExtensionType::session_ticket);
+      ticket != nullptr) {
+    // RFC 5077 §3.2: the server "MUST send an empty SessionTicket extension" when it will send
+    // a NewSessionTicket (§3.3: "it MUST send" one then).
+    if (!ticket->empty()) {
+      return wire::decode_error("ServerHello.session_ticket", "not empty");
+    }
+    ctx.ticket_expected = true;
+  }
   ctx.suite = sh.cipher_suite;
   ctx.params = *params;
   ctx.server_random = sh.random;
   ctx.add(message.whole);
+  // RFC 5077 §3.4: a server that accepts the ticket echoes our (non-empty) session id; RFC 5246
+  // §7.4.1.3: a matching session_id means the session is resumed.
+  if (!sh.legacy_session_id_echo.empty() &&
+      sh.legacy_session_id_echo == ctx.offer.legacy_session_id) {
+    return resume_session(std::move(ctx), sh, env);
+  }
   return ExpectCertificate12{std::move(ctx)};
 }
 
@@ -380,15 +398,25 @@ Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
 Result<ClientState12> ExpectChangeCipherSpec12::handle(const HandshakeView& message,
                                                        const ClientHandshakeEnvironment& /*env*/,
                                                        Actions12& /*actions*/) && {
-  // We never offer session_ticket, so RFC 5077 §3.3: a NewSessionTicket "MUST NOT" come.
   if (message.type == HandshakeType::new_session_ticket) {
-    return wire::fail(Alert::unexpected_message, "NewSessionTicket", "we did not ask for one");
+    WIRE_CHECK(accept_new_session_ticket(ctx, message));
+    return std::move(*this);
   }
   return unexpected_message("ChangeCipherSpec");
 }
 
 Result<ClientState12> ExpectChangeCipherSpec12::change_cipher_spec(Actions12& actions) && {
+  // RFC 5077 §3.3: "the server MUST include a NewSessionTicket" once it sent the empty
+  // SessionTicket extension; a ChangeCipherSpec in its place is out of order.
+  if (ctx.ticket_expected && !ctx.new_ticket) {
+    return wire::fail(Alert::unexpected_message, "ChangeCipherSpec",
+                      "the NewSessionTicket the ServerHello announced did not come");
+  }
   actions.emplace_back(InstallRead12{std::move(server_keys), ctx.params.aead});
+  if (ctx.resumed) {
+    return ExpectResumedServerFinished12{std::move(ctx), std::move(master_secret),
+                                         std::move(client_keys)};
+  }
   return ExpectServerFinished12{std::move(ctx), std::move(master_secret)};
 }
 
@@ -407,7 +435,8 @@ Result<ClientState12> ExpectServerFinished12::handle(const HandshakeView& messag
     return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
   }
   ctx.add(message.whole);
-  // The transcript is not needed any more (no renegotiation, no resumption yet).
+  report_ticket(ctx, master_secret.span(), env);
+  // The transcript is not needed any more (no renegotiation).
   ByteVec().swap(ctx.messages);
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedServerFinished12{});
 }
@@ -455,10 +484,10 @@ Status ClientHandshake12::apply(Actions12& actions, ByteVec& out) {
     } else {
       auto& r = std::get<InstallRead12>(action);
       WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
-      if (auto* s = std::get_if<ExpectServerFinished12>(state_.get());
-          s != nullptr && s->ctx.offer.record_size_limit) {
-        protection.set_plaintext_limit(*s->ctx.offer.record_size_limit);
-      }
+      // Our record_size_limit (RFC 8449 §4), whichever Finished comes next.
+      const auto limit =
+          std::visit([](const auto& s) { return s.ctx.offer.record_size_limit; }, *state_);
+      if (limit) protection.set_plaintext_limit(*limit);
       // RFC 5246 §7.1 / RFC 8446 §5.1 by analogy: no handshake message spans the key change.
       WIRE_CHECK(reader_.set_protection12(std::move(protection)));
     }
@@ -606,6 +635,7 @@ ClientSessionInfo ClientHandshake12::info() const {
         info.alpn_protocol = ctx.alpn;
         info.certificate_requested = ctx.certificate_requested;
         info.client_certificate_sent = ctx.client_certificate_sent;
+        info.resumed = ctx.resumed;
       },
       *state_);
   info.handshake_complete = connected() != nullptr;

@@ -9,6 +9,10 @@
 // The TLS 1.3 ClientHello offers TLS 1.2 too when ClientHelloParameters::tls12_cipher_suites is
 // not empty; ClientHandshake hands a ServerHello that chose TLS 1.2 (negotiate_version) to
 // ClientHandshake12, which takes over the record layer and runs the states below.
+//
+// Session tickets (RFC 5077) with the extended master secret (RFC 7627 §5.3): a ServerHello that
+// echoes our session id accepts the offered ticket and leads to the abbreviated handshake, whose
+// states are in client_resume12.hpp.
 
 #include "native/handshake/client_states.hpp"
 #include "native/key_schedule12.hpp"
@@ -43,6 +47,12 @@ struct Offer12 {
   std::vector<std::string> alpn;
   std::optional<std::uint16_t> record_size_limit;
   bool tls13_offered = true;
+  /// The legacy_session_id we sent (non-empty when a ticket is offered, RFC 5077 §3.4).
+  ByteVec legacy_session_id;
+  /// We sent the session_ticket extension (RFC 5077 §3.2), empty or with `resumption`'s ticket.
+  bool session_ticket_offered = false;
+  /// The TLS 1.2 session whose ticket we offered.
+  std::optional<ClientSessionState> resumption;
 };
 
 /// Builds the offer from the TLS 1.3 client's first state (the ClientHello it sent).
@@ -63,6 +73,13 @@ struct Context12 {
   bool certificate_requested = false;
   bool client_certificate_sent = false;
   CertificateQuery certificate_query;
+  /// The server accepted our ticket: the abbreviated handshake (RFC 5077 §3.1).
+  bool resumed = false;
+  /// The ServerHello carried session_ticket: a NewSessionTicket comes before the server's
+  /// ChangeCipherSpec (RFC 5077 §3.3).
+  bool ticket_expected = false;
+  /// That NewSessionTicket, reported once the server's Finished (which covers it) is verified.
+  std::optional<msgs::NewSessionTicket12> new_ticket;
 
   void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
 };
@@ -80,6 +97,7 @@ class VerifiedServerKeyExchange12 {
 /// Proof that the server's Finished was verified (constant-time compare).
 class VerifiedServerFinished12 {
   friend struct ExpectServerFinished12;
+  friend struct ExpectResumedServerFinished12;
   VerifiedServerFinished12() = default;
 };
 
@@ -102,11 +120,13 @@ struct ExpectServerKeyExchange12;
 struct ExpectCertificateRequestOrDone12;
 struct ExpectChangeCipherSpec12;
 struct ExpectServerFinished12;
+struct ExpectResumedServerFinished12;
 struct Connected12;
 
-using ClientState12 = std::variant<ExpectServerHello12, ExpectCertificate12,
-                                   ExpectServerKeyExchange12, ExpectCertificateRequestOrDone12,
-                                   ExpectChangeCipherSpec12, ExpectServerFinished12, Connected12>;
+using ClientState12 =
+    std::variant<ExpectServerHello12, ExpectCertificate12, ExpectServerKeyExchange12,
+                 ExpectCertificateRequestOrDone12, ExpectChangeCipherSpec12, ExpectServerFinished12,
+                 ExpectResumedServerFinished12, Connected12>;
 
 struct ExpectServerHello12 {
   Context12 ctx;
@@ -145,18 +165,24 @@ struct ExpectCertificateRequestOrDone12 {
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
 };
 
-/// Our flight is out; the server's ChangeCipherSpec comes next (RFC 5246 §7.3).
+/// The server's ChangeCipherSpec comes next (RFC 5246 §7.3): after our flight in a full
+/// handshake, after the ServerHello in an abbreviated one (ctx.resumed, RFC 5077 §3.1), in both
+/// preceded by a NewSessionTicket when the ServerHello carried session_ticket (RFC 5077 §3.3).
 struct ExpectChangeCipherSpec12 {
   Context12 ctx;
   SecretBytes master_secret;
   tls12::WriteKeys server_keys;
-  /// A handshake message here (a NewSessionTicket we did not ask for) is unexpected.
+  /// Abbreviated handshake only: our write keys, installed after the server's Finished.
+  tls12::WriteKeys client_keys;
+  /// The NewSessionTicket the ServerHello announced (once); any other handshake message, and a
+  /// NewSessionTicket we did not ask for, is unexpected_message.
   Result<ClientState12> handle(const msgs::HandshakeView& message,
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
   /// The server's ChangeCipherSpec: its write keys become our read keys.
   Result<ClientState12> change_cipher_spec(Actions12& actions) &&;
 };
 
+/// A full handshake's last message: the server's Finished.
 struct ExpectServerFinished12 {
   Context12 ctx;
   SecretBytes master_secret;
@@ -175,6 +201,14 @@ struct Connected12 {
   Result<ClientState12> handle(const msgs::HandshakeView& message,
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
 };
+
+}  // namespace sanstls::native::handshake::client12
+
+// The abbreviated handshake's states complete the ClientState12 variant before the driver uses
+// it.
+#include "native/handshake/client_resume12.hpp"
+
+namespace sanstls::native::handshake::client12 {
 
 /// The TLS 1.2 driver: the states above plus the record layer taken over from ClientHandshake.
 class ClientHandshake12 {
