@@ -71,7 +71,8 @@ fuzz:
 	./fuzz/engines/run-all.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
 
 # Re-records the engine targets' seed corpora from real handshakes (fuzz/engines/corpus) and
-# the native state-machine targets' seeds (fuzz/corpus/native_*_handshake/seed_*).
+# the native state-machine targets' seeds (fuzz/corpus/native_*_handshake*/seed_*,
+# fuzz/corpus/native_early_data/seed_*).
 fuzz-corpus: build
 	cmake --build $(BUILD_DIR) --target record_fuzz_corpus record_native_fuzz_corpus
 	./$(BUILD_DIR)/tests/hardening/record_fuzz_corpus fuzz/engines/corpus

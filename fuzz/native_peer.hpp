@@ -38,7 +38,9 @@
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
 #include "native/handshake/server_handshake.hpp"
+#include "native/key_schedule12.hpp"
 #include "native/record/protection.hpp"
+#include "native/record/protection12.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -163,9 +165,13 @@ inline Identity make_identity(const crypto::CryptoProvider& provider) {
 /// Traffic secrets by NSS key log label, as the driver logged them.
 using KeyLog = std::map<std::string, ByteVec, std::less<>>;
 
+/// The client_random the driver logged its secrets with (TLS 1.2 keys need it).
+inline constexpr std::string_view kClientRandomEntry = "#client_random";
+
 inline std::function<void(std::string_view, Bytes, Bytes)> key_logger(KeyLog& log) {
-  return [&log](std::string_view label, Bytes /*client_random*/, Bytes secret) {
+  return [&log](std::string_view label, Bytes client_random, Bytes secret) {
     log[std::string(label)] = ByteVec(secret.begin(), secret.end());
+    log[std::string(kClientRandomEntry)] = ByteVec(client_random.begin(), client_random.end());
   };
 }
 
@@ -238,6 +244,107 @@ class PeerProtection {
   std::array<Slot, 2> slots_;
 };
 
+/// How a chunk reaches the driver (see the input format above).
+enum ChunkKind : std::uint8_t {
+  raw = 0,
+  plaintext = 1,
+  sealed_handshake = 2,
+  sealed_application = 3
+};
+
+/// Whether a whole ServerHello message (header included) carries extension `type`; false when
+/// it does not parse.
+inline bool server_hello_has_extension(Bytes hello, ExtensionType type) {
+  std::size_t at = 4 + 2 + 32;
+  if (hello.size() < at + 1) return false;
+  at += 1 + hello[at] + 2 + 1;  // session id, cipher suite, compression method
+  if (hello.size() < at + 2) return false;
+  const std::size_t end =
+      std::min(hello.size(), at + 2 + ((std::size_t{hello[at]} << 8U) | hello[at + 1]));
+  at += 2;
+  while (at + 4 <= end) {
+    const auto ext = static_cast<std::uint16_t>((hello[at] << 8U) | hello[at + 1]);
+    if (ext == static_cast<std::uint16_t>(type)) return true;
+    at += 4 + ((std::size_t{hello[at + 2]} << 8U) | hello[at + 3]);
+  }
+  return false;
+}
+
+/// The TLS 1.2 peer's write protection (RFC 5246 §6.3): the key block from the master secret
+/// the driver logs (CLIENT_RANDOM), the client random it logs with it, and the server random of
+/// the ServerHello the harness saw go by (observe()). TLS 1.2 has one protected epoch: both
+/// sealed chunk kinds use it, its sequence numbers running on from the Finished.
+class PeerProtection12 {
+ public:
+  PeerProtection12(const KeyLog& log, bool peer_is_server)
+      : log_(&log), peer_is_server_(peer_is_server) {}
+
+  /// Picks the server random out of a plaintext ServerHello record in `wire_bytes`, and keeps
+  /// the first handshake message of the stream when it is a whole ServerHello in the first
+  /// handshake record, framed by the harness (`kind` not raw, no raw chunk before): then the
+  /// client saw exactly that message first.
+  void observe(ChunkKind kind, Bytes wire_bytes) {
+    if (kind == raw) framing_known_ = false;
+    std::size_t off = 0;
+    while (off + 5 <= wire_bytes.size()) {
+      const std::size_t length = (std::size_t{wire_bytes[off + 3]} << 8U) | wire_bytes[off + 4];
+      const Bytes fragment =
+          wire_bytes.subspan(off + 5, std::min(length, wire_bytes.size() - off - 5));
+      if (wire_bytes[off] == static_cast<std::uint8_t>(ContentType::handshake)) {
+        if (!first_handshake_record_seen_ && framing_known_ && fragment.size() >= 4 &&
+            fragment[0] == static_cast<std::uint8_t>(HandshakeType::server_hello)) {
+          const std::size_t body =
+              (std::size_t{fragment[1]} << 16U) | (std::size_t{fragment[2]} << 8U) | fragment[3];
+          if (4 + body <= fragment.size())
+            first_server_hello_.assign(fragment.begin(),
+                                       fragment.begin() + static_cast<std::ptrdiff_t>(4 + body));
+        }
+        first_handshake_record_seen_ = true;
+        if (fragment.size() >= 38 &&
+            fragment[0] == static_cast<std::uint8_t>(HandshakeType::server_hello)) {
+          server_random_.assign(fragment.begin() + 6, fragment.begin() + 38);
+        }
+      }
+      off += 5 + length;
+    }
+  }
+
+  /// The first ServerHello as observe() kept it (empty: unknown).
+  [[nodiscard]] const ByteVec& first_server_hello() const noexcept { return first_server_hello_; }
+
+  record::Protection12* get(Epoch /*epoch*/, std::optional<CipherSuite> suite,
+                            const crypto::CryptoProvider& provider) {
+    if (protection_) return &*protection_;
+    const auto params = suite ? tls12::suite12_params(*suite) : std::nullopt;
+    const auto master = log_->find("CLIENT_RANDOM");
+    const auto client_random = log_->find(kClientRandomEntry);
+    if (!params || master == log_->end() || client_random == log_->end() ||
+        server_random_.size() != 32) {
+      return nullptr;
+    }
+    auto block =
+        tls12::key_block(provider, *params, master->second, client_random->second, server_random_);
+    if (!block) return nullptr;
+    auto protection = record::Protection12::create(provider, params->aead,
+                                                   peer_is_server_ ? block->server : block->client);
+    if (!protection) return nullptr;
+    protection_ = std::move(*protection);
+    return &*protection_;
+  }
+
+  /// No KeyUpdate in TLS 1.2.
+  void advance_application(const crypto::CryptoProvider& /*provider*/) {}
+
+ private:
+  const KeyLog* log_;
+  bool peer_is_server_;
+  bool framing_known_ = true;
+  bool first_handshake_record_seen_ = false;
+  ByteVec first_server_hello_;
+  ByteVec server_random_;
+  std::optional<record::Protection12> protection_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Chunks
 
@@ -246,12 +353,6 @@ inline constexpr std::array<ContentType, 4> kChunkTypes{
     ContentType::change_cipher_spec};
 inline constexpr std::array<std::size_t, 8> kPieceSizes{0, 1, 2, 3, 5, 8, 13, 64};
 
-enum ChunkKind : std::uint8_t {
-  raw = 0,
-  plaintext = 1,
-  sealed_handshake = 2,
-  sealed_application = 3
-};
 enum Action : std::uint8_t {
   resume = 0,
   write = 1,
@@ -309,6 +410,20 @@ inline handshake::ClientHelloParameters client_parameters() {
   return params;
 }
 
+/// The TLS 1.2 client (native_client_handshake12): every TLS 1.2 suite we implement; config
+/// bit 3 set: a TLS 1.2-only hello, else TLS 1.3 and TLS 1.2 are offered.
+inline handshake::ClientHelloParameters client12_parameters(std::uint8_t config) {
+  handshake::ClientHelloParameters params = client_parameters();
+  params.tls12_cipher_suites = {CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256,
+                                CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256,
+                                CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384,
+                                CipherSuite::tls_ecdhe_rsa_with_aes_256_gcm_sha384,
+                                CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256,
+                                CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256};
+  params.offer_tls13 = (config & 8U) == 0;
+  return params;
+}
+
 inline handshake::ServerParameters server_parameters(std::uint8_t config) {
   handshake::ServerParameters params;
   static constexpr std::array<handshake::ClientAuthMode, 4> auth{
@@ -356,6 +471,21 @@ inline wire::Result<handshake::ClientHandshake> start_client(std::uint8_t config
   return handshake::ClientHandshake::start(client_parameters(), std::move(env), out);
 }
 
+/// start_client() for the TLS 1.2 target: client12_parameters(config).
+inline wire::Result<handshake::ClientHandshake> start_client12(std::uint8_t config, Harness& h,
+                                                               ByteVec& out) {
+  h.select.pending = config & 3;
+  h.select.choose = (config & 4U) != 0;
+  handshake::ClientHandshakeEnvironment env;
+  env.provider = h.provider;
+  env.verify_chain = [](std::span<const ByteVec>) { return wire::Status{}; };
+  env.key_log = key_logger(h.log);
+  env.select_client_certificate = [&h](const handshake::CertificateQuery&) {
+    return h.select.answer();
+  };
+  return handshake::ClientHandshake::start(client12_parameters(config), std::move(env), out);
+}
+
 inline handshake::ServerHandshake make_server(std::uint8_t config, Harness& h) {
   h.select.pending = config & 3;
   h.select.choose = (config & 0x80U) == 0;
@@ -374,17 +504,217 @@ inline std::optional<CipherSuite> suite_of(const handshake::ServerHandshake& s) 
   if (!s.info().negotiated) return std::nullopt;
   return s.info().suite;
 }
-inline bool is_connected(const handshake::ClientHandshake& c) { return c.connected() != nullptr; }
+inline bool is_connected(const handshake::ClientHandshake& c) { return c.handshake_complete(); }
 inline bool is_connected(const handshake::ServerHandshake& s) { return s.connected(); }
+
+// ---------------------------------------------------------------------------------------------
+// Resumption with early data (native_early_data and its seeds)
+
+/// The ticket key every early-data server seals and opens tickets with.
+inline handshake::TicketSealingKey early_ticket_key() {
+  handshake::TicketSealingKey key;
+  key.name.fill(0x5a);
+  key.key = SecretBytes(ByteVec(32, 0xa5));
+  return key;
+}
+
+/// What the server's resumption and 0-RTT callbacks answer, and what they saw.
+struct EarlyScript {
+  bool accept_resumption = true;
+  bool accept_early_data = true;
+  std::size_t early_bytes = 0;  // early data handed to early_data_received
+  std::size_t early_calls = 0;
+};
+
+/// Ticket keys and the resumption callbacks on a server environment.
+inline void add_ticket_environment(handshake::ServerHandshakeEnvironment& env,
+                                   EarlyScript& script) {
+  env.ticket_sealing_key = []() -> wire::Result<handshake::TicketSealingKey> {
+    return early_ticket_key();
+  };
+  env.ticket_opening_key = [](Bytes name) -> std::optional<handshake::TicketSealingKey> {
+    auto key = early_ticket_key();
+    if (!std::equal(name.begin(), name.end(), key.name.begin(), key.name.end())) {
+      return std::nullopt;
+    }
+    return key;
+  };
+  env.ticket_context = [] { return std::vector<std::uint8_t>{'e', 'd'}; };
+  env.accept_resumption = [&script](Bytes) { return script.accept_resumption; };
+  env.accept_early_data = [&script](Bytes, std::chrono::milliseconds,
+                                    std::chrono::system_clock::time_point) {
+    return script.accept_early_data;
+  };
+  env.early_data_received = [&script](Bytes data) {
+    script.early_bytes += data.size();
+    ++script.early_calls;
+  };
+}
+
+inline constexpr std::uint32_t kEarlyDataLimit = 1024;
+
+/// The early-data server. config: bit 0 accept_early_data answers no; bit 1 accept_resumption
+/// answers no (a full handshake); bit 2 groups secp256r1 only (a HelloRetryRequest for the
+/// client's x25519 share, RFC 8446 §4.2.10: 0-RTT rejected); bit 3 max_early_data 16 bytes
+/// instead of kEarlyDataLimit; bits 4-5 select_certificate answers pending that many times.
+inline handshake::ServerHandshake make_early_server(std::uint8_t config, Harness& h,
+                                                    EarlyScript& script) {
+  h.select.pending = (config >> 4U) & 3;
+  h.select.choose = true;
+  script.accept_early_data = (config & 1U) == 0;
+  script.accept_resumption = (config & 2U) == 0;
+  handshake::ServerHandshakeEnvironment env;
+  env.provider = h.provider;
+  env.select_certificate = [&h](const handshake::CertificateQuery&) { return h.select.answer(); };
+  env.verify_client_chain = [](std::span<const ByteVec>) { return wire::Status{}; };
+  env.key_log = key_logger(h.log);
+  add_ticket_environment(env, script);
+  handshake::ServerParameters params = server_parameters((config & 4U) != 0 ? 0x40 : 0x00);
+  params.tickets = 1;
+  params.max_early_data = (config & 8U) != 0 ? 16 : kEarlyDataLimit;
+  return handshake::ServerHandshake(std::move(params), std::move(env));
+}
+
+/// A resumable session with max_early_data, from a full handshake of our client and server (their
+/// own deterministic providers), and the first record the resuming client sends with it.
+struct EarlyFixture {
+  handshake::ClientSessionState session;
+  /// The resuming client's ClientHello record (early_client_parameters(), provider kClientSeed).
+  ByteVec client_hello_record;
+  /// Its CLIENT_EARLY_TRAFFIC_SECRET: the client target's seeds and the server target's peer
+  /// seal 0-RTT records under it.
+  ByteVec early_secret;
+};
+
+inline const ByteVec kEarlyData{'G', 'E', 'T', ' ', '/', 'e', 'a', 'r', 'l', 'y', '\r', '\n'};
+
+inline handshake::ClientHelloParameters early_client_parameters(
+    const handshake::ClientSessionState& session) {
+  handshake::ClientHelloParameters params = client_parameters();
+  params.resumption = session;
+  params.early_data = kEarlyData;
+  return params;
+}
+
+/// The resuming client, config as start_client()'s.
+inline wire::Result<handshake::ClientHandshake> start_early_client(
+    std::uint8_t config, const handshake::ClientSessionState& session, Harness& h, ByteVec& out) {
+  h.select.pending = config & 3;
+  h.select.choose = (config & 4U) != 0;
+  handshake::ClientHandshakeEnvironment env;
+  env.provider = h.provider;
+  env.verify_chain = [](std::span<const ByteVec>) { return wire::Status{}; };
+  env.key_log = key_logger(h.log);
+  env.select_client_certificate = [&h](const handshake::CertificateQuery&) {
+    return h.select.answer();
+  };
+  return handshake::ClientHandshake::start(early_client_parameters(session), std::move(env), out);
+}
+
+inline EarlyFixture make_early_fixture() {
+  EarlyFixture fixture;
+  // The first connection, with providers of its own.
+  auto client_provider = make_provider(kClientSeed ^ 0xea41ULL);
+  auto server_provider = make_provider(kServerSeed ^ 0xea41ULL);
+  Harness client_harness;
+  client_harness.provider = client_provider.provider.get();
+  Harness server_harness;
+  server_harness.provider = server_provider.provider.get();
+  server_harness.select.identity =
+      std::make_shared<const Identity>(make_identity(*server_provider.provider));
+  EarlyScript script;
+  std::optional<handshake::ClientSessionState> session;
+  handshake::ClientHandshakeEnvironment cenv;
+  cenv.provider = client_harness.provider;
+  cenv.verify_chain = [](std::span<const ByteVec>) { return wire::Status{}; };
+  cenv.session_ticket_received = [&session](const handshake::ClientSessionState& s) {
+    if (!session) session = s;
+  };
+  ByteVec to_server;
+  auto client = handshake::ClientHandshake::start(client_parameters(), std::move(cenv), to_server);
+  check(client.has_value(), "early fixture: client start");
+  auto server = make_early_server(0, server_harness, script);
+  ByteVec to_client;
+  ByteVec app;
+  for (int i = 0; i < 10 && (!to_server.empty() || !to_client.empty()); ++i) {
+    ByteVec in = std::move(to_server);
+    to_server.clear();
+    check(server.receive(in, to_client, app).has_value(), "early fixture: server receive");
+    in = std::move(to_client);
+    to_client.clear();
+    check(client->receive(in, to_server, app).has_value(), "early fixture: client receive");
+  }
+  check(session.has_value() && session->max_early_data == kEarlyDataLimit,
+        "early fixture: no ticket allowing early data");
+  fixture.session = *session;
+  // The resuming client's first flight, from the provider the targets reset.
+  auto provider = make_provider(kClientSeed);
+  Harness harness;
+  harness.provider = provider.provider.get();
+  ByteVec flight;
+  auto resuming = start_early_client(0, fixture.session, harness, flight);
+  check(resuming.has_value(), "early fixture: resuming client start");
+  check(flight.size() >= 5, "early fixture: no ClientHello");
+  const std::size_t length = (std::size_t{flight[3]} << 8U) | flight[4];
+  fixture.client_hello_record.assign(flight.begin(),
+                                     flight.begin() + static_cast<std::ptrdiff_t>(5 + length));
+  const auto early = harness.log.find("CLIENT_EARLY_TRAFFIC_SECRET");
+  check(early != harness.log.end(), "early fixture: no early traffic secret");
+  fixture.early_secret = early->second;
+  return fixture;
+}
+
+/// The resuming client as the early-data server target's fuzzer plays it: sealed handshake-epoch
+/// chunks of application_data, and handshake chunks holding an EndOfEarlyData, go under the
+/// client's early traffic keys (RFC 8446 §4.2.10, §4.5); everything else as PeerProtection.
+class EarlyPeer {
+ public:
+  EarlyPeer(const KeyLog& log, ByteVec early_secret, CipherSuite early_suite)
+      : inner_(log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+        early_secret_(std::move(early_secret)),
+        early_suite_(early_suite) {}
+
+  void before_seal(ChunkKind kind, ContentType type, Bytes payload) {
+    use_early_ =
+        kind == sealed_handshake && (type == ContentType::application_data ||
+                                     (type == ContentType::handshake &&
+                                      contains_message(payload, HandshakeType::end_of_early_data)));
+  }
+
+  record::Protection* get(Epoch epoch, std::optional<CipherSuite> suite,
+                          const crypto::CryptoProvider& provider) {
+    if (!use_early_) return inner_.get(epoch, suite, provider);
+    if (early_) return &*early_;
+    const auto params = suite_params(early_suite_);
+    if (!params) return nullptr;
+    const KeyDerivation kd(provider, params->hash);
+    auto keys = kd.traffic_keys(early_secret_, params->aead);
+    if (!keys) return nullptr;
+    auto protection = record::Protection::create(provider, params->aead, *keys);
+    if (!protection) return nullptr;
+    early_ = std::move(*protection);
+    return &*early_;
+  }
+
+  void advance_application(const crypto::CryptoProvider& provider) {
+    inner_.advance_application(provider);
+  }
+
+ private:
+  PeerProtection inner_;
+  ByteVec early_secret_;
+  CipherSuite early_suite_;
+  bool use_early_ = false;
+  std::optional<record::Protection> early_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Running an input
 
 /// Feeds the chunks of `input` (after the config byte) to `driver`, the peer's protection from
 /// `peer`. Returns whether the driver ended connected without a failure.
-template <class Driver>
-bool run_chunks(Driver& driver, Bytes input, PeerProtection& peer,
-                const crypto::CryptoProvider& provider) {
+template <class Driver, class Peer>
+bool run_chunks(Driver& driver, Bytes input, Peer& peer, const crypto::CryptoProvider& provider) {
   ByteVec out;
   ByteVec app;
   bool dead = false;
@@ -431,14 +761,21 @@ bool run_chunks(Driver& driver, Bytes input, PeerProtection& peer,
     const ContentType type = kChunkTypes[(control >> 2U) & 3U];
     ByteVec wire_bytes;
     const auto kind = static_cast<ChunkKind>(control & 3U);
-    record::Protection* protection = nullptr;
+    decltype(peer.get(Epoch::handshake, std::nullopt, provider)) protection = nullptr;
+    // A peer with more than one set of keys per epoch picks by content (the early-data
+    // target's 0-RTT keys).
+    if constexpr (requires { peer.before_seal(kind, type, payload); }) {
+      peer.before_seal(kind, type, payload);
+    }
     if (kind == sealed_handshake || kind == sealed_application) {
       protection = peer.get(kind == sealed_handshake ? Epoch::handshake : Epoch::application,
                             suite_of(driver), provider);
     }
+    bool sealed_chunk = false;
     if (kind == raw) {
       wire_bytes.assign(payload.begin(), payload.end());
     } else if (protection != nullptr && payload.size() <= protection->max_content_length()) {
+      sealed_chunk = true;
       auto sealed = protection->seal(type, payload);
       check(sealed.has_value(), "seal");
       wire_bytes = std::move(*sealed);
@@ -449,6 +786,11 @@ bool run_chunks(Driver& driver, Bytes input, PeerProtection& peer,
     } else {
       wire_bytes = frame_record(type, payload);
     }
+    // A peer that learns from its own plaintext (the TLS 1.2 server random).
+    if constexpr (requires { peer.observe(kind, Bytes(wire_bytes)); }) {
+      if (!sealed_chunk) peer.observe(kind, wire_bytes);
+    }
+    (void)sealed_chunk;
 
     const std::size_t piece = kPieceSizes[(control >> 4U) & 7U];
     const Bytes all(wire_bytes);

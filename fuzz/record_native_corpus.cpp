@@ -200,6 +200,288 @@ void check_replay(const ByteVec& seed, const char* name) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLS 1.2: native_client_handshake12's seeds (what our TLS 1.2 server sends)
+
+/// Moves a TLS 1.2 server's records to `to`: plaintext chunks up to its ChangeCipherSpec, then
+/// sealed chunks of the decrypted records (sealed under PeerProtection12 on replay).
+template <class Driver>
+void deliver12(ByteVec& from_outbox, PeerProtection12& sender, bool& after_ccs,
+               std::optional<CipherSuite> suite, const sanstls::native::crypto::CryptoProvider& p,
+               Recorded<Driver>& to) {
+  const ByteVec bytes = std::move(from_outbox);
+  from_outbox.clear();
+  std::size_t off = 0;
+  while (off + 5 <= bytes.size()) {
+    const auto type = static_cast<ContentType>(bytes[off]);
+    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
+    check(off + 5 + length <= bytes.size(), "truncated record");
+    const Bytes record(bytes.data() + off, 5 + length);
+    const ByteVec fragment(record.begin() + 5, record.end());
+    off += record.size();
+    if (after_ccs) {
+      auto* protection = sender.get(Epoch::handshake, suite, p);
+      check(protection != nullptr, "no TLS 1.2 keys for a protected record");
+      auto opened = protection->open(sanstls::native::record::Record{type, 0x0303, fragment});
+      check(opened.has_value(), "cannot open a recorded TLS 1.2 record");
+      const bool handshake = opened->type == ContentType::handshake;
+      append_chunk(to.seed,
+                   static_cast<std::uint8_t>((handshake ? sealed_handshake : sealed_application) |
+                                             type_bits(opened->type)),
+                   opened->content);
+    } else {
+      sender.observe(plaintext, record);
+      append_chunk(to.seed, static_cast<std::uint8_t>(plaintext | type_bits(type)), fragment);
+      if (type == ContentType::change_cipher_spec) after_ccs = true;
+    }
+    check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
+    for (int i = 0; i < 4 && to.driver.waiting_for_certificate(); ++i) act(to, Action::resume);
+  }
+}
+
+/// Moves records to a driver whose seed is not recorded.
+template <class Driver>
+void pass(ByteVec& from_outbox, Driver& to, ByteVec& to_outbox) {
+  const ByteVec bytes = std::move(from_outbox);
+  from_outbox.clear();
+  ByteVec app;
+  check(to.receive(bytes, to_outbox, app).has_value(), "recorded receive failed");
+  for (int i = 0; i < 4 && to.waiting_for_certificate(); ++i) {
+    check(to.resume(to_outbox, app).has_value(), "recorded resume failed");
+  }
+}
+
+struct Scenario12 {
+  const char* name;
+  std::uint8_t client_config;  // native_client_handshake12's config byte
+  std::uint8_t server_config;  // server_parameters(), then TLS 1.2 only
+  CipherSuite suite;
+};
+
+ByteVec record_scenario12(const Scenario12& scenario) {
+  auto client_provider = make_provider(kClientSeed);
+  auto server_provider = make_provider(kServerSeed);
+  Harness client_harness;
+  client_harness.provider = client_provider.provider.get();
+  client_harness.select.identity =
+      std::make_shared<const Identity>(make_identity(*client_provider.provider));
+  Harness server_harness;
+  server_harness.provider = server_provider.provider.get();
+  server_harness.select.identity =
+      std::make_shared<const Identity>(make_identity(*server_provider.provider));
+  ByteVec hello;
+  auto started = start_client12(scenario.client_config, client_harness, hello);
+  check(started.has_value(), "client start");
+  Recorded<hs::ClientHandshake> client{std::move(*started), {scenario.client_config}, hello, {}};
+  auto params = server_parameters(scenario.server_config);
+  params.tls12 = true;
+  params.tls13 = false;
+  params.tls12_cipher_suites = {scenario.suite};
+  hs::ServerHandshakeEnvironment env;
+  env.provider = server_harness.provider;
+  env.select_certificate = [&server_harness](const hs::CertificateQuery&) {
+    return server_harness.select.answer();
+  };
+  env.verify_client_chain = [](std::span<const ByteVec>) { return sanstls::wire::Status{}; };
+  env.key_log = key_logger(server_harness.log);
+  server_harness.select.pending = scenario.server_config & 3;
+  Recorded<hs::ServerHandshake> server{
+      hs::ServerHandshake(std::move(params), std::move(env)), {}, {}, {}};
+  PeerProtection12 from_server(server_harness.log, /*peer_is_server=*/true);
+  bool server_after_ccs = false;
+  auto pump = [&] {
+    for (int i = 0; i < 20 && (!client.outbox.empty() || !server.outbox.empty()); ++i) {
+      pass(client.outbox, server.driver, server.outbox);
+      deliver12(server.outbox, from_server, server_after_ccs, suite_of(server.driver),
+                *server_harness.provider, client);
+    }
+  };
+  pump();
+  check(is_connected(client.driver) && is_connected(server.driver),
+        "TLS 1.2 handshake did not complete");
+  check(client.driver.info().tls12, "not TLS 1.2");
+  check(server.driver.write(ByteVec{'h', 'e', 'l', 'l', 'o', ' ', '1', '.', '2'}, server.outbox)
+            .has_value(),
+        "server write");
+  pump();
+  act(client, Action::write, "hello from the TLS 1.2 client");
+  pump();
+  check(server.driver.close_notify(server.outbox).has_value(), "server close_notify");
+  pump();
+  act(client, Action::close_notify);
+  pump();
+  return std::move(client.seed);
+}
+
+void check_replay12(const ByteVec& seed, const char* name) {
+  auto fixture = make_provider(kClientSeed);
+  Harness harness;
+  harness.provider = fixture.provider.get();
+  harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+  ByteVec hello;
+  auto client = start_client12(seed[0], harness, hello);
+  check(client.has_value(), "client start");
+  PeerProtection12 peer(harness.log, true);
+  if (!run_chunks(*client, Bytes(seed.data() + 1, seed.size() - 1), peer, *harness.provider)) {
+    std::fprintf(stderr, "record_native_fuzz_corpus: %s (TLS 1.2 client target) does not replay\n",
+                 name);
+    std::exit(1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 0-RTT: native_early_data's seeds (both roles)
+
+/// Moves the resuming client's records to the server, recording them for the server role:
+/// protected records while `early` go under the client's early keys (0-RTT data, EndOfEarlyData).
+template <class Driver>
+void deliver_early(ByteVec& from_outbox, Sender& sender, sanstls::native::record::Protection& early,
+                   bool& early_open, std::optional<CipherSuite> suite, Recorded<Driver>& to) {
+  const ByteVec bytes = std::move(from_outbox);
+  from_outbox.clear();
+  std::size_t off = 0;
+  while (off + 5 <= bytes.size()) {
+    const auto type = static_cast<ContentType>(bytes[off]);
+    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
+    check(off + 5 + length <= bytes.size(), "truncated record");
+    const Bytes record(bytes.data() + off, 5 + length);
+    const ByteVec fragment(record.begin() + 5, record.end());
+    off += record.size();
+    if (type == ContentType::application_data && early_open) {
+      auto opened = early.open(
+          sanstls::native::record::Record{ContentType::application_data, 0x0303, fragment});
+      check(opened.has_value(), "cannot open a recorded 0-RTT record");
+      append_chunk(to.seed, static_cast<std::uint8_t>(sealed_handshake | type_bits(opened->type)),
+                   opened->content);
+      if (opened->type == ContentType::handshake &&
+          contains_message(opened->content, HandshakeType::end_of_early_data)) {
+        early_open = false;
+      }
+      check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
+      continue;
+    }
+    ByteVec one(record.begin(), record.end());
+    deliver(one, sender, suite, to);
+  }
+}
+
+struct EarlyScenario {
+  const char* name;
+  std::uint8_t server_config;  // make_early_server()'s config
+};
+
+/// The two seeds of one 0-RTT scenario: (server role, client role).
+std::pair<ByteVec, ByteVec> record_early(const EarlyScenario& scenario, const EarlyFixture& f) {
+  auto client_provider = make_provider(kClientSeed);
+  auto server_provider = make_provider(kServerSeed);
+  Harness client_harness;
+  client_harness.provider = client_provider.provider.get();
+  client_harness.select.identity =
+      std::make_shared<const Identity>(make_identity(*client_provider.provider));
+  Harness server_harness;
+  server_harness.provider = server_provider.provider.get();
+  server_harness.select.identity =
+      std::make_shared<const Identity>(make_identity(*server_provider.provider));
+  ByteVec flight;
+  auto started = start_early_client(0, f.session, client_harness, flight);
+  check(started.has_value(), "resuming client start");
+  check(flight.size() > f.client_hello_record.size() &&
+            std::equal(f.client_hello_record.begin(), f.client_hello_record.end(), flight.begin()),
+        "the resuming client's ClientHello differs from the fixture's");
+  EarlyScript script;
+  Recorded<hs::ClientHandshake> client{std::move(*started), {0x80}, {}, {}};
+  Recorded<hs::ServerHandshake> server{
+      make_early_server(scenario.server_config, server_harness, script),
+      {scenario.server_config},
+      {},
+      {}};
+  // The server target feeds the ClientHello itself: the server's seed starts after it.
+  check(server.driver.receive(f.client_hello_record, server.outbox, server.app).has_value(),
+        "ClientHello refused");
+  client.outbox.assign(flight.begin() + static_cast<std::ptrdiff_t>(f.client_hello_record.size()),
+                       flight.end());
+  const auto params = suite_params(f.session.suite);
+  check(params.has_value(), "session suite");
+  const sanstls::native::KeyDerivation kd(*client_harness.provider, params->hash);
+  auto keys = kd.traffic_keys(f.early_secret, params->aead);
+  check(keys.has_value(), "early keys");
+  auto early =
+      sanstls::native::record::Protection::create(*client_harness.provider, params->aead, *keys);
+  check(early.has_value(), "early protection");
+  bool early_open = true;
+  bool first = true;
+  Sender from_client{PeerProtection(client_harness.log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                    "CLIENT_TRAFFIC_SECRET_0"),
+                     Epoch::handshake, client_harness.provider};
+  Sender from_server{PeerProtection(server_harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                                    "SERVER_TRAFFIC_SECRET_0"),
+                     Epoch::handshake, server_harness.provider};
+  auto pump = [&] {
+    for (int i = 0; i < 20 && (!client.outbox.empty() || !server.outbox.empty()); ++i) {
+      // 0-RTT records: the first flight's, then an EndOfEarlyData if the server accepted.
+      if (!first) early_open = early_open && client.driver.info().early_data_accepted;
+      first = false;
+      deliver_early(client.outbox, from_client, *early, early_open, suite_of(client.driver),
+                    server);
+      deliver(server.outbox, from_server, suite_of(server.driver), client);
+    }
+  };
+  pump();
+  check(is_connected(client.driver) && is_connected(server.driver),
+        "resumption handshake did not complete");
+  // What each scenario is for: 0-RTT accepted (and handed over whole) only in the first.
+  const bool accepted = scenario.server_config == 0;
+  check(server.driver.info().early_data_accepted == accepted &&
+            client.driver.info().early_data_accepted == accepted &&
+            script.early_bytes == (accepted ? kEarlyData.size() : 0),
+        "0-RTT outcome differs from the scenario's");
+  check(server.driver.info().resumed == ((scenario.server_config & 2U) == 0),
+        "resumption outcome differs from the scenario's");
+  act(server, Action::write, "hello after 0-RTT");
+  pump();
+  act(client, Action::write, "1-RTT data from the client");
+  pump();
+  act(server, Action::close_notify);
+  pump();
+  act(client, Action::close_notify);
+  pump();
+  return {std::move(server.seed), std::move(client.seed)};
+}
+
+/// Replays an early-data seed through the target's code path (both roles end connected).
+void check_replay_early(const ByteVec& seed, const EarlyFixture& f, const char* name) {
+  const Bytes chunks(seed.data() + 1, seed.size() - 1);
+  bool connected = false;
+  if ((seed[0] & 0x80U) == 0) {
+    auto fixture = make_provider(kServerSeed);
+    Harness harness;
+    harness.provider = fixture.provider.get();
+    harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+    EarlyScript script;
+    auto server = make_early_server(seed[0], harness, script);
+    ByteVec out;
+    ByteVec app;
+    check(server.receive(f.client_hello_record, out, app).has_value(), "ClientHello refused");
+    EarlyPeer peer(harness.log, f.early_secret, f.session.suite);
+    connected = run_chunks(server, chunks, peer, *harness.provider);
+  } else {
+    auto fixture = make_provider(kClientSeed);
+    Harness harness;
+    harness.provider = fixture.provider.get();
+    harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+    ByteVec flight;
+    auto client = start_early_client(seed[0], f.session, harness, flight);
+    check(client.has_value(), "client start");
+    PeerProtection peer(harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0");
+    connected = run_chunks(*client, chunks, peer, *harness.provider);
+  }
+  if (!connected) {
+    std::fprintf(stderr, "record_native_fuzz_corpus: %s (early-data target) does not replay\n",
+                 name);
+    std::exit(1);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -233,6 +515,46 @@ int main(int argc, char** argv) {
     write_file(out / "native_server_handshake" / ("seed_" + name + "_pieces3"),
                with_pieces(server_seed, 3));
     written += 4;
+  }
+  // TLS 1.2 client (native_client_handshake12): client config bits 0-2 as above, bit 3 a TLS
+  // 1.2-only hello; server config as server_parameters() (0x04 client auth, 0x40 P-256 only).
+  // No "chosen" client certificate: the test identity is Ed25519, which our TLS 1.2 server does
+  // not ask for, and an ECDSA CertificateVerify would not replay byte for byte. No "pending"
+  // either: the TLS 1.2 client refuses a pending answer (client_states12.cpp).
+  const Scenario12 scenarios12[] = {
+      {"aes128_gcm", 0x00, 0x00, CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256},
+      {"aes256_gcm_tls12_only", 0x08, 0x00, CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384},
+      {"chacha20", 0x00, 0x00, CipherSuite::tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256},
+      {"p256", 0x08, 0x40, CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256},
+      {"client_auth_declined", 0x00, 0x04, CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256},
+  };
+  for (const auto& scenario : scenarios12) {
+    const ByteVec seed = record_scenario12(scenario);
+    check_replay12(seed, scenario.name);
+    const std::string name = scenario.name;
+    write_file(out / "native_client_handshake12" / ("seed_" + name), seed);
+    write_file(out / "native_client_handshake12" / ("seed_" + name + "_pieces3"),
+               with_pieces(seed, 3));
+    written += 2;
+  }
+  // 0-RTT (native_early_data): server config as make_early_server() says.
+  const EarlyFixture fixture = make_early_fixture();
+  const EarlyScenario early_scenarios[] = {
+      {"accepted", 0x00},
+      {"declined", 0x01},
+      {"resumption_declined", 0x02},
+      {"hello_retry", 0x04},
+  };
+  for (const auto& scenario : early_scenarios) {
+    const auto [server_seed, client_seed] = record_early(scenario, fixture);
+    check_replay_early(server_seed, fixture, scenario.name);
+    check_replay_early(client_seed, fixture, scenario.name);
+    const std::string name = scenario.name;
+    write_file(out / "native_early_data" / ("seed_server_" + name), server_seed);
+    write_file(out / "native_early_data" / ("seed_client_" + name), client_seed);
+    write_file(out / "native_early_data" / ("seed_server_" + name + "_pieces3"),
+               with_pieces(server_seed, 3));
+    written += 3;
   }
   std::printf("record_native_fuzz_corpus: %d seeds written under %s\n", written,
               out.string().c_str());

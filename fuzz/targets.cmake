@@ -19,5 +19,7 @@ set(SANSTLS_FUZZ_TARGETS
   native_client_handshake
   native_server_handshake
   native_server_handshake12
+  native_client_handshake12
+  native_early_data
   mlkem768
 )

@@ -7,14 +7,11 @@
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states12.hpp"
 #include "native/msgs/alert.hpp"
+#include "support/openssl_tls12_peer.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -22,134 +19,12 @@ namespace sanstls::native::handshake {
 namespace {
 
 using client12::ClientHandshake12;
-
-struct Credential {
-  ByteVec cert_der;
-  ByteVec pkcs8_der;
-};
-
-Credential make_credential(bool rsa) {
-  Credential c;
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
-          : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
-      &EVP_PKEY_free);
-  EXPECT_TRUE(key);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("tls12.test"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509_set_pubkey(cert.get(), key.get());
-  EXPECT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
-  unsigned char* der = nullptr;
-  const int len = i2d_X509(cert.get(), &der);
-  c.cert_der.assign(der, der + len);
-  OPENSSL_free(der);
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(
-      EVP_PKEY2PKCS8(key.get()), &PKCS8_PRIV_KEY_INFO_free);
-  unsigned char* p8der = nullptr;
-  const int p8len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &p8der);
-  c.pkcs8_der.assign(p8der, p8der + p8len);
-  OPENSSL_free(p8der);
-  return c;
-}
-
-const Credential& credential(bool rsa) {
-  static const Credential ec = make_credential(false);
-  static const Credential r = make_credential(true);
-  return rsa ? r : ec;
-}
+using test::OpensslTls12Peer;
 
 const crypto::CryptoProvider& provider() {
   static const auto p = crypto::LibcryptoProvider::create();  // NOLINT: test fixture
   return **p;
 }
-
-/// An OpenSSL TLS 1.2 server over memory BIOs.
-class OpensslServer {
- public:
-  OpensslServer(bool rsa, const char* ciphers, long options = 0) {
-    ctx_.reset(SSL_CTX_new(TLS_server_method()));
-    SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_VERSION);
-    SSL_CTX_set_max_proto_version(ctx_.get(), TLS1_2_VERSION);
-    SSL_CTX_set_security_level(ctx_.get(), 0);
-    EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_.get(), ciphers), 1);
-    SSL_CTX_set_options(ctx_.get(), static_cast<std::uint64_t>(options) | SSL_OP_NO_TICKET);
-    const Credential& c = credential(rsa);
-    EXPECT_EQ(SSL_CTX_use_certificate_ASN1(ctx_.get(), static_cast<int>(c.cert_der.size()),
-                                           c.cert_der.data()),
-              1);
-    const unsigned char* p = c.pkcs8_der.data();
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-        d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(c.pkcs8_der.size())), &EVP_PKEY_free);
-    EXPECT_EQ(SSL_CTX_use_PrivateKey(ctx_.get(), key.get()), 1);
-    SSL_CTX_set_alpn_select_cb(
-        ctx_.get(),
-        [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-           unsigned int inlen, void*) -> int {
-          // Picks "http/1.1" when offered.
-          for (unsigned int i = 0; i < inlen; i += 1U + in[i]) {
-            if (in[i] == 8 && std::memcmp(in + i + 1, "http/1.1", 8) == 0) {
-              *out = in + i + 1;
-              *outlen = in[i];
-              return SSL_TLSEXT_ERR_OK;
-            }
-          }
-          return SSL_TLSEXT_ERR_NOACK;
-        },
-        nullptr);
-    ssl_.reset(SSL_new(ctx_.get()));
-    in_ = BIO_new(BIO_s_mem());
-    out_ = BIO_new(BIO_s_mem());
-    SSL_set_bio(ssl_.get(), in_, out_);
-    SSL_set_accept_state(ssl_.get());
-  }
-  void request_client_certificate() {
-    SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-                   [](int, X509_STORE_CTX*) { return 1; });
-  }
-  void feed(const ByteVec& bytes) {
-    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
-  }
-  ByteVec take() {
-    ByteVec out(static_cast<std::size_t>(BIO_pending(out_)));
-    if (!out.empty()) BIO_read(out_, out.data(), static_cast<int>(out.size()));
-    return out;
-  }
-  bool step() {
-    const int r = SSL_do_handshake(ssl_.get());
-    ERR_clear_error();
-    return r == 1;
-  }
-  std::string read() {
-    std::string got;
-    std::array<char, 512> buf{};
-    std::size_t n = 0;
-    while (SSL_read_ex(ssl_.get(), buf.data(), buf.size(), &n) == 1) got.append(buf.data(), n);
-    ERR_clear_error();
-    return got;
-  }
-  void write(const std::string& s) {
-    std::size_t n = 0;
-    EXPECT_EQ(SSL_write_ex(ssl_.get(), s.data(), s.size(), &n), 1);
-  }
-  SSL* ssl() { return ssl_.get(); }
-
- private:
-  struct Free {
-    void operator()(SSL* s) const { SSL_free(s); }
-    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-  };
-  std::unique_ptr<SSL_CTX, Free> ctx_;
-  std::unique_ptr<SSL, Free> ssl_;
-  BIO* in_ = nullptr;
-  BIO* out_ = nullptr;
-};
 
 ClientHelloParameters tls12_params() {
   ClientHelloParameters p;
@@ -173,7 +48,7 @@ ClientHandshakeEnvironment environment(bool offer_certificate = false) {
   };
   if (offer_certificate) {
     env.select_client_certificate = [](const CertificateQuery&) {
-      const Credential& c = credential(false);
+      const test::Tls12Credential& c = test::tls12_credential(false);
       auto key = provider().load_signing_key(c.pkcs8_der);
       EXPECT_TRUE(key);
       return CertificateSelection::chosen(
@@ -191,7 +66,7 @@ struct Outcome {
 
 /// Runs the handshake to completion or failure; `piecewise` feeds the server's bytes one at a
 /// time; `tamper` may change the server's first flight.
-Outcome run(OpensslServer& server, ClientHelloParameters params, ClientHandshakeEnvironment env,
+Outcome run(OpensslTls12Peer& server, ClientHelloParameters params, ClientHandshakeEnvironment env,
             bool piecewise = false, const std::function<void(ByteVec&)>& tamper = nullptr) {
   Outcome r;
   ByteVec out;
@@ -232,7 +107,7 @@ struct SuiteCase {
 class client12_openssl : public testing::TestWithParam<SuiteCase> {};
 
 TEST_P(client12_openssl, handshake_data_and_exporters) {
-  OpensslServer server(GetParam().rsa, GetParam().openssl_name);
+  auto server = OpensslTls12Peer::server(GetParam().rsa, GetParam().openssl_name);
   Outcome r = run(server, tls12_params(), environment());
   ASSERT_TRUE(r.result) << r.result.error().to_string();
   ASSERT_TRUE(r.client->handshake_complete());
@@ -302,7 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(client12_openssl_refusals, byte_at_a_time_and_key_log) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   auto env = environment();
   std::string logged;
   env.key_log = [&](std::string_view label, Bytes, Bytes secret) {
@@ -315,8 +190,8 @@ TEST(client12_openssl_refusals, byte_at_a_time_and_key_log) {
 }
 
 TEST(client12_openssl_refusals, server_without_extended_master_secret) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256",
-                       static_cast<long>(SSL_OP_NO_EXTENDED_MASTER_SECRET));
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256",
+                                         static_cast<long>(SSL_OP_NO_EXTENDED_MASTER_SECRET));
   Outcome r = run(server, tls12_params(), environment());
   ASSERT_FALSE(r.result);
   EXPECT_EQ(r.result.error().alert, Alert::handshake_failure);
@@ -325,7 +200,7 @@ TEST(client12_openssl_refusals, server_without_extended_master_secret) {
 }
 
 TEST(client12_openssl_refusals, cbc_only_server) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-SHA");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-SHA");
   Outcome r = run(server, tls12_params(), environment());
   ASSERT_FALSE(r.result);
   // OpenSSL finds no suite in common and says so.
@@ -333,7 +208,7 @@ TEST(client12_openssl_refusals, cbc_only_server) {
 }
 
 TEST(client12_openssl_refusals, tls13_only_offer_refuses_a_tls12_server) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   ClientHelloParameters p = tls12_params();
   p.tls12_cipher_suites.clear();
   Outcome r = run(server, p, environment());
@@ -343,7 +218,7 @@ TEST(client12_openssl_refusals, tls13_only_offer_refuses_a_tls12_server) {
 }
 
 TEST(client12_openssl_refusals, downgrade_sentinel) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   Outcome r = run(server, tls12_params(), environment(), false, [](ByteVec& flight) {
     // Record header (5), handshake header (4), legacy_version (2): random at 11..42.
     const std::array<std::uint8_t, 8> sentinel{0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
@@ -355,7 +230,7 @@ TEST(client12_openssl_refusals, downgrade_sentinel) {
 }
 
 TEST(client12_openssl_refusals, forged_server_key_exchange_signature) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   Outcome r = run(server, tls12_params(), environment(), false, [](ByteVec& flight) {
     // The last byte of the ServerKeyExchange signature (each message in its own record, or
     // several in one: walk the records and the messages in them).
@@ -382,7 +257,7 @@ TEST(client12_openssl_refusals, forged_server_key_exchange_signature) {
 }
 
 TEST(client12_openssl_refusals, hello_request_gets_no_renegotiation) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   Outcome r = run(server, tls12_params(), environment());
   ASSERT_TRUE(r.result) << r.result.error().to_string();
   ASSERT_EQ(SSL_renegotiate(server.ssl()), 1);
@@ -398,7 +273,7 @@ TEST(client12_openssl_refusals, hello_request_gets_no_renegotiation) {
 }
 
 TEST(client12_openssl_refusals, client_certificate_is_sent_and_verified) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   server.request_client_certificate();
   Outcome r = run(server, tls12_params(), environment(/*offer_certificate=*/true));
   ASSERT_TRUE(r.result) << r.result.error().to_string();
@@ -409,7 +284,7 @@ TEST(client12_openssl_refusals, client_certificate_is_sent_and_verified) {
 }
 
 TEST(client12_openssl_refusals, declined_client_certificate_is_an_empty_certificate) {
-  OpensslServer server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   server.request_client_certificate();
   Outcome r = run(server, tls12_params(), environment(/*offer_certificate=*/false));
   // The server requires one: it refuses our empty Certificate.

@@ -7,133 +7,24 @@
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/server_handshake.hpp"
 #include "native/handshake/server_negotiation.hpp"
+#include "support/openssl_tls12_peer.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 
 namespace sanstls::native::handshake {
 namespace {
 
-struct Credential {
-  ByteVec cert_der;
-  ByteVec pkcs8_der;
-};
-
-Credential make_credential(bool rsa) {
-  Credential c;
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
-          : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
-      &EVP_PKEY_free);
-  EXPECT_TRUE(key);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("tls12.test"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509_set_pubkey(cert.get(), key.get());
-  EXPECT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
-  unsigned char* der = nullptr;
-  const int len = i2d_X509(cert.get(), &der);
-  c.cert_der.assign(der, der + len);
-  OPENSSL_free(der);
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(
-      EVP_PKEY2PKCS8(key.get()), &PKCS8_PRIV_KEY_INFO_free);
-  unsigned char* p8der = nullptr;
-  const int p8len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &p8der);
-  c.pkcs8_der.assign(p8der, p8der + p8len);
-  OPENSSL_free(p8der);
-  return c;
-}
-
-const Credential& credential(bool rsa) {
-  static const Credential ec = make_credential(false);
-  static const Credential r = make_credential(true);
-  return rsa ? r : ec;
-}
+using test::OpensslTls12Peer;
+using test::tls12_credential;
 
 const crypto::CryptoProvider& provider() {
   static const auto p = crypto::LibcryptoProvider::create();  // NOLINT: test fixture
   return **p;
 }
-
-/// An OpenSSL TLS 1.2 (or up to `max_version`) client over memory BIOs.
-class OpensslClient {
- public:
-  explicit OpensslClient(const char* ciphers, long options = 0, int max_version = TLS1_2_VERSION) {
-    ctx_.reset(SSL_CTX_new(TLS_client_method()));
-    SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_VERSION);
-    SSL_CTX_set_max_proto_version(ctx_.get(), max_version);
-    SSL_CTX_set_security_level(ctx_.get(), 0);
-    EXPECT_EQ(SSL_CTX_set_cipher_list(ctx_.get(), ciphers), 1);
-    SSL_CTX_set_options(ctx_.get(), static_cast<std::uint64_t>(options) | SSL_OP_NO_TICKET);
-    ssl_.reset(SSL_new(ctx_.get()));
-    in_ = BIO_new(BIO_s_mem());
-    out_ = BIO_new(BIO_s_mem());
-    SSL_set_bio(ssl_.get(), in_, out_);
-    SSL_set_connect_state(ssl_.get());
-    SSL_set_tlsext_host_name(ssl_.get(), "tls12.test");
-    static const unsigned char alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    SSL_set_alpn_protos(ssl_.get(), alpn, sizeof(alpn));
-  }
-  void feed(const ByteVec& bytes) {
-    if (!bytes.empty()) BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
-  }
-  ByteVec take() {
-    ByteVec out(static_cast<std::size_t>(BIO_pending(out_)));
-    if (!out.empty()) BIO_read(out_, out.data(), static_cast<int>(out.size()));
-    return out;
-  }
-  bool step() {
-    const int r = SSL_do_handshake(ssl_.get());
-    ERR_clear_error();
-    return r == 1;
-  }
-  std::string read() {
-    std::string got;
-    std::array<char, 512> buf{};
-    std::size_t n = 0;
-    while (SSL_read_ex(ssl_.get(), buf.data(), buf.size(), &n) == 1) got.append(buf.data(), n);
-    ERR_clear_error();
-    return got;
-  }
-  void write(const std::string& s) {
-    std::size_t n = 0;
-    EXPECT_EQ(SSL_write_ex(ssl_.get(), s.data(), s.size(), &n), 1);
-  }
-  SSL* ssl() { return ssl_.get(); }
-  /// Presents `c` when the server asks for a certificate.
-  void use_certificate(const Credential& c) {
-    EXPECT_EQ(SSL_use_certificate_ASN1(ssl_.get(), c.cert_der.data(),
-                                       static_cast<int>(c.cert_der.size())),
-              1);
-    const unsigned char* p = c.pkcs8_der.data();
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-        d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(c.pkcs8_der.size())), &EVP_PKEY_free);
-    EXPECT_EQ(SSL_use_PrivateKey(ssl_.get(), key.get()), 1);
-  }
-
- private:
-  struct Free {
-    void operator()(SSL* s) const { SSL_free(s); }
-    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-  };
-  std::unique_ptr<SSL_CTX, Free> ctx_;
-  std::unique_ptr<SSL, Free> ssl_;
-  BIO* in_ = nullptr;
-  BIO* out_ = nullptr;
-};
 
 ServerParameters tls12_params() {
   ServerParameters params;
@@ -148,7 +39,7 @@ ServerHandshakeEnvironment environment(bool rsa) {
   ServerHandshakeEnvironment env;
   env.provider = &provider();
   env.select_certificate = [rsa](const CertificateQuery&) {
-    const Credential& c = credential(rsa);
+    const test::Tls12Credential& c = tls12_credential(rsa);
     auto key = provider().load_signing_key(c.pkcs8_der);
     return CertificateSelection::chosen({c.cert_der},
                                         std::shared_ptr<const crypto::SigningKey>(std::move(*key)));
@@ -163,7 +54,7 @@ struct Outcome {
 };
 
 /// Drives both sides until neither moves.
-Outcome drive(OpensslClient& client, ServerHandshake& server) {
+Outcome drive(OpensslTls12Peer& client, ServerHandshake& server) {
   Outcome run;
   ByteVec to_client;
   for (int round = 0; round < 20; ++round) {
@@ -194,7 +85,7 @@ class server12_against_openssl : public ::testing::TestWithParam<Case> {};
 
 TEST_P(server12_against_openssl, handshake_data_and_exporters) {
   const Case c = GetParam();
-  OpensslClient client(c.openssl_name);
+  auto client = OpensslTls12Peer::client(c.openssl_name);
   ServerHandshake server(tls12_params(), environment(c.rsa));
   const Outcome run = drive(client, server);
   ASSERT_FALSE(run.server_error) << run.server_error->to_string();
@@ -271,7 +162,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(server12_refuses, client_without_extended_master_secret) {
   // RFC 7627 §5.2: sanstls aborts with handshake_failure, tagged for the shared message.
-  OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256", SSL_OP_NO_EXTENDED_MASTER_SECRET);
+  auto client =
+      OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256", SSL_OP_NO_EXTENDED_MASTER_SECRET);
   ServerHandshake server(tls12_params(), environment(false));
   const Outcome run = drive(client, server);
   ASSERT_TRUE(run.server_error);
@@ -280,7 +172,7 @@ TEST(server12_refuses, client_without_extended_master_secret) {
 }
 
 TEST(server12_refuses, tls12_when_the_policy_does_not_allow_it) {
-  OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256");
   auto params = tls12_params();
   params.tls12 = false;
   ServerHandshake server(params, environment(false));
@@ -291,7 +183,7 @@ TEST(server12_refuses, tls12_when_the_policy_does_not_allow_it) {
 }
 
 TEST(server12_refuses, renegotiation) {
-  OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+  auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256");
   ServerHandshake server(tls12_params(), environment(false));
   ASSERT_TRUE(drive(client, server).client_done);
   ASSERT_EQ(SSL_renegotiate(client.ssl()), 1);
@@ -307,15 +199,16 @@ TEST(server12_client_certificates, required_and_presented_then_verified) {
   // RFC 5246 §7.4.4, §7.4.6, §7.4.8: CertificateRequest, the client's chain to the verifier, its
   // CertificateVerify over the handshake messages.
   for (const bool rsa : {false, true}) {
-    OpensslClient client(rsa ? "ECDHE-ECDSA-AES128-GCM-SHA256" : "ECDHE-ECDSA-AES256-GCM-SHA384");
-    client.use_certificate(credential(rsa));
+    auto client = OpensslTls12Peer::client(rsa ? "ECDHE-ECDSA-AES128-GCM-SHA256"
+                                               : "ECDHE-ECDSA-AES256-GCM-SHA384");
+    client.use_certificate(tls12_credential(rsa));
     auto params = tls12_params();
     params.client_auth = ClientAuthMode::required;
     auto env = environment(false);
     std::size_t chains_seen = 0;
     env.verify_client_chain = [&chains_seen, rsa](std::span<const ByteVec> chain) {
       ++chains_seen;
-      EXPECT_EQ(chain.front(), credential(rsa).cert_der);
+      EXPECT_EQ(chain.front(), tls12_credential(rsa).cert_der);
       return wire::Status{};
     };
     ServerHandshake server(params, env);
@@ -330,8 +223,8 @@ TEST(server12_client_certificates, required_and_presented_then_verified) {
 
 TEST(server12_client_certificates, refused_chain_and_missing_certificate) {
   {
-    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
-    client.use_certificate(credential(false));
+    auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    client.use_certificate(tls12_credential(false));
     auto params = tls12_params();
     params.client_auth = ClientAuthMode::optional;
     auto env = environment(false);
@@ -346,7 +239,7 @@ TEST(server12_client_certificates, refused_chain_and_missing_certificate) {
   }
   {
     // RFC 5246 §7.4.6: no certificate while one is required: handshake_failure.
-    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256");
     auto params = tls12_params();
     params.client_auth = ClientAuthMode::required;
     ServerHandshake server(params, environment(false));
@@ -357,7 +250,7 @@ TEST(server12_client_certificates, refused_chain_and_missing_certificate) {
   }
   {
     // Optional: an empty Certificate is accepted.
-    OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256");
+    auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256");
     auto params = tls12_params();
     params.client_auth = ClientAuthMode::optional;
     ServerHandshake server(params, environment(false));
@@ -369,7 +262,7 @@ TEST(server12_client_certificates, refused_chain_and_missing_certificate) {
 }
 
 TEST(server12_version, a_tls13_client_still_gets_tls13) {
-  OpensslClient client("ECDHE-ECDSA-AES128-GCM-SHA256", 0, TLS1_3_VERSION);
+  auto client = OpensslTls12Peer::client("ECDHE-ECDSA-AES128-GCM-SHA256", 0, TLS1_3_VERSION);
   ServerHandshake server(tls12_params(), environment(false));
   const Outcome run = drive(client, server);
   ASSERT_FALSE(run.server_error) << run.server_error->to_string();

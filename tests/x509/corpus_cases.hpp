@@ -3,7 +3,7 @@
 // The X.509 path-validation corpus (issue #19): a table of certificate paths, each made fresh by
 // the test certificate maker, with the verdict RFC 5280 (and sanstls's policy on top of it)
 // gives. Every validator of the project runs the same table: today's libcrypto-based
-// x509::verify_chain (corpus_openssl_test.cpp) and our own path validator.
+// x509::verify_chain and our own path validator (corpus_test.cpp runs both).
 //
 // The table is independent of any validator's types: certificates are DER bytes (some are
 // deliberately not valid DER, so they cannot be Certificate objects for every case), names and
@@ -55,7 +55,7 @@ struct Case {
 
 /// A case where libcrypto's X509_verify_cert (through x509::verify_chain) does not give the
 /// RFC answer the corpus expects: what it answers instead, and the RFC section that says why
-/// the corpus is right. corpus_openssl_test.cpp asserts each entry (so the list cannot go
+/// the corpus is right. corpus_test.cpp asserts each entry (so the list cannot go
 /// stale); another validator's tests can use it to document where the two validators differ.
 struct OpensslDisagreement {
   std::string_view case_name;

@@ -4,6 +4,7 @@
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states12.hpp"
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/record_dispatch.hpp"
 #include "native/msgs/alert.hpp"
 #include "native/msgs/extensions12.hpp"
 
@@ -1113,95 +1114,73 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, record::DataSink applica
     ~Retain() { reader.retain(); }
     record::RecordReader& reader;
   } retain(reader_);
-  for (;;) {
-    if (waiting_for_certificate()) return {};
-    // Once connected, application data is decrypted straight into the caller's vector.
-    auto next = reader_.next(connected() != nullptr ? &application_data : nullptr);
-    if (!next) return fail_with(next.error());
-    if (!*next) return {};
-    record::Inbound& unit = **next;
-    switch (unit.type) {
-      case ContentType::handshake: {
-        if (connected() != nullptr &&
-            ++post_handshake_in_a_row_ > max_post_handshake_messages_without_data) {
-          return fail_with(Error{Alert::unexpected_message, "post-handshake messages",
-                                 "too many without application data"});
-        }
-        bool handed_over = false;
-        if (auto tls12 = hand_over_if_tls12(unit.data, out, handed_over); !tls12) {
-          return fail_with(tls12.error());
-        }
-        if (handed_over) return tls12_->receive({}, out, application_data);
-        Actions actions;
-        auto moved = handle_message(std::move(*state_), unit.data, env_, actions);
-        if (!moved) return fail_with(moved.error());
-        *state_ = std::move(*moved);
-        if (const auto* hello = std::get_if<ExpectServerHello>(state_.get());
-            hello != nullptr && hello->retry && writer_.has_protection()) {
-          // Our early data was rejected by a HelloRetryRequest: ClientHello2 goes in plaintext
-          // (RFC 8446 §4.2.10), not under the early keys.
-          writer_.set_protection(std::nullopt);
-          early_write_keys_ = false;
-        }
-        if (auto kept = keep_alert_protection(); !kept) return fail_with(kept.error());
-        if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
-        // Once our real write keys are in, the copy kept for alerts is no longer needed.
-        if (handshake_write_keys()) alert_protection_.reset();
-        break;
-      }
-      case ContentType::change_cipher_spec:
-        // RFC 8446 §5: "An implementation may receive an unencrypted record of type
-        // change_cipher_spec consisting of the single byte value 0x01 at any time after the
-        // first ClientHello message has been sent or received and before the peer's Finished
-        // message has been received and MUST simply drop it without further processing. ...
-        // An implementation which receives any other change_cipher_spec value or which receives
-        // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
-        if (connected() != nullptr || unit.was_protected || unit.data != ByteVec{0x01}) {
-          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
-        }
-        if (++change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
-          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec records",
-                                 "a second one before the handshake completed"});
-        }
-        break;
-      case ContentType::alert: {
-        auto alert = msgs::AlertMessage::parse(unit.data);
-        if (!alert) return fail_with(alert.error());
-        if (alert->description == Alert::close_notify) {
-          // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
-          // ignored."
-          peer_closed_ = true;
-          return {};
-        }
-        if (alert->description == Alert::user_canceled) {
-          // RFC 8446 §6.1: "This alert should be followed by a "close_notify"." Dropped, a few
-          // times at most before the handshake completes (afterwards the core bounds records
-          // without data).
-          if (connected() == nullptr && ++user_canceled_seen_ > max_user_canceled_alerts) {
-            return fail_with(Error{Alert::unexpected_message, "user_canceled alerts",
-                                   "more than 8 before the handshake completed (a flood)"});
-          }
-          break;
-        }
-        // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
-        // back (received_alert() tells the caller).
-        received_alert_ = alert->description;
-        return fail_with(Error{alert->description, "peer alert", "received"});
-      }
-      case ContentType::application_data:
-        // Application data is accepted only once the server's Finished has been verified.
-        if (connected() == nullptr) {
-          return fail_with(
-              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
-        }
-        if (!unit.delivered) application_data.append(unit.data);
-        post_handshake_in_a_row_ = 0;
-        break;
-      default:
-        return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
+  struct Handlers final : RecordHandlers {
+    Handlers(ClientHandshake& d, ByteVec& o, record::DataSink sink)
+        : self(d), out(o), application_data(sink) {}
+    [[nodiscard]] tl::unexpected<Error> fail_with(const Error& e) const {
+      self.failed_ = true;
+      return tl::unexpected<Error>(e);
     }
-  }
+    [[nodiscard]] bool connected() const override { return self.connected() != nullptr; }
+    [[nodiscard]] bool paused() const override { return self.waiting_for_certificate(); }
+    [[nodiscard]] bool direct_application_data() const override { return connected(); }
+    Result<Flow> handshake(record::Inbound& unit) override {
+      if (connected() &&
+          ++self.post_handshake_in_a_row_ > max_post_handshake_messages_without_data) {
+        return fail_with(Error{Alert::unexpected_message, "post-handshake messages",
+                               "too many without application data"});
+      }
+      bool handed_over = false;
+      if (auto tls12 = self.hand_over_if_tls12(unit.data, out, handed_over); !tls12) {
+        return fail_with(tls12.error());
+      }
+      if (handed_over) {
+        WIRE_CHECK(self.tls12_->receive({}, out, application_data));
+        return Flow::stop;
+      }
+      Actions actions;
+      auto moved = handle_message(std::move(*self.state_), unit.data, self.env_, actions);
+      if (!moved) return fail_with(moved.error());
+      *self.state_ = std::move(*moved);
+      if (const auto* hello = std::get_if<ExpectServerHello>(self.state_.get());
+          hello != nullptr && hello->retry && self.writer_.has_protection()) {
+        // Our early data was rejected by a HelloRetryRequest: ClientHello2 goes in plaintext
+        // (RFC 8446 §4.2.10), not under the early keys.
+        self.writer_.set_protection(std::nullopt);
+        self.early_write_keys_ = false;
+      }
+      if (auto kept = self.keep_alert_protection(); !kept) return fail_with(kept.error());
+      if (auto applied = self.apply(actions, out); !applied) return fail_with(applied.error());
+      // Once our real write keys are in, the copy kept for alerts is no longer needed.
+      if (self.handshake_write_keys()) self.alert_protection_.reset();
+      return Flow::read_on;
+    }
+    Status change_cipher_spec(const record::Inbound& unit) override {
+      // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+      // change_cipher_spec consisting of the single byte value 0x01 at any time after the
+      // first ClientHello message has been sent or received and before the peer's Finished
+      // message has been received and MUST simply drop it without further processing. ...
+      // An implementation which receives any other change_cipher_spec value or which receives
+      // a protected change_cipher_spec record MUST abort the handshake with an
+      // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
+      if (connected() || unit.was_protected || unit.data != ByteVec{0x01}) {
+        return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+      }
+      if (++self.change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
+        return fail_with(Error{Alert::unexpected_message, "change_cipher_spec records",
+                               "a second one before the handshake completed"});
+      }
+      return {};
+    }
+    void application_data_accepted() override { self.post_handshake_in_a_row_ = 0; }
+    ClientHandshake& self;
+    ByteVec& out;
+    record::DataSink application_data;
+  } handlers(*this, out, application_data);
+  return dispatch_records(
+      reader_, handlers,
+      {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_, max_user_canceled_alerts},
+      application_data);
 }
 
 Status ClientHandshake::write(Bytes data, ByteVec& out) {

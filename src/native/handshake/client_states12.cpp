@@ -2,6 +2,7 @@
 #include "native/handshake/client_states12.hpp"
 
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/record_dispatch12.hpp"
 #include "native/msgs/alert.hpp"
 #include "native/msgs/extensions12.hpp"
 
@@ -509,66 +510,14 @@ Status ClientHandshake12::handle(Bytes message, ByteVec& out) {
 
 Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
-  auto fail_with = [this](const Error& e) {
-    failed_ = true;
-    return tl::unexpected<Error>(e);
-  };
   if (peer_closed_) return {};
   reader_.feed(in);
-  for (;;) {
-    auto next = reader_.next();
-    if (!next) return fail_with(next.error());
-    if (!*next) return {};
-    record::Inbound& unit = **next;
-    switch (unit.type) {
-      case ContentType::handshake:
-        if (auto done = handle(unit.data, out); !done) return fail_with(done.error());
-        break;
-      case ContentType::change_cipher_spec: {
-        // RFC 5246 §7.1: exactly one byte of value 1, only where the handshake expects it.
-        auto* expecting = std::get_if<ExpectChangeCipherSpec12>(state_.get());
-        if (expecting == nullptr || unit.data != ByteVec{0x01} || reader_.has_partial_handshake()) {
-          return fail_with(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
-        }
-        Actions12 actions;
-        auto moved = std::move(*expecting).change_cipher_spec(actions);
-        if (!moved) return fail_with(moved.error());
-        *state_ = std::move(*moved);
-        if (auto applied = apply(actions, out); !applied) return fail_with(applied.error());
-        break;
-      }
-      case ContentType::alert: {
-        auto alert = msgs::AlertMessage::parse(unit.data);
-        if (!alert) return fail_with(alert.error());
-        if (alert->description == Alert::close_notify) {
-          // RFC 5246 §7.2.1: data after close_notify is ignored.
-          peer_closed_ = true;
-          return {};
-        }
-        if (alert->description == Alert::user_canceled) {
-          if (connected() == nullptr &&
-              ++user_canceled_seen_ > ClientHandshake::max_user_canceled_alerts) {
-            return fail_with(Error{Alert::unexpected_message, "user_canceled alerts",
-                                   "more than 8 before the handshake completed (a flood)"});
-          }
-          break;
-        }
-        // Every other alert ends the connection (no_renegotiation included: we never ask).
-        received_alert_ = alert->description;
-        return fail_with(Error{alert->description, "peer alert", "received"});
-      }
-      case ContentType::application_data:
-        // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
-        if (connected() == nullptr) {
-          return fail_with(
-              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
-        }
-        application_data.append(unit.data);
-        break;
-      default:
-        return fail_with(Error{Alert::unexpected_message, "record", "unexpected content type"});
-    }
-  }
+  RecordHandlers12<ClientHandshake12, ExpectChangeCipherSpec12, Actions12> handlers(*this, out);
+  // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
+  return dispatch_records(reader_, handlers,
+                          {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_,
+                           ClientHandshake::max_user_canceled_alerts},
+                          application_data);
 }
 
 Status ClientHandshake12::write(Bytes data, ByteVec& out) {

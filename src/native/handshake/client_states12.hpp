@@ -15,6 +15,7 @@
 // states are in client_resume12.hpp.
 
 #include "native/handshake/client_states.hpp"
+#include "native/handshake/record_dispatch12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/msgs/messages12.hpp"
 
@@ -245,6 +246,10 @@ class ClientHandshake12 {
         state_(std::move(state)),
         reader_(std::move(reader)),
         writer_(std::move(writer)) {}
+  // The record loop's TLS 1.2 handlers call handle() and apply() and move the state on a
+  // ChangeCipherSpec.
+  template <class, class, class>
+  friend class handshake::RecordHandlers12;
   Status apply(Actions12& actions, ByteVec& out);
   Status handle(Bytes message, ByteVec& out);
 

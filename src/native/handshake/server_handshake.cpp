@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/server_handshake.hpp"
 
+#include "native/handshake/record_dispatch.hpp"
 #include "native/handshake/server_negotiation.hpp"
 #include "native/msgs/alert.hpp"
 #include "native/msgs/client_hello.hpp"
@@ -86,119 +87,96 @@ Status ServerHandshake::resume(msgs::ByteVec& out, record::DataSink application_
 }
 
 Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application_data) {
-  const server::Context ctx{params_, env_, info_};
-  for (;;) {
-    // While the certificate store has not answered, input stays buffered in the reader.
-    if (waiting_for_certificate()) return {};
-    // Once connected, application data is decrypted straight into the caller's vector.
-    auto next = reader_.next(connected() ? &application_data : nullptr);
-    if (!next) return fail(next.error());
-    if (!*next) return {};
-    record::Inbound& unit = **next;
-    switch (unit.type) {
-      case ContentType::handshake: {
-        if (connected()) {
-          // Bound KeyUpdate floods (see max_key_updates_in_a_row); Connected refuses every other
-          // post-handshake message.
-          if (++key_updates_in_a_row_ > max_key_updates_in_a_row) {
-            return fail(Error{Alert::unexpected_message, "KeyUpdate", "too many in a row"});
-          }
-        }
-        if (std::holds_alternative<server::ExpectClientHello>(*state_)) {
-          // The version is decided once, here (negotiate_version): a ClientHello that
-          // negotiates TLS 1.2 goes, with the record layer, to the TLS 1.2 driver.
-          WIRE_TRY(const auto view, msgs::parse_handshake(unit.data));
-          if (view.type == HandshakeType::client_hello) {
-            auto ch = msgs::ClientHello::parse(view.body, msgs::SkippedEntries::Storage::view);
-            if (!ch) return fail(ch.error());
-            auto version = server::negotiate_version(*ch, params_);
-            if (!version) return fail(version.error());
-            if (*version == server::VersionChoice::tls12) {
-              auto driver = server12::ServerHandshake12::take_over(
-                  ctx, *ch, unit.data, std::move(reader_), std::move(writer_), out);
-              if (!driver) return fail(driver.error());
-              tls12_ = std::move(*driver);
-              return tls12_->receive({}, out, application_data);
-            }
-          }
-        }
-        Actions actions;
-        auto moved = server::handle_message(std::move(*state_), unit.data, ctx, actions);
-        if (!moved) return fail(moved.error());
-        *state_ = std::move(*moved);
-        client_hello_seen_ = true;
-        if (auto applied = apply(actions, out); !applied) return fail(applied.error());
-        if (info_.early_data_offered && !info_.early_data_accepted && !early_data_skip_started_) {
-          // RFC 8446 §4.2.10: a server that does not accept the client's 0-RTT skips it (by
-          // trial decryption under the handshake key, or after a HelloRetryRequest every
-          // application_data record) up to its max_early_data_size, then completes the
-          // handshake.
-          early_data_skip_started_ = true;
-          reader_.skip_early_data(params_.early_data_skip_limit);
-        }
-        break;
-      }
-      case ContentType::change_cipher_spec:
-        // RFC 8446 §5: "An implementation may receive an unencrypted record of type
-        // change_cipher_spec consisting of the single byte value 0x01 at any time after the
-        // first ClientHello message has been sent or received and before the peer's Finished
-        // message has been received and MUST simply drop it without further processing. ...
-        // An implementation which receives any other change_cipher_spec value or which receives
-        // a protected change_cipher_spec record MUST abort the handshake with an
-        // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
-        if (!client_hello_seen_ || connected() || unit.was_protected ||
-            unit.data != msgs::ByteVec{0x01}) {
-          return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
-        }
-        if (++change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
-          return fail(Error{Alert::unexpected_message, "change_cipher_spec records",
-                            "more than 8 before the handshake completed (a flood)"});
-        }
-        break;
-      case ContentType::alert: {
-        auto alert = msgs::AlertMessage::parse(unit.data);
-        if (!alert) return fail(alert.error());
-        if (alert->description == Alert::close_notify) {
-          // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
-          // ignored."
-          peer_closed_ = true;
-          return {};
-        }
-        if (alert->description == Alert::user_canceled) {
-          // RFC 8446 §6.1: "This alert should be followed by a "close_notify"." Dropped, a few
-          // times at most before the handshake completes (afterwards the core bounds records
-          // without data).
-          if (!connected() && ++user_canceled_seen_ > max_user_canceled_alerts) {
-            return fail(Error{Alert::unexpected_message, "user_canceled alerts",
-                              "more than 8 before the handshake completed (a flood)"});
-          }
-          break;
-        }
-        // RFC 8446 §6.2: upon receiving an error alert the connection is closed; nothing is sent
-        // back (received_alert() tells the caller).
-        received_alert_ = alert->description;
-        return fail(Error{alert->description, "peer alert", "received"});
-      }
-      case ContentType::application_data:
-        if (auto* early = std::get_if<server::ExpectEndOfEarlyData>(state_.get())) {
-          // RFC 8446 §2.3: accepted 0-RTT data, read under the early keys, goes to its own
-          // callback, never into the 1-RTT stream.
-          if (auto taken = early->early_data(unit.data, ctx); !taken) return fail(taken.error());
-          break;
-        }
-        // Otherwise application data is accepted only once the client's Finished has been
-        // verified.
-        if (!connected()) {
-          return fail(
-              Error{Alert::unexpected_message, "application_data", "before handshake completion"});
-        }
-        key_updates_in_a_row_ = 0;
-        if (!unit.delivered) application_data.append(unit.data);
-        break;
-      default:
-        return fail(Error{Alert::unexpected_message, "record", "unexpected content type"});
+  struct Handlers final : RecordHandlers {
+    Handlers(ServerHandshake& d, msgs::ByteVec& o, record::DataSink sink)
+        : self(d), out(o), application_data(sink), ctx{d.params_, d.env_, d.info_} {}
+    [[nodiscard]] tl::unexpected<Error> fail(const Error& e) const {
+      return tl::unexpected<Error>(self.fail(e).error());
     }
-  }
+    [[nodiscard]] bool connected() const override { return self.connected(); }
+    [[nodiscard]] bool paused() const override { return self.waiting_for_certificate(); }
+    [[nodiscard]] bool direct_application_data() const override { return self.connected(); }
+    Result<Flow> handshake(record::Inbound& unit) override {
+      if (self.connected()) {
+        // Bound KeyUpdate floods (see max_key_updates_in_a_row); Connected refuses every other
+        // post-handshake message.
+        if (++self.key_updates_in_a_row_ > max_key_updates_in_a_row) {
+          return fail(Error{Alert::unexpected_message, "KeyUpdate", "too many in a row"});
+        }
+      }
+      if (std::holds_alternative<server::ExpectClientHello>(*self.state_)) {
+        // The version is decided once, here (negotiate_version): a ClientHello that
+        // negotiates TLS 1.2 goes, with the record layer, to the TLS 1.2 driver.
+        WIRE_TRY(const auto view, msgs::parse_handshake(unit.data));
+        if (view.type == HandshakeType::client_hello) {
+          auto ch = msgs::ClientHello::parse(view.body, msgs::SkippedEntries::Storage::view);
+          if (!ch) return fail(ch.error());
+          auto version = server::negotiate_version(*ch, self.params_);
+          if (!version) return fail(version.error());
+          if (*version == server::VersionChoice::tls12) {
+            auto driver = server12::ServerHandshake12::take_over(
+                ctx, *ch, unit.data, std::move(self.reader_), std::move(self.writer_), out);
+            if (!driver) return fail(driver.error());
+            self.tls12_ = std::move(*driver);
+            WIRE_CHECK(self.tls12_->receive({}, out, application_data));
+            return Flow::stop;
+          }
+        }
+      }
+      Actions actions;
+      auto moved = server::handle_message(std::move(*self.state_), unit.data, ctx, actions);
+      if (!moved) return fail(moved.error());
+      *self.state_ = std::move(*moved);
+      self.client_hello_seen_ = true;
+      if (auto applied = self.apply(actions, out); !applied) return fail(applied.error());
+      if (self.info_.early_data_offered && !self.info_.early_data_accepted &&
+          !self.early_data_skip_started_) {
+        // RFC 8446 §4.2.10: a server that does not accept the client's 0-RTT skips it (by
+        // trial decryption under the handshake key, or after a HelloRetryRequest every
+        // application_data record) up to its max_early_data_size, then completes the
+        // handshake.
+        self.early_data_skip_started_ = true;
+        self.reader_.skip_early_data(self.params_.early_data_skip_limit);
+      }
+      return Flow::read_on;
+    }
+    Status change_cipher_spec(const record::Inbound& unit) override {
+      // RFC 8446 §5: "An implementation may receive an unencrypted record of type
+      // change_cipher_spec consisting of the single byte value 0x01 at any time after the
+      // first ClientHello message has been sent or received and before the peer's Finished
+      // message has been received and MUST simply drop it without further processing. ...
+      // An implementation which receives any other change_cipher_spec value or which receives
+      // a protected change_cipher_spec record MUST abort the handshake with an
+      // "unexpected_message" alert." A second one is refused too (max_dummy_change_cipher_specs).
+      if (!self.client_hello_seen_ || self.connected() || unit.was_protected ||
+          unit.data != msgs::ByteVec{0x01}) {
+        return fail(Error{Alert::unexpected_message, "change_cipher_spec", "not allowed"});
+      }
+      if (++self.change_cipher_specs_seen_ > max_dummy_change_cipher_specs) {
+        return fail(Error{Alert::unexpected_message, "change_cipher_spec records",
+                          "more than 8 before the handshake completed (a flood)"});
+      }
+      return {};
+    }
+    Result<bool> early_data(const record::Inbound& unit) override {
+      if (auto* early = std::get_if<server::ExpectEndOfEarlyData>(self.state_.get())) {
+        // RFC 8446 §2.3: accepted 0-RTT data, read under the early keys, goes to its own
+        // callback, never into the 1-RTT stream.
+        if (auto taken = early->early_data(unit.data, ctx); !taken) return fail(taken.error());
+        return true;
+      }
+      return false;
+    }
+    void application_data_accepted() override { self.key_updates_in_a_row_ = 0; }
+    ServerHandshake& self;
+    msgs::ByteVec& out;
+    record::DataSink application_data;
+    const server::Context ctx;
+  } handlers(*this, out, application_data);
+  return dispatch_records(
+      reader_, handlers,
+      {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_, max_user_canceled_alerts},
+      application_data);
 }
 
 Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {

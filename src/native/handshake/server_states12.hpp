@@ -13,6 +13,7 @@
 // issues a ticket when the client asked for one.
 
 #include "native/handshake/client_states12.hpp"  // InstallWrite12, InstallRead12, Actions12
+#include "native/handshake/record_dispatch12.hpp"
 #include "native/handshake/server_negotiation12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/record/record_layer.hpp"
@@ -190,6 +191,10 @@ class ServerHandshake12 {
         state_(std::move(state)),
         reader_(std::move(reader)),
         writer_(std::move(writer)) {}
+  // The record loop's TLS 1.2 handlers call handle() and apply() and move the state on a
+  // ChangeCipherSpec.
+  template <class, class, class>
+  friend class handshake::RecordHandlers12;
   Status apply(Actions12& actions, ByteVec& out);
   Status handle(Bytes message, ByteVec& out);
   Status process(ByteVec& out, record::DataSink application_data);

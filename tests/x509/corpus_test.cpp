@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
-// The X.509 corpus (corpus_cases.hpp) through today's validator, x509::verify_chain
-// (libcrypto's X509_verify_cert plus sanstls's own checks). Every case must give the verdict
-// the corpus expects, except the cases listed in known_openssl_disagreements, where RFC 5280
-// and libcrypto differ: for those the test asserts that libcrypto gives exactly the listed
-// (wrong) verdict, so the list cannot go stale in either direction.
+// The X.509 corpus (corpus_cases.hpp) through every validator of x509::verify_chain, one
+// table-driven runner parameterised by validator: libcrypto's (X509_verify_cert plus sanstls's
+// own checks) and sanstls's own (x509/path). Every case must give the verdict the corpus
+// expects, except the cases listed as that validator's known disagreements: for libcrypto
+// where RFC 5280 and libcrypto differ (known_openssl_disagreements), for sanstls where its
+// documented policy differs from the corpus's reading (docs/x509.md). For those the test
+// asserts exactly the listed verdict, so a list cannot go stale in either direction.
 
 #include "x509/corpus_cases.hpp"
 #include "x509/server_name.hpp"
@@ -13,9 +15,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,13 +54,59 @@ bool matches(const Verdict& verdict, const Expected& expected) {
           verdict.message.find(expected.message_fragment) != std::string::npos);
 }
 
-Verdict run_openssl(const Case& entry) {
+/// A case where a validator answers differently from the corpus: what it answers, and why.
+struct Disagreement {
+  std::string_view case_name;
+  Expected answer;
+  std::string_view why;
+};
+
+std::vector<Disagreement> openssl_disagreements() {
+  std::vector<Disagreement> list;
+  for (const OpensslDisagreement& entry : known_openssl_disagreements()) {
+    list.push_back({entry.case_name, entry.openssl, entry.why});
+  }
+  return list;
+}
+
+/// Where sanstls's validator answers differently from the corpus, and why (docs/x509.md).
+std::vector<Disagreement> sanstls_disagreements() {
+  return {
+      {"nc_wildcard_outside_excluded",
+       Expected{false, CertificateProblem::name_constraint_violation,
+                "is in the excluded subtree 'secret.example.com'"},
+       "a wildcard SAN '*.example.com' is a name for secret.example.com too, which the CA "
+       "excluded (RFC 5280 §4.2.1.10 constrains every name the certificate can be used for); "
+       "sanstls refuses any wildcard that could match an excluded name (docs/x509.md)"},
+  };
+}
+
+/// A validator under test and its known disagreements with the corpus.
+struct ValidatorUnderTest {
+  const char* name;
+  x509::Validator validator;
+  std::vector<Disagreement> (*disagreements)();
+  /// Where its list lives (for the message when an entry goes stale).
+  const char* list;
+};
+
+void PrintTo(const ValidatorUnderTest& validator, std::ostream* out) { *out << validator.name; }
+
+const std::array<ValidatorUnderTest, 2> validators{{
+    {"openssl", x509::Validator::openssl, openssl_disagreements,
+     "known_openssl_disagreements (corpus_cases.cpp)"},
+    {"sanstls", x509::Validator::sanstls, sanstls_disagreements,
+     "sanstls_disagreements (corpus_test.cpp) and docs/x509.md"},
+}};
+
+Verdict run(const Case& entry, x509::Validator validator) {
   std::vector<Certificate> chain;
   for (const Der& der : entry.chain) {
     auto certificate = Certificate::from_der(std::as_bytes(std::span(der)));
     if (!certificate) {
-      // The engines parse the peer's Certificate message the same way: a certificate that
-      // libcrypto cannot read (or that has bytes after it) never reaches path validation.
+      // The engines parse the peer's Certificate message the same way, and hand the validator
+      // only what libcrypto could read: a certificate that libcrypto cannot read (or that has
+      // bytes after it) never reaches path validation.
       return Verdict{false, CertificateProblem::malformed, certificate.error().message};
     }
     chain.push_back(std::move(*certificate));
@@ -78,6 +128,7 @@ Verdict run_openssl(const Case& entry) {
   }
   std::optional<x509::ServerName> name;
   x509::VerifyRequest request;
+  request.validator = validator;
   request.presented = chain;
   request.trust = &*trust;
   request.now = entry.time;
@@ -134,43 +185,59 @@ TEST(X509Corpus, HasAtLeastSixtyUniqueCases) {
   EXPECT_GE(static_cast<long>(cases.size()) - valid, 30);
 }
 
-TEST(X509Corpus, EveryDisagreementNamesARealCase) {
-  for (const OpensslDisagreement& entry : known_openssl_disagreements()) {
-    const auto& cases = corpus();
+class X509CorpusValidator : public testing::TestWithParam<ValidatorUnderTest> {};
+
+TEST_P(X509CorpusValidator, EveryDisagreementNamesARealCase) {
+  const auto& cases = corpus();
+  for (const Disagreement& entry : GetParam().disagreements()) {
     const auto found = std::find_if(cases.begin(), cases.end(),
                                     [&](const Case& c) { return c.name == entry.case_name; });
     ASSERT_NE(found, cases.end()) << entry.case_name;
     // A disagreement is a different answer, not the expected one restated.
-    EXPECT_FALSE(found->expected.valid == entry.openssl.valid &&
-                 found->expected.problem == entry.openssl.problem)
+    EXPECT_FALSE(found->expected.valid == entry.answer.valid &&
+                 found->expected.problem == entry.answer.problem)
         << entry.case_name;
   }
 }
 
-TEST(X509Corpus, OpensslValidatorGivesTheExpectedVerdicts) {
+TEST_P(X509CorpusValidator, GivesTheExpectedVerdicts) {
+  const ValidatorUnderTest& validator = GetParam();
+  const std::vector<Disagreement> disagreements = validator.disagreements();
+  ASSERT_GE(corpus().size(), 60U);
   int agreed = 0;
   int disagreed = 0;
+  int where_libcrypto_does_not = 0;
   for (const Case& entry : corpus()) {
-    const Verdict verdict = run_openssl(entry);
-    if (const OpensslDisagreement* known = openssl_disagreement_for(entry.name)) {
+    const Verdict verdict = run(entry, validator.validator);
+    const auto known =
+        std::find_if(disagreements.begin(), disagreements.end(),
+                     [&](const Disagreement& d) { return d.case_name == entry.name; });
+    if (known != disagreements.end()) {
       ++disagreed;
-      EXPECT_TRUE(matches(verdict, known->openssl))
-          << entry.name << ": listed as a known disagreement (libcrypto should say "
-          << corpus::describe(known->openssl) << ") but it says " << describe(verdict)
-          << "; update known_openssl_disagreements";
+      EXPECT_TRUE(matches(verdict, known->answer))
+          << entry.name << ": listed as a known disagreement (the " << validator.name
+          << " validator should say " << corpus::describe(known->answer) << ") but it says "
+          << describe(verdict) << "; update " << validator.list;
       continue;
     }
     ++agreed;
+    where_libcrypto_does_not += openssl_disagreement_for(entry.name) != nullptr ? 1 : 0;
     EXPECT_TRUE(matches(verdict, entry.expected))
         << entry.name << " (" << entry.rule << "): expected " << corpus::describe(entry.expected)
         << (entry.expected.message_fragment.empty()
                 ? std::string{}
                 : " mentioning '" + entry.expected.message_fragment + "'")
-        << ", verify_chain says " << describe(verdict);
+        << ", the " << validator.name << " validator says " << describe(verdict);
   }
-  std::cout << "[ corpus   ] " << agreed << " cases agree, " << disagreed
-            << " known disagreements with libcrypto\n";
+  std::cout << "[ corpus   ] " << validator.name << " validator: " << agreed
+            << " cases agree with the corpus (" << where_libcrypto_does_not
+            << " of them where libcrypto does not), " << disagreed << " listed disagreements\n";
 }
+
+INSTANTIATE_TEST_SUITE_P(Validators, X509CorpusValidator, testing::ValuesIn(validators),
+                         [](const testing::TestParamInfo<ValidatorUnderTest>& param_info) {
+                           return std::string(param_info.param.name);
+                         });
 
 // The corpus as files (chain.pem, trust.pem per case and manifest.json) for `sanstls verify`
 // runs, in the build tree (the test's working directory) or SANSTLS_X509_CORPUS_DIR.
