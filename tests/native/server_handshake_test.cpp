@@ -2383,5 +2383,67 @@ TEST(tls12_client_resumption, another_master_secret_fails_at_the_servers_finishe
   EXPECT_TRUE(t.sessions.size() == 1U) << "a ticket reported before the Finished was verified";
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLS 1.2 client certificates answered later (WaitingForClientCertificate12).
+
+TEST(tls12_client_certificate, pending_answer_waits_then_the_flight_goes_out) {
+  const Identity& id = identity(KeyKind::p256);
+  auto key_provider = make_provider();
+  const auto key = signing_key(*key_provider, id);
+  int asked = 0;
+  bool ready = false;
+  ServerParameters sp = tls12_server();
+  sp.client_auth = ClientAuthMode::required;
+  Pair pair(id, tls12_hello(), sp, {}, [&](ClientHandshakeEnvironment& env) {
+    env.select_client_certificate = [&](const CertificateQuery&) {
+      ++asked;
+      return ready ? CertificateSelection::chosen({id.cert_der}, key)
+                   : CertificateSelection::pending();
+    };
+  });
+  pair.pump();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_NE(pair.client->tls12(), nullptr);
+  EXPECT_TRUE(pair.client->waiting_for_certificate());
+  EXPECT_TRUE(pair.to_server.empty()) << "RFC 5246 §7.3: nothing of our flight before the answer";
+  EXPECT_EQ(asked, 1);
+  // Still pending: nothing sent, asked again.
+  ByteVec out;
+  ASSERT_TRUE(pair.client->resume(out, pair.client_received));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(asked, 2);
+  EXPECT_TRUE(pair.client->waiting_for_certificate());
+  ready = true;
+  ASSERT_TRUE(pair.client->resume(pair.to_server, pair.client_received));
+  EXPECT_FALSE(pair.client->waiting_for_certificate());
+  EXPECT_FALSE(pair.to_server.empty());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.client->handshake_complete());
+  EXPECT_TRUE(pair.server->info().client_certificate_presented);
+  EXPECT_TRUE(pair.client->info().client_certificate_sent);
+}
+
+TEST(tls12_client_certificate, input_while_waiting_is_bounded) {
+  ServerParameters sp = tls12_server();
+  sp.client_auth = ClientAuthMode::required;
+  Pair pair(identity(KeyKind::p256), tls12_hello(), sp, {}, [](ClientHandshakeEnvironment& env) {
+    env.select_client_certificate = [](const CertificateQuery&) {
+      return CertificateSelection::pending();
+    };
+  });
+  pair.pump();
+  ASSERT_TRUE(pair.client->waiting_for_certificate());
+  ByteVec out;
+  ByteVec data;
+  const ByteVec chunk(ClientHandshake::max_input_while_waiting, 0x17);
+  ASSERT_TRUE(pair.client->receive(chunk, out, data)) << "kept for resume()";
+  auto r = pair.client->receive(ByteVec{0x17}, out, data);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::internal_error);
+}
+
 }  // namespace
 }  // namespace sanstls::native::handshake

@@ -1205,8 +1205,13 @@ Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
+bool ClientHandshake::waiting_for_certificate() const noexcept {
+  if (tls12_) return tls12_->waiting_for_certificate();
+  return std::holds_alternative<WaitingForClientCertificate>(*state_);
+}
+
 Status ClientHandshake::resume(ByteVec& out, record::DataSink application_data) {
-  if (tls12_) return {};
+  if (tls12_) return tls12_->resume(out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto* waiting = std::get_if<WaitingForClientCertificate>(state_.get());
   if (waiting == nullptr) return {};

@@ -356,10 +356,9 @@ class ClientHandshake {
   Status write(Bytes data, ByteVec& out);
   /// The same, sealing the records in place at the end of a vector of std::byte.
   Status write(Bytes data, std::vector<std::byte>& out);
-  /// Whether the handshake waits for select_client_certificate (see resume()).
-  [[nodiscard]] bool waiting_for_certificate() const noexcept {
-    return std::holds_alternative<WaitingForClientCertificate>(*state_);
-  }
+  /// Whether the handshake (TLS 1.3 or TLS 1.2) waits for select_client_certificate (see
+  /// resume()).
+  [[nodiscard]] bool waiting_for_certificate() const noexcept;
   /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
   /// processes the input that arrived meanwhile (buffered, at most max_input_while_waiting
   /// bytes). A no-op when not waiting.

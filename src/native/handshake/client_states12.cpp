@@ -314,19 +314,47 @@ Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
   }
   WIRE_CHECK(msgs::ServerHelloDone::parse(message.body));
   ctx.add(message.whole);
-  const auto& provider = *env.provider;
 
+  CertificateSelection selection = CertificateSelection::declined();
+  if (ctx.certificate_requested && env.select_client_certificate) {
+    selection = env.select_client_certificate(ctx.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) {
+      return WaitingForClientCertificate12(std::move(ctx), std::move(key_share),
+                                           std::move(pre_master_secret), key_exchange);
+    }
+  }
+  return send_client_flight12(std::move(ctx), std::move(key_share), std::move(pre_master_secret),
+                              selection, env, actions);
+}
+
+Result<ClientState12> WaitingForClientCertificate12::resume(const ClientHandshakeEnvironment& env,
+                                                            Actions12& actions) && {
+  CertificateSelection selection = CertificateSelection::declined();
+  if (env.select_client_certificate) {
+    selection = env.select_client_certificate(ctx.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) return std::move(*this);
+  }
+  return send_client_flight12(std::move(ctx), std::move(key_share), std::move(pre_master_secret),
+                              selection, env, actions);
+}
+
+Result<ClientState12> WaitingForClientCertificate12::handle(
+    const HandshakeView& /*message*/, const ClientHandshakeEnvironment& /*env*/,
+    Actions12& /*actions*/) && {
+  return wire::fail(Alert::internal_error, "WaitingForClientCertificate12",
+                    "no message is processed while waiting for a certificate");
+}
+
+Result<ClientState12> send_client_flight12(Context12 ctx,
+                                           std::unique_ptr<crypto::KeyShare> key_share,
+                                           SecretBytes pre_master_secret,
+                                           const CertificateSelection& selection,
+                                           const ClientHandshakeEnvironment& env,
+                                           Actions12& actions) {
+  const auto& provider = *env.provider;
   // RFC 5246 §7.3: Certificate*, ClientKeyExchange, CertificateVerify*, [ChangeCipherSpec],
   // Finished.
-  CertificateSelection selection = CertificateSelection::declined();
   if (ctx.certificate_requested) {
-    if (env.select_client_certificate) {
-      selection = env.select_client_certificate(ctx.certificate_query);
-    }
-    if (selection.kind == CertificateSelection::Kind::pending) {
-      return wire::fail(Alert::internal_error, "select_client_certificate",
-                        "a pending answer is not supported in TLS 1.2 yet");
-    }
     msgs::Certificate12 cert;
     if (selection.kind == CertificateSelection::Kind::chosen) {
       if (selection.chain_der.empty() || !selection.key) {
@@ -511,6 +539,15 @@ Status ClientHandshake12::handle(Bytes message, ByteVec& out) {
 Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   if (peer_closed_) return {};
+  if (waiting_for_certificate()) {
+    // Kept for resume(), bounded as in TLS 1.3: the records are decoded once our flight is out.
+    input_while_waiting_ += in.size();
+    if (input_while_waiting_ > ClientHandshake::max_input_while_waiting) {
+      failed_ = true;
+      return wire::fail(Alert::internal_error, "ClientHandshake",
+                        "too much input while waiting for a client certificate");
+    }
+  }
   reader_.feed(in);
   RecordHandlers12<ClientHandshake12, ExpectChangeCipherSpec12, Actions12> handlers(*this, out);
   // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
@@ -518,6 +555,27 @@ Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink appli
                           {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_,
                            ClientHandshake::max_user_canceled_alerts},
                           application_data);
+}
+
+Status ClientHandshake12::resume(ByteVec& out, record::DataSink application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  auto* waiting = std::get_if<WaitingForClientCertificate12>(state_.get());
+  if (waiting == nullptr) return {};
+  Actions12 actions;
+  auto moved = std::move(*waiting).resume(env_, actions);
+  if (!moved) {
+    failed_ = true;
+    return tl::unexpected<Error>(moved.error());
+  }
+  *state_ = std::move(*moved);
+  if (auto applied = apply(actions, out); !applied) {
+    failed_ = true;
+    return applied;
+  }
+  if (waiting_for_certificate()) return {};
+  input_while_waiting_ = 0;
+  // What arrived meanwhile sits in the record reader.
+  return receive({}, out, application_data);
 }
 
 Status ClientHandshake12::write(Bytes data, ByteVec& out) {

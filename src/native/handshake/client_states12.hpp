@@ -119,6 +119,7 @@ struct ExpectServerHello12;
 struct ExpectCertificate12;
 struct ExpectServerKeyExchange12;
 struct ExpectCertificateRequestOrDone12;
+struct WaitingForClientCertificate12;
 struct ExpectChangeCipherSpec12;
 struct ExpectServerFinished12;
 struct ExpectResumedServerFinished12;
@@ -126,8 +127,9 @@ struct Connected12;
 
 using ClientState12 =
     std::variant<ExpectServerHello12, ExpectCertificate12, ExpectServerKeyExchange12,
-                 ExpectCertificateRequestOrDone12, ExpectChangeCipherSpec12, ExpectServerFinished12,
-                 ExpectResumedServerFinished12, Connected12>;
+                 ExpectCertificateRequestOrDone12, WaitingForClientCertificate12,
+                 ExpectChangeCipherSpec12, ExpectServerFinished12, ExpectResumedServerFinished12,
+                 Connected12>;
 
 struct ExpectServerHello12 {
   Context12 ctx;
@@ -165,6 +167,37 @@ struct ExpectCertificateRequestOrDone12 {
   Result<ClientState12> handle(const msgs::HandshakeView& message,
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
 };
+
+/// The ServerHelloDone came after a CertificateRequest and select_client_certificate answered
+/// "pending" (as WaitingForClientCertificate in TLS 1.3). Nothing of our flight is sent yet;
+/// input that arrives meanwhile stays buffered in the record reader (bounded, as in TLS 1.3).
+struct WaitingForClientCertificate12 {
+  WaitingForClientCertificate12(Context12 c, std::unique_ptr<crypto::KeyShare> share,
+                                SecretBytes pre_master, VerifiedServerKeyExchange12 proof)
+      : ctx(std::move(c)),
+        key_share(std::move(share)),
+        pre_master_secret(std::move(pre_master)),
+        key_exchange(proof) {}
+  Context12 ctx;  // transcript up to the ServerHelloDone
+  std::unique_ptr<crypto::KeyShare> key_share;
+  SecretBytes pre_master_secret;
+  VerifiedServerKeyExchange12 key_exchange;
+  /// Asks select_client_certificate again: still pending stays here, else our flight is sent.
+  Result<ClientState12> resume(const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+  /// No handshake message is processed while waiting (the driver does not read records).
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+/// Our flight after the ServerHelloDone (RFC 5246 §7.3): [Certificate], ClientKeyExchange,
+/// [CertificateVerify], ChangeCipherSpec, Finished, with `selection` when the server asked for a
+/// certificate (declined: an empty Certificate, RFC 5246 §7.4.6).
+Result<ClientState12> send_client_flight12(Context12 ctx,
+                                           std::unique_ptr<crypto::KeyShare> key_share,
+                                           SecretBytes pre_master_secret,
+                                           const CertificateSelection& selection,
+                                           const ClientHandshakeEnvironment& env,
+                                           Actions12& actions);
 
 /// The server's ChangeCipherSpec comes next (RFC 5246 §7.3): after our flight in a full
 /// handshake, after the ServerHello in an abbreviated one (ctx.resumed, RFC 5077 §3.1), in both
@@ -223,6 +256,13 @@ class ClientHandshake12 {
                                                               Bytes server_hello, ByteVec& out);
 
   Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
+  /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
+  /// processes the input that arrived meanwhile. A no-op when not waiting.
+  Status resume(ByteVec& out, record::DataSink application_data);
+  /// Whether the handshake waits for select_client_certificate (see resume()).
+  [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    return std::holds_alternative<WaitingForClientCertificate12>(*state_);
+  }
   Status write(Bytes data, ByteVec& out);
   Status close_notify(ByteVec& out);
   Status send_alert(Alert alert, ByteVec& out);
@@ -261,6 +301,7 @@ class ClientHandshake12 {
   bool peer_closed_ = false;
   bool close_sent_ = false;
   std::size_t user_canceled_seen_ = 0;
+  std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
 };
 
