@@ -2,6 +2,7 @@
 #include "certmaker/x509_builder.hpp"
 
 #include "core/credentials_impl.hpp"
+#include "core/ossl_ptr.hpp"
 #include "core/secret_bytes.hpp"
 
 #include <fmt/format.h>
@@ -494,17 +495,7 @@ Result<std::string> signature_digest_name(EVP_PKEY* issuer_key, bool sha1) {
   return std::string("SHA256");
 }
 
-std::string take_openssl_error() {
-  const unsigned long code = ERR_get_error();
-  std::string text;
-  if (code != 0) {
-    std::array<char, 256> buffer{};
-    ERR_error_string_n(code, buffer.data(), buffer.size());
-    text = buffer.data();
-  }
-  ERR_clear_error();
-  return text;
-}
+std::string take_openssl_error() { return ossl::take_error_string(); }
 
 Result<Workspace> Workspace::create() {
   // A fresh library context: it reads no configuration file and loads the default provider

@@ -8,10 +8,9 @@
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
 #include "native/msgs/alert.hpp"
+#include "support/openssl_tls12_peer.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <memory>
@@ -23,55 +22,19 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // A P-256 certificate and key (self-signed; the client's verifier is a stub here).
 
-struct Credential {
-  ByteVec cert_der;
-  ByteVec pkcs8_der;
-};
-
-Credential make_credential(const char* common_name, bool rsa = false) {
-  Credential c;
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
-          : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
-      &EVP_PKEY_free);
-  EXPECT_TRUE(key);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509_set_pubkey(cert.get(), key.get());
-  EXPECT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
-  unsigned char* der = nullptr;
-  const int len = i2d_X509(cert.get(), &der);
-  EXPECT_GT(len, 0);
-  c.cert_der.assign(der, der + len);
-  OPENSSL_free(der);
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(
-      EVP_PKEY2PKCS8(key.get()), &PKCS8_PRIV_KEY_INFO_free);
-  unsigned char* p8der = nullptr;
-  const int p8len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &p8der);
-  EXPECT_GT(p8len, 0);
-  c.pkcs8_der.assign(p8der, p8der + p8len);
-  OPENSSL_free(p8der);
-  return c;
-}
+using Credential = test::Tls12Credential;
 
 const Credential& server_credential() {
-  static const Credential c = make_credential("server.test");
+  static const Credential c = test::make_self_signed_credential("server.test", false);
   return c;
 }
 const Credential& client_credential() {
-  static const Credential c = make_credential("client.test");
+  static const Credential c = test::make_self_signed_credential("client.test", false);
   return c;
 }
 
 const Credential& rsa_client_credential() {
-  static const Credential c = make_credential("rsa-client.test", true);
+  static const Credential c = test::make_self_signed_credential("rsa-client.test", true);
   return c;
 }
 

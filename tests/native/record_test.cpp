@@ -229,6 +229,34 @@ TEST_F(native_record_protection, record_size_limit) {
   EXPECT_EQ(w.max_content_length(), 63U);
 }
 
+TEST_F(native_record_protection, outer_type_and_length_are_checked_before_decryption) {
+  // RFC 8446 §5.2: a protected record's outer type is always application_data; RFC 8449 §4: a
+  // ciphertext longer than the limit plus the AEAD expansion (255) is a record_overflow. Both
+  // open() and open_append() refuse before decrypting anything.
+  Protection r = make();
+  r.set_inner_plaintext_limit(64);
+  const ByteVec small(40, 0);
+  const ByteVec large(64 + 256, 0);
+  ByteVec sink;
+  auto wrong_type = r.open(Record{ContentType::handshake, tls12_version, small});
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().alert, Alert::unexpected_message);
+  EXPECT_EQ(wrong_type.error().field, "TLSCiphertext.opaque_type");
+  auto wrong_type_append =
+      r.open_append(RecordView{ContentType::alert, tls12_version, small}, sink);
+  ASSERT_FALSE(wrong_type_append);
+  EXPECT_EQ(wrong_type_append.error().field, "TLSCiphertext.opaque_type");
+  auto too_long = r.open(Record{ContentType::application_data, tls12_version, large});
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().alert, Alert::record_overflow);
+  EXPECT_EQ(too_long.error().field, "TLSCiphertext.length");
+  auto too_long_append =
+      r.open_append(RecordView{ContentType::application_data, tls12_version, large}, sink);
+  ASSERT_FALSE(too_long_append);
+  EXPECT_EQ(too_long_append.error().field, "TLSCiphertext.length");
+  EXPECT_TRUE(sink.empty());
+}
+
 TEST_F(native_record_protection, writer_fragments_to_the_limit_and_ccs_stays_plain) {
   RecordWriter writer;
   Protection p = make();

@@ -10,11 +10,10 @@
 #include <cstring>
 
 namespace sanstls::test {
-namespace {
 
 using EvpPkey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-Tls12Credential make_credential(bool rsa) {
+Tls12Credential make_self_signed_credential(const char* common_name, bool rsa) {
   Tls12Credential c;
   EvpPkey key(rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
                   : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
@@ -27,22 +26,26 @@ Tls12Credential make_credential(bool rsa) {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("tls12.test"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509_set_pubkey(cert.get(), key.get());
   EXPECT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert.get(), &der);
+  EXPECT_GT(len, 0);
   c.cert_der.assign(der, der + len);
   OPENSSL_free(der);
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(
       EVP_PKEY2PKCS8(key.get()), &PKCS8_PRIV_KEY_INFO_free);
   unsigned char* p8der = nullptr;
   const int p8len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &p8der);
+  EXPECT_GT(p8len, 0);
   c.pkcs8_der.assign(p8der, p8der + p8len);
   OPENSSL_free(p8der);
   return c;
 }
+
+namespace {
 
 EvpPkey private_key(const Tls12Credential& c) {
   const unsigned char* p = c.pkcs8_der.data();
@@ -52,8 +55,8 @@ EvpPkey private_key(const Tls12Credential& c) {
 }  // namespace
 
 const Tls12Credential& tls12_credential(bool rsa) {
-  static const Tls12Credential ec = make_credential(false);
-  static const Tls12Credential r = make_credential(true);
+  static const Tls12Credential ec = make_self_signed_credential("tls12.test", false);
+  static const Tls12Credential r = make_self_signed_credential("tls12.test", true);
   return rsa ? r : ec;
 }
 

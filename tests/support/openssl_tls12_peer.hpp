@@ -16,13 +16,17 @@
 
 namespace sanstls::test {
 
-/// A self-signed certificate for "tls12.test" and its key (PKCS#8), both DER.
+/// A self-signed certificate and its key (PKCS#8), both DER.
 struct Tls12Credential {
   std::vector<std::uint8_t> cert_der;
   std::vector<std::uint8_t> pkcs8_der;
 };
 
-/// The process-wide credential of each kind (RSA 2048 or ECDSA P-256), made on first use.
+/// A fresh self-signed certificate for `common_name` (valid from an hour ago to an hour from
+/// now) with a new RSA 2048 or ECDSA P-256 key.
+Tls12Credential make_self_signed_credential(const char* common_name, bool rsa);
+
+/// The process-wide credential for "tls12.test" of each kind, made on first use.
 const Tls12Credential& tls12_credential(bool rsa);
 
 class OpensslTls12Peer {

@@ -117,21 +117,26 @@ Status Protection::seal_to(ContentType type, Bytes content, std::size_t padding,
   return {};
 }
 
+Status Protection::check_ciphertext(ContentType type, std::size_t length) const {
+  if (type != ContentType::application_data) {
+    return wire::fail(Alert::unexpected_message, "TLSCiphertext.opaque_type",
+                      "protected record is not application_data");
+  }
+  // RFC 8449 §4: a record larger than our advertised limit (plus the AEAD expansion) is a
+  // record_overflow; checked before spending work on decryption.
+  if (length > limit_ + 255) {
+    return wire::fail(Alert::record_overflow, "TLSCiphertext.length", "longer than the limit");
+  }
+  return {};
+}
+
 Result<Opened> Protection::open(const Record& record) {
   Record copy{record.type, record.legacy_record_version, record.fragment};
   return open(std::move(copy));
 }
 
 Result<Opened> Protection::open(Record&& record) {
-  if (record.type != ContentType::application_data) {
-    return wire::fail(Alert::unexpected_message, "TLSCiphertext.opaque_type",
-                      "protected record is not application_data");
-  }
-  // RFC 8449 §4: a record larger than our advertised limit (plus the AEAD expansion) is a
-  // record_overflow; checked before spending work on decryption.
-  if (record.fragment.size() > limit_ + 255) {
-    return wire::fail(Alert::record_overflow, "TLSCiphertext.length", "longer than the limit");
-  }
+  WIRE_CHECK(check_ciphertext(record.type, record.fragment.size()));
   WIRE_TRY(auto n, nonce());
   WIRE_TRY(auto aad, header(record.fragment.size()));
   ByteVec plaintext = std::move(record.fragment);
@@ -152,15 +157,7 @@ Result<Opened> Protection::open(Record&& record) {
 }
 
 Result<ContentType> Protection::open_append(const RecordView& record, DataSink out) {
-  if (record.type != ContentType::application_data) {
-    return wire::fail(Alert::unexpected_message, "TLSCiphertext.opaque_type",
-                      "protected record is not application_data");
-  }
-  // RFC 8449 §4: a record larger than our advertised limit (plus the AEAD expansion) is a
-  // record_overflow; checked before spending work on decryption.
-  if (record.fragment.size() > limit_ + 255) {
-    return wire::fail(Alert::record_overflow, "TLSCiphertext.length", "longer than the limit");
-  }
+  WIRE_CHECK(check_ciphertext(record.type, record.fragment.size()));
   WIRE_TRY(auto n, nonce());
   WIRE_TRY(auto aad, header(record.fragment.size()));
   const std::size_t before = out.size();

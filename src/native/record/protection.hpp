@@ -56,6 +56,8 @@ class Protection {
   Protection(std::unique_ptr<crypto::Aead> aead, SecretBytes iv)
       : aead_(std::move(aead)), iv_(std::move(iv)) {}
   Result<std::array<std::uint8_t, crypto::aead_nonce_length>> nonce() const;
+  /// open() and open_append()'s checks before decryption: the outer type and the length.
+  Status check_ciphertext(ContentType type, std::size_t length) const;
   /// seal_append()'s work: the record written into `record`, exactly sealed_record_size() long.
   Status seal_to(ContentType type, Bytes content, std::size_t padding,
                  std::span<std::uint8_t> record);
