@@ -317,6 +317,37 @@ TEST_P(CertificateStoresTest, ClientStoreAnswersLater) {
   EXPECT_EQ(pair.server().session->info().peer_certificates[0], pki().client().leaf());
 }
 
+TEST_P(CertificateStoresTest, Tls12ClientStoreAnswersLater) {
+  if (!tls12_supported_or_reported()) return;
+  auto store = std::make_shared<RecordingClientStore>(Answer::later, pki().client());
+  ClientOptions options = client_options();
+  options.client_certificates = store;
+  options.hazmat = tls12_cap();
+  SessionPair pair(client(options), mutual_server());
+  deliver_hello_and_server_flight(pair);
+  ASSERT_EQ(store->record.responders.size(), 1U);
+  if (!backend_capabilities(GetParam().client).async_client_certificates) {
+    ASSERT_TRUE(pair.client().error) << "an engine without async_client_certificates waited";
+    EXPECT_EQ(pair.client().error->code, Errc::unsupported) << pair.client().error->to_string();
+    return;
+  }
+  ASSERT_FALSE(pair.client().error) << pair.client().error->to_string();
+  EXPECT_EQ(pair.client().session->state(), SessionState::waiting_for_certificate);
+  // RFC 5246 §7.3: nothing of our flight (Certificate, ClientKeyExchange, ...) goes out before
+  // the store answers; input meanwhile changes nothing.
+  EXPECT_TRUE(pair.client().outbox.empty());
+  std::vector<std::byte> out;
+  EXPECT_TRUE(pair.client().session->receive_data(std::span<const std::byte>{}, out));
+  EXPECT_EQ(pair.client().session->state(), SessionState::waiting_for_certificate);
+  auto provided = store->record.responders[0].provide(pki().client());
+  ASSERT_TRUE(provided) << provided.error().to_string();
+  EXPECT_FALSE(pair.client().outbox.empty()) << "the client's flight goes out inside provide()";
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);
+  EXPECT_TRUE(pair.server().session->info().peer_verified);
+  EXPECT_EQ(pair.server().session->info().peer_certificates[0], pki().client().leaf());
+}
+
 TEST_P(CertificateStoresTest, ClientStoreAnswersTwice) {
   auto store = std::make_shared<RecordingClientStore>(Answer::twice_now, pki().client());
   SessionPair pair(client_with(store), mutual_server());

@@ -157,5 +157,30 @@ TEST_P(EarlyDataTest, NoStoredSessionMeansNoEarlyData) {
   EXPECT_EQ(collected->calls, 0);
 }
 
+TEST_P(EarlyDataTest, Tls12ResumptionCarriesNoEarlyData) {
+  SANSTLS_SKIP_UNLESS_EARLY_DATA();
+  for (const Backend backend : {GetParam().client, GetParam().server}) {
+    const auto versions = backend_capabilities(backend).resumption;
+    if (std::find(versions.begin(), versions.end(), ProtocolVersion::tls12) == versions.end()) {
+      GTEST_SKIP() << "the " << backend_name(backend) << " engine does not resume TLS 1.2";
+    }
+  }
+  // 0-RTT exists only in TLS 1.3 (RFC 8446 §2.3): a resumed TLS 1.2 session never carries early
+  // data, whatever the application gives; it is sent after the handshake instead.
+  const ServerTLS server_tls = server(early_server_options(new_keys()));
+  const ClientTLS client_tls = client(tls12_client_options());
+  first_connection(client_tls, server_tls);
+  auto collected = std::make_shared<Collected>();
+  SessionPair pair(client_tls, server_tls, {}, collecting(collected), to_bytes("GET /"));
+  ASSERT_TRUE(pair.handshake()) << (pair.first_error() ? pair.first_error()->to_string() : "");
+  EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);
+  EXPECT_TRUE(pair.client().session->info().resumed);
+  EXPECT_TRUE(pair.server().session->info().resumed);
+  EXPECT_EQ(pair.client().session->info().early_data, EarlyDataStatus::none);
+  EXPECT_EQ(pair.server().session->info().early_data, EarlyDataStatus::none);
+  EXPECT_EQ(collected->calls, 0);
+  EXPECT_TRUE(pair.server().received.empty());
+}
+
 }  // namespace
 }  // namespace sanstls::test

@@ -494,5 +494,170 @@ TEST_P(ResumptionTest, PskKeOnlyOfferGetsAFullHandshake) {
   }
 }
 
+// ---- TLS 1.2 (RFC 5077 tickets, RFC 7627 §5.3) ----------------------------------------------
+
+TEST_P(ResumptionTest, Tls12TicketIsNotReused) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  auto store = std::make_shared<RecordingStore>();
+  ClientOptions client_opts = tls12_client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  ASSERT_EQ(store->size(), 1U) << "one RFC 5077 ticket per TLS 1.2 handshake";
+  {
+    // The offered ticket leaves the store when the session starts.
+    SessionPair pair(client_tls, server_tls);
+    EXPECT_EQ(store->size(), 0U);
+    ASSERT_TRUE(pair.handshake());
+    EXPECT_TRUE(pair.client().session->info().resumed);
+    EXPECT_EQ(pair.client().session->info().version, ProtocolVersion::tls12);
+    ASSERT_TRUE(pair.client().session->finish());
+    pair.pump();
+    ASSERT_TRUE(pair.server().session->finish());
+    pair.pump();
+  }
+  for (int i = 0; i < 3; ++i) {
+    const Outcome next = connect(client_tls, server_tls);
+    ASSERT_TRUE(next.ok) << next.error;
+    EXPECT_EQ(next.client.version, ProtocolVersion::tls12);
+  }
+  EXPECT_GE(store->takes, 2U);
+  EXPECT_FALSE(store->reused) << "a TLS 1.2 ticket was offered twice";
+}
+
+TEST_P(ResumptionTest, Tls12RotatedKeyOpensItsTicketsUntilTheyExpire) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  TestClock time;
+  TicketKeys::Options key_options;
+  key_options.clock = time.clock();
+  key_options.rotation_interval = std::chrono::hours(1);
+  key_options.ticket_lifetime = std::chrono::hours(2);
+  auto keys = TicketKeys::create(key_options);
+  ASSERT_TRUE(keys);
+  ServerOptions server_opts = server_options();
+  server_opts.ticket_keys = *keys;
+  const ServerTLS server_tls = server(server_opts);
+  const ClientTLS first_client = client(tls12_client_options());
+  const ClientTLS second_client = client(tls12_client_options());
+  ASSERT_TRUE(connect(first_client, server_tls).ok);
+  ASSERT_TRUE(connect(second_client, server_tls).ok);
+  (*keys)->rotate();
+  const Outcome after_rotation = connect(first_client, server_tls);
+  ASSERT_TRUE(after_rotation.ok) << after_rotation.error;
+  EXPECT_EQ(after_rotation.client.version, ProtocolVersion::tls12);
+  if (backend_capabilities(GetParam().server).ticket_key_history) {
+    EXPECT_TRUE(after_rotation.server.resumed) << "a rotated-out key must open its tickets";
+  } else {
+    EXPECT_FALSE(after_rotation.server.resumed)
+        << "the engine reports ticket_key_history=false but opened an old key's ticket";
+  }
+  // Past the ticket lifetime after the rotation the old key is erased: its ticket is refused and
+  // the handshake is a full one.
+  *time.now += std::chrono::hours(3);
+  const Outcome expired = connect(second_client, server_tls);
+  ASSERT_TRUE(expired.ok) << expired.error;
+  EXPECT_FALSE(expired.server.resumed) << "a ticket of an erased key resumed";
+  EXPECT_FALSE(expired.client.resumed);
+}
+
+TEST_P(ResumptionTest, Tls12TicketsDroppedAfterTheClientSendsAFatalAlert) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  if (GetParam().client == Backend::openssl) {
+    GTEST_SKIP() << "the OpenSSL engine cannot send an alert on request (docs/backends.md)";
+  }
+  auto store = std::make_shared<RecordingStore>();
+  store->keep_on_forget = true;
+  ClientOptions client_opts = tls12_client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  {
+    SessionPair pair(client_tls, server_tls);
+    ASSERT_TRUE(pair.handshake());
+    ASSERT_TRUE(pair.client().session->write_data("ping"));
+    ASSERT_TRUE(pair.server().session->write_data("pong"));
+    pair.pump();
+    ASSERT_GT(store->size(), 0U);
+    ASSERT_TRUE(pair.client().session->alert(Alert::internal_error));
+    EXPECT_EQ(store->size(), 0U) << "tickets kept after our fatal alert";
+    pair.pump();
+    ASSERT_TRUE(pair.server().error) << "the server did not see the alert";
+  }
+  store->restore_leaked();
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.server.resumed) << "the server resumed a session that ended in an alert";
+}
+
+TEST_P(ResumptionTest, Tls12TicketsDroppedAfterTheServerSendsAFatalAlert) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  if (GetParam().server == Backend::openssl) {
+    GTEST_SKIP() << "the OpenSSL engine cannot send an alert on request (docs/backends.md)";
+  }
+  auto store = std::make_shared<RecordingStore>();
+  store->keep_on_forget = true;
+  ClientOptions client_opts = tls12_client_options();
+  client_opts.session_store = store;
+  const ClientTLS client_tls = client(client_opts);
+  const ServerTLS server_tls = default_server();
+  {
+    SessionPair pair(client_tls, server_tls);
+    ASSERT_TRUE(pair.handshake());
+    ASSERT_TRUE(pair.client().session->write_data("ping"));
+    pair.pump();
+    ASSERT_GT(store->size(), 0U);
+    ASSERT_TRUE(pair.server().session->alert(Alert::internal_error));
+    pair.pump();
+    ASSERT_TRUE(pair.client().error) << "the client did not see the alert";
+    EXPECT_EQ(store->size(), 0U) << "tickets kept after the peer's fatal alert";
+  }
+  store->restore_leaked();
+  const Outcome second = connect(client_tls, server_tls);
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_FALSE(second.server.resumed) << "the server resumed a session that ended in an alert";
+}
+
+TEST_P(ResumptionTest, Tls12TicketWithoutExtendedMasterSecretDoesNotResume) {
+  SANSTLS_SKIP_UNLESS_RESUMING(ProtocolVersion::tls12);
+  const ClientTLS client_tls = client(tls12_client_options());
+  const ServerTLS server_tls = default_server();
+  ASSERT_TRUE(connect(client_tls, server_tls).ok);
+  // The resuming ClientHello without extended_master_secret (23). RFC 7627 §5.3: "If the
+  // original session used the "extended_master_secret" extension but the new ClientHello does
+  // not contain it, the server MUST abort the abbreviated handshake."
+  SessionPair resuming(client_tls, server_tls);
+  auto records = split_records(resuming.client().outbox);
+  ASSERT_TRUE(records && !records->empty());
+  auto hello = parse_hello(records->front().fragment);
+  ASSERT_TRUE(hello);
+  bool offers_ticket = false;
+  for (const auto& extension : hello->extensions) {
+    offers_ticket = offers_ticket || (extension.type == 35 && !extension.body.empty());
+  }
+  ASSERT_TRUE(offers_ticket) << "the client did not offer its TLS 1.2 ticket";
+  const auto before = hello->extensions.size();
+  std::erase_if(hello->extensions, [](const auto& e) { return e.type == 23; });
+  ASSERT_EQ(hello->extensions.size(), before - 1);
+  records->front().fragment = serialize_hello(*hello);
+  auto server = server_tls.start(resuming.server().callbacks());
+  ASSERT_TRUE(server);
+  std::vector<std::byte> ignored;
+  const bool accepted = static_cast<bool>(server->receive_data(join_records(*records), ignored));
+  // sanstls requires the extended master secret in every TLS 1.2 handshake: the hello is refused
+  // outright, or at least never resumed (no ServerHello echoing the session id).
+  if (accepted) {
+    auto answer = split_records(resuming.server().outbox);
+    ASSERT_TRUE(answer && !answer->empty());
+    auto server_hello = parse_hello(answer->front().fragment);
+    ASSERT_TRUE(server_hello);
+    EXPECT_TRUE(server_hello->session_id.empty() || server_hello->session_id != hello->session_id)
+        << "the server resumed a session without the extended master secret";
+  } else {
+    ASSERT_TRUE(server->failure());
+    EXPECT_FALSE(server->info().resumed);
+  }
+}
+
 }  // namespace
 }  // namespace sanstls::test

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0 OR MIT
 """Session resumption and 0-RTT with real peers (issue 14): `openssl s_client -sess_out/-sess_in`
 (TLS 1.3, TLS 1.2, -early_data) and `gnutls-cli --resume` against `sanstls server`, and
-`sanstls client --reconnect` against `openssl s_server` and `gnutls-serv`, for every engine. An
+`sanstls client --reconnect` against `openssl s_server` and `gnutls-serv` (as they come, and
+limited to TLS 1.2: RFC 5077 tickets), for every engine. An
 engine that does not report resumption (`sanstls backends --json`) is checked to make full
 handshakes instead, never skipped."""
 
@@ -14,6 +15,7 @@ lib.init()
 lib.require_peers("openssl", "gnutls-cli", "gnutls-serv", bind_shim_needed=True)
 
 GET = "GET / HTTP/1.0\r\n\r\n"
+GNUTLS_TLS12 = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
 HANDSHAKE_DONE = r"Verify return code: 0 \(ok\)"
 CAPABILITIES = {entry["name"]: entry for entry in lib._available_engines(lib.OPTIONS.sanstls)}
 
@@ -140,6 +142,28 @@ class Resumption(lib.InteropTest):
         _, port = self.gnutls_server("--http")
         client = self.reconnect(engine, port)
         expected = "yes" if resumes(engine, "TLS 1.3") else "no"
+        self.assertRegex(client.stderr, rf"(?s)resumed: no\n.*resumed: {expected}\n")
+
+    def engine_client_reconnect_openssl_s_server_tls12(self, engine):
+        if not lib.speaks(engine, "TLS 1.2", as_client=True):
+            return
+        port = lib.free_port()
+        server = self.peer(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                            self.pki.server.cert, "-key", self.pki.server.key, "-naccept", "2",
+                            "-tls1_2", "-www"], name="openssl s_server", stdin=False)
+        lib.wait_listening(port, server)
+        client = self.reconnect(engine, port)
+        self.assertIn("TLS 1.2", client.stderr)
+        expected = "yes" if resumes(engine, "TLS 1.2") else "no"
+        self.assertRegex(client.stderr, rf"(?s)resumed: no\n.*resumed: {expected}\n")
+
+    def engine_client_reconnect_gnutls_serv_tls12(self, engine):
+        if not lib.speaks(engine, "TLS 1.2", as_client=True):
+            return
+        _, port = self.gnutls_server("--http", "--priority", GNUTLS_TLS12)
+        client = self.reconnect(engine, port)
+        self.assertIn("TLS 1.2", client.stderr)
+        expected = "yes" if resumes(engine, "TLS 1.2") else "no"
         self.assertRegex(client.stderr, rf"(?s)resumed: no\n.*resumed: {expected}\n")
 
 

@@ -8,7 +8,10 @@
 
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
+#include "native/handshake/client_states12.hpp"
+#include "native/handshake/server_states12.hpp"
 #include "native/msgs/alert.hpp"
+#include "native/msgs/extensions12.hpp"
 #include "native/msgs/message_hash.hpp"
 #include "rfc8448_data.hpp"
 
@@ -1998,6 +2001,448 @@ TEST(server_rfc8448, section_3_byte_for_byte) {
   ByteVec alert;
   ASSERT_TRUE(server.close_notify(alert));
   EXPECT_EQ(to_hex(alert), to_hex(rfc_step(54, "complete record")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS 1.2 session tickets (RFC 5077) with the extended master secret (RFC 7627 §5.3): our TLS 1.2
+// client against our TLS 1.2 server, and hostile servers and tickets.
+
+static_assert(!std::is_default_constructible_v<client12::VerifiedServerFinished12>);
+static_assert(!std::is_default_constructible_v<server12::VerifiedClientFinished12>);
+
+ClientHelloParameters tls12_hello() {
+  ClientHelloParameters cp;
+  cp.offer_tls13 = false;
+  cp.tls12_cipher_suites = {CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256,
+                            CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384};
+  cp.tls12_session_tickets = true;
+  return cp;
+}
+
+ServerParameters tls12_server() {
+  ServerParameters sp;
+  sp.tls12 = true;
+  sp.tickets = 1;
+  return sp;
+}
+
+/// A full TLS 1.2 handshake that leaves one more session in `t` (the last).
+void first_tls12_connection(Tickets& t) {
+  const std::size_t before = t.sessions.size();
+  Pair pair(identity(KeyKind::p256), tls12_hello(), tls12_server(), t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.client->handshake_complete());
+  ASSERT_EQ(t.sessions.size(), before + 1) << "one NewSessionTicket per TLS 1.2 handshake";
+  EXPECT_EQ(t.sessions.back().version, tls12_version);
+  EXPECT_TRUE(t.sessions.back().extended_master_secret);
+  EXPECT_EQ(t.sessions.back().psk.size(), 48U);
+  EXPECT_EQ(t.sessions.back().lifetime_seconds, 7200U);
+  EXPECT_FALSE(pair.server->info().resumed);
+  EXPECT_FALSE(pair.client->info().resumed);
+}
+
+/// A second connection offering `session`: its pair, pumped.
+std::unique_ptr<Pair> resume12(Tickets& t, const ClientSessionState& session,
+                               ClientHelloParameters cp = tls12_hello()) {
+  cp.resumption12 = session;
+  auto pair = std::make_unique<Pair>(identity(KeyKind::p256), std::move(cp), tls12_server(),
+                                     t.server(), t.client());
+  pair->pump();
+  return pair;
+}
+
+TEST(tls12_resumption, abbreviated_handshake_with_a_renewed_ticket_then_data) {
+  Tickets t;
+  first_tls12_connection(t);
+  const auto pair = resume12(t, t.sessions[0]);
+  ASSERT_TRUE(pair->server_status) << pair->server_status.error().to_string();
+  ASSERT_TRUE(pair->client_status) << pair->client_status.error().to_string();
+  EXPECT_TRUE(pair->server->info().resumed);
+  EXPECT_TRUE(pair->client->info().resumed);
+  EXPECT_TRUE(pair->server->info().tls12);
+  // RFC 5246 §7.3 fig. 2: no Certificate: the store was never asked.
+  EXPECT_TRUE(pair->queries.empty());
+  EXPECT_EQ(t.contexts_offered, (std::vector<std::vector<std::uint8_t>>{{1, 2, 3}}));
+  // The server renewed the ticket (RFC 5077 §3.1 fig. 2).
+  ASSERT_EQ(t.sessions.size(), 2U);
+  EXPECT_NE(t.sessions[1].ticket, t.sessions[0].ticket);
+  // Same master secret: exporters agree, and equal the first session's secret.
+  ASSERT_NE(pair->server->tls12(), nullptr);
+  const auto* done = std::get_if<server12::Connected12>(&pair->server->tls12()->state());
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(vec(done->master_secret), vec(t.sessions[0].psk));
+  std::array<std::uint8_t, 32> a{};
+  std::array<std::uint8_t, 32> b{};
+  ASSERT_TRUE(pair->client->export_keying_material("EXPERIMENTAL x", std::nullopt, a));
+  ASSERT_TRUE(pair->server->export_keying_material("EXPERIMENTAL x", std::nullopt, b));
+  EXPECT_EQ(a, b);
+  ASSERT_TRUE(pair->client->write(ByteVec{'h', 'i'}, pair->to_server));
+  ASSERT_TRUE(pair->server->write(ByteVec{'y', 'o'}, pair->to_client));
+  pair->pump();
+  EXPECT_EQ(pair->server_received, (ByteVec{'h', 'i'}));
+  EXPECT_EQ(pair->client_received, (ByteVec{'y', 'o'}));
+  // The renewed ticket resumes too.
+  const auto third = resume12(t, t.sessions[1]);
+  ASSERT_TRUE(third->client_status) << third->client_status.error().to_string();
+  EXPECT_TRUE(third->server->info().resumed);
+}
+
+/// Expects a full TLS 1.2 handshake (no resumption) that completes.
+void expect_full_handshake(const Pair& pair) {
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.client->handshake_complete());
+  EXPECT_FALSE(pair.server->info().resumed);
+  EXPECT_FALSE(pair.client->info().resumed);
+  EXPECT_EQ(pair.queries.size(), 1U) << "a full handshake asks the certificate store";
+}
+
+TEST(tls12_resumption, tickets_that_do_not_open_are_full_handshakes) {
+  Tickets t;
+  first_tls12_connection(t);
+  const ClientSessionState good = t.sessions[0];
+  // Every tampered region: key name, nonce, ciphertext, tag.
+  for (const std::size_t at :
+       {std::size_t{0}, std::size_t{20}, std::size_t{40}, good.ticket.size() - 1}) {
+    ClientSessionState bad = good;
+    bad.ticket[at] ^= 0x01U;
+    SCOPED_TRACE(at);
+    expect_full_handshake(*resume12(t, bad));
+  }
+  // Truncated, one byte, and oversized (a 60000-byte ticket).
+  ClientSessionState truncated = good;
+  truncated.ticket.pop_back();
+  expect_full_handshake(*resume12(t, truncated));
+  ClientSessionState tiny = good;
+  tiny.ticket.resize(1);
+  expect_full_handshake(*resume12(t, tiny));
+  ClientSessionState huge = good;
+  huge.ticket.resize(60000, 0x42);
+  expect_full_handshake(*resume12(t, huge));
+  EXPECT_TRUE(t.contexts_offered.empty()) << "a ticket that did not open reached the core";
+}
+
+TEST(tls12_resumption, tls13_ticket_in_tls12_and_tls12_ticket_in_tls13_are_full_handshakes) {
+  Tickets t;
+  t.first_connection();  // two TLS 1.3 tickets
+  first_tls12_connection(t);
+  const ClientSessionState tls13 = t.sessions[0];
+  const ClientSessionState tls12 = t.sessions[2];
+  ASSERT_EQ(tls13.version, tls13_version);
+  // The TLS 1.3 ticket dressed as a TLS 1.2 session: the server opens it as TLS 1.2 only.
+  ClientSessionState dressed = tls12;
+  dressed.ticket = tls13.ticket;
+  expect_full_handshake(*resume12(t, dressed));
+  // The TLS 1.2 ticket offered as a TLS 1.3 PSK: never opened as one (no binder check either).
+  ClientSessionState as13 = tls13;
+  as13.ticket = tls12.ticket;
+  ClientHelloParameters cp;
+  cp.resumption = as13;
+  Pair pair(identity(KeyKind::p256), cp, ServerParameters{}, t.server(), t.client());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_FALSE(pair.server->info().resumed);
+  EXPECT_TRUE(t.contexts_offered.empty());
+}
+
+TEST(tls12_resumption, suite_not_offered_again_or_refused_context_is_a_full_handshake) {
+  Tickets t;
+  first_tls12_connection(t);
+  ASSERT_EQ(t.sessions[0].suite, CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256);
+  ClientHelloParameters other_suite = tls12_hello();
+  other_suite.tls12_cipher_suites = {CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384};
+  expect_full_handshake(*resume12(t, t.sessions[0], other_suite));
+  t.accept = false;
+  expect_full_handshake(*resume12(t, t.sessions[0]));
+  EXPECT_EQ(t.contexts_offered.size(), 1U);
+}
+
+TEST(tls12_resumption, ticket_of_a_session_without_extended_master_secret_is_not_resumed) {
+  Tickets t;
+  first_tls12_connection(t);
+  auto provider = make_provider();
+  // RFC 7627 §5.3: a session without the extended master secret never resumes, whatever the
+  // rest of the ticket says (sealed under our own key).
+  TicketContents contents;
+  contents.version = tls12_version;
+  contents.suite = CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
+  contents.psk = SecretBytes(ByteVec(48, 0x33));
+  contents.extended_master_secret = false;
+  contents.issued_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(provider->now().time_since_epoch())
+          .count());
+  contents.context = {1, 2, 3};
+  const std::array<std::uint8_t, 12> nonce{1};
+  auto sealed = seal_ticket(*provider, t.key, nonce, contents);
+  ASSERT_TRUE(sealed);
+  ClientSessionState no_ems = t.sessions[0];
+  no_ems.ticket = *sealed;
+  expect_full_handshake(*resume12(t, no_ems));
+  // The same ticket with the flag set resumes: the flag is what decided.
+  contents.extended_master_secret = true;
+  contents.psk = SecretBytes(t.sessions[0].psk.span());
+  auto with_ems = seal_ticket(*provider, t.key, nonce, contents);
+  ASSERT_TRUE(with_ems);
+  ClientSessionState ems = t.sessions[0];
+  ems.ticket = *with_ems;
+  const auto pair = resume12(t, ems);
+  ASSERT_TRUE(pair->client_status) << pair->client_status.error().to_string();
+  EXPECT_TRUE(pair->server->info().resumed);
+}
+
+/// A TLS 1.2 client that offered `session` (or only asked for a ticket), and what it sent.
+struct Client12UnderTest {
+  std::unique_ptr<crypto::LibcryptoProvider> provider = make_provider();
+  std::optional<ClientHandshake> client;
+  ByteVec sent;
+  ByteVec data;
+  ByteVec session_id;
+  std::vector<ClientSessionState> tickets;
+
+  explicit Client12UnderTest(std::optional<ClientSessionState> session) {
+    ClientHelloParameters cp = tls12_hello();
+    cp.resumption12 = std::move(session);
+    ClientHandshakeEnvironment env;
+    env.provider = provider.get();
+    env.verify_chain = [](std::span<const ByteVec>) { return Status{}; };
+    env.session_ticket_received = [this](const ClientSessionState& s) { tickets.push_back(s); };
+    auto started = ClientHandshake::start(std::move(cp), std::move(env), sent);
+    EXPECT_TRUE(started) << started.error().to_string();
+    if (started) client.emplace(std::move(*started));
+    // The ClientHello: record header (5), handshake header (4), version (2), random (32).
+    if (sent.size() > 44) {
+      session_id.assign(sent.begin() + 44, sent.begin() + 44 + sent[43]);
+    }
+  }
+  /// A TLS 1.2 ServerHello echoing `echo`, with session_ticket when `ticket`.
+  static ByteVec server_hello(CipherSuite suite, const ByteVec& echo, bool ticket,
+                              ByteVec ticket_body = {}) {
+    msgs::ServerHello sh;
+    sh.random.fill(0x5a);
+    sh.legacy_session_id_echo = echo;
+    sh.cipher_suite = suite;
+    std::vector<msgs::Extension> list;
+    auto ri = msgs::renegotiation_info_extension();
+    EXPECT_TRUE(ri);
+    list.push_back(std::move(*ri));
+    list.push_back(msgs::extended_master_secret_extension());
+    if (ticket) {
+      list.push_back({ExtensionType::session_ticket, msgs::RawExtension{std::move(ticket_body)}});
+    }
+    sh.extensions = msgs::Extensions(std::move(list));
+    auto bytes = sh.encode();
+    EXPECT_TRUE(bytes);
+    return plaintext_record(ContentType::handshake, *bytes);
+  }
+  Status feed(Bytes in) {
+    ByteVec out;
+    return client->receive(in, out, data);
+  }
+};
+
+ClientSessionState stored_tls12_session() {
+  ClientSessionState s;
+  s.version = tls12_version;
+  s.suite = CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
+  s.psk = SecretBytes(ByteVec(48, 0x44));
+  s.extended_master_secret = true;
+  s.ticket = ByteVec(120, 0x55);
+  s.lifetime_seconds = 7200;
+  return s;
+}
+
+TEST(tls12_client_resumption, offers_the_ticket_with_a_fresh_session_id) {
+  Client12UnderTest c(stored_tls12_session());
+  ASSERT_EQ(c.session_id.size(), 32U) << "RFC 5077 §3.4: a session id to recognise acceptance";
+  const ByteVec ticket(120, 0x55);
+  EXPECT_NE(std::search(c.sent.begin(), c.sent.end(), ticket.begin(), ticket.end()), c.sent.end());
+  Client12UnderTest other(stored_tls12_session());
+  EXPECT_NE(other.session_id, c.session_id);
+}
+
+TEST(tls12_client_resumption, echoed_session_id_with_another_suite_is_illegal_parameter) {
+  Client12UnderTest c(stored_tls12_session());
+  auto r = c.feed(Client12UnderTest::server_hello(
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_256_gcm_sha384, c.session_id, false));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(r.error().field, "ServerHello.cipher_suite");
+}
+
+TEST(tls12_client_resumption, echoed_session_id_without_an_offered_ticket_is_illegal_parameter) {
+  Client12UnderTest c(std::nullopt);
+  ASSERT_FALSE(c.session_id.empty());
+  auto r = c.feed(Client12UnderTest::server_hello(
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256, c.session_id, false));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::illegal_parameter);
+  EXPECT_EQ(r.error().field, "ServerHello.session_id");
+}
+
+TEST(tls12_client_resumption, abbreviated_flight_without_the_echo_is_unexpected_message) {
+  Client12UnderTest c(stored_tls12_session());
+  // A ServerHello that does not echo our session id, then ChangeCipherSpec as if resumed.
+  ByteVec flight = Client12UnderTest::server_hello(
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256, ByteVec(32, 0x01), false);
+  const ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
+  flight.insert(flight.end(), ccs.begin(), ccs.end());
+  auto r = c.feed(flight);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+}
+
+TEST(tls12_client_resumption, new_session_ticket_not_announced_is_unexpected_message) {
+  Client12UnderTest c(stored_tls12_session());
+  // Resumed (echo), but the ServerHello has no session_ticket: RFC 5077 §3.3 "MUST NOT" send it.
+  ByteVec flight = Client12UnderTest::server_hello(
+      CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256, c.session_id, false);
+  auto nst = msgs::NewSessionTicket12{7200, ByteVec(50, 0x66)}.encode();
+  ASSERT_TRUE(nst);
+  const ByteVec record = plaintext_record(ContentType::handshake, *nst);
+  flight.insert(flight.end(), record.begin(), record.end());
+  auto r = c.feed(flight);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+  EXPECT_EQ(r.error().field, "NewSessionTicket");
+}
+
+TEST(tls12_client_resumption, announced_ticket_missing_twice_truncated_or_oversized) {
+  const auto suite = CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
+  const ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
+  auto nst = msgs::NewSessionTicket12{7200, ByteVec(50, 0x66)}.encode();
+  ASSERT_TRUE(nst);
+  {
+    // Announced, then ChangeCipherSpec without it.
+    Client12UnderTest c(stored_tls12_session());
+    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
+    flight.insert(flight.end(), ccs.begin(), ccs.end());
+    auto r = c.feed(flight);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+  }
+  {
+    // Two NewSessionTickets.
+    Client12UnderTest c(stored_tls12_session());
+    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
+    for (int i = 0; i < 2; ++i) {
+      const ByteVec record = plaintext_record(ContentType::handshake, *nst);
+      flight.insert(flight.end(), record.begin(), record.end());
+    }
+    auto r = c.feed(flight);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::unexpected_message);
+  }
+  {
+    // Truncated: the ticket's length says more than the message holds.
+    Client12UnderTest c(stored_tls12_session());
+    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
+    ByteVec cut = *nst;
+    cut.resize(cut.size() - 1);
+    cut[3] = static_cast<std::uint8_t>(cut[3] - 1);  // handshake length matches the bytes
+    const ByteVec record = plaintext_record(ContentType::handshake, cut);
+    flight.insert(flight.end(), record.begin(), record.end());
+    auto r = c.feed(flight);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::decode_error);
+  }
+  {
+    // Oversized: a byte after the ticket.
+    Client12UnderTest c(stored_tls12_session());
+    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
+    ByteVec longer = *nst;
+    longer.push_back(0);
+    longer[3] = static_cast<std::uint8_t>(longer[3] + 1);
+    const ByteVec record = plaintext_record(ContentType::handshake, longer);
+    flight.insert(flight.end(), record.begin(), record.end());
+    auto r = c.feed(flight);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::decode_error);
+  }
+  {
+    // RFC 5077 §3.2: the server's SessionTicket extension is empty.
+    Client12UnderTest c(stored_tls12_session());
+    auto r = c.feed(Client12UnderTest::server_hello(suite, c.session_id, true, ByteVec{1}));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().alert, Alert::decode_error);
+  }
+}
+
+TEST(tls12_client_resumption, another_master_secret_fails_at_the_servers_finished) {
+  Tickets t;
+  first_tls12_connection(t);
+  // The server resumes with the ticket's master secret; a client holding another one cannot
+  // open the server's Finished record (RFC 5246 §7.2.2 bad_record_mac).
+  ClientSessionState wrong = t.sessions[0];
+  wrong.psk = SecretBytes(ByteVec(48, 0x01));
+  const auto pair = resume12(t, wrong);
+  ASSERT_FALSE(pair->client_status);
+  EXPECT_EQ(pair->client_status.error().alert, Alert::bad_record_mac);
+  EXPECT_TRUE(t.sessions.size() == 1U) << "a ticket reported before the Finished was verified";
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS 1.2 client certificates answered later (WaitingForClientCertificate12).
+
+TEST(tls12_client_certificate, pending_answer_waits_then_the_flight_goes_out) {
+  const Identity& id = identity(KeyKind::p256);
+  auto key_provider = make_provider();
+  const auto key = signing_key(*key_provider, id);
+  int asked = 0;
+  bool ready = false;
+  ServerParameters sp = tls12_server();
+  sp.client_auth = ClientAuthMode::required;
+  Pair pair(id, tls12_hello(), sp, {}, [&](ClientHandshakeEnvironment& env) {
+    env.select_client_certificate = [&](const CertificateQuery&) {
+      ++asked;
+      return ready ? CertificateSelection::chosen({id.cert_der}, key)
+                   : CertificateSelection::pending();
+    };
+  });
+  pair.pump();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_NE(pair.client->tls12(), nullptr);
+  EXPECT_TRUE(pair.client->waiting_for_certificate());
+  EXPECT_TRUE(pair.to_server.empty()) << "RFC 5246 §7.3: nothing of our flight before the answer";
+  EXPECT_EQ(asked, 1);
+  // Still pending: nothing sent, asked again.
+  ByteVec out;
+  ASSERT_TRUE(pair.client->resume(out, pair.client_received));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(asked, 2);
+  EXPECT_TRUE(pair.client->waiting_for_certificate());
+  ready = true;
+  ASSERT_TRUE(pair.client->resume(pair.to_server, pair.client_received));
+  EXPECT_FALSE(pair.client->waiting_for_certificate());
+  EXPECT_FALSE(pair.to_server.empty());
+  pair.pump();
+  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  EXPECT_TRUE(pair.client->handshake_complete());
+  EXPECT_TRUE(pair.server->info().client_certificate_presented);
+  EXPECT_TRUE(pair.client->info().client_certificate_sent);
+}
+
+TEST(tls12_client_certificate, input_while_waiting_is_bounded) {
+  ServerParameters sp = tls12_server();
+  sp.client_auth = ClientAuthMode::required;
+  Pair pair(identity(KeyKind::p256), tls12_hello(), sp, {}, [](ClientHandshakeEnvironment& env) {
+    env.select_client_certificate = [](const CertificateQuery&) {
+      return CertificateSelection::pending();
+    };
+  });
+  pair.pump();
+  ASSERT_TRUE(pair.client->waiting_for_certificate());
+  ByteVec out;
+  ByteVec data;
+  const ByteVec chunk(ClientHandshake::max_input_while_waiting, 0x17);
+  ASSERT_TRUE(pair.client->receive(chunk, out, data)) << "kept for resume()";
+  auto r = pair.client->receive(ByteVec{0x17}, out, data);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().alert, Alert::internal_error);
 }
 
 }  // namespace

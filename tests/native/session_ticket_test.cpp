@@ -125,10 +125,12 @@ TEST(session_ticket, plaintext_with_unknown_format_version_or_suite_is_refused) 
   ASSERT_TRUE(plain);
   const ByteVec bytes(plain->span().begin(), plain->span().end());
   auto format = bytes;
-  format[0] = 2;
+  format[0] = 1;  // the format before version tags and flags
   EXPECT_FALSE(TicketContents::parse(format));
   auto version = bytes;
-  version[2] = 0x03;  // 0x0303
+  version[2] = 0x03;  // 0x0303 with a TLS 1.3 suite
+  EXPECT_FALSE(TicketContents::parse(version));
+  version[2] = 0x02;  // 0x0302: neither TLS 1.3 nor TLS 1.2
   EXPECT_FALSE(TicketContents::parse(version));
   auto suite = bytes;
   suite[3] = 0xc0;  // 0xc002: not TLS 1.3
@@ -139,6 +141,92 @@ TEST(session_ticket, plaintext_with_unknown_format_version_or_suite_is_refused) 
   const auto wrong = t.encode();
   ASSERT_TRUE(wrong);
   EXPECT_FALSE(TicketContents::parse(wrong->span()));
+}
+
+TicketContents sample_contents12() {
+  TicketContents t;
+  t.version = tls12_version;
+  t.suite = CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
+  t.psk = SecretBytes(ByteVec(48, 0x5a));  // a master secret (RFC 5246 §8.1)
+  t.extended_master_secret = true;
+  t.issued_ms = 1700000000123;
+  t.alpn = "h2";
+  t.context = {1, 2, 3};
+  return t;
+}
+
+TEST(session_ticket, tls12_ticket_round_trip_and_never_opened_as_tls13) {
+  auto p = make_provider();
+  const auto key = sample_key();
+  auto ticket = seal_ticket(*p, key, nonce, sample_contents12());
+  ASSERT_TRUE(ticket) << ticket.error().to_string();
+  auto opened = open_ticket(*p, key, *ticket, tls12_version);
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  expect_same(*opened, sample_contents12());
+  EXPECT_TRUE(opened->extended_master_secret);
+  // The version tag keeps the two apart, both ways.
+  EXPECT_FALSE(open_ticket(*p, key, *ticket, tls13_version));
+  EXPECT_FALSE(open_ticket(*p, key, *ticket));
+  auto ticket13 = seal_ticket(*p, key, nonce, sample_contents());
+  ASSERT_TRUE(ticket13);
+  EXPECT_FALSE(open_ticket(*p, key, *ticket13, tls12_version));
+  EXPECT_TRUE(open_ticket(*p, key, *ticket13, tls13_version));
+}
+
+TEST(session_ticket, tls12_plaintext_with_wrong_secret_suite_or_flags_is_refused) {
+  const auto plain = sample_contents12().encode();
+  ASSERT_TRUE(plain);
+  const ByteVec bytes(plain->span().begin(), plain->span().end());
+  ASSERT_TRUE(TicketContents::parse(bytes));
+  // A master secret is 48 bytes whatever the suite's hash.
+  auto t = sample_contents12();
+  t.psk = SecretBytes(ByteVec(32, 0x5a));
+  const auto short_secret = t.encode();
+  ASSERT_TRUE(short_secret);
+  EXPECT_FALSE(TicketContents::parse(short_secret->span()));
+  // A TLS 1.3 suite under the TLS 1.2 tag.
+  auto suite = bytes;
+  suite[3] = 0x13;
+  suite[4] = 0x01;
+  EXPECT_FALSE(TicketContents::parse(suite));
+  // Flags: format (1) version (2) suite (2) secret (1 + 48), then the flags byte.
+  const std::size_t flags_at = 1 + 2 + 2 + 1 + 48;
+  ASSERT_EQ(bytes.at(flags_at), 1);
+  auto flags = bytes;
+  flags[flags_at] = 3;  // an unknown bit
+  EXPECT_FALSE(TicketContents::parse(flags));
+  // TLS 1.3 tickets carry no flags.
+  auto t13 = sample_contents();
+  t13.extended_master_secret = true;
+  const auto flagged = t13.encode();
+  ASSERT_TRUE(flagged);
+  EXPECT_FALSE(TicketContents::parse(flagged->span()));
+}
+
+TEST(client_session_state, tls12_round_trip) {
+  ClientSessionState s;
+  s.version = tls12_version;
+  s.suite = CipherSuite::tls_ecdhe_rsa_with_chacha20_poly1305_sha256;
+  s.psk = SecretBytes(ByteVec(48, 0x66));
+  s.extended_master_secret = true;
+  s.ticket = ByteVec(80, 0x77);
+  s.received_ms = 1700000000000;
+  s.lifetime_seconds = 3600;
+  s.alpn = "h2";
+  const auto encoded = s.encode();
+  ASSERT_TRUE(encoded);
+  auto parsed = ClientSessionState::parse(encoded->span());
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_EQ(parsed->version, tls12_version);
+  EXPECT_EQ(parsed->suite, s.suite);
+  EXPECT_TRUE(parsed->extended_master_secret);
+  EXPECT_EQ(parsed->psk.size(), 48U);
+  EXPECT_EQ(parsed->ticket, s.ticket);
+  // A TLS 1.3 suite with the TLS 1.2 tag is refused.
+  s.suite = CipherSuite::tls_aes_128_gcm_sha256;
+  const auto wrong = s.encode();
+  ASSERT_TRUE(wrong);
+  EXPECT_FALSE(ClientSessionState::parse(wrong->span()));
 }
 
 ClientSessionState sample_session() {

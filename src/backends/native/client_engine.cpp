@@ -78,13 +78,24 @@ Result<EngineStatus> ClientEngine::start(core::Bytes& to_peer) {
   // and our own gnutls engine) refuse hellos without it.
   params.extra_extensions.push_back(native::msgs::Extension{
       native::ExtensionType::renegotiation_info, native::msgs::RawExtension{ByteVec{0x00}}});
+  // RFC 5077 §3.2: with a session store, a TLS 1.2 offer asks for a ticket.
+  params.tls12_session_tickets =
+      shared_->client_session_store && !params.tls12_cipher_suites.empty();
   if (auto offer = hooks_.take_session_to_resume()) {
     // Our own serialisation (it may have come back from an application's disk): parsed
     // bounded; an unusable one means a full handshake.
     if (auto session = native::handshake::ClientSessionState::parse(offer->engine_state.span())) {
-      params.resumption = std::move(*session);
-      const auto early = as_u8(hooks_.early_data_to_send());
-      params.early_data.assign(early.begin(), early.end());
+      if (session->version == native::tls12_version) {
+        // RFC 7627 §5.3: only sessions with the extended master secret are offered (ours all
+        // are; the handshake checks it again).
+        if (session->extended_master_secret && !params.tls12_cipher_suites.empty()) {
+          params.resumption12 = std::move(*session);
+        }
+      } else {
+        params.resumption = std::move(*session);
+        const auto early = as_u8(hooks_.early_data_to_send());
+        params.early_data.assign(early.begin(), early.end());
+      }
     }
   }
   ByteVec out;

@@ -76,6 +76,9 @@ struct SharedConfig {
   /// Server: NewSessionTickets per handshake (0: no tickets, no resumption), the keys that seal
   /// them (thread-safe; never null when session_tickets > 0) and the 0-RTT settings.
   std::uint8_t session_tickets = 0;
+  /// Client: the configuration has a session store (resumption on): a TLS 1.2 offer asks for
+  /// session tickets (RFC 5077 §3.2).
+  bool client_session_store = false;
   std::shared_ptr<TicketKeys> ticket_keys;
   EarlyDataOptions early_data;
 };

@@ -74,6 +74,7 @@ Result<std::unique_ptr<EngineFactory>> make_native_client_factory(const ClientCo
   auto shared = make_shared_config(config, /*client=*/true);
   if (!shared) return fail(std::move(shared.error()));
   (*shared)->server_name = config.server_name;
+  (*shared)->client_session_store = config.session_store != nullptr;
   return std::unique_ptr<EngineFactory>(
       std::make_unique<NativeFactory<native_backend::ClientEngine>>(std::move(*shared)));
 }
@@ -122,8 +123,9 @@ BackendCapabilities native_capabilities() {
   // Both state machines park in explicit waiting states until the store answers.
   caps.async_server_certificates = true;
   caps.async_client_certificates = true;
-  // TLS 1.3 tickets (psk_dhe_ke) in our own sealed format; TLS 1.2 comes with native TLS 1.2.
-  caps.resumption = {ProtocolVersion::tls13};
+  // TLS 1.3 tickets (psk_dhe_ke) and TLS 1.2 tickets (RFC 5077, extended master secret only)
+  // in our own sealed format.
+  caps.resumption = {ProtocolVersion::tls12, ProtocolVersion::tls13};
   caps.early_data = true;
   // Tickets name their key; every key TicketKeys still keeps opens them.
   caps.ticket_key_history = true;

@@ -147,7 +147,10 @@ SessionInfo ServerEngine::info() const {
   if (negotiated.negotiated) {
     info.version = negotiated.tls12 ? ProtocolVersion::tls12 : ProtocolVersion::tls13;
     info.cipher_suite = static_cast<CipherSuite>(negotiated.suite);
-    info.group = static_cast<NamedGroup>(negotiated.group);
+    // A TLS 1.2 resumption exchanges no key (RFC 5246 §7.3 fig. 2): no group.
+    if (!(negotiated.tls12 && negotiated.resumed)) {
+      info.group = static_cast<NamedGroup>(negotiated.group);
+    }
   }
   if (negotiated.alpn) info.alpn = *negotiated.alpn;
   info.resumed = negotiated.resumed;

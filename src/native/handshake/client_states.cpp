@@ -115,6 +115,12 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
       WIRE_TRY(auto reneg, msgs::renegotiation_info_extension());
       list.push_back(std::move(reneg));
     }
+    // RFC 5077 §3.2: an empty session_ticket asks for a ticket; a non-empty one offers it.
+    if (params.tls12_session_tickets || params.resumption12) {
+      ByteVec ticket;
+      if (params.resumption12) ticket = params.resumption12->ticket;
+      list.push_back({ExtensionType::session_ticket, msgs::RawExtension{std::move(ticket)}});
+    }
   }
   for (const auto& e : params.extra_extensions) list.push_back(e);
   for (auto& e : resumption) list.push_back(std::move(e));
@@ -276,7 +282,10 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   // The random first, then the session id, then the key shares: known-answer tests rely on this
   // order.
   provider.random(offered.client_random);
-  if (params.middlebox_compatibility && params.legacy_session_id.empty()) {
+  // RFC 5077 §3.4: offering a ticket, the client "MAY generate and include a Session ID"; ours
+  // is how we recognise that the server accepted it (it echoes the Session ID).
+  const bool offers_ticket12 = params.resumption12 && !params.tls12_cipher_suites.empty();
+  if ((params.middlebox_compatibility || offers_ticket12) && params.legacy_session_id.empty()) {
     // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
     // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
     // This value need not be random but SHOULD be unpredictable".
@@ -1200,8 +1209,13 @@ Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
+bool ClientHandshake::waiting_for_certificate() const noexcept {
+  if (tls12_) return tls12_->waiting_for_certificate();
+  return std::holds_alternative<WaitingForClientCertificate>(*state_);
+}
+
 Status ClientHandshake::resume(ByteVec& out, record::DataSink application_data) {
-  if (tls12_) return {};
+  if (tls12_) return tls12_->resume(out, application_data);
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   auto* waiting = std::get_if<WaitingForClientCertificate>(state_.get());
   if (waiting == nullptr) return {};

@@ -108,6 +108,13 @@ struct ClientHelloParameters {
   /// A session to resume (RFC 8446 §2.2, §4.2.11): its ticket is offered as the only PSK, with
   /// psk_key_exchange_modes = {psk_dhe_ke} and our key shares as usual.
   std::optional<ClientSessionState> resumption;
+  /// With tls12_cipher_suites: the RFC 5077 session_ticket extension (§3.2), empty (asking the
+  /// server for a ticket) unless `resumption12` gives the ticket to offer.
+  bool tls12_session_tickets = false;
+  /// A TLS 1.2 session to resume (RFC 5077 §3.1; version tls12_version, extended master secret):
+  /// its ticket goes in session_ticket, with a non-empty legacy_session_id (drawn if none is
+  /// given) whose echo tells that the server accepted it (RFC 5077 §3.4).
+  std::optional<ClientSessionState> resumption12;
   /// 0-RTT data (RFC 8446 §2.3) sent after the ClientHello when `resumption` allows it
   /// (max_early_data > 0); at most max_early_data bytes of it.
   ByteVec early_data;
@@ -349,10 +356,9 @@ class ClientHandshake {
   Status write(Bytes data, ByteVec& out);
   /// The same, sealing the records in place at the end of a vector of std::byte.
   Status write(Bytes data, std::vector<std::byte>& out);
-  /// Whether the handshake waits for select_client_certificate (see resume()).
-  [[nodiscard]] bool waiting_for_certificate() const noexcept {
-    return std::holds_alternative<WaitingForClientCertificate>(*state_);
-  }
+  /// Whether the handshake (TLS 1.3 or TLS 1.2) waits for select_client_certificate (see
+  /// resume()).
+  [[nodiscard]] bool waiting_for_certificate() const noexcept;
   /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
   /// processes the input that arrived meanwhile (buffered, at most max_input_while_waiting
   /// bytes). A no-op when not waiting.

@@ -104,6 +104,9 @@ Offer12 offer_from(const ExpectServerHello& first) {
   o.alpn = first.params.alpn_protocols;
   o.record_size_limit = first.params.record_size_limit;
   o.tls13_offered = first.params.offer_tls13;
+  o.legacy_session_id = first.params.legacy_session_id;
+  o.session_ticket_offered = first.params.tls12_session_tickets || first.params.resumption12;
+  o.resumption = first.params.resumption12;
   return o;
 }
 
@@ -111,7 +114,7 @@ Offer12 offer_from(const ExpectServerHello& first) {
 // ServerHello
 
 Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
-                                                  const ClientHandshakeEnvironment& /*env*/,
+                                                  const ClientHandshakeEnvironment& env,
                                                   Actions12& /*actions*/) && {
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
@@ -195,10 +198,25 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
     // RFC 8449 §4: in TLS 1.2 the limit counts the plaintext only; at most 2^14 applies.
     ctx.peer_record_size_limit = limit->limit;
   }
+  if (const ByteVec* ticket = msgs::raw_extension(sh.extensions, ExtensionType::session_ticket);
+      ticket != nullptr) {
+    // RFC 5077 §3.2: the server "MUST send an empty SessionTicket extension" when it will send
+    // a NewSessionTicket (§3.3: "it MUST send" one then).
+    if (!ticket->empty()) {
+      return wire::decode_error("ServerHello.session_ticket", "not empty");
+    }
+    ctx.ticket_expected = true;
+  }
   ctx.suite = sh.cipher_suite;
   ctx.params = *params;
   ctx.server_random = sh.random;
   ctx.add(message.whole);
+  // RFC 5077 §3.4: a server that accepts the ticket echoes our (non-empty) session id; RFC 5246
+  // §7.4.1.3: a matching session_id means the session is resumed.
+  if (!sh.legacy_session_id_echo.empty() &&
+      sh.legacy_session_id_echo == ctx.offer.legacy_session_id) {
+    return resume_session(std::move(ctx), sh, env);
+  }
   return ExpectCertificate12{std::move(ctx)};
 }
 
@@ -296,19 +314,47 @@ Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
   }
   WIRE_CHECK(msgs::ServerHelloDone::parse(message.body));
   ctx.add(message.whole);
-  const auto& provider = *env.provider;
 
+  CertificateSelection selection = CertificateSelection::declined();
+  if (ctx.certificate_requested && env.select_client_certificate) {
+    selection = env.select_client_certificate(ctx.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) {
+      return WaitingForClientCertificate12(std::move(ctx), std::move(key_share),
+                                           std::move(pre_master_secret), key_exchange);
+    }
+  }
+  return send_client_flight12(std::move(ctx), std::move(key_share), std::move(pre_master_secret),
+                              selection, env, actions);
+}
+
+Result<ClientState12> WaitingForClientCertificate12::resume(const ClientHandshakeEnvironment& env,
+                                                            Actions12& actions) && {
+  CertificateSelection selection = CertificateSelection::declined();
+  if (env.select_client_certificate) {
+    selection = env.select_client_certificate(ctx.certificate_query);
+    if (selection.kind == CertificateSelection::Kind::pending) return std::move(*this);
+  }
+  return send_client_flight12(std::move(ctx), std::move(key_share), std::move(pre_master_secret),
+                              selection, env, actions);
+}
+
+Result<ClientState12> WaitingForClientCertificate12::handle(
+    const HandshakeView& /*message*/, const ClientHandshakeEnvironment& /*env*/,
+    Actions12& /*actions*/) && {
+  return wire::fail(Alert::internal_error, "WaitingForClientCertificate12",
+                    "no message is processed while waiting for a certificate");
+}
+
+Result<ClientState12> send_client_flight12(Context12 ctx,
+                                           std::unique_ptr<crypto::KeyShare> key_share,
+                                           SecretBytes pre_master_secret,
+                                           const CertificateSelection& selection,
+                                           const ClientHandshakeEnvironment& env,
+                                           Actions12& actions) {
+  const auto& provider = *env.provider;
   // RFC 5246 §7.3: Certificate*, ClientKeyExchange, CertificateVerify*, [ChangeCipherSpec],
   // Finished.
-  CertificateSelection selection = CertificateSelection::declined();
   if (ctx.certificate_requested) {
-    if (env.select_client_certificate) {
-      selection = env.select_client_certificate(ctx.certificate_query);
-    }
-    if (selection.kind == CertificateSelection::Kind::pending) {
-      return wire::fail(Alert::internal_error, "select_client_certificate",
-                        "a pending answer is not supported in TLS 1.2 yet");
-    }
     msgs::Certificate12 cert;
     if (selection.kind == CertificateSelection::Kind::chosen) {
       if (selection.chain_der.empty() || !selection.key) {
@@ -381,15 +427,25 @@ Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
 Result<ClientState12> ExpectChangeCipherSpec12::handle(const HandshakeView& message,
                                                        const ClientHandshakeEnvironment& /*env*/,
                                                        Actions12& /*actions*/) && {
-  // We never offer session_ticket, so RFC 5077 §3.3: a NewSessionTicket "MUST NOT" come.
   if (message.type == HandshakeType::new_session_ticket) {
-    return wire::fail(Alert::unexpected_message, "NewSessionTicket", "we did not ask for one");
+    WIRE_CHECK(accept_new_session_ticket(ctx, message));
+    return std::move(*this);
   }
   return unexpected_message("ChangeCipherSpec");
 }
 
 Result<ClientState12> ExpectChangeCipherSpec12::change_cipher_spec(Actions12& actions) && {
+  // RFC 5077 §3.3: "the server MUST include a NewSessionTicket" once it sent the empty
+  // SessionTicket extension; a ChangeCipherSpec in its place is out of order.
+  if (ctx.ticket_expected && !ctx.new_ticket) {
+    return wire::fail(Alert::unexpected_message, "ChangeCipherSpec",
+                      "the NewSessionTicket the ServerHello announced did not come");
+  }
   actions.emplace_back(InstallRead12{std::move(server_keys), ctx.params.aead});
+  if (ctx.resumed) {
+    return ExpectResumedServerFinished12{std::move(ctx), std::move(master_secret),
+                                         std::move(client_keys)};
+  }
   return ExpectServerFinished12{std::move(ctx), std::move(master_secret)};
 }
 
@@ -408,7 +464,8 @@ Result<ClientState12> ExpectServerFinished12::handle(const HandshakeView& messag
     return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
   }
   ctx.add(message.whole);
-  // The transcript is not needed any more (no renegotiation, no resumption yet).
+  report_ticket(ctx, master_secret.span(), env);
+  // The transcript is not needed any more (no renegotiation).
   ByteVec().swap(ctx.messages);
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedServerFinished12{});
 }
@@ -456,10 +513,10 @@ Status ClientHandshake12::apply(Actions12& actions, ByteVec& out) {
     } else {
       auto& r = std::get<InstallRead12>(action);
       WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
-      if (auto* s = std::get_if<ExpectServerFinished12>(state_.get());
-          s != nullptr && s->ctx.offer.record_size_limit) {
-        protection.set_plaintext_limit(*s->ctx.offer.record_size_limit);
-      }
+      // Our record_size_limit (RFC 8449 §4), whichever Finished comes next.
+      const auto limit =
+          std::visit([](const auto& s) { return s.ctx.offer.record_size_limit; }, *state_);
+      if (limit) protection.set_plaintext_limit(*limit);
       // RFC 5246 §7.1 / RFC 8446 §5.1 by analogy: no handshake message spans the key change.
       WIRE_CHECK(reader_.set_protection12(std::move(protection)));
     }
@@ -482,6 +539,15 @@ Status ClientHandshake12::handle(Bytes message, ByteVec& out) {
 Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink application_data) {
   if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
   if (peer_closed_) return {};
+  if (waiting_for_certificate()) {
+    // Kept for resume(), bounded as in TLS 1.3: the records are decoded once our flight is out.
+    input_while_waiting_ += in.size();
+    if (input_while_waiting_ > ClientHandshake::max_input_while_waiting) {
+      failed_ = true;
+      return wire::fail(Alert::internal_error, "ClientHandshake",
+                        "too much input while waiting for a client certificate");
+    }
+  }
   reader_.feed(in);
   RecordHandlers12<ClientHandshake12, ExpectChangeCipherSpec12, Actions12> handlers(*this, out);
   // RFC 5246 §7.4.9: application data only after the server's Finished is verified.
@@ -489,6 +555,27 @@ Status ClientHandshake12::receive(Bytes in, ByteVec& out, record::DataSink appli
                           {&failed_, &peer_closed_, &received_alert_, &user_canceled_seen_,
                            ClientHandshake::max_user_canceled_alerts},
                           application_data);
+}
+
+Status ClientHandshake12::resume(ByteVec& out, record::DataSink application_data) {
+  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
+  auto* waiting = std::get_if<WaitingForClientCertificate12>(state_.get());
+  if (waiting == nullptr) return {};
+  Actions12 actions;
+  auto moved = std::move(*waiting).resume(env_, actions);
+  if (!moved) {
+    failed_ = true;
+    return tl::unexpected<Error>(moved.error());
+  }
+  *state_ = std::move(*moved);
+  if (auto applied = apply(actions, out); !applied) {
+    failed_ = true;
+    return applied;
+  }
+  if (waiting_for_certificate()) return {};
+  input_while_waiting_ = 0;
+  // What arrived meanwhile sits in the record reader.
+  return receive({}, out, application_data);
 }
 
 Status ClientHandshake12::write(Bytes data, ByteVec& out) {
@@ -555,6 +642,7 @@ ClientSessionInfo ClientHandshake12::info() const {
         info.alpn_protocol = ctx.alpn;
         info.certificate_requested = ctx.certificate_requested;
         info.client_certificate_sent = ctx.client_certificate_sent;
+        info.resumed = ctx.resumed;
       },
       *state_);
   info.handshake_complete = connected() != nullptr;

@@ -9,6 +9,10 @@
 // The TLS 1.3 ClientHello offers TLS 1.2 too when ClientHelloParameters::tls12_cipher_suites is
 // not empty; ClientHandshake hands a ServerHello that chose TLS 1.2 (negotiate_version) to
 // ClientHandshake12, which takes over the record layer and runs the states below.
+//
+// Session tickets (RFC 5077) with the extended master secret (RFC 7627 §5.3): a ServerHello that
+// echoes our session id accepts the offered ticket and leads to the abbreviated handshake, whose
+// states are in client_resume12.hpp.
 
 #include "native/handshake/client_states.hpp"
 #include "native/handshake/record_dispatch12.hpp"
@@ -44,6 +48,12 @@ struct Offer12 {
   std::vector<std::string> alpn;
   std::optional<std::uint16_t> record_size_limit;
   bool tls13_offered = true;
+  /// The legacy_session_id we sent (non-empty when a ticket is offered, RFC 5077 §3.4).
+  ByteVec legacy_session_id;
+  /// We sent the session_ticket extension (RFC 5077 §3.2), empty or with `resumption`'s ticket.
+  bool session_ticket_offered = false;
+  /// The TLS 1.2 session whose ticket we offered.
+  std::optional<ClientSessionState> resumption;
 };
 
 /// Builds the offer from the TLS 1.3 client's first state (the ClientHello it sent).
@@ -64,6 +74,13 @@ struct Context12 {
   bool certificate_requested = false;
   bool client_certificate_sent = false;
   CertificateQuery certificate_query;
+  /// The server accepted our ticket: the abbreviated handshake (RFC 5077 §3.1).
+  bool resumed = false;
+  /// The ServerHello carried session_ticket: a NewSessionTicket comes before the server's
+  /// ChangeCipherSpec (RFC 5077 §3.3).
+  bool ticket_expected = false;
+  /// That NewSessionTicket, reported once the server's Finished (which covers it) is verified.
+  std::optional<msgs::NewSessionTicket12> new_ticket;
 
   void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
 };
@@ -81,6 +98,7 @@ class VerifiedServerKeyExchange12 {
 /// Proof that the server's Finished was verified (constant-time compare).
 class VerifiedServerFinished12 {
   friend struct ExpectServerFinished12;
+  friend struct ExpectResumedServerFinished12;
   VerifiedServerFinished12() = default;
 };
 
@@ -101,13 +119,17 @@ struct ExpectServerHello12;
 struct ExpectCertificate12;
 struct ExpectServerKeyExchange12;
 struct ExpectCertificateRequestOrDone12;
+struct WaitingForClientCertificate12;
 struct ExpectChangeCipherSpec12;
 struct ExpectServerFinished12;
+struct ExpectResumedServerFinished12;
 struct Connected12;
 
-using ClientState12 = std::variant<ExpectServerHello12, ExpectCertificate12,
-                                   ExpectServerKeyExchange12, ExpectCertificateRequestOrDone12,
-                                   ExpectChangeCipherSpec12, ExpectServerFinished12, Connected12>;
+using ClientState12 =
+    std::variant<ExpectServerHello12, ExpectCertificate12, ExpectServerKeyExchange12,
+                 ExpectCertificateRequestOrDone12, WaitingForClientCertificate12,
+                 ExpectChangeCipherSpec12, ExpectServerFinished12, ExpectResumedServerFinished12,
+                 Connected12>;
 
 struct ExpectServerHello12 {
   Context12 ctx;
@@ -146,18 +168,55 @@ struct ExpectCertificateRequestOrDone12 {
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
 };
 
-/// Our flight is out; the server's ChangeCipherSpec comes next (RFC 5246 §7.3).
+/// The ServerHelloDone came after a CertificateRequest and select_client_certificate answered
+/// "pending" (as WaitingForClientCertificate in TLS 1.3). Nothing of our flight is sent yet;
+/// input that arrives meanwhile stays buffered in the record reader (bounded, as in TLS 1.3).
+struct WaitingForClientCertificate12 {
+  WaitingForClientCertificate12(Context12 c, std::unique_ptr<crypto::KeyShare> share,
+                                SecretBytes pre_master, VerifiedServerKeyExchange12 proof)
+      : ctx(std::move(c)),
+        key_share(std::move(share)),
+        pre_master_secret(std::move(pre_master)),
+        key_exchange(proof) {}
+  Context12 ctx;  // transcript up to the ServerHelloDone
+  std::unique_ptr<crypto::KeyShare> key_share;
+  SecretBytes pre_master_secret;
+  VerifiedServerKeyExchange12 key_exchange;
+  /// Asks select_client_certificate again: still pending stays here, else our flight is sent.
+  Result<ClientState12> resume(const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+  /// No handshake message is processed while waiting (the driver does not read records).
+  Result<ClientState12> handle(const msgs::HandshakeView& message,
+                               const ClientHandshakeEnvironment& env, Actions12& actions) &&;
+};
+
+/// Our flight after the ServerHelloDone (RFC 5246 §7.3): [Certificate], ClientKeyExchange,
+/// [CertificateVerify], ChangeCipherSpec, Finished, with `selection` when the server asked for a
+/// certificate (declined: an empty Certificate, RFC 5246 §7.4.6).
+Result<ClientState12> send_client_flight12(Context12 ctx,
+                                           std::unique_ptr<crypto::KeyShare> key_share,
+                                           SecretBytes pre_master_secret,
+                                           const CertificateSelection& selection,
+                                           const ClientHandshakeEnvironment& env,
+                                           Actions12& actions);
+
+/// The server's ChangeCipherSpec comes next (RFC 5246 §7.3): after our flight in a full
+/// handshake, after the ServerHello in an abbreviated one (ctx.resumed, RFC 5077 §3.1), in both
+/// preceded by a NewSessionTicket when the ServerHello carried session_ticket (RFC 5077 §3.3).
 struct ExpectChangeCipherSpec12 {
   Context12 ctx;
   SecretBytes master_secret;
   tls12::WriteKeys server_keys;
-  /// A handshake message here (a NewSessionTicket we did not ask for) is unexpected.
+  /// Abbreviated handshake only: our write keys, installed after the server's Finished.
+  tls12::WriteKeys client_keys;
+  /// The NewSessionTicket the ServerHello announced (once); any other handshake message, and a
+  /// NewSessionTicket we did not ask for, is unexpected_message.
   Result<ClientState12> handle(const msgs::HandshakeView& message,
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
   /// The server's ChangeCipherSpec: its write keys become our read keys.
   Result<ClientState12> change_cipher_spec(Actions12& actions) &&;
 };
 
+/// A full handshake's last message: the server's Finished.
 struct ExpectServerFinished12 {
   Context12 ctx;
   SecretBytes master_secret;
@@ -177,6 +236,14 @@ struct Connected12 {
                                const ClientHandshakeEnvironment& env, Actions12& actions) &&;
 };
 
+}  // namespace sanstls::native::handshake::client12
+
+// The abbreviated handshake's states complete the ClientState12 variant before the driver uses
+// it.
+#include "native/handshake/client_resume12.hpp"
+
+namespace sanstls::native::handshake::client12 {
+
 /// The TLS 1.2 driver: the states above plus the record layer taken over from ClientHandshake.
 class ClientHandshake12 {
  public:
@@ -189,6 +256,13 @@ class ClientHandshake12 {
                                                               Bytes server_hello, ByteVec& out);
 
   Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
+  /// Asks select_client_certificate again when waiting; once answered, sends our flight and then
+  /// processes the input that arrived meanwhile. A no-op when not waiting.
+  Status resume(ByteVec& out, record::DataSink application_data);
+  /// Whether the handshake waits for select_client_certificate (see resume()).
+  [[nodiscard]] bool waiting_for_certificate() const noexcept {
+    return std::holds_alternative<WaitingForClientCertificate12>(*state_);
+  }
   Status write(Bytes data, ByteVec& out);
   Status close_notify(ByteVec& out);
   Status send_alert(Alert alert, ByteVec& out);
@@ -227,6 +301,7 @@ class ClientHandshake12 {
   bool peer_closed_ = false;
   bool close_sent_ = false;
   std::size_t user_canceled_seen_ = 0;
+  std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;
 };
 

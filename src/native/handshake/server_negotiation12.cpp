@@ -148,6 +148,13 @@ Result<Negotiation12> negotiate12(const msgs::ClientHello& ch, const Context& ct
     }
   }
 
+  // RFC 5077 §3.2: the ticket is opaque to the client; the resumption decision is ours
+  // (server_resume12.hpp).
+  if (const ByteVec* ticket = msgs::raw_extension(ch.extensions, ExtensionType::session_ticket);
+      ticket != nullptr) {
+    n.session_ticket = *ticket;
+  }
+
   WIRE_TRY(auto options, read_hello_options(ch, ctx));
   n.server_name = std::move(options.server_name);
   n.alpn = std::move(options.alpn);

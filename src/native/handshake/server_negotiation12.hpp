@@ -33,6 +33,9 @@ struct Negotiation12 {
   /// The client signalled RFC 5746 (renegotiation_info or the SCSV): our ServerHello then
   /// carries an empty renegotiation_info (§3.6).
   bool secure_renegotiation = false;
+  /// The client's session_ticket extension (RFC 5077 §3.2): empty when it asks for a ticket,
+  /// the ticket it offers otherwise; nullopt when absent.
+  std::optional<ByteVec> session_ticket;
 };
 
 /// Everything about a TLS 1.2 ClientHello except what depends on the certificate.

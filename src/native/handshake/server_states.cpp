@@ -95,7 +95,7 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
     if (!name) continue;
     const auto key = ctx.env.ticket_opening_key(*name);
     if (!key) continue;
-    auto ticket = open_ticket(provider, *key, identity.identity);
+    auto ticket = open_ticket(provider, *key, identity.identity, tls13_version);
     if (!ticket) continue;  // not one of ours, tampered, or malformed: ignored (RFC 8446 §4.2.11)
     const std::chrono::system_clock::time_point issued{
         std::chrono::milliseconds(ticket->issued_ms)};

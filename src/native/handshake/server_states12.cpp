@@ -28,16 +28,20 @@ Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Co
   return provider.digest(ctx.params.hash, ctx.messages);
 }
 
-/// Our ServerHello (RFC 5246 §7.4.1.3) with only extensions the client sent (§7.4.1.4: "An
-/// extension type MUST NOT appear in the ServerHello unless the same extension type appeared in
-/// the corresponding ClientHello").
+}  // namespace
+
+/// §7.4.1.4: "An extension type MUST NOT appear in the ServerHello unless the same extension type
+/// appeared in the corresponding ClientHello".
 Result<ByteVec> server_hello(const Context12& ctx) {
   const Negotiation12& n = ctx.negotiation;
   msgs::ServerHello sh;
   sh.legacy_version = tls12_version;
   sh.random = ctx.server_random;
-  // No session cache: an empty session_id (RFC 5246 §7.4.1.3: the session "will not be cached
-  // and therefore cannot be resumed").
+  // RFC 5077 §3.4: "If the server accepts the ticket and the Session ID is not empty, then it
+  // MUST respond with the same Session ID present in the ClientHello." Otherwise no session
+  // cache: an empty session_id (RFC 5246 §7.4.1.3: the session "will not be cached and
+  // therefore cannot be resumed"; resumption is by ticket only).
+  if (ctx.resumed) sh.legacy_session_id_echo = n.legacy_session_id;
   sh.cipher_suite = ctx.suite;
   std::vector<msgs::Extension> list;
   // RFC 5746 §3.6: "If the secure_renegotiation flag is set to TRUE, the server MUST include an
@@ -54,11 +58,14 @@ Result<ByteVec> server_hello(const Context12& ctx) {
     list.push_back({ExtensionType::application_layer_protocol_negotiation,
                     msgs::ProtocolNameList{{ByteVec(n.alpn->begin(), n.alpn->end())}}});
   }
+  // RFC 5077 §3.2: "The server uses a zero-length SessionTicket extension to indicate to the
+  // client that it will send a new session ticket using the NewSessionTicket handshake message".
+  if (ctx.ticket_promised) {
+    list.push_back({ExtensionType::session_ticket, msgs::RawExtension{}});
+  }
   sh.extensions = msgs::Extensions(std::move(list));
   return sh.encode();
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The flight: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
@@ -85,6 +92,7 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
   provider.random(ctx.server_random);
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
   server::apply_downgrade_sentinel(ctx.server_random, c.params);
+  ctx.ticket_promised = will_issue_ticket(ctx, c);
   WIRE_TRY(auto hello, server_hello(ctx));
   ctx.add(hello);
   actions.emplace_back(SendHandshake{std::move(hello)});
@@ -254,6 +262,9 @@ Result<ServerState12> ExpectChangeCipherSpec12::handle(const HandshakeView& /*me
 
 Result<ServerState12> ExpectChangeCipherSpec12::change_cipher_spec(Actions12& actions) && {
   actions.emplace_back(InstallRead12{std::move(keys.client), ctx.params.aead});
+  if (ctx.resumed) {
+    return ExpectResumedClientFinished12{std::move(ctx), std::move(master_secret)};
+  }
   return ExpectClientFinished12{std::move(ctx), std::move(master_secret), std::move(keys.server)};
 }
 
@@ -272,6 +283,13 @@ Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& messag
   }
   ctx.add(message.whole);
 
+  // RFC 5077 §3.3: the NewSessionTicket "MUST" come once the ServerHello announced it, before
+  // our ChangeCipherSpec; it is part of the Finished hash.
+  if (ctx.ticket_promised) {
+    WIRE_TRY(auto ticket, new_session_ticket(ctx, master_secret.span(), c));
+    ctx.add(ticket);
+    actions.emplace_back(SendHandshake{std::move(ticket)});
+  }
   // RFC 5246 §7.1, §7.4.9: our ChangeCipherSpec, then our Finished under the new write keys.
   actions.emplace_back(SendChangeCipherSpec{});
   InstallWrite12 write{std::move(server_keys), ctx.params.aead, max_plaintext_length};
@@ -287,7 +305,7 @@ Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& messag
   std::copy(verify.span().begin(), verify.span().end(), ours.verify_data.begin());
   WIRE_TRY(auto ours_bytes, ours.encode());
   actions.emplace_back(SendHandshake{std::move(ours_bytes)});
-  // The transcript is not needed any more (no renegotiation, no resumption yet).
+  // The transcript is not needed any more (no renegotiation).
   ByteVec().swap(ctx.messages);
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedClientFinished12{});
 }
@@ -313,6 +331,16 @@ Result<std::unique_ptr<ServerHandshake12>> ServerHandshake12::take_over(
   Context12 ctx;
   ctx.negotiation = std::move(negotiation);
   ctx.add(client_hello);
+  Actions12 actions;
+  WIRE_TRY(auto resumed, resume_session(ctx, c, actions));
+  if (resumed) {
+    // The abbreviated handshake (RFC 5077 §3.1): our whole flight goes out now.
+    std::unique_ptr<ServerHandshake12> driver(
+        new ServerHandshake12(c, std::make_unique<ServerState12>(std::move(*resumed)),
+                              std::move(reader), std::move(writer)));
+    WIRE_CHECK(driver->apply(actions, out));
+    return driver;
+  }
   auto state = std::make_unique<ServerState12>(WaitingForCertificate12{std::move(ctx)});
   std::unique_ptr<ServerHandshake12> driver(
       new ServerHandshake12(c, std::move(state), std::move(reader), std::move(writer)));

@@ -8,7 +8,9 @@
 // ServerHandshake decides the version once (negotiate_version, server_negotiation.hpp) and hands
 // a ClientHello that negotiates TLS 1.2 to ServerHandshake12, which takes over the record layer.
 //
-// Not yet: session tickets / resumption.
+// Session tickets (RFC 5077) with the extended master secret (RFC 7627 §5.3): a ticket that opens
+// and may resume leads to the abbreviated handshake (server_resume12.hpp); a full handshake
+// issues a ticket when the client asked for one.
 
 #include "native/handshake/client_states12.hpp"  // InstallWrite12, InstallRead12, Actions12
 #include "native/handshake/record_dispatch12.hpp"
@@ -42,12 +44,18 @@ struct Context12 {
   /// What our CertificateRequest offered (empty: none was sent).
   std::vector<SignatureScheme> requested_schemes;
   bool certificate_requested = false;
+  /// Our ServerHello carries an empty session_ticket: a NewSessionTicket precedes our
+  /// ChangeCipherSpec (RFC 5077 §3.3).
+  bool ticket_promised = false;
+  /// The abbreviated handshake (RFC 5077 §3.1): the ServerHello echoes the client's session id.
+  bool resumed = false;
   void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
 };
 
 /// Proof that the client's Finished was verified (constant-time compare).
 class VerifiedClientFinished12 {
   friend struct ExpectClientFinished12;
+  friend struct ExpectResumedClientFinished12;
   VerifiedClientFinished12() = default;
 };
 
@@ -57,10 +65,16 @@ struct ExpectClientKeyExchange12;
 struct ExpectClientCertificateVerify12;
 struct ExpectChangeCipherSpec12;
 struct ExpectClientFinished12;
+struct ExpectResumedClientFinished12;
 struct Connected12;
-using ServerState12 = std::variant<WaitingForCertificate12, ExpectClientCertificate12,
-                                   ExpectClientKeyExchange12, ExpectClientCertificateVerify12,
-                                   ExpectChangeCipherSpec12, ExpectClientFinished12, Connected12>;
+using ServerState12 =
+    std::variant<WaitingForCertificate12, ExpectClientCertificate12, ExpectClientKeyExchange12,
+                 ExpectClientCertificateVerify12, ExpectChangeCipherSpec12, ExpectClientFinished12,
+                 ExpectResumedClientFinished12, Connected12>;
+
+/// Our ServerHello (RFC 5246 §7.4.1.3) for `ctx`: the client's session id echoed when resumed,
+/// only extensions the client sent (§7.4.1.4).
+Result<ByteVec> server_hello(const Context12& ctx);
 
 /// The ClientHello is accepted; the certificate store has not answered yet (nothing sent).
 struct WaitingForCertificate12 {
@@ -99,7 +113,8 @@ struct ExpectClientCertificateVerify12 {
                                Actions12& actions) &&;
 };
 
-/// The client's ChangeCipherSpec comes next (RFC 5246 §7.3).
+/// The client's ChangeCipherSpec comes next (RFC 5246 §7.3): after its key exchange in a full
+/// handshake, after our Finished in an abbreviated one (ctx.resumed; keys.server already used).
 struct ExpectChangeCipherSpec12 {
   Context12 ctx;
   SecretBytes master_secret;
@@ -130,6 +145,14 @@ struct Connected12 {
   Result<ServerState12> handle(const msgs::HandshakeView& message, const Context& c,
                                Actions12& actions) &&;
 };
+
+}  // namespace sanstls::native::handshake::server12
+
+// The abbreviated handshake's states complete the ServerState12 variant before the driver uses
+// it.
+#include "native/handshake/server_resume12.hpp"
+
+namespace sanstls::native::handshake::server12 {
 
 /// The TLS 1.2 driver: the states above plus the record layer taken over from ServerHandshake.
 class ServerHandshake12 {

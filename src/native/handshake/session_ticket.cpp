@@ -2,6 +2,7 @@
 #include "native/handshake/session_ticket.hpp"
 
 #include "native/key_schedule.hpp"
+#include "native/key_schedule12.hpp"
 #include "wire/reader.hpp"
 #include "wire/writer.hpp"
 
@@ -21,20 +22,49 @@ Result<SecretBytes> finish_secret(wire::Writer&& w) {
   return out;
 }
 
-/// A TLS 1.3 suite we implement, else decode_error.
-Result<CipherSuite> read_suite(wire::Reader& r, std::string_view field) {
+/// The version tag: TLS 1.3 or TLS 1.2, else decode_error.
+Result<std::uint16_t> read_version(wire::Reader& r, std::string_view field) {
+  WIRE_TRY(const auto version, r.u16(field));
+  if (version != tls13_version && version != tls12_version) {
+    return wire::decode_error(field, "neither TLS 1.3 nor TLS 1.2");
+  }
+  return version;
+}
+
+/// A suite of `version` we implement, else decode_error.
+Result<CipherSuite> read_suite(wire::Reader& r, std::uint16_t version, std::string_view field) {
   WIRE_TRY(const auto code, r.u16(field));
   const auto suite = static_cast<CipherSuite>(code);
-  if (!suite_params(suite)) return wire::decode_error(field, "not a TLS 1.3 suite we implement");
+  if (version == tls13_version && !suite_params(suite)) {
+    return wire::decode_error(field, "not a TLS 1.3 suite we implement");
+  }
+  if (version == tls12_version && !tls12::suite12_params(suite)) {
+    return wire::decode_error(field, "not a TLS 1.2 suite we implement");
+  }
   return suite;
 }
 
-/// A PSK of exactly the suite's hash length.
-Result<SecretBytes> read_psk(wire::Reader& r, CipherSuite suite, std::string_view field) {
-  const std::size_t length = crypto::hash_length(suite_params(suite)->hash);
+/// A secret of exactly the right length: the suite's hash length for a TLS 1.3 PSK, 48 bytes
+/// for a TLS 1.2 master secret (RFC 5246 §8.1).
+Result<SecretBytes> read_psk(wire::Reader& r, std::uint16_t version, CipherSuite suite,
+                             std::string_view field) {
+  const std::size_t length = version == tls12_version
+                                 ? tls12::master_secret_length
+                                 : crypto::hash_length(suite_params(suite)->hash);
   WIRE_TRY(const auto psk, r.vec8(field, {length, length}));
   return SecretBytes(psk);
 }
+
+/// Flags byte: bit 0 the extended master secret; the other bits must be zero (TLS 1.3 sets none).
+Result<bool> read_flags(wire::Reader& r, std::uint16_t version, std::string_view field) {
+  WIRE_TRY(const auto flags, r.u8(field));
+  if ((flags & ~std::uint8_t{1}) != 0 || (version == tls13_version && flags != 0)) {
+    return wire::decode_error(field, "unknown flags");
+  }
+  return flags == 1;
+}
+
+std::uint8_t flags_of(bool extended_master_secret) { return extended_master_secret ? 1 : 0; }
 
 std::array<std::uint8_t, 1 + ticket_key_name_length> ticket_aad(
     const std::array<std::uint8_t, ticket_key_name_length>& name) {
@@ -52,6 +82,7 @@ Result<SecretBytes> TicketContents::encode() const {
   w.u16(version, "ticket.version");
   w.u16(static_cast<std::uint16_t>(suite), "ticket.suite");
   w.vec8(psk.span(), "ticket.psk");
+  w.u8(flags_of(extended_master_secret), "ticket.flags");
   w.u32(ticket_age_add, "ticket.ticket_age_add");
   w.u64(issued_ms, "ticket.issued");
   w.u32(max_early_data, "ticket.max_early_data");
@@ -65,10 +96,10 @@ Result<TicketContents> TicketContents::parse(Bytes plaintext) {
   TicketContents t;
   WIRE_TRY(const auto fmt, r.u8("ticket.format"));
   if (fmt != format) return wire::decode_error("ticket.format", "unknown format");
-  WIRE_TRY(t.version, r.u16("ticket.version"));
-  if (t.version != tls13_version) return wire::decode_error("ticket.version", "not TLS 1.3");
-  WIRE_TRY(t.suite, read_suite(r, "ticket.suite"));
-  WIRE_TRY(t.psk, read_psk(r, t.suite, "ticket.psk"));
+  WIRE_TRY(t.version, read_version(r, "ticket.version"));
+  WIRE_TRY(t.suite, read_suite(r, t.version, "ticket.suite"));
+  WIRE_TRY(t.psk, read_psk(r, t.version, t.suite, "ticket.psk"));
+  WIRE_TRY(t.extended_master_secret, read_flags(r, t.version, "ticket.flags"));
   WIRE_TRY(t.ticket_age_add, r.u32("ticket.ticket_age_add"));
   WIRE_TRY(t.issued_ms, r.u64("ticket.issued"));
   WIRE_TRY(t.max_early_data, r.u32("ticket.max_early_data"));
@@ -104,7 +135,8 @@ std::optional<Bytes> ticket_key_name(Bytes ticket) {
 }
 
 Result<TicketContents> open_ticket(const crypto::CryptoProvider& provider,
-                                   const TicketSealingKey& key, Bytes ticket) {
+                                   const TicketSealingKey& key, Bytes ticket,
+                                   std::uint16_t version) {
   wire::Reader r(ticket);
   WIRE_TRY(const auto name, r.array<ticket_key_name_length>("ticket.key_name"));
   if (name != key.name) return wire::decode_error("ticket.key_name", "another key");
@@ -117,14 +149,21 @@ Result<TicketContents> open_ticket(const crypto::CryptoProvider& provider,
   WIRE_TRY(auto plaintext, aead->open(nonce, ticket_aad(key.name), sealed));
   const SecretBytes secret(plaintext);
   OPENSSL_cleanse(plaintext.data(), plaintext.size());
-  return TicketContents::parse(secret.span());
+  WIRE_TRY(auto contents, TicketContents::parse(secret.span()));
+  // A TLS 1.2 ticket holds a master secret, a TLS 1.3 one a PSK: never one for the other.
+  if (contents.version != version) {
+    return wire::decode_error("ticket.version", "a ticket of another protocol version");
+  }
+  return contents;
 }
 
 Result<SecretBytes> ClientSessionState::encode() const {
   wire::Writer w;
   w.u8(format, "session.format");
+  w.u16(version, "session.version");
   w.u16(static_cast<std::uint16_t>(suite), "session.suite");
   w.vec8(psk.span(), "session.psk");
+  w.u8(flags_of(extended_master_secret), "session.flags");
   w.vec16(ticket, "session.ticket");
   w.u32(ticket_age_add, "session.ticket_age_add");
   w.u64(received_ms, "session.received");
@@ -140,8 +179,10 @@ Result<ClientSessionState> ClientSessionState::parse(Bytes bytes) {
   ClientSessionState s;
   WIRE_TRY(const auto fmt, r.u8("session.format"));
   if (fmt != format) return wire::decode_error("session.format", "unknown format");
-  WIRE_TRY(s.suite, read_suite(r, "session.suite"));
-  WIRE_TRY(s.psk, read_psk(r, s.suite, "session.psk"));
+  WIRE_TRY(s.version, read_version(r, "session.version"));
+  WIRE_TRY(s.suite, read_suite(r, s.version, "session.suite"));
+  WIRE_TRY(s.psk, read_psk(r, s.version, s.suite, "session.psk"));
+  WIRE_TRY(s.extended_master_secret, read_flags(r, s.version, "session.flags"));
   WIRE_TRY(const auto ticket, r.vec16("session.ticket", {1, max_ticket}));
   s.ticket.assign(ticket.begin(), ticket.end());
   WIRE_TRY(s.ticket_age_add, r.u32("session.ticket_age_add"));
