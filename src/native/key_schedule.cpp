@@ -3,6 +3,7 @@
 
 #include "wire/writer.hpp"
 
+#include <array>
 #include <string>
 
 namespace sanstls::native {
@@ -34,16 +35,15 @@ Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view lab
   if (length > 0xffff || prefix.size() + label.size() > 255 || context.size() > 255) {
     return wire::fail(Alert::internal_error, "HkdfLabel", "field out of range");
   }
+  const auto as_bytes = [](std::string_view text) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  };
   wire::Writer w;
   w.u16(static_cast<std::uint16_t>(length), "HkdfLabel.length");
   {
     auto l = w.prefix8("HkdfLabel.label");
-    for (char c : prefix) {
-      w.u8(static_cast<std::uint8_t>(c));
-    }
-    for (char c : label) {
-      w.u8(static_cast<std::uint8_t>(c));
-    }
+    w.bytes(as_bytes(prefix), "HkdfLabel.label");
+    w.bytes(as_bytes(label), "HkdfLabel.label");
   }
   w.vec8(context, "HkdfLabel.context");
   return std::move(w).finish();
@@ -51,8 +51,17 @@ Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view lab
 
 Result<SecretBytes> KeyDerivation::expand_label(Bytes secret, std::string_view label, Bytes context,
                                                 std::size_t length) const {
+  if (secret.empty()) {
+    return wire::fail(Alert::internal_error, "HKDF-Expand-Label", "empty secret");
+  }
+  WIRE_TRY(auto key, provider_->hmac_key(hash_, secret));
+  return expand_label(*key, label, context, length);
+}
+
+Result<SecretBytes> KeyDerivation::expand_label(crypto::HmacKey& secret, std::string_view label,
+                                                Bytes context, std::size_t length) const {
   WIRE_TRY(auto info, hkdf_label(label, context, length));
-  return provider_->hkdf_expand(hash_, secret, info, length);
+  return secret.hkdf_expand(info, length);
 }
 
 Result<SecretBytes> KeyDerivation::derive_secret(Bytes secret, std::string_view label,
@@ -60,9 +69,36 @@ Result<SecretBytes> KeyDerivation::derive_secret(Bytes secret, std::string_view 
   return expand_label(secret, label, transcript_hash, hash_length());
 }
 
+Result<SecretBytes> KeyDerivation::derive_secret(crypto::HmacKey& secret, std::string_view label,
+                                                 Bytes transcript_hash) const {
+  return expand_label(secret, label, transcript_hash, hash_length());
+}
+
 Result<SecretBytes> KeyDerivation::derive_secret_empty(Bytes secret, std::string_view label) const {
-  const auto empty_hash = provider_->digest(hash_, {});
-  return derive_secret(secret, label, empty_hash);
+  return derive_secret(secret, label, empty_hash());
+}
+
+Result<SecretBytes> KeyDerivation::derive_secret_empty(crypto::HmacKey& secret,
+                                                       std::string_view label) const {
+  return derive_secret(secret, label, empty_hash());
+}
+
+Bytes KeyDerivation::empty_hash() const noexcept {
+  // SHA-256("") and SHA-384("") (FIPS 180-4); key_schedule_test checks them against the
+  // provider.
+  static constexpr std::array<std::uint8_t, 32> sha256_empty{
+      0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+      0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+      0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+  static constexpr std::array<std::uint8_t, 48> sha384_empty{
+      0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e,
+      0xb1, 0xb1, 0xe3, 0x6a, 0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43,
+      0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda, 0x27, 0x4e, 0xde, 0xbf,
+      0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b};
+  if (hash_ == crypto::HashAlgorithm::sha256) {
+    return sha256_empty;
+  }
+  return sha384_empty;
 }
 
 Result<SecretBytes> KeyDerivation::extract(Bytes salt, Bytes ikm) const {
@@ -71,8 +107,9 @@ Result<SecretBytes> KeyDerivation::extract(Bytes salt, Bytes ikm) const {
 
 Result<TrafficKeys> KeyDerivation::traffic_keys(Bytes traffic_secret,
                                                 crypto::AeadAlgorithm aead) const {
-  WIRE_TRY(auto key, expand_label(traffic_secret, "key", {}, crypto::aead_key_length(aead)));
-  WIRE_TRY(auto iv, expand_label(traffic_secret, "iv", {}, crypto::aead_nonce_length));
+  WIRE_TRY(auto secret, provider_->hmac_key(hash_, traffic_secret));
+  WIRE_TRY(auto key, expand_label(*secret, "key", {}, crypto::aead_key_length(aead)));
+  WIRE_TRY(auto iv, expand_label(*secret, "iv", {}, crypto::aead_nonce_length));
   return TrafficKeys{std::move(key), std::move(iv)};
 }
 
@@ -100,7 +137,9 @@ Result<SecretBytes> KeyDerivation::exporter(Bytes exporter_master_secret, std::s
   // TLS-Exporter(label, context_value, key_length) =
   //     HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter", Hash(context_value), len)
   WIRE_TRY(auto secret, derive_secret_empty(exporter_master_secret, label));
-  const auto context_hash = provider_->digest(hash_, context_value);
+  const auto context_hash =
+      context_value.empty() ? std::vector<std::uint8_t>(empty_hash().begin(), empty_hash().end())
+                            : provider_->digest(hash_, context_value);
   return expand_label(secret.span(), "exporter", context_hash, length);
 }
 
@@ -111,78 +150,82 @@ Status KeySchedule::require(Stage stage) const {
   return {};
 }
 
+Status KeySchedule::enter(Stage stage, const SecretBytes& secret) {
+  stage_key_.reset();
+  WIRE_TRY(stage_key_, kd_.provider().hmac_key(kd_.hash(), secret.span()));
+  stage_ = stage;
+  return {};
+}
+
 Status KeySchedule::derive_early_secret(Bytes psk) {
   WIRE_CHECK(require(Stage::start));
   const SecretBytes zeros(kd_.hash_length());
   WIRE_TRY(early_, kd_.extract({}, psk.empty() ? zeros.span() : psk));
-  stage_ = Stage::early;
-  return {};
+  return enter(Stage::early, early_);
 }
 
 Result<SecretBytes> KeySchedule::binder_key(bool external) const {
   WIRE_CHECK(require(Stage::early));
-  return kd_.derive_secret_empty(early_.span(), external ? "ext binder" : "res binder");
+  return kd_.derive_secret_empty(*stage_key_, external ? "ext binder" : "res binder");
 }
 
 Result<SecretBytes> KeySchedule::client_early_traffic_secret(Bytes client_hello_hash) const {
   WIRE_CHECK(require(Stage::early));
-  return kd_.derive_secret(early_.span(), "c e traffic", client_hello_hash);
+  return kd_.derive_secret(*stage_key_, "c e traffic", client_hello_hash);
 }
 
 Result<SecretBytes> KeySchedule::early_exporter_master_secret(Bytes client_hello_hash) const {
   WIRE_CHECK(require(Stage::early));
-  return kd_.derive_secret(early_.span(), "e exp master", client_hello_hash);
+  return kd_.derive_secret(*stage_key_, "e exp master", client_hello_hash);
 }
 
 Status KeySchedule::derive_handshake_secret(Bytes shared_secret) {
   WIRE_CHECK(require(Stage::early));
-  WIRE_TRY(auto salt, kd_.derive_secret_empty(early_.span(), "derived"));
+  WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
   const SecretBytes zeros(kd_.hash_length());
   WIRE_TRY(handshake_,
            kd_.extract(salt.span(), shared_secret.empty() ? zeros.span() : shared_secret));
   early_.wipe();
-  stage_ = Stage::handshake;
-  return {};
+  return enter(Stage::handshake, handshake_);
 }
 
 Result<SecretBytes> KeySchedule::client_handshake_traffic_secret(Bytes hello_hash) const {
   WIRE_CHECK(require(Stage::handshake));
-  return kd_.derive_secret(handshake_.span(), "c hs traffic", hello_hash);
+  return kd_.derive_secret(*stage_key_, "c hs traffic", hello_hash);
 }
 
 Result<SecretBytes> KeySchedule::server_handshake_traffic_secret(Bytes hello_hash) const {
   WIRE_CHECK(require(Stage::handshake));
-  return kd_.derive_secret(handshake_.span(), "s hs traffic", hello_hash);
+  return kd_.derive_secret(*stage_key_, "s hs traffic", hello_hash);
 }
 
 Status KeySchedule::derive_master_secret() {
   WIRE_CHECK(require(Stage::handshake));
-  WIRE_TRY(auto salt, kd_.derive_secret_empty(handshake_.span(), "derived"));
+  WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
   const SecretBytes zeros(kd_.hash_length());
   WIRE_TRY(master_, kd_.extract(salt.span(), zeros.span()));
   handshake_.wipe();
-  stage_ = Stage::master;
-  return {};
+  return enter(Stage::master, master_);
 }
 
 Result<SecretBytes> KeySchedule::client_application_traffic_secret(Bytes hash) const {
   WIRE_CHECK(require(Stage::master));
-  return kd_.derive_secret(master_.span(), "c ap traffic", hash);
+  return kd_.derive_secret(*stage_key_, "c ap traffic", hash);
 }
 
 Result<SecretBytes> KeySchedule::server_application_traffic_secret(Bytes hash) const {
   WIRE_CHECK(require(Stage::master));
-  return kd_.derive_secret(master_.span(), "s ap traffic", hash);
+  return kd_.derive_secret(*stage_key_, "s ap traffic", hash);
 }
 
 Result<SecretBytes> KeySchedule::exporter_master_secret(Bytes hash) const {
   WIRE_CHECK(require(Stage::master));
-  return kd_.derive_secret(master_.span(), "exp master", hash);
+  return kd_.derive_secret(*stage_key_, "exp master", hash);
 }
 
 Result<SecretBytes> KeySchedule::resumption_master_secret(Bytes hash) const {
   WIRE_CHECK(require(Stage::master));
-  return kd_.derive_secret(master_.span(), "res master", hash);
+  return kd_.derive_secret(*stage_key_, "res master", hash);
 }
 
 }  // namespace sanstls::native

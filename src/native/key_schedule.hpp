@@ -8,6 +8,7 @@
 #include "native/crypto/provider.hpp"
 #include "native/types.hpp"
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -47,11 +48,19 @@ class KeyDerivation {
   /// HKDF-Expand-Label(Secret, Label, Context, Length).
   Result<SecretBytes> expand_label(Bytes secret, std::string_view label, Bytes context,
                                    std::size_t length) const;
+  /// The same with the secret already made an HMAC key (for a secret expanded several times).
+  Result<SecretBytes> expand_label(crypto::HmacKey& secret, std::string_view label, Bytes context,
+                                   std::size_t length) const;
   /// Derive-Secret(Secret, Label, Messages) with the transcript hash already computed.
   Result<SecretBytes> derive_secret(Bytes secret, std::string_view label,
                                     Bytes transcript_hash) const;
+  Result<SecretBytes> derive_secret(crypto::HmacKey& secret, std::string_view label,
+                                    Bytes transcript_hash) const;
   /// Derive-Secret(Secret, Label, "") — the hash of the empty string is used as context.
   Result<SecretBytes> derive_secret_empty(Bytes secret, std::string_view label) const;
+  Result<SecretBytes> derive_secret_empty(crypto::HmacKey& secret, std::string_view label) const;
+  /// Hash("") for this hash (a constant: Derive-Secret(.., "") and "derived" use it).
+  [[nodiscard]] Bytes empty_hash() const noexcept;
   Result<SecretBytes> extract(Bytes salt, Bytes ikm) const;
 
   /// RFC 8446 §7.3: [sender]_write_key and [sender]_write_iv from a traffic secret.
@@ -109,12 +118,18 @@ class KeySchedule {
  private:
   enum class Stage : std::uint8_t { start, early, handshake, master };
   Status require(Stage stage) const;
+  /// Enters `stage`, whose secret is `secret`: makes it the HMAC key the stage's derivations use.
+  Status enter(Stage stage, const SecretBytes& secret);
 
   KeyDerivation kd_;
   Stage stage_ = Stage::start;
   SecretBytes early_;
   SecretBytes handshake_;
   SecretBytes master_;
+  // The current stage's secret as an HMAC key: each stage derives two to four secrets from it,
+  // and the key's padded blocks are hashed once instead of once per derivation. Only one stage is
+  // live at a time; entering the next drops it.
+  std::unique_ptr<crypto::HmacKey> stage_key_;
 };
 
 }  // namespace sanstls::native

@@ -77,17 +77,26 @@ Result<SecretBytes> prf(const crypto::CryptoProvider& provider, HashAlgorithm ha
   }
   const SecretBytes s = labelled_seed(label, seed);
   SecretBytes out(length);
-  WIRE_TRY(SecretBytes a, provider.hmac(hash, secret, s.span()));  // A(1)
+  // Every block is keyed by the same secret: make it an HMAC key once.
+  WIRE_TRY(auto key, provider.hmac_key(hash, secret));
+  SecretBytes a(crypto::hash_length(hash));
+  SecretBytes block(crypto::hash_length(hash));
+  {
+    const std::array<Bytes, 1> a1{s.span()};
+    WIRE_CHECK(key->mac_into(a1, a.mutable_span()));  // A(1)
+  }
   std::size_t at = 0;
   while (at < length) {
-    const SecretBytes input = concat(a.span(), s.span());
-    WIRE_TRY(const SecretBytes block, provider.hmac(hash, secret, input.span()));
+    const std::array<Bytes, 2> input{a.span(), s.span()};  // A(i) + seed
+    WIRE_CHECK(key->mac_into(input, block.mutable_span()));
     const std::size_t n = std::min(block.size(), length - at);
-    std::copy_n(block.span().begin(), n,
-                out.mutable_span().begin() + static_cast<std::ptrdiff_t>(at));
+    std::ranges::copy(block.span().first(n), out.mutable_span().subspan(at).begin());
     at += n;
     if (at < length) {
-      WIRE_TRY(a, provider.hmac(hash, secret, a.span()));
+      const std::array<Bytes, 1> previous{a.span()};
+      SecretBytes next(a.size());
+      WIRE_CHECK(key->mac_into(previous, next.mutable_span()));  // A(i+1)
+      a = std::move(next);
     }
   }
   return out;

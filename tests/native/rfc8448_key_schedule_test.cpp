@@ -8,6 +8,7 @@
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 namespace sanstls::native {
 namespace {
@@ -117,6 +118,70 @@ TEST(native_key_schedule, stages_are_enforced) {
 TEST(native_key_schedule, suite_params) {
   EXPECT_EQ(suite_params(CipherSuite::tls_aes_256_gcm_sha384)->hash, crypto::HashAlgorithm::sha384);
   EXPECT_FALSE(suite_params(static_cast<CipherSuite>(0x00ff)));
+}
+
+TEST(native_key_schedule, empty_hash_constants_are_the_hash_of_nothing) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  for (const auto hash : {crypto::HashAlgorithm::sha256, crypto::HashAlgorithm::sha384}) {
+    const KeyDerivation kd(**p, hash);
+    const auto computed = (*p)->digest(hash, {});
+    EXPECT_EQ(ByteVec(kd.empty_hash().begin(), kd.empty_hash().end()), computed);
+  }
+}
+
+// HMAC from libcrypto's own one-shot EVP_Q_mac: an implementation independent of our HmacKey.
+ByteVec reference_hmac(crypto::HashAlgorithm hash, Bytes key, Bytes data) {
+  ByteVec out(EVP_MAX_MD_SIZE);
+  std::size_t len = 0;
+  const char* digest = hash == crypto::HashAlgorithm::sha256 ? "SHA256" : "SHA384";
+  // A null key pointer means "no key given" to libcrypto: point an empty key somewhere.
+  const std::uint8_t nothing = 0;
+  const std::uint8_t* key_bytes = key.empty() ? &nothing : key.data();
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, digest, nullptr, key_bytes, key.size(), data.data(),
+                data.size(), out.data(), out.size(), &len) == nullptr) {
+    return {};
+  }
+  out.resize(len);
+  return out;
+}
+
+// A key made once and used many times must give what a fresh HMAC gives each time: the key's
+// working state is copied from its padded states, never carried from one MAC to the next.
+TEST(native_hmac_key, every_mac_under_a_reused_key_matches_a_fresh_hmac) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  for (const auto hash : {crypto::HashAlgorithm::sha256, crypto::HashAlgorithm::sha384}) {
+    // Shorter than, exactly and longer than the hash block (RFC 2104 §2 hashes long keys).
+    for (const std::size_t key_length :
+         {std::size_t{0}, std::size_t{32}, std::size_t{64}, std::size_t{128}, std::size_t{200}}) {
+      ByteVec key(key_length);
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        key[i] = static_cast<std::uint8_t>(i * 7 + 1);
+      }
+      auto keyed = (*p)->hmac_key(hash, key);
+      ASSERT_TRUE(keyed) << keyed.error().to_string();
+      for (const std::size_t data_length : {0, 1, 55, 56, 64, 300, 1, 0}) {
+        const ByteVec data(data_length, static_cast<std::uint8_t>(data_length));
+        auto mac = (*keyed)->mac(data);
+        ASSERT_TRUE(mac);
+        EXPECT_EQ(vec(*mac), reference_hmac(hash, key, data))
+            << "key " << key_length << " data " << data_length;
+      }
+      // mac_into with the text in parts is the MAC of their concatenation.
+      const ByteVec a(40, 0xaa);
+      const ByteVec b(70, 0xbb);
+      ByteVec ab = a;
+      ab.insert(ab.end(), b.begin(), b.end());
+      const std::array<Bytes, 3> parts{Bytes(a), Bytes(), Bytes(b)};
+      ByteVec out(crypto::hash_length(hash));
+      ASSERT_TRUE((*keyed)->mac_into(parts, out));
+      EXPECT_EQ(out, reference_hmac(hash, key, ab));
+      // An output of the wrong length is refused, not overrun.
+      ByteVec short_out(crypto::hash_length(hash) - 1);
+      EXPECT_FALSE((*keyed)->mac_into(parts, short_out));
+    }
+  }
 }
 
 }  // namespace

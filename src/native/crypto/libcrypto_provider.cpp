@@ -107,6 +107,83 @@ class LibcryptoHash final : public HashContext {
   EvpMdCtxPtr ctx_;
 };
 
+// RFC 2104: HMAC(K, text) = H((K ^ opad) | H((K ^ ipad) | text)). The two padded keys fill one
+// hash block each; they are hashed once, here, and each MAC continues from copies of those two
+// states. (EVP_MAC would key a three-digest HMAC context per call, which costs more than the
+// hashing itself.)
+class LibcryptoHmacKey final : public HmacKey {
+ public:
+  static Result<std::unique_ptr<HmacKey>> create(HashAlgorithm alg, const EVP_MD* md, Bytes key) {
+    const std::size_t block = alg == HashAlgorithm::sha256 ? 64 : 128;
+    EvpMdCtxPtr inner(EVP_MD_CTX_new());
+    EvpMdCtxPtr outer(EVP_MD_CTX_new());
+    EvpMdCtxPtr work(EVP_MD_CTX_new());
+    std::array<std::uint8_t, 128> pad{};
+    bool ok = inner && outer && work;
+    // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is padded with
+    // zeros.
+    if (ok && key.size() > block) {
+      unsigned int len = 0;
+      ok = EVP_DigestInit_ex2(work.get(), md, nullptr) == 1 &&
+           EVP_DigestUpdate(work.get(), key.data(), key.size()) == 1 &&
+           EVP_DigestFinal_ex(work.get(), pad.data(), &len) == 1;
+    } else {
+      std::ranges::copy(key, pad.begin());
+    }
+    for (std::size_t i = 0; i < block; ++i) {
+      pad.at(i) ^= 0x36;
+    }
+    ok = ok && EVP_DigestInit_ex2(inner.get(), md, nullptr) == 1 &&
+         EVP_DigestUpdate(inner.get(), pad.data(), block) == 1;
+    for (std::size_t i = 0; i < block; ++i) {
+      pad.at(i) ^= 0x36 ^ 0x5c;
+    }
+    ok = ok && EVP_DigestInit_ex2(outer.get(), md, nullptr) == 1 &&
+         EVP_DigestUpdate(outer.get(), pad.data(), block) == 1 &&
+         // The working context gets the digest now, so each MAC only copies state into it.
+         EVP_DigestInit_ex2(work.get(), md, nullptr) == 1;
+    OPENSSL_cleanse(pad.data(), pad.size());
+    if (!ok) {
+      return crypto_failure("hmac", "HMAC failed");
+    }
+    return std::unique_ptr<HmacKey>(
+        new LibcryptoHmacKey(alg, std::move(inner), std::move(outer), std::move(work)));
+  }
+
+  [[nodiscard]] HashAlgorithm hash() const override { return alg_; }
+
+  Status mac_into(std::span<const Bytes> parts, std::span<std::uint8_t> out) override {
+    const std::size_t hash_len = hash_length(alg_);
+    if (out.size() != hash_len) {
+      return crypto_failure("hmac", "HMAC output of the wrong length");
+    }
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> inner_digest{};
+    unsigned int len = 0;
+    bool ok = EVP_MD_CTX_copy_ex(work_.get(), inner_.get()) == 1;
+    for (const Bytes part : parts) {
+      ok = ok && (part.empty() || EVP_DigestUpdate(work_.get(), part.data(), part.size()) == 1);
+    }
+    ok = ok && EVP_DigestFinal_ex(work_.get(), inner_digest.data(), &len) == 1 && len == hash_len &&
+         EVP_MD_CTX_copy_ex(work_.get(), outer_.get()) == 1 &&
+         EVP_DigestUpdate(work_.get(), inner_digest.data(), hash_len) == 1 &&
+         EVP_DigestFinal_ex(work_.get(), out.data(), &len) == 1 && len == hash_len;
+    OPENSSL_cleanse(inner_digest.data(), inner_digest.size());
+    if (!ok) {
+      return crypto_failure("hmac", "HMAC failed");
+    }
+    return {};
+  }
+
+ private:
+  LibcryptoHmacKey(HashAlgorithm alg, EvpMdCtxPtr inner, EvpMdCtxPtr outer, EvpMdCtxPtr work)
+      : alg_(alg), inner_(std::move(inner)), outer_(std::move(outer)), work_(std::move(work)) {}
+
+  HashAlgorithm alg_;
+  EvpMdCtxPtr inner_;  // after the inner padded key
+  EvpMdCtxPtr outer_;  // after the outer padded key
+  EvpMdCtxPtr work_;   // a copy of one of them while a MAC is computed
+};
+
 class LibcryptoAead final : public Aead {
  public:
   LibcryptoAead(EVP_CIPHER* cipher, Bytes key) : key_(key) {
@@ -628,63 +705,14 @@ std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
   return std::make_unique<LibcryptoHash>(std::move(ctx));
 }
 
-Status LibcryptoProvider::hmac_into(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
-                                    std::span<std::uint8_t> out) const {
-  // RFC 2104: HMAC = H((K ^ opad) | H((K ^ ipad) | text)), computed over the fetched digest
-  // directly. EVP_MAC would duplicate a three-digest HMAC context and key all three per call,
-  // which cost more than the hashing itself.
-  const std::size_t hash_len = hash_length(alg);
-  const std::size_t block = alg == HashAlgorithm::sha256 ? 64 : 128;
+Result<std::unique_ptr<HmacKey>> LibcryptoProvider::hmac_key(HashAlgorithm alg, Bytes key) const {
   const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
-  if (out.size() != hash_len) {
-    return crypto_failure("hmac", "HMAC failed");
-  }
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  std::array<std::uint8_t, 128> pad{};
-  std::array<std::uint8_t, EVP_MAX_MD_SIZE> inner{};
-  const auto wipe = [&] {
-    OPENSSL_cleanse(pad.data(), pad.size());
-    OPENSSL_cleanse(inner.data(), inner.size());
-  };
-  unsigned int len = 0;
-  bool ok = ctx != nullptr;
-  // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is padded with
-  // zeros.
-  if (ok && key.size() > block) {
-    ok = EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
-         EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
-         EVP_DigestFinal_ex(ctx.get(), pad.data(), &len) == 1;
-  } else {
-    std::copy(key.begin(), key.end(), pad.begin());
-  }
-  for (std::size_t i = 0; i < block; ++i) {
-    pad[i] ^= 0x36;
-  }
-  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
-       EVP_DigestUpdate(ctx.get(), pad.data(), block) == 1;
-  for (const Bytes part : parts) {
-    ok = ok && (part.empty() || EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1);
-  }
-  ok = ok && EVP_DigestFinal_ex(ctx.get(), inner.data(), &len) == 1 && len == hash_len;
-  for (std::size_t i = 0; i < block; ++i) {
-    pad[i] ^= 0x36 ^ 0x5c;
-  }
-  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
-       EVP_DigestUpdate(ctx.get(), pad.data(), block) == 1 &&
-       EVP_DigestUpdate(ctx.get(), inner.data(), hash_len) == 1 &&
-       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == hash_len;
-  wipe();
-  if (!ok) {
-    return crypto_failure("hmac", "HMAC failed");
-  }
-  return {};
+  return LibcryptoHmacKey::create(alg, md, key);
 }
 
 Result<SecretBytes> LibcryptoProvider::hmac(HashAlgorithm alg, Bytes key, Bytes data) const {
-  SecretBytes out(hash_length(alg));
-  const std::array<Bytes, 1> parts{data};
-  WIRE_CHECK(hmac_into(alg, key, parts, out.mutable_span()));
-  return out;
+  WIRE_TRY(auto keyed, hmac_key(alg, key));
+  return keyed->mac(data);
 }
 
 Result<SecretBytes> LibcryptoProvider::hkdf_extract(HashAlgorithm alg, Bytes salt,
@@ -696,26 +724,11 @@ Result<SecretBytes> LibcryptoProvider::hkdf_extract(HashAlgorithm alg, Bytes sal
 
 Result<SecretBytes> LibcryptoProvider::hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
                                                    std::size_t length) const {
-  const std::size_t hash_len = hash_length(alg);
-  if (length == 0 || length > 255 * hash_len || prk.empty()) {
-    return crypto_failure("hkdf", "output length out of range");
+  if (prk.empty()) {
+    return crypto_failure("hkdf", "empty pseudorandom key");
   }
-  // RFC 5869 §2.3: T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i); OKM = the first L
-  // octets of T(1) | T(2) | ... (HMAC directly: EVP_KDF would fetch the digest per call).
-  SecretBytes out(length);
-  SecretBytes block(hash_len);
-  Bytes previous;
-  std::size_t done = 0;
-  for (std::size_t i = 1; done < length; ++i) {
-    const std::array<std::uint8_t, 1> counter{static_cast<std::uint8_t>(i)};
-    const std::array<Bytes, 3> parts{previous, info, counter};
-    WIRE_CHECK(hmac_into(alg, prk, parts, block.mutable_span()));
-    const std::size_t take = std::min(hash_len, length - done);
-    std::copy_n(block.data(), take, out.data() + done);
-    done += take;
-    previous = block.span();
-  }
-  return out;
+  WIRE_TRY(auto keyed, hmac_key(alg, prk));
+  return keyed->hkdf_expand(info, length);
 }
 
 Result<std::unique_ptr<Aead>> LibcryptoProvider::aead(AeadAlgorithm alg, Bytes key) const {

@@ -34,6 +34,7 @@ class LibcryptoProvider final : public CryptoProvider {
 
   [[nodiscard]] std::unique_ptr<HashContext> hash(HashAlgorithm alg) const override;
   Result<SecretBytes> hmac(HashAlgorithm alg, Bytes key, Bytes data) const override;
+  Result<std::unique_ptr<HmacKey>> hmac_key(HashAlgorithm alg, Bytes key) const override;
   Result<SecretBytes> hkdf_extract(HashAlgorithm alg, Bytes salt, Bytes ikm) const override;
   Result<SecretBytes> hkdf_expand(HashAlgorithm alg, Bytes prk, Bytes info,
                                   std::size_t length) const override;
@@ -60,9 +61,6 @@ class LibcryptoProvider final : public CryptoProvider {
   LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned, std::unique_ptr<RandomSource> random,
                     std::unique_ptr<Clock> clock);
   Status fetch_all();
-  /// HMAC of the concatenated `parts` into `out` (exactly the hash length).
-  Status hmac_into(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
-                   std::span<std::uint8_t> out) const;
 
   OSSL_LIB_CTX* libctx_;
   bool owns_libctx_;

@@ -10,6 +10,7 @@
 #include "core/secret_bytes.hpp"
 #include "native/types.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +67,28 @@ class Aead {
   /// left behind).
   virtual Result<std::size_t> open_into(Bytes nonce, Bytes aad, Bytes ciphertext_and_tag,
                                         std::span<std::uint8_t> out) = 0;
+};
+
+/// An HMAC key made ready once: RFC 2104's inner and outer padded keys are hashed when it is
+/// made, so each MAC under it hashes only the text and the inner digest. For secrets that key
+/// several MACs: each TLS 1.3 secret expands into several others (RFC 8446 §7.1), and the TLS 1.2
+/// PRF keys every P_hash block with the same secret (RFC 5246 §5). Not thread-safe (it keeps its
+/// working context): one object per connection, like Aead.
+class HmacKey {
+ public:
+  virtual ~HmacKey() = default;
+  [[nodiscard]] virtual HashAlgorithm hash() const = 0;
+  /// HMAC of the concatenated `parts` into `out`, which is exactly the hash length.
+  virtual Status mac_into(std::span<const Bytes> parts, std::span<std::uint8_t> out) = 0;
+  /// HMAC of `data`.
+  Result<SecretBytes> mac(Bytes data) {
+    SecretBytes out(hash_length(hash()));
+    const std::array<Bytes, 1> parts{data};
+    WIRE_CHECK(mac_into(parts, out.mutable_span()));
+    return out;
+  }
+  /// RFC 5869 §2.3 HKDF-Expand with this key as the PRK; length at most 255 * HashLen.
+  Result<SecretBytes> hkdf_expand(Bytes info, std::size_t length);
 };
 
 /// One side of an ephemeral key exchange.
@@ -126,6 +149,8 @@ class CryptoProvider {
     return ctx->digest();
   }
   virtual Result<SecretBytes> hmac(HashAlgorithm alg, Bytes key, Bytes data) const = 0;
+  /// An HMAC key for several MACs under the same `key`.
+  virtual Result<std::unique_ptr<HmacKey>> hmac_key(HashAlgorithm alg, Bytes key) const = 0;
   /// RFC 5869 HKDF-Extract. An empty salt means HashLen zero bytes.
   virtual Result<SecretBytes> hkdf_extract(HashAlgorithm alg, Bytes salt, Bytes ikm) const = 0;
   /// RFC 5869 HKDF-Expand; length at most 255 * HashLen.
