@@ -26,11 +26,68 @@ void write_file(const std::filesystem::path& path, const ByteVec& bytes) {
             static_cast<std::streamsize>(bytes.size()));
 }
 
+/// A deterministic provider and the harness around it with the fixed Ed25519 identity, built as
+/// the targets build theirs. Neither copied nor moved: drivers keep pointers into the harness.
+struct Endpoint {
+  explicit Endpoint(std::uint64_t seed) : fixture(make_provider(seed)) {
+    harness.provider = fixture.provider.get();
+    harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+  }
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  DeterministicProvider fixture;
+  Harness harness;
+};
+
+enum class Role : std::uint8_t { client, server };
+
+/// The protection of what `role` sends (TLS 1.3), keyed from the secrets it logged in `log`.
+PeerProtection logged_protection(const KeyLog& log, Role role) {
+  return role == Role::client
+             ? PeerProtection(log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0")
+             : PeerProtection(log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0");
+}
+
+/// Ends the recorder: the seed `name` of `target` does not replay to a connected driver.
+[[noreturn]] void replay_failed(const char* name, const char* target) {
+  std::fprintf(stderr, "record_native_fuzz_corpus: %s (%s target) does not replay\n", name, target);
+  std::exit(1);
+}
+
+/// Empties `from_outbox` and calls `on_record(type, record, fragment)` for each record it held.
+template <class OnRecord>
+void for_each_record(ByteVec& from_outbox, OnRecord&& on_record) {
+  const ByteVec bytes = std::move(from_outbox);
+  from_outbox.clear();
+  std::size_t off = 0;
+  while (off + 5 <= bytes.size()) {
+    const auto type = static_cast<ContentType>(bytes[off]);
+    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
+    check(off + 5 + length <= bytes.size(), "truncated record");
+    const Bytes record(bytes.data() + off, 5 + length);
+    const ByteVec fragment(record.begin() + 5, record.end());
+    off += record.size();
+    on_record(type, record, fragment);
+  }
+}
+
 /// The sending side of one direction: its logged secrets and which epoch it writes in.
 struct Sender {
   PeerProtection protection;
   Epoch epoch = Epoch::handshake;
   const sanstls::native::crypto::CryptoProvider* provider;
+};
+
+/// The two endpoints of one recorded connection, and what each sends (TLS 1.3 records, keyed
+/// from the secrets it logs).
+struct Endpoints {
+  Endpoint client{kClientSeed};
+  Endpoint server{kServerSeed};
+  Sender from_client{logged_protection(client.harness.log, Role::client), Epoch::handshake,
+                     client.harness.provider};
+  Sender from_server{logged_protection(server.harness.log, Role::server), Epoch::handshake,
+                     server.harness.provider};
 };
 
 /// One endpoint under recording: the driver and the seed of the target that plays it.
@@ -65,21 +122,19 @@ void act(Recorded<Driver>& r, Action action, std::string_view text = {}) {
   check(done.has_value(), "recorded action failed");
 }
 
+/// `to` receives one recorded record and answers a pending certificate selection (up to 4).
+template <class Driver>
+void receive_recorded(Recorded<Driver>& to, Bytes record) {
+  check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
+  for (int i = 0; i < 4 && to.driver.waiting_for_certificate(); ++i) act(to, Action::resume);
+}
+
 /// Moves everything `from_outbox` holds to `to`, one record at a time, recording each as a chunk
 /// of `to`'s seed.
 template <class Driver>
 void deliver(ByteVec& from_outbox, Sender& sender, std::optional<CipherSuite> suite,
              Recorded<Driver>& to) {
-  const ByteVec bytes = std::move(from_outbox);
-  from_outbox.clear();
-  std::size_t off = 0;
-  while (off + 5 <= bytes.size()) {
-    const auto type = static_cast<ContentType>(bytes[off]);
-    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
-    check(off + 5 + length <= bytes.size(), "truncated record");
-    const Bytes record(bytes.data() + off, 5 + length);
-    const ByteVec fragment(record.begin() + 5, record.end());
-    off += record.size();
+  for_each_record(from_outbox, [&](ContentType type, Bytes record, const ByteVec& fragment) {
     if (type == ContentType::application_data) {
       auto* protection = sender.protection.get(sender.epoch, suite, *sender.provider);
       check(protection != nullptr, "no keys for a protected record");
@@ -103,9 +158,8 @@ void deliver(ByteVec& from_outbox, Sender& sender, std::optional<CipherSuite> su
     } else {
       append_chunk(to.seed, static_cast<std::uint8_t>(plaintext | type_bits(type)), fragment);
     }
-    check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
-    for (int i = 0; i < 4 && to.driver.waiting_for_certificate(); ++i) act(to, Action::resume);
-  }
+    receive_recorded(to, record);
+  });
 }
 
 /// `seed` with every record chunk fed in pieces of kPieceSizes[piece_index].
@@ -128,33 +182,17 @@ struct Scenario {
 
 /// The two seeds of one scenario: (client target, server target).
 std::pair<ByteVec, ByteVec> record_scenario(const Scenario& scenario) {
-  auto client_provider = make_provider(kClientSeed);
-  auto server_provider = make_provider(kServerSeed);
-  Harness client_harness;
-  client_harness.provider = client_provider.provider.get();
-  client_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*client_provider.provider));
-  Harness server_harness;
-  server_harness.provider = server_provider.provider.get();
-  server_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*server_provider.provider));
-
+  Endpoints ends;
   ByteVec hello;
-  auto started = start_client(scenario.client_config, client_harness, hello);
+  auto started = start_client(scenario.client_config, ends.client.harness, hello);
   check(started.has_value(), "client start");
   Recorded<hs::ClientHandshake> client{std::move(*started), {scenario.client_config}, hello, {}};
   Recorded<hs::ServerHandshake> server{
-      make_server(scenario.server_config, server_harness), {scenario.server_config}, {}, {}};
-  Sender from_client{PeerProtection(client_harness.log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-                                    "CLIENT_TRAFFIC_SECRET_0"),
-                     Epoch::handshake, client_harness.provider};
-  Sender from_server{PeerProtection(server_harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                                    "SERVER_TRAFFIC_SECRET_0"),
-                     Epoch::handshake, server_harness.provider};
+      make_server(scenario.server_config, ends.server.harness), {scenario.server_config}, {}, {}};
   auto pump = [&] {
     for (int i = 0; i < 20 && (!client.outbox.empty() || !server.outbox.empty()); ++i) {
-      deliver(client.outbox, from_client, suite_of(client.driver), server);
-      deliver(server.outbox, from_server, suite_of(server.driver), client);
+      deliver(client.outbox, ends.from_client, suite_of(client.driver), server);
+      deliver(server.outbox, ends.from_server, suite_of(server.driver), client);
     }
   };
   pump();
@@ -176,28 +214,22 @@ std::pair<ByteVec, ByteVec> record_scenario(const Scenario& scenario) {
 /// Replays `seed` the way the target does and checks that it ends connected.
 template <bool kClient>
 void check_replay(const ByteVec& seed, const char* name) {
-  auto fixture = make_provider(kClient ? kClientSeed : kServerSeed);
-  Harness harness;
-  harness.provider = fixture.provider.get();
-  harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+  Endpoint end(kClient ? kClientSeed : kServerSeed);
+  Harness& harness = end.harness;
   const Bytes chunks(seed.data() + 1, seed.size() - 1);
   bool connected = false;
   if constexpr (kClient) {
     ByteVec hello;
     auto client = start_client(seed[0], harness, hello);
     check(client.has_value(), "client start");
-    PeerProtection peer(harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0");
+    PeerProtection peer = logged_protection(harness.log, Role::server);
     connected = run_chunks(*client, chunks, peer, *harness.provider);
   } else {
     auto server = make_server(seed[0], harness);
-    PeerProtection peer(harness.log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0");
+    PeerProtection peer = logged_protection(harness.log, Role::client);
     connected = run_chunks(server, chunks, peer, *harness.provider);
   }
-  if (!connected) {
-    std::fprintf(stderr, "record_native_fuzz_corpus: %s (%s target) does not replay\n", name,
-                 kClient ? "client" : "server");
-    std::exit(1);
-  }
+  if (!connected) replay_failed(name, kClient ? "client" : "server");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,16 +241,7 @@ template <class Driver>
 void deliver12(ByteVec& from_outbox, PeerProtection12& sender, bool& after_ccs,
                std::optional<CipherSuite> suite, const sanstls::native::crypto::CryptoProvider& p,
                Recorded<Driver>& to) {
-  const ByteVec bytes = std::move(from_outbox);
-  from_outbox.clear();
-  std::size_t off = 0;
-  while (off + 5 <= bytes.size()) {
-    const auto type = static_cast<ContentType>(bytes[off]);
-    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
-    check(off + 5 + length <= bytes.size(), "truncated record");
-    const Bytes record(bytes.data() + off, 5 + length);
-    const ByteVec fragment(record.begin() + 5, record.end());
-    off += record.size();
+  for_each_record(from_outbox, [&](ContentType type, Bytes record, const ByteVec& fragment) {
     if (after_ccs) {
       auto* protection = sender.get(Epoch::handshake, suite, p);
       check(protection != nullptr, "no TLS 1.2 keys for a protected record");
@@ -234,9 +257,8 @@ void deliver12(ByteVec& from_outbox, PeerProtection12& sender, bool& after_ccs,
       append_chunk(to.seed, static_cast<std::uint8_t>(plaintext | type_bits(type)), fragment);
       if (type == ContentType::change_cipher_spec) after_ccs = true;
     }
-    check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
-    for (int i = 0; i < 4 && to.driver.waiting_for_certificate(); ++i) act(to, Action::resume);
-  }
+    receive_recorded(to, record);
+  });
 }
 
 /// Moves records to a driver whose seed is not recorded.
@@ -259,16 +281,9 @@ struct Scenario12 {
 };
 
 ByteVec record_scenario12(const Scenario12& scenario) {
-  auto client_provider = make_provider(kClientSeed);
-  auto server_provider = make_provider(kServerSeed);
-  Harness client_harness;
-  client_harness.provider = client_provider.provider.get();
-  client_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*client_provider.provider));
-  Harness server_harness;
-  server_harness.provider = server_provider.provider.get();
-  server_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*server_provider.provider));
+  Endpoints ends;
+  Harness& client_harness = ends.client.harness;
+  Harness& server_harness = ends.server.harness;
   ByteVec hello;
   auto started = start_client12(scenario.client_config, client_harness, hello);
   check(started.has_value(), "client start");
@@ -314,18 +329,14 @@ ByteVec record_scenario12(const Scenario12& scenario) {
 }
 
 void check_replay12(const ByteVec& seed, const char* name) {
-  auto fixture = make_provider(kClientSeed);
-  Harness harness;
-  harness.provider = fixture.provider.get();
-  harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+  Endpoint end(kClientSeed);
+  Harness& harness = end.harness;
   ByteVec hello;
   auto client = start_client12(seed[0], harness, hello);
   check(client.has_value(), "client start");
   PeerProtection12 peer(harness.log, true);
   if (!run_chunks(*client, Bytes(seed.data() + 1, seed.size() - 1), peer, *harness.provider)) {
-    std::fprintf(stderr, "record_native_fuzz_corpus: %s (TLS 1.2 client target) does not replay\n",
-                 name);
-    std::exit(1);
+    replay_failed(name, "TLS 1.2 client");
   }
 }
 
@@ -337,16 +348,7 @@ void check_replay12(const ByteVec& seed, const char* name) {
 template <class Driver>
 void deliver_early(ByteVec& from_outbox, Sender& sender, sanstls::native::record::Protection& early,
                    bool& early_open, std::optional<CipherSuite> suite, Recorded<Driver>& to) {
-  const ByteVec bytes = std::move(from_outbox);
-  from_outbox.clear();
-  std::size_t off = 0;
-  while (off + 5 <= bytes.size()) {
-    const auto type = static_cast<ContentType>(bytes[off]);
-    const std::size_t length = (std::size_t{bytes[off + 3]} << 8U) | bytes[off + 4];
-    check(off + 5 + length <= bytes.size(), "truncated record");
-    const Bytes record(bytes.data() + off, 5 + length);
-    const ByteVec fragment(record.begin() + 5, record.end());
-    off += record.size();
+  for_each_record(from_outbox, [&](ContentType type, Bytes record, const ByteVec& fragment) {
     if (type == ContentType::application_data && early_open) {
       auto opened = early.open(
           sanstls::native::record::Record{ContentType::application_data, 0x0303, fragment});
@@ -358,11 +360,11 @@ void deliver_early(ByteVec& from_outbox, Sender& sender, sanstls::native::record
         early_open = false;
       }
       check(to.driver.receive(record, to.outbox, to.app).has_value(), "recorded receive failed");
-      continue;
+      return;
     }
     ByteVec one(record.begin(), record.end());
     deliver(one, sender, suite, to);
-  }
+  });
 }
 
 struct EarlyScenario {
@@ -372,16 +374,9 @@ struct EarlyScenario {
 
 /// The two seeds of one 0-RTT scenario: (server role, client role).
 std::pair<ByteVec, ByteVec> record_early(const EarlyScenario& scenario, const EarlyFixture& f) {
-  auto client_provider = make_provider(kClientSeed);
-  auto server_provider = make_provider(kServerSeed);
-  Harness client_harness;
-  client_harness.provider = client_provider.provider.get();
-  client_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*client_provider.provider));
-  Harness server_harness;
-  server_harness.provider = server_provider.provider.get();
-  server_harness.select.identity =
-      std::make_shared<const Identity>(make_identity(*server_provider.provider));
+  Endpoints ends;
+  Harness& client_harness = ends.client.harness;
+  Harness& server_harness = ends.server.harness;
   ByteVec flight;
   auto started = start_early_client(0, f.session, client_harness, flight);
   check(started.has_value(), "resuming client start");
@@ -410,20 +405,14 @@ std::pair<ByteVec, ByteVec> record_early(const EarlyScenario& scenario, const Ea
   check(early.has_value(), "early protection");
   bool early_open = true;
   bool first = true;
-  Sender from_client{PeerProtection(client_harness.log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-                                    "CLIENT_TRAFFIC_SECRET_0"),
-                     Epoch::handshake, client_harness.provider};
-  Sender from_server{PeerProtection(server_harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                                    "SERVER_TRAFFIC_SECRET_0"),
-                     Epoch::handshake, server_harness.provider};
   auto pump = [&] {
     for (int i = 0; i < 20 && (!client.outbox.empty() || !server.outbox.empty()); ++i) {
       // 0-RTT records: the first flight's, then an EndOfEarlyData if the server accepted.
       if (!first) early_open = early_open && client.driver.info().early_data_accepted;
       first = false;
-      deliver_early(client.outbox, from_client, *early, early_open, suite_of(client.driver),
+      deliver_early(client.outbox, ends.from_client, *early, early_open, suite_of(client.driver),
                     server);
-      deliver(server.outbox, from_server, suite_of(server.driver), client);
+      deliver(server.outbox, ends.from_server, suite_of(server.driver), client);
     }
   };
   pump();
@@ -453,10 +442,8 @@ void check_replay_early(const ByteVec& seed, const EarlyFixture& f, const char* 
   const Bytes chunks(seed.data() + 1, seed.size() - 1);
   bool connected = false;
   if ((seed[0] & 0x80U) == 0) {
-    auto fixture = make_provider(kServerSeed);
-    Harness harness;
-    harness.provider = fixture.provider.get();
-    harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+    Endpoint end(kServerSeed);
+    Harness& harness = end.harness;
     EarlyScript script;
     auto server = make_early_server(seed[0], harness, script);
     ByteVec out;
@@ -465,21 +452,25 @@ void check_replay_early(const ByteVec& seed, const EarlyFixture& f, const char* 
     EarlyPeer peer(harness.log, f.early_secret, f.session.suite);
     connected = run_chunks(server, chunks, peer, *harness.provider);
   } else {
-    auto fixture = make_provider(kClientSeed);
-    Harness harness;
-    harness.provider = fixture.provider.get();
-    harness.select.identity = std::make_shared<const Identity>(make_identity(*fixture.provider));
+    Endpoint end(kClientSeed);
+    Harness& harness = end.harness;
     ByteVec flight;
     auto client = start_early_client(seed[0], f.session, harness, flight);
     check(client.has_value(), "client start");
-    PeerProtection peer(harness.log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0");
+    PeerProtection peer = logged_protection(harness.log, Role::server);
     connected = run_chunks(*client, chunks, peer, *harness.provider);
   }
-  if (!connected) {
-    std::fprintf(stderr, "record_native_fuzz_corpus: %s (early-data target) does not replay\n",
-                 name);
-    std::exit(1);
-  }
+  if (!connected) replay_failed(name, "early-data");
+}
+
+/// Writes `seed` as `file` of `target`'s corpus under `out`, and with `pieces` also as
+/// `file`_pieces3 (every record fed in 3-byte pieces). Returns how many files it wrote.
+int write_seed(const std::filesystem::path& out, const char* target, const std::string& file,
+               const ByteVec& seed, bool pieces) {
+  write_file(out / target / file, seed);
+  if (!pieces) return 1;
+  write_file(out / target / (file + "_pieces3"), with_pieces(seed, 3));
+  return 2;
 }
 
 }  // namespace
@@ -507,14 +498,9 @@ int main(int argc, char** argv) {
     const auto [client_seed, server_seed] = record_scenario(scenario);
     check_replay<true>(client_seed, scenario.name);
     check_replay<false>(server_seed, scenario.name);
-    const std::string name = scenario.name;
-    write_file(out / "native_client_handshake" / ("seed_" + name), client_seed);
-    write_file(out / "native_server_handshake" / ("seed_" + name), server_seed);
-    write_file(out / "native_client_handshake" / ("seed_" + name + "_pieces3"),
-               with_pieces(client_seed, 3));
-    write_file(out / "native_server_handshake" / ("seed_" + name + "_pieces3"),
-               with_pieces(server_seed, 3));
-    written += 4;
+    const std::string file = std::string("seed_") + scenario.name;
+    written += write_seed(out, "native_client_handshake", file, client_seed, true);
+    written += write_seed(out, "native_server_handshake", file, server_seed, true);
   }
   // TLS 1.2 client (native_client_handshake12): client config bits 0-2 as above, bit 3 a TLS
   // 1.2-only hello; server config as server_parameters() (0x04 client auth, 0x40 P-256 only).
@@ -531,11 +517,8 @@ int main(int argc, char** argv) {
   for (const auto& scenario : scenarios12) {
     const ByteVec seed = record_scenario12(scenario);
     check_replay12(seed, scenario.name);
-    const std::string name = scenario.name;
-    write_file(out / "native_client_handshake12" / ("seed_" + name), seed);
-    write_file(out / "native_client_handshake12" / ("seed_" + name + "_pieces3"),
-               with_pieces(seed, 3));
-    written += 2;
+    written += write_seed(out, "native_client_handshake12", std::string("seed_") + scenario.name,
+                          seed, true);
   }
   // 0-RTT (native_early_data): server config as make_early_server() says.
   const EarlyFixture fixture = make_early_fixture();
@@ -550,11 +533,8 @@ int main(int argc, char** argv) {
     check_replay_early(server_seed, fixture, scenario.name);
     check_replay_early(client_seed, fixture, scenario.name);
     const std::string name = scenario.name;
-    write_file(out / "native_early_data" / ("seed_server_" + name), server_seed);
-    write_file(out / "native_early_data" / ("seed_client_" + name), client_seed);
-    write_file(out / "native_early_data" / ("seed_server_" + name + "_pieces3"),
-               with_pieces(server_seed, 3));
-    written += 3;
+    written += write_seed(out, "native_early_data", "seed_server_" + name, server_seed, true);
+    written += write_seed(out, "native_early_data", "seed_client_" + name, client_seed, false);
   }
   std::printf("record_native_fuzz_corpus: %d seeds written under %s\n", written,
               out.string().c_str());

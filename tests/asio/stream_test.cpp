@@ -140,6 +140,23 @@ class AsioStream : public ::testing::TestWithParam<EnginePair> {
     });
   }
 
+  /// The results of both handshakes, each run to its end.
+  struct HandshakeResults {
+    std::error_code client;
+    std::error_code server;
+  };
+  HandshakeResults handshake_both(Stream& client, Stream& server) {
+    HandshakeResults results;
+    spawn(server.get_executor(), [&]() -> awaitable<void> {
+      co_await server.async_handshake(asio::redirect_error(use_awaitable, results.server));
+    });
+    spawn(client.get_executor(), [&]() -> awaitable<void> {
+      co_await client.async_handshake(asio::redirect_error(use_awaitable, results.client));
+    });
+    run();
+    return results;
+  }
+
   void TearDown() override { EXPECT_EQ(finished_.load(), started_) << "a coroutine did not end"; }
 
   asio::io_context io_;
@@ -159,6 +176,24 @@ awaitable<std::error_code> read_to_end(Stream& tls, std::string& out) {
       co_return ec;
     }
   }
+}
+
+/// The sending side of a one-message exchange: handshake, write `text`, shut down (its result
+/// in `shutdown_result`).
+awaitable<void> send_and_shut_down(Stream& tls, std::string_view text,
+                                   std::error_code& shutdown_result) {
+  co_await tls.async_handshake(use_awaitable);
+  co_await asio::async_write(tls, asio::buffer(text), use_awaitable);
+  co_await tls.async_shutdown(asio::redirect_error(use_awaitable, shutdown_result));
+}
+
+/// The receiving side: handshake, read to the end of the stream into `received` (`end`: the
+/// error that ended it), shut down (its result in `shutdown_result`).
+awaitable<void> receive_and_shut_down(Stream& tls, std::string& received, std::error_code& end,
+                                      std::error_code& shutdown_result) {
+  co_await tls.async_handshake(use_awaitable);
+  end = co_await read_to_end(tls, received);
+  co_await tls.async_shutdown(asio::redirect_error(use_awaitable, shutdown_result));
 }
 
 TEST_P(AsioStream, EchoesOneMebibyteWithConcurrentReadAndWriteThenShutsDownCleanly) {
@@ -255,16 +290,10 @@ TEST_P(AsioStream, ServerShutdownIsReadAsEofByTheClient) {
   std::error_code server_shutdown{sanstls::Errc::internal_error};
   std::error_code client_shutdown{sanstls::Errc::internal_error};
 
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(use_awaitable);
-    co_await asio::async_write(server, asio::buffer(std::string_view{"goodbye"}), use_awaitable);
-    co_await server.async_shutdown(asio::redirect_error(use_awaitable, server_shutdown));
-  });
-  spawn(client.get_executor(), [&]() -> awaitable<void> {
-    co_await client.async_handshake(use_awaitable);
-    client_end = co_await read_to_end(client, received);
-    co_await client.async_shutdown(asio::redirect_error(use_awaitable, client_shutdown));
-  });
+  spawn(server.get_executor(),
+        [&] { return send_and_shut_down(server, "goodbye", server_shutdown); });
+  spawn(client.get_executor(),
+        [&] { return receive_and_shut_down(client, received, client_end, client_shutdown); });
   run();
   EXPECT_EQ(received, "goodbye");
   EXPECT_EQ(client_end, asio::error::eof) << client_end.message();
@@ -282,11 +311,7 @@ TEST_P(AsioStream, DataArrivingDuringShutdownIsDiscardedNotKept) {
   std::string after_shutdown;
   std::error_code after_shutdown_end;
 
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(use_awaitable);
-    co_await asio::async_write(server, asio::buffer(flood), use_awaitable);
-    co_await server.async_shutdown(asio::redirect_error(use_awaitable, server_shutdown));
-  });
+  spawn(server.get_executor(), [&] { return send_and_shut_down(server, flood, server_shutdown); });
   spawn(client.get_executor(), [&]() -> awaitable<void> {
     co_await client.async_handshake(use_awaitable);
     // Shut down at once: the 4 MiB reach the client while it waits for the close_notify.
@@ -330,16 +355,7 @@ TEST_P(AsioStream, VerificationFailureIsReportedWithItsMessage) {
   auto [client_socket, server_socket] = connect();
   Stream client{std::move(client_socket), client_tls("wrong.example")};
   Stream server{std::move(server_socket), server_tls()};
-  std::error_code client_result;
-  std::error_code server_result;
-
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(asio::redirect_error(use_awaitable, server_result));
-  });
-  spawn(client.get_executor(), [&]() -> awaitable<void> {
-    co_await client.async_handshake(asio::redirect_error(use_awaitable, client_result));
-  });
-  run();
+  const auto [client_result, server_result] = handshake_both(client, server);
   EXPECT_EQ(client_result, make_error_code(sanstls::Errc::certificate_rejected))
       << client_result.message();
   ASSERT_NE(client.last_error(), nullptr);
@@ -437,23 +453,20 @@ TEST_P(AsioStream, HandshakeWaitsForACertificateStoreThatAnswersLater) {
   };
   std::string received;
   std::error_code client_end;
+  std::error_code server_shutdown{sanstls::Errc::internal_error};
+  std::error_code client_shutdown{sanstls::Errc::internal_error};
 
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(use_awaitable);
-    co_await asio::async_write(server, asio::buffer(std::string_view{"late"}), use_awaitable);
-    co_await server.async_shutdown(use_awaitable);
-  });
-  spawn(client.get_executor(), [&]() -> awaitable<void> {
-    co_await client.async_handshake(use_awaitable);
-    client_end = co_await read_to_end(client, received);
-    co_await client.async_shutdown(use_awaitable);
-  });
+  spawn(server.get_executor(), [&] { return send_and_shut_down(server, "late", server_shutdown); });
+  spawn(client.get_executor(),
+        [&] { return receive_and_shut_down(client, received, client_end, client_shutdown); });
   run();
   EXPECT_EQ(store->asked.load(), 1);
   EXPECT_TRUE(answered_while_waiting)
       << "the handshake did not wait in waiting_for_certificate for the store";
   EXPECT_EQ(received, "late");
   EXPECT_EQ(client_end, asio::error::eof) << client_end.message();
+  EXPECT_FALSE(server_shutdown) << server_shutdown.message();
+  EXPECT_FALSE(client_shutdown) << client_shutdown.message();
 }
 
 TEST_P(AsioStream, CertificateStoreThatDeclinesLaterFailsTheHandshake) {
@@ -463,15 +476,7 @@ TEST_P(AsioStream, CertificateStoreThatDeclinesLaterFailsTheHandshake) {
   store->decline = true;
   Stream client{std::move(client_socket), client_tls()};
   Stream server{std::move(server_socket), sanstls::ServerTLS{store, server_options()}};
-  std::error_code server_result;
-  std::error_code client_result;
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(asio::redirect_error(use_awaitable, server_result));
-  });
-  spawn(client.get_executor(), [&]() -> awaitable<void> {
-    co_await client.async_handshake(asio::redirect_error(use_awaitable, client_result));
-  });
-  run();
+  const auto [client_result, server_result] = handshake_both(client, server);
   EXPECT_EQ(store->asked.load(), 1);
   EXPECT_TRUE(server_result);
   ASSERT_NE(server.last_error(), nullptr);
@@ -520,22 +525,20 @@ TEST_P(AsioStream, ClientCertificateStoreThatAnswersLater) {
   Stream server{std::move(server_socket), sanstls::ServerTLS{pki().server(), options}};
   std::string received;
   std::error_code server_end;
+  std::error_code server_shutdown{sanstls::Errc::internal_error};
+  std::error_code client_shutdown{sanstls::Errc::internal_error};
 
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(use_awaitable);
-    server_end = co_await read_to_end(server, received);
-    co_await server.async_shutdown(use_awaitable);
-  });
-  spawn(client.get_executor(), [&]() -> awaitable<void> {
-    co_await client.async_handshake(use_awaitable);
-    co_await asio::async_write(client, asio::buffer(std::string_view{"mutual"}), use_awaitable);
-    co_await client.async_shutdown(use_awaitable);
-  });
+  spawn(server.get_executor(),
+        [&] { return receive_and_shut_down(server, received, server_end, server_shutdown); });
+  spawn(client.get_executor(),
+        [&] { return send_and_shut_down(client, "mutual", client_shutdown); });
   run();
   EXPECT_EQ(store->asked.load(), 1);
   EXPECT_EQ(received, "mutual");
   EXPECT_EQ(server_end, asio::error::eof) << server_end.message();
   EXPECT_TRUE(server.session().info().peer_verified);
+  EXPECT_FALSE(server_shutdown) << server_shutdown.message();
+  EXPECT_FALSE(client_shutdown) << client_shutdown.message();
 }
 
 TEST_P(AsioStream, SynchronousCallsAndFuturesWork) {
@@ -544,11 +547,9 @@ TEST_P(AsioStream, SynchronousCallsAndFuturesWork) {
   Stream server{std::move(server_socket), server_tls()};
   std::string received;
   std::error_code server_end;
-  spawn(server.get_executor(), [&]() -> awaitable<void> {
-    co_await server.async_handshake(use_awaitable);
-    server_end = co_await read_to_end(server, received);
-    co_await server.async_shutdown(use_awaitable);
-  });
+  std::error_code server_shutdown{sanstls::Errc::internal_error};
+  spawn(server.get_executor(),
+        [&] { return receive_and_shut_down(server, received, server_end, server_shutdown); });
   // The client blocks in its own thread: handshake(), write_some(), shutdown().
   std::thread blocking{[&] {
     client.handshake();
@@ -564,6 +565,7 @@ TEST_P(AsioStream, SynchronousCallsAndFuturesWork) {
   blocking.join();
   EXPECT_EQ(received, "synchronous");
   EXPECT_EQ(server_end, asio::error::eof) << server_end.message();
+  EXPECT_FALSE(server_shutdown) << server_shutdown.message();
 }
 
 TEST_P(AsioStream, SynchronousFailureThrowsWithTheMessage) {

@@ -18,12 +18,18 @@ struct Recorded {
 /// How a recording store answers inside select().
 enum class Answer : std::uint8_t { later, now, twice_now, decline };
 
-class RecordingServerStore final : public ServerCertificates {
+/// What a recording store keeps, and how it answers inside select().
+class Recorder {
  public:
-  RecordingServerStore(Answer answer, CertificateChain chain)
-      : answer_(answer), chain_(std::move(chain)) {}
-  void select(const ServerCertificateQuery& query, CertificateResponder responder) override {
-    record.server_names.push_back(query.server_name);
+  Recorder(Answer answer, CertificateChain chain) : answer_(answer), chain_(std::move(chain)) {}
+
+  Recorded record;
+  std::optional<Result<void>> first;
+  std::optional<Result<void>> second;
+
+ protected:
+  /// Keeps `responder` and answers through it as told.
+  void respond(CertificateResponder responder) {
     record.responders.push_back(responder);
     switch (answer_) {
       case Answer::later:
@@ -40,44 +46,28 @@ class RecordingServerStore final : public ServerCertificates {
         break;
     }
   }
-  Recorded record;
-  std::optional<Result<void>> first;
-  std::optional<Result<void>> second;
 
  private:
   Answer answer_;
   CertificateChain chain_;
 };
 
-class RecordingClientStore final : public ClientCertificateStore {
+class RecordingServerStore final : public ServerCertificates, public Recorder {
  public:
-  RecordingClientStore(Answer answer, CertificateChain chain)
-      : answer_(answer), chain_(std::move(chain)) {}
+  using Recorder::Recorder;
+  void select(const ServerCertificateQuery& query, CertificateResponder responder) override {
+    record.server_names.push_back(query.server_name);
+    respond(std::move(responder));
+  }
+};
+
+class RecordingClientStore final : public ClientCertificateStore, public Recorder {
+ public:
+  using Recorder::Recorder;
   void select(const ClientCertificateQuery& query, CertificateResponder responder) override {
     record.client_queries.push_back(query);
-    record.responders.push_back(responder);
-    switch (answer_) {
-      case Answer::later:
-        break;
-      case Answer::now:
-        first = responder.provide(chain_);
-        break;
-      case Answer::twice_now:
-        first = responder.provide(chain_);
-        second = responder.provide(chain_);
-        break;
-      case Answer::decline:
-        first = responder.decline();
-        break;
-    }
+    respond(std::move(responder));
   }
-  Recorded record;
-  std::optional<Result<void>> first;
-  std::optional<Result<void>> second;
-
- private:
-  Answer answer_;
-  CertificateChain chain_;
 };
 
 /// One TLS 1.3 ChangeCipherSpec record (RFC 8446 §5: a peer must drop it during the handshake).

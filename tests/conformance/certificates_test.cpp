@@ -13,6 +13,7 @@ namespace {
 
 using testing::CaOptions;
 using testing::CertificateAuthority;
+using testing::Flaws;
 using testing::IssuedLeaf;
 using testing::LeafOptions;
 
@@ -21,6 +22,24 @@ LeafOptions leaf_options(std::vector<std::string> names = {"localhost"}) {
   LeafOptions options;
   options.names = std::move(names);
   return options;
+}
+
+/// leaf_options() with `flaw` set.
+LeafOptions flawed(bool Flaws::*flaw) {
+  LeafOptions options = leaf_options();
+  options.flaws.*flaw = true;
+  return options;
+}
+
+/// Session callbacks whose verify callback accepts every chain and counts its calls in `calls`.
+SessionCallbacks accept_and_count(int& calls) {
+  return SessionCallbacks{
+      .write = {},
+      .close = {},
+      .verify = [&calls](std::span<const Certificate>, const SessionInfo&) -> Result<void> {
+        ++calls;
+        return {};
+      }};
 }
 
 /// The certificates and key of a leaf that may be flawed, as a chain the server presents as is.
@@ -62,6 +81,10 @@ class CertificatesTest : public Conformance {
   [[nodiscard]] ServerTLS server_with(CertificateChain chain) const {
     return ServerTLS{std::move(chain), server_options()};
   }
+  /// A server presenting, unchecked, the shared intermediate's leaf made with `options`.
+  [[nodiscard]] ServerTLS server_with_unchecked_leaf(const LeafOptions& options) const {
+    return server_with(unchecked(pki().intermediate().issue_leaf_parts(options)));
+  }
 };
 SANSTLS_INSTANTIATE_CONFORMANCE(CertificatesTest);
 
@@ -77,8 +100,7 @@ TEST_P(CertificatesTest, ExpiredLeafAccordingToTheInjectedClock) {
 TEST_P(CertificatesTest, NotYetValidLeaf) {
   LeafOptions options = leaf_options();
   options.not_before = std::chrono::system_clock::now() + std::chrono::days{2};
-  SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+  SessionPair pair(default_client(), server_with_unchecked_leaf(options));
   expect_client_rejects(pair, CertificateProblem::not_yet_valid, Alert::certificate_expired,
                         "certificate 'CN=localhost' is not valid before ");
 }
@@ -90,8 +112,7 @@ TEST_P(CertificatesTest, NotYetValidAccordingToTheInjectedClock) {
   LeafOptions leaf = leaf_options();
   leaf.not_before = std::chrono::system_clock::now();
   options.clock = shifted_clock(-std::chrono::minutes{30});
-  SessionPair pair(client(options),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(leaf))));
+  SessionPair pair(client(options), server_with_unchecked_leaf(leaf));
   expect_client_rejects(pair, CertificateProblem::not_yet_valid, Alert::certificate_expired,
                         "is not valid before ");
 }
@@ -181,10 +202,8 @@ TEST_P(CertificatesTest, MissingIntermediate) {
 }
 
 TEST_P(CertificatesTest, LeafWithoutServerAuthUsage) {
-  LeafOptions options = leaf_options();
-  options.flaws.no_server_auth_usage = true;
   SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+                   server_with_unchecked_leaf(flawed(&Flaws::no_server_auth_usage)));
   expect_client_rejects(pair, CertificateProblem::wrong_usage, Alert::unsupported_certificate,
                         "may not be used for TLS server authentication (its extendedKeyUsage "
                         "does not include serverAuth)");
@@ -194,8 +213,7 @@ TEST_P(CertificatesTest, ClientCertificatePresentedByAServer) {
   // A leaf made for clients (extendedKeyUsage clientAuth only).
   LeafOptions options = leaf_options();
   options.client = true;
-  SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+  SessionPair pair(default_client(), server_with_unchecked_leaf(options));
   expect_client_rejects(pair, CertificateProblem::wrong_usage, Alert::unsupported_certificate,
                         "does not include serverAuth");
 }
@@ -217,19 +235,13 @@ void expect_server_refuses_to_present(SessionPair& pair, CredentialProblem probl
 }
 
 TEST_P(CertificatesTest, ServerRefusesToPresentAnRsa1024Leaf) {
-  LeafOptions options = leaf_options();
-  options.flaws.rsa_1024_key = true;
-  SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+  SessionPair pair(default_client(), server_with_unchecked_leaf(flawed(&Flaws::rsa_1024_key)));
   expect_server_refuses_to_present(pair, CredentialProblem::weak_key,
                                    "has a 1024-bit RSA key; sanstls requires at least 2048 bits");
 }
 
 TEST_P(CertificatesTest, ServerRefusesToPresentASha1SignedLeaf) {
-  LeafOptions options = leaf_options();
-  options.flaws.sha1_signature = true;
-  SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+  SessionPair pair(default_client(), server_with_unchecked_leaf(flawed(&Flaws::sha1_signature)));
   expect_server_refuses_to_present(pair, CredentialProblem::weak_signature_algorithm,
                                    "is signed with SHA-1, which sanstls refuses");
 }
@@ -267,19 +279,14 @@ TEST_P(CertificatesTest, PathLengthViolation) {
 }
 
 TEST_P(CertificatesTest, ServerRefusesToPresentALeafWithoutDigitalSignatureUsage) {
-  LeafOptions options = leaf_options();
-  options.flaws.no_digital_signature_usage = true;
   SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+                   server_with_unchecked_leaf(flawed(&Flaws::no_digital_signature_usage)));
   expect_server_refuses_to_present(pair, CredentialProblem::unusable_key_usage,
                                    "keyUsage without digitalSignature");
 }
 
 TEST_P(CertificatesTest, CaCertificateAsLeafIsRejected) {
-  LeafOptions options = leaf_options();
-  options.flaws.ca_flag_on_leaf = true;
-  SessionPair pair(default_client(),
-                   server_with(unchecked(pki().intermediate().issue_leaf_parts(options))));
+  SessionPair pair(default_client(), server_with_unchecked_leaf(flawed(&Flaws::ca_flag_on_leaf)));
   expect_client_rejects(pair, CertificateProblem::wrong_usage, Alert::unsupported_certificate,
                         "is a CA certificate (basicConstraints cA=TRUE)");
 }
@@ -318,13 +325,7 @@ TEST_P(CertificatesTest, VerifyCallbackThatThrowsRejects) {
 TEST_P(CertificatesTest, VerifyCallbackCannotAcceptWhatTheBuiltInChecksRefused) {
   int calls = 0;
   SessionPair pair(client(client_options(), "other.example"), default_server(),
-                   SessionCallbacks{.write = {},
-                                    .close = {},
-                                    .verify = [&](std::span<const Certificate>,
-                                                  const SessionInfo&) -> Result<void> {
-                                      ++calls;
-                                      return {};
-                                    }});
+                   accept_and_count(calls));
   expect_client_rejects(pair, CertificateProblem::name_mismatch, Alert::bad_certificate,
                         "other.example");
   EXPECT_EQ(calls, 0) << "the callback runs only after every built-in check passed";
@@ -334,14 +335,7 @@ TEST_P(CertificatesTest, VerifyCallbackCannotAcceptAnUnknownCa) {
   int calls = 0;
   ClientOptions options = client_options();
   options.trust = TrustStore{};
-  SessionPair pair(client(options), default_server(),
-                   SessionCallbacks{.write = {},
-                                    .close = {},
-                                    .verify = [&](std::span<const Certificate>,
-                                                  const SessionInfo&) -> Result<void> {
-                                      ++calls;
-                                      return {};
-                                    }});
+  SessionPair pair(client(options), default_server(), accept_and_count(calls));
   expect_client_rejects(pair, CertificateProblem::unknown_issuer, Alert::unknown_ca,
                         "is not in the trust store");
   EXPECT_EQ(calls, 0);

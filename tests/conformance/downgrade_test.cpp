@@ -211,6 +211,27 @@ class DowngradeTest : public Conformance {
         << alert_name(static_cast<Alert>(std::to_integer<std::uint8_t>(endpoint.outbox[6])));
   }
 
+  /// Our client refuses a legacy ServerHello choosing `version` (named `name`, e.g. "TLS 1.1")
+  /// with `suite`: a protocol_version alert, and the session invalidated.
+  void expect_client_refuses_server_version(std::uint16_t version, std::uint16_t suite,
+                                            std::string_view name) {
+    Endpoint client_end;
+    auto started = default_client().start(client_end.callbacks());
+    ASSERT_TRUE(started) << started.error().to_string();
+    client_end.session.emplace(std::move(*started));
+    const std::vector<std::byte> hello = std::exchange(client_end.outbox, {});
+    auto received = client_end.session->receive_data(
+        legacy_server_hello_record(version, session_id_of(hello), suite));
+    ASSERT_FALSE(received) << "the client accepted " << name;
+    const Error& error = received.error();
+    EXPECT_EQ(error.code, Errc::forbidden_by_policy) << error.to_string();
+    EXPECT_EQ(error.alert_sent, Alert::protocol_version) << error.to_string();
+    EXPECT_EQ(error.message,
+              "the server chose " + std::string{name} + "; sanstls requires TLS 1.2 or newer");
+    EXPECT_EQ(client_end.session->state(), SessionState::invalidated);
+    expect_alert_record(client_end, Alert::protocol_version);
+  }
+
   void expect_refusal(const std::optional<Error>& error, Errc code, Alert alert,
                       std::string_view fragment) {
     ASSERT_TRUE(error) << "the server accepted the hello";
@@ -513,35 +534,11 @@ TEST_P(DowngradeTest, PlainHttpIsBadData) {
 }
 
 TEST_P(DowngradeTest, ServerChoosingTls11) {
-  Endpoint client_end;
-  auto started = default_client().start(client_end.callbacks());
-  ASSERT_TRUE(started) << started.error().to_string();
-  client_end.session.emplace(std::move(*started));
-  const std::vector<std::byte> hello = std::exchange(client_end.outbox, {});
-  auto received = client_end.session->receive_data(
-      legacy_server_hello_record(0x0302, session_id_of(hello), 0xc013));
-  ASSERT_FALSE(received) << "the client accepted TLS 1.1";
-  const Error& error = received.error();
-  EXPECT_EQ(error.code, Errc::forbidden_by_policy) << error.to_string();
-  EXPECT_EQ(error.alert_sent, Alert::protocol_version) << error.to_string();
-  EXPECT_EQ(error.message, "the server chose TLS 1.1; sanstls requires TLS 1.2 or newer");
-  EXPECT_EQ(client_end.session->state(), SessionState::invalidated);
-  expect_alert_record(client_end, Alert::protocol_version);
+  expect_client_refuses_server_version(0x0302, 0xc013, "TLS 1.1");
 }
 
 TEST_P(DowngradeTest, ServerChoosingTls10) {
-  Endpoint client_end;
-  auto started = default_client().start(client_end.callbacks());
-  ASSERT_TRUE(started) << started.error().to_string();
-  client_end.session.emplace(std::move(*started));
-  const std::vector<std::byte> hello = std::exchange(client_end.outbox, {});
-  auto received = client_end.session->receive_data(
-      legacy_server_hello_record(0x0301, session_id_of(hello), 0x002f));
-  ASSERT_FALSE(received) << "the client accepted TLS 1.0";
-  EXPECT_EQ(received.error().code, Errc::forbidden_by_policy) << received.error().to_string();
-  EXPECT_EQ(received.error().alert_sent, Alert::protocol_version);
-  EXPECT_EQ(received.error().message,
-            "the server chose TLS 1.0; sanstls requires TLS 1.2 or newer");
+  expect_client_refuses_server_version(0x0301, 0x002f, "TLS 1.0");
 }
 
 }  // namespace

@@ -372,6 +372,19 @@ struct Pair {
     WIRE_TRY(auto first, server->answer(client_hello));
     return to_client(first);
   }
+
+  /// ClientHello → HelloRetryRequest → ClientHello2 → the server's answer to it.
+  Result<ByteVec> run_through_retry() {
+    WIRE_TRY(auto retry, server->answer(client_hello));
+    WIRE_TRY(auto second, to_client(retry));
+    return server->answer(second);
+  }
+
+  /// run_through_retry() → the client's flight.
+  Result<ByteVec> run_to_client_flight_after_retry() {
+    WIRE_TRY(auto answer, run_through_retry());
+    return to_client(answer);
+  }
 };
 
 ServerOptions defaults() { return {}; }
@@ -530,11 +543,7 @@ TEST(client_hello_retry_request, new_share_and_cookie_then_handshake_completes) 
 
 TEST(client_hello_retry_request, cookie_only_keeps_the_share) {
   Pair p(hrr_for(std::nullopt, ByteVec{9}));
-  auto first = p.server->answer(p.client_hello);
-  ASSERT_TRUE(first);
-  auto second = p.to_client(*first);
-  ASSERT_TRUE(second) << second.error().to_string();
-  auto flight_in = p.server->answer(*second);
+  auto flight_in = p.run_through_retry();
   ASSERT_TRUE(flight_in) << flight_in.error().to_string();
   const auto* shares =
       p.server->last_hello().extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
@@ -595,11 +604,7 @@ TEST(client_hello_retry_request, server_hello_with_another_suite) {
   auto o = hrr_for(NamedGroup::secp256r1);
   o.hrr_suite = CipherSuite::tls_aes_256_gcm_sha384;  // offered, but the ServerHello picks 0x1301
   Pair p(o);
-  auto first = p.server->answer(p.client_hello);
-  ASSERT_TRUE(first);
-  auto second = p.to_client(*first);
-  ASSERT_TRUE(second) << second.error().to_string();
-  auto sh = p.server->answer(*second);
+  auto sh = p.run_through_retry();
   ASSERT_TRUE(sh) << sh.error().to_string();
   const Error e = refusal_of(p.to_client(*sh));
   EXPECT_EQ(e.alert, Alert::illegal_parameter);
@@ -611,11 +616,7 @@ TEST(client_hello_retry_request, server_hello_with_another_group) {
   auto o = hrr_for(NamedGroup::secp256r1);
   o.group = NamedGroup::x25519;  // the ServerHello answers in the group of our first share
   Pair p(o);
-  auto first = p.server->answer(p.client_hello);
-  ASSERT_TRUE(first);
-  auto second = p.to_client(*first);
-  ASSERT_TRUE(second);
-  auto sh = p.server->answer(*second);
+  auto sh = p.run_through_retry();
   ASSERT_TRUE(sh) << sh.error().to_string();
   const Error e = refusal_of(p.to_client(*sh));
   EXPECT_EQ(e.alert, Alert::illegal_parameter);
@@ -698,11 +699,7 @@ TEST(client_x25519mlkem768, hello_retry_request_for_the_hybrid) {
   // Our client with X25519 preferred (one X25519 share); the server wants the hybrid.
   Pair p(hrr_for(NamedGroup::x25519mlkem768),
          with_engine_groups({NamedGroup::x25519, NamedGroup::x25519mlkem768}));
-  auto first = p.server->answer(p.client_hello);
-  ASSERT_TRUE(first);
-  auto second = p.to_client(*first);
-  ASSERT_TRUE(second) << second.error().to_string();
-  auto flight_in = p.server->answer(*second);
+  auto flight_in = p.run_through_retry();
   ASSERT_TRUE(flight_in) << flight_in.error().to_string();
   const auto* shares =
       p.server->last_hello().extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
@@ -719,13 +716,7 @@ TEST(client_x25519mlkem768, hello_retry_request_for_the_hybrid) {
 TEST(client_x25519mlkem768, hello_retry_request_away_from_the_hybrid) {
   // A server with neither ML-KEM nor X25519 asks for P-256.
   Pair p(hrr_for(NamedGroup::secp256r1), with_engine_groups());
-  auto first = p.server->answer(p.client_hello);
-  ASSERT_TRUE(first);
-  auto second = p.to_client(*first);
-  ASSERT_TRUE(second) << second.error().to_string();
-  auto flight_in = p.server->answer(*second);
-  ASSERT_TRUE(flight_in) << flight_in.error().to_string();
-  auto flight = p.to_client(*flight_in);
+  auto flight = p.run_to_client_flight_after_retry();
   ASSERT_TRUE(flight) << flight.error().to_string();
   ASSERT_TRUE(p.server->read_client_flight(*flight));
   EXPECT_EQ(p.client->info().group, NamedGroup::secp256r1);
@@ -842,6 +833,27 @@ CertificateSelection our_certificate(const crypto::CryptoProvider& provider) {
                                       std::shared_ptr<const crypto::SigningKey>(std::move(*key)));
 }
 
+/// Checks the CertificateVerify of a flight carrying Certificate + CertificateVerify + Finished:
+/// signed with `scheme` by `cert_der`'s key, as a client's signature (RFC 8446 §4.4.3) and not
+/// as a server's.
+void expect_client_certificate_verify(const MiniServer& server, const ClientFlight& flight,
+                                      const ByteVec& cert_der, SignatureScheme scheme) {
+  ASSERT_EQ(flight.messages.size(), 3U);
+  auto view = msgs::parse_handshake(flight.messages[1]);
+  ASSERT_TRUE(view);
+  auto cv = msgs::CertificateVerify::parse(view->body);
+  ASSERT_TRUE(cv);
+  EXPECT_EQ(cv->algorithm, scheme);
+  auto spki = certificate_spki(cert_der);
+  ASSERT_TRUE(spki);
+  auto content = msgs::certificate_verify_content(false, flight.hash_before[1]);
+  ASSERT_TRUE(content);
+  EXPECT_TRUE(server.provider().verify(cv->algorithm, *spki, *content, cv->signature));
+  auto server_content = msgs::certificate_verify_content(true, flight.hash_before[1]);
+  ASSERT_TRUE(server_content);
+  EXPECT_FALSE(server.provider().verify(cv->algorithm, *spki, *server_content, cv->signature));
+}
+
 /// Checks a flight carrying Certificate + CertificateVerify + Finished.
 void expect_certificate_flight(const MiniServer& server, const ClientFlight& flight) {
   ASSERT_EQ(flight.messages.size(), 3U);
@@ -852,22 +864,10 @@ void expect_certificate_flight(const MiniServer& server, const ClientFlight& fli
   EXPECT_EQ(cert->certificate_request_context, (ByteVec{7, 7}));
   ASSERT_EQ(cert->certificate_list.size(), 1U);
   EXPECT_EQ(cert->certificate_list[0].cert_data, client_credential().cert_der);
-  auto cv_view = msgs::parse_handshake(flight.messages[1]);
-  ASSERT_TRUE(cv_view);
-  auto cv = msgs::CertificateVerify::parse(cv_view->body);
-  ASSERT_TRUE(cv);
   // The first scheme of the CertificateRequest that is allowed and the key can do: not
   // rsa_pkcs1_sha256 (PKCS#1 v1.5 is forbidden in CertificateVerify).
-  EXPECT_EQ(cv->algorithm, SignatureScheme::ecdsa_secp256r1_sha256);
-  auto spki = certificate_spki(client_credential().cert_der);
-  ASSERT_TRUE(spki);
-  auto content = msgs::certificate_verify_content(false, flight.hash_before[1]);
-  ASSERT_TRUE(content);
-  EXPECT_TRUE(server.provider().verify(cv->algorithm, *spki, *content, cv->signature));
-  // And not as a server's signature.
-  auto server_content = msgs::certificate_verify_content(true, flight.hash_before[1]);
-  ASSERT_TRUE(server_content);
-  EXPECT_FALSE(server.provider().verify(cv->algorithm, *spki, *server_content, cv->signature));
+  expect_client_certificate_verify(server, flight, client_credential().cert_der,
+                                   SignatureScheme::ecdsa_secp256r1_sha256);
 }
 
 TEST(client_certificate, chosen_certificate_and_a_verifiable_signature) {
@@ -927,17 +927,8 @@ TEST(client_certificate, rsa_key_signs_with_pss_never_pkcs1) {
   ASSERT_TRUE(flight) << flight.error().to_string();
   auto opened = p.server->read_client_flight(*flight);
   ASSERT_TRUE(opened) << opened.error().to_string();
-  ASSERT_EQ(opened->messages.size(), 3U);
-  auto view = msgs::parse_handshake(opened->messages[1]);
-  ASSERT_TRUE(view);
-  auto cv = msgs::CertificateVerify::parse(view->body);
-  ASSERT_TRUE(cv);
-  EXPECT_EQ(cv->algorithm, SignatureScheme::rsa_pss_rsae_sha384);
-  auto spki = certificate_spki(rsa_client_credential().cert_der);
-  ASSERT_TRUE(spki);
-  auto content = msgs::certificate_verify_content(false, opened->hash_before[1]);
-  ASSERT_TRUE(content);
-  EXPECT_TRUE(p.provider->verify(cv->algorithm, *spki, *content, cv->signature));
+  expect_client_certificate_verify(*p.server, *opened, rsa_client_credential().cert_der,
+                                   SignatureScheme::rsa_pss_rsae_sha384);
 }
 
 TEST(client_certificate, rsa_key_and_only_pkcs1_offered) {

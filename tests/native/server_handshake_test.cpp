@@ -195,6 +195,17 @@ struct Pair {
       if (!server_status || !client_status) return;
     }
   }
+
+  /// Neither side failed (what a test asserts after pump()); else which side and its error.
+  [[nodiscard]] ::testing::AssertionResult ok() const {
+    if (!server_status) {
+      return ::testing::AssertionFailure() << "server: " << server_status.error().to_string();
+    }
+    if (!client_status) {
+      return ::testing::AssertionFailure() << "client: " << client_status.error().to_string();
+    }
+    return ::testing::AssertionSuccess();
+  }
 };
 
 struct Combination {
@@ -212,8 +223,7 @@ TEST_P(server_against_our_client, handshake_data_key_update_and_close) {
   cp.cipher_suites = {suite};
   Pair pair(identity(kind), cp);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   ASSERT_TRUE(pair.server->connected());
   ASSERT_NE(pair.client->connected(), nullptr);
   EXPECT_EQ(pair.client->connected()->tickets_received, 1U);
@@ -247,8 +257,7 @@ TEST_P(server_against_our_client, handshake_data_key_update_and_close) {
   // Our KeyUpdate asking the client to update too: the client answers, both directions re-key.
   ASSERT_TRUE(pair.server->key_update(true, pair.to_client));
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_EQ(vec(s.server_application_traffic_secret),
             vec(pair.client->connected()->server_application_traffic_secret));
   EXPECT_EQ(vec(s.client_application_traffic_secret),
@@ -1047,8 +1056,7 @@ TEST(server_client_auth, our_client_answers_with_an_empty_certificate) {
   ServerParameters sp = with_client_auth(ClientAuthMode::optional);
   Pair pair(identity(KeyKind::ed25519), {}, sp);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->connected());
 }
 
@@ -1083,27 +1091,29 @@ TEST(server_refuses, bad_client_certificate_verify) {
   EXPECT_EQ(m.s.refused(m.c.flight(o)).alert, Alert::decrypt_error);
 }
 
-TEST(server_refuses, client_certificate_verify_scheme_not_offered) {
+/// What a server requiring a client certificate and accepting only `accepted` answers to a
+/// client flight with `key`'s certificate (signed with `scheme` when given).
+Refused refuse_client_certificate_verify(SignatureScheme accepted, KeyKind key,
+                                         std::optional<SignatureScheme> scheme = std::nullopt) {
   ServerParameters sp = with_client_auth(ClientAuthMode::required);
-  sp.signature_algorithms = {SignatureScheme::ed25519};
+  sp.signature_algorithms = {accepted};
   Manual m(sp);
   m.start();
   FlightOptions o;
-  o.certificate = &identity(KeyKind::p256);
-  EXPECT_EQ(m.s.refused(m.c.flight(o)),
+  o.certificate = &identity(key);
+  if (scheme) o.scheme = *scheme;
+  return m.s.refused(m.c.flight(o));
+}
+
+TEST(server_refuses, client_certificate_verify_scheme_not_offered) {
+  EXPECT_EQ(refuse_client_certificate_verify(SignatureScheme::ed25519, KeyKind::p256),
             (Refused{Alert::illegal_parameter, Refusal::none, "CertificateVerify.algorithm"}));
 }
 
 TEST(server_refuses, client_certificate_verify_with_pkcs1_even_if_offered) {
-  ServerParameters sp = with_client_auth(ClientAuthMode::required);
-  sp.signature_algorithms = {SignatureScheme::rsa_pkcs1_sha256};
-  Manual m(sp);
-  m.start();
-  FlightOptions o;
-  o.certificate = &identity(KeyKind::rsa);
-  o.scheme = SignatureScheme::rsa_pkcs1_sha256;
-  const Refused r = m.s.refused(m.c.flight(o));
-  EXPECT_EQ(r, (Refused{Alert::illegal_parameter, Refusal::none, "CertificateVerify.algorithm"}));
+  EXPECT_EQ(refuse_client_certificate_verify(SignatureScheme::rsa_pkcs1_sha256, KeyKind::rsa,
+                                             SignatureScheme::rsa_pkcs1_sha256),
+            (Refused{Alert::illegal_parameter, Refusal::none, "CertificateVerify.algorithm"}));
 }
 
 TEST(server_refuses, certificate_without_a_request) {
@@ -1337,13 +1347,31 @@ struct Tickets {
       env.session_ticket_received = [this](const ClientSessionState& s) { sessions.push_back(s); };
     };
   }
+  /// A connection of our client with `cp` to a server with `sp`, both wired to these tickets.
+  Pair connect(ClientHelloParameters cp, ServerParameters sp = {}) {
+    return Pair(identity(KeyKind::p256), std::move(cp), std::move(sp), server(), client());
+  }
+  /// A ClientHello offering the first session, with `zero_rtt` as 0-RTT data when not empty.
+  [[nodiscard]] ClientHelloParameters resuming_hello(ByteVec zero_rtt = {}) const {
+    ClientHelloParameters cp;
+    cp.resumption = sessions.at(0);
+    cp.early_data = std::move(zero_rtt);
+    return cp;
+  }
+  /// first_connection() to a server that accepts up to 1000 bytes of 0-RTT data; returns the
+  /// server's parameters (for the resuming connection).
+  ServerParameters first_connection_with_early_data() {
+    ServerParameters with_early;
+    with_early.max_early_data = 1000;
+    first_connection(with_early);
+    return with_early;
+  }
   /// A full handshake that leaves sessions behind.
   void first_connection(ServerParameters sp = {}) {
     sp.tickets = 2;
     Pair pair(identity(KeyKind::p256), {}, sp, server(), client());
     pair.pump();
-    ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-    ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+    ASSERT_TRUE(pair.ok());
     ASSERT_EQ(sessions.size(), 2U);
     EXPECT_FALSE(pair.server->info().resumed);
     EXPECT_FALSE(pair.client->info().resumed);
@@ -1356,14 +1384,12 @@ TEST(server_resumption, resumed_without_certificate_then_data) {
   EXPECT_NE(t.sessions[0].ticket, t.sessions[1].ticket);
   EXPECT_EQ(t.sessions[0].lifetime_seconds, 7200U);
   EXPECT_EQ(t.sessions[0].max_early_data, 0U);
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
+  ClientHelloParameters cp = t.resuming_hello();
   ServerParameters sp;
   sp.tickets = 1;
-  Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+  Pair pair = t.connect(cp, sp);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->connected());
   EXPECT_TRUE(pair.server->info().resumed);
   EXPECT_TRUE(pair.client->info().resumed);
@@ -1382,14 +1408,12 @@ TEST(server_resumption, resumed_without_certificate_then_data) {
 TEST(server_resumption, with_a_hello_retry_request_the_binder_is_recomputed) {
   Tickets t;
   t.first_connection();
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
+  ClientHelloParameters cp = t.resuming_hello();
   ServerParameters sp;
   sp.groups = {NamedGroup::secp256r1};  // the client's x25519 share earns a HelloRetryRequest
-  Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+  Pair pair = t.connect(cp, sp);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->info().hello_retry_request_sent);
   EXPECT_TRUE(pair.server->info().resumed);
   EXPECT_TRUE(pair.client->info().resumed);
@@ -1401,7 +1425,7 @@ TEST(server_resumption, refused_context_expired_or_unknown_key_is_a_full_handsha
   auto resume = [&](const ClientSessionState& session, ServerParameters sp = {}) {
     ClientHelloParameters cp;
     cp.resumption = session;
-    Pair pair(identity(KeyKind::p256), cp, sp, t.server(), t.client());
+    Pair pair = t.connect(cp, sp);
     pair.pump();
     EXPECT_TRUE(pair.server_status) << pair.server_status.error().to_string();
     EXPECT_TRUE(pair.client_status) << pair.client_status.error().to_string();
@@ -1445,7 +1469,7 @@ TEST(server_resumption, expired_ticket_is_a_full_handshake) {
     session.received_ms = contents.issued_ms;
     ClientHelloParameters cp;
     cp.resumption = session;
-    Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+    Pair pair = t.connect(cp);
     pair.pump();
     ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
     EXPECT_EQ(pair.server->info().resumed, age_ms < 7200000) << age_ms;
@@ -1458,12 +1482,10 @@ TEST(server_resumption, ticket_of_another_hash_is_a_full_handshake) {
   first.cipher_suites = {CipherSuite::tls_aes_256_gcm_sha384};
   t.first_connection(first);
   ASSERT_EQ(t.sessions[0].suite, CipherSuite::tls_aes_256_gcm_sha384);
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());  // prefers AES-128/SHA-256
+  ClientHelloParameters cp = t.resuming_hello();
+  Pair pair = t.connect(cp);  // prefers AES-128/SHA-256
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_EQ(pair.server->info().suite, CipherSuite::tls_aes_128_gcm_sha256);
   EXPECT_FALSE(pair.server->info().resumed);
   EXPECT_TRUE(t.contexts_offered.empty());
@@ -1472,9 +1494,8 @@ TEST(server_resumption, ticket_of_another_hash_is_a_full_handshake) {
 TEST(server_resumption, bad_binder_is_decrypt_error) {
   Tickets t;
   t.first_connection();
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+  ClientHelloParameters cp = t.resuming_hello();
+  Pair pair = t.connect(cp);
   // The binder is the last byte of the ClientHello record.
   pair.to_server.back() ^= 0x01U;
   ByteVec out;
@@ -1514,9 +1535,8 @@ TEST(server_resumption, psk_offer_without_modes_or_with_psk_ke_only) {
 TEST(client_resumption, selected_identity_out_of_range_is_illegal_parameter) {
   Tickets t;
   t.first_connection();
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  Pair pair(identity(KeyKind::p256), cp, {}, t.server(), t.client());
+  ClientHelloParameters cp = t.resuming_hello();
+  Pair pair = t.connect(cp);
   ByteVec flight;
   ByteVec data;
   ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
@@ -1533,13 +1553,9 @@ TEST(client_resumption, selected_identity_out_of_range_is_illegal_parameter) {
 
 TEST(server_early_data, accepted_once_handed_over_separately) {
   Tickets t;
-  ServerParameters with_early;
-  with_early.max_early_data = 1000;
-  t.first_connection(with_early);
+  ServerParameters with_early = t.first_connection_with_early_data();
   ASSERT_EQ(t.sessions[0].max_early_data, 1000U);
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  cp.early_data = ByteVec{'G', 'E', 'T', ' ', '/'};
+  ClientHelloParameters cp = t.resuming_hello(ByteVec{'G', 'E', 'T', ' ', '/'});
   std::vector<std::string> key_log;
   with_early.tickets = 0;
   Pair pair(
@@ -1550,8 +1566,7 @@ TEST(server_early_data, accepted_once_handed_over_separately) {
       },
       t.client());
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->connected());
   EXPECT_TRUE(pair.server->info().early_data_accepted);
   EXPECT_TRUE(pair.client->info().early_data_accepted);
@@ -1568,17 +1583,12 @@ TEST(server_early_data, accepted_once_handed_over_separately) {
 
 TEST(server_early_data, refused_by_the_core_is_skipped) {
   Tickets t;
-  ServerParameters with_early;
-  with_early.max_early_data = 1000;
-  t.first_connection(with_early);
+  ServerParameters with_early = t.first_connection_with_early_data();
   t.accept_early = false;
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  cp.early_data = ByteVec(500, 'x');
-  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  ClientHelloParameters cp = t.resuming_hello(ByteVec(500, 'x'));
+  Pair pair = t.connect(cp, with_early);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->info().resumed);
   EXPECT_FALSE(pair.server->info().early_data_accepted);
   EXPECT_TRUE(pair.client->info().early_data_offered);
@@ -1588,14 +1598,10 @@ TEST(server_early_data, refused_by_the_core_is_skipped) {
 
 TEST(client_early_data, an_alert_after_a_rejection_goes_under_the_handshake_keys) {
   Tickets t;
-  ServerParameters with_early;
-  with_early.max_early_data = 1000;
-  t.first_connection(with_early);
+  ServerParameters with_early = t.first_connection_with_early_data();
   t.accept_early = false;
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  cp.early_data = ByteVec(100, 'x');
-  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  ClientHelloParameters cp = t.resuming_hello(ByteVec(100, 'x'));
+  Pair pair = t.connect(cp, with_early);
   ByteVec flight;
   ByteVec data;
   ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
@@ -1613,17 +1619,12 @@ TEST(client_early_data, an_alert_after_a_rejection_goes_under_the_handshake_keys
 
 TEST(server_early_data, rejected_by_a_hello_retry_request_then_resumed) {
   Tickets t;
-  ServerParameters with_early;
-  with_early.max_early_data = 1000;
-  t.first_connection(with_early);
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  cp.early_data = ByteVec(300, 'y');
+  ServerParameters with_early = t.first_connection_with_early_data();
+  ClientHelloParameters cp = t.resuming_hello(ByteVec(300, 'y'));
   with_early.groups = {NamedGroup::secp256r1};
-  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  Pair pair = t.connect(cp, with_early);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.server->info().resumed);
   EXPECT_FALSE(pair.client->info().early_data_accepted);
   EXPECT_TRUE(t.early_data.empty());
@@ -1631,14 +1632,10 @@ TEST(server_early_data, rejected_by_a_hello_retry_request_then_resumed) {
 
 TEST(server_early_data, more_than_max_early_data_size_is_unexpected_message) {
   Tickets t;
-  ServerParameters with_early;
-  with_early.max_early_data = 1000;
-  t.first_connection(with_early);
-  ClientHelloParameters cp;
-  cp.resumption = t.sessions[0];
-  cp.early_data = ByteVec(1000, 'z');  // what the ticket allows ...
-  with_early.max_early_data = 10;      // ... but this server accepts 10 bytes
-  Pair pair(identity(KeyKind::p256), cp, with_early, t.server(), t.client());
+  ServerParameters with_early = t.first_connection_with_early_data();
+  ClientHelloParameters cp = t.resuming_hello(ByteVec(1000, 'z'));  // what the ticket allows ...
+  with_early.max_early_data = 10;  // ... but this server accepts 10 bytes
+  Pair pair = t.connect(cp, with_early);
   pair.pump();
   ASSERT_FALSE(pair.server_status);
   EXPECT_EQ(pair.server_status.error().alert, Alert::unexpected_message);
@@ -2031,8 +2028,7 @@ void first_tls12_connection(Tickets& t) {
   const std::size_t before = t.sessions.size();
   Pair pair(identity(KeyKind::p256), tls12_hello(), tls12_server(), t.server(), t.client());
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   ASSERT_TRUE(pair.client->handshake_complete());
   ASSERT_EQ(t.sessions.size(), before + 1) << "one NewSessionTicket per TLS 1.2 handshake";
   EXPECT_EQ(t.sessions.back().version, tls12_version);
@@ -2091,8 +2087,7 @@ TEST(tls12_resumption, abbreviated_handshake_with_a_renewed_ticket_then_data) {
 
 /// Expects a full TLS 1.2 handshake (no resumption) that completes.
 void expect_full_handshake(const Pair& pair) {
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.client->handshake_complete());
   EXPECT_FALSE(pair.server->info().resumed);
   EXPECT_FALSE(pair.client->info().resumed);
@@ -2140,10 +2135,9 @@ TEST(tls12_resumption, tls13_ticket_in_tls12_and_tls12_ticket_in_tls13_are_full_
   as13.ticket = tls12.ticket;
   ClientHelloParameters cp;
   cp.resumption = as13;
-  Pair pair(identity(KeyKind::p256), cp, ServerParameters{}, t.server(), t.client());
+  Pair pair = t.connect(cp);
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_FALSE(pair.server->info().resumed);
   EXPECT_TRUE(t.contexts_offered.empty());
 }
@@ -2310,63 +2304,51 @@ TEST(tls12_client_resumption, new_session_ticket_not_announced_is_unexpected_mes
 }
 
 TEST(tls12_client_resumption, announced_ticket_missing_twice_truncated_or_oversized) {
-  const auto suite = CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
-  const ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
   auto nst = msgs::NewSessionTicket12{7200, ByteVec(50, 0x66)}.encode();
   ASSERT_TRUE(nst);
-  {
-    // Announced, then ChangeCipherSpec without it.
-    Client12UnderTest c(stored_tls12_session());
-    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
-    flight.insert(flight.end(), ccs.begin(), ccs.end());
-    auto r = c.feed(flight);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().alert, Alert::unexpected_message);
-  }
-  {
-    // Two NewSessionTickets.
-    Client12UnderTest c(stored_tls12_session());
-    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
-    for (int i = 0; i < 2; ++i) {
-      const ByteVec record = plaintext_record(ContentType::handshake, *nst);
+  const ByteVec ticket = plaintext_record(ContentType::handshake, *nst);
+  ByteVec cut = *nst;
+  cut.resize(cut.size() - 1);
+  cut[3] = static_cast<std::uint8_t>(cut[3] - 1);  // handshake length matches the bytes
+  ByteVec longer = *nst;
+  longer.push_back(0);
+  longer[3] = static_cast<std::uint8_t>(longer[3] + 1);
+  struct Case {
+    const char* what;
+    ByteVec ticket_extension;      // the ServerHello's session_ticket body
+    std::vector<ByteVec> records;  // after the ServerHello (which announces a ticket)
+    Alert alert;
+  };
+  const Case cases[] = {
+      {"announced, then ChangeCipherSpec without it",
+       {},
+       {plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01})},
+       Alert::unexpected_message},
+      {"two NewSessionTickets", {}, {ticket, ticket}, Alert::unexpected_message},
+      {"truncated: the ticket's length says more than the message holds",
+       {},
+       {plaintext_record(ContentType::handshake, cut)},
+       Alert::decode_error},
+      {"oversized: a byte after the ticket",
+       {},
+       {plaintext_record(ContentType::handshake, longer)},
+       Alert::decode_error},
+      {"RFC 5077 §3.2: the server's SessionTicket extension is empty",
+       ByteVec{1},
+       {},
+       Alert::decode_error},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Client12UnderTest client(stored_tls12_session());
+    ByteVec flight =
+        Client12UnderTest::server_hello(CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256,
+                                        client.session_id, true, c.ticket_extension);
+    for (const ByteVec& record : c.records)
       flight.insert(flight.end(), record.begin(), record.end());
-    }
-    auto r = c.feed(flight);
+    auto r = client.feed(flight);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().alert, Alert::unexpected_message);
-  }
-  {
-    // Truncated: the ticket's length says more than the message holds.
-    Client12UnderTest c(stored_tls12_session());
-    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
-    ByteVec cut = *nst;
-    cut.resize(cut.size() - 1);
-    cut[3] = static_cast<std::uint8_t>(cut[3] - 1);  // handshake length matches the bytes
-    const ByteVec record = plaintext_record(ContentType::handshake, cut);
-    flight.insert(flight.end(), record.begin(), record.end());
-    auto r = c.feed(flight);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().alert, Alert::decode_error);
-  }
-  {
-    // Oversized: a byte after the ticket.
-    Client12UnderTest c(stored_tls12_session());
-    ByteVec flight = Client12UnderTest::server_hello(suite, c.session_id, true);
-    ByteVec longer = *nst;
-    longer.push_back(0);
-    longer[3] = static_cast<std::uint8_t>(longer[3] + 1);
-    const ByteVec record = plaintext_record(ContentType::handshake, longer);
-    flight.insert(flight.end(), record.begin(), record.end());
-    auto r = c.feed(flight);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().alert, Alert::decode_error);
-  }
-  {
-    // RFC 5077 §3.2: the server's SessionTicket extension is empty.
-    Client12UnderTest c(stored_tls12_session());
-    auto r = c.feed(Client12UnderTest::server_hello(suite, c.session_id, true, ByteVec{1}));
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().alert, Alert::decode_error);
+    EXPECT_EQ(r.error().alert, c.alert);
   }
 }
 
@@ -2402,8 +2384,7 @@ TEST(tls12_client_certificate, pending_answer_waits_then_the_flight_goes_out) {
     };
   });
   pair.pump();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   ASSERT_NE(pair.client->tls12(), nullptr);
   EXPECT_TRUE(pair.client->waiting_for_certificate());
   EXPECT_TRUE(pair.to_server.empty()) << "RFC 5246 §7.3: nothing of our flight before the answer";
@@ -2419,8 +2400,7 @@ TEST(tls12_client_certificate, pending_answer_waits_then_the_flight_goes_out) {
   EXPECT_FALSE(pair.client->waiting_for_certificate());
   EXPECT_FALSE(pair.to_server.empty());
   pair.pump();
-  ASSERT_TRUE(pair.server_status) << pair.server_status.error().to_string();
-  ASSERT_TRUE(pair.client_status) << pair.client_status.error().to_string();
+  ASSERT_TRUE(pair.ok());
   EXPECT_TRUE(pair.client->handshake_complete());
   EXPECT_TRUE(pair.server->info().client_certificate_presented);
   EXPECT_TRUE(pair.client->info().client_certificate_sent);

@@ -29,10 +29,9 @@ and verifies fresh handshakes into a temporary file and runs the replay test's b
 case on them (SANSTLS_TLS12_REPLAY_DATA). Exits 77 when openssl or `cryptography` is missing
 (failing instead when CI=true).
 """
-import datetime
 import hashlib
+import importlib.util
 import shutil
-import hmac
 import os
 import socket
 import subprocess
@@ -40,16 +39,14 @@ import sys
 import tempfile
 import time
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
-    from cryptography.x509.oid import NameOID
-except ImportError:
+if importlib.util.find_spec("cryptography") is None:  # tools/tls12_common/tls12.py needs it
     print("tls12_replay: the Python `cryptography` package is missing (python3-cryptography)",
           file=sys.stderr)
     sys.exit(1 if os.environ.get("CI") == "true" else 77)
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls12_common"))
+import tls12  # noqa: E402  (tools/tls12_common/tls12.py: PRF, key block, records, credentials)
 
 # name: (our role, OpenSSL cipher, OpenSSL group, suite code, hash, key length, AEAD)
 RECORDINGS = {
@@ -63,33 +60,6 @@ RECORDINGS = {
                              hashlib.sha256, 32, "chacha"),
 }
 CLIENT_LINE = b"ping from openssl s_client\n"
-
-
-def prf(h, secret, label, seed, n):
-    # RFC 5246 §5: P_hash(secret, label + seed).
-    seed = label + seed
-    out, a = b"", seed
-    while len(out) < n:
-        a = hmac.new(secret, a, h).digest()
-        out += hmac.new(secret, a + seed, h).digest()
-    return out[:n]
-
-
-def make_credentials(directory):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tls12.test")])
-    now = datetime.datetime(2026, 1, 1)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = os.path.join(directory, "ec.crt"), os.path.join(directory, "ec.key")
-    with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(key_path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-    return cert_path, key_path
 
 
 def free_port():
@@ -144,28 +114,8 @@ def record(build, name, directory, cert, key):
         if ours.returncode != 0:
             raise RuntimeError(f"recorder failed: {stderr.decode()}")
         out = stdout.decode()
-    with open(keylog) as f:
-        lines = [l.split() for l in f if l.startswith("CLIENT_RANDOM")]
-    return out, bytes.fromhex(lines[-1][1]), bytes.fromhex(lines[-1][2])
-
-
-def parse_records(data):
-    out, i = [], 0
-    while i < len(data):
-        t, length = data[i], int.from_bytes(data[i + 3:i + 5], "big")
-        out.append((t, data[i + 1:i + 3], data[i + 5:i + 5 + length]))
-        i += 5 + length
-    assert i == len(data), "a recorded flight ends inside a record"
-    return out
-
-
-def messages(fragment):
-    out, i = [], 0
-    while i < len(fragment):
-        length = int.from_bytes(fragment[i + 1:i + 4], "big")
-        out.append(fragment[i:i + 4 + length])
-        i += 4 + length
-    return out
+    client_random, master = tls12.last_client_random_and_master(keylog)
+    return out, client_random, master
 
 
 def has_extension(hello, ext_type):
@@ -185,16 +135,6 @@ def has_extension(hello, ext_type):
             return True
         i += 4 + n
     return False
-
-
-def aead_open(kind, key, iv, seq, rtype, fragment):
-    if kind == "gcm":
-        nonce, ct, cipher = iv + fragment[:8], fragment[8:], AESGCM(key)
-    else:
-        nonce = bytes(a ^ b for a, b in zip(iv, bytes(4) + seq.to_bytes(8, "big")))
-        ct, cipher = fragment, ChaCha20Poly1305(key)
-    aad = seq.to_bytes(8, "big") + bytes([rtype]) + b"\x03\x03" + (len(ct) - 16).to_bytes(2, "big")
-    return cipher.decrypt(nonce, ct, aad)
 
 
 def verify(name, text, openssl_client_random, openssl_master):
@@ -224,7 +164,7 @@ def verify(name, text, openssl_client_random, openssl_master):
     protected = {}
     for from_client, stream in ((True, client_bytes), (False, server_bytes)):
         after_ccs, plain[from_client], protected[from_client] = False, [], []
-        for rtype, version, fragment in parse_records(stream):
+        for rtype, version, fragment in tls12.parse_records(stream):
             if rtype == 20:
                 assert fragment == b"\x01"
                 after_ccs = True
@@ -232,7 +172,7 @@ def verify(name, text, openssl_client_random, openssl_master):
                 protected[from_client].append((rtype, fragment))
             else:
                 assert rtype == 22, "plaintext non-handshake record"
-                plain[from_client].extend(messages(fragment))
+                plain[from_client].extend(tls12.messages(fragment))
     ch = plain[True][0]
     sh = plain[False][0]
     assert ch[0] == 1 and sh[0] == 2
@@ -242,22 +182,18 @@ def verify(name, text, openssl_client_random, openssl_master):
     assert client_random == openssl_client_random
     through_cke = [ch] + plain[False] + plain[True][1:]
     assert through_cke[-1][0] == 16, "ClientKeyExchange is not the last plaintext message"
-    iv_length = 12 if kind == "chacha" else 4
-    block = prf(h, openssl_master, b"key expansion", server_random + client_random,
-                2 * key_length + 2 * iv_length)
-    ck, sk = block[:key_length], block[key_length:2 * key_length]
-    civ = block[2 * key_length:2 * key_length + iv_length]
-    siv = block[2 * key_length + iv_length:]
+    _, ck, sk, civ, siv = tls12.key_block(h, openssl_master, client_random, server_random,
+                                          key_length, kind)
     opened = {}
     for from_client, (key, iv) in ((True, (ck, civ)), (False, (sk, siv))):
-        opened[from_client] = [(rtype, aead_open(kind, key, iv, seq, rtype, fragment))
+        opened[from_client] = [(rtype, tls12.aead_open(kind, key, iv, seq, rtype, fragment))
                                for seq, (rtype, fragment) in enumerate(protected[from_client])]
     c_fin, s_fin = opened[True][0], opened[False][0]
     assert c_fin[0] == 22 and s_fin[0] == 22
     c_hash = h(b"".join(through_cke)).digest()
-    assert c_fin[1] == b"\x14\x00\x00\x0c" + prf(h, openssl_master, b"client finished", c_hash, 12)
+    assert c_fin[1] == tls12.finished_message(h, openssl_master, b"client finished", c_hash)
     s_hash = h(b"".join(through_cke + [c_fin[1]])).digest()
-    assert s_fin[1] == b"\x14\x00\x00\x0c" + prf(h, openssl_master, b"server finished", s_hash, 12)
+    assert s_fin[1] == tls12.finished_message(h, openssl_master, b"server finished", s_hash)
     peer = role == "server"  # True: the peer is the client
     peer_app = b"".join(p for t, p in opened[peer][1:] if t == 23)
     assert peer_app == app_reported and peer_app.endswith(b"\n"), "application data differs"
@@ -279,7 +215,7 @@ def generate(build, out):
     version = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
     print(f"# (deterministic provider) with {version}; see the script for the checks.", file=out)
     with tempfile.TemporaryDirectory() as directory:
-        cert, key = make_credentials(directory)
+        cert, key = tls12.make_credentials(directory, "tls12.test")
         for name in RECORDINGS:
             text, client_random, master = record(build, name, directory, cert, key)
             for line in verify(name, text, client_random, master):
