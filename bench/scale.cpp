@@ -40,11 +40,13 @@ class FirstError {
   std::atomic<bool> failed_{false};
 };
 
-/// Runs `work(t)` on `threads` threads released together (none starts before every one is
-/// ready); returns the wall time from the release to the last thread's end, and adds each
-/// thread's CPU time to `cpu_ns`.
-template <class Work>
-double run_released(int threads, Work&& work, std::int64_t& cpu_ns) {
+/// Runs `work(t)` on `threads` threads released together: each first runs `prepare(t)` (not
+/// timed), then `released()` runs once on the calling thread when every one is ready, then all
+/// start. Returns the wall time from the release to the last thread's end, and adds each
+/// thread's CPU time in `work` to `cpu_ns`. A thread that `prepare` refuses (false) skips `work`.
+template <class Prepare, class Released, class Work>
+double run_released(int threads, Prepare&& prepare, Released&& released, Work&& work,
+                    std::int64_t& cpu_ns) {
   std::latch ready(threads);
   std::latch go(1);
   std::vector<Clock::time_point> ends(static_cast<std::size_t>(threads));
@@ -57,10 +59,11 @@ double run_released(int threads, Work&& work, std::int64_t& cpu_ns) {
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
         const auto index = static_cast<std::size_t>(t);
+        const bool prepared = prepare(t);
         ready.count_down();
         go.wait();
         const std::int64_t cpu_start = thread_cpu_ns();
-        work(t);
+        if (prepared) work(t);
         cpu[index] = thread_cpu_ns() - cpu_start;
         ends[index] = Clock::now();
       });
@@ -68,6 +71,7 @@ double run_released(int threads, Work&& work, std::int64_t& cpu_ns) {
     alloc::set_side(previous);
   }
   ready.wait();
+  released();
   const Clock::time_point start = Clock::now();
   go.count_down();
   for (auto& worker : workers) worker.join();
@@ -83,6 +87,20 @@ std::size_t share(std::size_t count, int threads, int t) {
 
 std::string handshake_error(const std::unique_ptr<Connection>& connection, const Setup& setup) {
   return connection ? connection->error : setup.error;
+}
+
+/// `count` unmeasured handshakes on this thread: the configuration's first-use allocations and
+/// the libraries' per-thread state (OpenSSL's per-thread random generators, error queue) come
+/// before the measurement, as the first handshakes of a long-running server's thread do.
+bool warm_up(Setup& setup, int count, FirstError& failure) {
+  for (int i = 0; i < count; ++i) {
+    auto connection = setup.connect(nullptr);
+    if (!connection || !connection->handshake(nullptr)) {
+      failure.set(fmt::format("warm-up handshake: {}", handshake_error(connection, setup)));
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -112,13 +130,6 @@ IdleConnections::~IdleConnections() {
 IdleConnections establish_idle(Setup& setup, const IdleOptions& options) {
   IdleConnections out;
   const int threads = std::max(1, options.threads);
-  for (int warm = 0; warm < 5; ++warm) {
-    auto connection = setup.connect(nullptr);
-    if (!connection || !connection->handshake(nullptr)) {
-      out.error = fmt::format("warm-up handshake: {}", handshake_error(connection, setup));
-      return out;
-    }
-  }
   {
     const auto previous = alloc::set_side(alloc::Side::none);
     out.kept.resize(static_cast<std::size_t>(threads));
@@ -128,11 +139,14 @@ IdleConnections establish_idle(Setup& setup, const IdleOptions& options) {
     alloc::set_side(previous);
   }
   FirstError failure;
-  const std::int64_t resident_before = resident_bytes();
+  std::int64_t resident_before = 0;
   std::int64_t cpu_ns = 0;
-  alloc::start();
   out.wall_seconds = run_released(
-      threads,
+      threads, [&](int) { return warm_up(setup, 5, failure); },
+      [&] {
+        resident_before = resident_bytes();
+        alloc::start();  // after every thread's warm-up
+      },
       [&](int t) {
         auto& mine = out.kept[static_cast<std::size_t>(t)];
         const std::size_t count = share(options.count, threads, t);
@@ -175,7 +189,7 @@ ParallelRun parallel_handshakes(Setup& setup, int threads, std::size_t per_threa
   FirstError failure;
   std::int64_t cpu_ns = 0;
   out.wall_seconds = run_released(
-      threads,
+      threads, [&](int) { return warm_up(setup, 1, failure); }, [] {},
       [&](int) {
         for (std::size_t i = 0; i < per_thread && !failure.failed(); ++i) {
           auto connection = setup.connect(nullptr);

@@ -63,10 +63,11 @@ struct IdleConnections {
   std::string error;
 };
 
-/// Establishes `options.count` connections over `setup` after 5 unmeasured ones (warm-up: the
-/// configuration's first-use allocations are not charged to the kept ones) and keeps them,
-/// idle, with the harness's transport buffers released. Runs the allocation counter
-/// (alloc::start .. alloc::stop) around the establishing threads.
+/// Establishes `options.count` connections over `setup` and keeps them, idle, with the
+/// harness's transport buffers released. Each thread first makes 5 unmeasured ones (warm-up:
+/// the configuration's first-use allocations and the libraries' per-thread state are not
+/// charged to the kept ones); the allocation counter runs from the release (alloc::start) to
+/// the last thread's end (alloc::stop).
 IdleConnections establish_idle(Setup& setup, const IdleOptions& options);
 
 /// One run of parallel_handshakes().
@@ -82,8 +83,8 @@ struct ParallelRun {
 };
 
 /// `threads` threads, each doing `per_thread` full handshakes over `setup` with its own
-/// connections (the same work per thread), released together; the wall time runs from the
-/// release to the last thread's end.
+/// connections (the same work per thread), released together after one unmeasured handshake
+/// each; the wall time runs from the release to the last thread's end.
 ParallelRun parallel_handshakes(Setup& setup, int threads, std::size_t per_thread);
 
 /// How many handshakes one thread does in about `wall_seconds` over `setup` (at least 4),
