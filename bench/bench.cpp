@@ -898,6 +898,8 @@ json measure_threads(Context& c, const Implementation& impl, const Credentials& 
   std::vector<double> two;
   std::vector<double> one_share;
   std::vector<double> two_share;
+  std::vector<double> one_per_cpu;
+  std::vector<double> two_per_cpu;
   for (int r = 0; r < c.s.repetitions; ++r) {
     for (const int threads : r % 2 == 0 ? std::array{1, 2} : std::array{2, 1}) {
       const ParallelRun run = parallel_handshakes(*setup, threads, per_thread);
@@ -908,6 +910,7 @@ json measure_threads(Context& c, const Implementation& impl, const Credentials& 
       }
       (threads == 1 ? one : two).push_back(run.rate);
       (threads == 1 ? one_share : two_share).push_back(run.cpu_share);
+      (threads == 1 ? one_per_cpu : two_per_cpu).push_back(run.rate_per_cpu_second);
     }
   }
   json out{{"one_thread", stat(one, "handshakes/s")},
@@ -915,14 +918,21 @@ json measure_threads(Context& c, const Implementation& impl, const Credentials& 
            {"handshakes_per_thread", per_thread},
            {"one_thread_cpu_share", stat(one_share, "fraction")},
            {"two_threads_cpu_share", stat(two_share, "fraction")},
+           {"one_thread_per_cpu_second", stat(one_per_cpu, "handshakes/s")},
+           {"two_threads_per_cpu_second", stat(two_per_cpu, "handshakes/s")},
            {"load_average", load}};
   out["scaling"] =
       out["two_threads"]["median"].get<double>() / out["one_thread"]["median"].get<double>();
+  // Per CPU second: 1 when a second thread makes each handshake no dearer (no contention),
+  // whether or not the machine had a second core free for it.
+  out["cpu_scaling"] = out["two_threads_per_cpu_second"]["median"].get<double>() /
+                       out["one_thread_per_cpu_second"]["median"].get<double>();
   c.report(fmt::format(
-      "{}: 1 thread {:.0f}/s, 2 threads {:.0f}/s (x{:.2f}; {} handshakes per thread, CPU share "
-      "{:.2f} / {:.2f}, load {})",
+      "{}: 1 thread {:.0f}/s, 2 threads {:.0f}/s (x{:.2f}; per CPU second x{:.2f}; {} handshakes "
+      "per thread, CPU share {:.2f} / {:.2f}, load {})",
       impl.name, out["one_thread"]["median"].get<double>(),
-      out["two_threads"]["median"].get<double>(), out["scaling"].get<double>(), per_thread,
+      out["two_threads"]["median"].get<double>(), out["scaling"].get<double>(),
+      out["cpu_scaling"].get<double>(), per_thread,
       out["one_thread_cpu_share"]["median"].get<double>(),
       out["two_threads_cpu_share"]["median"].get<double>(),
       load.is_array() ? fmt::format("{:.2f}", load[0].get<double>()) : "unknown"));
@@ -1147,6 +1157,9 @@ json compute_ratios(const json& report) {
               median_at(impl, {"threads", "two_threads"}),
               median_at(impl, {"threads", "one_thread"}),
               engine ? std::optional<double>{1.9} : std::nullopt);
+    add_ratio(ratios, fmt::format("{}: two threads / one thread, per CPU second", name), name, name,
+              median_at(impl, {"threads", "two_threads_per_cpu_second"}),
+              median_at(impl, {"threads", "one_thread_per_cpu_second"}), std::nullopt);
     // Hostile hellos: the native engine's parser must cost no more than OpenSSL's (issue 12).
     const json* openssl_engine = find_impl(report, "sanstls/openssl");
     if (library == "native" && openssl_engine != nullptr) {

@@ -207,6 +207,7 @@ ParallelRun parallel_handshakes(Setup& setup, int threads, std::size_t per_threa
   const double total = static_cast<double>(per_thread) * threads;
   out.rate = total / out.wall_seconds;
   out.cpu_share = static_cast<double>(cpu_ns) / 1e9 / (threads * out.wall_seconds);
+  out.rate_per_cpu_second = total / (static_cast<double>(cpu_ns) / 1e9);
   return out;
 }
 

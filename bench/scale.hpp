@@ -78,6 +78,9 @@ struct ParallelRun {
   /// CPU time of the threads / (threads x wall time): near 1 when every thread had a core to
   /// itself; lower when the machine's other work took turns with them.
   double cpu_share = 0;
+  /// Handshakes per CPU second of the threads: what a handshake costs with this many threads
+  /// running (contention on shared state shows here even when the machine has no free core).
+  double rate_per_cpu_second = 0;
   /// Empty on success.
   std::string error;
 };

@@ -73,15 +73,17 @@ void print_memory(const json& impls, std::ostream& out) {
 void print_threads(const json& impls, std::ostream& out) {
   out << "\nParallel independent sessions: full handshakes per wall second (ECDSA P-256; the same "
          "handshakes per thread, threads released together; CPU share = thread CPU / wall, 1.00 "
-         "when each thread had a core)\n";
+         "when each thread had a core; per CPU second: 1.00 when a second thread makes no "
+         "handshake dearer)\n";
   for (const auto& impl : impls) {
     const json t = impl.value("threads", json::object());
     if (t.empty()) continue;
     out << fmt::format(
-        "  {:<16} 1 thread {:>24}   2 threads {:>24}   x{:.2f}   CPU share {:.2f} / {:.2f}, "
-        "load {}\n",
+        "  {:<16} 1 thread {:>24}   2 threads {:>24}   x{:.2f} (per CPU second x{:.2f})   CPU "
+        "share {:.2f} / {:.2f}, load {}\n",
         impl["name"].get<std::string>(), cell(at(t, {"one_thread"})), cell(at(t, {"two_threads"})),
-        t.value("scaling", 0.0), at(t, {"one_thread_cpu_share"}).value("median", 0.0),
+        t.value("scaling", 0.0), t.value("cpu_scaling", 0.0),
+        at(t, {"one_thread_cpu_share"}).value("median", 0.0),
         at(t, {"two_threads_cpu_share"}).value("median", 0.0), load_text(at(t, {"load_average"})));
   }
 }
