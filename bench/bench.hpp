@@ -26,9 +26,15 @@ struct Options {
   std::vector<std::string> backends;
   /// Measure the raw libraries too (they are needed for the ratios).
   bool raw = true;
+  /// Only these measurements ("memory", "scale", "threads"; see kSections); empty means
+  /// everything. The report then has only those figures (and "only" says which).
+  std::vector<std::string> only;
   /// The command line that produced the run (recorded in the output).
   std::string command;
 };
+
+/// The measurements Options::only can select.
+inline constexpr const char* kSections[] = {"memory", "scale", "threads"};
 
 /// Progress lines (stderr in the CLI).
 using Progress = std::function<void(const std::string& line)>;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sanstls::bench {
 namespace {
 
@@ -30,6 +32,91 @@ const json& at(const json& node, std::initializer_list<const char*> path) {
   return *here;
 }
 
+std::string load_text(const json& three) {
+  return three.is_array() ? fmt::format("{:.2f} {:.2f} {:.2f}", three[0].get<double>(),
+                                        three[1].get<double>(), three[2].get<double>())
+                          : std::string("unknown");
+}
+
+void print_scale(const json& impls, std::ostream& out) {
+  for (const auto& impl : impls) {
+    const json& scale = impl.value("scale", json());
+    if (!scale.is_object()) continue;
+    out << fmt::format(
+        "\nScale: {} {} idle sessions (client + server pairs) established in {:.1f} s on {} "
+        "threads ({:.0f} handshakes/s), {:.0f} bytes each (client {:.0f}, server {:.0f}); "
+        "resident {:.0f} bytes each, {:.0f} MB in all; load {}\n",
+        impl["name"].get<std::string>(), scale["connections"].get<std::size_t>(),
+        scale["establish_wall_seconds"].get<double>(), scale["threads"].get<int>(),
+        scale["handshakes_per_wall_second"].get<double>(),
+        scale["bytes_per_connection"].get<double>(), scale["bytes_per_client"].get<double>(),
+        scale["bytes_per_server"].get<double>(), scale.value("resident_bytes_per_connection", 0.0),
+        scale.value("resident_bytes_established", 0.0) / 1e6,
+        load_text(at(scale, {"load_average"})));
+  }
+}
+
+void print_memory(const json& impls, std::ostream& out) {
+  out << "\nMemory per connection, bytes (allocation accounting, ECDSA P-256, AES-128-GCM)\n";
+  out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n", "", "idle client",
+                     "idle server", "peak hs client", "peak hs server", "peak hs both");
+  for (const auto& impl : impls) {
+    const json m = impl.value("memory", json::object());
+    out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n",
+                       impl["name"].get<std::string>(), cell(at(m, {"idle_client"})),
+                       cell(at(m, {"idle_server"})), cell(at(m, {"handshake_peak_client"})),
+                       cell(at(m, {"handshake_peak_server"})),
+                       cell(at(m, {"handshake_peak_total"})));
+  }
+}
+
+void print_threads(const json& impls, std::ostream& out) {
+  out << "\nParallel independent sessions: full handshakes per wall second (ECDSA P-256; the same "
+         "handshakes per thread, threads released together; CPU share = thread CPU / wall, 1.00 "
+         "when each thread had a core; per CPU second: 1.00 when a second thread makes no "
+         "handshake dearer)\n";
+  for (const auto& impl : impls) {
+    const json t = impl.value("threads", json::object());
+    if (t.empty()) continue;
+    out << fmt::format(
+        "  {:<16} 1 thread {:>24}   2 threads {:>24}   x{:.2f} (per CPU second x{:.2f})   CPU "
+        "share {:.2f} / {:.2f}, load {}\n",
+        impl["name"].get<std::string>(), cell(at(t, {"one_thread"})), cell(at(t, {"two_threads"})),
+        t.value("scaling", 0.0), t.value("cpu_scaling", 0.0),
+        at(t, {"one_thread_cpu_share"}).value("median", 0.0),
+        at(t, {"two_threads_cpu_share"}).value("median", 0.0), load_text(at(t, {"load_average"})));
+  }
+}
+
+void print_ratios(const json& report, std::ostream& out) {
+  out << "\nRatios (median / median)\n";
+  for (const auto& ratio : report.value("ratios", json::array())) {
+    std::string verdict;
+    if (ratio["meets_target"].is_boolean()) {
+      verdict = fmt::format(
+          "  target {} {:.2f}: {}",
+          ratio["target_kind"] == "at_most" ? "<=" : ">=", ratio["target"].get<double>(),
+          ratio["meets_target"].get<bool>() ? "met" : "MISSED");
+    }
+    out << fmt::format(
+        "  {:<72} {:>7}{}\n", ratio["name"].get<std::string>(),
+        ratio["value"].is_number() ? fmt::format("{:.3f}", ratio["value"].get<double>()) : "n/a",
+        verdict);
+  }
+  for (const auto& engine : report.value("unavailable_engines", json::array())) {
+    out << fmt::format(
+        "  engine {} is not available in this build: its figures and ratios "
+        "(native / raw OpenSSL targets) are not available\n",
+        engine.get<std::string>());
+  }
+  if (!report.value("errors", json::array()).empty()) {
+    out << "\nErrors\n";
+    for (const auto& error : report["errors"]) {
+      out << "  " << error.get<std::string>() << '\n';
+    }
+  }
+}
+
 }  // namespace
 
 void print_table(const json& report, std::ostream& out) {
@@ -37,10 +124,29 @@ void print_table(const json& report, std::ostream& out) {
                      at(report, {"machine", "cpu"}).get<std::string>(),
                      at(report, {"machine", "cpus"}).get<int>(),
                      at(report, {"machine", "openssl"}).get<std::string>());
+  // Wall-clock figures (threads, scale) need an otherwise idle machine: say how busy it was.
+  out << fmt::format(
+      "  load average (1, 5, 15 min): {} at the start, {} at the end; wall-clock figures "
+      "(threads, scale) need an otherwise idle machine\n",
+      load_text(at(report, {"machine", "load_average", "start"})),
+      load_text(at(report, {"machine", "load_average", "end"})));
   for (const auto& note : report.value("notes", json::array())) {
     out << "  note: " << note.get<std::string>() << '\n';
   }
-  out << "  figures: median [min..max] over the repetitions\n\n";
+  out << "  figures: median [min..max] over the repetitions\n";
+  if (report.contains("only")) {  // `sanstls bench --only ...`: the selected figures alone
+    const json impls = report.value("implementations", json::array());
+    const json only = report["only"];
+    const auto selected = [&](const char* section) {
+      return std::find(only.begin(), only.end(), section) != only.end();
+    };
+    if (selected("scale")) print_scale(impls, out);
+    if (selected("memory")) print_memory(impls, out);
+    if (selected("threads")) print_threads(impls, out);
+    print_ratios(report, out);
+    return;
+  }
+  out << '\n';
 
   const json hardware = report.value("hardware", json::object());
   out << "Hardware ceiling (libcrypto EVP, one thread)\n";
@@ -134,29 +240,8 @@ void print_table(const json& report, std::ostream& out) {
     }
   }
 
-  for (const auto& impl : impls) {
-    const json& scale = impl.value("scale", json());
-    if (!scale.is_object()) continue;
-    out << fmt::format(
-        "\nScale: {} {} idle sessions (client + server pairs) established in {:.1f} s on {} "
-        "threads ({:.0f} handshakes/s), {:.0f} bytes each (client {:.0f}, server {:.0f})\n",
-        impl["name"].get<std::string>(), scale["connections"].get<std::size_t>(),
-        scale["establish_wall_seconds"].get<double>(), scale["threads"].get<int>(),
-        scale["handshakes_per_wall_second"].get<double>(),
-        scale["bytes_per_connection"].get<double>(), scale["bytes_per_client"].get<double>(),
-        scale["bytes_per_server"].get<double>());
-  }
-  out << "\nMemory per connection, bytes (allocation accounting, ECDSA P-256, AES-128-GCM)\n";
-  out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n", "", "idle client",
-                     "idle server", "peak hs client", "peak hs server", "peak hs both");
-  for (const auto& impl : impls) {
-    const json m = impl.value("memory", json::object());
-    out << fmt::format("  {:<16} {:>24} {:>24} {:>24} {:>24} {:>24}\n",
-                       impl["name"].get<std::string>(), cell(at(m, {"idle_client"})),
-                       cell(at(m, {"idle_server"})), cell(at(m, {"handshake_peak_client"})),
-                       cell(at(m, {"handshake_peak_server"})),
-                       cell(at(m, {"handshake_peak_total"})));
-  }
+  print_scale(impls, out);
+  print_memory(impls, out);
 
   out << "\nHostile hellos: server CPU ms per receive_data() of one ClientHello (engines)\n";
   out << fmt::format("  {:<16} {:>28} {:>28}\n", "", "16,000 extensions", "6,500 key shares");
@@ -167,41 +252,9 @@ void print_table(const json& report, std::ostream& out) {
                        cell(at(h, {"many_extensions"}), 2), cell(at(h, {"many_key_shares"}), 2));
   }
 
-  out << "\nParallel independent sessions: full handshakes per wall second (ECDSA P-256)\n";
-  for (const auto& impl : impls) {
-    const json t = impl.value("threads", json::object());
-    out << fmt::format("  {:<16} 1 thread {:>24}   2 threads {:>24}   x{:.2f}\n",
-                       impl["name"].get<std::string>(), cell(at(t, {"one_thread"})),
-                       cell(at(t, {"two_threads"})),
-                       t.contains("scaling") ? t["scaling"].get<double>() : 0.0);
-  }
+  print_threads(impls, out);
 
-  out << "\nRatios (median / median)\n";
-  for (const auto& ratio : report.value("ratios", json::array())) {
-    std::string verdict;
-    if (ratio["meets_target"].is_boolean()) {
-      verdict = fmt::format(
-          "  target {} {:.2f}: {}",
-          ratio["target_kind"] == "at_most" ? "<=" : ">=", ratio["target"].get<double>(),
-          ratio["meets_target"].get<bool>() ? "met" : "MISSED");
-    }
-    out << fmt::format(
-        "  {:<72} {:>7}{}\n", ratio["name"].get<std::string>(),
-        ratio["value"].is_number() ? fmt::format("{:.3f}", ratio["value"].get<double>()) : "n/a",
-        verdict);
-  }
-  for (const auto& engine : report.value("unavailable_engines", json::array())) {
-    out << fmt::format(
-        "  engine {} is not available in this build: its figures and ratios "
-        "(native / raw OpenSSL targets) are not available\n",
-        engine.get<std::string>());
-  }
-  if (!report.value("errors", json::array()).empty()) {
-    out << "\nErrors\n";
-    for (const auto& error : report["errors"]) {
-      out << "  " << error.get<std::string>() << '\n';
-    }
-  }
+  print_ratios(report, out);
 }
 
 }  // namespace sanstls::bench

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0 OR MIT
 """The schema test: runs `sanstls bench --smoke --json FILE` and validates FILE against
-docs/bench-schema.json (JSON Schema draft 2020-12) with python3-jsonschema."""
+docs/bench-schema.json (JSON Schema draft 2020-12) with python3-jsonschema; then the same for
+a run of only the memory, threads and scale measurements (`--only`)."""
 import argparse
 import json
 import subprocess
@@ -18,24 +19,48 @@ try:
 except ImportError:
     sys.exit("python3-jsonschema is missing: run scripts/install-deps.sh")
 
-run = subprocess.run([args.cli, "bench", "--smoke", "--json", args.out],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=100)
-if run.returncode != 0:
-    sys.stderr.write(run.stdout + run.stderr)
-    sys.exit(f"sanstls bench --smoke exited with {run.returncode}")
-for section in ("Full TLS 1.3 handshakes", "Full TLS 1.2 handshakes", "Resumed TLS 1.3 handshakes",
-                "X.509 path validation"):
-    if section not in run.stdout:
-        sys.exit(f"the table's section '{section}' is missing from the output")
-
 with open(args.schema) as f:
     schema = json.load(f)
-with open(args.out) as f:
-    report = json.load(f)
 jsonschema.Draft202012Validator.check_schema(schema)
-errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(report), key=str)
-for error in errors:
-    print(f"{'/'.join(map(str, error.absolute_path))}: {error.message}", file=sys.stderr)
-if errors:
-    sys.exit(f"{len(errors)} schema violations")
-print(f"{args.out} validates against {args.schema}")
+
+
+def run_and_validate(extra, out, sections):
+    """Runs the smoke bench with `extra` arguments into `out`; checks the table's sections and
+    the JSON against the schema; returns the report."""
+    run = subprocess.run([args.cli, "bench", "--smoke", *extra, "--json", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=100)
+    if run.returncode != 0:
+        sys.stderr.write(run.stdout + run.stderr)
+        sys.exit(f"sanstls bench --smoke {' '.join(extra)} exited with {run.returncode}")
+    for section in sections:
+        if section not in run.stdout:
+            sys.exit(f"the table's section '{section}' is missing from the output of "
+                     f"sanstls bench --smoke {' '.join(extra)}")
+    with open(out) as f:
+        report = json.load(f)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(report), key=str)
+    for error in errors:
+        print(f"{'/'.join(map(str, error.absolute_path))}: {error.message}", file=sys.stderr)
+    if errors:
+        sys.exit(f"{out}: {len(errors)} schema violations")
+    print(f"{out} validates against {args.schema}")
+    return report
+
+
+run_and_validate([], args.out,
+                 ["Full TLS 1.3 handshakes", "Full TLS 1.2 handshakes", "Resumed TLS 1.3 handshakes",
+                  "X.509 path validation", "load average (1, 5, 15 min)",
+                  "Parallel independent sessions", "Scale: sanstls/native"])
+
+# --only: the selected rows alone, for the native engine and the raw loops.
+only_out = args.out.replace(".json", "") + "-only.json"
+report = run_and_validate(["--backend", "native", "--only", "scale", "--only", "threads"],
+                          only_out, ["Scale: sanstls/native", "Parallel independent sessions"])
+if "hardware" in report or "x509_validation" in report:
+    sys.exit(f"{only_out}: --only scale --only threads measured the hardware ceiling too")
+for impl in report["implementations"]:
+    unexpected = set(impl) - {"name", "kind", "library", "version", "threads", "scale"}
+    if unexpected or "threads" not in impl:
+        sys.exit(f"{only_out}: {impl['name']} has {sorted(set(impl))}, expected threads (and scale)")
+if not any("scale" in impl for impl in report["implementations"]):
+    sys.exit(f"{only_out}: no scale row")
