@@ -3,6 +3,7 @@
 
 #include "core/ossl_ptr.hpp"
 #include "native/crypto/mlkem768.hpp"
+#include "native/crypto/sha2_hmac.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -706,11 +707,19 @@ std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
 }
 
 Result<std::unique_ptr<HmacKey>> LibcryptoProvider::hmac_key(HashAlgorithm alg, Bytes key) const {
+  if (auto keyed = make_sha2_hmac_key(alg, key)) {
+    return keyed;
+  }
   const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
   return LibcryptoHmacKey::create(alg, md, key);
 }
 
 Result<SecretBytes> LibcryptoProvider::hmac(HashAlgorithm alg, Bytes key, Bytes data) const {
+  SecretBytes out(hash_length(alg));
+  const std::array<Bytes, 1> parts{data};
+  if (sha2_hmac_once(alg, key, parts, out.mutable_span())) {
+    return out;
+  }
   WIRE_TRY(auto keyed, hmac_key(alg, key));
   return keyed->mac(data);
 }

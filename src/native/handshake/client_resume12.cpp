@@ -16,10 +16,6 @@ namespace {
 /// lifetime, and the server decides whether it still opens).
 constexpr std::uint32_t unspecified_ticket_lifetime = 7200;
 
-Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
-  return provider.digest(ctx.params.hash, ctx.messages);
-}
-
 }  // namespace
 
 Result<ClientState12> resume_session(Context12 ctx, const msgs::ServerHello& sh,
@@ -98,7 +94,7 @@ Result<ClientState12> ExpectResumedServerFinished12::handle(const msgs::Handshak
   }
   const auto& provider = *env.provider;
   WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
-  WIRE_TRY(const auto hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto hash, ctx.transcript.current_hash());
   WIRE_TRY(const auto expected, tls12::finished_verify_data(provider, ctx.params.hash,
                                                             master_secret.span(), false, hash));
   // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
@@ -117,7 +113,7 @@ Result<ClientState12> ExpectResumedServerFinished12::handle(const msgs::Handshak
         std::min<std::size_t>(*ctx.peer_record_size_limit, max_plaintext_length);
   }
   actions.emplace_back(std::move(write));
-  WIRE_TRY(const auto our_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto our_hash, ctx.transcript.current_hash());
   WIRE_TRY(auto verify, tls12::finished_verify_data(provider, ctx.params.hash, master_secret.span(),
                                                     true, our_hash));
   msgs::Finished12 ours;
@@ -125,7 +121,7 @@ Result<ClientState12> ExpectResumedServerFinished12::handle(const msgs::Handshak
   WIRE_TRY(auto ours_bytes, ours.encode());
   actions.emplace_back(SendHandshake{std::move(ours_bytes)});
   report_ticket(ctx, master_secret.span(), env);
-  ByteVec().swap(ctx.messages);
+  ctx.transcript.clear();
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedServerFinished12{});
 }
 

@@ -58,10 +58,6 @@ bool scheme_fits(SignatureScheme scheme, tls12::SuiteAuthentication auth) {
   }
 }
 
-Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
-  return provider.digest(ctx.params.hash, ctx.messages);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +205,7 @@ Result<ClientState12> ExpectServerHello12::handle(const HandshakeView& message,
   }
   ctx.suite = sh.cipher_suite;
   ctx.params = *params;
+  ctx.transcript.select_hash(*env.provider, ctx.params.hash);
   ctx.server_random = sh.random;
   ctx.add(message.whole);
   // RFC 5077 §3.4: a server that accepts the ticket echoes our (non-empty) session id; RFC 5246
@@ -377,7 +374,7 @@ Result<ClientState12> send_client_flight12(Context12 ctx,
 
   // RFC 7627 §3: session_hash = Hash(handshake_messages) "including the type and length fields
   // of the handshake messages" from ClientHello "up to and including the ClientKeyExchange".
-  WIRE_TRY(const auto session_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto session_hash, ctx.transcript.current_hash());
   WIRE_TRY(auto master, tls12::extended_master_secret(provider, ctx.params.hash,
                                                       pre_master_secret.span(), session_hash));
   pre_master_secret.wipe();
@@ -393,7 +390,7 @@ Result<ClientState12> send_client_flight12(Context12 ctx,
     }
     // RFC 5246 §7.4.8: the signature covers handshake_messages, "all handshake messages sent or
     // received, starting at client hello and up to, but not including, this message".
-    WIRE_TRY(auto signature, selection.key->sign(*scheme, ctx.messages));
+    WIRE_TRY(auto signature, selection.key->sign(*scheme, ctx.transcript.messages()));
     WIRE_TRY(auto cv, (msgs::CertificateVerify{*scheme, std::move(signature)}.encode()));
     ctx.add(cv);
     actions.emplace_back(SendHandshake{std::move(cv)});
@@ -410,7 +407,7 @@ Result<ClientState12> send_client_flight12(Context12 ctx,
         std::min<std::size_t>(*ctx.peer_record_size_limit, max_plaintext_length);
   }
   actions.emplace_back(std::move(write));
-  WIRE_TRY(const auto finished_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto finished_hash, ctx.transcript.current_hash());
   WIRE_TRY(auto verify, tls12::finished_verify_data(provider, ctx.params.hash, master.span(), true,
                                                     finished_hash));
   msgs::Finished12 fin;
@@ -454,7 +451,7 @@ Result<ClientState12> ExpectServerFinished12::handle(const HandshakeView& messag
                                                      Actions12& /*actions*/) && {
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
-  WIRE_TRY(const auto hash, transcript_hash(*env.provider, ctx));
+  WIRE_TRY(const auto hash, ctx.transcript.current_hash());
   WIRE_TRY(const auto expected, tls12::finished_verify_data(*env.provider, ctx.params.hash,
                                                             master_secret.span(), false, hash));
   // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
@@ -466,7 +463,7 @@ Result<ClientState12> ExpectServerFinished12::handle(const HandshakeView& messag
   ctx.add(message.whole);
   report_ticket(ctx, master_secret.span(), env);
   // The transcript is not needed any more (no renegotiation).
-  ByteVec().swap(ctx.messages);
+  ctx.transcript.clear();
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedServerFinished12{});
 }
 

@@ -18,6 +18,7 @@
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/msgs/messages12.hpp"
+#include "native/transcript12.hpp"
 
 #include <array>
 #include <memory>
@@ -62,9 +63,8 @@ Offer12 offer_from(const ExpectServerHello& first);
 /// What the handshake has fixed so far.
 struct Context12 {
   Offer12 offer;
-  /// Every handshake message so far, in order (header included): the session hash, the
-  /// CertificateVerify content and the Finished hashes are computed over it.
-  ByteVec messages;
+  /// Every handshake message so far, and their running hash once the suite is known.
+  Transcript12 transcript;
   CipherSuite suite{};
   tls12::Suite12Params params{};
   std::array<std::uint8_t, 32> server_random{};
@@ -82,7 +82,7 @@ struct Context12 {
   /// That NewSessionTicket, reported once the server's Finished (which covers it) is verified.
   std::optional<msgs::NewSessionTicket12> new_ticket;
 
-  void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
+  void add(Bytes message) { transcript.add(message); }
 };
 
 /// Proof that verify_chain accepted the server's chain.

@@ -17,10 +17,6 @@ namespace {
 /// (as in TLS 1.3, server_states.cpp).
 constexpr std::chrono::seconds ticket_clock_skew{60};
 
-Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
-  return provider.digest(ctx.params.hash, ctx.messages);
-}
-
 std::chrono::system_clock::time_point server_now(const Context& c) {
   return c.env.clock ? c.env.clock() : c.env.provider->now();
 }
@@ -113,6 +109,7 @@ Result<std::optional<ServerState12>> resume_session(Context12& ctx, const Contex
   if (!params) return std::optional<ServerState12>{};
   ctx.suite = ticket->suite;
   ctx.params = *params;
+  ctx.transcript.select_hash(provider, ctx.params.hash);
   ctx.resumed = true;
   ctx.ticket_promised = will_issue_ticket(ctx, c);
   c.info.negotiated = true;
@@ -149,7 +146,7 @@ Result<std::optional<ServerState12>> resume_session(Context12& ctx, const Contex
         std::min<std::size_t>(*ctx.negotiation.client_record_size_limit, max_plaintext_length);
   }
   actions.emplace_back(std::move(write));
-  WIRE_TRY(const auto hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto hash, ctx.transcript.current_hash());
   WIRE_TRY(auto verify,
            tls12::finished_verify_data(provider, ctx.params.hash, master.span(), false, hash));
   msgs::Finished12 ours;
@@ -170,7 +167,7 @@ Result<ServerState12> ExpectResumedClientFinished12::handle(const msgs::Handshak
   }
   const auto& provider = *c.env.provider;
   WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
-  WIRE_TRY(const auto hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto hash, ctx.transcript.current_hash());
   WIRE_TRY(const auto expected, tls12::finished_verify_data(provider, ctx.params.hash,
                                                             master_secret.span(), true, hash));
   // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
@@ -178,7 +175,7 @@ Result<ServerState12> ExpectResumedClientFinished12::handle(const msgs::Handshak
   if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
     return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
   }
-  ByteVec().swap(ctx.messages);
+  ctx.transcript.clear();
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedClientFinished12{});
 }
 

@@ -24,10 +24,6 @@ tl::unexpected<Error> unexpected_message(std::string_view field) {
   return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
 }
 
-Result<ByteVec> transcript_hash(const crypto::CryptoProvider& provider, const Context12& ctx) {
-  return provider.digest(ctx.params.hash, ctx.messages);
-}
-
 }  // namespace
 
 /// §7.4.1.4: "An extension type MUST NOT appear in the ServerHello unless the same extension type
@@ -88,6 +84,7 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
   ctx.suite = choice.suite;
   ctx.params = choice.params;
   const auto& provider = *c.env.provider;
+  ctx.transcript.select_hash(provider, ctx.params.hash);
 
   provider.random(ctx.server_random);
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
@@ -205,7 +202,7 @@ Result<ServerState12> ExpectClientCertificateVerify12::handle(const HandshakeVie
   // at client hello and up to, but not including, this message"; a bad one is decrypt_error
   // (RFC 5246 §7.2.2). Fuzzing builds only: a forged signature passes.
   WIRE_CHECK(fuzzing_signature_verdict(
-      c.env.provider->verify(cv.algorithm, client_spki, ctx.messages, cv.signature)));
+      c.env.provider->verify(cv.algorithm, client_spki, ctx.transcript.messages(), cv.signature)));
   ctx.add(message.whole);
   c.info.client_signature_scheme = cv.algorithm;
   return ExpectChangeCipherSpec12{std::move(ctx), std::move(master_secret), std::move(keys)};
@@ -235,7 +232,7 @@ Result<ServerState12> ExpectClientKeyExchange12::handle(const HandshakeView& mes
   key_share.reset();
   ctx.add(message.whole);
   // RFC 7627 §3: session_hash = Hash(handshake_messages) up to and including ClientKeyExchange.
-  WIRE_TRY(const auto session_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto session_hash, ctx.transcript.current_hash());
   WIRE_TRY(auto master, tls12::extended_master_secret(provider, ctx.params.hash, pre_master.span(),
                                                       session_hash));
   pre_master.wipe();
@@ -273,7 +270,7 @@ Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& messag
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& provider = *c.env.provider;
   WIRE_TRY(const auto fin, msgs::Finished12::parse(message.body));
-  WIRE_TRY(const auto hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto hash, ctx.transcript.current_hash());
   WIRE_TRY(const auto expected, tls12::finished_verify_data(provider, ctx.params.hash,
                                                             master_secret.span(), true, hash));
   // RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the contents are
@@ -298,7 +295,7 @@ Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& messag
         std::min<std::size_t>(*ctx.negotiation.client_record_size_limit, max_plaintext_length);
   }
   actions.emplace_back(std::move(write));
-  WIRE_TRY(const auto our_hash, transcript_hash(provider, ctx));
+  WIRE_TRY(const auto our_hash, ctx.transcript.current_hash());
   WIRE_TRY(auto verify, tls12::finished_verify_data(provider, ctx.params.hash, master_secret.span(),
                                                     false, our_hash));
   msgs::Finished12 ours;
@@ -306,7 +303,7 @@ Result<ServerState12> ExpectClientFinished12::handle(const HandshakeView& messag
   WIRE_TRY(auto ours_bytes, ours.encode());
   actions.emplace_back(SendHandshake{std::move(ours_bytes)});
   // The transcript is not needed any more (no renegotiation).
-  ByteVec().swap(ctx.messages);
+  ctx.transcript.clear();
   return Connected12(std::move(ctx), std::move(master_secret), VerifiedClientFinished12{});
 }
 

@@ -17,6 +17,7 @@
 #include "native/handshake/server_negotiation12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/record/record_layer.hpp"
+#include "native/transcript12.hpp"
 
 #include <memory>
 #include <optional>
@@ -35,9 +36,8 @@ using server::Negotiation12;
 /// What the handshake has fixed so far.
 struct Context12 {
   Negotiation12 negotiation;
-  /// Every handshake message so far, header included: the session hash (RFC 7627 §3) and the
-  /// Finished hashes (RFC 5246 §7.4.9) are computed over it.
-  ByteVec messages;
+  /// Every handshake message so far, and their running hash once the suite is known.
+  Transcript12 transcript;
   CipherSuite suite{};
   tls12::Suite12Params params{};
   std::array<std::uint8_t, 32> server_random{};
@@ -49,7 +49,7 @@ struct Context12 {
   bool ticket_promised = false;
   /// The abbreviated handshake (RFC 5077 §3.1): the ServerHello echoes the client's session id.
   bool resumed = false;
-  void add(Bytes message) { messages.insert(messages.end(), message.begin(), message.end()); }
+  void add(Bytes message) { transcript.add(message); }
 };
 
 /// Proof that the client's Finished was verified (constant-time compare).
