@@ -232,7 +232,7 @@ Engine::Engine(const Context& context, core::EngineHooks& hooks)
 Result<void> Engine::init() {
   ssl_.reset(SSL_new(context_.ssl_ctx.get()));
   BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(context_.output_method.get());
   if (!ssl_ || in == nullptr || out == nullptr) {
     BIO_free(in);
     BIO_free(out);
@@ -242,9 +242,9 @@ Result<void> Engine::init() {
   // An empty input BIO means "no data yet" (retry), never end of stream: the transport's end
   // of stream reaches the core through receive_eof().
   BIO_set_mem_eof_return(in, -1);
+  BIO_set_data(out, this);
   SSL_set_bio(ssl_.get(), in, out);
   network_in_ = in;
-  network_out_ = out;
   SSL_set_app_data(ssl_.get(), this);
   if (context_.role == Role::client) {
     SSL_set_connect_state(ssl_.get());
@@ -259,16 +259,58 @@ Result<void> Engine::init() {
 }
 
 void Engine::drain(core::Bytes& to_peer) {
-  // BIO_read rather than BIO_get_mem_data + BIO_reset: a reset clears the BIO's whole
-  // capacity, which after one large write would cost megabytes per call.
-  const auto pending = BIO_ctrl_pending(network_out_);
-  if (pending == 0) {
+  if (output_.empty()) {
     return;
   }
-  const std::size_t offset = to_peer.size();
-  to_peer.resize(offset + pending);
-  const int read = BIO_read(network_out_, to_peer.data() + offset, static_cast<int>(pending));
-  to_peer.resize(offset + static_cast<std::size_t>(std::max(read, 0)));
+  // Usually the core's buffer is empty: the records change hands without a copy.
+  if (to_peer.empty()) {
+    to_peer.swap(output_);
+  } else {
+    to_peer.insert(to_peer.end(), output_.begin(), output_.end());
+  }
+  output_.clear();
+}
+
+bool Engine::on_output(std::span<const std::byte> bytes) noexcept {
+  try {
+    output_.insert(output_.end(), bytes.begin(), bytes.end());
+    return true;
+  } catch (...) {
+    return false;  // libssl sees a failed write and fails the call
+  }
+}
+
+namespace {
+// The output BIO: a sink with no buffer of its own. Its data is the Engine (set in init()).
+int output_write(BIO* bio, const char* data, std::size_t size, std::size_t* written) {
+  auto* engine = static_cast<Engine*>(BIO_get_data(bio));
+  if (engine == nullptr || !engine->on_output({reinterpret_cast<const std::byte*>(data), size})) {
+    return 0;
+  }
+  *written = size;
+  return 1;
+}
+long output_ctrl(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  // Everything written is already out (libssl flushes after each flight); no other control
+  // applies to a sink (0: unsupported, as libssl expects of one).
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+int output_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+}  // namespace
+
+Result<void> make_output_method(Context& context) {
+  context.output_method.reset(BIO_meth_new(BIO_TYPE_SOURCE_SINK, "sanstls output"));
+  if (!context.output_method ||
+      BIO_meth_set_write_ex(context.output_method.get(), output_write) != 1 ||
+      BIO_meth_set_ctrl(context.output_method.get(), output_ctrl) != 1 ||
+      BIO_meth_set_create(context.output_method.get(), output_create) != 1) {
+    return fail(Errc::internal_error,
+                "OpenSSL could not make the session output: " + ossl::take_error_string());
+  }
+  return {};
 }
 
 Result<core::EngineStatus> Engine::start(core::Bytes& to_peer) {
