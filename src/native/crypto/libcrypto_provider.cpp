@@ -110,7 +110,12 @@ class LibcryptoHash final : public HashContext {
 class LibcryptoAead final : public Aead {
  public:
   LibcryptoAead(EVP_CIPHER* cipher, Bytes key)
-      : key_(key), gcm_(EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE) {
+      : key_(key),
+        // Only from a provider that declares the parameter: one that ignored it would leave
+        // the previous record's nonce in place.
+        gcm_(EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE &&
+             OSSL_PARAM_locate_const(EVP_CIPHER_settable_ctx_params(cipher),
+                                     OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED) != nullptr) {
     EVP_CIPHER_up_ref(cipher);
     cipher_.reset(cipher);
   }
