@@ -454,12 +454,29 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
       if (callback_error_) return fail(failure(SSL_ERROR_WANT_READ));  // a refused renegotiation
       break;
     }
-    const std::size_t offset = application_data.size();
-    application_data.resize(offset + kMaximumPlaintext);
-    std::size_t read = 0;
-    const int result =
-        SSL_read_ex(ssl_.get(), application_data.data() + offset, kMaximumPlaintext, &read);
-    application_data.resize(offset + (result == 1 ? read : 0));
+    // The caller's vector grows by the next record's plaintext, not by a whole record's room (a
+    // 16 KiB zero-filled growth per 1 KiB record): a 1-byte peek makes libssl open the next
+    // record, and SSL_pending() then says how much it holds. A failing peek is handled below
+    // as a failing read would be (it is the same call underneath).
+    const auto pending = [&] {
+      return static_cast<std::size_t>(std::max(SSL_pending(ssl_.get()), 0));
+    };
+    std::size_t room = pending();
+    int result = 1;
+    if (room == 0) {
+      unsigned char first = 0;
+      std::size_t peeked = 0;
+      result = SSL_peek_ex(ssl_.get(), &first, 1, &peeked);
+      room = pending();
+    }
+    if (result == 1) {
+      if (room == 0 || room > kMaximumPlaintext) room = kMaximumPlaintext;
+      const std::size_t offset = application_data.size();
+      application_data.resize(offset + room);
+      std::size_t read = 0;
+      result = SSL_read_ex(ssl_.get(), application_data.data() + offset, room, &read);
+      application_data.resize(offset + (result == 1 ? read : 0));
+    }
     drain(to_peer);
     if (result == 1) {
       continue;
@@ -480,7 +497,7 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
 
 Result<void> Engine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
   std::size_t written = 0;
-  // Without partial writes, SSL_write_ex into a memory BIO either writes everything or fails.
+  // Without partial writes, SSL_write_ex into the output sink either writes everything or fails.
   if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) != 1 || written != data.size()) {
     drain(to_peer);
     return fail(failure(SSL_get_error(ssl_.get(), 0)));
