@@ -56,6 +56,10 @@ inline constexpr std::uint64_t key_update_request_factor = 2;
 /// Application data written before the handshake completed (Session::write_data() right after
 /// start()), queued until it does; more is Errc::limit_exceeded (docs/limits.md).
 inline constexpr std::size_t max_queued_before_handshake = 64 * 1024;
+/// The largest output buffer a session keeps between write_data() calls (SessionCore::flush):
+/// small writes then reuse one buffer instead of allocating one per call, while a session that
+/// wrote large amounts holds no more than this once idle (and one that only handshook, none).
+inline constexpr std::size_t max_kept_output_buffer = 4096;
 /// The peer's certificate chain as presented: certificates, and their total DER size.
 inline constexpr std::size_t max_peer_chain_certificates = 32;
 inline constexpr std::size_t max_peer_chain_bytes = 128 * 1024;

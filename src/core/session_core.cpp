@@ -182,6 +182,16 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   }
   const SessionState before = state_;
   apply_status(*status);
+  if (before == SessionState::established && state_ == SessionState::established) {
+    // Data in and out of an established session: what info() says was fixed when the handshake
+    // completed (the call that made the state established read it below), and reading it again
+    // per call (a SessionInfo built and moved) was a tenth of a small record's overhead.
+    if (auto sent = send_queued(); !sent) {
+      return sent;
+    }
+    flush();
+    return {};
+  }
   // Keep what the engine knows, and what only the core knows (peer chain, verdict).
   SessionInfo engine_info = engine_->info();
   // Judged once the handshake is complete: engines may say "resumed" from the ServerHello on,
@@ -208,16 +218,25 @@ Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   return {};
 }
 
-void SessionCore::flush() {
+void SessionCore::flush(bool keep_buffer) {
   if (to_peer_.empty()) {
     return;
   }
   Bytes out;
   out.swap(to_peer_);
-  ScopedFlag busy(in_callback_);
-  // A throwing write callback cannot be reported better than by dropping the exception: the
-  // bytes are the caller's to send, and the next call will report any transport problem.
-  (void)call_user("write", [&] { callbacks_.write(out); });
+  {
+    ScopedFlag busy(in_callback_);
+    // A throwing write callback cannot be reported better than by dropping the exception: the
+    // bytes are the caller's to send, and the next call will report any transport problem.
+    (void)call_user("write", [&] { callbacks_.write(out); });
+  }
+  // After write_data(): the buffer serves the next call when it is small (an allocation and a
+  // free per call were a tenth of the cost of a 1 KiB write). Cleared first: the next output
+  // overwrites it, and to_peer_ is empty here (the callback cannot call into the session).
+  if (keep_buffer && out.capacity() <= limits::max_kept_output_buffer && to_peer_.empty()) {
+    out.clear();
+    to_peer_.swap(out);
+  }
 }
 
 void SessionCore::explain_old_peer(Error& error) const {
@@ -474,7 +493,7 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   if (auto encrypted = encrypt(data); !encrypted) {
     return encrypted;
   }
-  flush();
+  flush(/*keep_buffer=*/true);
   return {};
 }
 

@@ -105,8 +105,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   void apply_status(EngineStatus status);
   /// The failure for a close_notify before the end of the handshake (see settle()).
   static Error closed_before_handshake();
-  /// Hands the coalesced output to the write callback.
-  void flush();
+  /// Hands the coalesced output to the write callback. `keep_buffer` (write_data() only): keep
+  /// the buffer for the next call when it is at most limits::max_kept_output_buffer bytes.
+  void flush(bool keep_buffer = false);
   /// Records a fatal error: state invalidated, pending alert flushed, close callback called.
   tl::unexpected<Error> invalidate(Error error);
   void call_close(CloseMode mode);

@@ -6,6 +6,9 @@
 #include "native/record/record_layer.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <memory>
 
 namespace sanstls::native::record {
 namespace {
@@ -424,6 +427,80 @@ TEST_F(native_record_protection, a_kept_aead_context_gives_what_fresh_ones_give)
       ByteVec bad = *sealed;
       bad[3] ^= 1;
       EXPECT_EQ((*kept)->open(nonce, aad, bad).error().alert, Alert::bad_record_mac);
+    }
+  }
+}
+
+/// The reference for the test below: one record sealed by a context keyed with the key and the
+/// nonce together, through EVP only (none of the AEAD's own per-record nonce handling).
+ByteVec evp_seal(const char* cipher_name, const ByteVec& key, const ByteVec& nonce,
+                 const ByteVec& aad, const ByteVec& plain) {
+  std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> cipher(
+      EVP_CIPHER_fetch(nullptr, cipher_name, nullptr), &EVP_CIPHER_free);
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      &EVP_CIPHER_CTX_free);
+  ByteVec out(plain.size() + crypto::aead_tag_length);
+  int len = 0;
+  int written = 0;
+  const bool ok =
+      cipher && ctx &&
+      EVP_EncryptInit_ex2(ctx.get(), cipher.get(), key.data(), nonce.data(), nullptr) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), out.data(), &written, plain.data(),
+                        static_cast<int>(plain.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + written, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
+                          static_cast<int>(crypto::aead_tag_length),
+                          out.data() + plain.size()) == 1;
+  EXPECT_TRUE(ok) << cipher_name;
+  return out;
+}
+
+TEST_F(native_record_protection, records_in_a_row_are_sealed_under_each_ones_own_nonce) {
+  // A kept context takes each record's nonce without being keyed again (AES-GCM through
+  // SET_IV_FIXED, see LibcryptoAead::set_nonce): records sealed in a row in one direction must be
+  // what EVP makes of the same key and nonce from scratch (a nonce that did not take would
+  // reuse the previous one: both ends of a native pair would still agree), and opening in a row
+  // must need each record's own nonce.
+  const std::pair<crypto::AeadAlgorithm, const char*> algorithms[] = {
+      {crypto::AeadAlgorithm::aes_128_gcm, "AES-128-GCM"},
+      {crypto::AeadAlgorithm::aes_256_gcm, "AES-256-GCM"},
+      {crypto::AeadAlgorithm::chacha20_poly1305, "ChaCha20-Poly1305"}};
+  for (const auto& [alg, name] : algorithms) {
+    const ByteVec key(crypto::aead_key_length(alg), 0x5a);
+    auto sealer = provider_->aead(alg, key);
+    auto opener = provider_->aead(alg, key);
+    ASSERT_TRUE(sealer && opener);
+    std::vector<ByteVec> sealed;
+    for (std::uint8_t i = 0; i < 5; ++i) {
+      ByteVec nonce(crypto::aead_nonce_length, 0x33);
+      nonce[crypto::aead_nonce_length - 1 - i] ^= static_cast<std::uint8_t>(i + 1);
+      const ByteVec aad{23, 3, 3, 4, i};
+      const ByteVec plain(1024U + i, static_cast<std::uint8_t>(0x61 + i));
+      auto record = (*sealer)->seal(nonce, aad, plain);
+      ASSERT_TRUE(record);
+      EXPECT_EQ(*record, evp_seal(name, key, nonce, aad, plain)) << name << " record " << int{i};
+      // The previous record's nonce does not open this one; its own does.
+      if (i > 0) {
+        ByteVec previous(crypto::aead_nonce_length, 0x33);
+        previous[crypto::aead_nonce_length - i] ^= i;
+        auto wrong = (*opener)->open(previous, aad, *record);
+        ASSERT_FALSE(wrong) << name;
+        EXPECT_EQ(wrong.error().alert, Alert::bad_record_mac);
+        opener = provider_->aead(alg, key);  // a failed open ends a connection: a new one
+        ASSERT_TRUE(opener);
+      }
+      sealed.push_back(*record);
+    }
+    auto in_a_row = provider_->aead(alg, key);
+    ASSERT_TRUE(in_a_row);
+    for (std::uint8_t i = 0; i < 5; ++i) {
+      ByteVec nonce(crypto::aead_nonce_length, 0x33);
+      nonce[crypto::aead_nonce_length - 1 - i] ^= static_cast<std::uint8_t>(i + 1);
+      const ByteVec aad{23, 3, 3, 4, i};
+      auto opened = (*in_a_row)->open(nonce, aad, sealed[i]);
+      ASSERT_TRUE(opened) << name << " record " << int{i};
+      EXPECT_EQ(*opened, ByteVec(1024U + i, static_cast<std::uint8_t>(0x61 + i)));
     }
   }
 }

@@ -319,6 +319,14 @@ Result<void> GnutlsEngine::init() {
 ssize_t GnutlsEngine::pull(gnutls_transport_ptr_t self_ptr, void* data, size_t size) noexcept {
   auto* self = static_cast<GnutlsEngine*>(self_ptr);
   const std::size_t available = self->input_.size() - self->input_pos_;
+  if (available == 0 && !self->lent_.empty()) {
+    // The caller's bytes, read in place (input_ held nothing older: see receive()).
+    const std::size_t n = std::min(self->lent_.size(), size);
+    std::memcpy(data, self->lent_.data(), n);
+    self->lent_ = self->lent_.subspan(n);
+    self->pulled_total_ += n;
+    return static_cast<ssize_t>(n);
+  }
   if (available == 0) {
     // Sans-IO: "no more bytes for now"; gnutls_handshake/record_recv return GNUTLS_E_AGAIN.
     gnutls_transport_set_errno(self->session_.get(), EAGAIN);
@@ -352,7 +360,7 @@ ssize_t GnutlsEngine::push(gnutls_transport_ptr_t self_ptr, const void* data,
 int GnutlsEngine::pull_timeout(gnutls_transport_ptr_t self_ptr, unsigned int /*ms*/) noexcept {
   // Never wait: data is either already buffered (>0) or not (0, "timed out").
   const auto* self = static_cast<const GnutlsEngine*>(self_ptr);
-  return self->input_.size() > self->input_pos_ ? 1 : 0;
+  return self->input_.size() > self->input_pos_ || !self->lent_.empty() ? 1 : 0;
 }
 
 void GnutlsEngine::flush(core::Bytes& to_peer) {
@@ -402,8 +410,24 @@ Result<EngineStatus> GnutlsEngine::receive(std::span<const std::byte> bytes,
   if (phase_ == Phase::peer_closed) return EngineStatus::peer_closed;  // nothing follows it
   sniffer_.feed(bytes);
   if (phase_ != Phase::established) alert_watch_.feed(bytes);
-  input_.insert(input_.end(), bytes.begin(), bytes.end());
+  // Read in place unless older bytes wait in input_ (they come first): GnuTLS copies each
+  // record out of its transport anyway, and a copy into input_ first was a second pass.
+  if (input_pos_ == input_.size()) {
+    lent_ = bytes;
+  } else {
+    input_.insert(input_.end(), bytes.begin(), bytes.end());
+  }
   auto status = advance(application_data);
+  // What GnuTLS did not pull (an incomplete record, or all of it while a certificate store has
+  // not answered) is kept: the caller's bytes are only valid during this call.
+  if (!lent_.empty()) {
+    if (input_pos_ == input_.size()) {
+      input_.clear();
+      input_pos_ = 0;
+    }
+    input_.insert(input_.end(), lent_.begin(), lent_.end());
+    lent_ = {};
+  }
   flush(to_peer);
   return status;
 }

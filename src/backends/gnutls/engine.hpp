@@ -246,6 +246,9 @@ class GnutlsEngine final : public core::Engine {
   // Transport buffers: bytes received and not yet pulled by GnuTLS, bytes GnuTLS pushed.
   core::Bytes input_;
   std::size_t input_pos_ = 0;
+  // During receive(): the caller's bytes, pulled in place when input_ holds nothing older; what
+  // GnuTLS left of them is copied into input_ before receive() returns.
+  std::span<const std::byte> lent_;
   // Every byte GnuTLS ever pulled: a "non-fatal" return that pulled bytes made progress.
   std::uint64_t pulled_total_ = 0;
   // Set when the pull function found no bytes: GnuTLS's "again" then means "need input".

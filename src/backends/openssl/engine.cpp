@@ -232,7 +232,7 @@ Engine::Engine(const Context& context, core::EngineHooks& hooks)
 Result<void> Engine::init() {
   ssl_.reset(SSL_new(context_.ssl_ctx.get()));
   BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(context_.output_method.get());
   if (!ssl_ || in == nullptr || out == nullptr) {
     BIO_free(in);
     BIO_free(out);
@@ -242,9 +242,9 @@ Result<void> Engine::init() {
   // An empty input BIO means "no data yet" (retry), never end of stream: the transport's end
   // of stream reaches the core through receive_eof().
   BIO_set_mem_eof_return(in, -1);
+  BIO_set_data(out, this);
   SSL_set_bio(ssl_.get(), in, out);
   network_in_ = in;
-  network_out_ = out;
   SSL_set_app_data(ssl_.get(), this);
   if (context_.role == Role::client) {
     SSL_set_connect_state(ssl_.get());
@@ -259,16 +259,58 @@ Result<void> Engine::init() {
 }
 
 void Engine::drain(core::Bytes& to_peer) {
-  // BIO_read rather than BIO_get_mem_data + BIO_reset: a reset clears the BIO's whole
-  // capacity, which after one large write would cost megabytes per call.
-  const auto pending = BIO_ctrl_pending(network_out_);
-  if (pending == 0) {
+  if (output_.empty()) {
     return;
   }
-  const std::size_t offset = to_peer.size();
-  to_peer.resize(offset + pending);
-  const int read = BIO_read(network_out_, to_peer.data() + offset, static_cast<int>(pending));
-  to_peer.resize(offset + static_cast<std::size_t>(std::max(read, 0)));
+  // Usually the core's buffer is empty: the records change hands without a copy.
+  if (to_peer.empty()) {
+    to_peer.swap(output_);
+  } else {
+    to_peer.insert(to_peer.end(), output_.begin(), output_.end());
+  }
+  output_.clear();
+}
+
+bool Engine::on_output(std::span<const std::byte> bytes) noexcept {
+  try {
+    output_.insert(output_.end(), bytes.begin(), bytes.end());
+    return true;
+  } catch (...) {
+    return false;  // libssl sees a failed write and fails the call
+  }
+}
+
+namespace {
+// The output BIO: a sink with no buffer of its own. Its data is the Engine (set in init()).
+int output_write(BIO* bio, const char* data, std::size_t size, std::size_t* written) {
+  auto* engine = static_cast<Engine*>(BIO_get_data(bio));
+  if (engine == nullptr || !engine->on_output({reinterpret_cast<const std::byte*>(data), size})) {
+    return 0;
+  }
+  *written = size;
+  return 1;
+}
+long output_ctrl(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  // Everything written is already out (libssl flushes after each flight); no other control
+  // applies to a sink (0: unsupported, as libssl expects of one).
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+int output_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+}  // namespace
+
+Result<void> make_output_method(Context& context) {
+  context.output_method.reset(BIO_meth_new(BIO_TYPE_SOURCE_SINK, "sanstls output"));
+  if (!context.output_method ||
+      BIO_meth_set_write_ex(context.output_method.get(), output_write) != 1 ||
+      BIO_meth_set_ctrl(context.output_method.get(), output_ctrl) != 1 ||
+      BIO_meth_set_create(context.output_method.get(), output_create) != 1) {
+    return fail(Errc::internal_error,
+                "OpenSSL could not make the session output: " + ossl::take_error_string());
+  }
+  return {};
 }
 
 Result<core::EngineStatus> Engine::start(core::Bytes& to_peer) {
@@ -412,12 +454,29 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
       if (callback_error_) return fail(failure(SSL_ERROR_WANT_READ));  // a refused renegotiation
       break;
     }
-    const std::size_t offset = application_data.size();
-    application_data.resize(offset + kMaximumPlaintext);
-    std::size_t read = 0;
-    const int result =
-        SSL_read_ex(ssl_.get(), application_data.data() + offset, kMaximumPlaintext, &read);
-    application_data.resize(offset + (result == 1 ? read : 0));
+    // The caller's vector grows by the next record's plaintext, not by a whole record's room (a
+    // 16 KiB zero-filled growth per 1 KiB record): a 1-byte peek makes libssl open the next
+    // record, and SSL_pending() then says how much it holds. A failing peek is handled below
+    // as a failing read would be (it is the same call underneath).
+    const auto pending = [&] {
+      return static_cast<std::size_t>(std::max(SSL_pending(ssl_.get()), 0));
+    };
+    std::size_t room = pending();
+    int result = 1;
+    if (room == 0) {
+      unsigned char first = 0;
+      std::size_t peeked = 0;
+      result = SSL_peek_ex(ssl_.get(), &first, 1, &peeked);
+      room = pending();
+    }
+    if (result == 1) {
+      if (room == 0 || room > kMaximumPlaintext) room = kMaximumPlaintext;
+      const std::size_t offset = application_data.size();
+      application_data.resize(offset + room);
+      std::size_t read = 0;
+      result = SSL_read_ex(ssl_.get(), application_data.data() + offset, room, &read);
+      application_data.resize(offset + (result == 1 ? read : 0));
+    }
     drain(to_peer);
     if (result == 1) {
       continue;
@@ -438,7 +497,7 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
 
 Result<void> Engine::write(std::span<const std::byte> data, core::Bytes& to_peer) {
   std::size_t written = 0;
-  // Without partial writes, SSL_write_ex into a memory BIO either writes everything or fails.
+  // Without partial writes, SSL_write_ex into the output sink either writes everything or fails.
   if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) != 1 || written != data.size()) {
     drain(to_peer);
     return fail(failure(SSL_get_error(ssl_.get(), 0)));

@@ -31,6 +31,10 @@ struct Context {
   std::vector<std::string> alpn;
   ClientAuth client_auth = ClientAuth::none;
   bool tls13_only = false;
+  /// The BIO method every session of this configuration writes its records through (made by
+  /// make_output_method): libssl's records go straight onto the engine's output vector, where
+  /// a memory BIO kept a copy of its own that drain() then copied out again.
+  std::unique_ptr<BIO_METHOD, void (*)(BIO_METHOD*)> output_method{nullptr, &BIO_meth_free};
   /// Client: tickets are kept (ClientConfig::session_store set).
   bool resumption = false;
   /// Server: the keys tickets are sealed with (null: no tickets, no resumption).
@@ -73,6 +77,9 @@ struct Context {
   mutable std::vector<DecodedSession> decoded_sessions_;
 };
 
+/// Makes context.output_method (see Engine::on_output).
+Result<void> make_output_method(Context& context);
+
 class Engine final : public core::Engine {
  public:
   Engine(const Context& context, core::EngineHooks& hooks);
@@ -106,6 +113,8 @@ class Engine final : public core::Engine {
   int on_decrypt_ticket(SSL_SESSION* session, int status) noexcept;
   int on_allow_early_data() noexcept;
   void on_new_session(SSL_SESSION* session) noexcept;
+  /// libssl wrote `bytes` to the network (the output BIO): appended to what drain() hands on.
+  bool on_output(std::span<const std::byte> bytes) noexcept;
 
  private:
   /// Runs the handshake and then reads application data until OpenSSL needs more input.
@@ -124,8 +133,9 @@ class Engine final : public core::Engine {
   const Context& context_;
   core::EngineHooks& hooks_;
   ossl::SslPtr ssl_;
-  BIO* network_in_ = nullptr;   // owned by ssl_
-  BIO* network_out_ = nullptr;  // owned by ssl_
+  BIO* network_in_ = nullptr;  // owned by ssl_
+  /// What libssl wrote since the last drain() (through the output BIO, on_output()).
+  core::Bytes output_;
   bool handshake_done_ = false;
   bool peer_closed_ = false;
   std::optional<Error> callback_error_;

@@ -151,6 +151,9 @@ Result<std::unique_ptr<Context>> make_context(Role role, const core::CommonConfi
     return fail(openssl_config_error("the signature algorithms"));
   }
   install_callbacks(ctx, role, config.hazmat && config.hazmat->key_log);
+  if (auto made = make_output_method(*context); !made) {
+    return tl::unexpected<Error>(made.error());
+  }
   return context;
 }
 

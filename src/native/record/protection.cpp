@@ -49,13 +49,15 @@ Result<std::array<std::uint8_t, crypto::aead_nonce_length>> Protection::nonce() 
   // "The 64-bit record sequence number is encoded in network byte order and padded to the left
   // with zeros to iv_length. The padded sequence number is XORed with ... write_iv". Computed
   // on the stack: it is arithmetic on the IV, not wire bytes (a Writer allocated per record).
+  // The IV as is, then its last 8 bytes XORed with the sequence number (the zero padding leaves
+  // the first iv_length - 8 bytes alone): a fixed loop the compiler unrolls.
   const auto iv = iv_.span();
   std::array<std::uint8_t, crypto::aead_nonce_length> out{};
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::size_t from_end = out.size() - 1 - i;
-    const auto padded =
-        from_end < 8 ? static_cast<std::uint8_t>((seq_ >> (8U * from_end)) & 0xffU) : 0U;
-    out[i] = static_cast<std::uint8_t>(padded ^ iv[i]);
+  std::copy_n(iv.begin(), out.size(), out.begin());
+  constexpr std::size_t kSequenceBytes = 8;
+  static_assert(crypto::aead_nonce_length >= kSequenceBytes);
+  for (std::size_t i = 0; i < kSequenceBytes; ++i) {
+    out[out.size() - 1 - i] ^= static_cast<std::uint8_t>((seq_ >> (8U * i)) & 0xffU);
   }
   return out;
 }
