@@ -42,7 +42,7 @@ static_assert(!std::is_constructible_v<server::ExpectClientFinished, server::Ser
 static_assert(!std::is_constructible_v<server::ExpectClientCertificateVerify, server::ServerSecrets,
                                        ByteVec>);
 
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 ByteVec concat(std::initializer_list<ByteVec> parts) {
   ByteVec out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
@@ -1306,7 +1306,7 @@ struct Tickets {
 
   Tickets() {
     key.name.fill(0x11);
-    key.key = core::SecretBytes(ByteVec(32, 0x22));
+    key.key = base::SecretBytes(ByteVec(32, 0x22));
   }
   std::function<void(ServerHandshakeEnvironment&)> server() {
     return [this](ServerHandshakeEnvironment& env) {
@@ -1428,7 +1428,7 @@ TEST(server_resumption, expired_ticket_is_a_full_handshake) {
   // A ticket sealed two hours and one second ago (lifetime 7200 s).
   TicketContents contents;
   contents.suite = CipherSuite::tls_aes_128_gcm_sha256;
-  contents.psk = core::SecretBytes(ByteVec(32, 0x55));
+  contents.psk = base::SecretBytes(ByteVec(32, 0x55));
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
