@@ -873,6 +873,51 @@ TEST(server_features, middlebox_compatibility_mode) {
   EXPECT_TRUE(m.s.server->connected());
 }
 
+// RFC 8446 §5.1: legacy_record_version "MUST be ignored for all purposes" in TLS 1.3, after the
+// hellos too (unlike TLS 1.2, RFC 5246 §6.2.1: tests/native/tls12_replay_test.cpp). Server role:
+// the client's plaintext compatibility ChangeCipherSpec may carry any {3,x}.
+TEST(server_features, tls13_ignores_the_record_version_after_the_hellos) {
+  for (const std::uint16_t version : {std::uint16_t{0x0300}, std::uint16_t{0x0301},
+                                      std::uint16_t{0x0302}, std::uint16_t{0x0304}}) {
+    Manual m;
+    m.c.ch.legacy_session_id = ByteVec(32, 0x42);
+    m.start();
+    ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
+    ccs[1] = static_cast<std::uint8_t>(version >> 8U);
+    ccs[2] = static_cast<std::uint8_t>(version & 0xffU);
+    auto fed = m.s.feed(ccs);
+    ASSERT_TRUE(fed) << version << ": " << fed.error().to_string();
+    ASSERT_TRUE(m.s.feed(m.c.flight()));
+    EXPECT_TRUE(m.s.server->connected()) << version;
+  }
+}
+
+// The same in the client role: the server's plaintext records (its ServerHello, and its
+// compatibility ChangeCipherSpec when it sends one) may carry any {3,x} in TLS 1.3.
+TEST(server_features, tls13_client_ignores_the_record_version_of_plaintext_records) {
+  for (const std::uint16_t version :
+       {std::uint16_t{0x0300}, std::uint16_t{0x0301}, std::uint16_t{0x0304}}) {
+    Pair pair(identity(KeyKind::p256));
+    ByteVec flight;
+    ByteVec data;
+    ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
+    pair.to_server.clear();
+    std::size_t changed = 0;
+    for (std::size_t off = 0; off + 5 <= flight.size();
+         off += 5 + ((std::size_t{flight[off + 3]} << 8U) | flight[off + 4])) {
+      if (flight[off] == static_cast<std::uint8_t>(ContentType::application_data)) continue;
+      flight[off + 1] = static_cast<std::uint8_t>(version >> 8U);
+      flight[off + 2] = static_cast<std::uint8_t>(version & 0xffU);
+      ++changed;
+    }
+    ASSERT_GE(changed, 1U);
+    ByteVec out;
+    auto received = pair.client->receive(flight, out, data);
+    ASSERT_TRUE(received) << version << ": " << received.error().to_string();
+    EXPECT_TRUE(pair.client->connected()) << version;
+  }
+}
+
 ServerParameters with_alpn() {
   ServerParameters sp;
   sp.alpn = {"h2", "http/1.1"};

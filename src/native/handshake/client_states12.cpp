@@ -481,6 +481,9 @@ Result<std::unique_ptr<ClientHandshake12>> ClientHandshake12::take_over(
   ctx.offer = offer_from(first);
   ctx.add(first.client_hello);
   auto state = std::make_unique<ClientState12>(ExpectServerHello12{std::move(ctx)});
+  // RFC 5246 §6.2.1 and Appendix E.1: the ServerHello chose TLS 1.2; every record after it
+  // carries {3,3} (its own record, already read, may differ, as OpenSSL allows too).
+  reader.require_record_version(tls12_version);
   std::unique_ptr<ClientHandshake12> driver(new ClientHandshake12(
       std::move(env), std::move(state), std::move(reader), std::move(writer)));
   WIRE_CHECK(driver->handle(server_hello, out));

@@ -322,6 +322,9 @@ Result<std::unique_ptr<ServerHandshake12>> ServerHandshake12::take_over(
     const Context& c, const msgs::ClientHello& ch, Bytes client_hello, record::RecordReader reader,
     record::RecordWriter writer, ByteVec& out) {
   WIRE_TRY(auto negotiation, server::negotiate12(ch, c));
+  // RFC 5246 Appendix E.1: the ClientHello's record may carry {03,00} to {03,03}; once we chose
+  // TLS 1.2, every later record of the client carries {3,3} (§6.2.1).
+  reader.require_record_version(tls12_version);
   Context12 ctx;
   ctx.negotiation = std::move(negotiation);
   ctx.add(client_hello);
