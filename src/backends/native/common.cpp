@@ -72,6 +72,8 @@ Error core_error(const wire::Error& error, bool server) {
       return core::refusals::no_extended_master_secret(/*peer_is_server=*/!server);
     case Refusal::missing_renegotiation_info:
       return core::refusals::no_secure_renegotiation(/*peer_is_server=*/!server);
+    case Refusal::wrong_record_version:
+      return core::refusals::wrong_record_version();
     case Refusal::renegotiation_attempt:
       return core::refusals::renegotiation_refused(/*peer_is_client=*/server, /*tls13=*/false);
     case Refusal::inappropriate_fallback: {

@@ -1028,8 +1028,7 @@ Error Engine::failure(int ssl_error) {
           error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
                                                  context_.tls13_only);
         } else {
-          error = make_error(Errc::bad_tls_data,
-                             "the peer sent a record with an invalid protocol version field");
+          error = core::refusals::wrong_record_version();
         }
         break;
       case SSL_R_NO_SHARED_CIPHER:

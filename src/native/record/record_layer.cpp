@@ -29,8 +29,9 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
     // number"). Encrypted records would fail their MAC anyway (the version is in the additional
     // data, RFC 5246 §6.2.3.3); plaintext ones would pass unnoticed.
     if (required_version_ && rec->legacy_record_version != *required_version_) {
-      return wire::fail(Alert::protocol_version, "TLSPlaintext.legacy_record_version",
-                        "not the negotiated version");
+      return tl::unexpected<Error>(
+          Error{Alert::protocol_version, "TLSPlaintext.legacy_record_version",
+                "not the negotiated version", wire::Refusal::wrong_record_version});
     }
     const auto copy = [](Bytes fragment) { return ByteVec(fragment.begin(), fragment.end()); };
     Inbound in;
