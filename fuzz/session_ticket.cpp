@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!provider) std::abort();
       handshake::TicketSealingKey key;
       key.name.fill(0x11);
-      key.key = sanstls::core::SecretBytes(std::vector<std::uint8_t>(32, 0x22));
+      key.key = sanstls::base::SecretBytes(std::vector<std::uint8_t>(32, 0x22));
       static_cast<void>(handshake::open_ticket(**provider, key, input));
       break;
     }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "certmaker/x509_builder.hpp"
 
+#include "base/ossl_ptr.hpp"
+#include "base/secret_bytes.hpp"
 #include "core/credentials_impl.hpp"
-#include "core/ossl_ptr.hpp"
-#include "core/secret_bytes.hpp"
 
 #include <fmt/format.h>
 #include <openssl/bn.h>
@@ -554,7 +554,7 @@ Result<ossl::EvpPkeyPtr> import_key(const Workspace& workspace, const PrivateKey
   if (length <= 0) {
     return openssl_failure("encoding the issuer key");
   }
-  core::SecretBytes der(static_cast<std::size_t>(length));
+  base::SecretBytes der(static_cast<std::size_t>(length));
   unsigned char* out = der.data();
   if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &out) != length) {
     return openssl_failure("encoding the issuer key");
@@ -685,7 +685,7 @@ Result<PrivateKey> export_key(EVP_PKEY* key) {
   if (length <= 0) {
     return openssl_failure("encoding the private key");
   }
-  core::SecretBytes der(static_cast<std::size_t>(length));
+  base::SecretBytes der(static_cast<std::size_t>(length));
   unsigned char* out = der.data();
   if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &out) != length) {
     return openssl_failure("encoding the private key");

@@ -13,7 +13,7 @@
 #include <sanstls/error.hpp>
 #include <sanstls/testing/certificate_authority.hpp>
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 
 #include <chrono>
 #include <cstdint>

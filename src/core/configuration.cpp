@@ -6,7 +6,7 @@
 #include <sanstls/hazmat/hazmat.hpp>
 #include <sanstls/tls.hpp>
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 #include "core/session_core.hpp"
 
 #include <fmt/format.h>

@@ -197,7 +197,7 @@ std::string_view key_type_name(KeyType type) {
 
 namespace {
 
-/// Reads a whole file into `contents` (a std::string or a core::SecretString) with plain
+/// Reads a whole file into `contents` (a std::string or a base::SecretString) with plain
 /// read(2): no stream buffer or growing string keeps a copy, so a key file's text exists only
 /// in `contents`, which is sized once before the first byte arrives.
 template <class String>
@@ -239,7 +239,7 @@ Result<void> read_whole_file(const std::filesystem::path& file, String& contents
   }
   ::close(fd);
   if (error != 0 || filled > size) {
-    core::wipe_string(contents);
+    base::wipe_string(contents);
     return fail(credential_error(
         CredentialProblem::unreadable_file,
         error != 0 ? fmt::format("cannot read '{}': {}", file.string(),
@@ -261,8 +261,8 @@ Result<std::string> read_text_file(const std::filesystem::path& file) {
 }
 
 namespace core {
-Result<SecretString> read_secret_file(const std::filesystem::path& file) {
-  SecretString contents;
+Result<base::SecretString> read_secret_file(const std::filesystem::path& file) {
+  base::SecretString contents;
   if (auto read = read_whole_file(file, contents); !read) {
     return fail(read.error());
   }
@@ -439,7 +439,7 @@ KeyType PrivateKey::key_type() const { return key_type_of(impl_->pkey.get()); }
 
 int PrivateKey::key_bits() const { return EVP_PKEY_get_bits(impl_->pkey.get()); }
 
-core::SecretBytes private_key_der(const PrivateKey& key) {
+base::SecretBytes private_key_der(const PrivateKey& key) {
   // PKCS#8 PrivateKeyInfo, unencrypted.
   PKCS8_PRIV_KEY_INFO* info = EVP_PKEY2PKCS8(key.impl().pkey.get());
   if (info == nullptr) {
@@ -453,13 +453,13 @@ core::SecretBytes private_key_der(const PrivateKey& key) {
     ossl::take_error_string();
     return {};
   }
-  core::SecretBytes bytes{std::span<const std::uint8_t>{der, static_cast<std::size_t>(length)}};
+  base::SecretBytes bytes{std::span<const std::uint8_t>{der, static_cast<std::size_t>(length)}};
   OPENSSL_clear_free(der, static_cast<std::size_t>(length));
   return bytes;
 }
 
 std::string PrivateKey::to_pem() const {
-  const core::SecretBytes der = private_key_der(*this);
+  const base::SecretBytes der = private_key_der(*this);
   if (der.empty()) {
     return {};
   }

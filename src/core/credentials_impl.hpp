@@ -4,9 +4,9 @@
 
 #include <sanstls/credentials.hpp>
 
+#include "base/ossl_ptr.hpp"
+#include "base/secret_bytes.hpp"
 #include "core/library_context.hpp"
-#include "core/ossl_ptr.hpp"
-#include "core/secret_bytes.hpp"
 
 #include <vector>
 
@@ -36,11 +36,11 @@ struct TrustStore::Impl {
 
 /// The key as unencrypted PKCS#8 DER, in wiping storage (empty if libcrypto cannot encode it).
 /// Engines that load keys themselves take this, never PEM text.
-core::SecretBytes private_key_der(const PrivateKey& key);
+base::SecretBytes private_key_der(const PrivateKey& key);
 
 namespace core {
 /// Reads a key file into wiping storage (read(2) straight into a buffer sized once).
-Result<SecretString> read_secret_file(const std::filesystem::path& file);
+Result<base::SecretString> read_secret_file(const std::filesystem::path& file);
 }  // namespace core
 
 /// Parses one DER certificate in `library` (a configuration's context: peer certificates).

@@ -14,8 +14,8 @@
 #include <sanstls/protocol.hpp>
 #include <sanstls/tls.hpp>
 
+#include "base/secret_bytes.hpp"
 #include "core/library_context.hpp"
-#include "core/secret_bytes.hpp"
 #include "x509/server_name.hpp"
 
 #include <chrono>
@@ -33,7 +33,7 @@ using Bytes = std::vector<std::byte>;
 /// A stored session a client offers (EngineHooks::take_session_to_resume).
 struct ResumptionOffer {
   /// What the engine handed to session_ticket_received() (secret).
-  SecretBytes engine_state;
+  base::SecretBytes engine_state;
   /// The ticket's max_early_data_size (0: no 0-RTT).
   std::uint32_t max_early_data = 0;
   /// The ALPN protocol of the original session ("" when none): 0-RTT requires the same one
@@ -84,7 +84,8 @@ class EngineHooks {
   /// Client: a ticket arrived (NewSessionTicket, after the handshake). `engine_state` is what
   /// the engine needs to resume (secret); `lifetime` the ticket's (the core caps it at 7 days);
   /// `max_early_data` its early_data extension (0: no 0-RTT with this ticket).
-  virtual void session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+  virtual void session_ticket_received(base::SecretBytes engine_state,
+                                       std::chrono::seconds lifetime,
                                        std::uint32_t max_early_data) = 0;
 
   /// Server, when it seals a ticket: opaque bytes the core wants back when the ticket is offered

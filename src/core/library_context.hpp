@@ -9,7 +9,7 @@
 
 #include <sanstls/error.hpp>
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 
 #include <openssl/provider.h>
 

@@ -44,7 +44,7 @@ std::optional<std::string_view> marker_label(std::string_view line, std::string_
 }
 
 /// Strict base64 of the concatenated body lines: '=' only as final padding.
-bool decode_base64(std::string_view text, SecretBytes& out) {
+bool decode_base64(std::string_view text, base::SecretBytes& out) {
   if (text.size() % 4 != 0) {
     return false;
   }
@@ -54,7 +54,7 @@ bool decode_base64(std::string_view text, SecretBytes& out) {
   } else if (text.ends_with("=")) {
     padding = 1;
   }
-  out = SecretBytes(text.size() / 4 * 3 - padding);
+  out = base::SecretBytes(text.size() / 4 * 3 - padding);
   std::size_t written = 0;
   for (std::size_t i = 0; i < text.size(); i += 4) {
     std::uint32_t group = 0;
@@ -96,7 +96,7 @@ Result<std::vector<PemBlock>> parse_pem(std::string_view text) {
   std::optional<PemBlock> open;
   // The base64 of the open block. It is as secret as the DER it encodes (for a key block it IS
   // the key), so it lives in wiping storage, sized once so it never reallocates.
-  SecretString body;
+  base::SecretString body;
   body.reserve(text.size());
   std::size_t line_number = 0;
   while (!text.empty()) {

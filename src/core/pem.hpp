@@ -5,7 +5,7 @@
 
 #include <sanstls/error.hpp>
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 
 #include <string>
 #include <string_view>
@@ -14,9 +14,9 @@
 namespace sanstls::core {
 
 struct PemBlock {
-  std::string label;     // "CERTIFICATE", "PRIVATE KEY", ...
-  SecretBytes der;       // wiped on destruction: a block may hold a private key
-  std::size_t line = 0;  // 1-based line of the BEGIN marker, for messages
+  std::string label;      // "CERTIFICATE", "PRIVATE KEY", ...
+  base::SecretBytes der;  // wiped on destruction: a block may hold a private key
+  std::size_t line = 0;   // 1-based line of the BEGIN marker, for messages
 };
 
 /// Splits `text` into PEM blocks. Fails with bad_configuration / malformed_pem for broken

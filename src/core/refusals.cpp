@@ -126,6 +126,11 @@ Error renegotiation_refused(bool peer_is_client, bool tls13) {
                           what));
 }
 
+Error wrong_record_version() {
+  return make(Errc::bad_tls_data, Alert::protocol_version,
+              "the peer sent a record with an invalid protocol version field");
+}
+
 Error invalid_tls_data(std::optional<Alert> alert) {
   std::string what = "the peer sent invalid TLS data";
   if (alert) {

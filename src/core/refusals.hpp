@@ -45,6 +45,9 @@ Error no_certificate_for_name(std::string_view server_name);
 /// no_renegotiation alert, which RFC 5246 §7.2.2 makes a warning, and ends the session; in
 /// TLS 1.3 the message is simply unexpected (RFC 8446 §4: unexpected_message).
 Error renegotiation_refused(bool peer_is_client, bool tls13);
+/// A record whose version field is not the negotiated version (RFC 5246 §6.2.1, Appendix E.1:
+/// after the hellos, TLS 1.2 records carry {3,3}); the protocol_version alert is sent.
+Error wrong_record_version();
 /// Bytes from the peer that break TLS in a way no shared refusal names, described by the alert
 /// the engine sends for them (RFC 8446 §6.2) instead of a library's own error text.
 Error invalid_tls_data(std::optional<Alert> alert);

@@ -3,10 +3,10 @@
 
 #include <sanstls/resumption.hpp>
 
+#include "base/ossl_ptr.hpp"
+#include "base/secret_bytes.hpp"
 #include "core/library_context.hpp"
 #include "core/limits.hpp"
-#include "core/ossl_ptr.hpp"
-#include "core/secret_bytes.hpp"
 #include "core/ticket_keys.hpp"
 
 #include <fmt/format.h>
@@ -45,7 +45,7 @@ struct TicketKeysState {
   Result<std::shared_ptr<const TicketKey>> make_key(
       std::chrono::system_clock::time_point at) const {
     auto key = std::make_shared<TicketKey>();
-    key->secret = SecretBytes(TicketKey::secret_length);
+    key->secret = base::SecretBytes(TicketKey::secret_length);
     key->created = at;
     if (RAND_bytes_ex(library->get(), key->name.data(), key->name.size(), 0) != 1 ||
         RAND_priv_bytes_ex(library->get(), key->secret.data(), key->secret.size(), 0) != 1) {
@@ -72,7 +72,7 @@ struct TicketKeysState {
   }
 };
 
-Result<SecretBytes> TicketKey::derive(std::string_view label, std::size_t length) const {
+Result<base::SecretBytes> TicketKey::derive(std::string_view label, std::size_t length) const {
   auto library = LibraryContext::create();
   if (!library) {
     return fail(library.error());
@@ -92,7 +92,7 @@ Result<SecretBytes> TicketKey::derive(std::string_view label, std::size_t length
                                         const_cast<std::uint8_t*>(secret.data()), secret.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end()};
-  SecretBytes out(length);
+  base::SecretBytes out(length);
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
     return fail(Errc::internal_error, "cannot derive a session ticket key (HKDF failed)");
   }

@@ -64,7 +64,7 @@ tl::unexpected<sanstls::Error> unusable(std::string_view what, const wire::Error
 
 }  // namespace
 
-Result<SecretBytes> encode(const ClientSessionRecord& record) {
+Result<base::SecretBytes> encode(const ClientSessionRecord& record) {
   wire::Writer w(limits::max_stored_session);
   w.u32(kClientSessionMagic, "magic");
   w.u8(static_cast<std::uint8_t>(record.backend), "backend");
@@ -87,7 +87,7 @@ Result<SecretBytes> encode(const ClientSessionRecord& record) {
   }
   // The engine state is secret: it goes straight into the wiping buffer, never through the
   // Writer's ordinary one.
-  SecretBytes out(header->size() + 3 + state_size);
+  base::SecretBytes out(header->size() + 3 + state_size);
   std::memcpy(out.data(), header->data(), header->size());
   std::size_t at = header->size();
   out.data()[at++] = static_cast<std::uint8_t>(state_size >> 16U);
@@ -132,7 +132,7 @@ Result<ClientSessionRecord> parse_client_session(std::span<const std::byte> byte
     record.alpn.assign(reinterpret_cast<const char*>(alpn.data()), alpn.size());
     WIRE_TRY(record.peer_chain, read_chain(r));
     WIRE_TRY(auto state, r.vec24("engine_state", {1, limits::max_stored_session}));
-    record.engine_state = SecretBytes(state);
+    record.engine_state = base::SecretBytes(state);
     return r.expect_end("stored session");
   };
   if (auto parsed = parse(); !parsed) {

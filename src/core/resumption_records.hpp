@@ -13,7 +13,7 @@
 #include <sanstls/error.hpp>
 #include <sanstls/protocol.hpp>
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 
 #include <array>
 #include <chrono>
@@ -39,11 +39,11 @@ struct ClientSessionRecord {
   /// The server chain verified in the original handshake, DER, leaf first.
   std::vector<std::vector<std::byte>> peer_chain;
   /// The engine's own state (secret).
-  SecretBytes engine_state;
+  base::SecretBytes engine_state;
 };
 
 /// The bytes for a StoredSession (secret: they hold the engine state).
-Result<SecretBytes> encode(const ClientSessionRecord& record);
+Result<base::SecretBytes> encode(const ClientSessionRecord& record);
 /// Parses what encode() made; fails (Errc::bad_tls_data) on anything else.
 Result<ClientSessionRecord> parse_client_session(std::span<const std::byte> bytes);
 

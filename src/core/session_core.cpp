@@ -927,7 +927,8 @@ std::optional<ResumptionOffer> SessionCore::take_session_to_resume() {
 
 std::span<const std::byte> SessionCore::early_data_to_send() const { return early_data_; }
 
-void SessionCore::session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+void SessionCore::session_ticket_received(base::SecretBytes engine_state,
+                                          std::chrono::seconds lifetime,
                                           std::uint32_t max_early_data) {
   if (!client_ || !client_->config.session_store || state_ == SessionState::invalidated ||
       !engine_ || lifetime.count() <= 0) {

@@ -85,7 +85,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   [[nodiscard]] bool key_log_enabled() const override;
   std::optional<ResumptionOffer> take_session_to_resume() override;
   [[nodiscard]] std::span<const std::byte> early_data_to_send() const override;
-  void session_ticket_received(SecretBytes engine_state, std::chrono::seconds lifetime,
+  void session_ticket_received(base::SecretBytes engine_state, std::chrono::seconds lifetime,
                                std::uint32_t max_early_data) override;
   Bytes ticket_context() override;
   bool accept_resumption(std::span<const std::byte> context) override;

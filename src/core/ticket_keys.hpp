@@ -7,7 +7,7 @@
 
 #include <sanstls/resumption.hpp>
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 
 #include <array>
 #include <chrono>
@@ -23,13 +23,13 @@ struct TicketKey {
   static constexpr std::size_t name_length = 16;
   static constexpr std::size_t secret_length = 32;
   std::array<std::uint8_t, name_length> name{};
-  SecretBytes secret;
+  base::SecretBytes secret;
   /// When it started sealing.
   std::chrono::system_clock::time_point created;
 
   /// HKDF-SHA256-Expand(secret, label, length): an engine's own key for its ticket format
   /// (e.g. label "sanstls native ticket aes-256-gcm"). Fails only if libcrypto fails.
-  [[nodiscard]] Result<SecretBytes> derive(std::string_view label, std::size_t length) const;
+  [[nodiscard]] Result<base::SecretBytes> derive(std::string_view label, std::size_t length) const;
 };
 
 class TicketKeysAccess {

@@ -4,7 +4,7 @@
 // and master secrets, every traffic secret, keys and IVs, Finished keys, KeyUpdate, resumption
 // and exporters. Every secret lives in a SecretBytes, wiped when it is dropped.
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "native/crypto/provider.hpp"
 #include "native/types.hpp"
 
@@ -15,7 +15,7 @@
 
 namespace sanstls::native {
 
-using core::SecretBytes;
+using base::SecretBytes;
 
 /// What a TLS 1.3 cipher suite means for the key schedule and the record layer.
 struct SuiteParams {

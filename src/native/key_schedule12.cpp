@@ -187,10 +187,10 @@ Result<SecretBytes> exporter(const crypto::CryptoProvider& provider, HashAlgorit
   return prf(provider, hash, master_secret, label, seed.span(), length);
 }
 
-core::SecretString key_log_line(Bytes client_random, Bytes master_secret) {
+base::SecretString key_log_line(Bytes client_random, Bytes master_secret) {
   static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
                                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-  core::SecretString line;
+  base::SecretString line;
   line.reserve(14 + 2 * client_random.size() + 2 * master_secret.size());
   line += "CLIENT_RANDOM ";
   for (const std::uint8_t b : client_random) {

@@ -4,7 +4,7 @@
 // extended master secret, the key block, Finished verify_data and exporters. Every secret lives
 // in a SecretBytes, wiped when it is dropped. Only ECDHE + AEAD suites exist here.
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "native/crypto/provider.hpp"
 #include "native/types.hpp"
 
@@ -16,7 +16,7 @@
 
 namespace sanstls::native::tls12 {
 
-using core::SecretBytes;
+using base::SecretBytes;
 
 /// Which certificate key type a TLS 1.2 suite's authentication needs (RFC 8422 §2, RFC 5289).
 enum class SuiteAuthentication : std::uint8_t { ecdsa, rsa };
@@ -93,6 +93,6 @@ Result<SecretBytes> exporter(const crypto::CryptoProvider& provider, crypto::Has
 
 /// The NSS key log line for a TLS 1.2 connection: "CLIENT_RANDOM <hex client_random>
 /// <hex master_secret>", without a newline, in a wiping string.
-core::SecretString key_log_line(Bytes client_random, Bytes master_secret);
+base::SecretString key_log_line(Bytes client_random, Bytes master_secret);
 
 }  // namespace sanstls::native::tls12

@@ -34,6 +34,7 @@ enum class Refusal : std::uint8_t {
   missing_renegotiation_info,      // TLS 1.2 server without RFC 5746 signalling
   renegotiation_attempt,           // a HelloRequest (TLS 1.2): we never renegotiate
   inappropriate_fallback,          // RFC 7507: TLS_FALLBACK_SCSV from a client we would give more
+  wrong_record_version,            // TLS 1.2: a record after the hellos that is not {3,3}
 };
 
 /// A parse, encode or protocol failure. `field` names the wire field ("ClientHello.cipher_suites")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "x509/names.hpp"
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/x509v3.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "x509/verify.hpp"
 
+#include "base/ossl_ptr.hpp"
 #include "core/credentials_impl.hpp"
-#include "core/ossl_ptr.hpp"
 #include "x509/names.hpp"
 #include "x509/path/limits.hpp"
 #include "x509/path/validator.hpp"

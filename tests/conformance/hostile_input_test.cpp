@@ -503,6 +503,86 @@ TEST_P(Renegotiation, Tls13HelloRequestIsUnexpected) {
 
 SANSTLS_INSTANTIATE_CONFORMANCE(Renegotiation);
 
+// RFC 5246 §6.2.1 and Appendix E.1: once TLS 1.2 is negotiated, every record carries {3,3}
+// (only the ClientHello's record may say {03,00} to {03,03}). A plaintext record of the peer's
+// handshake with {3,1} instead (the client's ClientKeyExchange, the server's Certificate) is
+// refused with protocol_version by every engine (OpenSSL: "wrong version number"), in the same
+// words (core::refusals::wrong_record_version).
+
+/// A TLS 1.2 handshake between `engine` (capped at TLS 1.2) and raw OpenSSL in which the peer's
+/// first record after the hellos has its version set to {3,1}. Returns the engine's error.
+std::optional<Error> tls12_record_with_another_version(Backend engine, bool engine_is_server) {
+  const TestPki& pki = TestPki::shared();
+  auto settings = std::make_shared<hazmat::Settings>();
+  settings->max_version = ProtocolVersion::tls12;
+  RawTls12Peer peer(/*server=*/!engine_is_server);
+  Bytes to_peer;
+  SessionCallbacks callbacks;
+  callbacks.write = [&](std::span<const std::byte> bytes) {
+    to_peer.insert(to_peer.end(), bytes.begin(), bytes.end());
+  };
+  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine, .hazmat = settings});
+  ClientTLS client_tls(
+      "localhost",
+      ClientOptions{.trust = pki.trust_store(), .backend = engine, .hazmat = settings});
+  auto session = engine_is_server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  EXPECT_TRUE(session) << session.error().to_string();
+  if (!session) return std::nullopt;
+  Bytes data;
+  int flights = 0;
+  for (int round = 0; round < 20 && !session->established(); ++round) {
+    peer.receive(to_peer);
+    to_peer.clear();
+    (void)peer.step();
+    Bytes from_peer = peer.take_output();
+    if (from_peer.empty()) continue;
+    ++flights;
+    // The engine as server: the client's second flight, its first record (ClientKeyExchange).
+    // The engine as client: the server's first flight, its second record (Certificate).
+    std::size_t at = 0;
+    if (engine_is_server ? flights == 2 : flights == 1) {
+      if (!engine_is_server) {
+        at = 5 + ((std::to_integer<std::size_t>(from_peer[3]) << 8U) |
+                  std::to_integer<std::size_t>(from_peer[4]));
+      }
+      EXPECT_LT(at + 5, from_peer.size());
+      if (at + 5 >= from_peer.size()) return std::nullopt;
+      EXPECT_EQ(from_peer[at + 2], std::byte{0x03});  // {3,3} before the change
+      from_peer[at + 2] = std::byte{0x01};
+    }
+    if (auto received = session->receive_data(from_peer, data); !received) {
+      return received.error();
+    }
+  }
+  return std::nullopt;
+}
+
+class RecordVersion : public Conformance {};
+
+TEST_P(RecordVersion, Tls12ClientRecordWithAnotherVersionIsProtocolVersion) {
+  if (!tls12_supported_or_reported(Tls12Needed::by_server)) return;
+  const auto error = tls12_record_with_another_version(GetParam().server, true);
+  ASSERT_TRUE(error) << "a {3,1} record after TLS 1.2 was negotiated was accepted";
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(error->alert_sent, Alert::protocol_version) << error->to_string();
+  EXPECT_EQ(error->message, "the peer sent a record with an invalid protocol version field")
+      << error->to_string();
+  expect_no_library_internals(*error);
+}
+
+TEST_P(RecordVersion, Tls12ServerRecordWithAnotherVersionIsProtocolVersion) {
+  if (!tls12_supported_or_reported(Tls12Needed::by_client)) return;
+  const auto error = tls12_record_with_another_version(GetParam().client, false);
+  ASSERT_TRUE(error) << "a {3,1} record after TLS 1.2 was negotiated was accepted";
+  EXPECT_EQ(error->code, Errc::bad_tls_data) << error->to_string();
+  EXPECT_EQ(error->alert_sent, Alert::protocol_version) << error->to_string();
+  EXPECT_EQ(error->message, "the peer sent a record with an invalid protocol version field")
+      << error->to_string();
+  expect_no_library_internals(*error);
+}
+
+SANSTLS_INSTANTIATE_CONFORMANCE(RecordVersion);
+
 INSTANTIATE_TEST_SUITE_P(Engines, HostileInput, ::testing::ValuesIn(available_engines()),
                          [](const ::testing::TestParamInfo<Backend>& param) {
                            return std::string{backend_name(param.param)};

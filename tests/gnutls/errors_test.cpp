@@ -117,6 +117,16 @@ TEST(GnutlsErrors, VersionErrorsNameWhatThePeerOffered) {
   context.handshaking = false;
   error = classify_gnutls_error(GNUTLS_E_UNSUPPORTED_VERSION_PACKET, context);
   EXPECT_EQ(error.code, Errc::bad_tls_data);
+  EXPECT_EQ(error.message, "the peer sent a record with an invalid protocol version field");
+
+  // So is one during a handshake whose hello chose a version we accept (RFC 5246 §6.2.1: after
+  // the hellos a TLS 1.2 record carries {3,3}), in the words of every engine.
+  context.handshaking = true;
+  context.tls13_only = false;
+  error = classify_gnutls_error(GNUTLS_E_UNSUPPORTED_VERSION_PACKET, context);
+  EXPECT_EQ(error.code, Errc::bad_tls_data);
+  EXPECT_EQ(error.alert_sent, Alert::protocol_version);
+  EXPECT_EQ(error.message, "the peer sent a record with an invalid protocol version field");
 }
 
 }  // namespace

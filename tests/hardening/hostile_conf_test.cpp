@@ -8,8 +8,8 @@
 #include <sanstls/sanstls.hpp>
 #include <sanstls/testing/certificate_authority.hpp>
 
+#include "base/ossl_ptr.hpp"
 #include "core/credentials_impl.hpp"
-#include "core/ossl_ptr.hpp"
 #include "support/engines.hpp"
 #include "support/session_pair.hpp"
 #include "support/test_pki.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
-// Secrets are wiped when released: core::SecretBytes and its WipingAllocator, and every path
+// Secrets are wiped when released: base::SecretBytes and its WipingAllocator, and every path
 // that handles private-key text (PEM parsing and writing, key files, the GnuTLS engine's key
 // import) or key-log lines. This test binary replaces the global operator new/delete (and
 // their array and sized forms) to look at every block *before* it is freed (no read of freed
@@ -8,7 +8,7 @@
 #include <sanstls/sanstls.hpp>
 #include <sanstls/testing/certificate_authority.hpp>
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "support/engines.hpp"
 #include "support/session_pair.hpp"
 
@@ -141,6 +141,10 @@ void operator delete[](void* p, const std::nothrow_t& /*tag*/) noexcept { releas
 
 namespace sanstls::core {
 namespace {
+
+using base::SecretBytes;
+using base::SecretString;
+using base::WipingAllocator;
 
 // ---- SecretBytes ---------------------------------------------------------------------------
 

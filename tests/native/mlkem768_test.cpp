@@ -27,7 +27,7 @@ using testing::from_hex;
 using Json = nlohmann::json;
 
 ByteVec hex(const Json& j) { return from_hex(j.get<std::string>()); }
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 class MlKem768 : public ::testing::Test {
  protected:

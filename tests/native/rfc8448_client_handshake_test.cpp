@@ -36,7 +36,7 @@ ByteVec concat(std::initializer_list<ByteVec> parts) {
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 ByteVec rfc(std::string_view actor, std::string_view title, std::string_view label,
             int section = 3) {
@@ -220,7 +220,7 @@ TEST(rfc8448_client_resumption, replays_section_4_byte_for_byte) {
 
   ClientSessionState session;
   session.suite = CipherSuite::tls_aes_128_gcm_sha256;
-  session.psk = core::SecretBytes(
+  session.psk = base::SecretBytes(
       rfc("server", "generate resumption secret \"tls13 resumption\"", "expanded", 3));
   session.ticket = nst->ticket;
   session.ticket_age_add = nst->ticket_age_add;
@@ -397,8 +397,8 @@ struct Flight {
 /// Records sealed with the RFC's server handshake key, one per payload.
 ByteVec sealed(const crypto::CryptoProvider& p,
                const std::vector<std::pair<ContentType, ByteVec>>& payloads) {
-  TrafficKeys keys{core::SecretBytes(step(13, "key expanded")),
-                   core::SecretBytes(step(13, "iv expanded"))};
+  TrafficKeys keys{base::SecretBytes(step(13, "key expanded")),
+                   base::SecretBytes(step(13, "iv expanded"))};
   auto prot = record::Protection::create(p, crypto::AeadAlgorithm::aes_128_gcm, keys);
   EXPECT_TRUE(prot);
   ByteVec out;

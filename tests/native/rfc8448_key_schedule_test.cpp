@@ -18,7 +18,7 @@ using testing::Rfc8448;
 using testing::Step;
 using testing::to_hex;
 
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 std::string quoted_label(const std::string& title) {
   const auto first = title.find('"');

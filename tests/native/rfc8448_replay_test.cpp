@@ -27,7 +27,7 @@ using testing::Rfc8448;
 using testing::Step;
 using testing::to_hex;
 
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 ByteVec vec(Bytes b) { return ByteVec(b.begin(), b.end()); }
 
 ByteVec spki_of(const ByteVec& cert_der) {
@@ -78,7 +78,7 @@ class Replay {
     ++checks_;
   }
 
-  void install(Direction& d, const core::SecretBytes& secret) {
+  void install(Direction& d, const base::SecretBytes& secret) {
     auto keys = kd().traffic_keys(secret.span(), crypto::AeadAlgorithm::aes_128_gcm);
     ASSERT_TRUE(keys);
     // The RFC shows the key and IV for most traffic secrets ("derive ... traffic keys").
@@ -341,7 +341,7 @@ class Replay {
   Transcript transcript_;
   std::optional<KeySchedule> ks_;
   std::vector<msgs::ClientHello> client_hellos_;
-  core::SecretBytes c_hs_, s_hs_, c_ap_, res_master_;
+  base::SecretBytes c_hs_, s_hs_, c_ap_, res_master_;
   ByteVec peer_spki_;
   bool early_active_ = false;
   Direction c2s_, s2c_;

@@ -42,7 +42,7 @@ static_assert(!std::is_constructible_v<server::ExpectClientFinished, server::Ser
 static_assert(!std::is_constructible_v<server::ExpectClientCertificateVerify, server::ServerSecrets,
                                        ByteVec>);
 
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 ByteVec concat(std::initializer_list<ByteVec> parts) {
   ByteVec out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
@@ -882,6 +882,51 @@ TEST(server_features, middlebox_compatibility_mode) {
   EXPECT_TRUE(m.s.server->connected());
 }
 
+// RFC 8446 §5.1: legacy_record_version "MUST be ignored for all purposes" in TLS 1.3, after the
+// hellos too (unlike TLS 1.2, RFC 5246 §6.2.1: tests/native/tls12_replay_test.cpp). Server role:
+// the client's plaintext compatibility ChangeCipherSpec may carry any {3,x}.
+TEST(server_features, tls13_ignores_the_record_version_after_the_hellos) {
+  for (const std::uint16_t version : {std::uint16_t{0x0300}, std::uint16_t{0x0301},
+                                      std::uint16_t{0x0302}, std::uint16_t{0x0304}}) {
+    Manual m;
+    m.c.ch.legacy_session_id = ByteVec(32, 0x42);
+    m.start();
+    ByteVec ccs = plaintext_record(ContentType::change_cipher_spec, ByteVec{0x01});
+    ccs[1] = static_cast<std::uint8_t>(version >> 8U);
+    ccs[2] = static_cast<std::uint8_t>(version & 0xffU);
+    auto fed = m.s.feed(ccs);
+    ASSERT_TRUE(fed) << version << ": " << fed.error().to_string();
+    ASSERT_TRUE(m.s.feed(m.c.flight()));
+    EXPECT_TRUE(m.s.server->connected()) << version;
+  }
+}
+
+// The same in the client role: the server's plaintext records (its ServerHello, and its
+// compatibility ChangeCipherSpec when it sends one) may carry any {3,x} in TLS 1.3.
+TEST(server_features, tls13_client_ignores_the_record_version_of_plaintext_records) {
+  for (const std::uint16_t version :
+       {std::uint16_t{0x0300}, std::uint16_t{0x0301}, std::uint16_t{0x0304}}) {
+    Pair pair(identity(KeyKind::p256));
+    ByteVec flight;
+    ByteVec data;
+    ASSERT_TRUE(pair.server->receive(pair.to_server, flight, data));
+    pair.to_server.clear();
+    std::size_t changed = 0;
+    for (std::size_t off = 0; off + 5 <= flight.size();
+         off += 5 + ((std::size_t{flight[off + 3]} << 8U) | flight[off + 4])) {
+      if (flight[off] == static_cast<std::uint8_t>(ContentType::application_data)) continue;
+      flight[off + 1] = static_cast<std::uint8_t>(version >> 8U);
+      flight[off + 2] = static_cast<std::uint8_t>(version & 0xffU);
+      ++changed;
+    }
+    ASSERT_GE(changed, 1U);
+    ByteVec out;
+    auto received = pair.client->receive(flight, out, data);
+    ASSERT_TRUE(received) << version << ": " << received.error().to_string();
+    EXPECT_TRUE(pair.client->connected()) << version;
+  }
+}
+
 ServerParameters with_alpn() {
   ServerParameters sp;
   sp.alpn = {"h2", "http/1.1"};
@@ -1316,7 +1361,7 @@ struct Tickets {
 
   Tickets() {
     key.name.fill(0x11);
-    key.key = core::SecretBytes(ByteVec(32, 0x22));
+    key.key = base::SecretBytes(ByteVec(32, 0x22));
   }
   std::function<void(ServerHandshakeEnvironment&)> server() {
     return [this](ServerHandshakeEnvironment& env) {
@@ -1452,7 +1497,7 @@ TEST(server_resumption, expired_ticket_is_a_full_handshake) {
   // A ticket sealed two hours and one second ago (lifetime 7200 s).
   TicketContents contents;
   contents.suite = CipherSuite::tls_aes_128_gcm_sha256;
-  contents.psk = core::SecretBytes(ByteVec(32, 0x55));
+  contents.psk = base::SecretBytes(ByteVec(32, 0x55));
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();

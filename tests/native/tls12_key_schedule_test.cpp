@@ -32,7 +32,7 @@ ByteVec hex(std::string_view s) {
   return out;
 }
 
-ByteVec bytes_of(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec bytes_of(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 const crypto::CryptoProvider& provider() {
   static const auto p = crypto::LibcryptoProvider::create();  // NOLINT: test fixture
@@ -264,8 +264,8 @@ TEST(tls12_key_schedule, wrong_lengths_are_internal_errors) {
 }
 
 tls12::WriteKeys test_keys(crypto::AeadAlgorithm aead) {
-  return tls12::WriteKeys{core::SecretBytes(ByteVec(crypto::aead_key_length(aead), 0x11)),
-                          core::SecretBytes(ByteVec(tls12::fixed_iv_length(aead), 0x22))};
+  return tls12::WriteKeys{base::SecretBytes(ByteVec(crypto::aead_key_length(aead), 0x11)),
+                          base::SecretBytes(ByteVec(tls12::fixed_iv_length(aead), 0x22))};
 }
 
 class tls12_protection : public testing::TestWithParam<crypto::AeadAlgorithm> {};

@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 namespace sanstls::native::testing::tls12_replay {
 namespace {
@@ -174,25 +176,101 @@ TEST(tls12_replay, our_flights_are_the_recorded_bytes_and_the_peers_are_accepted
   }
 }
 
-/// The byte positions of the peer's stream that are plaintext records' legacy_record_version
-/// minor byte, per receive step. RFC 5246 §E.1: a server "MUST accept any value {03,XX} as the
-/// record layer version number for ClientHello", and our record layer ignores the minor version
-/// of every plaintext record as RFC 8446 §5.1 asks ("MUST be ignored for all purposes"): those
-/// bytes are not covered by the Finished MAC, and a flip there must be accepted. Encrypted
+/// The byte positions of the peer's stream where a flip is accepted, per receive step: the
+/// legacy_record_version minor byte of the peer's first record only (the client's ClientHello,
+/// or the server's ServerHello). RFC 5246 Appendix E.1: a server "MUST accept any value {03,XX}
+/// as the record layer version number for ClientHello", and the ServerHello's record is read
+/// before a version is negotiated (OpenSSL does not check it either). Every later record must
+/// carry the negotiated {3,3} (RFC 5246 §6.2.1): a flip there is protocol_version. Encrypted
 /// records carry their version in the AEAD's additional data (RFC 5246 §6.2.3.3).
 std::vector<std::set<std::size_t>> ignored_version_bytes(const Recording& rec) {
   std::vector<std::set<std::size_t>> ignored(rec.steps.size());
-  bool after_ccs = false;
   for (std::size_t i = 0; i < rec.steps.size(); ++i) {
     if (rec.steps[i].kind != "receive") continue;
+    ignored[i].insert(2);
+    break;
+  }
+  return ignored;
+}
+
+/// The first receive step of `rec` and the offsets of the records in it.
+std::pair<std::size_t, std::vector<std::size_t>> first_peer_flight(const Recording& rec) {
+  for (std::size_t i = 0; i < rec.steps.size(); ++i) {
+    if (rec.steps[i].kind != "receive") continue;
+    std::vector<std::size_t> offsets;
     const ByteVec& in = rec.steps[i].in;
     for (std::size_t off = 0; off + 5 <= in.size();
          off += 5 + ((std::size_t{in[off + 3]} << 8U) | in[off + 4])) {
-      if (!after_ccs) ignored[i].insert(off + 2);
-      if (in[off] == static_cast<std::uint8_t>(ContentType::change_cipher_spec)) after_ccs = true;
+      offsets.push_back(off);
+    }
+    return {i, offsets};
+  }
+  return {0, {}};
+}
+
+/// Replays `rec` with the record version of the peer's record at `offset` in step `step` set to
+/// `version`.
+Outcome replay_with_record_version(const Recording& rec, std::size_t step, std::size_t offset,
+                                   std::uint16_t version) {
+  Recording changed = rec;
+  changed.steps[step].in[offset + 1] = static_cast<std::uint8_t>(version >> 8U);
+  changed.steps[step].in[offset + 2] = static_cast<std::uint8_t>(version & 0xffU);
+  return replay(changed);
+}
+
+// RFC 5246 §6.2.1 / Appendix E.1: once TLS 1.2 is negotiated, a plaintext record of the peer
+// with another version ({3,1} in a server's Certificate record, {3,2} in a client's
+// ClientKeyExchange record) is refused with protocol_version, in both roles.
+TEST(tls12_replay, a_record_with_another_version_after_the_hello_is_protocol_version) {
+  std::size_t checked = 0;
+  for (const auto& rec : recordings()) {
+    std::size_t step = 0;
+    std::size_t offset = 0;
+    if (rec.role == "client") {
+      // The server's first flight: ServerHello, then Certificate in the next record.
+      const auto [first, offsets] = first_peer_flight(rec);
+      ASSERT_GE(offsets.size(), 2U) << rec.name;
+      step = first;
+      offset = offsets[1];
+    } else {
+      // The client's second flight (ClientKeyExchange, ChangeCipherSpec, Finished).
+      const auto [first, offsets] = first_peer_flight(rec);
+      step = first + 1;
+      while (step < rec.steps.size() && rec.steps[step].kind != "receive") ++step;
+      ASSERT_LT(step, rec.steps.size()) << rec.name;
+    }
+    for (const std::uint16_t version : {std::uint16_t{0x0301}, std::uint16_t{0x0302},
+                                        std::uint16_t{0x0304}, std::uint16_t{0x0300}}) {
+      const Outcome o = replay_with_record_version(rec, step, offset, version);
+      EXPECT_TRUE(o.failed) << rec.name << " version " << version;
+      EXPECT_EQ(o.failed_step, step) << rec.name;
+      EXPECT_NE(o.error.find("protocol_version: TLSPlaintext.legacy_record_version"),
+                std::string::npos)
+          << rec.name << ": " << o.error;
+      EXPECT_FALSE(o.complete) << rec.name;
+      ++checked;
     }
   }
-  return ignored;
+  EXPECT_GE(checked, 16U);
+}
+
+// RFC 5246 Appendix E.1: a server "MUST accept any value {03,XX} as the record layer version
+// number for ClientHello": the handshake completes as recorded.
+TEST(tls12_replay, the_client_hello_record_may_carry_any_version_from_3_0_to_3_3) {
+  std::size_t checked = 0;
+  for (const auto& rec : recordings()) {
+    if (rec.role != "server") continue;
+    const auto [step, offsets] = first_peer_flight(rec);
+    ASSERT_FALSE(offsets.empty()) << rec.name;
+    for (const std::uint16_t version : {std::uint16_t{0x0300}, std::uint16_t{0x0301},
+                                        std::uint16_t{0x0302}, std::uint16_t{0x0303}}) {
+      const Outcome o = replay_with_record_version(rec, step, offsets[0], version);
+      EXPECT_FALSE(o.failed) << rec.name << " version " << version << ": " << o.error;
+      EXPECT_TRUE(o.complete && o.peer_closed) << rec.name << " version " << version;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 8U);
 }
 
 TEST(tls12_replay, every_single_flipped_byte_of_every_peer_flight_is_refused) {
@@ -213,7 +291,7 @@ TEST(tls12_replay, every_single_flipped_byte_of_every_peer_flight_is_refused) {
         }
         if (ignored[k].count(b) != 0) {
           EXPECT_TRUE(same_end) << rec.name << " step " << k << " byte " << b
-                                << ": a plaintext record's minor version was refused";
+                                << ": the first record's minor version was refused";
           accepted_version_flips += same_end ? 1 : 0;
         } else {
           EXPECT_FALSE(same_end) << rec.name << " step " << k << " byte " << b
@@ -222,9 +300,11 @@ TEST(tls12_replay, every_single_flipped_byte_of_every_peer_flight_is_refused) {
         }
       }
     }
-    std::printf("%s: %zu flipped bytes refused, %zu plaintext record minor versions accepted\n",
+    std::printf("%s: %zu flipped bytes refused, %zu first-record minor versions accepted\n",
                 rec.name.c_str(), refused, accepted_version_flips);
     EXPECT_GT(refused, 100U) << rec.name;
+    // Only the peer's first record (ClientHello or ServerHello) keeps a free minor version.
+    EXPECT_EQ(accepted_version_flips, 1U) << rec.name;
   }
 }
 

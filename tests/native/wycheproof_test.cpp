@@ -28,7 +28,7 @@ using testing::from_hex;
 using testing::to_hex;
 using Json = nlohmann::json;
 
-ByteVec vec(const core::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
+ByteVec vec(const base::SecretBytes& s) { return ByteVec(s.span().begin(), s.span().end()); }
 
 bool has_flag(const Json& test, std::string_view flag) {
   if (!test.contains("flags")) return false;

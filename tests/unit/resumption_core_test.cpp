@@ -174,7 +174,7 @@ core::ClientSessionRecord sample_record() {
   record.peer_chain = {std::vector<std::byte>(40, std::byte{1}),
                        std::vector<std::byte>(20, std::byte{2})};
   const std::uint8_t state[] = {9, 8, 7, 6};
-  record.engine_state = core::SecretBytes(state);
+  record.engine_state = base::SecretBytes(state);
   return record;
 }
 

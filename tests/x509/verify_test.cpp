@@ -6,8 +6,8 @@
 
 #include <sanstls/testing/certificate_authority.hpp>
 
+#include "base/ossl_ptr.hpp"
 #include "core/credentials_impl.hpp"
-#include "core/ossl_ptr.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -152,7 +152,7 @@ Result<LoadedChain> load_chain(const CertificateChain& chain) {
   if (gnutls_privkey_init(&raw_key) < 0) return fail(internal("GnuTLS cannot allocate a key"));
   loaded.key.reset(raw_key);
   // PKCS#8 DER in wiping storage: no PEM text of the key is ever made for GnuTLS.
-  core::SecretBytes der = private_key_der(chain.key());
+  base::SecretBytes der = private_key_der(chain.key());
   const gnutls_datum_t der_datum{der.data(), static_cast<unsigned int>(der.size())};
   const int ret =
       gnutls_privkey_import_x509_raw(loaded.key.get(), &der_datum, GNUTLS_X509_FMT_DER, nullptr, 0);
@@ -1222,7 +1222,7 @@ int PriorityCache::set(gnutls_session_t session, const std::string& text,
   return gnutls_priority_set(session, parsed);
 }
 
-std::shared_ptr<const core::SecretBytes> MasterKeyCache::get(
+std::shared_ptr<const base::SecretBytes> MasterKeyCache::get(
     const std::shared_ptr<const core::TicketKey>& key) const {
   {
     std::lock_guard lock(mutex_);
@@ -1232,7 +1232,7 @@ std::shared_ptr<const core::SecretBytes> MasterKeyCache::get(
   }
   auto derived = key->derive(kMasterKeyLabel, kMasterKeySize);
   if (!derived) return nullptr;
-  auto master = std::make_shared<const core::SecretBytes>(std::move(*derived));
+  auto master = std::make_shared<const base::SecretBytes>(std::move(*derived));
   std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxCachedMasterKeys) entries_.erase(entries_.begin());
   entries_.emplace_back(key, master);
@@ -1251,8 +1251,8 @@ Result<void> GnutlsEngine::decide_resumption(const HelloSummary& hello) {
     accepted = entry && (!hello.ticket_is_psk || hello.psk_dhe_ke) &&
                hooks_.accept_resumption(entry->context);
   }
-  core::SecretBytes throwaway;
-  std::shared_ptr<const core::SecretBytes> master;
+  base::SecretBytes throwaway;
+  std::shared_ptr<const base::SecretBytes> master;
   if (hello.ticket.empty() || accepted) {
     auto sealing = core::TicketKeysAccess::sealing_key(*config.ticket_keys);
     if (!sealing) return fail(sealing.error());
@@ -1263,13 +1263,13 @@ Result<void> GnutlsEngine::decide_resumption(const HelloSummary& hello) {
     // core refuses (or that this configuration does not know) is met with a key that cannot
     // open it, so GnuTLS makes a full handshake. That session issues no TLS 1.3 tickets (they
     // would be sealed under that key); the next connection gets them.
-    throwaway = core::SecretBytes(kMasterKeySize);
+    throwaway = base::SecretBytes(kMasterKeySize);
     if (gnutls_rnd(GNUTLS_RND_KEY, throwaway.data(), throwaway.size()) < 0) {
       return fail(internal("cannot draw random bytes"));
     }
     issue_tickets_ = false;
   }
-  const core::SecretBytes& key = master ? *master : throwaway;
+  const base::SecretBytes& key = master ? *master : throwaway;
   const gnutls_datum_t datum{const_cast<unsigned char*>(key.data()),
                              static_cast<unsigned int>(key.size())};
   if (const int ret = gnutls_session_ticket_enable_server(session_.get(), &datum); ret < 0) {
@@ -1363,7 +1363,7 @@ void GnutlsEngine::report_ticket() {
   pending_ticket_.reset();
   gnutls_datum_t data{};
   if (gnutls_session_get_data2(session, &data) < 0 || data.data == nullptr) return;
-  core::SecretBytes state(std::span<const std::uint8_t>(data.data, data.size));
+  base::SecretBytes state(std::span<const std::uint8_t>(data.data, data.size));
   gnutls_memset(data.data, 0, data.size);
   gnutls_free(data.data);
   const auto hash = TicketTable::hash_of(state.span());

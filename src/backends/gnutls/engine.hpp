@@ -88,13 +88,13 @@ class TicketTable {
 class MasterKeyCache {
  public:
   /// The master key of `key`, or null when derivation failed.
-  std::shared_ptr<const core::SecretBytes> get(
+  std::shared_ptr<const base::SecretBytes> get(
       const std::shared_ptr<const core::TicketKey>& key) const;
 
  private:
   mutable std::mutex mutex_;
   mutable std::vector<
-      std::pair<std::shared_ptr<const core::TicketKey>, std::shared_ptr<const core::SecretBytes>>>
+      std::pair<std::shared_ptr<const core::TicketKey>, std::shared_ptr<const base::SecretBytes>>>
       entries_;
 };
 

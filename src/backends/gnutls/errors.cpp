@@ -35,7 +35,14 @@ Error classify_gnutls_error(int code, const ErrorContext& context) {
     case GNUTLS_E_FATAL_ALERT_RECEIVED:
       return alert_received_error(context.alert_received.value_or(Alert::internal_error));
     case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-      if (!context.handshaking) break;  // a record header with a wrong version: bad data
+      // A record header with a wrong version once the versions are settled (after the
+      // handshake, or a peer hello that offers or chose one we accept): bad data, as in every
+      // engine (RFC 5246 §6.2.1, Appendix E.1).
+      if (!context.handshaking ||
+          (context.peer_hello != nullptr && !context.peer_hello->versions.empty() &&
+           core::offers_acceptable_version(context.peer_hello->versions, context.tls13_only))) {
+        return core::refusals::wrong_record_version();
+      }
       // RFC 8446 §4.2.1 / RFC 5246 Appendix E.1: no common version -> protocol_version.
       return core::forbidden_versions_error(context.peer_hello != nullptr
                                                 ? context.peer_hello->versions

@@ -2,7 +2,7 @@
 // The native engine, client side: ClientHandshake (src/native/handshake) behind core::Engine.
 
 #include "backends/native/engine.hpp"
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 #include "core/refusals.hpp"
 #include "x509/names.hpp"
 

@@ -2,10 +2,10 @@
 // What both native engines share: error translation, credential conversion, key log lines.
 
 #include "backends/native/engine.hpp"
+#include "base/secret_bytes.hpp"
 #include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
 #include "core/refusals.hpp"
-#include "core/secret_bytes.hpp"
 
 #include <fmt/format.h>
 #include <openssl/x509.h>
@@ -72,6 +72,8 @@ Error core_error(const wire::Error& error, bool server) {
       return core::refusals::no_extended_master_secret(/*peer_is_server=*/!server);
     case Refusal::missing_renegotiation_info:
       return core::refusals::no_secure_renegotiation(/*peer_is_server=*/!server);
+    case Refusal::wrong_record_version:
+      return core::refusals::wrong_record_version();
     case Refusal::renegotiation_attempt:
       return core::refusals::renegotiation_refused(/*peer_is_client=*/server, /*tls13=*/false);
     case Refusal::inappropriate_fallback: {
@@ -212,7 +214,7 @@ Result<std::shared_ptr<const native::crypto::SigningKey>> signing_key(
   if (length <= 0) {
     return fail(Errc::internal_error, "libcrypto could not encode the private key as PKCS#8");
   }
-  core::SecretBytes der(static_cast<std::size_t>(length));
+  base::SecretBytes der(static_cast<std::size_t>(length));
   unsigned char* cursor = der.data();
   if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &cursor) != length) {
     return fail(Errc::internal_error, "libcrypto could not encode the private key as PKCS#8");
@@ -253,11 +255,11 @@ std::vector<ByteVec> chain_der(const CertificateChain& chain) {
   return der;
 }
 
-core::SecretString key_log_line(std::string_view label, native::Bytes client_random,
+base::SecretString key_log_line(std::string_view label, native::Bytes client_random,
                                 native::Bytes secret) {
   // The line carries a traffic secret: wiping storage, sized once, hex written in place.
   constexpr std::string_view hex = "0123456789abcdef";
-  core::SecretString line;
+  base::SecretString line;
   line.reserve(label.size() + 2 + 2 * (client_random.size() + secret.size()));
   line.append(label);
   const auto append_hex = [&](native::Bytes bytes) {

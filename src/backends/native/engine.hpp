@@ -6,10 +6,10 @@
 // callbacks into EngineHooks calls, and their wire-level errors into the same Errors the
 // OpenSSL and GnuTLS engines report.
 
+#include "base/secret_bytes.hpp"
 #include "core/engine.hpp"
 #include "core/peer_certificate_cache.hpp"
 #include "core/refusals.hpp"
-#include "core/secret_bytes.hpp"
 #include "core/ticket_keys.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/certificate_selection.hpp"
@@ -135,7 +135,7 @@ std::vector<ByteVec> chain_der(const CertificateChain& chain);
 
 /// An NSS key log line: "<label> <client_random hex> <secret hex>", in wiping
 /// storage.
-core::SecretString key_log_line(std::string_view label, native::Bytes client_random,
+base::SecretString key_log_line(std::string_view label, native::Bytes client_random,
                                 native::Bytes secret);
 
 /// What both native engines do the same way around their driver (ClientHandshake or
@@ -351,7 +351,7 @@ class ClientEngine final : public DriverEngine<native::handshake::ClientHandshak
 
   /// Tickets that arrived during the driver's current call, handed to the core after it.
   struct ArrivedTicket {
-    core::SecretBytes state;
+    base::SecretBytes state;
     std::chrono::seconds lifetime;
     std::uint32_t max_early_data = 0;
   };

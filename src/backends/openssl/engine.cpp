@@ -3,10 +3,10 @@
 
 #include "backends/openssl/engine.hpp"
 
+#include "base/secret_bytes.hpp"
 #include "core/credentials_impl.hpp"
 #include "core/hello_inspection.hpp"
 #include "core/refusals.hpp"
-#include "core/secret_bytes.hpp"
 #include "wire/reader.hpp"
 #include "x509/names.hpp"
 
@@ -193,7 +193,7 @@ void Context::remember_session(std::span<const std::uint8_t> state, SessionPtr s
   if (decoded_sessions_.size() >= kMaxDecodedSessions) {
     decoded_sessions_.erase(decoded_sessions_.begin());
   }
-  decoded_sessions_.push_back({core::SecretBytes(state), std::move(session)});
+  decoded_sessions_.push_back({base::SecretBytes(state), std::move(session)});
 }
 
 Context::SessionPtr Context::take_session(std::span<const std::uint8_t> state) const {
@@ -556,7 +556,7 @@ Result<void> tls12_export_long_context(SSL* ssl, std::span<std::byte> out, std::
     return fail(Errc::internal_error,
                 "OpenSSL has no TLS 1.2 session to export keying material from");
   }
-  core::SecretBytes master(SSL_SESSION_get_master_key(session, nullptr, 0));
+  base::SecretBytes master(SSL_SESSION_get_master_key(session, nullptr, 0));
   SSL_SESSION_get_master_key(session, master.data(), master.size());
   std::array<unsigned char, 2 * SSL3_RANDOM_SIZE + 2> randoms_and_length{};
   SSL_get_client_random(ssl, randoms_and_length.data(), SSL3_RANDOM_SIZE);
@@ -569,7 +569,7 @@ Result<void> tls12_export_long_context(SSL* ssl, std::span<std::byte> out, std::
       EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free);
   // HMAC(master_secret, part1 + part2 + ...) into `into`.
   auto hmac = [&](std::initializer_list<std::span<const unsigned char>> parts,
-                  core::SecretBytes& into) {
+                  base::SecretBytes& into) {
     const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
         mac ? EVP_MAC_CTX_new(mac.get()) : nullptr, &EVP_MAC_CTX_free);
     std::array<OSSL_PARAM, 2> params{
@@ -589,8 +589,8 @@ Result<void> tls12_export_long_context(SSL* ssl, std::span<std::byte> out, std::
       {reinterpret_cast<const unsigned char*>(label.data()), label.size()},
       randoms_and_length,
       {reinterpret_cast<const unsigned char*>(context.data()), context.size()}};
-  core::SecretBytes a(md_size);      // A(i)
-  core::SecretBytes block(md_size);  // HMAC(secret, A(i) + label + seed)
+  base::SecretBytes a(md_size);      // A(i)
+  base::SecretBytes block(md_size);  // HMAC(secret, A(i) + label + seed)
   // A(1) = HMAC(secret, label + seed); A(i) = HMAC(secret, A(i-1)).
   bool ok = hmac({seed_parts[0], seed_parts[1], seed_parts[2]}, a);
   for (std::size_t done = 0; ok && done < out.size();) {
@@ -599,7 +599,7 @@ Result<void> tls12_export_long_context(SSL* ssl, std::span<std::byte> out, std::
     std::memcpy(out.data() + done, block.data(), n);
     done += n;
     if (ok && done < out.size()) {
-      core::SecretBytes next(md_size);
+      base::SecretBytes next(md_size);
       ok = hmac({a.span()}, next);
       a = std::move(next);
     }
@@ -1031,7 +1031,7 @@ void Engine::on_new_session(SSL_SESSION* session) noexcept {
     ERR_clear_error();
     return;
   }
-  core::SecretBytes state(static_cast<std::size_t>(length));
+  base::SecretBytes state(static_cast<std::size_t>(length));
   unsigned char* cursor = state.data();
   if (i2d_SSL_SESSION(session, &cursor) != length) {
     ERR_clear_error();
@@ -1087,8 +1087,7 @@ Error Engine::failure(int ssl_error) {
           error = core::forbidden_versions_error(peer_versions_, context_.role == Role::client,
                                                  context_.tls13_only);
         } else {
-          error = make_error(Errc::bad_tls_data,
-                             "the peer sent a record with an invalid protocol version field");
+          error = core::refusals::wrong_record_version();
         }
         break;
       case SSL_R_NO_SHARED_CIPHER:

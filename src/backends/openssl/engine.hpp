@@ -4,8 +4,8 @@
 // the core does certificate verification, certificate selection and the policy, through
 // OpenSSL's callbacks (cert_verify, client_hello, cert, alpn_select, msg).
 
+#include "base/ossl_ptr.hpp"
 #include "core/engine.hpp"
-#include "core/ossl_ptr.hpp"
 #include "core/ticket_keys.hpp"
 
 #include <memory>
@@ -46,8 +46,8 @@ struct Context {
   /// TicketKey (cached: derivation costs an HKDF per ticket otherwise).
   struct TicketCipherKeys {
     std::shared_ptr<const core::TicketKey> key;
-    core::SecretBytes aes;
-    core::SecretBytes hmac;
+    base::SecretBytes aes;
+    base::SecretBytes hmac;
   };
   /// The derived keys of `key` (from the cache or made now); null if derivation failed.
   std::shared_ptr<const TicketCipherKeys> cipher_keys(
@@ -70,7 +70,7 @@ struct Context {
   /// The few most recently used keys' derivations (bounded: kMaxCachedTicketKeys).
   mutable std::vector<std::shared_ptr<const TicketCipherKeys>> ticket_cache_;
   struct DecodedSession {
-    core::SecretBytes state;
+    base::SecretBytes state;
     SessionPtr session;
   };
   mutable std::mutex session_mutex_;

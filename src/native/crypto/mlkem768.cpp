@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/crypto/mlkem768.hpp"
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>

@@ -9,7 +9,7 @@
 // reductions by multiplication, the final ciphertext comparison and key selection use masks. Every
 // buffer that held a secret is wiped before it is released.
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "native/types.hpp"
 
 #include <openssl/types.h>
@@ -23,7 +23,7 @@
 
 namespace sanstls::native::crypto::mlkem768 {
 
-using core::SecretBytes;
+using base::SecretBytes;
 
 /// FIPS 203 §8, Table 3 (ML-KEM-768): k = 3, eta1 = eta2 = 2, du = 10, dv = 4.
 inline constexpr std::size_t encapsulation_key_length = 1184;  // 384k + 32

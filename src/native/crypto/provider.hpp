@@ -7,7 +7,7 @@
 // Randomness and time come only from the provider. By default they are the real thing; tests may
 // inject a deterministic source through the explicitly named hazmat constructor.
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "native/types.hpp"
 
 #include <array>
@@ -20,7 +20,7 @@
 
 namespace sanstls::native::crypto {
 
-using core::SecretBytes;
+using base::SecretBytes;
 
 enum class HashAlgorithm : std::uint8_t { sha256, sha384 };
 enum class AeadAlgorithm : std::uint8_t { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };

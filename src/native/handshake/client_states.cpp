@@ -2,10 +2,11 @@
 #include "native/handshake/client_states.hpp"
 
 #include "native/crypto/libcrypto_provider.hpp"
+#include "native/handshake/authentication13.hpp"
 #include "native/handshake/client_states12.hpp"
 #include "native/handshake/fuzzing.hpp"
 #include "native/handshake/record_dispatch.hpp"
-#include "native/msgs/alert.hpp"
+#include "native/handshake/state_helpers.hpp"
 #include "native/msgs/extensions12.hpp"
 
 #include <algorithm>
@@ -18,17 +19,6 @@ namespace sanstls::native::handshake {
 namespace {
 
 using msgs::HandshakeView;
-
-tl::unexpected<Error> unexpected_message(std::string_view field) {
-  // RFC 8446 §4: "... a peer which receives a handshake message in an unexpected order MUST
-  // abort the handshake with an "unexpected_message" alert."
-  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
-}
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
 
 void log_key(const ClientHandshakeEnvironment& env, std::string_view label, const Negotiated& n,
              const SecretBytes& secret) {
@@ -700,31 +690,10 @@ Result<ClientState> ExpectCertificateVerify::handle(const HandshakeView& message
   if (message.type != HandshakeType::certificate_verify) {
     return unexpected_message("CertificateVerify");
   }
-  WIRE_TRY(const auto cv, msgs::CertificateVerify::parse(message.body));
-  // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
-  // algorithm MUST be one offered in the client's "signature_algorithms" extension".
-  if (!contains(hs.negotiated.offered_signature_schemes, cv.algorithm)) {
-    return wire::illegal_parameter("CertificateVerify.algorithm", "not offered");
-  }
-  // RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm, regardless of whether
-  // RSASSA-PKCS1-v1_5 algorithms appear in "signature_algorithms". The SHA-1 algorithm MUST NOT
-  // be used in any signatures of CertificateVerify messages."
-  const auto code = static_cast<std::uint16_t>(cv.algorithm);
-  const bool pkcs1 = (code & 0xffU) == 0x01U;            // rsa_pkcs1_*
-  const bool sha1 = code == 0x0201U || code == 0x0203U;  // rsa_pkcs1_sha1, ecdsa_sha1
-  if (pkcs1 || sha1) {
-    return wire::illegal_parameter("CertificateVerify.algorithm", "PKCS#1 v1.5 or SHA-1");
-  }
-  // RFC 8446 §4.4.3: the content covered is 64 spaces, "TLS 1.3, server CertificateVerify", a
-  // zero byte and Transcript-Hash(ClientHello ... Certificate). "The receiver of a
-  // CertificateVerify message MUST verify the signature field. ... If the verification fails,
-  // the receiver MUST terminate the handshake with a "decrypt_error" alert."
-  WIRE_TRY(const auto hash, hs.transcript.current_hash());
-  WIRE_TRY(const auto content, msgs::certificate_verify_content(true, hash));
-  // Fuzzing builds only (fuzzing.hpp): a forged signature passes.
-  WIRE_CHECK(fuzzing_signature_verdict(
-      env.provider->verify(cv.algorithm, server_spki, content, cv.signature)));
-  hs.transcript.add(message.whole);
+  // RFC 8446 §4.4.3: the algorithm is one we offered, and the signature verifies.
+  WIRE_CHECK(verify_certificate_verify(Signer::server, message,
+                                       hs.negotiated.offered_signature_schemes, server_spki,
+                                       *env.provider, hs.transcript));
   return ExpectFinished(std::move(hs), VerifiedServerSignature{});
 }
 
@@ -736,18 +705,10 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
                                            Actions& actions) && {
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
-  WIRE_TRY(const auto fin, msgs::Finished::parse(message.body, kd.hash_length()));
-  WIRE_TRY(const auto before, hs.transcript.current_hash());
-  WIRE_TRY(const auto expected,
-           kd.finished_verify_data(hs.server_handshake_traffic_secret.span(), before));
-  // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
-  // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
-  // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.
-  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
-    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
-  }
+  // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
+  WIRE_CHECK(
+      verify_peer_finished(message, kd, hs.server_handshake_traffic_secret.span(), hs.transcript));
   const VerifiedServerFinished proof;
-  hs.transcript.add(message.whole);
   WIRE_TRY(const auto server_finished_hash, hs.transcript.current_hash());
   WIRE_CHECK(hs.schedule.derive_master_secret());
   Connected next(std::move(hs.negotiated), proof);
@@ -844,14 +805,8 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
     hs.transcript.add(bytes);
     actions.emplace_back(SendHandshake{std::move(bytes)});
     if (chosen) {
-      // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, client CertificateVerify", a
-      // zero byte and Transcript-Hash(Handshake Context, Certificate).
-      WIRE_TRY(const auto hash, hs.transcript.current_hash());
-      WIRE_TRY(const auto content, msgs::certificate_verify_content(false, hash));
-      WIRE_TRY(auto signature, selection.key->sign(*scheme, content));
-      msgs::CertificateVerify cv{*scheme, std::move(signature)};
-      WIRE_TRY(auto cv_bytes, cv.encode());
-      hs.transcript.add(cv_bytes);
+      WIRE_TRY(auto cv_bytes,
+               sign_certificate_verify(Signer::client, *selection.key, *scheme, hs.transcript));
       actions.emplace_back(SendHandshake{std::move(cv_bytes)});
       n.client_certificate_sent = true;
     }
@@ -1030,7 +985,7 @@ ClientHandshake& ClientHandshake::operator=(ClientHandshake&&) noexcept = defaul
 ClientHandshake::~ClientHandshake() = default;
 
 bool ClientHandshake::close_notify_sent() const noexcept {
-  return tls12_ ? tls12_->close_notify_sent() : close_sent_;
+  return tls12_ ? tls12_->close_notify_sent() : alerts_.closed();
 }
 bool ClientHandshake::peer_closed() const noexcept {
   return tls12_ ? tls12_->peer_closed() : peer_closed_;
@@ -1063,15 +1018,14 @@ Status ClientHandshake::apply(Actions& actions, ByteVec& out) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
       // RFC 8446 §6.1: after our close_notify nothing more is written (a KeyUpdate the server
       // requests is not answered; our write side is closed).
-      if (close_sent_) continue;
+      if (alerts_.closed()) continue;
       WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
       continue;
     }
     if (std::holds_alternative<SendChangeCipherSpec>(action)) {
       // RFC 8446 §5: "a single byte of value 0x01", unprotected (the states emit it before any
       // write keys are installed).
-      const std::array<std::uint8_t, 1> ccs{0x01};
-      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+      WIRE_CHECK(write_change_cipher_spec(writer_, out));
       continue;
     }
     auto& install = std::get<InstallKeys>(action);
@@ -1189,7 +1143,7 @@ Status ClientHandshake::receive(Bytes in, ByteVec& out, record::DataSink applica
 
 Status ClientHandshake::write(Bytes data, ByteVec& out) {
   if (tls12_) return tls12_->write(data, out);
-  if (failed_ || close_sent_ || connected() == nullptr) {
+  if (failed_ || alerts_.closed() || connected() == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
@@ -1203,7 +1157,7 @@ Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
     out.insert(out.end(), first, first + sealed.size());
     return status;
   }
-  if (failed_ || close_sent_ || connected() == nullptr) {
+  if (failed_ || alerts_.closed() || connected() == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
@@ -1239,15 +1193,7 @@ Status ClientHandshake::resume(ByteVec& out, record::DataSink application_data) 
 
 Status ClientHandshake::close_notify(ByteVec& out) {
   if (tls12_) return tls12_->close_notify(out);
-  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
-  if (close_sent_) return {};
-  // RFC 8446 §6.1: "Each party MUST send a "close_notify" alert before closing its write side of
-  // the connection". Under whatever write keys are current.
-  WIRE_TRY(const auto alert,
-           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
-  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
-  close_sent_ = true;
-  return {};
+  return alerts_.close_notify(writer_, failed_, out);
 }
 
 Status ClientHandshake::keep_alert_protection() {
@@ -1271,29 +1217,21 @@ Status ClientHandshake::keep_alert_protection() {
 
 Status ClientHandshake::send_alert(Alert alert, ByteVec& out) {
   if (tls12_) return tls12_->send_alert(alert, out);
-  if (received_alert_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "connection closed");
-  }
-  close_sent_ = true;
-  if (!handshake_write_keys() && alert_protection_) {
-    // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
-    writer_.set_protection(std::move(alert_protection_));
-  }
-  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::fatal, alert}.encode()));
-  return writer_.write(ContentType::alert, message, out);
+  if (alerts_.may_send_alert(received_alert_.has_value())) use_alert_protection();
+  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
 }
 
 Status ClientHandshake::send_warning(Alert alert, ByteVec& out) {
   if (tls12_) return tls12_->send_warning(alert, out);
-  if (failed_ || received_alert_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "connection closed");
-  }
+  if (alerts_.may_send_warning(failed_, received_alert_.has_value())) use_alert_protection();
+  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
+}
+
+void ClientHandshake::use_alert_protection() {
   if (!handshake_write_keys() && alert_protection_) {
     // RFC 8446 §2: after the ServerHello everything we send is encrypted, alerts included.
     writer_.set_protection(std::move(alert_protection_));
   }
-  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
-  return writer_.write(ContentType::alert, message, out);
 }
 
 Status ClientHandshake::export_keying_material(std::string_view label, std::optional<Bytes> context,
@@ -1327,7 +1265,7 @@ Status ClientHandshake::key_update(bool request_peer_update, ByteVec& out) {
                       "TLS 1.2 has no KeyUpdate");
   }
   auto* done = std::get_if<Connected>(state_.get());
-  if (failed_ || close_sent_ || done == nullptr) {
+  if (failed_ || alerts_.closed() || done == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.key_update", "not connected");
   }
   Actions actions;

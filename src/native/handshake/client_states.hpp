@@ -11,6 +11,7 @@
 
 #include "native/crypto/provider.hpp"
 #include "native/handshake/actions.hpp"
+#include "native/handshake/alert_writer.hpp"
 #include "native/handshake/certificate_selection.hpp"
 #include "native/handshake/session_ticket.hpp"
 #include "native/key_schedule.hpp"
@@ -428,6 +429,8 @@ class ClientHandshake {
   Status hand_over_if_tls12(Bytes message, ByteVec& out, bool& handed_over);
   /// Derives the handshake write protection alerts need before our flight installs it.
   Status keep_alert_protection();
+  /// Puts that protection on the writer if our handshake keys are not installed yet.
+  void use_alert_protection();
 
   ClientHandshakeEnvironment env_;
   std::unique_ptr<ClientState> state_;
@@ -435,7 +438,7 @@ class ClientHandshake {
   record::RecordWriter writer_;
   bool failed_ = false;
   bool peer_closed_ = false;
-  bool close_sent_ = false;
+  AlertWriter alerts_{AlertWriter::Role::client, /*tls12=*/false};
   std::size_t post_handshake_in_a_row_ = 0;
   std::size_t change_cipher_specs_seen_ = 0;
   std::size_t user_canceled_seen_ = 0;

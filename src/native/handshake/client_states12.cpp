@@ -3,7 +3,7 @@
 
 #include "native/handshake/fuzzing.hpp"
 #include "native/handshake/record_dispatch12.hpp"
-#include "native/msgs/alert.hpp"
+#include "native/handshake/state_helpers.hpp"
 #include "native/msgs/extensions12.hpp"
 
 #include <algorithm>
@@ -14,17 +14,6 @@ namespace sanstls::native::handshake::client12 {
 namespace {
 
 using msgs::HandshakeView;
-
-tl::unexpected<Error> unexpected_message(std::string_view field) {
-  // RFC 5246 §7.4: "Sending handshake messages out of this order ... results in a fatal error"
-  // (unexpected_message, §7.2.2).
-  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
-}
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
 
 /// RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random a TLS 1.3 server writes when it
 /// negotiates TLS 1.2 ("DOWNGRD" 01) or TLS 1.1 and below ("DOWNGRD" 00).
@@ -489,6 +478,9 @@ Result<std::unique_ptr<ClientHandshake12>> ClientHandshake12::take_over(
   ctx.offer = offer_from(first);
   ctx.add(first.client_hello);
   auto state = std::make_unique<ClientState12>(ExpectServerHello12{std::move(ctx)});
+  // RFC 5246 §6.2.1 and Appendix E.1: the ServerHello chose TLS 1.2; every record after it
+  // carries {3,3} (its own record, already read, may differ, as OpenSSL allows too).
+  reader.require_record_version(tls12_version);
   std::unique_ptr<ClientHandshake12> driver(new ClientHandshake12(
       std::move(env), std::move(state), std::move(reader), std::move(writer)));
   WIRE_CHECK(driver->handle(server_hello, out));
@@ -500,9 +492,7 @@ Status ClientHandshake12::apply(Actions12& actions, ByteVec& out) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
       WIRE_CHECK(writer_.write(ContentType::handshake, send->message, out));
     } else if (std::holds_alternative<SendChangeCipherSpec>(action)) {
-      // RFC 5246 §7.1: "The message consists of a single byte of value 1."
-      const std::array<std::uint8_t, 1> ccs{0x01};
-      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+      WIRE_CHECK(write_change_cipher_spec(writer_, out));
     } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
       WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
       protection.set_plaintext_limit(w->plaintext_limit);
@@ -576,41 +566,22 @@ Status ClientHandshake12::resume(ByteVec& out, record::DataSink application_data
 }
 
 Status ClientHandshake12::write(Bytes data, ByteVec& out) {
-  if (failed_ || close_sent_ || connected() == nullptr) {
+  if (failed_ || alerts_.closed() || connected() == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
 }
 
 Status ClientHandshake12::close_notify(ByteVec& out) {
-  if (failed_) return wire::fail(Alert::internal_error, "ClientHandshake", "connection failed");
-  if (close_sent_) return {};
-  WIRE_TRY(const auto alert,
-           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
-  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
-  close_sent_ = true;
-  return {};
+  return alerts_.close_notify(writer_, failed_, out);
 }
 
 Status ClientHandshake12::send_alert(Alert alert, ByteVec& out) {
-  if (received_alert_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.send_alert", "not sent");
-  }
-  // RFC 5246 §7.2.2: no_renegotiation "is always a warning"; every other error alert is fatal.
-  const auto level =
-      alert == Alert::no_renegotiation ? msgs::AlertLevel::warning : msgs::AlertLevel::fatal;
-  WIRE_TRY(const auto bytes, (msgs::AlertMessage{level, alert}.encode()));
-  WIRE_CHECK(writer_.write(ContentType::alert, bytes, out));
-  close_sent_ = true;
-  return {};
+  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
 }
 
 Status ClientHandshake12::send_warning(Alert alert, ByteVec& out) {
-  if (failed_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.send_warning", "not sent");
-  }
-  WIRE_TRY(const auto bytes, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
-  return writer_.write(ContentType::alert, bytes, out);
+  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
 }
 
 Status ClientHandshake12::export_keying_material(std::string_view label,

@@ -14,6 +14,7 @@
 // echoes our session id accepts the offered ticket and leads to the abbreviated handshake, whose
 // states are in client_resume12.hpp.
 
+#include "native/handshake/alert_writer.hpp"
 #include "native/handshake/client_states.hpp"
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/key_schedule12.hpp"
@@ -276,7 +277,7 @@ class ClientHandshake12 {
   }
   [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
   [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
-  [[nodiscard]] bool close_notify_sent() const noexcept { return close_sent_; }
+  [[nodiscard]] bool close_notify_sent() const noexcept { return alerts_.closed(); }
   [[nodiscard]] const ClientState12& state() const noexcept { return *state_; }
 
  private:
@@ -299,7 +300,7 @@ class ClientHandshake12 {
   record::RecordWriter writer_;
   bool failed_ = false;
   bool peer_closed_ = false;
-  bool close_sent_ = false;
+  AlertWriter alerts_{AlertWriter::Role::client, /*tls12=*/true};
   std::size_t user_canceled_seen_ = 0;
   std::size_t input_while_waiting_ = 0;
   std::optional<Alert> received_alert_;

@@ -3,7 +3,6 @@
 
 #include "native/handshake/record_dispatch.hpp"
 #include "native/handshake/server_negotiation.hpp"
-#include "native/msgs/alert.hpp"
 #include "native/msgs/client_hello.hpp"
 
 #include <utility>
@@ -21,24 +20,15 @@ Status ServerHandshake::fail(const Error& e) {
 }
 
 Status ServerHandshake::apply(Actions& actions, msgs::ByteVec& out) {
-  // Consecutive handshake messages under the same keys share records (as RFC 8448 shows: one
-  // record for EncryptedExtensions ... Finished).
-  msgs::ByteVec pending;
-  auto flush = [&]() -> Status {
-    if (pending.empty()) return {};
-    WIRE_CHECK(writer_.write(ContentType::handshake, pending, out));
-    pending.clear();
-    return {};
-  };
+  FlightWriter flight(writer_, out);
   for (auto& action : actions) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
-      pending.insert(pending.end(), send->message.begin(), send->message.end());
+      flight.add(send->message);
       continue;
     }
-    WIRE_CHECK(flush());
+    WIRE_CHECK(flight.flush());
     if (std::holds_alternative<SendChangeCipherSpec>(action)) {
-      const std::uint8_t ccs = 0x01;
-      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, Bytes(&ccs, 1), out));
+      WIRE_CHECK(write_change_cipher_spec(writer_, out));
       continue;
     }
     auto& install = std::get<InstallKeys>(action);
@@ -52,7 +42,7 @@ Status ServerHandshake::apply(Actions& actions, msgs::ByteVec& out) {
       WIRE_CHECK(reader_.set_protection(std::move(protection)));
     }
   }
-  WIRE_CHECK(flush());
+  WIRE_CHECK(flight.flush());
   actions.clear();
   return {};
 }
@@ -181,7 +171,7 @@ Status ServerHandshake::process(msgs::ByteVec& out, record::DataSink application
 
 Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
   if (tls12_) return tls12_->write(data, out);
-  if (failed_ || closed_ || !connected()) {
+  if (failed_ || alerts_.closed() || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
@@ -195,7 +185,7 @@ Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
     out.insert(out.end(), first, first + sealed.size());
     return status;
   }
-  if (failed_ || closed_ || !connected()) {
+  if (failed_ || alerts_.closed() || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
@@ -203,32 +193,17 @@ Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
 
 Status ServerHandshake::close_notify(msgs::ByteVec& out) {
   if (tls12_) return tls12_->close_notify(out);
-  if (failed_ || closed_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.close_notify", "already closed");
-  }
-  closed_ = true;
-  WIRE_TRY(const auto alert,
-           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
-  return writer_.write(ContentType::alert, alert, out);
+  return alerts_.close_notify(writer_, failed_, out);
 }
 
 Status ServerHandshake::send_alert(Alert alert, msgs::ByteVec& out) {
   if (tls12_) return tls12_->send_alert(alert, out);
-  if (received_alert_ || closed_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.send_alert", "connection closed");
-  }
-  closed_ = true;
-  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::fatal, alert}.encode()));
-  return writer_.write(ContentType::alert, message, out);
+  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
 }
 
 Status ServerHandshake::send_warning(Alert alert, msgs::ByteVec& out) {
   if (tls12_) return tls12_->send_warning(alert, out);
-  if (failed_ || received_alert_ || closed_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.send_warning", "connection closed");
-  }
-  WIRE_TRY(const auto message, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
-  return writer_.write(ContentType::alert, message, out);
+  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
 }
 
 Status ServerHandshake::export_keying_material(std::string_view label, std::optional<Bytes> context,
@@ -257,7 +232,7 @@ Status ServerHandshake::key_update(bool request_peer_update, msgs::ByteVec& out)
     return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "TLS 1.2 has none");
   }
   auto* connected_state = std::get_if<server::Connected>(state_.get());
-  if (failed_ || closed_ || connected_state == nullptr) {
+  if (failed_ || alerts_.closed() || connected_state == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshake.key_update", "not connected");
   }
   Actions actions;

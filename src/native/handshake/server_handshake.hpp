@@ -5,6 +5,7 @@
 // same way it wraps ClientHandshake: on an error it sends the Error's alert itself (nothing is
 // written to `out` for a failure), unless received_alert() is set (never echo a peer's alert).
 
+#include "native/handshake/alert_writer.hpp"
 #include "native/handshake/server_states.hpp"
 #include "native/handshake/server_states12.hpp"
 #include "native/record/record_layer.hpp"
@@ -111,7 +112,7 @@ class ServerHandshake {
   std::size_t user_canceled_seen_ = 0;
   bool failed_ = false;
   bool peer_closed_ = false;
-  bool closed_ = false;
+  AlertWriter alerts_{AlertWriter::Role::server, /*tls12=*/false};
   std::size_t key_updates_in_a_row_ = 0;
   std::optional<Alert> received_alert_;
   std::unique_ptr<server12::ServerHandshake12> tls12_;

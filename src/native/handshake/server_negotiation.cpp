@@ -4,6 +4,8 @@
 
 #include "native/handshake/server_negotiation.hpp"
 
+#include "native/handshake/state_helpers.hpp"
+
 #include <algorithm>
 
 namespace sanstls::native::handshake::server {
@@ -11,11 +13,6 @@ namespace sanstls::native::handshake::server {
 namespace {
 
 using wire::Refusal;
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
 
 }  // namespace
 

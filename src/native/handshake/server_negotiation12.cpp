@@ -4,6 +4,7 @@
 #include "native/handshake/server_negotiation12.hpp"
 
 #include "native/handshake/server_negotiation.hpp"
+#include "native/handshake/state_helpers.hpp"
 #include "native/msgs/extensions12.hpp"
 
 #include <algorithm>
@@ -13,11 +14,6 @@ namespace sanstls::native::handshake::server {
 namespace {
 
 using wire::Refusal;
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
 
 /// The groups TLS 1.2 ECDHE may use (RFC 8422 §5.1.1 with RFC 7748): no hybrid KEM.
 bool tls12_group(NamedGroup g) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/handshake/server_states.hpp"
 
+#include "native/handshake/authentication13.hpp"
 #include "native/handshake/client_states.hpp"  // certificate_spki
 #include "native/handshake/fuzzing.hpp"
 #include "native/handshake/server_negotiation.hpp"
+#include "native/handshake/state_helpers.hpp"
 #include "native/msgs/message_hash.hpp"
 
 #include <algorithm>
@@ -20,17 +22,6 @@ constexpr std::size_t ticket_length = 32;
 /// Bound on NewSessionTickets per connection, whatever ServerParameters::tickets says.
 constexpr std::size_t max_tickets = 16;
 
-tl::unexpected<Error> unexpected_message(std::string_view field) {
-  // RFC 8446 §4: "... a peer which receives a handshake message in an unexpected order MUST
-  // abort the handshake with an "unexpected_message" alert."
-  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
-}
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 void log_key(const Context& ctx, std::string_view label,
              const std::array<std::uint8_t, 32>& client_random, const SecretBytes& secret) {
   if (ctx.env.key_log) ctx.env.key_log(label, client_random, secret.span());
@@ -40,16 +31,6 @@ Result<InstallKeys> keys_for(const KeyDerivation& kd, crypto::AeadAlgorithm aead
                              const SecretBytes& secret, bool write, std::size_t limit) {
   WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead));
   return InstallKeys{write, aead, std::move(keys), limit};
-}
-
-/// RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm, regardless of whether
-/// RSASSA-PKCS1-v1_5 algorithms appear in "signature_algorithms". The SHA-1 algorithm MUST NOT
-/// be used in any signatures of CertificateVerify messages."
-bool forbidden_in_certificate_verify(SignatureScheme scheme) {
-  const auto code = static_cast<std::uint16_t>(scheme);
-  const bool pkcs1 = (code & 0xffU) == 0x01U;            // rsa_pkcs1_*
-  const bool sha1 = code == 0x0201U || code == 0x0203U;  // rsa_pkcs1_sha1, ecdsa_sha1
-  return pkcs1 || sha1;
 }
 
 /// Identities of one pre_shared_key extension that we try to open (each costs an AEAD
@@ -471,15 +452,8 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     transcript.add(cert_bytes);
     actions.emplace_back(SendHandshake{std::move(cert_bytes)});
 
-    // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, server CertificateVerify", a
-    // zero byte and Transcript-Hash(ClientHello ... Certificate).
-    WIRE_TRY(const auto cert_hash, transcript.current_hash());
-    WIRE_TRY(const auto content, msgs::certificate_verify_content(true, cert_hash));
-    msgs::CertificateVerify cv;
-    cv.algorithm = *scheme;
-    WIRE_TRY(cv.signature, chosen->key->sign(*scheme, content));
-    WIRE_TRY(auto cv_bytes, cv.encode());
-    transcript.add(cv_bytes);
+    WIRE_TRY(auto cv_bytes,
+             sign_certificate_verify(Signer::server, *chosen->key, *scheme, transcript));
     actions.emplace_back(SendHandshake{std::move(cv_bytes)});
   }
 
@@ -607,26 +581,11 @@ Result<ServerState> ExpectClientCertificateVerify::handle(const HandshakeView& m
   if (message.type != HandshakeType::certificate_verify) {
     return unexpected_message("CertificateVerify");
   }
-  WIRE_TRY(const auto cv, msgs::CertificateVerify::parse(message.body));
-  // RFC 8446 §4.4.3: "If sent by a client, the signature algorithm used in the signature MUST be
-  // one of those present in the supported_signature_algorithms field of the
-  // "signature_algorithms" extension in the CertificateRequest message."
-  if (!contains(ctx.params.signature_algorithms, cv.algorithm)) {
-    return wire::illegal_parameter("CertificateVerify.algorithm", "not offered");
-  }
-  if (forbidden_in_certificate_verify(cv.algorithm)) {
-    return wire::illegal_parameter("CertificateVerify.algorithm", "PKCS#1 v1.5 or SHA-1");
-  }
-  // RFC 8446 §4.4.3: "The receiver of a CertificateVerify message MUST verify the signature
-  // field. ... If the verification fails, the receiver MUST terminate the handshake with a
-  // "decrypt_error" alert." The content uses "TLS 1.3, client CertificateVerify".
-  WIRE_TRY(const auto hash, hs.transcript.current_hash());
-  WIRE_TRY(const auto content, msgs::certificate_verify_content(false, hash));
-  // Fuzzing builds only (fuzzing.hpp): a forged signature passes.
-  WIRE_CHECK(fuzzing_signature_verdict(
-      ctx.env.provider->verify(cv.algorithm, client_spki, content, cv.signature)));
-  hs.transcript.add(message.whole);
-  ctx.info.client_signature_scheme = cv.algorithm;
+  // RFC 8446 §4.4.3: the algorithm is one our CertificateRequest offered (the server's
+  // signature_algorithms), and the signature verifies.
+  WIRE_TRY(ctx.info.client_signature_scheme,
+           verify_certificate_verify(Signer::client, message, ctx.params.signature_algorithms,
+                                     client_spki, *ctx.env.provider, hs.transcript));
   return ExpectClientFinished(std::move(hs), ClientAuthenticationSettled{});
 }
 
@@ -637,18 +596,10 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
                                                  Actions& actions) && {
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
-  WIRE_TRY(const auto fin, msgs::Finished::parse(message.body, kd.hash_length()));
-  WIRE_TRY(const auto before, hs.transcript.current_hash());
-  WIRE_TRY(const auto expected,
-           kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), before));
-  // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
-  // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
-  // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.
-  if (!fuzzing_finished_verdict(wire::constant_time_equal(expected.span(), fin.verify_data))) {
-    return wire::fail(Alert::decrypt_error, "Finished.verify_data", "mismatch");
-  }
+  // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
+  WIRE_CHECK(
+      verify_peer_finished(message, kd, hs.client_handshake_traffic_secret.span(), hs.transcript));
   const VerifiedClientFinished proof;
-  hs.transcript.add(message.whole);
   WIRE_TRY(const auto client_finished_hash, hs.transcript.current_hash());
   Connected next(hs.params, proof);
   next.client_random = hs.client_random;

@@ -5,7 +5,7 @@
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/handshake/server_handshake.hpp"
 #include "native/handshake/server_negotiation.hpp"
-#include "native/msgs/alert.hpp"
+#include "native/handshake/state_helpers.hpp"
 #include "native/msgs/certificate_verify.hpp"
 #include "native/msgs/extensions12.hpp"
 
@@ -17,12 +17,6 @@ namespace sanstls::native::handshake::server12 {
 namespace {
 
 using msgs::HandshakeView;
-
-tl::unexpected<Error> unexpected_message(std::string_view field) {
-  // RFC 5246 §7.4: "Sending handshake messages out of this order ... results in a fatal error"
-  // (unexpected_message, §7.2.2).
-  return wire::fail(Alert::unexpected_message, field, "unexpected handshake message");
-}
 
 }  // namespace
 
@@ -325,6 +319,9 @@ Result<std::unique_ptr<ServerHandshake12>> ServerHandshake12::take_over(
     const Context& c, const msgs::ClientHello& ch, Bytes client_hello, record::RecordReader reader,
     record::RecordWriter writer, ByteVec& out) {
   WIRE_TRY(auto negotiation, server::negotiate12(ch, c));
+  // RFC 5246 Appendix E.1: the ClientHello's record may carry {03,00} to {03,03}; once we chose
+  // TLS 1.2, every later record of the client carries {3,3} (§6.2.1).
+  reader.require_record_version(tls12_version);
   Context12 ctx;
   ctx.negotiation = std::move(negotiation);
   ctx.add(client_hello);
@@ -347,24 +344,15 @@ Result<std::unique_ptr<ServerHandshake12>> ServerHandshake12::take_over(
 }
 
 Status ServerHandshake12::apply(Actions12& actions, ByteVec& out) {
-  // Consecutive handshake messages share records (ServerHello ... ServerHelloDone in one).
-  ByteVec pending;
-  auto flush = [&]() -> Status {
-    if (pending.empty()) return {};
-    WIRE_CHECK(writer_.write(ContentType::handshake, pending, out));
-    pending.clear();
-    return {};
-  };
+  FlightWriter flight(writer_, out);
   for (auto& action : actions) {
     if (auto* send = std::get_if<SendHandshake>(&action)) {
-      pending.insert(pending.end(), send->message.begin(), send->message.end());
+      flight.add(send->message);
       continue;
     }
-    WIRE_CHECK(flush());
+    WIRE_CHECK(flight.flush());
     if (std::holds_alternative<SendChangeCipherSpec>(action)) {
-      // RFC 5246 §7.1: "The message consists of a single byte of value 1."
-      const std::array<std::uint8_t, 1> ccs{0x01};
-      WIRE_CHECK(writer_.write(ContentType::change_cipher_spec, ccs, out));
+      WIRE_CHECK(write_change_cipher_spec(writer_, out));
     } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
       WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
       protection.set_plaintext_limit(w->plaintext_limit);
@@ -380,7 +368,7 @@ Status ServerHandshake12::apply(Actions12& actions, ByteVec& out) {
       WIRE_CHECK(reader_.set_protection12(std::move(protection)));
     }
   }
-  WIRE_CHECK(flush());
+  WIRE_CHECK(flight.flush());
   actions.clear();
   return {};
 }
@@ -434,42 +422,22 @@ Status ServerHandshake12::process(ByteVec& out, record::DataSink application_dat
 }
 
 Status ServerHandshake12::write(Bytes data, ByteVec& out) {
-  if (failed_ || close_sent_ || !connected()) {
+  if (failed_ || alerts_.closed() || !connected()) {
     return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
   }
   return writer_.write(ContentType::application_data, data, out);
 }
 
 Status ServerHandshake12::close_notify(ByteVec& out) {
-  if (failed_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.close_notify", "already closed");
-  }
-  WIRE_TRY(const auto alert,
-           (msgs::AlertMessage{msgs::AlertLevel::warning, Alert::close_notify}.encode()));
-  WIRE_CHECK(writer_.write(ContentType::alert, alert, out));
-  close_sent_ = true;
-  return {};
+  return alerts_.close_notify(writer_, failed_, out);
 }
 
 Status ServerHandshake12::send_alert(Alert alert, ByteVec& out) {
-  if (received_alert_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.send_alert", "not sent");
-  }
-  // RFC 5246 §7.2.2: no_renegotiation "is always a warning"; every other error alert is fatal.
-  const auto level =
-      alert == Alert::no_renegotiation ? msgs::AlertLevel::warning : msgs::AlertLevel::fatal;
-  WIRE_TRY(const auto bytes, (msgs::AlertMessage{level, alert}.encode()));
-  WIRE_CHECK(writer_.write(ContentType::alert, bytes, out));
-  close_sent_ = true;
-  return {};
+  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
 }
 
 Status ServerHandshake12::send_warning(Alert alert, ByteVec& out) {
-  if (failed_ || close_sent_) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.send_warning", "not sent");
-  }
-  WIRE_TRY(const auto bytes, (msgs::AlertMessage{msgs::AlertLevel::warning, alert}.encode()));
-  return writer_.write(ContentType::alert, bytes, out);
+  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
 }
 
 Status ServerHandshake12::export_keying_material(std::string_view label,

@@ -209,7 +209,7 @@ class ServerHandshake12 {
   record::RecordWriter writer_;
   bool failed_ = false;
   bool peer_closed_ = false;
-  bool close_sent_ = false;
+  AlertWriter alerts_{AlertWriter::Role::server, /*tls12=*/true};
   std::size_t user_canceled_seen_ = 0;
   std::optional<Alert> received_alert_;
 };

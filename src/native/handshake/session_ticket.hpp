@@ -15,7 +15,7 @@
 // version, so one can never be used as the other. Both are parsed with the bounded wire::Reader
 // and must be consumed exactly.
 
-#include "core/secret_bytes.hpp"
+#include "base/secret_bytes.hpp"
 #include "native/crypto/provider.hpp"
 #include "native/types.hpp"
 
@@ -27,7 +27,7 @@
 
 namespace sanstls::native::handshake {
 
-using core::SecretBytes;
+using base::SecretBytes;
 
 /// The server's ticket plaintext.
 struct TicketContents {

@@ -8,7 +8,9 @@
 
 namespace sanstls::native::msgs {
 
-enum class AlertLevel : std::uint8_t { warning = 1, fatal = 2 };
+// The alert codes (sanstls::Alert) and levels are version-independent and shared by every layer
+// and engine: they live once, in the public include/sanstls/error.hpp.
+using sanstls::AlertLevel;
 
 struct AlertMessage {
   AlertLevel level = AlertLevel::fatal;

@@ -23,6 +23,16 @@ Result<std::optional<Inbound>> RecordReader::next(DataSink* direct) {
       reassembler_.release_if_empty();
       return std::optional<Inbound>{};
     }
+    // RFC 5246 §6.2.1: "version: The version of the protocol being employed"; Appendix E.1:
+    // after the ServerHello, records carry the negotiated version (only the ClientHello's record
+    // may say {03,00} to {03,03}). OpenSSL refuses another with protocol_version ("wrong version
+    // number"). Encrypted records would fail their MAC anyway (the version is in the additional
+    // data, RFC 5246 §6.2.3.3); plaintext ones would pass unnoticed.
+    if (required_version_ && rec->legacy_record_version != *required_version_) {
+      return tl::unexpected<Error>(
+          Error{Alert::protocol_version, "TLSPlaintext.legacy_record_version",
+                "not the negotiated version", wire::Refusal::wrong_record_version});
+    }
     const auto copy = [](Bytes fragment) { return ByteVec(fragment.begin(), fragment.end()); };
     Inbound in;
     if (rec->type == ContentType::change_cipher_spec) {

@@ -43,6 +43,10 @@ class RecordReader {
   /// if a handshake message is split across the change.
   Status set_protection12(Protection12 protection);
   [[nodiscard]] bool has_partial_handshake() const noexcept { return reassembler_.has_partial(); }
+  /// TLS 1.2, once the version is negotiated: every later record must carry `version` in its
+  /// header (RFC 5246 §6.2.1, Appendix E.1), else protocol_version. Never set for TLS 1.3,
+  /// whose legacy_record_version "MUST be ignored for all purposes" (RFC 8446 §5.1).
+  void require_record_version(std::uint16_t version) noexcept { required_version_ = version; }
   /// Server that rejected the client's 0-RTT offer (RFC 8446 §4.2.10): from now on, skip early
   /// data records, at most `limit` bytes of them in total: application_data records while no
   /// read keys are installed (after a HelloRetryRequest), and protected records that fail to
@@ -67,6 +71,7 @@ class RecordReader {
   std::optional<Protection12> protection12_;
   /// Whether the peer has sent a record under protection yet (see next()).
   bool peer_sent_protected_ = false;
+  std::optional<std::uint16_t> required_version_;
   bool skipping_early_data_ = false;
   std::size_t early_data_skip_limit_ = 0;
   std::size_t early_data_skipped_ = 0;

@@ -11,7 +11,7 @@
 
 #include <sanstls/error.hpp>
 
-#include "core/ossl_ptr.hpp"
+#include "base/ossl_ptr.hpp"
 #include "wire/reader.hpp"
 #include "x509/der/certificate.hpp"
 

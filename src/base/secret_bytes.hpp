@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // A byte buffer for key material: its contents are wiped (OPENSSL_cleanse, which the compiler
-// cannot elide) whenever storage is released, resized down or reassigned.
+// cannot elide) whenever storage is released, resized down or reassigned. Bottom layer (base/):
+// wire/, native/, x509/ and core/ all use it; it includes nothing of ours.
 
 #include <openssl/crypto.h>
 
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sanstls::core {
+namespace sanstls::base {
 
 /// Allocator whose deallocate() wipes the memory first, so std::vector reallocation never
 /// leaves a stale copy of a secret on the heap.
@@ -83,4 +84,4 @@ class SecretBytes {
   std::vector<std::uint8_t, WipingAllocator<std::uint8_t>> bytes_;
 };
 
-}  // namespace sanstls::core
+}  // namespace sanstls::base

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #pragma once
 // RAII owners for OpenSSL handles: one unique_ptr type per C type, each with its free function.
+// Bottom layer (base/): wire/, native/, x509/ and core/ all use it; it includes nothing of ours.
+// Callers spell the names ossl::X509Ptr (sanstls::ossl is an alias of sanstls::base::ossl).
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
-namespace sanstls::ossl {
+namespace sanstls::base::ossl {
 
 template <auto Free>
 struct Deleter {
@@ -48,6 +52,21 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
 
 /// The first error on this thread's OpenSSL error queue as text (and clears the queue), for
 /// error messages. Returns "" when the queue is empty.
-std::string take_error_string();
+inline std::string take_error_string() {
+  const unsigned long code = ERR_get_error();
+  std::string text;
+  if (code != 0) {
+    std::array<char, 256> buffer{};
+    ERR_error_string_n(code, buffer.data(), buffer.size());
+    text = buffer.data();
+  }
+  ERR_clear_error();
+  return text;
+}
 
-}  // namespace sanstls::ossl
+}  // namespace sanstls::base::ossl
+
+namespace sanstls {
+/// The short spelling every user of the handles writes (ossl::EvpPkeyPtr).
+namespace ossl = base::ossl;
+}  // namespace sanstls
