@@ -10,6 +10,9 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <functional>
+#include <string>
+
 namespace sanstls::native {
 namespace {
 
@@ -147,10 +150,12 @@ ByteVec reference_hmac(crypto::HashAlgorithm hash, Bytes key, Bytes data) {
 }
 
 // A key made once and used many times must give what a fresh HMAC gives each time: the key's
-// working state is copied from its padded states, never carried from one MAC to the next.
-TEST(native_hmac_key, every_mac_under_a_reused_key_matches_a_fresh_hmac) {
-  auto p = crypto::LibcryptoProvider::create();
-  ASSERT_TRUE(p);
+// working state is copied from its padded states, never carried from one MAC to the next. Both
+// implementations: the provider's (libcrypto's SHA-2 block functions) and the EVP fallback.
+void expect_keys_match_reference(
+    const std::function<std::unique_ptr<crypto::HmacKey>(crypto::HashAlgorithm, Bytes)>& make,
+    const std::string& which) {
+  SCOPED_TRACE(which);
   for (const auto hash : {crypto::HashAlgorithm::sha256, crypto::HashAlgorithm::sha384}) {
     // Shorter than, exactly and longer than the hash block (RFC 2104 §2 hashes long keys).
     for (const std::size_t key_length :
@@ -159,11 +164,12 @@ TEST(native_hmac_key, every_mac_under_a_reused_key_matches_a_fresh_hmac) {
       for (std::size_t i = 0; i < key.size(); ++i) {
         key[i] = static_cast<std::uint8_t>(i * 7 + 1);
       }
-      auto keyed = (*p)->hmac_key(hash, key);
-      ASSERT_TRUE(keyed) << keyed.error().to_string();
+      auto keyed = make(hash, key);
+      ASSERT_TRUE(keyed);
+      EXPECT_EQ(keyed->hash(), hash);
       for (const std::size_t data_length : {0, 1, 55, 56, 64, 300, 1, 0}) {
         const ByteVec data(data_length, static_cast<std::uint8_t>(data_length));
-        auto mac = (*keyed)->mac(data);
+        auto mac = keyed->mac(data);
         ASSERT_TRUE(mac);
         EXPECT_EQ(vec(*mac), reference_hmac(hash, key, data))
             << "key " << key_length << " data " << data_length;
@@ -175,13 +181,38 @@ TEST(native_hmac_key, every_mac_under_a_reused_key_matches_a_fresh_hmac) {
       ab.insert(ab.end(), b.begin(), b.end());
       const std::array<Bytes, 3> parts{Bytes(a), Bytes(), Bytes(b)};
       ByteVec out(crypto::hash_length(hash));
-      ASSERT_TRUE((*keyed)->mac_into(parts, out));
+      ASSERT_TRUE(keyed->mac_into(parts, out));
       EXPECT_EQ(out, reference_hmac(hash, key, ab));
       // An output of the wrong length is refused, not overrun.
       ByteVec short_out(crypto::hash_length(hash) - 1);
-      EXPECT_FALSE((*keyed)->mac_into(parts, short_out));
+      EXPECT_FALSE(keyed->mac_into(parts, short_out));
     }
   }
+}
+
+TEST(native_hmac_key, every_mac_under_a_reused_key_matches_a_fresh_hmac) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  expect_keys_match_reference(
+      [&](crypto::HashAlgorithm hash, Bytes key) -> std::unique_ptr<crypto::HmacKey> {
+        auto keyed = (*p)->hmac_key(hash, key);
+        return keyed ? std::move(*keyed) : nullptr;
+      },
+      "provider");
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  ASSERT_TRUE(sha256 != nullptr && sha384 != nullptr);
+  expect_keys_match_reference(
+      [&](crypto::HashAlgorithm hash, Bytes key) -> std::unique_ptr<crypto::HmacKey> {
+        auto keyed = crypto::evp_hmac_key(
+            hash, hash == crypto::HashAlgorithm::sha256 ? sha256 : sha384, key);
+        return keyed ? std::move(*keyed) : nullptr;
+      },
+      "EVP fallback");
+  // A digest that does not match the algorithm is refused.
+  EXPECT_FALSE(crypto::evp_hmac_key(crypto::HashAlgorithm::sha384, sha256, ByteVec(32)));
+  EVP_MD_free(sha256);
+  EVP_MD_free(sha384);
 }
 
 }  // namespace

@@ -111,7 +111,8 @@ class LibcryptoHash final : public HashContext {
 // RFC 2104: HMAC(K, text) = H((K ^ opad) | H((K ^ ipad) | text)). The two padded keys fill one
 // hash block each; they are hashed once, here, and each MAC continues from copies of those two
 // states. (EVP_MAC would key a three-digest HMAC context per call, which costs more than the
-// hashing itself.)
+// hashing itself.) The provider uses sha2_hmac.hpp's keys, without EVP contexts, when libcrypto
+// has the SHA-2 block functions, and this class otherwise (evp_hmac_key()).
 class LibcryptoHmacKey final : public HmacKey {
  public:
   static Result<std::unique_ptr<HmacKey>> create(HashAlgorithm alg, const EVP_MD* md, Bytes key) {
@@ -736,6 +737,13 @@ Result<std::unique_ptr<HmacKey>> LibcryptoProvider::hmac_key(HashAlgorithm alg, 
     return keyed;
   }
   const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
+  return evp_hmac_key(alg, md, key);
+}
+
+Result<std::unique_ptr<HmacKey>> evp_hmac_key(HashAlgorithm alg, const EVP_MD* md, Bytes key) {
+  if (md == nullptr || EVP_MD_get_size(md) != static_cast<int>(hash_length(alg))) {
+    return crypto_failure("hmac", "digest does not match the hash algorithm");
+  }
   return LibcryptoHmacKey::create(alg, md, key);
 }
 

@@ -16,6 +16,11 @@ namespace sanstls::native::crypto {
 /// (bad_certificate unless the input is exactly one certificate with a public key).
 Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der);
 
+/// An HmacKey over EVP digest contexts with `md` (SHA-256 or SHA-384, matching `alg`). The
+/// provider uses it only when libcrypto lacks the SHA-2 block functions (sha2_hmac.hpp); tests
+/// check both implementations against libcrypto's own HMAC.
+Result<std::unique_ptr<HmacKey>> evp_hmac_key(HashAlgorithm alg, const EVP_MD* md, Bytes key);
+
 class LibcryptoProvider final : public CryptoProvider {
  public:
   /// A provider with its own fresh library context, the operating system's randomness and the
