@@ -5,6 +5,7 @@
 // where they expect an encrypted one (OpenSSL: "bad record type", "unexpected message") instead of
 // reporting the close; the core reports the peer's close the same way for every engine.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -14,10 +15,10 @@ namespace sanstls::core {
 class CloseNotifyWatch {
  public:
   void feed(std::span<const std::byte> bytes) {
-    for (const std::byte byte : bytes) {
-      const auto b = static_cast<std::uint8_t>(byte);
+    std::size_t at = 0;
+    while (at < bytes.size()) {
       if (body_left_ == 0) {
-        header_[header_size_++] = b;
+        header_[header_size_++] = static_cast<std::uint8_t>(bytes[at++]);
         if (header_size_ < kHeader) continue;
         header_size_ = 0;
         body_left_ = (std::size_t{header_[3]} << 8U) | header_[4];
@@ -28,8 +29,16 @@ class CloseNotifyWatch {
         body_size_ = 0;
         continue;
       }
+      if (!alert_record_) {
+        // Only an alert's body matters: skip the rest of any other record at once.
+        const std::size_t skip = std::min(body_left_, bytes.size() - at);
+        body_left_ -= skip;
+        at += skip;
+        continue;
+      }
+      const auto b = static_cast<std::uint8_t>(bytes[at++]);
       --body_left_;
-      if (alert_record_ && ++body_size_ == 2) {
+      if (++body_size_ == 2) {
         last_is_close_notify_ = b == kCloseNotify;
       }
     }
