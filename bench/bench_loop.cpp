@@ -4,7 +4,8 @@
 //   bench_loop IMPLEMENTATION WORKLOAD [COUNT] [CERT]
 // IMPLEMENTATION: openssl | gnutls | native (the sanstls engines) | raw-openssl | raw-gnutls
 // WORKLOAD: full | tls12 | resumed (handshakes) | bulk16k | bulk1k (client -> server writes,
-//           AES-128-GCM)
+//           AES-128-GCM) | many_extensions | many_key_shares (a sanstls server engine receives
+//           bench/hostile.hpp's hostile ClientHello COUNT times, one new session each)
 // CERT: ecdsa (default) | rsa
 // The setup, its credentials and the first connection (warm-up) are made before the loop;
 // compare the loop's instructions by running two COUNTs and subtracting.
@@ -12,6 +13,7 @@
 
 #include "bench.hpp"
 #include "drivers.hpp"
+#include "hostile.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +21,33 @@
 #include <vector>
 
 using namespace sanstls;
+
+namespace {
+
+// The hostile hello row of `sanstls bench`: each of `count` server sessions receives the whole
+// hello in one receive_data() call.
+int receive_hostile_hellos(const std::string& engine, const std::string& label,
+                           const CertificateChain& chain, long count) {
+  const auto backend = parse_backend(engine);
+  if (!backend) return std::fprintf(stderr, "hostile hellos need a sanstls engine\n"), 2;
+  const ServerTLS server(chain, ServerOptions{.backend = *backend});
+  SessionCallbacks callbacks;
+  callbacks.write = [](std::span<const std::byte>) {};
+  for (const bench::HostileHello& hello : bench::hostile_hellos()) {
+    if (hello.label != label) continue;
+    for (long i = 0; i < count; ++i) {
+      auto session = server.start(callbacks);
+      if (!session) return std::fprintf(stderr, "%s\n", session.error().to_string().c_str()), 1;
+      std::vector<std::byte> data;
+      if (auto received = session->receive_data(hello.records, data); !received) {
+        return std::fprintf(stderr, "%s\n", received.error().to_string().c_str()), 1;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -65,6 +94,9 @@ int main(int argc, char** argv) {
   bench::Credentials credentials{
       rsa ? "rsa_2048" : "ecdsa_p256", std::move(*chain), root->trust_store(),
       parts->certificates_pem(),       parts->key_pem(),  root->certificate_pem()};
+  if (workload == "many_extensions" || workload == "many_key_shares") {
+    return receive_hostile_hellos(which, workload, credentials.chain, count);
+  }
   CipherSuite suite = CipherSuite::tls_aes_128_gcm_sha256;
   if (workload == "tls12") {
     suite = rsa ? CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256
