@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -82,6 +83,27 @@ class SecretBytes {
 
  private:
   std::vector<std::uint8_t, WipingAllocator<std::uint8_t>> bytes_;
+};
+
+/// Fixed-size secret bytes on the stack (e.g. one PRF block), wiped on destruction: no allocation
+/// for short-lived intermediate values.
+template <std::size_t N>
+class SecretArray {
+ public:
+  SecretArray() = default;
+  SecretArray(const SecretArray&) = delete;
+  SecretArray& operator=(const SecretArray&) = delete;
+  ~SecretArray() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+
+  [[nodiscard]] std::span<const std::uint8_t> span(std::size_t size = N) const noexcept {
+    return std::span<const std::uint8_t>(bytes_).first(size);
+  }
+  [[nodiscard]] std::span<std::uint8_t> mutable_span(std::size_t size = N) noexcept {
+    return std::span<std::uint8_t>(bytes_).first(size);
+  }
+
+ private:
+  std::array<std::uint8_t, N> bytes_{};
 };
 
 }  // namespace sanstls::base

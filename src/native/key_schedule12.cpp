@@ -77,26 +77,28 @@ Result<SecretBytes> prf(const crypto::CryptoProvider& provider, HashAlgorithm ha
   }
   const SecretBytes s = labelled_seed(label, seed);
   SecretBytes out(length);
-  // Every block is keyed by the same secret: make it an HMAC key once.
+  // Every block is keyed by the same secret: make it an HMAC key once. A(i) and each block live
+  // on the stack (wiped on return), not in an allocation per step.
   WIRE_TRY(auto key, provider.hmac_key(hash, secret));
-  SecretBytes a(crypto::hash_length(hash));
-  SecretBytes block(crypto::hash_length(hash));
+  const std::size_t hash_len = crypto::hash_length(hash);
+  base::SecretArray<crypto::hash_length(crypto::HashAlgorithm::sha384)> a;
+  base::SecretArray<crypto::hash_length(crypto::HashAlgorithm::sha384)> block;
   {
     const std::array<Bytes, 1> a1{s.span()};
-    WIRE_CHECK(key->mac_into(a1, a.mutable_span()));  // A(1)
+    WIRE_CHECK(key->mac_into(a1, a.mutable_span(hash_len)));  // A(1)
   }
   std::size_t at = 0;
   while (at < length) {
-    const std::array<Bytes, 2> input{a.span(), s.span()};  // A(i) + seed
-    WIRE_CHECK(key->mac_into(input, block.mutable_span()));
-    const std::size_t n = std::min(block.size(), length - at);
-    std::ranges::copy(block.span().first(n), out.mutable_span().subspan(at).begin());
+    const std::array<Bytes, 2> input{a.span(hash_len), s.span()};  // A(i) + seed
+    WIRE_CHECK(key->mac_into(input, block.mutable_span(hash_len)));
+    const std::size_t n = std::min(hash_len, length - at);
+    std::ranges::copy(block.span(n), out.mutable_span().subspan(at).begin());
     at += n;
     if (at < length) {
-      const std::array<Bytes, 1> previous{a.span()};
-      SecretBytes next(a.size());
-      WIRE_CHECK(key->mac_into(previous, next.mutable_span()));  // A(i+1)
-      a = std::move(next);
+      // A(i+1) = HMAC(secret, A(i)), computed into `block` (free until the next step) first.
+      const std::array<Bytes, 1> previous{a.span(hash_len)};
+      WIRE_CHECK(key->mac_into(previous, block.mutable_span(hash_len)));
+      std::ranges::copy(block.span(hash_len), a.mutable_span().begin());
     }
   }
   return out;

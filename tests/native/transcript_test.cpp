@@ -8,6 +8,7 @@
 #include "native/key_schedule.hpp"
 #include "native/msgs/message_hash.hpp"
 #include "native/msgs/server_hello.hpp"
+#include "native/transcript12.hpp"
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
@@ -124,6 +125,32 @@ TEST(native_messages_tls12, server_hello_without_supported_versions) {
   auto bare_parsed = msgs::ServerHello::parse(ByteVec(bare_bytes->begin() + 4, bare_bytes->end()));
   ASSERT_TRUE(bare_parsed);
   EXPECT_FALSE(bare_parsed->has_extensions);
+}
+
+// TLS 1.2: the messages a CertificateVerify signs are kept until the handshake knows none will
+// be signed; the running hash (session hash, Finished) does not depend on them.
+TEST_F(native_transcript, tls12_keeps_messages_until_told_no_certificate_verify_comes) {
+  const ByteVec hello{1, 0, 0, 1, 7};
+  const ByteVec server_hello{2, 0, 0, 1, 8};
+  const ByteVec done{14, 0, 0, 0};
+  Transcript12 t;
+  t.add(hello);
+  t.stop_keeping_messages();  // too early: the hash is not selected, the messages stay
+  t.select_hash(*provider_, crypto::HashAlgorithm::sha256);
+  t.add(server_hello);
+  ByteVec all = hello;
+  all.insert(all.end(), server_hello.begin(), server_hello.end());
+  ASSERT_TRUE(t.messages());
+  EXPECT_EQ(ByteVec(t.messages()->begin(), t.messages()->end()), all);
+
+  t.stop_keeping_messages();
+  t.add(done);
+  all.insert(all.end(), done.begin(), done.end());
+  const auto dropped = t.messages();
+  ASSERT_FALSE(dropped);
+  EXPECT_EQ(dropped.error().alert, Alert::internal_error);
+  ASSERT_TRUE(t.current_hash());
+  EXPECT_EQ(*t.current_hash(), provider_->digest(crypto::HashAlgorithm::sha256, all));
 }
 
 }  // namespace

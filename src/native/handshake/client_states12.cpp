@@ -300,6 +300,8 @@ Result<ClientState12> ExpectCertificateRequestOrDone12::handle(
   }
   WIRE_CHECK(msgs::ServerHelloDone::parse(message.body));
   ctx.add(message.whole);
+  // No CertificateRequest: we will sign no CertificateVerify (RFC 5246 §7.4.8).
+  if (!ctx.certificate_requested) ctx.transcript.stop_keeping_messages();
 
   CertificateSelection selection = CertificateSelection::declined();
   if (ctx.certificate_requested && env.select_client_certificate) {
@@ -379,7 +381,8 @@ Result<ClientState12> send_client_flight12(Context12 ctx,
     }
     // RFC 5246 §7.4.8: the signature covers handshake_messages, "all handshake messages sent or
     // received, starting at client hello and up to, but not including, this message".
-    WIRE_TRY(auto signature, selection.key->sign(*scheme, ctx.transcript.messages()));
+    WIRE_TRY(const Bytes signed_messages, ctx.transcript.messages());
+    WIRE_TRY(auto signature, selection.key->sign(*scheme, signed_messages));
     WIRE_TRY(auto cv, (msgs::CertificateVerify{*scheme, std::move(signature)}.encode()));
     ctx.add(cv);
     actions.emplace_back(SendHandshake{std::move(cv)});

@@ -18,6 +18,38 @@ namespace {
 
 using msgs::HandshakeView;
 
+/// The private key length key_share_from_private takes for a TLS 1.2 ECDHE group (RFC 8422 §5.1.1
+/// curves and X25519); 0 for anything else.
+std::size_t ecdhe_private_length(NamedGroup group) {
+  switch (group) {
+    case NamedGroup::x25519:
+    case NamedGroup::secp256r1:
+      return 32;
+    case NamedGroup::secp384r1:
+      return 48;
+    default:
+      return 0;
+  }
+}
+
+/// The server random and the ephemeral ECDHE key from one draw of the random generator: in
+/// OpenSSL 3.0 each draw costs a getpid() system call (the DRBG's fork check), a few microseconds
+/// in a virtual machine, and this flight needs both at once.
+Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
+    const crypto::CryptoProvider& provider, NamedGroup group,
+    std::array<std::uint8_t, tls12::random_length>& server_random) {
+  const std::size_t private_length = ecdhe_private_length(group);
+  SecretBytes drawn(server_random.size() + private_length);
+  provider.random(drawn.mutable_span());
+  std::ranges::copy(drawn.span().first(server_random.size()), server_random.begin());
+  if (private_length != 0) {
+    auto share = provider.key_share_from_private(group, drawn.span().subspan(server_random.size()));
+    // A NIST scalar outside [1, n-1] (probability ~2^-32): drawn again by generate_key_share.
+    if (share || share.error().alert != Alert::illegal_parameter) return share;
+  }
+  return provider.generate_key_share(group);
+}
+
 }  // namespace
 
 /// §7.4.1.4: "An extension type MUST NOT appear in the ServerHello unless the same extension type
@@ -80,7 +112,7 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
   const auto& provider = *c.env.provider;
   ctx.transcript.select_hash(provider, ctx.params.hash);
 
-  provider.random(ctx.server_random);
+  WIRE_TRY(auto share, draw_random_and_share(provider, ctx.negotiation.group, ctx.server_random));
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
   server::apply_downgrade_sentinel(ctx.server_random, c.params);
   ctx.ticket_promised = will_issue_ticket(ctx, c);
@@ -96,7 +128,6 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
 
   // RFC 8422 §5.4: ServerECDHParams (named_curve, our ephemeral point) signed with the
   // certificate key over client_random + server_random + params.
-  WIRE_TRY(auto share, provider.generate_key_share(ctx.negotiation.group));
   msgs::ServerKeyExchange12 ske;
   ske.group = ctx.negotiation.group;
   const Bytes pub = share->public_key();
@@ -129,6 +160,8 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
     actions.emplace_back(SendHandshake{std::move(request_bytes)});
     ctx.requested_schemes = request.supported_signature_algorithms;
     ctx.certificate_requested = true;
+  } else {
+    ctx.transcript.stop_keeping_messages();  // no CertificateVerify will come
   }
 
   WIRE_TRY(auto done, msgs::ServerHelloDone{}.encode());
@@ -195,8 +228,9 @@ Result<ServerState12> ExpectClientCertificateVerify12::handle(const HandshakeVie
   // The signature covers handshake_messages, "all handshake messages sent or received, starting
   // at client hello and up to, but not including, this message"; a bad one is decrypt_error
   // (RFC 5246 §7.2.2). Fuzzing builds only: a forged signature passes.
+  WIRE_TRY(const Bytes signed_messages, ctx.transcript.messages());
   WIRE_CHECK(fuzzing_signature_verdict(
-      c.env.provider->verify(cv.algorithm, client_spki, ctx.transcript.messages(), cv.signature)));
+      c.env.provider->verify(cv.algorithm, client_spki, signed_messages, cv.signature)));
   ctx.add(message.whole);
   c.info.client_signature_scheme = cv.algorithm;
   return ExpectChangeCipherSpec12{std::move(ctx), std::move(master_secret), std::move(keys)};
