@@ -497,18 +497,14 @@ Status ClientHandshake12::apply(Actions12& actions, ByteVec& out) {
     } else if (std::holds_alternative<SendChangeCipherSpec>(action)) {
       WIRE_CHECK(write_change_cipher_spec(writer_, out));
     } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
-      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
-      protection.set_plaintext_limit(w->plaintext_limit);
-      writer_.set_protection12(std::move(protection));
+      WIRE_CHECK(install_write(*env_.provider, w->aead, w->keys, w->plaintext_limit));
     } else {
       auto& r = std::get<InstallRead12>(action);
-      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
       // Our record_size_limit (RFC 8449 §4), whichever Finished comes next.
       const auto limit =
           std::visit([](const auto& s) { return s.ctx.offer.record_size_limit; }, *state_);
-      if (limit) protection.set_plaintext_limit(*limit);
-      // RFC 5246 §7.1 / RFC 8446 §5.1 by analogy: no handshake message spans the key change.
-      WIRE_CHECK(reader_.set_protection12(std::move(protection)));
+      WIRE_CHECK(install_read(*env_.provider, r.aead, r.keys,
+                              limit ? std::optional<std::size_t>(*limit) : std::nullopt));
     }
   }
   actions.clear();
@@ -568,38 +564,18 @@ Status ClientHandshake12::resume(ByteVec& out, record::DataSink application_data
   return receive({}, out, application_data);
 }
 
-Status ClientHandshake12::write(Bytes data, ByteVec& out) {
-  if (failed_ || alerts_.closed() || connected() == nullptr) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
-  }
-  return writer_.write(ContentType::application_data, data, out);
-}
-
-Status ClientHandshake12::close_notify(ByteVec& out) {
-  return alerts_.close_notify(writer_, failed_, out);
-}
-
-Status ClientHandshake12::send_alert(Alert alert, ByteVec& out) {
-  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
-}
-
-Status ClientHandshake12::send_warning(Alert alert, ByteVec& out) {
-  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
-}
-
 Status ClientHandshake12::export_keying_material(std::string_view label,
                                                  std::optional<Bytes> context,
                                                  std::span<std::uint8_t> out) const {
   const auto* done = connected();
-  if (failed_ || done == nullptr) {
+  if (done == nullptr) {
     return wire::fail(Alert::internal_error, "ClientHandshake.export_keying_material",
                       "not connected");
   }
-  WIRE_TRY(auto exported, tls12::exporter(*env_.provider, done->ctx.params.hash,
-                                          done->master_secret.span(), done->ctx.offer.client_random,
-                                          done->ctx.server_random, label, context, out.size()));
-  std::copy(exported.span().begin(), exported.span().end(), out.begin());
-  return {};
+  return Driver12::export_keying_material(*env_.provider, "ClientHandshake.export_keying_material",
+                                          done->ctx.params.hash, done->master_secret.span(),
+                                          done->ctx.offer.client_random, done->ctx.server_random,
+                                          label, context, out);
 }
 
 ClientSessionInfo ClientHandshake12::info() const {

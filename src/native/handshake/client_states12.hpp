@@ -16,6 +16,7 @@
 
 #include "native/handshake/alert_writer.hpp"
 #include "native/handshake/client_states.hpp"
+#include "native/handshake/driver12.hpp"
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/msgs/messages12.hpp"
@@ -246,7 +247,7 @@ struct Connected12 {
 namespace sanstls::native::handshake::client12 {
 
 /// The TLS 1.2 driver: the states above plus the record layer taken over from ClientHandshake.
-class ClientHandshake12 {
+class ClientHandshake12 : public Driver12 {
  public:
   /// Takes over after the ClientHello of `first`: `server_hello` is the complete ServerHello
   /// message (negotiate_version said TLS 1.2); the records still buffered in `reader` follow.
@@ -264,10 +265,9 @@ class ClientHandshake12 {
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
     return std::holds_alternative<WaitingForClientCertificate12>(*state_);
   }
-  Status write(Bytes data, ByteVec& out);
-  Status close_notify(ByteVec& out);
-  Status send_alert(Alert alert, ByteVec& out);
-  Status send_warning(Alert alert, ByteVec& out);
+  Status write(Bytes data, ByteVec& out) {
+    return write_data(connected() != nullptr, "ClientHandshake.write", data, out);
+  }
   /// RFC 5705 §4: without a context and with an empty one the outputs differ.
   Status export_keying_material(std::string_view label, std::optional<Bytes> context,
                                 std::span<std::uint8_t> out) const;
@@ -275,18 +275,14 @@ class ClientHandshake12 {
   [[nodiscard]] const Connected12* connected() const noexcept {
     return std::get_if<Connected12>(state_.get());
   }
-  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
-  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
-  [[nodiscard]] bool close_notify_sent() const noexcept { return alerts_.closed(); }
   [[nodiscard]] const ClientState12& state() const noexcept { return *state_; }
 
  private:
   ClientHandshake12(ClientHandshakeEnvironment env, std::unique_ptr<ClientState12> state,
                     record::RecordReader reader, record::RecordWriter writer)
-      : env_(std::move(env)),
-        state_(std::move(state)),
-        reader_(std::move(reader)),
-        writer_(std::move(writer)) {}
+      : Driver12(AlertWriter::Role::client, std::move(reader), std::move(writer)),
+        env_(std::move(env)),
+        state_(std::move(state)) {}
   // The record loop's TLS 1.2 handlers call handle() and apply() and move the state on a
   // ChangeCipherSpec.
   template <class, class, class>
@@ -296,14 +292,7 @@ class ClientHandshake12 {
 
   ClientHandshakeEnvironment env_;
   std::unique_ptr<ClientState12> state_;
-  record::RecordReader reader_;
-  record::RecordWriter writer_;
-  bool failed_ = false;
-  bool peer_closed_ = false;
-  AlertWriter alerts_{AlertWriter::Role::client, /*tls12=*/true};
-  std::size_t user_canceled_seen_ = 0;
   std::size_t input_while_waiting_ = 0;
-  std::optional<Alert> received_alert_;
 };
 
 }  // namespace sanstls::native::handshake::client12

@@ -388,18 +388,14 @@ Status ServerHandshake12::apply(Actions12& actions, ByteVec& out) {
     if (std::holds_alternative<SendChangeCipherSpec>(action)) {
       WIRE_CHECK(write_change_cipher_spec(writer_, out));
     } else if (auto* w = std::get_if<InstallWrite12>(&action)) {
-      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, w->aead, w->keys));
-      protection.set_plaintext_limit(w->plaintext_limit);
-      writer_.set_protection12(std::move(protection));
+      WIRE_CHECK(install_write(*env_.provider, w->aead, w->keys, w->plaintext_limit));
     } else {
       auto& r = std::get<InstallRead12>(action);
-      WIRE_TRY(auto protection, record::Protection12::create(*env_.provider, r.aead, r.keys));
+      std::optional<std::size_t> limit;
       if (params_.record_size_limit && info_.negotiated) {
-        protection.set_plaintext_limit(
-            std::min<std::size_t>(*params_.record_size_limit, max_plaintext_length));
+        limit = std::min<std::size_t>(*params_.record_size_limit, max_plaintext_length);
       }
-      // No handshake message spans the key change (RFC 5246 §7.1).
-      WIRE_CHECK(reader_.set_protection12(std::move(protection)));
+      WIRE_CHECK(install_read(*env_.provider, r.aead, r.keys, limit));
     }
   }
   WIRE_CHECK(flight.flush());
@@ -455,39 +451,18 @@ Status ServerHandshake12::process(ByteVec& out, record::DataSink application_dat
                           application_data);
 }
 
-Status ServerHandshake12::write(Bytes data, ByteVec& out) {
-  if (failed_ || alerts_.closed() || !connected()) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
-  }
-  return writer_.write(ContentType::application_data, data, out);
-}
-
-Status ServerHandshake12::close_notify(ByteVec& out) {
-  return alerts_.close_notify(writer_, failed_, out);
-}
-
-Status ServerHandshake12::send_alert(Alert alert, ByteVec& out) {
-  return alerts_.send_alert(writer_, alert, received_alert_.has_value(), out);
-}
-
-Status ServerHandshake12::send_warning(Alert alert, ByteVec& out) {
-  return alerts_.send_warning(writer_, alert, failed_, received_alert_.has_value(), out);
-}
-
 Status ServerHandshake12::export_keying_material(std::string_view label,
                                                  std::optional<Bytes> context,
                                                  std::span<std::uint8_t> out) const {
   const auto* done = std::get_if<Connected12>(state_.get());
-  if (failed_ || done == nullptr) {
+  if (done == nullptr) {
     return wire::fail(Alert::internal_error, "ServerHandshake.export_keying_material",
                       "not connected");
   }
-  WIRE_TRY(auto exported,
-           tls12::exporter(*env_.provider, done->ctx.params.hash, done->master_secret.span(),
-                           done->ctx.negotiation.client_random, done->ctx.server_random, label,
-                           context, out.size()));
-  std::copy(exported.span().begin(), exported.span().end(), out.begin());
-  return {};
+  return Driver12::export_keying_material(*env_.provider, "ServerHandshake.export_keying_material",
+                                          done->ctx.params.hash, done->master_secret.span(),
+                                          done->ctx.negotiation.client_random,
+                                          done->ctx.server_random, label, context, out);
 }
 
 }  // namespace sanstls::native::handshake::server12

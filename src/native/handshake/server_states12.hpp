@@ -13,6 +13,7 @@
 // issues a ticket when the client asked for one.
 
 #include "native/handshake/client_states12.hpp"  // InstallWrite12, InstallRead12, Actions12
+#include "native/handshake/driver12.hpp"
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/handshake/server_negotiation12.hpp"
 #include "native/key_schedule12.hpp"
@@ -155,7 +156,7 @@ struct Connected12 {
 namespace sanstls::native::handshake::server12 {
 
 /// The TLS 1.2 driver: the states above plus the record layer taken over from ServerHandshake.
-class ServerHandshake12 {
+class ServerHandshake12 : public Driver12 {
  public:
   /// Takes over after a ClientHello that negotiate_version() gave TLS 1.2: `client_hello` is the
   /// complete message; the records still buffered in `reader` follow.
@@ -164,10 +165,9 @@ class ServerHandshake12 {
       record::RecordReader reader, record::RecordWriter writer, ByteVec& out);
   Status receive(Bytes in, ByteVec& out, record::DataSink application_data);
   Status resume(ByteVec& out, record::DataSink application_data);
-  Status write(Bytes data, ByteVec& out);
-  Status close_notify(ByteVec& out);
-  Status send_alert(Alert alert, ByteVec& out);
-  Status send_warning(Alert alert, ByteVec& out);
+  Status write(Bytes data, ByteVec& out) {
+    return write_data(connected(), "ServerHandshake.write", data, out);
+  }
   /// RFC 5705 §4: without a context and with an empty one the outputs differ.
   Status export_keying_material(std::string_view label, std::optional<Bytes> context,
                                 std::span<std::uint8_t> out) const;
@@ -177,20 +177,17 @@ class ServerHandshake12 {
   [[nodiscard]] bool waiting_for_certificate() const noexcept {
     return std::holds_alternative<WaitingForCertificate12>(*state_);
   }
-  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
-  [[nodiscard]] std::optional<Alert> received_alert() const noexcept { return received_alert_; }
   [[nodiscard]] const ServerState12& state() const noexcept { return *state_; }
   [[nodiscard]] const ServerSessionInfo& info() const noexcept { return info_; }
 
  private:
   ServerHandshake12(const Context& c, std::unique_ptr<ServerState12> state,
                     record::RecordReader reader, record::RecordWriter writer)
-      : params_(c.params),
+      : Driver12(AlertWriter::Role::server, std::move(reader), std::move(writer)),
+        params_(c.params),
         env_(c.env),
         info_(c.info),
-        state_(std::move(state)),
-        reader_(std::move(reader)),
-        writer_(std::move(writer)) {}
+        state_(std::move(state)) {}
   // The record loop's TLS 1.2 handlers call handle() and apply() and move the state on a
   // ChangeCipherSpec.
   template <class, class, class>
@@ -205,13 +202,6 @@ class ServerHandshake12 {
   ServerHandshakeEnvironment env_;
   ServerSessionInfo info_;
   std::unique_ptr<ServerState12> state_;
-  record::RecordReader reader_;
-  record::RecordWriter writer_;
-  bool failed_ = false;
-  bool peer_closed_ = false;
-  AlertWriter alerts_{AlertWriter::Role::server, /*tls12=*/true};
-  std::size_t user_canceled_seen_ = 0;
-  std::optional<Alert> received_alert_;
 };
 
 }  // namespace sanstls::native::handshake::server12
