@@ -283,6 +283,52 @@ class RawTls12Peer {
   BIO* out_ = nullptr;  // owned by ssl_
 };
 
+/// `engine`, capped at TLS 1.2, started as server (`engine_is_server`) or client against a raw
+/// OpenSSL peer in the other role; what the engine writes collects in `to_peer`. Not movable: the
+/// session's write callback points into it.
+class EngineAgainstRawTls12 {
+ public:
+  struct Parts {
+    RawTls12Peer& peer;
+    Bytes& to_peer;
+    Result<Session>& session;
+  };
+  EngineAgainstRawTls12(Backend engine, bool engine_is_server)
+      : peer_(/*server=*/!engine_is_server),
+        settings_(capped_at_tls12()),
+        server_tls_(TestPki::shared().server(),
+                    ServerOptions{.backend = engine, .hazmat = settings_}),
+        client_tls_("localhost", ClientOptions{.trust = TestPki::shared().trust_store(),
+                                               .backend = engine,
+                                               .hazmat = settings_}),
+        session_(start_engine(engine_is_server)) {}
+  EngineAgainstRawTls12(const EngineAgainstRawTls12&) = delete;
+  EngineAgainstRawTls12& operator=(const EngineAgainstRawTls12&) = delete;
+
+  Parts parts() { return Parts{peer_, to_peer_, session_}; }
+
+ private:
+  Result<Session> start_engine(bool engine_is_server) {
+    SessionCallbacks callbacks;
+    callbacks.write = [this](std::span<const std::byte> bytes) {
+      to_peer_.insert(to_peer_.end(), bytes.begin(), bytes.end());
+    };
+    return engine_is_server ? server_tls_.start(callbacks) : client_tls_.start(callbacks);
+  }
+  static std::shared_ptr<hazmat::Settings> capped_at_tls12() {
+    auto settings = std::make_shared<hazmat::Settings>();
+    settings->max_version = ProtocolVersion::tls12;
+    return settings;
+  }
+
+  RawTls12Peer peer_;
+  Bytes to_peer_;
+  std::shared_ptr<hazmat::Settings> settings_;
+  ServerTLS server_tls_;
+  ClientTLS client_tls_;
+  Result<Session> session_;
+};
+
 struct RenegotiationOutcome {
   bool handshake_done = false;
   std::optional<Error> error;
@@ -294,20 +340,8 @@ struct RenegotiationOutcome {
 /// server (a HelloRequest).
 RenegotiationOutcome renegotiate(Backend engine, bool engine_is_server) {
   RenegotiationOutcome outcome;
-  const TestPki& pki = TestPki::shared();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  RawTls12Peer peer(/*server=*/!engine_is_server);
-  Bytes to_peer;
-  SessionCallbacks callbacks;
-  callbacks.write = [&](std::span<const std::byte> bytes) {
-    to_peer.insert(to_peer.end(), bytes.begin(), bytes.end());
-  };
-  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine, .hazmat = settings});
-  ClientTLS client_tls(
-      "localhost",
-      ClientOptions{.trust = pki.trust_store(), .backend = engine, .hazmat = settings});
-  auto session = engine_is_server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  EngineAgainstRawTls12 pair(engine, engine_is_server);
+  auto [peer, to_peer, session] = pair.parts();  // references into `pair`
   if (!session) {
     outcome.handshake_error = session.error().to_string();
     return outcome;
@@ -512,20 +546,8 @@ SANSTLS_INSTANTIATE_CONFORMANCE(Renegotiation);
 /// A TLS 1.2 handshake between `engine` (capped at TLS 1.2) and raw OpenSSL in which the peer's
 /// first record after the hellos has its version set to {3,1}. Returns the engine's error.
 std::optional<Error> tls12_record_with_another_version(Backend engine, bool engine_is_server) {
-  const TestPki& pki = TestPki::shared();
-  auto settings = std::make_shared<hazmat::Settings>();
-  settings->max_version = ProtocolVersion::tls12;
-  RawTls12Peer peer(/*server=*/!engine_is_server);
-  Bytes to_peer;
-  SessionCallbacks callbacks;
-  callbacks.write = [&](std::span<const std::byte> bytes) {
-    to_peer.insert(to_peer.end(), bytes.begin(), bytes.end());
-  };
-  ServerTLS server_tls(pki.server(), ServerOptions{.backend = engine, .hazmat = settings});
-  ClientTLS client_tls(
-      "localhost",
-      ClientOptions{.trust = pki.trust_store(), .backend = engine, .hazmat = settings});
-  auto session = engine_is_server ? server_tls.start(callbacks) : client_tls.start(callbacks);
+  EngineAgainstRawTls12 pair(engine, engine_is_server);
+  auto [peer, to_peer, session] = pair.parts();  // references into `pair`
   EXPECT_TRUE(session) << session.error().to_string();
   if (!session) return std::nullopt;
   Bytes data;
