@@ -6,14 +6,17 @@
 // with its reason) and assert it. A file with acceptable cases and no policy fails.
 
 #include "native/crypto/libcrypto_provider.hpp"
+#include "native/crypto/x25519_dispatch.hpp"
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -194,17 +197,115 @@ const Acceptable kX25519Acceptable = [](const Json&, const Json& t) {
   return !has_flag(t, "ZeroSharedSecret");
 };
 
-TEST_F(Wycheproof, x25519) {
+/// One way of making an X25519 key share from a private key.
+using X25519Maker =
+    std::function<Result<std::unique_ptr<crypto::KeyShare>>(const ByteVec& private_key)>;
+
+/// The Wycheproof X25519 cases through `make`; a share that is made also checks its public key
+/// against libcrypto's EVP one for the same private key.
+void x25519_cases(
+    Wycheproof& self, crypto::LibcryptoProvider& p, const X25519Maker& make,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&,
+                             const Acceptable&)>& run) {
+  (void)self;
   run(
       "x25519_test.json",
       [&](const Json&, const Json& t) -> std::optional<bool> {
-        auto share = provider_->key_share_from_private(NamedGroup::x25519, hex(t["private"]));
+        auto share = make(hex(t["private"]));
         if (!share) return false;
+        auto reference = crypto::evp_x25519_key_share(p.libctx(), hex(t["private"]));
+        EXPECT_TRUE(reference &&
+                    std::ranges::equal((*reference)->public_key(), (*share)->public_key()))
+            << "public key of tcId " << t["tcId"];
         auto shared = (*share)->complete(hex(t["public"]));
-        if (!shared) return false;
+        if (!shared) {
+          // RFC 8446 §7.4.2 and §4.2.8.2: a bad peer share is illegal_parameter, as a value.
+          EXPECT_EQ(shared.error().alert, Alert::illegal_parameter) << "tcId " << t["tcId"];
+          return false;
+        }
         return to_hex(vec(*shared)) == to_hex(hex(t["shared"]));
       },
       kX25519Acceptable);
+}
+
+/// The provider's own way (the provider's functions called directly, x25519_dispatch.hpp).
+TEST_F(Wycheproof, x25519) {
+  x25519_cases(
+      *this, *provider_,
+      [&](const ByteVec& priv) {
+        return provider_->key_share_from_private(NamedGroup::x25519, priv);
+      },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+/// The direct calls themselves, so the test above cannot pass on the EVP way alone.
+TEST_F(Wycheproof, x25519_dispatch) {
+  const auto dispatch = crypto::X25519Dispatch::fetch(provider_->libctx());
+  ASSERT_NE(dispatch, nullptr) << "the default provider's X25519 functions were not found";
+  x25519_cases(
+      *this, *provider_, [&](const ByteVec& priv) { return dispatch->key_share(priv); },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+/// The EVP way, which the provider uses when its library context offers no X25519 functions.
+TEST_F(Wycheproof, x25519_evp_fallback) {
+  x25519_cases(
+      *this, *provider_,
+      [&](const ByteVec& priv) { return crypto::evp_x25519_key_share(provider_->libctx(), priv); },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+TEST(native_x25519, all_zero_shared_secret_is_illegal_parameter) {
+  // RFC 8446 §7.4.2: checked by us, whatever libcrypto does.
+  const ByteVec zero(32, 0);
+  const auto refused = crypto::check_x25519_shared_secret(zero);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().alert, Alert::illegal_parameter);
+  ByteVec one(32, 0);
+  one[31] = 1;
+  EXPECT_TRUE(crypto::check_x25519_shared_secret(one));
+}
+
+TEST(native_x25519, wrong_lengths_are_illegal_parameter) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const auto dispatch = crypto::X25519Dispatch::fetch((*p)->libctx());
+  ASSERT_NE(dispatch, nullptr);
+  const ByteVec priv(32, 0x42);
+  for (const ByteVec& bad_private : {ByteVec(31, 1), ByteVec(33, 1), ByteVec{}}) {
+    const auto share = dispatch->key_share(bad_private);
+    ASSERT_FALSE(share);
+    EXPECT_EQ(share.error().alert, Alert::illegal_parameter);
+  }
+  auto share = dispatch->key_share(priv);
+  ASSERT_TRUE(share);
+  for (const ByteVec& bad_public : {ByteVec(31, 9), ByteVec(33, 9), ByteVec{}}) {
+    const auto shared = (*share)->complete(bad_public);
+    ASSERT_FALSE(shared);
+    EXPECT_EQ(shared.error().alert, Alert::illegal_parameter);
+  }
+}
+
+TEST(native_x25519, no_dispatch_without_an_x25519_provider) {
+  // A library context with only the base provider (encoders, no algorithms): no X25519
+  // functions, so a provider over it would take the EVP way (which then fails cleanly too).
+  OSSL_LIB_CTX* libctx = OSSL_LIB_CTX_new();
+  ASSERT_NE(libctx, nullptr);
+  OSSL_PROVIDER* base = OSSL_PROVIDER_load(libctx, "base");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(crypto::X25519Dispatch::fetch(libctx), nullptr);
+  const auto evp = crypto::evp_x25519_key_share(libctx, ByteVec(32, 0x42));
+  ASSERT_FALSE(evp);
+  EXPECT_EQ(evp.error().alert, Alert::internal_error);
+  OSSL_PROVIDER_unload(base);
+  OSSL_LIB_CTX_free(libctx);
 }
 
 /// The uncompressed point of a DER SubjectPublicKeyInfo, or nothing when it does not parse or

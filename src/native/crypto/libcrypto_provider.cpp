@@ -4,6 +4,7 @@
 #include "base/ossl_ptr.hpp"
 #include "native/crypto/mlkem768.hpp"
 #include "native/crypto/sha2_hmac.hpp"
+#include "native/crypto/x25519_dispatch.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -338,14 +339,6 @@ class LibcryptoAead final : public Aead {
   bool gcm_ = false;
 };
 
-bool all_zero(Bytes b) {
-  std::uint8_t acc = 0;
-  for (auto v : b) {
-    acc = static_cast<std::uint8_t>(acc | v);
-  }
-  return acc == 0;
-}
-
 Result<SecretBytes> derive(OSSL_LIB_CTX* libctx, EVP_PKEY* own, EVP_PKEY* peer) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx, own, nullptr));
   std::size_t len = 0;
@@ -386,11 +379,8 @@ class X25519Share final : public KeyShare {
       return wire::illegal_parameter("KeyShareEntry.key_exchange", "invalid X25519 key");
     }
     WIRE_TRY(auto secret, derive(libctx_, key_.get(), peer.get()));
-    // RFC 8446 §7.4.2: "For X25519 and X448, implementations MUST check whether the computed
-    // Diffie-Hellman shared secret is the all-zero value and abort if so".
-    if (all_zero(secret.span())) {
-      return wire::illegal_parameter("KeyShareEntry.key_exchange", "all-zero X25519 secret");
-    }
+    // RFC 8446 §7.4.2: the all-zero shared secret is refused.
+    WIRE_CHECK(check_x25519_shared_secret(secret.span()));
     return secret;
   }
 
@@ -657,6 +647,9 @@ struct LibcryptoProvider::Fetched {
   PublicKeyCache public_keys;
   CertificateKeyCache certificate_keys;
   std::optional<mlkem768::Sha3> sha3;  // ML-KEM-768's hash functions
+  /// X25519 straight through the provider's functions (x25519_dispatch.hpp says why); nullptr
+  /// when the library context's provider does not offer them, and then EVP is used.
+  std::unique_ptr<X25519Dispatch> x25519;
 };
 
 LibcryptoProvider::LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned,
@@ -689,6 +682,7 @@ Status LibcryptoProvider::fetch_all() {
   }
   WIRE_TRY(auto sha3, mlkem768::Sha3::fetch(libctx_));
   f.sha3.emplace(std::move(sha3));
+  f.x25519 = X25519Dispatch::fetch(libctx_);
   return {};
 }
 
@@ -804,6 +798,20 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGro
   return crypto_failure("key_share", "random generator keeps producing invalid scalars");
 }
 
+Result<std::unique_ptr<KeyShare>> evp_x25519_key_share(OSSL_LIB_CTX* libctx, Bytes private_key) {
+  if (private_key.size() != 32) {
+    return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
+  }
+  EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(libctx, "X25519", nullptr, private_key.data(),
+                                                 private_key.size()));
+  std::array<std::uint8_t, 32> pub{};
+  std::size_t len = pub.size();
+  if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
+    return crypto_failure("key_share", "X25519 key generation failed");
+  }
+  return std::make_unique<X25519Share>(libctx, std::move(key), pub);
+}
+
 Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
     NamedGroup group, Bytes private_key) const {
   if (group == NamedGroup::x25519mlkem768) {
@@ -817,17 +825,8 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
     return std::make_unique<HybridShare>(*fetched_->sha3, std::move(keys), std::move(x25519));
   }
   if (group == NamedGroup::x25519) {
-    if (private_key.size() != 32) {
-      return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
-    }
-    EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(libctx_, "X25519", nullptr, private_key.data(),
-                                                   private_key.size()));
-    std::array<std::uint8_t, 32> pub{};
-    std::size_t len = pub.size();
-    if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
-      return crypto_failure("key_share", "X25519 key generation failed");
-    }
-    return std::make_unique<X25519Share>(libctx_, std::move(key), pub);
+    return fetched_->x25519 ? fetched_->x25519->key_share(private_key)
+                            : evp_x25519_key_share(libctx_, private_key);
   }
   if (group != NamedGroup::secp256r1 && group != NamedGroup::secp384r1) {
     return crypto_failure("key_share", "unsupported group");

@@ -21,6 +21,11 @@ Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der);
 /// check both implementations against libcrypto's own HMAC.
 Result<std::unique_ptr<HmacKey>> evp_hmac_key(HashAlgorithm alg, const EVP_MD* md, Bytes key);
 
+/// An X25519 key share over EVP_PKEY (the provider's way when its library context offers no
+/// X25519 functions to call directly, x25519_dispatch.hpp); tests check both ways against each
+/// other.
+Result<std::unique_ptr<KeyShare>> evp_x25519_key_share(OSSL_LIB_CTX* libctx, Bytes private_key);
+
 class LibcryptoProvider final : public CryptoProvider {
  public:
   /// A provider with its own fresh library context, the operating system's randomness and the
