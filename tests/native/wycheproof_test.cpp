@@ -6,6 +6,7 @@
 // with its reason) and assert it. A file with acceptable cases and no policy fails.
 
 #include "native/crypto/libcrypto_provider.hpp"
+#include "native/crypto/signature_contexts.hpp"
 #include "native/crypto/x25519_dispatch.hpp"
 #include "rfc8448_data.hpp"
 
@@ -403,7 +404,22 @@ void signature_cases(
                              const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
         run) {
   run(file, [&](const Json& g, const Json& t) -> std::optional<bool> {
-    return p.verify(scheme, hex(g["publicKeyDer"]), hex(t["msg"]), hex(t["sig"])).has_value();
+    const ByteVec spki = hex(g["publicKeyDer"]);
+    const auto ours = p.verify(scheme, spki, hex(t["msg"]), hex(t["sig"]));
+    // The provider's per-key contexts (signature_contexts.hpp) decide as EVP_DigestVerify does.
+    const unsigned char* cursor = spki.data();
+    EVP_PKEY* key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size()));
+    EXPECT_NE(key, nullptr) << "tcId " << t["tcId"];
+    if (key != nullptr) {
+      const auto evp =
+          crypto::evp_digest_verify(p.libctx(), key, scheme, hex(t["msg"]), hex(t["sig"]));
+      EVP_PKEY_free(key);
+      EXPECT_EQ(evp.has_value(), ours.has_value()) << "tcId " << t["tcId"];
+    }
+    if (!ours) {
+      EXPECT_EQ(ours.error().alert, Alert::decrypt_error) << "tcId " << t["tcId"];
+    }
+    return ours.has_value();
   });
 }
 
@@ -458,6 +474,80 @@ TEST_F(Wycheproof, rsa_pkcs1_2048_sha256) {
   signature_cases(*provider_, SignatureScheme::rsa_pkcs1_sha256,
                   "rsa_signature_2048_sha256_test.json",
                   [&](const std::string& f, const auto& c) { run(f, c, kPkcs1Acceptable); });
+}
+
+/// A fresh key of `type` ("EC" with `curve`, or "RSA"): its DER PKCS#8 and SubjectPublicKeyInfo.
+struct TestKey {
+  ByteVec pkcs8;
+  ByteVec spki;
+};
+TestKey make_key(const char* type, const char* curve) {
+  EVP_PKEY* key = curve != nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
+                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, type, std::size_t{2048});
+  TestKey out;
+  if (key == nullptr) return out;
+  PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(key);
+  unsigned char* der = nullptr;
+  int len = p8 != nullptr ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : 0;
+  if (len > 0) out.pkcs8.assign(der, der + len);
+  OPENSSL_free(der);
+  PKCS8_PRIV_KEY_INFO_free(p8);
+  der = nullptr;
+  len = i2d_PUBKEY(key, &der);
+  if (len > 0) out.spki.assign(der, der + len);
+  OPENSSL_free(der);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+// Signatures made with the per-key contexts verify with EVP_DigestVerify and the other way
+// round, for every scheme the contexts take; a changed message or signature is decrypt_error.
+TEST(native_provider, signature_contexts_agree_with_evp) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  crypto::LibcryptoProvider& provider = **p;
+  const TestKey p256 = make_key("EC", "P-256");
+  const TestKey p384 = make_key("EC", "P-384");
+  const TestKey rsa = make_key("RSA", nullptr);
+  const std::vector<std::pair<const TestKey*, SignatureScheme>> cases{
+      {&p256, SignatureScheme::ecdsa_secp256r1_sha256},
+      {&p384, SignatureScheme::ecdsa_secp384r1_sha384},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha256},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha384},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha512},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha256},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha384},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha512}};
+  const ByteVec message(130, 0x20);
+  for (const auto& [key, scheme] : cases) {
+    SCOPED_TRACE(static_cast<int>(scheme));
+    ASSERT_FALSE(key->pkcs8.empty());
+    ASSERT_TRUE(crypto::SignatureContexts::handles(scheme));
+    const unsigned char* cursor = key->spki.data();
+    EVP_PKEY* pub = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(key->spki.size()));
+    ASSERT_NE(pub, nullptr);
+    auto signer = provider.load_signing_key(key->pkcs8);
+    ASSERT_TRUE(signer);
+    // Twice: the second signature copies the context the first one made.
+    for (int round = 0; round < 2; ++round) {
+      auto ours = (*signer)->sign(scheme, message);
+      ASSERT_TRUE(ours);
+      EXPECT_TRUE(crypto::evp_digest_verify(provider.libctx(), pub, scheme, message, *ours));
+      EXPECT_TRUE(provider.verify(scheme, key->spki, message, *ours));
+      ByteVec changed = *ours;
+      changed[changed.size() / 2] ^= 0x01;
+      const auto refused = provider.verify(scheme, key->spki, message, changed);
+      ASSERT_FALSE(refused);
+      EXPECT_EQ(refused.error().alert, Alert::decrypt_error);
+      ByteVec other = message;
+      other[0] ^= 0x01;
+      EXPECT_FALSE(provider.verify(scheme, key->spki, other, *ours));
+    }
+    auto evp = crypto::evp_sign_pkcs8(provider.libctx(), key->pkcs8, scheme, message);
+    ASSERT_TRUE(evp);
+    EXPECT_TRUE(provider.verify(scheme, key->spki, message, *evp));
+    EVP_PKEY_free(pub);
+  }
 }
 
 TEST(native_provider, key_scheme_mismatch_is_illegal_parameter) {

@@ -4,6 +4,7 @@
 #include "base/ossl_ptr.hpp"
 #include "native/crypto/mlkem768.hpp"
 #include "native/crypto/sha2_hmac.hpp"
+#include "native/crypto/signature_contexts.hpp"
 #include "native/crypto/x25519_dispatch.hpp"
 
 #include <openssl/core_names.h>
@@ -580,10 +581,33 @@ Status configure_padding(EVP_PKEY_CTX* pctx, SignatureScheme scheme) {
   return {};
 }
 
+Result<std::vector<std::uint8_t>> evp_digest_sign(OSSL_LIB_CTX* libctx, EVP_PKEY* key,
+                                                  SignatureScheme scheme, Bytes message) {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx, nullptr, key,
+                                    nullptr) != 1) {
+    return crypto_failure("signature", "sign init failed");
+  }
+  WIRE_CHECK(configure_padding(pctx, scheme));
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    return crypto_failure("signature", "sign failed");
+  }
+  std::vector<std::uint8_t> out(len);
+  if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1) {
+    return crypto_failure("signature", "sign failed");
+  }
+  out.resize(len);
+  return out;
+}
+
 class LibcryptoSigningKey final : public SigningKey {
  public:
-  LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key)
-      : libctx_(libctx), key_(std::move(key)) {}
+  /// `contexts` may be null: then every scheme takes EVP_DigestSign.
+  LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key,
+                      std::unique_ptr<SignatureContexts> contexts)
+      : libctx_(libctx), key_(std::move(key)), contexts_(std::move(contexts)) {}
   [[nodiscard]] bool supports(SignatureScheme scheme) const override {
     return key_matches(key_.get(), scheme);
   }
@@ -591,28 +615,18 @@ class LibcryptoSigningKey final : public SigningKey {
     if (!supports(scheme)) {
       return crypto_failure("signature", "key does not support this scheme");
     }
-    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestSignInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
-                                      key_.get(), nullptr) != 1) {
-      return crypto_failure("signature", "sign init failed");
+    // Contexts made once per scheme (signature_contexts.hpp says why); Ed25519 and
+    // rsa_pss_pss_* take the EVP_DigestSign way below.
+    if (contexts_ && SignatureContexts::handles(scheme)) {
+      return contexts_->sign(scheme, message);
     }
-    WIRE_CHECK(configure_padding(pctx, scheme));
-    std::size_t len = 0;
-    if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
-      return crypto_failure("signature", "sign failed");
-    }
-    std::vector<std::uint8_t> out(len);
-    if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1) {
-      return crypto_failure("signature", "sign failed");
-    }
-    out.resize(len);
-    return out;
+    return evp_digest_sign(libctx_, key_.get(), scheme, message);
   }
 
  private:
   OSSL_LIB_CTX* libctx_;
   EvpPkeyPtr key_;
+  std::unique_ptr<SignatureContexts> contexts_;
 };
 
 /// Public keys parsed from SubjectPublicKeyInfo DER, most recent last. A client meets the same
@@ -622,8 +636,14 @@ class LibcryptoSigningKey final : public SigningKey {
 /// exact DER match only.
 struct PublicKeyCache {
   static constexpr std::size_t max_entries = 8;
+  /// A parsed key and its verification contexts (signature_contexts.hpp; null if they could not
+  /// be made, and then EVP_DigestVerify is used).
+  struct Entry {
+    EvpPkeyPtr key;
+    std::unique_ptr<SignatureContexts> contexts;
+  };
   std::mutex mutex;
-  std::vector<std::pair<std::vector<std::uint8_t>, EvpPkeyPtr>> entries;
+  std::vector<std::pair<std::vector<std::uint8_t>, std::shared_ptr<const Entry>>> entries;
 };
 
 /// Certificate DER -> its SubjectPublicKeyInfo DER, for the same reason (d2i_X509 decodes the
@@ -892,13 +912,14 @@ Result<KeyShareResponse> LibcryptoProvider::respond_to_key_share(NamedGroup grou
 
 namespace {
 
-Result<EvpPkeyPtr> parsed_public_key(PublicKeyCache& cache, OSSL_LIB_CTX* libctx, Bytes spki) {
+Result<std::shared_ptr<const PublicKeyCache::Entry>> parsed_public_key(PublicKeyCache& cache,
+                                                                       OSSL_LIB_CTX* libctx,
+                                                                       Bytes spki) {
   const auto same = [&](const auto& entry) { return std::ranges::equal(entry.first, spki); };
   {
     const std::lock_guard lock(cache.mutex);
     if (auto it = std::ranges::find_if(cache.entries, same); it != cache.entries.end()) {
-      EVP_PKEY_up_ref(it->second.get());
-      return EvpPkeyPtr(it->second.get());
+      return it->second;
     }
   }
   const unsigned char* p = spki.data();
@@ -907,34 +928,47 @@ Result<EvpPkeyPtr> parsed_public_key(PublicKeyCache& cache, OSSL_LIB_CTX* libctx
     ERR_clear_error();
     return wire::fail(Alert::bad_certificate, "SubjectPublicKeyInfo", "cannot parse public key");
   }
-  EVP_PKEY_up_ref(key.get());
-  EvpPkeyPtr cached(key.get());
+  auto entry = std::make_shared<PublicKeyCache::Entry>();
+  auto contexts = SignatureContexts::create(libctx, key.get(), /*signing=*/false);
+  if (contexts) {
+    entry->contexts = std::move(*contexts);
+  }
+  entry->key = std::move(key);
   const std::lock_guard lock(cache.mutex);
   if (std::ranges::none_of(cache.entries, same)) {
     if (cache.entries.size() == PublicKeyCache::max_entries) {
       cache.entries.erase(cache.entries.begin());
     }
-    cache.entries.emplace_back(std::vector<std::uint8_t>(spki.begin(), spki.end()),
-                               std::move(cached));
+    cache.entries.emplace_back(std::vector<std::uint8_t>(spki.begin(), spki.end()), entry);
   }
-  return key;
+  return entry;
 }
 
 }  // namespace
 
 Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes message,
                                  Bytes signature) const {
-  WIRE_TRY(const EvpPkeyPtr key, parsed_public_key(fetched_->public_keys, libctx_, spki));
+  WIRE_TRY(const auto parsed, parsed_public_key(fetched_->public_keys, libctx_, spki));
+  EVP_PKEY* key = parsed->key.get();
   // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
   // algorithm MUST be one offered in the client's "signature_algorithms" extension" — and it must
   // fit the key: a mismatch is illegal_parameter.
-  if (!key_matches(key.get(), scheme)) {
+  if (!key_matches(key, scheme)) {
     return wire::illegal_parameter("CertificateVerify.algorithm", "does not match the key");
   }
+  // Contexts made once per key and scheme (signature_contexts.hpp says why).
+  if (parsed->contexts && SignatureContexts::handles(scheme)) {
+    return parsed->contexts->verify(scheme, message, signature);
+  }
+  return evp_digest_verify(libctx_, key, scheme, message, signature);
+}
+
+Status evp_digest_verify(OSSL_LIB_CTX* libctx, EVP_PKEY* key, SignatureScheme scheme, Bytes message,
+                         Bytes signature) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
-                                      key.get(), nullptr) != 1) {
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx, nullptr, key,
+                                      nullptr) != 1) {
     return crypto_failure("signature", "verify init failed");
   }
   WIRE_CHECK(configure_padding(pctx, scheme));
@@ -946,6 +980,17 @@ Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes messa
     return wire::fail(Alert::decrypt_error, "CertificateVerify.signature", "verification failed");
   }
   return {};
+}
+
+Result<std::vector<std::uint8_t>> evp_sign_pkcs8(OSSL_LIB_CTX* libctx, Bytes pkcs8_der,
+                                                 SignatureScheme scheme, Bytes message) {
+  const unsigned char* p = pkcs8_der.data();
+  EvpPkeyPtr key(
+      d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(pkcs8_der.size()), libctx, nullptr));
+  if (!key) {
+    return crypto_failure("private_key", "cannot parse PKCS#8 key");
+  }
+  return evp_digest_sign(libctx, key.get(), scheme, message);
 }
 
 Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der) {
@@ -999,7 +1044,9 @@ Result<std::unique_ptr<SigningKey>> LibcryptoProvider::load_signing_key(Bytes pk
   if (!key) {
     return crypto_failure("private_key", "cannot parse PKCS#8 key");
   }
-  return std::make_unique<LibcryptoSigningKey>(libctx_, std::move(key));
+  auto contexts = SignatureContexts::create(libctx_, key.get(), /*signing=*/true);
+  return std::make_unique<LibcryptoSigningKey>(libctx_, std::move(key),
+                                               contexts ? std::move(*contexts) : nullptr);
 }
 
 void LibcryptoProvider::random(std::span<std::uint8_t> out) const { random_->fill(out); }
