@@ -483,7 +483,9 @@ struct TestKey {
 };
 TestKey make_key(const char* type, const char* curve) {
   EVP_PKEY* key = curve != nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
-                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, type, std::size_t{2048});
+                  : std::string_view(type) == "RSA"
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, std::size_t{2048})
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
   TestKey out;
   if (key == nullptr) return out;
   PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(key);
@@ -547,6 +549,50 @@ TEST(native_provider, signature_contexts_agree_with_evp) {
     ASSERT_TRUE(evp);
     EXPECT_TRUE(provider.verify(scheme, key->spki, message, *evp));
     EVP_PKEY_free(pub);
+  }
+}
+
+// The key kind worked out once per key decides as the key itself: each key fits exactly its own
+// schemes, for signing (supports) and verifying (anything else is illegal_parameter).
+TEST(native_provider, keys_fit_exactly_their_schemes) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const std::vector<SignatureScheme> all{SignatureScheme::ecdsa_secp256r1_sha256,
+                                         SignatureScheme::ecdsa_secp384r1_sha384,
+                                         SignatureScheme::ecdsa_secp521r1_sha512,
+                                         SignatureScheme::rsa_pkcs1_sha256,
+                                         SignatureScheme::rsa_pkcs1_sha384,
+                                         SignatureScheme::rsa_pkcs1_sha512,
+                                         SignatureScheme::rsa_pss_rsae_sha256,
+                                         SignatureScheme::rsa_pss_rsae_sha384,
+                                         SignatureScheme::rsa_pss_rsae_sha512,
+                                         SignatureScheme::rsa_pss_pss_sha256,
+                                         SignatureScheme::ed25519};
+  const auto rsa_schemes = std::vector<SignatureScheme>(all.begin() + 3, all.begin() + 9);
+  const std::vector<std::pair<TestKey, std::vector<SignatureScheme>>> keys{
+      {make_key("EC", "P-256"), {SignatureScheme::ecdsa_secp256r1_sha256}},
+      {make_key("EC", "P-384"), {SignatureScheme::ecdsa_secp384r1_sha384}},
+      {make_key("EC", "P-521"), {SignatureScheme::ecdsa_secp521r1_sha512}},
+      {make_key("RSA", nullptr), rsa_schemes},
+      {make_key("ED25519", nullptr), {SignatureScheme::ed25519}}};
+  const ByteVec message(64, 0x20);
+  for (const auto& [key, fits] : keys) {
+    ASSERT_FALSE(key.pkcs8.empty());
+    auto signer = (*p)->load_signing_key(key.pkcs8);
+    ASSERT_TRUE(signer);
+    for (const SignatureScheme scheme : all) {
+      SCOPED_TRACE(static_cast<int>(scheme));
+      const bool fit = std::ranges::find(fits, scheme) != fits.end();
+      EXPECT_EQ((*signer)->supports(scheme), fit);
+      auto signature = (*signer)->sign(fit ? scheme : fits.front(), message);
+      ASSERT_TRUE(signature);
+      const auto verified = (*p)->verify(scheme, key.spki, message, *signature);
+      EXPECT_EQ(verified.has_value(), fit);
+      if (!fit) {
+        ASSERT_FALSE(verified);
+        EXPECT_EQ(verified.error().alert, Alert::illegal_parameter);
+      }
+    }
   }
 }
 

@@ -530,37 +530,52 @@ bool is_pss(SignatureScheme s) {
   return (v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b);
 }
 
-/// Whether `key` is of the type `scheme` demands.
-bool key_matches(EVP_PKEY* key, SignatureScheme scheme) {
-  auto has_group = [&](const char* a, const char* b) {
+/// What kind of key an EVP_PKEY is, as far as signature schemes care. Worked out once per key
+/// (EVP_PKEY_is_a and EVP_PKEY_get_group_name look names up each time: ~4 k instructions per
+/// question, asked for every signature and every scheme a handshake considers).
+enum class KeyKind : std::uint8_t { other, rsa, rsa_pss, p256, p384, p521, ed25519 };
+
+KeyKind key_kind(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "EC") == 1) {
     std::array<char, 64> name{};
     std::size_t len = 0;
-    if (EVP_PKEY_is_a(key, "EC") != 1 ||
-        EVP_PKEY_get_group_name(key, name.data(), name.size(), &len) != 1) {
-      return false;
+    if (EVP_PKEY_get_group_name(key, name.data(), name.size(), &len) != 1) {
+      ERR_clear_error();
+      return KeyKind::other;
     }
     const std::string_view n(name.data(), len);
-    return n == a || n == b;
-  };
+    return n == "prime256v1" || n == "P-256"  ? KeyKind::p256
+           : n == "secp384r1" || n == "P-384" ? KeyKind::p384
+           : n == "secp521r1" || n == "P-521" ? KeyKind::p521
+                                              : KeyKind::other;
+  }
+  if (EVP_PKEY_is_a(key, "ED25519") == 1) return KeyKind::ed25519;
+  if (EVP_PKEY_is_a(key, "RSA") == 1) return KeyKind::rsa;
+  if (EVP_PKEY_is_a(key, "RSA-PSS") == 1) return KeyKind::rsa_pss;
+  return KeyKind::other;
+}
+
+/// Whether a key of `kind` is of the type `scheme` demands.
+bool key_matches(KeyKind kind, SignatureScheme scheme) {
   const auto v = static_cast<std::uint16_t>(scheme);
   switch (scheme) {
     case SignatureScheme::ecdsa_secp256r1_sha256:
-      return has_group("prime256v1", "P-256");
+      return kind == KeyKind::p256;
     case SignatureScheme::ecdsa_secp384r1_sha384:
-      return has_group("secp384r1", "P-384");
+      return kind == KeyKind::p384;
     case SignatureScheme::ecdsa_secp521r1_sha512:
-      return has_group("secp521r1", "P-521");
+      return kind == KeyKind::p521;
     case SignatureScheme::ed25519:
-      return EVP_PKEY_is_a(key, "ED25519") == 1;
+      return kind == KeyKind::ed25519;
     default:
       break;
   }
   if ((v & 0xff) == 0x01 || (v >= 0x0804 && v <= 0x0806)) {
     // RFC 8446 §4.2.3: rsa_pss_rsae_* and rsa_pkcs1_* use rsaEncryption keys.
-    return EVP_PKEY_is_a(key, "RSA") == 1;
+    return kind == KeyKind::rsa;
   }
   if (v >= 0x0809 && v <= 0x080b) {
-    return EVP_PKEY_is_a(key, "RSA-PSS") == 1;
+    return kind == KeyKind::rsa_pss;
   }
   return false;
 }
@@ -607,9 +622,12 @@ class LibcryptoSigningKey final : public SigningKey {
   /// `contexts` may be null: then every scheme takes EVP_DigestSign.
   LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key,
                       std::unique_ptr<SignatureContexts> contexts)
-      : libctx_(libctx), key_(std::move(key)), contexts_(std::move(contexts)) {}
+      : libctx_(libctx),
+        key_(std::move(key)),
+        kind_(key_kind(key_.get())),
+        contexts_(std::move(contexts)) {}
   [[nodiscard]] bool supports(SignatureScheme scheme) const override {
-    return key_matches(key_.get(), scheme);
+    return key_matches(kind_, scheme);
   }
   Result<std::vector<std::uint8_t>> sign(SignatureScheme scheme, Bytes message) const override {
     if (!supports(scheme)) {
@@ -626,6 +644,7 @@ class LibcryptoSigningKey final : public SigningKey {
  private:
   OSSL_LIB_CTX* libctx_;
   EvpPkeyPtr key_;
+  KeyKind kind_;
   std::unique_ptr<SignatureContexts> contexts_;
 };
 
@@ -640,6 +659,7 @@ struct PublicKeyCache {
   /// be made, and then EVP_DigestVerify is used).
   struct Entry {
     EvpPkeyPtr key;
+    KeyKind kind = KeyKind::other;
     std::unique_ptr<SignatureContexts> contexts;
   };
   std::mutex mutex;
@@ -933,6 +953,7 @@ Result<std::shared_ptr<const PublicKeyCache::Entry>> parsed_public_key(PublicKey
   if (contexts) {
     entry->contexts = std::move(*contexts);
   }
+  entry->kind = key_kind(key.get());
   entry->key = std::move(key);
   const std::lock_guard lock(cache.mutex);
   if (std::ranges::none_of(cache.entries, same)) {
@@ -953,7 +974,7 @@ Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes messa
   // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
   // algorithm MUST be one offered in the client's "signature_algorithms" extension" — and it must
   // fit the key: a mismatch is illegal_parameter.
-  if (!key_matches(key, scheme)) {
+  if (!key_matches(parsed->kind, scheme)) {
     return wire::illegal_parameter("CertificateVerify.algorithm", "does not match the key");
   }
   // Contexts made once per key and scheme (signature_contexts.hpp says why).
