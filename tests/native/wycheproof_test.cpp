@@ -6,14 +6,18 @@
 // with its reason) and assert it. A file with acceptable cases and no policy fails.
 
 #include "native/crypto/libcrypto_provider.hpp"
+#include "native/crypto/signature_contexts.hpp"
+#include "native/crypto/x25519_dispatch.hpp"
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -194,17 +198,115 @@ const Acceptable kX25519Acceptable = [](const Json&, const Json& t) {
   return !has_flag(t, "ZeroSharedSecret");
 };
 
-TEST_F(Wycheproof, x25519) {
+/// One way of making an X25519 key share from a private key.
+using X25519Maker =
+    std::function<Result<std::unique_ptr<crypto::KeyShare>>(const ByteVec& private_key)>;
+
+/// The Wycheproof X25519 cases through `make`; a share that is made also checks its public key
+/// against libcrypto's EVP one for the same private key.
+void x25519_cases(
+    Wycheproof& self, crypto::LibcryptoProvider& p, const X25519Maker& make,
+    const std::function<void(const std::string&,
+                             const std::function<std::optional<bool>(const Json&, const Json&)>&,
+                             const Acceptable&)>& run) {
+  (void)self;
   run(
       "x25519_test.json",
       [&](const Json&, const Json& t) -> std::optional<bool> {
-        auto share = provider_->key_share_from_private(NamedGroup::x25519, hex(t["private"]));
+        auto share = make(hex(t["private"]));
         if (!share) return false;
+        auto reference = crypto::evp_x25519_key_share(p.libctx(), hex(t["private"]));
+        EXPECT_TRUE(reference &&
+                    std::ranges::equal((*reference)->public_key(), (*share)->public_key()))
+            << "public key of tcId " << t["tcId"];
         auto shared = (*share)->complete(hex(t["public"]));
-        if (!shared) return false;
+        if (!shared) {
+          // RFC 8446 §7.4.2 and §4.2.8.2: a bad peer share is illegal_parameter, as a value.
+          EXPECT_EQ(shared.error().alert, Alert::illegal_parameter) << "tcId " << t["tcId"];
+          return false;
+        }
         return to_hex(vec(*shared)) == to_hex(hex(t["shared"]));
       },
       kX25519Acceptable);
+}
+
+/// The provider's own way (the provider's functions called directly, x25519_dispatch.hpp).
+TEST_F(Wycheproof, x25519) {
+  x25519_cases(
+      *this, *provider_,
+      [&](const ByteVec& priv) {
+        return provider_->key_share_from_private(NamedGroup::x25519, priv);
+      },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+/// The direct calls themselves, so the test above cannot pass on the EVP way alone.
+TEST_F(Wycheproof, x25519_dispatch) {
+  const auto dispatch = crypto::X25519Dispatch::fetch(provider_->libctx());
+  ASSERT_NE(dispatch, nullptr) << "the default provider's X25519 functions were not found";
+  x25519_cases(
+      *this, *provider_, [&](const ByteVec& priv) { return dispatch->key_share(priv); },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+/// The EVP way, which the provider uses when its library context offers no X25519 functions.
+TEST_F(Wycheproof, x25519_evp_fallback) {
+  x25519_cases(
+      *this, *provider_,
+      [&](const ByteVec& priv) { return crypto::evp_x25519_key_share(provider_->libctx(), priv); },
+      [&](const auto& file, const auto& check, const auto& acceptable) {
+        run(file, check, acceptable);
+      });
+}
+
+TEST(native_x25519, all_zero_shared_secret_is_illegal_parameter) {
+  // RFC 8446 §7.4.2: checked by us, whatever libcrypto does.
+  const ByteVec zero(32, 0);
+  const auto refused = crypto::check_x25519_shared_secret(zero);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().alert, Alert::illegal_parameter);
+  ByteVec one(32, 0);
+  one[31] = 1;
+  EXPECT_TRUE(crypto::check_x25519_shared_secret(one));
+}
+
+TEST(native_x25519, wrong_lengths_are_illegal_parameter) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const auto dispatch = crypto::X25519Dispatch::fetch((*p)->libctx());
+  ASSERT_NE(dispatch, nullptr);
+  const ByteVec priv(32, 0x42);
+  for (const ByteVec& bad_private : {ByteVec(31, 1), ByteVec(33, 1), ByteVec{}}) {
+    const auto share = dispatch->key_share(bad_private);
+    ASSERT_FALSE(share);
+    EXPECT_EQ(share.error().alert, Alert::illegal_parameter);
+  }
+  auto share = dispatch->key_share(priv);
+  ASSERT_TRUE(share);
+  for (const ByteVec& bad_public : {ByteVec(31, 9), ByteVec(33, 9), ByteVec{}}) {
+    const auto shared = (*share)->complete(bad_public);
+    ASSERT_FALSE(shared);
+    EXPECT_EQ(shared.error().alert, Alert::illegal_parameter);
+  }
+}
+
+TEST(native_x25519, no_dispatch_without_an_x25519_provider) {
+  // A library context with only the base provider (encoders, no algorithms): no X25519
+  // functions, so a provider over it would take the EVP way (which then fails cleanly too).
+  OSSL_LIB_CTX* libctx = OSSL_LIB_CTX_new();
+  ASSERT_NE(libctx, nullptr);
+  OSSL_PROVIDER* base = OSSL_PROVIDER_load(libctx, "base");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(crypto::X25519Dispatch::fetch(libctx), nullptr);
+  const auto evp = crypto::evp_x25519_key_share(libctx, ByteVec(32, 0x42));
+  ASSERT_FALSE(evp);
+  EXPECT_EQ(evp.error().alert, Alert::internal_error);
+  OSSL_PROVIDER_unload(base);
+  OSSL_LIB_CTX_free(libctx);
 }
 
 /// The uncompressed point of a DER SubjectPublicKeyInfo, or nothing when it does not parse or
@@ -302,7 +404,22 @@ void signature_cases(
                              const std::function<std::optional<bool>(const Json&, const Json&)>&)>&
         run) {
   run(file, [&](const Json& g, const Json& t) -> std::optional<bool> {
-    return p.verify(scheme, hex(g["publicKeyDer"]), hex(t["msg"]), hex(t["sig"])).has_value();
+    const ByteVec spki = hex(g["publicKeyDer"]);
+    const auto ours = p.verify(scheme, spki, hex(t["msg"]), hex(t["sig"]));
+    // The provider's per-key contexts (signature_contexts.hpp) decide as EVP_DigestVerify does.
+    const unsigned char* cursor = spki.data();
+    EVP_PKEY* key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size()));
+    EXPECT_NE(key, nullptr) << "tcId " << t["tcId"];
+    if (key != nullptr) {
+      const auto evp =
+          crypto::evp_digest_verify(p.libctx(), key, scheme, hex(t["msg"]), hex(t["sig"]));
+      EVP_PKEY_free(key);
+      EXPECT_EQ(evp.has_value(), ours.has_value()) << "tcId " << t["tcId"];
+    }
+    if (!ours) {
+      EXPECT_EQ(ours.error().alert, Alert::decrypt_error) << "tcId " << t["tcId"];
+    }
+    return ours.has_value();
   });
 }
 
@@ -357,6 +474,126 @@ TEST_F(Wycheproof, rsa_pkcs1_2048_sha256) {
   signature_cases(*provider_, SignatureScheme::rsa_pkcs1_sha256,
                   "rsa_signature_2048_sha256_test.json",
                   [&](const std::string& f, const auto& c) { run(f, c, kPkcs1Acceptable); });
+}
+
+/// A fresh key of `type` ("EC" with `curve`, or "RSA"): its DER PKCS#8 and SubjectPublicKeyInfo.
+struct TestKey {
+  ByteVec pkcs8;
+  ByteVec spki;
+};
+TestKey make_key(const char* type, const char* curve) {
+  EVP_PKEY* key = curve != nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
+                  : std::string_view(type) == "RSA"
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, std::size_t{2048})
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+  TestKey out;
+  if (key == nullptr) return out;
+  PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(key);
+  unsigned char* der = nullptr;
+  int len = p8 != nullptr ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : 0;
+  if (len > 0) out.pkcs8.assign(der, der + len);
+  OPENSSL_free(der);
+  PKCS8_PRIV_KEY_INFO_free(p8);
+  der = nullptr;
+  len = i2d_PUBKEY(key, &der);
+  if (len > 0) out.spki.assign(der, der + len);
+  OPENSSL_free(der);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+// Signatures made with the per-key contexts verify with EVP_DigestVerify and the other way
+// round, for every scheme the contexts take; a changed message or signature is decrypt_error.
+TEST(native_provider, signature_contexts_agree_with_evp) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  crypto::LibcryptoProvider& provider = **p;
+  const TestKey p256 = make_key("EC", "P-256");
+  const TestKey p384 = make_key("EC", "P-384");
+  const TestKey rsa = make_key("RSA", nullptr);
+  const std::vector<std::pair<const TestKey*, SignatureScheme>> cases{
+      {&p256, SignatureScheme::ecdsa_secp256r1_sha256},
+      {&p384, SignatureScheme::ecdsa_secp384r1_sha384},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha256},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha384},
+      {&rsa, SignatureScheme::rsa_pkcs1_sha512},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha256},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha384},
+      {&rsa, SignatureScheme::rsa_pss_rsae_sha512}};
+  const ByteVec message(130, 0x20);
+  for (const auto& [key, scheme] : cases) {
+    SCOPED_TRACE(static_cast<int>(scheme));
+    ASSERT_FALSE(key->pkcs8.empty());
+    ASSERT_TRUE(crypto::SignatureContexts::handles(scheme));
+    const unsigned char* cursor = key->spki.data();
+    EVP_PKEY* pub = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(key->spki.size()));
+    ASSERT_NE(pub, nullptr);
+    auto signer = provider.load_signing_key(key->pkcs8);
+    ASSERT_TRUE(signer);
+    // Twice: the second signature copies the context the first one made.
+    for (int round = 0; round < 2; ++round) {
+      auto ours = (*signer)->sign(scheme, message);
+      ASSERT_TRUE(ours);
+      EXPECT_TRUE(crypto::evp_digest_verify(provider.libctx(), pub, scheme, message, *ours));
+      EXPECT_TRUE(provider.verify(scheme, key->spki, message, *ours));
+      ByteVec changed = *ours;
+      changed[changed.size() / 2] ^= 0x01;
+      const auto refused = provider.verify(scheme, key->spki, message, changed);
+      ASSERT_FALSE(refused);
+      EXPECT_EQ(refused.error().alert, Alert::decrypt_error);
+      ByteVec other = message;
+      other[0] ^= 0x01;
+      EXPECT_FALSE(provider.verify(scheme, key->spki, other, *ours));
+    }
+    auto evp = crypto::evp_sign_pkcs8(provider.libctx(), key->pkcs8, scheme, message);
+    ASSERT_TRUE(evp);
+    EXPECT_TRUE(provider.verify(scheme, key->spki, message, *evp));
+    EVP_PKEY_free(pub);
+  }
+}
+
+// The key kind worked out once per key decides as the key itself: each key fits exactly its own
+// schemes, for signing (supports) and verifying (anything else is illegal_parameter).
+TEST(native_provider, keys_fit_exactly_their_schemes) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const std::vector<SignatureScheme> all{SignatureScheme::ecdsa_secp256r1_sha256,
+                                         SignatureScheme::ecdsa_secp384r1_sha384,
+                                         SignatureScheme::ecdsa_secp521r1_sha512,
+                                         SignatureScheme::rsa_pkcs1_sha256,
+                                         SignatureScheme::rsa_pkcs1_sha384,
+                                         SignatureScheme::rsa_pkcs1_sha512,
+                                         SignatureScheme::rsa_pss_rsae_sha256,
+                                         SignatureScheme::rsa_pss_rsae_sha384,
+                                         SignatureScheme::rsa_pss_rsae_sha512,
+                                         SignatureScheme::rsa_pss_pss_sha256,
+                                         SignatureScheme::ed25519};
+  const auto rsa_schemes = std::vector<SignatureScheme>(all.begin() + 3, all.begin() + 9);
+  const std::vector<std::pair<TestKey, std::vector<SignatureScheme>>> keys{
+      {make_key("EC", "P-256"), {SignatureScheme::ecdsa_secp256r1_sha256}},
+      {make_key("EC", "P-384"), {SignatureScheme::ecdsa_secp384r1_sha384}},
+      {make_key("EC", "P-521"), {SignatureScheme::ecdsa_secp521r1_sha512}},
+      {make_key("RSA", nullptr), rsa_schemes},
+      {make_key("ED25519", nullptr), {SignatureScheme::ed25519}}};
+  const ByteVec message(64, 0x20);
+  for (const auto& [key, fits] : keys) {
+    ASSERT_FALSE(key.pkcs8.empty());
+    auto signer = (*p)->load_signing_key(key.pkcs8);
+    ASSERT_TRUE(signer);
+    for (const SignatureScheme scheme : all) {
+      SCOPED_TRACE(static_cast<int>(scheme));
+      const bool fit = std::ranges::find(fits, scheme) != fits.end();
+      EXPECT_EQ((*signer)->supports(scheme), fit);
+      auto signature = (*signer)->sign(fit ? scheme : fits.front(), message);
+      ASSERT_TRUE(signature);
+      const auto verified = (*p)->verify(scheme, key.spki, message, *signature);
+      EXPECT_EQ(verified.has_value(), fit);
+      if (!fit) {
+        ASSERT_FALSE(verified);
+        EXPECT_EQ(verified.error().alert, Alert::illegal_parameter);
+      }
+    }
+  }
 }
 
 TEST(native_provider, key_scheme_mismatch_is_illegal_parameter) {

@@ -4,6 +4,8 @@
 #include "base/ossl_ptr.hpp"
 #include "native/crypto/mlkem768.hpp"
 #include "native/crypto/sha2_hmac.hpp"
+#include "native/crypto/signature_contexts.hpp"
+#include "native/crypto/x25519_dispatch.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -338,14 +340,6 @@ class LibcryptoAead final : public Aead {
   bool gcm_ = false;
 };
 
-bool all_zero(Bytes b) {
-  std::uint8_t acc = 0;
-  for (auto v : b) {
-    acc = static_cast<std::uint8_t>(acc | v);
-  }
-  return acc == 0;
-}
-
 Result<SecretBytes> derive(OSSL_LIB_CTX* libctx, EVP_PKEY* own, EVP_PKEY* peer) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx, own, nullptr));
   std::size_t len = 0;
@@ -386,11 +380,8 @@ class X25519Share final : public KeyShare {
       return wire::illegal_parameter("KeyShareEntry.key_exchange", "invalid X25519 key");
     }
     WIRE_TRY(auto secret, derive(libctx_, key_.get(), peer.get()));
-    // RFC 8446 §7.4.2: "For X25519 and X448, implementations MUST check whether the computed
-    // Diffie-Hellman shared secret is the all-zero value and abort if so".
-    if (all_zero(secret.span())) {
-      return wire::illegal_parameter("KeyShareEntry.key_exchange", "all-zero X25519 secret");
-    }
+    // RFC 8446 §7.4.2: the all-zero shared secret is refused.
+    WIRE_CHECK(check_x25519_shared_secret(secret.span()));
     return secret;
   }
 
@@ -539,37 +530,52 @@ bool is_pss(SignatureScheme s) {
   return (v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b);
 }
 
-/// Whether `key` is of the type `scheme` demands.
-bool key_matches(EVP_PKEY* key, SignatureScheme scheme) {
-  auto has_group = [&](const char* a, const char* b) {
+/// What kind of key an EVP_PKEY is, as far as signature schemes care. Worked out once per key
+/// (EVP_PKEY_is_a and EVP_PKEY_get_group_name look names up each time: ~4 k instructions per
+/// question, asked for every signature and every scheme a handshake considers).
+enum class KeyKind : std::uint8_t { other, rsa, rsa_pss, p256, p384, p521, ed25519 };
+
+KeyKind key_kind(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "EC") == 1) {
     std::array<char, 64> name{};
     std::size_t len = 0;
-    if (EVP_PKEY_is_a(key, "EC") != 1 ||
-        EVP_PKEY_get_group_name(key, name.data(), name.size(), &len) != 1) {
-      return false;
+    if (EVP_PKEY_get_group_name(key, name.data(), name.size(), &len) != 1) {
+      ERR_clear_error();
+      return KeyKind::other;
     }
     const std::string_view n(name.data(), len);
-    return n == a || n == b;
-  };
+    return n == "prime256v1" || n == "P-256"  ? KeyKind::p256
+           : n == "secp384r1" || n == "P-384" ? KeyKind::p384
+           : n == "secp521r1" || n == "P-521" ? KeyKind::p521
+                                              : KeyKind::other;
+  }
+  if (EVP_PKEY_is_a(key, "ED25519") == 1) return KeyKind::ed25519;
+  if (EVP_PKEY_is_a(key, "RSA") == 1) return KeyKind::rsa;
+  if (EVP_PKEY_is_a(key, "RSA-PSS") == 1) return KeyKind::rsa_pss;
+  return KeyKind::other;
+}
+
+/// Whether a key of `kind` is of the type `scheme` demands.
+bool key_matches(KeyKind kind, SignatureScheme scheme) {
   const auto v = static_cast<std::uint16_t>(scheme);
   switch (scheme) {
     case SignatureScheme::ecdsa_secp256r1_sha256:
-      return has_group("prime256v1", "P-256");
+      return kind == KeyKind::p256;
     case SignatureScheme::ecdsa_secp384r1_sha384:
-      return has_group("secp384r1", "P-384");
+      return kind == KeyKind::p384;
     case SignatureScheme::ecdsa_secp521r1_sha512:
-      return has_group("secp521r1", "P-521");
+      return kind == KeyKind::p521;
     case SignatureScheme::ed25519:
-      return EVP_PKEY_is_a(key, "ED25519") == 1;
+      return kind == KeyKind::ed25519;
     default:
       break;
   }
   if ((v & 0xff) == 0x01 || (v >= 0x0804 && v <= 0x0806)) {
     // RFC 8446 §4.2.3: rsa_pss_rsae_* and rsa_pkcs1_* use rsaEncryption keys.
-    return EVP_PKEY_is_a(key, "RSA") == 1;
+    return kind == KeyKind::rsa;
   }
   if (v >= 0x0809 && v <= 0x080b) {
-    return EVP_PKEY_is_a(key, "RSA-PSS") == 1;
+    return kind == KeyKind::rsa_pss;
   }
   return false;
 }
@@ -590,39 +596,56 @@ Status configure_padding(EVP_PKEY_CTX* pctx, SignatureScheme scheme) {
   return {};
 }
 
+Result<std::vector<std::uint8_t>> evp_digest_sign(OSSL_LIB_CTX* libctx, EVP_PKEY* key,
+                                                  SignatureScheme scheme, Bytes message) {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx, nullptr, key,
+                                    nullptr) != 1) {
+    return crypto_failure("signature", "sign init failed");
+  }
+  WIRE_CHECK(configure_padding(pctx, scheme));
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    return crypto_failure("signature", "sign failed");
+  }
+  std::vector<std::uint8_t> out(len);
+  if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1) {
+    return crypto_failure("signature", "sign failed");
+  }
+  out.resize(len);
+  return out;
+}
+
 class LibcryptoSigningKey final : public SigningKey {
  public:
-  LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key)
-      : libctx_(libctx), key_(std::move(key)) {}
+  /// `contexts` may be null: then every scheme takes EVP_DigestSign.
+  LibcryptoSigningKey(OSSL_LIB_CTX* libctx, EvpPkeyPtr key,
+                      std::unique_ptr<SignatureContexts> contexts)
+      : libctx_(libctx),
+        key_(std::move(key)),
+        kind_(key_kind(key_.get())),
+        contexts_(std::move(contexts)) {}
   [[nodiscard]] bool supports(SignatureScheme scheme) const override {
-    return key_matches(key_.get(), scheme);
+    return key_matches(kind_, scheme);
   }
   Result<std::vector<std::uint8_t>> sign(SignatureScheme scheme, Bytes message) const override {
     if (!supports(scheme)) {
       return crypto_failure("signature", "key does not support this scheme");
     }
-    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestSignInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
-                                      key_.get(), nullptr) != 1) {
-      return crypto_failure("signature", "sign init failed");
+    // Contexts made once per scheme (signature_contexts.hpp says why); Ed25519 and
+    // rsa_pss_pss_* take the EVP_DigestSign way below.
+    if (contexts_ && SignatureContexts::handles(scheme)) {
+      return contexts_->sign(scheme, message);
     }
-    WIRE_CHECK(configure_padding(pctx, scheme));
-    std::size_t len = 0;
-    if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
-      return crypto_failure("signature", "sign failed");
-    }
-    std::vector<std::uint8_t> out(len);
-    if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1) {
-      return crypto_failure("signature", "sign failed");
-    }
-    out.resize(len);
-    return out;
+    return evp_digest_sign(libctx_, key_.get(), scheme, message);
   }
 
  private:
   OSSL_LIB_CTX* libctx_;
   EvpPkeyPtr key_;
+  KeyKind kind_;
+  std::unique_ptr<SignatureContexts> contexts_;
 };
 
 /// Public keys parsed from SubjectPublicKeyInfo DER, most recent last. A client meets the same
@@ -632,8 +655,15 @@ class LibcryptoSigningKey final : public SigningKey {
 /// exact DER match only.
 struct PublicKeyCache {
   static constexpr std::size_t max_entries = 8;
+  /// A parsed key and its verification contexts (signature_contexts.hpp; null if they could not
+  /// be made, and then EVP_DigestVerify is used).
+  struct Entry {
+    EvpPkeyPtr key;
+    KeyKind kind = KeyKind::other;
+    std::unique_ptr<SignatureContexts> contexts;
+  };
   std::mutex mutex;
-  std::vector<std::pair<std::vector<std::uint8_t>, EvpPkeyPtr>> entries;
+  std::vector<std::pair<std::vector<std::uint8_t>, std::shared_ptr<const Entry>>> entries;
 };
 
 /// Certificate DER -> its SubjectPublicKeyInfo DER, for the same reason (d2i_X509 decodes the
@@ -657,6 +687,9 @@ struct LibcryptoProvider::Fetched {
   PublicKeyCache public_keys;
   CertificateKeyCache certificate_keys;
   std::optional<mlkem768::Sha3> sha3;  // ML-KEM-768's hash functions
+  /// X25519 straight through the provider's functions (x25519_dispatch.hpp says why); nullptr
+  /// when the library context's provider does not offer them, and then EVP is used.
+  std::unique_ptr<X25519Dispatch> x25519;
 };
 
 LibcryptoProvider::LibcryptoProvider(OSSL_LIB_CTX* libctx, bool owned,
@@ -689,6 +722,7 @@ Status LibcryptoProvider::fetch_all() {
   }
   WIRE_TRY(auto sha3, mlkem768::Sha3::fetch(libctx_));
   f.sha3.emplace(std::move(sha3));
+  f.x25519 = X25519Dispatch::fetch(libctx_);
   return {};
 }
 
@@ -804,6 +838,20 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGro
   return crypto_failure("key_share", "random generator keeps producing invalid scalars");
 }
 
+Result<std::unique_ptr<KeyShare>> evp_x25519_key_share(OSSL_LIB_CTX* libctx, Bytes private_key) {
+  if (private_key.size() != 32) {
+    return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
+  }
+  EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(libctx, "X25519", nullptr, private_key.data(),
+                                                 private_key.size()));
+  std::array<std::uint8_t, 32> pub{};
+  std::size_t len = pub.size();
+  if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
+    return crypto_failure("key_share", "X25519 key generation failed");
+  }
+  return std::make_unique<X25519Share>(libctx, std::move(key), pub);
+}
+
 Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
     NamedGroup group, Bytes private_key) const {
   if (group == NamedGroup::x25519mlkem768) {
@@ -817,17 +865,8 @@ Result<std::unique_ptr<KeyShare>> LibcryptoProvider::key_share_from_private(
     return std::make_unique<HybridShare>(*fetched_->sha3, std::move(keys), std::move(x25519));
   }
   if (group == NamedGroup::x25519) {
-    if (private_key.size() != 32) {
-      return wire::illegal_parameter("x25519.private_key", "not 32 bytes");
-    }
-    EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(libctx_, "X25519", nullptr, private_key.data(),
-                                                   private_key.size()));
-    std::array<std::uint8_t, 32> pub{};
-    std::size_t len = pub.size();
-    if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32) {
-      return crypto_failure("key_share", "X25519 key generation failed");
-    }
-    return std::make_unique<X25519Share>(libctx_, std::move(key), pub);
+    return fetched_->x25519 ? fetched_->x25519->key_share(private_key)
+                            : evp_x25519_key_share(libctx_, private_key);
   }
   if (group != NamedGroup::secp256r1 && group != NamedGroup::secp384r1) {
     return crypto_failure("key_share", "unsupported group");
@@ -893,13 +932,14 @@ Result<KeyShareResponse> LibcryptoProvider::respond_to_key_share(NamedGroup grou
 
 namespace {
 
-Result<EvpPkeyPtr> parsed_public_key(PublicKeyCache& cache, OSSL_LIB_CTX* libctx, Bytes spki) {
+Result<std::shared_ptr<const PublicKeyCache::Entry>> parsed_public_key(PublicKeyCache& cache,
+                                                                       OSSL_LIB_CTX* libctx,
+                                                                       Bytes spki) {
   const auto same = [&](const auto& entry) { return std::ranges::equal(entry.first, spki); };
   {
     const std::lock_guard lock(cache.mutex);
     if (auto it = std::ranges::find_if(cache.entries, same); it != cache.entries.end()) {
-      EVP_PKEY_up_ref(it->second.get());
-      return EvpPkeyPtr(it->second.get());
+      return it->second;
     }
   }
   const unsigned char* p = spki.data();
@@ -908,34 +948,48 @@ Result<EvpPkeyPtr> parsed_public_key(PublicKeyCache& cache, OSSL_LIB_CTX* libctx
     ERR_clear_error();
     return wire::fail(Alert::bad_certificate, "SubjectPublicKeyInfo", "cannot parse public key");
   }
-  EVP_PKEY_up_ref(key.get());
-  EvpPkeyPtr cached(key.get());
+  auto entry = std::make_shared<PublicKeyCache::Entry>();
+  auto contexts = SignatureContexts::create(libctx, key.get(), /*signing=*/false);
+  if (contexts) {
+    entry->contexts = std::move(*contexts);
+  }
+  entry->kind = key_kind(key.get());
+  entry->key = std::move(key);
   const std::lock_guard lock(cache.mutex);
   if (std::ranges::none_of(cache.entries, same)) {
     if (cache.entries.size() == PublicKeyCache::max_entries) {
       cache.entries.erase(cache.entries.begin());
     }
-    cache.entries.emplace_back(std::vector<std::uint8_t>(spki.begin(), spki.end()),
-                               std::move(cached));
+    cache.entries.emplace_back(std::vector<std::uint8_t>(spki.begin(), spki.end()), entry);
   }
-  return key;
+  return entry;
 }
 
 }  // namespace
 
 Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes message,
                                  Bytes signature) const {
-  WIRE_TRY(const EvpPkeyPtr key, parsed_public_key(fetched_->public_keys, libctx_, spki));
+  WIRE_TRY(const auto parsed, parsed_public_key(fetched_->public_keys, libctx_, spki));
+  EVP_PKEY* key = parsed->key.get();
   // RFC 8446 §4.4.3: "If the CertificateVerify message is sent by a server, the signature
   // algorithm MUST be one offered in the client's "signature_algorithms" extension" — and it must
   // fit the key: a mismatch is illegal_parameter.
-  if (!key_matches(key.get(), scheme)) {
+  if (!key_matches(parsed->kind, scheme)) {
     return wire::illegal_parameter("CertificateVerify.algorithm", "does not match the key");
   }
+  // Contexts made once per key and scheme (signature_contexts.hpp says why).
+  if (parsed->contexts && SignatureContexts::handles(scheme)) {
+    return parsed->contexts->verify(scheme, message, signature);
+  }
+  return evp_digest_verify(libctx_, key, scheme, message, signature);
+}
+
+Status evp_digest_verify(OSSL_LIB_CTX* libctx, EVP_PKEY* key, SignatureScheme scheme, Bytes message,
+                         Bytes signature) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx_, nullptr,
-                                      key.get(), nullptr) != 1) {
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, scheme_digest(scheme), libctx, nullptr, key,
+                                      nullptr) != 1) {
     return crypto_failure("signature", "verify init failed");
   }
   WIRE_CHECK(configure_padding(pctx, scheme));
@@ -947,6 +1001,17 @@ Status LibcryptoProvider::verify(SignatureScheme scheme, Bytes spki, Bytes messa
     return wire::fail(Alert::decrypt_error, "CertificateVerify.signature", "verification failed");
   }
   return {};
+}
+
+Result<std::vector<std::uint8_t>> evp_sign_pkcs8(OSSL_LIB_CTX* libctx, Bytes pkcs8_der,
+                                                 SignatureScheme scheme, Bytes message) {
+  const unsigned char* p = pkcs8_der.data();
+  EvpPkeyPtr key(
+      d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(pkcs8_der.size()), libctx, nullptr));
+  if (!key) {
+    return crypto_failure("private_key", "cannot parse PKCS#8 key");
+  }
+  return evp_digest_sign(libctx, key.get(), scheme, message);
 }
 
 Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der) {
@@ -1000,7 +1065,9 @@ Result<std::unique_ptr<SigningKey>> LibcryptoProvider::load_signing_key(Bytes pk
   if (!key) {
     return crypto_failure("private_key", "cannot parse PKCS#8 key");
   }
-  return std::make_unique<LibcryptoSigningKey>(libctx_, std::move(key));
+  auto contexts = SignatureContexts::create(libctx_, key.get(), /*signing=*/true);
+  return std::make_unique<LibcryptoSigningKey>(libctx_, std::move(key),
+                                               contexts ? std::move(*contexts) : nullptr);
 }
 
 void LibcryptoProvider::random(std::span<std::uint8_t> out) const { random_->fill(out); }

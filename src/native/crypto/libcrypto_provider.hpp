@@ -21,6 +21,21 @@ Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der);
 /// check both implementations against libcrypto's own HMAC.
 Result<std::unique_ptr<HmacKey>> evp_hmac_key(HashAlgorithm alg, const EVP_MD* md, Bytes key);
 
+/// An X25519 key share over EVP_PKEY (the provider's way when its library context offers no
+/// X25519 functions to call directly, x25519_dispatch.hpp); tests check both ways against each
+/// other.
+Result<std::unique_ptr<KeyShare>> evp_x25519_key_share(OSSL_LIB_CTX* libctx, Bytes private_key);
+
+/// `message` verified with EVP_DigestVerify, as the provider does for the schemes its
+/// per-key contexts do not take (signature_contexts.hpp); tests check both ways against each
+/// other. decrypt_error when the signature does not verify.
+Status evp_digest_verify(OSSL_LIB_CTX* libctx, EVP_PKEY* key, SignatureScheme scheme, Bytes message,
+                         Bytes signature);
+/// `message` signed with EVP_DigestSign under the DER PKCS#8 key, as the provider does for the
+/// schemes its per-key contexts do not take; for tests.
+Result<std::vector<std::uint8_t>> evp_sign_pkcs8(OSSL_LIB_CTX* libctx, Bytes pkcs8_der,
+                                                 SignatureScheme scheme, Bytes message);
+
 class LibcryptoProvider final : public CryptoProvider {
  public:
   /// A provider with its own fresh library context, the operating system's randomness and the
