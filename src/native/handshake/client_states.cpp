@@ -154,6 +154,17 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   return ordered;
 }
 
+/// The offered PSK's early-stage key schedule, made on first use (its hash is the PSK suite's).
+Result<KeySchedule*> early_schedule(Negotiated::OfferedPsk& psk,
+                                    const crypto::CryptoProvider& provider) {
+  if (!psk.early) {
+    KeySchedule early(provider, suite_params(psk.suite)->hash);
+    WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
+    psk.early.emplace(std::move(early));
+  }
+  return &*psk.early;
+}
+
 /// RFC 8446 §4.2.9 psk_dhe_ke: the only mode we offer (forward secrecy on resumption).
 constexpr std::uint8_t psk_dhe_ke = 1;
 
@@ -218,9 +229,8 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   const auto truncated = ch.truncated_length(bytes.size());
   if (!truncated) return wire::fail(Alert::internal_error, "ClientHello", "no binders");
   const Bytes partial = Bytes(bytes).first(*truncated);
-  KeySchedule schedule(provider, hash);
-  WIRE_CHECK(schedule.derive_early_secret(offered.psk->secret.span()));
-  WIRE_TRY(const auto binder_key, schedule.binder_key(false));
+  WIRE_TRY(const KeySchedule* schedule, early_schedule(*offered.psk, provider));
+  WIRE_TRY(const auto binder_key, schedule->binder_key(false));
   std::vector<std::uint8_t> hello_hash;
   if (before == nullptr) {
     Transcript alone(provider);
@@ -230,7 +240,7 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
     WIRE_TRY(hello_hash, before->hash_with(partial));
   }
   WIRE_TRY(const auto binder,
-           schedule.derivation().finished_verify_data(binder_key.span(), hello_hash));
+           schedule->derivation().finished_verify_data(binder_key.span(), hello_hash));
   auto& psks = std::get<msgs::OfferedPsks>(ch.extensions.list().back().body);
   psks.binders.front().assign(binder.span().begin(), binder.span().end());
   return ch.encode();
@@ -326,13 +336,13 @@ Result<ClientStart> start_client(ClientHelloParameters params,
     const auto suite = *suite_params(session.suite);
     // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
     // ClientHello), with the PSK's hash.
-    KeySchedule early(provider, suite.hash);
-    WIRE_CHECK(early.derive_early_secret(session.psk.span()));
+    // The PSK's early stage, which encode_hello made for the binder.
+    WIRE_TRY(const KeySchedule* early, early_schedule(*offered.psk, provider));
     Transcript hello_only(provider);
     WIRE_CHECK(hello_only.select_hash(suite.hash));
     hello_only.add(bytes);
     WIRE_TRY(const auto hello_hash, hello_only.current_hash());
-    WIRE_TRY(const auto c_early, early.client_early_traffic_secret(hello_hash));
+    WIRE_TRY(const auto c_early, early->client_early_traffic_secret(hello_hash));
     log_key(env, "CLIENT_EARLY_TRAFFIC_SECRET", offered, c_early);
     if (offered.middlebox_compatibility) {
       // RFC 8446 §D.4: "If offering early data, the record is placed immediately after the
@@ -340,7 +350,7 @@ Result<ClientStart> start_client(ClientHelloParameters params,
       after_hello.emplace_back(SendChangeCipherSpec{});
       offered.change_cipher_spec_sent = true;
     }
-    WIRE_TRY(auto keys, early.derivation().traffic_keys(c_early.span(), suite.aead));
+    WIRE_TRY(auto keys, early->derivation().traffic_keys(c_early.span(), suite.aead));
     after_hello.emplace_back(InstallKeys{true, suite.aead, std::move(keys)});
   }
   ExpectServerHello first{std::move(offered), std::move(params), std::move(transcript),
@@ -532,9 +542,18 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   offered.group = server_share->share.group;
   if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(suite.hash));
   transcript.add(message.whole);
-  KeySchedule schedule(*env.provider, suite.hash);
-  WIRE_CHECK(schedule.derive_early_secret(offered.resumed ? offered.psk->secret.span() : Bytes{}));
+  // Resumed: the early stage the binder used (same hash: checked above). Else Early Secret =
+  // HKDF-Extract(0, HashLen zeros).
+  std::optional<KeySchedule> early;
+  if (offered.resumed) {
+    WIRE_TRY(KeySchedule * psk_early, early_schedule(*offered.psk, *env.provider));
+    early = std::move(*psk_early);
+  } else {
+    early.emplace(*env.provider, suite.hash);
+    WIRE_CHECK(early->derive_early_secret({}));
+  }
   offered.psk.reset();  // not needed any more
+  KeySchedule schedule = std::move(*early);
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());

@@ -164,6 +164,10 @@ struct Negotiated {
     SecretBytes secret;
     CipherSuite suite{};
     std::string alpn;
+    /// The PSK's key schedule at the early stage (RFC 8446 §7.1: Early Secret = HKDF-Extract(0,
+    /// PSK)), made once for the binder and reused for the early traffic secret and, when the
+    /// server selects the PSK, the rest of the handshake.
+    std::optional<KeySchedule> early;
   };
   std::optional<OfferedPsk> psk;
   /// The server selected our PSK (RFC 8446 §4.2.11).

@@ -50,6 +50,18 @@ std::uint32_t u32_from(const std::array<std::uint8_t, 4>& b) {
 /// resume here, with its binder verified. `transcript` holds what precedes this ClientHello
 /// (nothing, or message_hash(ClientHello1) || HelloRetryRequest), its hash already selected;
 /// `whole` is this ClientHello (header included).
+/// The selected PSK's early-stage key schedule (select_psk made it for the binder), made again
+/// only if it is missing or of another hash.
+Result<KeySchedule*> psk_early_schedule(Negotiation::Psk& psk, crypto::HashAlgorithm hash,
+                                        const crypto::CryptoProvider& provider) {
+  if (!psk.early || psk.early->derivation().hash() != hash) {
+    KeySchedule early(provider, hash);
+    WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
+    psk.early.emplace(std::move(early));
+  }
+  return &*psk.early;
+}
+
 Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, Bytes whole,
                                                    const Transcript& transcript,
                                                    const Negotiation& n, const Context& ctx) {
@@ -111,7 +123,7 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
                         "binder does not verify");
     }
     Negotiation::Psk psk{std::move(ticket->psk), static_cast<std::uint16_t>(i), false,
-                         ticket->max_early_data};
+                         ticket->max_early_data, std::move(schedule)};
     // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
     // cipher suite and selected the first key offered in the client's "pre_shared_key"
     // extension. In addition, it MUST verify that the following values are the same as those
@@ -329,10 +341,9 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   if (early_data) {
     // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
     // ClientHello).
-    KeySchedule early(provider, n.params.hash);
-    WIRE_CHECK(early.derive_early_secret(n.psk->secret.span()));
+    WIRE_TRY(const KeySchedule* early, psk_early_schedule(*n.psk, n.params.hash, provider));
     WIRE_TRY(const auto ch_hash, transcript.current_hash());
-    WIRE_TRY(c_early, early.client_early_traffic_secret(ch_hash));
+    WIRE_TRY(c_early, early->client_early_traffic_secret(ch_hash));
     log_key(ctx, "CLIENT_EARLY_TRAFFIC_SECRET", n.client_random, c_early);
   }
 
@@ -363,8 +374,18 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     actions.emplace_back(SendChangeCipherSpec{});
   }
 
-  KeySchedule schedule(provider, n.params.hash);
-  WIRE_CHECK(schedule.derive_early_secret(n.psk ? n.psk->secret.span() : Bytes{}));
+  // Resumed: the early stage select_psk made for the binder. Else Early Secret =
+  // HKDF-Extract(0, HashLen zeros).
+  std::optional<KeySchedule> early;
+  if (n.psk) {
+    WIRE_TRY(KeySchedule * psk_early, psk_early_schedule(*n.psk, n.params.hash, provider));
+    early = std::move(*psk_early);
+    n.psk->early.reset();
+  } else {
+    early.emplace(provider, n.params.hash);
+    WIRE_CHECK(early->derive_early_secret({}));
+  }
+  KeySchedule schedule = std::move(*early);
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
