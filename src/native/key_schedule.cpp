@@ -105,11 +105,14 @@ Result<SecretBytes> KeyDerivation::extract(Bytes salt, Bytes ikm) const {
   return provider_->hkdf_extract(hash_, salt, ikm);
 }
 
-Result<TrafficKeys> KeyDerivation::traffic_keys(Bytes traffic_secret,
-                                                crypto::AeadAlgorithm aead) const {
+Result<TrafficKeys> KeyDerivation::traffic_keys(Bytes traffic_secret, crypto::AeadAlgorithm aead,
+                                                SecretBytes* finished_key) const {
   WIRE_TRY(auto secret, provider_->hmac_key(hash_, traffic_secret));
   WIRE_TRY(auto key, expand_label(*secret, "key", {}, crypto::aead_key_length(aead)));
   WIRE_TRY(auto iv, expand_label(*secret, "iv", {}, crypto::aead_nonce_length));
+  if (finished_key != nullptr) {
+    WIRE_TRY(*finished_key, expand_label(*secret, "finished", {}, hash_length()));
+  }
   return TrafficKeys{std::move(key), std::move(iv)};
 }
 
@@ -120,7 +123,11 @@ Result<SecretBytes> KeyDerivation::finished_key(Bytes base_key) const {
 Result<SecretBytes> KeyDerivation::finished_verify_data(Bytes base_key,
                                                         Bytes transcript_hash) const {
   WIRE_TRY(auto key, finished_key(base_key));
-  return provider_->hmac(hash_, key.span(), transcript_hash);
+  return verify_data(key.span(), transcript_hash);
+}
+
+Result<SecretBytes> KeyDerivation::verify_data(Bytes finished_key, Bytes transcript_hash) const {
+  return provider_->hmac(hash_, finished_key, transcript_hash);
 }
 
 Result<SecretBytes> KeyDerivation::next_traffic_secret(Bytes traffic_secret) const {

@@ -78,6 +78,17 @@ TEST_P(rfc8448_key_schedule, every_hkdf_step_and_key_pair) {
       EXPECT_EQ(to_hex(vec(keys->iv)), to_hex(*step->get("iv expanded")));
       EXPECT_EQ(to_hex(*KeyDerivation::hkdf_label("key", {}, 16)), to_hex(*step->get("key info")));
       EXPECT_EQ(to_hex(*KeyDerivation::hkdf_label("iv", {}, 12)), to_hex(*step->get("iv info")));
+      // Asked for the finished_key too (one HMAC key for the three expansions): the same key and
+      // IV, and the finished_key that finished_key() derives on its own.
+      SecretBytes finished_key;
+      auto with_finished = kd.traffic_keys(*prk, crypto::AeadAlgorithm::aes_128_gcm, &finished_key);
+      ASSERT_TRUE(with_finished);
+      EXPECT_EQ(to_hex(vec(with_finished->key)), to_hex(*step->get("key expanded")));
+      EXPECT_EQ(to_hex(vec(with_finished->iv)), to_hex(*step->get("iv expanded")));
+      auto alone = kd.finished_key(*prk);
+      ASSERT_TRUE(alone);
+      EXPECT_EQ(finished_key.size(), 32U);
+      EXPECT_EQ(to_hex(vec(finished_key)), to_hex(vec(*alone)));
       ++checked;
     } else if (step->starts_with("calculate PSK binder") && prk != nullptr) {
       auto finished_key = kd.finished_key(*prk);

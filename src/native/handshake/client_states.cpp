@@ -29,10 +29,8 @@ std::chrono::system_clock::time_point client_now(const ClientHandshakeEnvironmen
   return env.clock ? env.clock() : env.provider->now();
 }
 
-/// Write keys for `secret`, limited to what the server accepts.
-Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
-                               const SecretBytes& secret) {
-  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+/// Write keys `keys`, limited to what the server accepts.
+InstallKeys write_install(const Negotiated& n, TrafficKeys keys) {
   InstallKeys install{true, n.params.aead, std::move(keys)};
   // RFC 8449 §4: "The record size limit only applies to records sent toward the endpoint that
   // advertises the limit." In TLS 1.3 it counts the whole TLSInnerPlaintext (content type and
@@ -40,9 +38,16 @@ Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
   if (n.peer_record_size_limit) install.inner_plaintext_limit = *n.peer_record_size_limit;
   return install;
 }
-Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
-                              const SecretBytes& secret) {
+/// Write keys for `secret`, limited to what the server accepts.
+Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
+                               const SecretBytes& secret) {
   WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+  return write_install(n, std::move(keys));
+}
+/// Read keys for `secret`; with `finished_key`, a handshake traffic secret's finished_key too.
+Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
+                              const SecretBytes& secret, SecretBytes* finished_key = nullptr) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead, finished_key));
   return InstallKeys{false, n.params.aead, std::move(keys)};
 }
 
@@ -567,8 +572,12 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   // Our handshake write keys are installed when we first write under them (our Finished), once
   // the server's record_size_limit is known.
   WIRE_TRY(auto server_keys,
-           read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret));
+           read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret,
+                     &hs.server_finished_key));
   actions.emplace_back(std::move(server_keys));
+  WIRE_TRY(hs.client_handshake_keys, hs.schedule.derivation().traffic_keys(
+                                         hs.client_handshake_traffic_secret.span(),
+                                         hs.negotiated.params.aead, &hs.client_finished_key));
   return ExpectEncryptedExtensions{std::move(hs)};
 }
 
@@ -725,8 +734,11 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
   // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
-  WIRE_CHECK(
-      verify_peer_finished(message, kd, hs.server_handshake_traffic_secret.span(), hs.transcript));
+  WIRE_CHECK(hs.server_finished_key.empty()
+                 ? verify_peer_finished(message, kd, hs.server_handshake_traffic_secret.span(),
+                                        hs.transcript)
+                 : verify_peer_finished_with_key(message, kd, hs.server_finished_key.span(),
+                                                 hs.transcript));
   const VerifiedServerFinished proof;
   WIRE_TRY(const auto server_finished_hash, hs.transcript.current_hash());
   WIRE_CHECK(hs.schedule.derive_master_secret());
@@ -784,8 +796,13 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
     hs.transcript.add(eoed);
     actions.emplace_back(SendHandshake{eoed});
   }
-  WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
-  actions.emplace_back(std::move(handshake_keys));
+  if (hs.client_handshake_keys) {
+    actions.emplace_back(write_install(n, std::move(*hs.client_handshake_keys)));
+    hs.client_handshake_keys.reset();
+  } else {
+    WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
+    actions.emplace_back(std::move(handshake_keys));
+  }
 
   if (hs.certificate_request_context) {
     msgs::Certificate cert;
@@ -832,7 +849,9 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
   }
   WIRE_TRY(const auto client_hash, hs.transcript.current_hash());
   WIRE_TRY(auto verify_data,
-           kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), client_hash));
+           hs.client_finished_key.empty()
+               ? kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), client_hash)
+               : kd.verify_data(hs.client_finished_key.span(), client_hash));
   msgs::Finished ours;
   ours.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
   WIRE_TRY(auto finished, ours.encode());
@@ -1223,6 +1242,13 @@ Status ClientHandshake::keep_alert_protection() {
   return std::visit(
       [this](const auto& state) -> Status {
         if constexpr (requires { state.hs; }) {
+          if (state.hs.client_handshake_keys) {  // made with the server's handshake keys
+            WIRE_TRY(auto protection,
+                     record::Protection::create(*env_.provider, state.hs.negotiated.params.aead,
+                                                *state.hs.client_handshake_keys));
+            alert_protection_ = std::move(protection);
+            return {};
+          }
           WIRE_TRY(auto keys, write_keys(state.hs.schedule.derivation(), state.hs.negotiated,
                                          state.hs.client_handshake_traffic_secret));
           WIRE_TRY(auto protection,

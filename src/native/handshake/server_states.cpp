@@ -27,9 +27,11 @@ void log_key(const Context& ctx, std::string_view label,
   if (ctx.env.key_log) ctx.env.key_log(label, client_random, secret.span());
 }
 
+/// Record keys for `secret`; with `finished_key`, a handshake traffic secret's finished_key too.
 Result<InstallKeys> keys_for(const KeyDerivation& kd, crypto::AeadAlgorithm aead,
-                             const SecretBytes& secret, bool write, std::size_t limit) {
-  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead));
+                             const SecretBytes& secret, bool write, std::size_t limit,
+                             SecretBytes* finished_key = nullptr) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead, finished_key));
   return InstallKeys{write, aead, std::move(keys), limit};
 }
 
@@ -404,15 +406,19 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   if (announce_limit) read_limit = *ctx.params.record_size_limit;
 
   const KeyDerivation& kd = schedule.derivation();
-  WIRE_TRY(auto server_hs_keys, keys_for(kd, n.params.aead, s_hs, true, write_limit));
+  SecretBytes server_finished_key;
+  WIRE_TRY(auto server_hs_keys,
+           keys_for(kd, n.params.aead, s_hs, true, write_limit, &server_finished_key));
   actions.emplace_back(std::move(server_hs_keys));
+  SecretBytes client_finished_key;  // with the client's handshake read keys
   if (early_data) {
     // RFC 8446 §2.3: the client's early data and EndOfEarlyData come under the early keys; its
     // handshake keys follow EndOfEarlyData (ExpectEndOfEarlyData).
     WIRE_TRY(auto early_keys, keys_for(kd, n.params.aead, c_early, false, read_limit));
     actions.emplace_back(std::move(early_keys));
   } else {
-    WIRE_TRY(auto client_hs_keys, keys_for(kd, n.params.aead, c_hs, false, read_limit));
+    WIRE_TRY(auto client_hs_keys,
+             keys_for(kd, n.params.aead, c_hs, false, read_limit, &client_finished_key));
     actions.emplace_back(std::move(client_hs_keys));
   }
 
@@ -480,7 +486,7 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
 
   // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(... CertificateVerify)).
   WIRE_TRY(const auto cv_hash, transcript.current_hash());
-  WIRE_TRY(const auto verify_data, kd.finished_verify_data(s_hs.span(), cv_hash));
+  WIRE_TRY(const auto verify_data, kd.verify_data(server_finished_key.span(), cv_hash));
   msgs::Finished fin;
   fin.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
   WIRE_TRY(auto fin_bytes, fin.encode());
@@ -510,9 +516,17 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   ctx.info.resumed = n.psk.has_value();
   ctx.info.early_data_accepted = early_data;
 
-  ServerSecrets hs{n.params,        n.client_random, std::move(transcript), std::move(schedule),
-                   std::move(c_hs), std::move(c_ap), std::move(s_ap),       std::move(exporter),
-                   write_limit,     read_limit};
+  ServerSecrets hs{n.params,
+                   n.client_random,
+                   std::move(transcript),
+                   std::move(schedule),
+                   std::move(c_hs),
+                   std::move(c_ap),
+                   std::move(s_ap),
+                   std::move(exporter),
+                   write_limit,
+                   read_limit,
+                   std::move(client_finished_key)};
   if (early_data) {
     return ExpectEndOfEarlyData(std::move(hs), n.psk->max_early_data,
                                 ClientAuthenticationSettled{});
@@ -546,8 +560,9 @@ Result<ServerState> ExpectEndOfEarlyData::handle(const HandshakeView& message, c
   if (!message.body.empty()) return wire::decode_error("EndOfEarlyData", "not empty");
   hs.transcript.add(message.whole);
   // RFC 8446 §4.5: "the server ... switches to the client's handshake traffic keys".
-  WIRE_TRY(auto client_hs_keys, keys_for(hs.schedule.derivation(), hs.params.aead,
-                                         hs.client_handshake_traffic_secret, false, hs.read_limit));
+  WIRE_TRY(auto client_hs_keys,
+           keys_for(hs.schedule.derivation(), hs.params.aead, hs.client_handshake_traffic_secret,
+                    false, hs.read_limit, &hs.client_finished_key));
   actions.emplace_back(std::move(client_hs_keys));
   static_cast<void>(ctx);
   return ExpectClientFinished(std::move(hs), authentication);
@@ -618,8 +633,11 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
   // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
-  WIRE_CHECK(
-      verify_peer_finished(message, kd, hs.client_handshake_traffic_secret.span(), hs.transcript));
+  WIRE_CHECK(hs.client_finished_key.empty()
+                 ? verify_peer_finished(message, kd, hs.client_handshake_traffic_secret.span(),
+                                        hs.transcript)
+                 : verify_peer_finished_with_key(message, kd, hs.client_finished_key.span(),
+                                                 hs.transcript));
   const VerifiedClientFinished proof;
   WIRE_TRY(const auto client_finished_hash, hs.transcript.current_hash());
   Connected next(hs.params, proof);

@@ -226,6 +226,8 @@ struct ServerSecrets {
   /// The client's record_size_limit, for our write keys; ours, for our read keys.
   std::size_t write_limit = max_plaintext_length + 1;
   std::size_t read_limit = max_plaintext_length + 1;
+  /// The client's finished_key (RFC 8446 §4.4.4), made with its handshake read keys.
+  SecretBytes client_finished_key;
 };
 
 struct ExpectClientHello;
