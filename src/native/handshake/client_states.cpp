@@ -285,18 +285,22 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   const auto& provider = *env.provider;
   Negotiated offered;
   // The random first, then the session id, then the key shares: known-answer tests rely on this
-  // order.
-  provider.random(offered.client_random);
+  // order. The random and the session id come from one draw.
   // RFC 5077 §3.4: offering a ticket, the client "MAY generate and include a Session ID"; ours
   // is how we recognise that the server accepted it (it echoes the Session ID).
   const bool offers_ticket12 = params.resumption12 && !params.tls12_cipher_suites.empty();
+  constexpr std::size_t random_length = std::tuple_size_v<decltype(offered.client_random)>;
+  std::array<std::uint8_t, random_length + 32> fresh{};
   if ((params.middlebox_compatibility || offers_ticket12) && params.legacy_session_id.empty()) {
     // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
     // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
     // This value need not be random but SHOULD be unpredictable".
-    params.legacy_session_id.resize(32);
-    provider.random(params.legacy_session_id);
+    provider.random(fresh);
+    params.legacy_session_id.assign(fresh.begin() + random_length, fresh.end());
+  } else {
+    provider.random(std::span(fresh).first(random_length));
   }
+  std::copy_n(fresh.begin(), random_length, offered.client_random.begin());
 
   std::vector<std::unique_ptr<crypto::KeyShare>> shares;
   // A TLS 1.2-only hello carries no key share (the ECDHE key is made for the ServerKeyExchange):

@@ -658,17 +658,22 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
   const bool resumable = static_cast<bool>(ctx.env.ticket_sealing_key);
   std::vector<std::uint8_t> context;
   if (resumable && tickets > 0 && ctx.env.ticket_context) context = ctx.env.ticket_context();
+  // Every ticket's fresh randomness in one draw, ticket after ticket: ticket_age_add, then the
+  // AEAD nonce it is sealed with (or, not resumable, the opaque ticket). Each byte is used once.
+  const std::size_t per_ticket = 4 + (resumable ? crypto::aead_nonce_length : ticket_length);
+  std::vector<std::uint8_t> randomness(tickets * per_ticket);
+  if (!randomness.empty()) ctx.env.provider->random(randomness);
   for (std::size_t i = 0; i < tickets; ++i) {
+    const Bytes fresh = Bytes(randomness).subspan(i * per_ticket, per_ticket);
     msgs::NewSessionTicket ticket;
     ticket.ticket_lifetime = ctx.params.ticket_lifetime;
     std::array<std::uint8_t, 4> age_add{};
-    ctx.env.provider->random(age_add);
+    std::copy_n(fresh.begin(), age_add.size(), age_add.begin());
     ticket.ticket_age_add = u32_from(age_add);
     ticket.ticket_nonce = {static_cast<std::uint8_t>(i)};
     if (!resumable) {
       // Opaque random bytes, never accepted back.
-      ticket.ticket.resize(ticket_length);
-      ctx.env.provider->random(ticket.ticket);
+      ticket.ticket.assign(fresh.begin() + 4, fresh.end());
     } else {
       auto key = ctx.env.ticket_sealing_key();
       if (!key) break;  // no key to seal with: no (more) tickets, the connection is fine
@@ -686,9 +691,7 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
       contents.max_early_data = ctx.params.max_early_data;
       contents.alpn = ctx.info.alpn.value_or(std::string{});
       contents.context = context;
-      std::array<std::uint8_t, crypto::aead_nonce_length> nonce{};
-      ctx.env.provider->random(nonce);
-      WIRE_TRY(ticket.ticket, seal_ticket(*ctx.env.provider, *key, nonce, contents));
+      WIRE_TRY(ticket.ticket, seal_ticket(*ctx.env.provider, *key, fresh.subspan(4), contents));
       if (ctx.params.max_early_data > 0) {
         // RFC 8446 §4.6.1: early_data "indicating that the ticket may be used to send 0-RTT
         // data".
