@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/key_schedule.hpp"
 
-#include "wire/writer.hpp"
-
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -27,26 +26,44 @@ std::optional<SuiteParams> suite_params(CipherSuite suite) {
   return std::nullopt;
 }
 
-Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view label, Bytes context,
-                                                            std::size_t length) {
+namespace {
+
+/// The largest HkdfLabel: uint16 length, label<7..255>, context<0..255>.
+constexpr std::size_t max_hkdf_label = 2 + 1 + 255 + 1 + 255;
+
+/// Writes HkdfLabel (RFC 8446 §7.1) into `out`; returns its size. Every field is bounded first,
+/// so the fixed buffer always fits: expand_label runs ~25 times per handshake side and this saves
+/// a Writer's growing heap buffer each time (the bytes are HKDF input, never parsed).
+Result<std::size_t> write_hkdf_label(std::string_view label, Bytes context, std::size_t length,
+                                     std::array<std::uint8_t, max_hkdf_label>& out) {
   // struct { uint16 length = Length; opaque label<7..255> = "tls13 " + Label;
   //          opaque context<0..255> = Context; } HkdfLabel;
   constexpr std::string_view prefix = "tls13 ";
   if (length > 0xffff || prefix.size() + label.size() > 255 || context.size() > 255) {
     return wire::fail(Alert::internal_error, "HkdfLabel", "field out of range");
   }
-  const auto as_bytes = [](std::string_view text) {
-    return std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-  };
-  wire::Writer w;
-  w.u16(static_cast<std::uint16_t>(length), "HkdfLabel.length");
-  {
-    auto l = w.prefix8("HkdfLabel.label");
-    w.bytes(as_bytes(prefix), "HkdfLabel.label");
-    w.bytes(as_bytes(label), "HkdfLabel.label");
-  }
-  w.vec8(context, "HkdfLabel.context");
-  return std::move(w).finish();
+  std::size_t at = 0;
+  out[at++] = static_cast<std::uint8_t>(length >> 8);
+  out[at++] = static_cast<std::uint8_t>(length & 0xff);
+  out[at++] = static_cast<std::uint8_t>(prefix.size() + label.size());
+  at = static_cast<std::size_t>(std::copy(prefix.begin(), prefix.end(), out.begin() + at) -
+                                out.begin());
+  at = static_cast<std::size_t>(std::copy(label.begin(), label.end(), out.begin() + at) -
+                                out.begin());
+  out[at++] = static_cast<std::uint8_t>(context.size());
+  at = static_cast<std::size_t>(std::copy(context.begin(), context.end(), out.begin() + at) -
+                                out.begin());
+  return at;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view label, Bytes context,
+                                                            std::size_t length) {
+  std::array<std::uint8_t, max_hkdf_label> buffer{};
+  WIRE_TRY(const std::size_t size, write_hkdf_label(label, context, length, buffer));
+  return std::vector<std::uint8_t>(buffer.begin(),
+                                   buffer.begin() + static_cast<std::ptrdiff_t>(size));
 }
 
 Result<SecretBytes> KeyDerivation::expand_label(Bytes secret, std::string_view label, Bytes context,
@@ -60,8 +77,9 @@ Result<SecretBytes> KeyDerivation::expand_label(Bytes secret, std::string_view l
 
 Result<SecretBytes> KeyDerivation::expand_label(crypto::HmacKey& secret, std::string_view label,
                                                 Bytes context, std::size_t length) const {
-  WIRE_TRY(auto info, hkdf_label(label, context, length));
-  return secret.hkdf_expand(info, length);
+  std::array<std::uint8_t, max_hkdf_label> info{};
+  WIRE_TRY(const std::size_t size, write_hkdf_label(label, context, length, info));
+  return secret.hkdf_expand(std::span(info).first(size), length);
 }
 
 Result<SecretBytes> KeyDerivation::derive_secret(Bytes secret, std::string_view label,

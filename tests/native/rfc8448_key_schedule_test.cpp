@@ -129,6 +129,28 @@ TEST(native_key_schedule, stages_are_enforced) {
   EXPECT_TRUE(ks.exporter_master_secret(ByteVec(32)));
 }
 
+// HkdfLabel (RFC 8446 §7.1) at its bounds: label<7..255> ("tls13 " + label), context<0..255>,
+// a uint16 length; one byte past any bound is refused, never written.
+TEST(native_key_schedule, hkdf_label_at_and_past_its_bounds) {
+  const std::string label(255 - 6, 'l');
+  const ByteVec context(255, 0xc0);
+  auto largest = KeyDerivation::hkdf_label(label, context, 0xffff);
+  ASSERT_TRUE(largest);
+  ByteVec expected{0xff, 0xff, 255};
+  for (char c : std::string("tls13 ") + label) expected.push_back(static_cast<std::uint8_t>(c));
+  expected.push_back(255);
+  expected.insert(expected.end(), context.begin(), context.end());
+  EXPECT_EQ(to_hex(*largest), to_hex(expected));
+  auto smallest = KeyDerivation::hkdf_label("", {}, 0);
+  ASSERT_TRUE(smallest);
+  EXPECT_EQ(to_hex(*smallest),
+            "000006746c73313320"
+            "00");
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label + "l", context, 32));
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label, ByteVec(256), 32));
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label, context, 0x10000));
+}
+
 TEST(native_key_schedule, suite_params) {
   EXPECT_EQ(suite_params(CipherSuite::tls_aes_256_gcm_sha384)->hash, crypto::HashAlgorithm::sha384);
   EXPECT_FALSE(suite_params(static_cast<CipherSuite>(0x00ff)));
