@@ -248,7 +248,15 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
            schedule->derivation().finished_verify_data(binder_key.span(), hello_hash));
   auto& psks = std::get<msgs::OfferedPsks>(ch.extensions.list().back().body);
   psks.binders.front().assign(binder.span().begin(), binder.span().end());
-  return ch.encode();
+  // The binders list is the hello's tail (truncated_length): with our one binder, its last
+  // Hash.length bytes are the binder, encoded above as zeros of that length. They are filled in
+  // place instead of encoding the whole hello again.
+  if (psks.binders.size() != 1 || bytes.size() != *truncated + 2 + 1 + binder.size()) {
+    return wire::fail(Alert::internal_error, "ClientHello", "binders not at the end");
+  }
+  std::copy(binder.span().begin(), binder.span().end(),
+            bytes.end() - static_cast<std::ptrdiff_t>(binder.size()));
+  return bytes;
 }
 
 msgs::KeyShareClientHello key_share_list(
