@@ -119,6 +119,11 @@ Bytes KeyDerivation::empty_hash() const noexcept {
   return sha384_empty;
 }
 
+Bytes KeyDerivation::zeros() const noexcept {
+  static constexpr std::array<std::uint8_t, 48> zeros{};  // the longest hash: SHA-384
+  return std::span(zeros).first(hash_length());
+}
+
 Result<SecretBytes> KeyDerivation::extract(Bytes salt, Bytes ikm) const {
   return provider_->hkdf_extract(hash_, salt, ikm);
 }
@@ -184,8 +189,7 @@ Status KeySchedule::enter(Stage stage, const SecretBytes& secret) {
 
 Status KeySchedule::derive_early_secret(Bytes psk) {
   WIRE_CHECK(require(Stage::start));
-  const SecretBytes zeros(kd_.hash_length());
-  WIRE_TRY(early_, kd_.extract({}, psk.empty() ? zeros.span() : psk));
+  WIRE_TRY(early_, kd_.extract({}, psk.empty() ? kd_.zeros() : psk));
   return enter(Stage::early, early_);
 }
 
@@ -207,9 +211,8 @@ Result<SecretBytes> KeySchedule::early_exporter_master_secret(Bytes client_hello
 Status KeySchedule::derive_handshake_secret(Bytes shared_secret) {
   WIRE_CHECK(require(Stage::early));
   WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
-  const SecretBytes zeros(kd_.hash_length());
   WIRE_TRY(handshake_,
-           kd_.extract(salt.span(), shared_secret.empty() ? zeros.span() : shared_secret));
+           kd_.extract(salt.span(), shared_secret.empty() ? kd_.zeros() : shared_secret));
   early_.wipe();
   return enter(Stage::handshake, handshake_);
 }
@@ -227,8 +230,7 @@ Result<SecretBytes> KeySchedule::server_handshake_traffic_secret(Bytes hello_has
 Status KeySchedule::derive_master_secret() {
   WIRE_CHECK(require(Stage::handshake));
   WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
-  const SecretBytes zeros(kd_.hash_length());
-  WIRE_TRY(master_, kd_.extract(salt.span(), zeros.span()));
+  WIRE_TRY(master_, kd_.extract(salt.span(), kd_.zeros()));
   handshake_.wipe();
   return enter(Stage::master, master_);
 }

@@ -61,6 +61,9 @@ class KeyDerivation {
   Result<SecretBytes> derive_secret_empty(crypto::HmacKey& secret, std::string_view label) const;
   /// Hash("") for this hash (a constant: Derive-Secret(.., "") and "derived" use it).
   [[nodiscard]] Bytes empty_hash() const noexcept;
+  /// Hash.length zero bytes (RFC 8446 §7.1: the IKM or PSK "0" of the key schedule; a
+  /// constant, not a secret).
+  [[nodiscard]] Bytes zeros() const noexcept;
   Result<SecretBytes> extract(Bytes salt, Bytes ikm) const;
 
   /// RFC 8446 §7.3: [sender]_write_key and [sender]_write_iv from a traffic secret. With

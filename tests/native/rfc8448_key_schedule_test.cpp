@@ -163,6 +163,8 @@ TEST(native_key_schedule, empty_hash_constants_are_the_hash_of_nothing) {
     const KeyDerivation kd(**p, hash);
     const auto computed = (*p)->digest(hash, {});
     EXPECT_EQ(ByteVec(kd.empty_hash().begin(), kd.empty_hash().end()), computed);
+    // The key schedule's "0" (RFC 8446 §7.1): Hash.length zero bytes.
+    EXPECT_EQ(ByteVec(kd.zeros().begin(), kd.zeros().end()), ByteVec(kd.hash_length(), 0));
   }
 }
 
