@@ -73,6 +73,12 @@ struct TicketKeysState {
 };
 
 Result<base::SecretBytes> TicketKey::derive(std::string_view label, std::size_t length) const {
+  {
+    std::lock_guard lock(derived_mutex);
+    for (const auto& entry : derived) {
+      if (entry.label == label && entry.key.size() == length) return base::SecretBytes(entry.key);
+    }
+  }
   auto library = LibraryContext::create();
   if (!library) {
     return fail(library.error());
@@ -96,6 +102,11 @@ Result<base::SecretBytes> TicketKey::derive(std::string_view label, std::size_t 
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
     return fail(Errc::internal_error, "cannot derive a session ticket key (HKDF failed)");
   }
+  std::lock_guard lock(derived_mutex);
+  const bool kept = std::any_of(derived.begin(), derived.end(), [&](const Derived& entry) {
+    return entry.label == label && entry.key.size() == length;
+  });
+  if (!kept && derived.size() < max_derived) derived.push_back(Derived{std::string(label), out});
   return out;
 }
 

@@ -13,8 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sanstls::core {
 
@@ -28,8 +31,21 @@ struct TicketKey {
   std::chrono::system_clock::time_point created;
 
   /// HKDF-SHA256-Expand(secret, label, length): an engine's own key for its ticket format
-  /// (e.g. label "sanstls native ticket aes-256-gcm"). Fails only if libcrypto fails.
+  /// (e.g. label "sanstls native ticket aes-256-gcm"). Fails only if libcrypto fails. The result
+  /// is kept with this key (see `derived`), so sealing or opening a ticket costs no HKDF.
   [[nodiscard]] Result<base::SecretBytes> derive(std::string_view label, std::size_t length) const;
+
+  /// derive()'s results for this key, one per (label, length) asked: engines have one or two
+  /// labels each, so a few entries (max_derived; past it derive() computes without keeping). They
+  /// live and are wiped with the key, which the configuration's TicketKeys owns: nothing is shared
+  /// across TicketKeys.
+  struct Derived {
+    std::string label;
+    base::SecretBytes key;
+  };
+  static constexpr std::size_t max_derived = 8;
+  mutable std::mutex derived_mutex;
+  mutable std::vector<Derived> derived;  // guarded by derived_mutex
 };
 
 class TicketKeysAccess {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "native/key_schedule.hpp"
 
-#include "wire/writer.hpp"
-
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -27,26 +26,44 @@ std::optional<SuiteParams> suite_params(CipherSuite suite) {
   return std::nullopt;
 }
 
-Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view label, Bytes context,
-                                                            std::size_t length) {
+namespace {
+
+/// The largest HkdfLabel: uint16 length, label<7..255>, context<0..255>.
+constexpr std::size_t max_hkdf_label = 2 + 1 + 255 + 1 + 255;
+
+/// Writes HkdfLabel (RFC 8446 §7.1) into `out`; returns its size. Every field is bounded first,
+/// so the fixed buffer always fits: expand_label runs ~25 times per handshake side and this saves
+/// a Writer's growing heap buffer each time (the bytes are HKDF input, never parsed).
+Result<std::size_t> write_hkdf_label(std::string_view label, Bytes context, std::size_t length,
+                                     std::array<std::uint8_t, max_hkdf_label>& out) {
   // struct { uint16 length = Length; opaque label<7..255> = "tls13 " + Label;
   //          opaque context<0..255> = Context; } HkdfLabel;
   constexpr std::string_view prefix = "tls13 ";
   if (length > 0xffff || prefix.size() + label.size() > 255 || context.size() > 255) {
     return wire::fail(Alert::internal_error, "HkdfLabel", "field out of range");
   }
-  const auto as_bytes = [](std::string_view text) {
-    return std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-  };
-  wire::Writer w;
-  w.u16(static_cast<std::uint16_t>(length), "HkdfLabel.length");
-  {
-    auto l = w.prefix8("HkdfLabel.label");
-    w.bytes(as_bytes(prefix), "HkdfLabel.label");
-    w.bytes(as_bytes(label), "HkdfLabel.label");
-  }
-  w.vec8(context, "HkdfLabel.context");
-  return std::move(w).finish();
+  std::size_t at = 0;
+  out[at++] = static_cast<std::uint8_t>(length >> 8);
+  out[at++] = static_cast<std::uint8_t>(length & 0xff);
+  out[at++] = static_cast<std::uint8_t>(prefix.size() + label.size());
+  at = static_cast<std::size_t>(std::copy(prefix.begin(), prefix.end(), out.begin() + at) -
+                                out.begin());
+  at = static_cast<std::size_t>(std::copy(label.begin(), label.end(), out.begin() + at) -
+                                out.begin());
+  out[at++] = static_cast<std::uint8_t>(context.size());
+  at = static_cast<std::size_t>(std::copy(context.begin(), context.end(), out.begin() + at) -
+                                out.begin());
+  return at;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> KeyDerivation::hkdf_label(std::string_view label, Bytes context,
+                                                            std::size_t length) {
+  std::array<std::uint8_t, max_hkdf_label> buffer{};
+  WIRE_TRY(const std::size_t size, write_hkdf_label(label, context, length, buffer));
+  return std::vector<std::uint8_t>(buffer.begin(),
+                                   buffer.begin() + static_cast<std::ptrdiff_t>(size));
 }
 
 Result<SecretBytes> KeyDerivation::expand_label(Bytes secret, std::string_view label, Bytes context,
@@ -60,8 +77,9 @@ Result<SecretBytes> KeyDerivation::expand_label(Bytes secret, std::string_view l
 
 Result<SecretBytes> KeyDerivation::expand_label(crypto::HmacKey& secret, std::string_view label,
                                                 Bytes context, std::size_t length) const {
-  WIRE_TRY(auto info, hkdf_label(label, context, length));
-  return secret.hkdf_expand(info, length);
+  std::array<std::uint8_t, max_hkdf_label> info{};
+  WIRE_TRY(const std::size_t size, write_hkdf_label(label, context, length, info));
+  return secret.hkdf_expand(std::span(info).first(size), length);
 }
 
 Result<SecretBytes> KeyDerivation::derive_secret(Bytes secret, std::string_view label,
@@ -101,15 +119,23 @@ Bytes KeyDerivation::empty_hash() const noexcept {
   return sha384_empty;
 }
 
+Bytes KeyDerivation::zeros() const noexcept {
+  static constexpr std::array<std::uint8_t, 48> zeros{};  // the longest hash: SHA-384
+  return std::span(zeros).first(hash_length());
+}
+
 Result<SecretBytes> KeyDerivation::extract(Bytes salt, Bytes ikm) const {
   return provider_->hkdf_extract(hash_, salt, ikm);
 }
 
-Result<TrafficKeys> KeyDerivation::traffic_keys(Bytes traffic_secret,
-                                                crypto::AeadAlgorithm aead) const {
+Result<TrafficKeys> KeyDerivation::traffic_keys(Bytes traffic_secret, crypto::AeadAlgorithm aead,
+                                                SecretBytes* finished_key) const {
   WIRE_TRY(auto secret, provider_->hmac_key(hash_, traffic_secret));
   WIRE_TRY(auto key, expand_label(*secret, "key", {}, crypto::aead_key_length(aead)));
   WIRE_TRY(auto iv, expand_label(*secret, "iv", {}, crypto::aead_nonce_length));
+  if (finished_key != nullptr) {
+    WIRE_TRY(*finished_key, expand_label(*secret, "finished", {}, hash_length()));
+  }
   return TrafficKeys{std::move(key), std::move(iv)};
 }
 
@@ -120,7 +146,11 @@ Result<SecretBytes> KeyDerivation::finished_key(Bytes base_key) const {
 Result<SecretBytes> KeyDerivation::finished_verify_data(Bytes base_key,
                                                         Bytes transcript_hash) const {
   WIRE_TRY(auto key, finished_key(base_key));
-  return provider_->hmac(hash_, key.span(), transcript_hash);
+  return verify_data(key.span(), transcript_hash);
+}
+
+Result<SecretBytes> KeyDerivation::verify_data(Bytes finished_key, Bytes transcript_hash) const {
+  return provider_->hmac(hash_, finished_key, transcript_hash);
 }
 
 Result<SecretBytes> KeyDerivation::next_traffic_secret(Bytes traffic_secret) const {
@@ -159,8 +189,7 @@ Status KeySchedule::enter(Stage stage, const SecretBytes& secret) {
 
 Status KeySchedule::derive_early_secret(Bytes psk) {
   WIRE_CHECK(require(Stage::start));
-  const SecretBytes zeros(kd_.hash_length());
-  WIRE_TRY(early_, kd_.extract({}, psk.empty() ? zeros.span() : psk));
+  WIRE_TRY(early_, kd_.extract({}, psk.empty() ? kd_.zeros() : psk));
   return enter(Stage::early, early_);
 }
 
@@ -182,9 +211,8 @@ Result<SecretBytes> KeySchedule::early_exporter_master_secret(Bytes client_hello
 Status KeySchedule::derive_handshake_secret(Bytes shared_secret) {
   WIRE_CHECK(require(Stage::early));
   WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
-  const SecretBytes zeros(kd_.hash_length());
   WIRE_TRY(handshake_,
-           kd_.extract(salt.span(), shared_secret.empty() ? zeros.span() : shared_secret));
+           kd_.extract(salt.span(), shared_secret.empty() ? kd_.zeros() : shared_secret));
   early_.wipe();
   return enter(Stage::handshake, handshake_);
 }
@@ -202,8 +230,7 @@ Result<SecretBytes> KeySchedule::server_handshake_traffic_secret(Bytes hello_has
 Status KeySchedule::derive_master_secret() {
   WIRE_CHECK(require(Stage::handshake));
   WIRE_TRY(auto salt, kd_.derive_secret_empty(*stage_key_, "derived"));
-  const SecretBytes zeros(kd_.hash_length());
-  WIRE_TRY(master_, kd_.extract(salt.span(), zeros.span()));
+  WIRE_TRY(master_, kd_.extract(salt.span(), kd_.zeros()));
   handshake_.wipe();
   return enter(Stage::master, master_);
 }

@@ -61,14 +61,22 @@ class KeyDerivation {
   Result<SecretBytes> derive_secret_empty(crypto::HmacKey& secret, std::string_view label) const;
   /// Hash("") for this hash (a constant: Derive-Secret(.., "") and "derived" use it).
   [[nodiscard]] Bytes empty_hash() const noexcept;
+  /// Hash.length zero bytes (RFC 8446 §7.1: the IKM or PSK "0" of the key schedule; a
+  /// constant, not a secret).
+  [[nodiscard]] Bytes zeros() const noexcept;
   Result<SecretBytes> extract(Bytes salt, Bytes ikm) const;
 
-  /// RFC 8446 §7.3: [sender]_write_key and [sender]_write_iv from a traffic secret.
-  Result<TrafficKeys> traffic_keys(Bytes traffic_secret, crypto::AeadAlgorithm aead) const;
+  /// RFC 8446 §7.3: [sender]_write_key and [sender]_write_iv from a traffic secret. With
+  /// `finished_key`, a handshake traffic secret's finished_key (RFC 8446 §4.4.4) too, from the
+  /// same HMAC key (the secret's padded blocks are hashed once for the three expansions).
+  Result<TrafficKeys> traffic_keys(Bytes traffic_secret, crypto::AeadAlgorithm aead,
+                                   SecretBytes* finished_key = nullptr) const;
   /// RFC 8446 §4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length).
   Result<SecretBytes> finished_key(Bytes base_key) const;
   /// verify_data = HMAC(finished_key, Transcript-Hash(...)).
   Result<SecretBytes> finished_verify_data(Bytes base_key, Bytes transcript_hash) const;
+  /// The same from the finished_key itself.
+  Result<SecretBytes> verify_data(Bytes finished_key, Bytes transcript_hash) const;
   /// RFC 8446 §7.2: application_traffic_secret_N+1.
   Result<SecretBytes> next_traffic_secret(Bytes traffic_secret) const;
   /// RFC 8446 §4.6.1: the PSK for a ticket.

@@ -440,6 +440,54 @@ std::vector<std::pair<ContentType, ByteVec>> handshake_flight(const Flight& f) {
            concat({encode(f.ee), encode(f.cert), encode(f.cv), encode(f.fin)})}};
 }
 
+/// Randomness that counts 0, 1, 2, ...: which byte went where shows in the hello.
+class Counting final : public crypto::RandomSource {
+ public:
+  void fill(std::span<std::uint8_t> out) override {
+    for (auto& b : out) b = next_++;
+  }
+
+ private:
+  std::uint8_t next_ = 0;
+};
+
+// The client random, the session id and the key share come from consecutive, distinct bytes of
+// the random stream (the random and the session id from one draw): none is reused, and the
+// order known-answer tests rely on (random, session id, key share) holds.
+TEST(rfc8448_client_randomness, random_session_id_and_key_share_are_consecutive_and_distinct) {
+  for (const bool session_id : {true, false}) {
+    auto provider = crypto::LibcryptoProvider::hazmat_create_deterministic(
+        std::make_unique<Counting>(), std::make_unique<Clock2016>());
+    ASSERT_TRUE(provider);
+    ClientHandshakeEnvironment env;
+    env.provider = provider->get();
+    env.verify_chain = [](std::span<const ByteVec>) { return Status{}; };
+    ClientHelloParameters params = rfc_parameters(3);
+    params.middlebox_compatibility = session_id;
+    ByteVec record;
+    auto started = ClientHandshake::start(std::move(params), std::move(env), record);
+    ASSERT_TRUE(started) << started.error().to_string();
+    auto hello = msgs::ClientHello::parse(Bytes(record).subspan(5 + 4));
+    ASSERT_TRUE(hello) << hello.error().to_string();
+    const auto counting = [](std::size_t from, std::size_t n) {
+      ByteVec bytes(n);
+      for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<std::uint8_t>(from + i);
+      return bytes;
+    };
+    EXPECT_EQ(ByteVec(hello->random.begin(), hello->random.end()), counting(0, 32));
+    EXPECT_EQ(hello->legacy_session_id, session_id ? counting(32, 32) : ByteVec{});
+    const auto* shares = hello->extensions.get<msgs::KeyShareClientHello>(ExtensionType::key_share);
+    ASSERT_NE(shares, nullptr);
+    ASSERT_EQ(shares->shares.size(), 1U);
+    auto expected =
+        (*provider)->key_share_from_private(NamedGroup::x25519, counting(session_id ? 64 : 32, 32));
+    ASSERT_TRUE(expected);
+    EXPECT_EQ(to_hex(shares->shares[0].key_exchange),
+              to_hex(ByteVec((*expected)->public_key().begin(), (*expected)->public_key().end())))
+        << "session id " << session_id;
+  }
+}
+
 TEST(rfc8448_client_refuses, untampered_flight_is_accepted) {
   Client c;
   ASSERT_TRUE(c.feed(plaintext_record(ContentType::handshake, encode(rfc_server_hello()))));

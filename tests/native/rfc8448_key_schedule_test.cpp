@@ -78,6 +78,17 @@ TEST_P(rfc8448_key_schedule, every_hkdf_step_and_key_pair) {
       EXPECT_EQ(to_hex(vec(keys->iv)), to_hex(*step->get("iv expanded")));
       EXPECT_EQ(to_hex(*KeyDerivation::hkdf_label("key", {}, 16)), to_hex(*step->get("key info")));
       EXPECT_EQ(to_hex(*KeyDerivation::hkdf_label("iv", {}, 12)), to_hex(*step->get("iv info")));
+      // Asked for the finished_key too (one HMAC key for the three expansions): the same key and
+      // IV, and the finished_key that finished_key() derives on its own.
+      SecretBytes finished_key;
+      auto with_finished = kd.traffic_keys(*prk, crypto::AeadAlgorithm::aes_128_gcm, &finished_key);
+      ASSERT_TRUE(with_finished);
+      EXPECT_EQ(to_hex(vec(with_finished->key)), to_hex(*step->get("key expanded")));
+      EXPECT_EQ(to_hex(vec(with_finished->iv)), to_hex(*step->get("iv expanded")));
+      auto alone = kd.finished_key(*prk);
+      ASSERT_TRUE(alone);
+      EXPECT_EQ(finished_key.size(), 32U);
+      EXPECT_EQ(to_hex(vec(finished_key)), to_hex(vec(*alone)));
       ++checked;
     } else if (step->starts_with("calculate PSK binder") && prk != nullptr) {
       auto finished_key = kd.finished_key(*prk);
@@ -118,6 +129,28 @@ TEST(native_key_schedule, stages_are_enforced) {
   EXPECT_TRUE(ks.exporter_master_secret(ByteVec(32)));
 }
 
+// HkdfLabel (RFC 8446 §7.1) at its bounds: label<7..255> ("tls13 " + label), context<0..255>,
+// a uint16 length; one byte past any bound is refused, never written.
+TEST(native_key_schedule, hkdf_label_at_and_past_its_bounds) {
+  const std::string label(255 - 6, 'l');
+  const ByteVec context(255, 0xc0);
+  auto largest = KeyDerivation::hkdf_label(label, context, 0xffff);
+  ASSERT_TRUE(largest);
+  ByteVec expected{0xff, 0xff, 255};
+  for (char c : std::string("tls13 ") + label) expected.push_back(static_cast<std::uint8_t>(c));
+  expected.push_back(255);
+  expected.insert(expected.end(), context.begin(), context.end());
+  EXPECT_EQ(to_hex(*largest), to_hex(expected));
+  auto smallest = KeyDerivation::hkdf_label("", {}, 0);
+  ASSERT_TRUE(smallest);
+  EXPECT_EQ(to_hex(*smallest),
+            "000006746c73313320"
+            "00");
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label + "l", context, 32));
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label, ByteVec(256), 32));
+  EXPECT_FALSE(KeyDerivation::hkdf_label(label, context, 0x10000));
+}
+
 TEST(native_key_schedule, suite_params) {
   EXPECT_EQ(suite_params(CipherSuite::tls_aes_256_gcm_sha384)->hash, crypto::HashAlgorithm::sha384);
   EXPECT_FALSE(suite_params(static_cast<CipherSuite>(0x00ff)));
@@ -130,6 +163,8 @@ TEST(native_key_schedule, empty_hash_constants_are_the_hash_of_nothing) {
     const KeyDerivation kd(**p, hash);
     const auto computed = (*p)->digest(hash, {});
     EXPECT_EQ(ByteVec(kd.empty_hash().begin(), kd.empty_hash().end()), computed);
+    // The key schedule's "0" (RFC 8446 §7.1): Hash.length zero bytes.
+    EXPECT_EQ(ByteVec(kd.zeros().begin(), kd.zeros().end()), ByteVec(kd.hash_length(), 0));
   }
 }
 

@@ -621,6 +621,8 @@ TEST(server_manual_client, full_handshake_and_tickets) {
   EXPECT_EQ(m.c.tickets[0].ticket_lifetime, 7200U);
   EXPECT_NE(m.c.tickets[0].ticket_nonce, m.c.tickets[1].ticket_nonce);
   EXPECT_NE(m.c.tickets[0].ticket, m.c.tickets[1].ticket);
+  // Each ticket's randomness is its own (drawn together, never reused).
+  EXPECT_NE(m.c.tickets[0].ticket_age_add, m.c.tickets[1].ticket_age_add);
   // Application data both ways.
   ASSERT_TRUE(m.s.feed(m.c.sealed(ContentType::application_data, ByteVec{'p', 'i', 'n', 'g'})));
   EXPECT_EQ(m.s.data, (ByteVec{'p', 'i', 'n', 'g'}));
@@ -1427,6 +1429,14 @@ TEST(server_resumption, resumed_without_certificate_then_data) {
   Tickets t;
   t.first_connection();
   EXPECT_NE(t.sessions[0].ticket, t.sessions[1].ticket);
+  // Each ticket's ticket_age_add and AEAD nonce (after the 16-byte key name) are its own: drawn
+  // together, never reused.
+  EXPECT_NE(t.sessions[0].ticket_age_add, t.sessions[1].ticket_age_add);
+  const auto nonce = [](const ByteVec& ticket) {
+    return ByteVec(ticket.begin() + ticket_key_name_length,
+                   ticket.begin() + ticket_key_name_length + crypto::aead_nonce_length);
+  };
+  EXPECT_NE(nonce(t.sessions[0].ticket), nonce(t.sessions[1].ticket));
   EXPECT_EQ(t.sessions[0].lifetime_seconds, 7200U);
   EXPECT_EQ(t.sessions[0].max_early_data, 0U);
   ClientHelloParameters cp = t.resuming_hello();

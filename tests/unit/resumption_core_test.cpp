@@ -10,9 +10,12 @@
 #include "core/ticket_keys.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace sanstls {
 namespace {
@@ -113,6 +116,49 @@ TEST(TicketKeys, DerivedKeysDependOnTheLabelAndTheKey) {
   auto other = (*TicketKeysAccess::sealing_key(*keys))->derive("engine a", 32);
   ASSERT_TRUE(other);
   EXPECT_FALSE(std::equal(a->data(), a->data() + 32, other->data()));
+}
+
+// derive() keeps its results with the key: what it returns, the first time and from what it
+// kept, is HKDF-Expand (RFC 5869 §2.3) of the secret for that label and that length.
+TEST(TicketKeys, DerivedKeysAreHkdfExpandForEachLabelAndLength) {
+  FakeClock clock;
+  auto keys = make_keys(clock, 3600s, 7200s);
+  auto key = *TicketKeysAccess::sealing_key(*keys);
+  // T(1) = HMAC(PRK, label | 0x01), T(2) = HMAC(PRK, T(1) | label | 0x02).
+  const auto hkdf_expand = [&](std::string_view label, std::size_t length) {
+    std::vector<std::uint8_t> out;
+    std::vector<std::uint8_t> block;
+    for (std::uint8_t i = 1; out.size() < length; ++i) {
+      std::vector<std::uint8_t> input(block);
+      input.insert(input.end(), label.begin(), label.end());
+      input.push_back(i);
+      block.assign(32, 0);
+      unsigned int size = 0;
+      HMAC(EVP_sha256(), key->secret.data(), static_cast<int>(key->secret.size()), input.data(),
+           input.size(), block.data(), &size);
+      out.insert(out.end(), block.begin(), block.end());
+    }
+    out.resize(length);
+    return out;
+  };
+  const auto derived = [&](std::string_view label, std::size_t length) {
+    auto d = key->derive(label, length);
+    EXPECT_TRUE(d);
+    return d ? std::vector<std::uint8_t>(d->data(), d->data() + d->size())
+             : std::vector<std::uint8_t>{};
+  };
+  for (int round = 0; round < 2; ++round) {  // the second round is served from what was kept
+    EXPECT_EQ(derived("engine a", 32), hkdf_expand("engine a", 32)) << round;
+    EXPECT_EQ(derived("engine a", 16), hkdf_expand("engine a", 16)) << round;
+    EXPECT_EQ(derived("engine a", 48), hkdf_expand("engine a", 48)) << round;
+    EXPECT_EQ(derived("engine b", 32), hkdf_expand("engine b", 32)) << round;
+  }
+  // Past max_derived entries, results are still right (computed, not kept).
+  for (std::size_t i = 0; i < core::TicketKey::max_derived + 2; ++i) {
+    const std::string label = "label " + std::to_string(i);
+    EXPECT_EQ(derived(label, 32), hkdf_expand(label, 32)) << label;
+  }
+  EXPECT_LE(key->derived.size(), core::TicketKey::max_derived);
 }
 
 TEST(MemorySessionStore, TakesEachSessionOnceNewestFirst) {

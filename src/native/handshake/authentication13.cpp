@@ -59,9 +59,15 @@ Result<SignatureScheme> verify_certificate_verify(Signer peer, const msgs::Hands
 
 Status verify_peer_finished(const msgs::HandshakeView& message, const KeyDerivation& kd,
                             Bytes peer_base_key, Transcript& transcript) {
+  WIRE_TRY(const auto finished_key, kd.finished_key(peer_base_key));
+  return verify_peer_finished_with_key(message, kd, finished_key.span(), transcript);
+}
+
+Status verify_peer_finished_with_key(const msgs::HandshakeView& message, const KeyDerivation& kd,
+                                     Bytes peer_finished_key, Transcript& transcript) {
   WIRE_TRY(const auto fin, msgs::Finished::parse(message.body, kd.hash_length()));
   WIRE_TRY(const auto before, transcript.current_hash());
-  WIRE_TRY(const auto expected, kd.finished_verify_data(peer_base_key, before));
+  WIRE_TRY(const auto expected, kd.verify_data(peer_finished_key, before));
   // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
   // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
   // Fuzzing builds only (fuzzing.hpp): a forged verify_data passes.

@@ -45,5 +45,8 @@ Result<SignatureScheme> verify_certificate_verify(Signer peer, const msgs::Hands
 /// `transcript`.
 Status verify_peer_finished(const msgs::HandshakeView& message, const KeyDerivation& kd,
                             Bytes peer_base_key, Transcript& transcript);
+/// The same with the peer's finished_key already derived (KeyDerivation::traffic_keys).
+Status verify_peer_finished_with_key(const msgs::HandshakeView& message, const KeyDerivation& kd,
+                                     Bytes peer_finished_key, Transcript& transcript);
 
 }  // namespace sanstls::native::handshake

@@ -29,10 +29,8 @@ std::chrono::system_clock::time_point client_now(const ClientHandshakeEnvironmen
   return env.clock ? env.clock() : env.provider->now();
 }
 
-/// Write keys for `secret`, limited to what the server accepts.
-Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
-                               const SecretBytes& secret) {
-  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+/// Write keys `keys`, limited to what the server accepts.
+InstallKeys write_install(const Negotiated& n, TrafficKeys keys) {
   InstallKeys install{true, n.params.aead, std::move(keys)};
   // RFC 8449 §4: "The record size limit only applies to records sent toward the endpoint that
   // advertises the limit." In TLS 1.3 it counts the whole TLSInnerPlaintext (content type and
@@ -40,9 +38,16 @@ Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
   if (n.peer_record_size_limit) install.inner_plaintext_limit = *n.peer_record_size_limit;
   return install;
 }
-Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
-                              const SecretBytes& secret) {
+/// Write keys for `secret`, limited to what the server accepts.
+Result<InstallKeys> write_keys(const KeyDerivation& kd, const Negotiated& n,
+                               const SecretBytes& secret) {
   WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead));
+  return write_install(n, std::move(keys));
+}
+/// Read keys for `secret`; with `finished_key`, a handshake traffic secret's finished_key too.
+Result<InstallKeys> read_keys(const KeyDerivation& kd, const Negotiated& n,
+                              const SecretBytes& secret, SecretBytes* finished_key = nullptr) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), n.params.aead, finished_key));
   return InstallKeys{false, n.params.aead, std::move(keys)};
 }
 
@@ -154,6 +159,17 @@ Result<std::vector<msgs::Extension>> hello_extensions(const ClientHelloParameter
   return ordered;
 }
 
+/// The offered PSK's early-stage key schedule, made on first use (its hash is the PSK suite's).
+Result<KeySchedule*> early_schedule(Negotiated::OfferedPsk& psk,
+                                    const crypto::CryptoProvider& provider) {
+  if (!psk.early) {
+    KeySchedule early(provider, suite_params(psk.suite)->hash);
+    WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
+    psk.early.emplace(std::move(early));
+  }
+  return &*psk.early;
+}
+
 /// RFC 8446 §4.2.9 psk_dhe_ke: the only mode we offer (forward secrecy on resumption).
 constexpr std::uint8_t psk_dhe_ke = 1;
 
@@ -218,9 +234,8 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   const auto truncated = ch.truncated_length(bytes.size());
   if (!truncated) return wire::fail(Alert::internal_error, "ClientHello", "no binders");
   const Bytes partial = Bytes(bytes).first(*truncated);
-  KeySchedule schedule(provider, hash);
-  WIRE_CHECK(schedule.derive_early_secret(offered.psk->secret.span()));
-  WIRE_TRY(const auto binder_key, schedule.binder_key(false));
+  WIRE_TRY(const KeySchedule* schedule, early_schedule(*offered.psk, provider));
+  WIRE_TRY(const auto binder_key, schedule->binder_key(false));
   std::vector<std::uint8_t> hello_hash;
   if (before == nullptr) {
     Transcript alone(provider);
@@ -230,10 +245,18 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
     WIRE_TRY(hello_hash, before->hash_with(partial));
   }
   WIRE_TRY(const auto binder,
-           schedule.derivation().finished_verify_data(binder_key.span(), hello_hash));
+           schedule->derivation().finished_verify_data(binder_key.span(), hello_hash));
   auto& psks = std::get<msgs::OfferedPsks>(ch.extensions.list().back().body);
   psks.binders.front().assign(binder.span().begin(), binder.span().end());
-  return ch.encode();
+  // The binders list is the hello's tail (truncated_length): with our one binder, its last
+  // Hash.length bytes are the binder, encoded above as zeros of that length. They are filled in
+  // place instead of encoding the whole hello again.
+  if (psks.binders.size() != 1 || bytes.size() != *truncated + 2 + 1 + binder.size()) {
+    return wire::fail(Alert::internal_error, "ClientHello", "binders not at the end");
+  }
+  std::copy(binder.span().begin(), binder.span().end(),
+            bytes.end() - static_cast<std::ptrdiff_t>(binder.size()));
+  return bytes;
 }
 
 msgs::KeyShareClientHello key_share_list(
@@ -270,18 +293,22 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   const auto& provider = *env.provider;
   Negotiated offered;
   // The random first, then the session id, then the key shares: known-answer tests rely on this
-  // order.
-  provider.random(offered.client_random);
+  // order. The random and the session id come from one draw.
   // RFC 5077 §3.4: offering a ticket, the client "MAY generate and include a Session ID"; ours
   // is how we recognise that the server accepted it (it echoes the Session ID).
   const bool offers_ticket12 = params.resumption12 && !params.tls12_cipher_suites.empty();
+  constexpr std::size_t random_length = std::tuple_size_v<decltype(offered.client_random)>;
+  std::array<std::uint8_t, random_length + 32> fresh{};
   if ((params.middlebox_compatibility || offers_ticket12) && params.legacy_session_id.empty()) {
     // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
     // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
     // This value need not be random but SHOULD be unpredictable".
-    params.legacy_session_id.resize(32);
-    provider.random(params.legacy_session_id);
+    provider.random(fresh);
+    params.legacy_session_id.assign(fresh.begin() + random_length, fresh.end());
+  } else {
+    provider.random(std::span(fresh).first(random_length));
   }
+  std::copy_n(fresh.begin(), random_length, offered.client_random.begin());
 
   std::vector<std::unique_ptr<crypto::KeyShare>> shares;
   // A TLS 1.2-only hello carries no key share (the ECDHE key is made for the ServerKeyExchange):
@@ -326,13 +353,13 @@ Result<ClientStart> start_client(ClientHelloParameters params,
     const auto suite = *suite_params(session.suite);
     // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
     // ClientHello), with the PSK's hash.
-    KeySchedule early(provider, suite.hash);
-    WIRE_CHECK(early.derive_early_secret(session.psk.span()));
+    // The PSK's early stage, which encode_hello made for the binder.
+    WIRE_TRY(const KeySchedule* early, early_schedule(*offered.psk, provider));
     Transcript hello_only(provider);
     WIRE_CHECK(hello_only.select_hash(suite.hash));
     hello_only.add(bytes);
     WIRE_TRY(const auto hello_hash, hello_only.current_hash());
-    WIRE_TRY(const auto c_early, early.client_early_traffic_secret(hello_hash));
+    WIRE_TRY(const auto c_early, early->client_early_traffic_secret(hello_hash));
     log_key(env, "CLIENT_EARLY_TRAFFIC_SECRET", offered, c_early);
     if (offered.middlebox_compatibility) {
       // RFC 8446 §D.4: "If offering early data, the record is placed immediately after the
@@ -340,7 +367,7 @@ Result<ClientStart> start_client(ClientHelloParameters params,
       after_hello.emplace_back(SendChangeCipherSpec{});
       offered.change_cipher_spec_sent = true;
     }
-    WIRE_TRY(auto keys, early.derivation().traffic_keys(c_early.span(), suite.aead));
+    WIRE_TRY(auto keys, early->derivation().traffic_keys(c_early.span(), suite.aead));
     after_hello.emplace_back(InstallKeys{true, suite.aead, std::move(keys)});
   }
   ExpectServerHello first{std::move(offered), std::move(params), std::move(transcript),
@@ -532,9 +559,18 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   offered.group = server_share->share.group;
   if (!transcript.hash_algorithm()) WIRE_CHECK(transcript.select_hash(suite.hash));
   transcript.add(message.whole);
-  KeySchedule schedule(*env.provider, suite.hash);
-  WIRE_CHECK(schedule.derive_early_secret(offered.resumed ? offered.psk->secret.span() : Bytes{}));
+  // Resumed: the early stage the binder used (same hash: checked above). Else Early Secret =
+  // HKDF-Extract(0, HashLen zeros).
+  std::optional<KeySchedule> early;
+  if (offered.resumed) {
+    WIRE_TRY(KeySchedule * psk_early, early_schedule(*offered.psk, *env.provider));
+    early = std::move(*psk_early);
+  } else {
+    early.emplace(*env.provider, suite.hash);
+    WIRE_CHECK(early->derive_early_secret({}));
+  }
   offered.psk.reset();  // not needed any more
+  KeySchedule schedule = std::move(*early);
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
@@ -548,8 +584,12 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   // Our handshake write keys are installed when we first write under them (our Finished), once
   // the server's record_size_limit is known.
   WIRE_TRY(auto server_keys,
-           read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret));
+           read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret,
+                     &hs.server_finished_key));
   actions.emplace_back(std::move(server_keys));
+  WIRE_TRY(hs.client_handshake_keys, hs.schedule.derivation().traffic_keys(
+                                         hs.client_handshake_traffic_secret.span(),
+                                         hs.negotiated.params.aead, &hs.client_finished_key));
   return ExpectEncryptedExtensions{std::move(hs)};
 }
 
@@ -706,8 +746,11 @@ Result<ClientState> ExpectFinished::handle(const HandshakeView& message,
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
   // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
-  WIRE_CHECK(
-      verify_peer_finished(message, kd, hs.server_handshake_traffic_secret.span(), hs.transcript));
+  WIRE_CHECK(hs.server_finished_key.empty()
+                 ? verify_peer_finished(message, kd, hs.server_handshake_traffic_secret.span(),
+                                        hs.transcript)
+                 : verify_peer_finished_with_key(message, kd, hs.server_finished_key.span(),
+                                                 hs.transcript));
   const VerifiedServerFinished proof;
   WIRE_TRY(const auto server_finished_hash, hs.transcript.current_hash());
   WIRE_CHECK(hs.schedule.derive_master_secret());
@@ -765,8 +808,13 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
     hs.transcript.add(eoed);
     actions.emplace_back(SendHandshake{eoed});
   }
-  WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
-  actions.emplace_back(std::move(handshake_keys));
+  if (hs.client_handshake_keys) {
+    actions.emplace_back(write_install(n, std::move(*hs.client_handshake_keys)));
+    hs.client_handshake_keys.reset();
+  } else {
+    WIRE_TRY(auto handshake_keys, write_keys(kd, n, hs.client_handshake_traffic_secret));
+    actions.emplace_back(std::move(handshake_keys));
+  }
 
   if (hs.certificate_request_context) {
     msgs::Certificate cert;
@@ -813,7 +861,9 @@ Result<ClientState> send_client_flight(HandshakeSecrets hs, Connected next,
   }
   WIRE_TRY(const auto client_hash, hs.transcript.current_hash());
   WIRE_TRY(auto verify_data,
-           kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), client_hash));
+           hs.client_finished_key.empty()
+               ? kd.finished_verify_data(hs.client_handshake_traffic_secret.span(), client_hash)
+               : kd.verify_data(hs.client_finished_key.span(), client_hash));
   msgs::Finished ours;
   ours.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
   WIRE_TRY(auto finished, ours.encode());
@@ -1204,6 +1254,13 @@ Status ClientHandshake::keep_alert_protection() {
   return std::visit(
       [this](const auto& state) -> Status {
         if constexpr (requires { state.hs; }) {
+          if (state.hs.client_handshake_keys) {  // made with the server's handshake keys
+            WIRE_TRY(auto protection,
+                     record::Protection::create(*env_.provider, state.hs.negotiated.params.aead,
+                                                *state.hs.client_handshake_keys));
+            alert_protection_ = std::move(protection);
+            return {};
+          }
           WIRE_TRY(auto keys, write_keys(state.hs.schedule.derivation(), state.hs.negotiated,
                                          state.hs.client_handshake_traffic_secret));
           WIRE_TRY(auto protection,

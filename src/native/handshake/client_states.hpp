@@ -164,6 +164,10 @@ struct Negotiated {
     SecretBytes secret;
     CipherSuite suite{};
     std::string alpn;
+    /// The PSK's key schedule at the early stage (RFC 8446 §7.1: Early Secret = HKDF-Extract(0,
+    /// PSK)), made once for the binder and reused for the early traffic secret and, when the
+    /// server selects the PSK, the rest of the handshake.
+    std::optional<KeySchedule> early;
   };
   std::optional<OfferedPsk> psk;
   /// The server selected our PSK (RFC 8446 §4.2.11).
@@ -218,6 +222,12 @@ struct HandshakeSecrets {
   std::optional<ByteVec> certificate_request_context;
   /// The CertificateRequest's signature_algorithms and certificate_authorities.
   CertificateQuery certificate_query;
+  /// Made on the ServerHello with the server's handshake read keys, from the same HMAC keys:
+  /// our handshake write keys (needed early should we send an alert before our Finished) and
+  /// both finished_keys (RFC 8446 §4.4.4).
+  std::optional<TrafficKeys> client_handshake_keys;
+  SecretBytes client_finished_key;
+  SecretBytes server_finished_key;
 };
 
 /// What a HelloRetryRequest fixed: the ServerHello must agree (RFC 8446 §4.1.4, §4.2.8).

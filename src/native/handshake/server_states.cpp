@@ -27,9 +27,11 @@ void log_key(const Context& ctx, std::string_view label,
   if (ctx.env.key_log) ctx.env.key_log(label, client_random, secret.span());
 }
 
+/// Record keys for `secret`; with `finished_key`, a handshake traffic secret's finished_key too.
 Result<InstallKeys> keys_for(const KeyDerivation& kd, crypto::AeadAlgorithm aead,
-                             const SecretBytes& secret, bool write, std::size_t limit) {
-  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead));
+                             const SecretBytes& secret, bool write, std::size_t limit,
+                             SecretBytes* finished_key = nullptr) {
+  WIRE_TRY(auto keys, kd.traffic_keys(secret.span(), aead, finished_key));
   return InstallKeys{write, aead, std::move(keys), limit};
 }
 
@@ -50,6 +52,18 @@ std::uint32_t u32_from(const std::array<std::uint8_t, 4>& b) {
 /// resume here, with its binder verified. `transcript` holds what precedes this ClientHello
 /// (nothing, or message_hash(ClientHello1) || HelloRetryRequest), its hash already selected;
 /// `whole` is this ClientHello (header included).
+/// The selected PSK's early-stage key schedule (select_psk made it for the binder), made again
+/// only if it is missing or of another hash.
+Result<KeySchedule*> psk_early_schedule(Negotiation::Psk& psk, crypto::HashAlgorithm hash,
+                                        const crypto::CryptoProvider& provider) {
+  if (!psk.early || psk.early->derivation().hash() != hash) {
+    KeySchedule early(provider, hash);
+    WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
+    psk.early.emplace(std::move(early));
+  }
+  return &*psk.early;
+}
+
 Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, Bytes whole,
                                                    const Transcript& transcript,
                                                    const Negotiation& n, const Context& ctx) {
@@ -111,7 +125,7 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
                         "binder does not verify");
     }
     Negotiation::Psk psk{std::move(ticket->psk), static_cast<std::uint16_t>(i), false,
-                         ticket->max_early_data};
+                         ticket->max_early_data, std::move(schedule)};
     // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
     // cipher suite and selected the first key offered in the client's "pre_shared_key"
     // extension. In addition, it MUST verify that the following values are the same as those
@@ -329,10 +343,9 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   if (early_data) {
     // RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
     // ClientHello).
-    KeySchedule early(provider, n.params.hash);
-    WIRE_CHECK(early.derive_early_secret(n.psk->secret.span()));
+    WIRE_TRY(const KeySchedule* early, psk_early_schedule(*n.psk, n.params.hash, provider));
     WIRE_TRY(const auto ch_hash, transcript.current_hash());
-    WIRE_TRY(c_early, early.client_early_traffic_secret(ch_hash));
+    WIRE_TRY(c_early, early->client_early_traffic_secret(ch_hash));
     log_key(ctx, "CLIENT_EARLY_TRAFFIC_SECRET", n.client_random, c_early);
   }
 
@@ -363,8 +376,18 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     actions.emplace_back(SendChangeCipherSpec{});
   }
 
-  KeySchedule schedule(provider, n.params.hash);
-  WIRE_CHECK(schedule.derive_early_secret(n.psk ? n.psk->secret.span() : Bytes{}));
+  // Resumed: the early stage select_psk made for the binder. Else Early Secret =
+  // HKDF-Extract(0, HashLen zeros).
+  std::optional<KeySchedule> early;
+  if (n.psk) {
+    WIRE_TRY(KeySchedule * psk_early, psk_early_schedule(*n.psk, n.params.hash, provider));
+    early = std::move(*psk_early);
+    n.psk->early.reset();
+  } else {
+    early.emplace(provider, n.params.hash);
+    WIRE_CHECK(early->derive_early_secret({}));
+  }
+  KeySchedule schedule = std::move(*early);
   WIRE_CHECK(schedule.derive_handshake_secret(shared.span()));
   shared.wipe();
   WIRE_TRY(const auto hello_hash, transcript.current_hash());
@@ -383,15 +406,19 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   if (announce_limit) read_limit = *ctx.params.record_size_limit;
 
   const KeyDerivation& kd = schedule.derivation();
-  WIRE_TRY(auto server_hs_keys, keys_for(kd, n.params.aead, s_hs, true, write_limit));
+  SecretBytes server_finished_key;
+  WIRE_TRY(auto server_hs_keys,
+           keys_for(kd, n.params.aead, s_hs, true, write_limit, &server_finished_key));
   actions.emplace_back(std::move(server_hs_keys));
+  SecretBytes client_finished_key;  // with the client's handshake read keys
   if (early_data) {
     // RFC 8446 §2.3: the client's early data and EndOfEarlyData come under the early keys; its
     // handshake keys follow EndOfEarlyData (ExpectEndOfEarlyData).
     WIRE_TRY(auto early_keys, keys_for(kd, n.params.aead, c_early, false, read_limit));
     actions.emplace_back(std::move(early_keys));
   } else {
-    WIRE_TRY(auto client_hs_keys, keys_for(kd, n.params.aead, c_hs, false, read_limit));
+    WIRE_TRY(auto client_hs_keys,
+             keys_for(kd, n.params.aead, c_hs, false, read_limit, &client_finished_key));
     actions.emplace_back(std::move(client_hs_keys));
   }
 
@@ -459,7 +486,7 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
 
   // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(... CertificateVerify)).
   WIRE_TRY(const auto cv_hash, transcript.current_hash());
-  WIRE_TRY(const auto verify_data, kd.finished_verify_data(s_hs.span(), cv_hash));
+  WIRE_TRY(const auto verify_data, kd.verify_data(server_finished_key.span(), cv_hash));
   msgs::Finished fin;
   fin.verify_data.assign(verify_data.span().begin(), verify_data.span().end());
   WIRE_TRY(auto fin_bytes, fin.encode());
@@ -489,9 +516,17 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
   ctx.info.resumed = n.psk.has_value();
   ctx.info.early_data_accepted = early_data;
 
-  ServerSecrets hs{n.params,        n.client_random, std::move(transcript), std::move(schedule),
-                   std::move(c_hs), std::move(c_ap), std::move(s_ap),       std::move(exporter),
-                   write_limit,     read_limit};
+  ServerSecrets hs{n.params,
+                   n.client_random,
+                   std::move(transcript),
+                   std::move(schedule),
+                   std::move(c_hs),
+                   std::move(c_ap),
+                   std::move(s_ap),
+                   std::move(exporter),
+                   write_limit,
+                   read_limit,
+                   std::move(client_finished_key)};
   if (early_data) {
     return ExpectEndOfEarlyData(std::move(hs), n.psk->max_early_data,
                                 ClientAuthenticationSettled{});
@@ -525,8 +560,9 @@ Result<ServerState> ExpectEndOfEarlyData::handle(const HandshakeView& message, c
   if (!message.body.empty()) return wire::decode_error("EndOfEarlyData", "not empty");
   hs.transcript.add(message.whole);
   // RFC 8446 §4.5: "the server ... switches to the client's handshake traffic keys".
-  WIRE_TRY(auto client_hs_keys, keys_for(hs.schedule.derivation(), hs.params.aead,
-                                         hs.client_handshake_traffic_secret, false, hs.read_limit));
+  WIRE_TRY(auto client_hs_keys,
+           keys_for(hs.schedule.derivation(), hs.params.aead, hs.client_handshake_traffic_secret,
+                    false, hs.read_limit, &hs.client_finished_key));
   actions.emplace_back(std::move(client_hs_keys));
   static_cast<void>(ctx);
   return ExpectClientFinished(std::move(hs), authentication);
@@ -597,8 +633,11 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
   if (message.type != HandshakeType::finished) return unexpected_message("Finished");
   const auto& kd = hs.schedule.derivation();
   // RFC 8446 §4.4.4: the peer's verify_data is checked (decrypt_error if wrong).
-  WIRE_CHECK(
-      verify_peer_finished(message, kd, hs.client_handshake_traffic_secret.span(), hs.transcript));
+  WIRE_CHECK(hs.client_finished_key.empty()
+                 ? verify_peer_finished(message, kd, hs.client_handshake_traffic_secret.span(),
+                                        hs.transcript)
+                 : verify_peer_finished_with_key(message, kd, hs.client_finished_key.span(),
+                                                 hs.transcript));
   const VerifiedClientFinished proof;
   WIRE_TRY(const auto client_finished_hash, hs.transcript.current_hash());
   Connected next(hs.params, proof);
@@ -619,17 +658,22 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
   const bool resumable = static_cast<bool>(ctx.env.ticket_sealing_key);
   std::vector<std::uint8_t> context;
   if (resumable && tickets > 0 && ctx.env.ticket_context) context = ctx.env.ticket_context();
+  // Every ticket's fresh randomness in one draw, ticket after ticket: ticket_age_add, then the
+  // AEAD nonce it is sealed with (or, not resumable, the opaque ticket). Each byte is used once.
+  const std::size_t per_ticket = 4 + (resumable ? crypto::aead_nonce_length : ticket_length);
+  std::vector<std::uint8_t> randomness(tickets * per_ticket);
+  if (!randomness.empty()) ctx.env.provider->random(randomness);
   for (std::size_t i = 0; i < tickets; ++i) {
+    const Bytes fresh = Bytes(randomness).subspan(i * per_ticket, per_ticket);
     msgs::NewSessionTicket ticket;
     ticket.ticket_lifetime = ctx.params.ticket_lifetime;
     std::array<std::uint8_t, 4> age_add{};
-    ctx.env.provider->random(age_add);
+    std::copy_n(fresh.begin(), age_add.size(), age_add.begin());
     ticket.ticket_age_add = u32_from(age_add);
     ticket.ticket_nonce = {static_cast<std::uint8_t>(i)};
     if (!resumable) {
       // Opaque random bytes, never accepted back.
-      ticket.ticket.resize(ticket_length);
-      ctx.env.provider->random(ticket.ticket);
+      ticket.ticket.assign(fresh.begin() + 4, fresh.end());
     } else {
       auto key = ctx.env.ticket_sealing_key();
       if (!key) break;  // no key to seal with: no (more) tickets, the connection is fine
@@ -647,9 +691,7 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
       contents.max_early_data = ctx.params.max_early_data;
       contents.alpn = ctx.info.alpn.value_or(std::string{});
       contents.context = context;
-      std::array<std::uint8_t, crypto::aead_nonce_length> nonce{};
-      ctx.env.provider->random(nonce);
-      WIRE_TRY(ticket.ticket, seal_ticket(*ctx.env.provider, *key, nonce, contents));
+      WIRE_TRY(ticket.ticket, seal_ticket(*ctx.env.provider, *key, fresh.subspan(4), contents));
       if (ctx.params.max_early_data > 0) {
         // RFC 8446 §4.6.1: early_data "indicating that the ticket may be used to send 0-RTT
         // data".

@@ -206,6 +206,9 @@ struct Negotiation {
     /// The client's early data is accepted (RFC 8446 §4.2.10).
     bool early_data = false;
     std::uint32_t max_early_data = 0;
+    /// The PSK's key schedule at the early stage (RFC 8446 §7.1), made once to check the binder
+    /// and reused for the early traffic secret and the rest of the handshake.
+    std::optional<KeySchedule> early;
   };
   std::optional<Psk> psk;
 };
@@ -223,6 +226,8 @@ struct ServerSecrets {
   /// The client's record_size_limit, for our write keys; ours, for our read keys.
   std::size_t write_limit = max_plaintext_length + 1;
   std::size_t read_limit = max_plaintext_length + 1;
+  /// The client's finished_key (RFC 8446 §4.4.4), made with its handshake read keys.
+  SecretBytes client_finished_key;
 };
 
 struct ExpectClientHello;
