@@ -134,8 +134,15 @@ constexpr Aead kAeads[] = {
     {"ChaCha20-Poly1305", "ChaCha20-Poly1305", CipherSuite::tls_chacha20_poly1305_sha256},
 };
 
+}  // namespace
+
 /// Seals (and optionally opens) `total` bytes in records of `record` bytes, as TLS 1.3 does:
 /// a fresh nonce per record, 5 bytes of additional data, a 16-byte tag. Returns MB/s of CPU.
+/// The nonce is set the cheapest way libcrypto offers, as the native engine sets it
+/// (LibcryptoAead::set_nonce): AES-GCM takes the whole 12-byte IV through
+/// EVP_CTRL_AEAD_SET_IV_FIXED with length -1 (no parameter lookup of the IV length, which
+/// EVP_*Init_ex2 does per record and which cost ~6 % at 1 KiB); ChaCha20-Poly1305 has no such
+/// control and keeps EVP_*Init_ex2. A dearer reference would flatter the TLS / raw ratio.
 std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::size_t total,
                                 bool open) {
   EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, evp_name, nullptr);
@@ -151,20 +158,28 @@ std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::s
   bool ok = cipher != nullptr && seal != nullptr && unseal != nullptr &&
             EVP_EncryptInit_ex2(seal, cipher, key.data(), nullptr, nullptr) == 1 &&
             EVP_DecryptInit_ex2(unseal, cipher, key.data(), nullptr, nullptr) == 1;
+  const bool gcm = cipher != nullptr && EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE;
+  const auto set_nonce = [&](EVP_CIPHER_CTX* ctx, bool encrypt) {
+    if (gcm) {
+      return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IV_FIXED, -1, nonce.data()) == 1;
+    }
+    return (encrypt ? EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr)
+                    : EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce.data(), nullptr)) == 1;
+  };
   const std::size_t count = std::max<std::size_t>(1, total / record);
   const std::int64_t start = thread_cpu_ns();
   for (std::size_t i = 0; ok && i < count; ++i) {
     nonce[11] = static_cast<unsigned char>(i);
     int length = 0;
     int final_length = 0;
-    ok = EVP_EncryptInit_ex2(seal, nullptr, nullptr, nonce.data(), nullptr) == 1 &&
+    ok = set_nonce(seal, /*encrypt=*/true) &&
          EVP_EncryptUpdate(seal, nullptr, &length, aad, sizeof aad) == 1 &&
          EVP_EncryptUpdate(seal, sealed.data(), &length, plain.data(),
                            static_cast<int>(plain.size())) == 1 &&
          EVP_EncryptFinal_ex(seal, sealed.data() + length, &final_length) == 1 &&
          EVP_CIPHER_CTX_ctrl(seal, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1;
     if (ok && open) {
-      ok = EVP_DecryptInit_ex2(unseal, nullptr, nullptr, nonce.data(), nullptr) == 1 &&
+      ok = set_nonce(unseal, /*encrypt=*/false) &&
            EVP_DecryptUpdate(unseal, nullptr, &length, aad, sizeof aad) == 1 &&
            EVP_DecryptUpdate(unseal, opened.data(), &length, sealed.data(),
                              static_cast<int>(record)) == 1 &&
@@ -181,6 +196,8 @@ std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::s
   }
   return static_cast<double>(count * record) / 1e6 / seconds(spent);
 }
+
+namespace {
 
 EVP_PKEY* generate(const char* type, int rsa_bits = 0) {
   EVP_PKEY* key = nullptr;

@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -46,6 +48,12 @@ nlohmann::json run(const Options& options, const Progress& progress);
 /// Keeps memory freed by the harness in the process (glibc trims the heap's top otherwise, and
 /// every connection's transport buffers made it grow and shrink). run() calls it.
 void keep_freed_heap();
+
+/// The raw AEAD reference ("hardware.aead"): seals (and with `open`, also opens) `total` bytes
+/// in records of `record` bytes with libcrypto's `evp_name` cipher, as TLS 1.3 does; MB/s of
+/// CPU, or nothing when libcrypto refused. bench_loop runs it under callgrind too.
+std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::size_t total,
+                                bool open);
 
 /// The report as human-readable tables.
 void print_table(const nlohmann::json& report, std::ostream& out);

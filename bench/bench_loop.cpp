@@ -2,7 +2,9 @@
 // One bench workload in a loop, for profilers (valgrind --tool=callgrind counts instructions
 // repeatably on a loaded machine, which wall-clock figures are not). Usage:
 //   bench_loop IMPLEMENTATION WORKLOAD [COUNT] [CERT]
-// IMPLEMENTATION: openssl | gnutls | native (the sanstls engines) | raw-openssl | raw-gnutls
+// IMPLEMENTATION: openssl | gnutls | native (the sanstls engines) | raw-openssl | raw-gnutls |
+//                 raw-aead (bulk only: the "raw AEAD" reference, AES-128-GCM seal + open of COUNT
+//                 records, no TLS)
 // WORKLOAD: full | tls12 | resumed (handshakes) | bulk16k | bulk1k (client -> server writes,
 //           AES-128-GCM) | many_extensions | many_key_shares (a sanstls server engine receives
 //           bench/hostile.hpp's hostile ClientHello COUNT times, one new session each)
@@ -59,6 +61,12 @@ int main(int argc, char** argv) {
   const std::string workload = argv[2];
   const long count = argc > 3 ? std::atol(argv[3]) : 100;
   const bool rsa = argc > 4 && std::string(argv[4]) == "rsa";
+  if (which == "raw-aead") {
+    const std::size_t record = workload == "bulk1k" ? 1024 : 16384;
+    const auto rate = bench::aead_rate("AES-128-GCM", record,
+                                       record * static_cast<std::size_t>(count), /*open=*/true);
+    return rate ? 0 : (std::fprintf(stderr, "raw AEAD failed\n"), 1);
+  }
   bench::Implementation impl;
   if (which == "raw-openssl") {
     impl = bench::raw_openssl_implementation();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -95,8 +96,16 @@ class RecordCounter {
     std::size_t complete = 0;
     while (!bytes.empty()) {
       if (header_size_ < header_.size()) {
-        header_[header_size_++] = static_cast<std::uint8_t>(bytes.front());
-        bytes = bytes.subspan(1);
+        // A whole header at once when it is there (the common case: the record starts the
+        // input), else byte by byte across calls.
+        if (header_size_ == 0 && bytes.size() >= header_.size()) {
+          std::memcpy(header_.data(), bytes.data(), header_.size());
+          header_size_ = header_.size();
+          bytes = bytes.subspan(header_.size());
+        } else {
+          header_[header_size_++] = static_cast<std::uint8_t>(bytes.front());
+          bytes = bytes.subspan(1);
+        }
         if (header_size_ == header_.size()) {
           body_left_ = static_cast<std::size_t>((header_[3] << 8U) | header_[4]);
           if (body_left_ > max_record_body) oversized_ = true;

@@ -57,11 +57,13 @@ SessionCore::SessionCore(std::shared_ptr<const ClientContext> client, SessionCal
     : client_(std::move(client)), callbacks_(std::move(callbacks)) {
   info_.backend = client_->config.backend;
   info_.server_name = client_->config.server_name.text();
+  key_update_interval_ = configured_key_update_interval();
 }
 
 SessionCore::SessionCore(std::shared_ptr<const ServerContext> server, SessionCallbacks callbacks)
     : server_(std::move(server)), callbacks_(std::move(callbacks)) {
   info_.backend = server_->config.backend;
+  key_update_interval_ = configured_key_update_interval();
 }
 
 SessionCore::~SessionCore() = default;
@@ -147,8 +149,9 @@ Error SessionCore::closed_before_handshake() {
 
 Result<void> SessionCore::settle(const Result<EngineStatus>& status) {
   // The engine says whether its handshake completed, also when the same call then failed or
-  // ended with the peer's close_notify.
-  if (engine_ && engine_->handshake_complete()) {
+  // ended with the peer's close_notify. (Never asked again once it did: the flag is never
+  // cleared.)
+  if (!handshake_complete_ && engine_ && engine_->handshake_complete()) {
     handshake_complete_ = true;
   }
   if (status && *status == EngineStatus::peer_closed && !handshake_complete_) {
@@ -318,8 +321,8 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
 }
 
 Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& application_data) {
-  if (auto usable = check_usable("receive_data"); !usable) {
-    return usable;
+  if (!usable_now()) {
+    return check_usable("receive_data");
   }
   if (!pending_application_data_.empty()) {
     application_data.insert(application_data.end(), pending_application_data_.begin(),
@@ -472,8 +475,8 @@ Result<void> SessionCore::receive_eof() {
 }
 
 Result<void> SessionCore::write(std::span<const std::byte> data) {
-  if (auto usable = check_usable("write_data"); !usable) {
-    return usable;
+  if (!usable_now()) {
+    return check_usable("write_data");
   }
   if (state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate) {
     // The proposal's callback style: data may be written right after start(); it goes out,
@@ -532,7 +535,7 @@ Result<void> SessionCore::send_queued() {
   return encrypt(queued);
 }
 
-std::uint64_t SessionCore::key_update_interval() const {
+std::uint64_t SessionCore::configured_key_update_interval() const {
   const auto& hazmat = common().hazmat;
   return hazmat && hazmat->key_update_interval_records ? *hazmat->key_update_interval_records
                                                        : limits::key_update_interval_records;

@@ -99,6 +99,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Refuses calls made while the session is inside one of its own callbacks, and every call
   /// on an invalidated session.
   Result<void> check_usable(std::string_view operation) const;
+  /// check_usable()'s conditions without building its result (every write and receive asks).
+  [[nodiscard]] bool usable_now() const noexcept {
+    return !in_engine_ && !in_callback_ && state_ != SessionState::invalidated && engine_;
+  }
   /// Applies an engine result: updates the state and info, flushes output, and invalidates
   /// the session on error.
   Result<void> settle(const Result<EngineStatus>& status);
@@ -117,8 +121,10 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// limits::max_input_without_data bytes in a row that carried no application data.
   Result<EngineStatus> receive_established(std::span<const std::byte> bytes,
                                            Bytes& application_data);
-  /// Records after which our sending keys change (hazmat may lower it; core/limits.hpp).
-  [[nodiscard]] std::uint64_t key_update_interval() const;
+  /// Records after which our sending keys change (hazmat may lower it; core/limits.hpp): read
+  /// from the configuration once, not per record.
+  [[nodiscard]] std::uint64_t key_update_interval() const { return key_update_interval_; }
+  [[nodiscard]] std::uint64_t configured_key_update_interval() const;
   /// Before sending application data: a TLS 1.3 session changes its sending keys once
   /// key_update_interval() records went out under them (RFC 8446 §5.5); a TLS 1.2 AES-GCM
   /// session, which cannot, refuses to send more than twice as many.
@@ -185,6 +191,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   limits::RecordCounter records_;
   /// Frames what we send, to count records under our current sending key.
   limits::RecordCounter sent_records_;
+  std::uint64_t key_update_interval_ = limits::key_update_interval_records;
   std::uint64_t records_sent_under_key_ = 0;
   std::uint64_t records_received_since_request_ = 0;
   std::size_t handshake_input_ = 0;

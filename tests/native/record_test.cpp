@@ -403,6 +403,250 @@ TEST_F(native_record_protection, reader_delivers_application_data_to_the_direct_
   reader.retain();
 }
 
+// read_application_data(): an established connection's application data in one pass, and
+// everything else left to next() exactly as next() alone would have treated it.
+class native_record_fast_path : public native_record_protection {
+ protected:
+  /// A reader keyed as `make()` that has read one protected handshake record (the peer's
+  /// Finished, as it were), and the writer that continues the peer's side.
+  void SetUp() override {
+    native_record_protection::SetUp();
+    writer_.set_protection(make());
+    ASSERT_TRUE(reader_.set_protection(make()));
+    ByteVec out;
+    ASSERT_TRUE(writer_.write(ContentType::handshake, finished_, out));
+    reader_.feed(out);
+    auto in = reader_.next();
+    ASSERT_TRUE(in && *in);
+    ASSERT_EQ((*in)->data, finished_);
+  }
+  ByteVec sealed(ContentType type, Bytes content) {
+    ByteVec out;
+    EXPECT_TRUE(writer_.write(type, content, out));
+    return out;
+  }
+  const ByteVec finished_{20, 0, 0, 1, 9};
+  const ByteVec key_update_{24, 0, 0, 1, 0};  // KeyUpdate, update_not_requested
+  RecordWriter writer_;
+  RecordReader reader_;
+};
+
+TEST_F(native_record_fast_path, data_in_one_pass_and_the_rest_held_for_next) {
+  ByteVec in = sealed(ContentType::application_data, ByteVec(300, 1));
+  const auto append = [&in](const ByteVec& more) { in.insert(in.end(), more.begin(), more.end()); };
+  append(sealed(ContentType::application_data, ByteVec(max_plaintext_length, 2)));  // largest
+  append(sealed(ContentType::application_data, ByteVec{}));                         // empty
+  append(sealed(ContentType::handshake, key_update_));
+  append(sealed(ContentType::application_data, ByteVec(200, 3)));
+  append(sealed(ContentType::alert, ByteVec{1, 0}));
+  reader_.lend(in);
+  std::vector<std::byte> data;
+  auto run = reader_.read_application_data(data);
+  ASSERT_TRUE(run) << run.error().to_string();
+  EXPECT_EQ(run->records, 3U);
+  EXPECT_FALSE(run->drained);
+  std::vector<std::byte> expected(300, std::byte{1});
+  expected.insert(expected.end(), max_plaintext_length, std::byte{2});
+  EXPECT_EQ(data, expected);
+  // The KeyUpdate was decrypted into `data` and moved out of it: next() returns it first.
+  run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 0U);
+  EXPECT_EQ(data.size(), expected.size());
+  auto unit = reader_.next();
+  ASSERT_TRUE(unit && *unit);
+  EXPECT_EQ((*unit)->type, ContentType::handshake);
+  EXPECT_EQ((*unit)->data, key_update_);
+  run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 1U);
+  expected.insert(expected.end(), 200, std::byte{3});
+  EXPECT_EQ(data, expected);
+  unit = reader_.next();
+  ASSERT_TRUE(unit && *unit);
+  EXPECT_EQ((*unit)->type, ContentType::alert);
+  EXPECT_EQ((*unit)->data, (ByteVec{1, 0}));
+  run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 0U);
+  EXPECT_TRUE(run->drained);
+  reader_.retain();
+}
+
+TEST_F(native_record_fast_path, an_incomplete_record_waits_for_the_rest) {
+  const ByteVec in = sealed(ContentType::application_data, ByteVec(100, 4));
+  std::vector<std::byte> data;
+  reader_.feed(Bytes(in).first(60));
+  auto run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 0U);
+  EXPECT_FALSE(run->drained);
+  reader_.feed(Bytes(in).subspan(60));
+  run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 1U);
+  EXPECT_TRUE(run->drained);
+  EXPECT_EQ(data, std::vector<std::byte>(100, std::byte{4}));
+}
+
+TEST_F(native_record_fast_path, refuses_what_next_refuses_and_leaves_the_vector_alone) {
+  const std::vector<std::byte> before(7, std::byte{9});
+  // A record longer than our record_size_limit allows (RFC 8449 §4): record_overflow.
+  {
+    RecordReader reader;
+    auto protection = make();
+    protection.set_inner_plaintext_limit(1000);
+    ASSERT_TRUE(reader.set_protection(std::move(protection)));
+    RecordWriter writer;
+    writer.set_protection(make());
+    ByteVec in;
+    ASSERT_TRUE(writer.write(ContentType::handshake, finished_, in));
+    ASSERT_TRUE(writer.write(ContentType::application_data, ByteVec(1000, 5), in));
+    reader.feed(in);
+    ASSERT_TRUE(reader.next());
+    auto data = before;
+    auto run = reader.read_application_data(data);
+    ASSERT_FALSE(run);
+    EXPECT_EQ(run.error().alert, Alert::record_overflow);
+    EXPECT_EQ(data, before);
+  }
+  // A tampered record: bad_record_mac.
+  {
+    ByteVec in = sealed(ContentType::application_data, ByteVec(50, 6));
+    in.back() ^= 1U;
+    reader_.feed(in);
+    auto data = before;
+    auto run = reader_.read_application_data(data);
+    ASSERT_FALSE(run);
+    EXPECT_EQ(run.error().alert, Alert::bad_record_mac);
+    EXPECT_EQ(data, before);
+  }
+}
+
+TEST_F(native_record_fast_path, refuses_a_sequence_number_that_would_wrap) {
+  // RFC 8446 §5.3: the connection ends before a sequence number could wrap. The peer's
+  // Finished comes under the next-to-last value; the reader is then at the last one.
+  RecordWriter writer;
+  auto write = make();
+  write.hazmat_set_sequence_number(UINT64_MAX - 1);
+  writer.set_protection(std::move(write));
+  ByteVec in;
+  ASSERT_TRUE(writer.write(ContentType::handshake, finished_, in));
+  // The writer refuses to seal under the last value.
+  ByteVec refused;
+  ASSERT_FALSE(writer.write(ContentType::application_data, ByteVec(10, 1), refused));
+  RecordReader reader;
+  auto read = make();
+  read.hazmat_set_sequence_number(UINT64_MAX - 1);
+  ASSERT_TRUE(reader.set_protection(std::move(read)));
+  reader.feed(in);
+  ASSERT_TRUE(reader.next());
+  // Any record now is refused before decryption.
+  reader.feed(sealed(ContentType::application_data, ByteVec(10, 1)));
+  std::vector<std::byte> data;
+  auto run = reader.read_application_data(data);
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().alert, Alert::internal_error);
+  EXPECT_TRUE(data.empty());
+}
+
+TEST_F(native_record_fast_path, steps_aside_where_next_decides) {
+  std::vector<std::byte> data;
+  // A plaintext record after the keys: not for the fast path; next() refuses it.
+  reader_.feed(header(22, 4));
+  reader_.feed(ByteVec{20, 0, 0, 0});
+  auto run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 0U);
+  EXPECT_FALSE(run->drained);
+  auto unit = reader_.next(nullptr);
+  ASSERT_FALSE(unit);
+  EXPECT_EQ(unit.error().alert, Alert::unexpected_message);
+}
+
+TEST_F(native_record_fast_path, nothing_while_a_handshake_message_is_split) {
+  // RFC 8446 §5.1: no other record between the records of a split message: next() refuses the
+  // data record, so the fast path must not deliver it first.
+  reader_.feed(sealed(ContentType::handshake, ByteVec{24, 0, 0, 1}));  // half a KeyUpdate
+  auto unit = reader_.next();                                          // takes the half message
+  ASSERT_TRUE(unit);
+  ASSERT_FALSE(*unit) << "no complete unit yet";
+  reader_.feed(sealed(ContentType::application_data, ByteVec(10, 1)));
+  std::vector<std::byte> data;
+  auto run = reader_.read_application_data(data);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->records, 0U);
+  unit = reader_.next(nullptr);
+  ASSERT_FALSE(unit);
+  EXPECT_EQ(unit.error().alert, Alert::unexpected_message);
+  EXPECT_TRUE(data.empty());
+}
+
+TEST(native_record_fast_path12, tls12_records_checked_as_next_checks_them) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const tls12::WriteKeys keys{SecretBytes(ByteVec(16, 0x11)), SecretBytes(ByteVec(4, 0x22))};
+  auto make = [&] { return *Protection12::create(**p, crypto::AeadAlgorithm::aes_128_gcm, keys); };
+  RecordWriter writer;
+  writer.set_protection12(make());
+  ByteVec in;
+  ASSERT_TRUE(writer.write(ContentType::application_data, ByteVec(max_plaintext_length, 1), in));
+  ASSERT_TRUE(writer.write(ContentType::alert, ByteVec{1, 0}, in));
+  RecordReader reader;
+  ASSERT_TRUE(reader.set_protection12(make()));
+  reader.require_record_version(tls12_version);
+  reader.feed(in);
+  std::vector<std::byte> data;
+  auto run = reader.read_application_data(data);
+  ASSERT_TRUE(run) << run.error().to_string();
+  EXPECT_EQ(run->records, 1U);
+  EXPECT_EQ(data, std::vector<std::byte>(max_plaintext_length, std::byte{1}));
+  auto unit = reader.next();
+  ASSERT_TRUE(unit && *unit);
+  EXPECT_EQ((*unit)->type, ContentType::alert);
+  EXPECT_EQ((*unit)->data, (ByteVec{1, 0}));
+
+  // Another record version than the negotiated one: protocol_version (RFC 5246 §E.1).
+  ByteVec wrong;
+  ASSERT_TRUE(writer.write(ContentType::application_data, ByteVec(5, 2), wrong));
+  wrong[2] = 1;
+  reader.feed(wrong);
+  run = reader.read_application_data(data);
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().alert, Alert::protocol_version);
+
+  // The last sequence number is never used (RFC 5246 §6.1).
+  RecordReader exhausted;
+  auto last = make();
+  last.hazmat_set_sequence_number(UINT64_MAX);
+  ASSERT_TRUE(exhausted.set_protection12(std::move(last)));
+  RecordWriter fresh;
+  fresh.set_protection12(make());
+  ByteVec record;
+  ASSERT_TRUE(fresh.write(ContentType::application_data, ByteVec(5, 3), record));
+  exhausted.feed(record);
+  data.clear();
+  run = exhausted.read_application_data(data);
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().alert, Alert::internal_error);
+  EXPECT_TRUE(data.empty());
+
+  // A plaintext over the limit we advertised (RFC 8449 §4): record_overflow.
+  RecordReader limited;
+  auto small = make();
+  small.set_plaintext_limit(100);
+  ASSERT_TRUE(limited.set_protection12(std::move(small)));
+  RecordWriter big;
+  big.set_protection12(make());
+  ByteVec over;
+  ASSERT_TRUE(big.write(ContentType::application_data, ByteVec(101, 4), over));
+  limited.feed(over);
+  run = limited.read_application_data(data);
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().alert, Alert::record_overflow);
+  EXPECT_TRUE(data.empty());
+}
+
 TEST_F(native_record_protection, a_kept_aead_context_gives_what_fresh_ones_give) {
   // The AEAD keeps its keyed context between records: every record must still be what a
   // freshly keyed AEAD makes of it, also after a failed open and a change of direction.

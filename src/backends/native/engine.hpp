@@ -99,16 +99,21 @@ class FirstRecord {
   void feed(std::span<const std::byte> bytes);
   /// The first handshake message's bytes (header included) once the record is complete.
   [[nodiscard]] std::optional<std::span<const std::uint8_t>> handshake_message() const;
+  /// Whether release() was called (feed() then does nothing).
+  [[nodiscard]] bool released() const noexcept { return released_; }
   /// Frees the copy (once the handshake is done it can no longer be needed); later feeds are
   /// ignored.
   void release() {
+    if (released_) return;  // once: every established receive() asks
     ByteVec().swap(bytes_);
     complete_ = true;
+    released_ = true;
   }
 
  private:
   ByteVec bytes_;
   bool complete_ = false;
+  bool released_ = false;
 };
 
 /// The error for a peer that offered (client) or chose (server) only versions older than
@@ -151,7 +156,7 @@ class DriverEngine : public core::Engine {
   Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
                                      core::Bytes& application_data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
-    first_record_.feed(bytes);
+    if (!first_record_.released()) first_record_.feed(bytes);
     ByteVec out;
     // Application data is decrypted straight onto the end of the caller's vector.
     auto done = driver_->receive(as_u8(bytes), out, application_data);
@@ -314,7 +319,7 @@ class DriverEngine : public core::Engine {
       append(to_peer, out);
       return tl::unexpected<Error>(std::move(error));
     }
-    append(to_peer, out);
+    if (!out.empty()) append(to_peer, out);  // established data in: usually nothing to send
     const core::EngineStatus now = status();
     // The peer's first record only serves refusals during the handshake.
     if (now != core::EngineStatus::handshaking &&

@@ -54,7 +54,8 @@ class Aead {
   virtual Result<std::vector<std::uint8_t>> open(Bytes nonce, Bytes aad,
                                                  Bytes ciphertext_and_tag) = 0;
   /// seal() of `content || trailer` written into `out` (exactly their size plus the tag), for a
-  /// record layer that builds records in place: no plaintext copy, no extra buffer.
+  /// record layer that builds records in place: no plaintext copy, no extra buffer. `content`
+  /// may be the first bytes of `out` itself (sealed in place; no other overlap).
   virtual Status seal_into(Bytes nonce, Bytes aad, Bytes content, Bytes trailer,
                            std::span<std::uint8_t> out) = 0;
   /// open() in place: decrypts `ciphertext_and_tag` into its own first bytes and returns the

@@ -14,8 +14,18 @@ Status dispatch_records(record::RecordReader& reader, RecordHandlers& handlers,
   for (;;) {
     // While the certificate store has not answered, input stays buffered in the reader.
     if (handlers.paused()) return {};
-    // Once connected, TLS 1.3 application data is decrypted straight into the caller's vector.
-    auto next = reader.next(handlers.direct_application_data() ? &application_data : nullptr);
+    const bool direct = handlers.direct_application_data();
+    if (direct) {
+      // An established connection's application data records, one pass each from the input to
+      // the caller's vector, without a unit per record; whatever else comes (a post-handshake
+      // message, an alert, a record of another type) is next()'s, below, as before.
+      auto run = reader.read_application_data(application_data);
+      if (!run) return fail(run.error());
+      if (run->records > 0) handlers.application_data_accepted();
+      if (run->drained) return {};
+    }
+    // Once connected, application data is decrypted straight into the caller's vector.
+    auto next = reader.next(direct ? &application_data : nullptr);
     if (!next) return fail(next.error());
     if (!*next) return {};
     record::Inbound& unit = **next;

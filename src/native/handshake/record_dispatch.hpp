@@ -31,8 +31,9 @@ class RecordHandlers {
   [[nodiscard]] virtual bool connected() const = 0;
   /// Whether to leave the records in the reader for now (waiting for a certificate).
   [[nodiscard]] virtual bool paused() const { return false; }
-  /// Whether application data may be decrypted straight into the caller's sink (TLS 1.3, once
-  /// connected).
+  /// Whether application data may be decrypted straight into the caller's sink and accepted as
+  /// it comes, without early_data() or connected() being asked per record: true only once
+  /// connected, and never while early data is read (RecordReader::read_application_data).
   [[nodiscard]] virtual bool direct_application_data() const { return false; }
   /// A complete handshake message.
   virtual Result<Flow> handshake(record::Inbound& unit) = 0;

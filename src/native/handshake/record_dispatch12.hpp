@@ -19,6 +19,8 @@ class RecordHandlers12 final : public RecordHandlers {
   RecordHandlers12(Driver& driver, ByteVec& out) : driver_(driver), out_(out) {}
 
   [[nodiscard]] bool connected() const override { return static_cast<bool>(driver_.connected()); }
+  /// TLS 1.2 has no early data: once connected, application data goes straight to the caller.
+  [[nodiscard]] bool direct_application_data() const override { return connected(); }
   [[nodiscard]] bool paused() const override {
     // A server waits for its certificate store; a client never pauses here.
     if constexpr (requires(const Driver& d) { d.waiting_for_certificate(); }) {

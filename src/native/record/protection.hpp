@@ -51,6 +51,8 @@ class Protection {
   void set_inner_plaintext_limit(std::size_t limit);
   [[nodiscard]] std::size_t max_content_length() const noexcept { return limit_ - 1; }
   [[nodiscard]] std::uint64_t sequence_number() const noexcept { return seq_; }
+  /// Exhaustion tests only: continues at sequence number `seq`.
+  void hazmat_set_sequence_number(std::uint64_t seq) noexcept { seq_ = seq; }
 
  private:
   Protection(std::unique_ptr<crypto::Aead> aead, SecretBytes iv)
@@ -58,9 +60,12 @@ class Protection {
   Result<std::array<std::uint8_t, crypto::aead_nonce_length>> nonce() const;
   /// open() and open_append()'s checks before decryption: the outer type and the length.
   Status check_ciphertext(ContentType type, std::size_t length) const;
-  /// seal_append()'s work: the record written into `record`, exactly sealed_record_size() long.
-  Status seal_to(ContentType type, Bytes content, std::size_t padding,
-                 std::span<std::uint8_t> record);
+  template <class Vec>
+  Status seal_append_to(ContentType type, Bytes content, std::size_t padding, Vec& out);
+  /// seal_append()'s work on `record` (exactly sealed_record_size() long) that holds the content
+  /// after the header already: header, type, padding and tag written, the rest sealed in place.
+  Status seal_in_place(ContentType type, std::size_t content_length, std::size_t padding,
+                       std::span<std::uint8_t> record);
 
   std::unique_ptr<crypto::Aead> aead_;
   SecretBytes iv_;

@@ -42,13 +42,10 @@ Result<std::array<std::uint8_t, crypto::aead_nonce_length>> Protection12::nonce(
     // RFC 7905 §2: "The 64-bit record sequence number is serialized as an 8-byte, big-endian
     // value and padded on the left with four 0x00 bytes. The padded sequence number is XORed
     // with the client_write_IV (when the client is sending) or server_write_IV".
-    wire::Writer w;
-    w.zeros(4);
-    w.u64(seq_);
-    WIRE_TRY(auto padded, std::move(w).finish());
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      out[i] = static_cast<std::uint8_t>(padded[i] ^ iv[i]);
-    }
+    // On the stack (a Writer allocated a vector per record): the four zero bytes leave the IV's
+    // first four alone.
+    std::copy(iv.begin(), iv.end(), out.begin());
+    xor_sequence_number(std::span(out).last<8>(), seq_);
     return out;
   }
   // RFC 5288 §3: struct { opaque salt[4]; opaque nonce_explicit[8]; } GCMNonce; "The salt is the
@@ -65,17 +62,17 @@ Result<std::array<std::uint8_t, 13>> Protection12::additional_data(ContentType t
                                                                    std::size_t length) const {
   // RFC 5246 §6.2.3.3: additional_data = seq_num + TLSCompressed.type + TLSCompressed.version +
   // TLSCompressed.length; the length is the plaintext's.
-  wire::Writer w;
-  w.u64(seq_, "seq_num");
-  w.u8(static_cast<std::uint8_t>(type), "TLSCompressed.type");
-  w.u16(tls12_version, "TLSCompressed.version");
+  // Fixed-size arithmetic on the stack (a Writer allocated a vector for it, twice per record).
   if (length > 0xffff) {
     return wire::fail(Alert::internal_error, "TLSCompressed.length", "too long");
   }
-  w.u16(static_cast<std::uint16_t>(length), "TLSCompressed.length");
-  WIRE_TRY(auto bytes, std::move(w).finish());
   std::array<std::uint8_t, 13> out{};
-  std::copy(bytes.begin(), bytes.end(), out.begin());
+  xor_sequence_number(std::span(out).first<8>(), seq_);    // seq_num, over zeros
+  out[8] = static_cast<std::uint8_t>(type);                // TLSCompressed.type
+  out[9] = static_cast<std::uint8_t>(tls12_version >> 8);  // TLSCompressed.version
+  out[10] = static_cast<std::uint8_t>(tls12_version & 0xff);
+  out[11] = static_cast<std::uint8_t>(length >> 8);  // TLSCompressed.length
+  out[12] = static_cast<std::uint8_t>(length & 0xff);
   return out;
 }
 
@@ -86,31 +83,40 @@ Result<ByteVec> Protection12::seal(ContentType type, Bytes content) {
 }
 
 Status Protection12::seal_append(ContentType type, Bytes content, ByteVec& out) {
+  return seal_append_to(type, content, out);
+}
+
+Status Protection12::seal_append(ContentType type, Bytes content, std::vector<std::byte>& out) {
+  return seal_append_to(type, content, out);
+}
+
+template <class Vec>
+Status Protection12::seal_append_to(ContentType type, Bytes content, Vec& out) {
   if (content.size() > limit_) {
     return wire::fail(Alert::internal_error, "TLSPlaintext", "longer than the record limit");
   }
   WIRE_CHECK(check_sequence());
   // RFC 5288 §3: "The nonce_explicit MAY be the 64-bit sequence number." We always use it: a
   // sequence number never repeats under one key, so neither does the nonce (a random one could).
-  wire::Writer explicit_writer;
-  explicit_writer.u64(seq_, "GCMNonce.nonce_explicit");
-  WIRE_TRY(const auto explicit_nonce, std::move(explicit_writer).finish());
+  std::array<std::uint8_t, 8> explicit_nonce{};
+  xor_sequence_number(explicit_nonce, seq_);
   const std::size_t explicit_length = tls12::explicit_nonce_length(alg_);
   WIRE_TRY(const auto n, nonce(explicit_nonce));
   WIRE_TRY(const auto aad, additional_data(type, content.size()));
   const std::size_t fragment_length = explicit_length + content.size() + crypto::aead_tag_length;
-
-  wire::Writer header;
-  header.u8(static_cast<std::uint8_t>(type), "TLSCiphertext.type");
-  header.u16(tls12_version, "TLSCiphertext.version");
-  header.u16(static_cast<std::uint16_t>(fragment_length), "TLSCiphertext.length");
-  if (explicit_length != 0) header.bytes(explicit_nonce, "GenericAEADCipher.nonce_explicit");
-  WIRE_TRY(const auto head, std::move(header).finish());
-
+  // The header (and the explicit nonce) as fixed-size arithmetic straight into `out` (two
+  // Writers allocated two vectors per record).
+  const std::size_t head = record_header_length + explicit_length;
   const std::size_t start = out.size();
-  out.insert(out.end(), head.begin(), head.end());
-  out.resize(start + head.size() + content.size() + crypto::aead_tag_length);
-  const auto body = std::span<std::uint8_t>(out).subspan(start + head.size());
+  out.resize(start + head + content.size() + crypto::aead_tag_length);
+  auto* record = reinterpret_cast<std::uint8_t*>(out.data()) + start;
+  record[0] = static_cast<std::uint8_t>(type);                  // TLSCiphertext.type
+  record[1] = static_cast<std::uint8_t>(tls12_version >> 8);    // TLSCiphertext.version
+  record[2] = static_cast<std::uint8_t>(tls12_version & 0xff);  //
+  record[3] = static_cast<std::uint8_t>(fragment_length >> 8);  // TLSCiphertext.length
+  record[4] = static_cast<std::uint8_t>(fragment_length & 0xff);
+  std::copy_n(explicit_nonce.begin(), explicit_length, record + record_header_length);
+  const std::span<std::uint8_t> body(record + head, content.size() + crypto::aead_tag_length);
   if (auto ok = aead_->seal_into(n, aad, content, {}, body); !ok) {
     out.resize(start);
     return ok;
@@ -124,30 +130,36 @@ Result<Opened> Protection12::open(const Record& record) {
   return open(std::move(copy));
 }
 
-Result<Opened> Protection12::open(Record&& record) {
+Result<std::size_t> Protection12::check_record(std::uint16_t version, std::size_t length) const {
   // RFC 5246 §6.2.3: "The length MUST NOT exceed 2^14 + 2048." The record_overflow alert is the
   // one §7.2.2 names for it.
-  if (record.fragment.size() > max_ciphertext_length12) {
+  if (length > max_ciphertext_length12) {
     return wire::fail(Alert::record_overflow, "TLSCiphertext.length", "longer than 2^14 + 2048");
   }
   // RFC 5246 §E.1: once the version is negotiated, records carry it ("The client ... MUST use
   // the negotiated version"); another one is refused as OpenSSL and GnuTLS do.
-  if (record.legacy_record_version != tls12_version) {
+  if (version != tls12_version) {
     return wire::fail(Alert::protocol_version, "TLSCiphertext.version", "not TLS 1.2");
   }
   WIRE_CHECK(check_sequence());
   const std::size_t explicit_length = tls12::explicit_nonce_length(alg_);
   // A fragment too short to hold the explicit nonce and the tag cannot authenticate.
-  if (record.fragment.size() < explicit_length + crypto::aead_tag_length) {
+  if (length < explicit_length + crypto::aead_tag_length) {
     return wire::fail(Alert::bad_record_mac, "GenericAEADCipher", "shorter than nonce and tag");
   }
-  const std::size_t plaintext_length =
-      record.fragment.size() - explicit_length - crypto::aead_tag_length;
+  const std::size_t plaintext_length = length - explicit_length - crypto::aead_tag_length;
   // RFC 8449 §4 / RFC 5246 §6.2.1: a plaintext longer than our limit is a record_overflow;
   // checked before spending work on decryption (the length is known from the framing).
   if (plaintext_length > limit_) {
     return wire::fail(Alert::record_overflow, "TLSPlaintext.length", "longer than the limit");
   }
+  return plaintext_length;
+}
+
+Result<Opened> Protection12::open(Record&& record) {
+  WIRE_TRY(const std::size_t plaintext_length,
+           check_record(record.legacy_record_version, record.fragment.size()));
+  const std::size_t explicit_length = tls12::explicit_nonce_length(alg_);
   const Bytes fragment(record.fragment);
   WIRE_TRY(const auto n, nonce(fragment.first(explicit_length)));
   WIRE_TRY(const auto aad, additional_data(record.type, plaintext_length));
@@ -162,6 +174,23 @@ Result<Opened> Protection12::open(Record&& record) {
   data.resize(length);
   ++seq_;
   return Opened{record.type, std::move(data)};
+}
+
+Status Protection12::open_append(const RecordView& record, DataSink out) {
+  WIRE_TRY(const std::size_t plaintext_length,
+           check_record(record.legacy_record_version, record.fragment.size()));
+  const std::size_t explicit_length = tls12::explicit_nonce_length(alg_);
+  WIRE_TRY(const auto n, nonce(record.fragment.first(explicit_length)));
+  WIRE_TRY(const auto aad, additional_data(record.type, plaintext_length));
+  const std::size_t before = out.size();
+  const auto plaintext = out.grow(plaintext_length);
+  auto opened = aead_->open_into(n, aad, record.fragment.subspan(explicit_length), plaintext);
+  if (!opened) {
+    out.shrink(before);  // open_into wiped what it wrote
+    return tl::unexpected<Error>(opened.error());
+  }
+  ++seq_;
+  return {};
 }
 
 }  // namespace sanstls::native::record

@@ -31,10 +31,16 @@ class Protection12 {
   Result<ByteVec> seal(ContentType type, Bytes content);
   /// seal(), appending the record to `out` (encrypted in place there).
   Status seal_append(ContentType type, Bytes content, ByteVec& out);
+  /// The same for a vector of std::byte (the core's output buffer).
+  Status seal_append(ContentType type, Bytes content, std::vector<std::byte>& out);
   /// Decrypts a protected record; the content type is the record's own (authenticated).
   Result<Opened> open(const Record& record);
   /// open() that decrypts the record's own buffer in place.
   Result<Opened> open(Record&& record);
+  /// open() of a received record's view, decrypting in one pass onto the end of `out`, which
+  /// grows by the content only; the content type is the record's own. On failure `out` is back
+  /// to its size before the call and nothing decrypted is left in it.
+  Status open_append(const RecordView& record, DataSink out);
 
   /// RFC 8449 §4: the largest TLSPlaintext.length accepted by open() or produced by seal() —
   /// our advertised record_size_limit on the read side, the peer's on the write side. In TLS 1.2
@@ -51,6 +57,10 @@ class Protection12 {
   Protection12(crypto::AeadAlgorithm alg, std::unique_ptr<crypto::Aead> aead, SecretBytes iv)
       : alg_(alg), aead_(std::move(aead)), iv_(std::move(iv)) {}
   Status check_sequence() const;
+  /// open() and open_append()'s checks before decryption; the plaintext's length.
+  Result<std::size_t> check_record(std::uint16_t version, std::size_t length) const;
+  template <class Vec>
+  Status seal_append_to(ContentType type, Bytes content, Vec& out);
   Result<std::array<std::uint8_t, crypto::aead_nonce_length>> nonce(Bytes explicit_nonce) const;
   Result<std::array<std::uint8_t, 13>> additional_data(ContentType type, std::size_t length) const;
 

@@ -54,9 +54,13 @@ Result<std::optional<RecordView>> Deframer::next_view() {
   if (r.remaining() < record_header_length) {
     return std::optional<RecordView>{};
   }
-  WIRE_TRY(auto type, r.u8("TLSPlaintext.type"));
-  WIRE_TRY(auto version, r.u16("TLSPlaintext.legacy_record_version"));
-  WIRE_TRY(auto length, r.u16("TLSPlaintext.length"));
+  // The header's three fields from one bounds-checked 5-byte read (a Reader call per field was
+  // a fifth of the record layer's own cost for a 1 KiB record).
+  WIRE_TRY(const Bytes header, r.bytes(record_header_length, "TLSPlaintext header"));
+  // struct { ContentType type; ProtocolVersion legacy_record_version; uint16 length; ... }
+  const std::uint8_t type = header[0];
+  const auto version = static_cast<std::uint16_t>((header[1] << 8U) | header[2]);
+  const auto length = static_cast<std::uint16_t>((header[3] << 8U) | header[4]);
   // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST terminate
   // the connection with an "unexpected_message" alert."
   if (!known_content_type(type)) {

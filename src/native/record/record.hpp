@@ -6,7 +6,9 @@
 #include "native/types.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>
@@ -59,6 +61,16 @@ class DataSink {
   std::vector<std::byte>* std_ = nullptr;
 };
 
+/// XORs `word` (8 bytes) with `value` in network byte order: the per-record nonce arithmetic of
+/// RFC 8446 §5.3 and RFC 7905 §2 in one 64-bit operation.
+inline void xor_sequence_number(std::span<std::uint8_t, 8> word, std::uint64_t value) noexcept {
+  if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap64(value);
+  std::uint64_t current = 0;
+  std::memcpy(&current, word.data(), sizeof current);
+  current ^= value;
+  std::memcpy(word.data(), &current, sizeof current);
+}
+
 /// One record as received without a copy: header fields and a view of the fragment, valid until
 /// the Deframer is next fed, asked for a record or retains its input.
 struct RecordView {
@@ -93,6 +105,12 @@ class Deframer {
   Result<std::optional<Record>> next();
   /// next() without copying the fragment: a view into the input (see RecordView).
   Result<std::optional<RecordView>> next_view();
+  /// Whether the next record's type has arrived and is `type` (the record itself may still be
+  /// incomplete; next_view() checks its header).
+  [[nodiscard]] bool next_is(ContentType type) const noexcept {
+    const Bytes rest = borrowed_.empty() ? Bytes(buf_).subspan(start_) : borrowed_;
+    return !rest.empty() && rest.front() == static_cast<std::uint8_t>(type);
+  }
   /// Bytes received but not yet returned as records.
   [[nodiscard]] std::size_t buffered() const noexcept {
     return buf_.size() - start_ + borrowed_.size();

@@ -37,6 +37,23 @@ class RecordReader {
   /// `direct` sink, protected application data is decrypted straight onto its end and returned
   /// as delivered (only pass one once application data is acceptable).
   Result<std::optional<Inbound>> next(DataSink* direct = nullptr);
+
+  /// What read_application_data() did.
+  struct DataRun {
+    /// Protected application_data records whose content went to the sink (empty ones too).
+    std::size_t records = 0;
+    /// Every input byte was consumed: next() would return nothing.
+    bool drained = false;
+  };
+  /// The established connection's fast path, for a caller that accepts application data as it
+  /// comes (the handshake is complete and no early data is being read): decrypts the complete
+  /// protected application_data records at the front of the input straight onto the end of
+  /// `sink`, one pass each, with the checks next() applies to them. Stops at anything else and
+  /// leaves it to next(): a record of another outer type, an incomplete record, or one whose
+  /// content is not application data after all (TLS 1.3's inner type: a KeyUpdate,
+  /// NewSessionTicket or alert, held in decrypted form and returned by next() first). Does
+  /// nothing while a handshake message is incomplete or early data is skipped.
+  Result<DataRun> read_application_data(DataSink sink);
   /// Installs new read keys (or none). Fails if a handshake message is split across the change.
   Status set_protection(std::optional<Protection> protection);
   /// TLS 1.2: installs the read keys after the peer's ChangeCipherSpec (RFC 5246 §7.1). Fails
@@ -64,6 +81,11 @@ class RecordReader {
  private:
   /// Counts one skipped record against the limit.
   Status skip(const RecordView& rec);
+  /// TLS 1.2: the record carries the negotiated version (see require_record_version).
+  Status check_version(const RecordView& rec) const;
+  /// The next unit from the input: a record, decrypted or not (next() checks what it carries).
+  /// Nothing when more input is needed; `skipped` when a record was skipped as early data.
+  Result<std::optional<Inbound>> read_unit(DataSink* direct, bool& skipped);
 
   Deframer deframer_;
   HandshakeReassembler reassembler_;
@@ -75,6 +97,8 @@ class RecordReader {
   bool skipping_early_data_ = false;
   std::size_t early_data_skip_limit_ = 0;
   std::size_t early_data_skipped_ = 0;
+  /// A unit read_application_data() decrypted but does not deliver itself (next() returns it).
+  std::optional<Inbound> held_;
 };
 
 class RecordWriter {
