@@ -10,8 +10,10 @@
 #include "support/openssl_tls12_peer.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -96,6 +98,41 @@ Outcome run(OpensslTls12Peer& server, ClientHelloParameters params, ClientHandsh
     if (r.client->handshake_complete() && r.server_done && out.empty()) break;
   }
   return r;
+}
+
+/// The system's randomness, counting the draws.
+class CountedRandom final : public crypto::RandomSource {
+ public:
+  explicit CountedRandom(int& draws) : draws_(draws) {}
+  void fill(std::span<std::uint8_t> out) override {
+    ++draws_;
+    ASSERT_EQ(RAND_bytes(out.data(), static_cast<int>(out.size())), 1);
+  }
+
+ private:
+  int& draws_;
+};
+class NowClock final : public crypto::Clock {
+ public:
+  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+};
+
+// The client's whole TLS 1.2 handshake draws randomness once: the ECDHE key it makes for the
+// ServerKeyExchange was drawn with the ClientHello (key_share_seed.hpp).
+TEST(client12_randomness, one_draw_per_handshake) {
+  int draws = 0;
+  auto counted = crypto::LibcryptoProvider::hazmat_create_deterministic(
+      std::make_unique<CountedRandom>(draws), std::make_unique<NowClock>());
+  ASSERT_TRUE(counted);
+  ClientHandshakeEnvironment env = environment();
+  env.provider = counted->get();
+  auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  Outcome r = run(server, tls12_params(), env);
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  ASSERT_TRUE(r.client->handshake_complete());
+  EXPECT_EQ(draws, 1);
 }
 
 struct SuiteCase {

@@ -7,6 +7,7 @@
 
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
+#include "native/handshake/key_share_seed.hpp"
 #include "native/msgs/alert.hpp"
 #include "rfc8448_data.hpp"
 
@@ -440,14 +441,18 @@ std::vector<std::pair<ContentType, ByteVec>> handshake_flight(const Flight& f) {
            concat({encode(f.ee), encode(f.cert), encode(f.cv), encode(f.fin)})}};
 }
 
-/// Randomness that counts 0, 1, 2, ...: which byte went where shows in the hello.
+/// Randomness that counts 0, 1, 2, ...: which byte went where shows in the hello. `draws`, if
+/// given, counts the calls.
 class Counting final : public crypto::RandomSource {
  public:
+  explicit Counting(int* draws = nullptr) : draws_(draws) {}
   void fill(std::span<std::uint8_t> out) override {
+    if (draws_ != nullptr) ++*draws_;
     for (auto& b : out) b = next_++;
   }
 
  private:
+  int* draws_;
   std::uint8_t next_ = 0;
 };
 
@@ -486,6 +491,58 @@ TEST(rfc8448_client_randomness, random_session_id_and_key_share_are_consecutive_
               to_hex(ByteVec((*expected)->public_key().begin(), (*expected)->public_key().end())))
         << "session id " << session_id;
   }
+}
+
+// A ClientHello that offers TLS 1.2 too draws its random, session id, key share and the private
+// key of a TLS 1.2 ECDHE share in one call (key_share_seed.hpp: each draw is a system call in
+// OpenSSL 3.0), and nothing more before the server answers.
+TEST(rfc8448_client_randomness, one_draw_for_the_whole_hello_tls12_key_included) {
+  int draws = 0;
+  auto provider = crypto::LibcryptoProvider::hazmat_create_deterministic(
+      std::make_unique<Counting>(&draws), std::make_unique<Clock2016>());
+  ASSERT_TRUE(provider);
+  ClientHandshakeEnvironment env;
+  env.provider = provider->get();
+  env.verify_chain = [](std::span<const ByteVec>) { return Status{}; };
+  ClientHelloParameters params;
+  params.middlebox_compatibility = true;
+  params.tls12_cipher_suites = {CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256};
+  ByteVec record;
+  auto started = ClientHandshake::start(std::move(params), std::move(env), record);
+  ASSERT_TRUE(started) << started.error().to_string();
+  auto hello = msgs::ClientHello::parse(Bytes(record).subspan(5 + 4));
+  ASSERT_TRUE(hello) << hello.error().to_string();
+  EXPECT_EQ(hello->legacy_session_id.size(), 32U);
+  EXPECT_TRUE(hello->extensions.contains(ExtensionType::key_share));
+  EXPECT_EQ(draws, 1);
+}
+
+// A key share from drawn bytes is the provider's share of that private key; a P-256 scalar out
+// of range is replaced by a fresh share rather than refused.
+TEST(key_share_seed, shares_come_from_the_seed_or_afresh_when_it_is_unusable) {
+  auto provider = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(provider);
+  const auto& p = **provider;
+  EXPECT_EQ(key_share_seed_length(NamedGroup::x25519), 32U);
+  EXPECT_EQ(key_share_seed_length(NamedGroup::secp384r1), 48U);
+  EXPECT_EQ(key_share_seed_length(NamedGroup::x25519mlkem768), 96U);
+  EXPECT_EQ(key_share_seed_length(NamedGroup::x448), 0U);
+  for (const NamedGroup group :
+       {NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::x25519mlkem768}) {
+    const ByteVec seed(key_share_seed_length(group), 0x07);
+    auto from_seed = key_share_from_seed(p, group, seed);
+    auto expected = p.key_share_from_private(group, seed);
+    ASSERT_TRUE(from_seed && expected);
+    EXPECT_EQ(to_hex(ByteVec((*from_seed)->public_key().begin(), (*from_seed)->public_key().end())),
+              to_hex(ByteVec((*expected)->public_key().begin(), (*expected)->public_key().end())));
+  }
+  // All-ones is above P-256's order n: not a private key.
+  const ByteVec too_large(32, 0xff);
+  ASSERT_FALSE(p.key_share_from_private(NamedGroup::secp256r1, too_large));
+  auto fresh = key_share_from_seed(p, NamedGroup::secp256r1, too_large);
+  ASSERT_TRUE(fresh) << fresh.error().to_string();
+  EXPECT_EQ((*fresh)->group(), NamedGroup::secp256r1);
+  EXPECT_EQ((*fresh)->public_key().size(), 65U);
 }
 
 TEST(rfc8448_client_refuses, untampered_flight_is_accepted) {

@@ -5,6 +5,7 @@
 #include "native/handshake/authentication13.hpp"
 #include "native/handshake/client_states12.hpp"
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/key_share_seed.hpp"
 #include "native/handshake/record_dispatch.hpp"
 #include "native/handshake/state_helpers.hpp"
 #include "native/msgs/extensions12.hpp"
@@ -298,32 +299,48 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   // is how we recognise that the server accepted it (it echoes the Session ID).
   const bool offers_ticket12 = params.resumption12 && !params.tls12_cipher_suites.empty();
   constexpr std::size_t random_length = std::tuple_size_v<decltype(offered.client_random)>;
-  std::array<std::uint8_t, random_length + 32> fresh{};
-  if ((params.middlebox_compatibility || offers_ticket12) && params.legacy_session_id.empty()) {
-    // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
-    // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
-    // This value need not be random but SHOULD be unpredictable".
-    provider.random(fresh);
-    params.legacy_session_id.assign(fresh.begin() + random_length, fresh.end());
-  } else {
-    provider.random(std::span(fresh).first(random_length));
-  }
-  std::copy_n(fresh.begin(), random_length, offered.client_random.begin());
-
-  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
+  const bool with_session_id =
+      (params.middlebox_compatibility || offers_ticket12) && params.legacy_session_id.empty();
   // A TLS 1.2-only hello carries no key share (the ECDHE key is made for the ServerKeyExchange):
   // generating one anyway cost an X25519 key generation per TLS 1.2 handshake.
-  for (const NamedGroup group :
-       params.offer_tls13 ? params.key_share_groups : std::vector<NamedGroup>{}) {
+  const std::vector<NamedGroup> share_groups =
+      params.offer_tls13 ? params.key_share_groups : std::vector<NamedGroup>{};
+  std::size_t shares_length = 0;
+  for (const NamedGroup group : share_groups) {
     // RFC 8446 §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in
     // the client's "supported_groups" extension."
     if (!contains(params.supported_groups, group)) {
       return wire::fail(Alert::internal_error, "ClientHelloParameters.key_share_groups",
                         "group not in supported_groups");
     }
-    WIRE_TRY(auto share, provider.generate_key_share(group));
-    shares.push_back(std::move(share));
+    shares_length += key_share_seed_length(group);
   }
+  // When TLS 1.2 may be chosen, the private key of its ECDHE share is drawn now too: the
+  // longest seed of a TLS 1.2 group (P-384's); X25519 and P-256 take its first 32 bytes.
+  const std::size_t ecdhe12_length =
+      params.tls12_cipher_suites.empty() ? 0 : key_share_seed_length(NamedGroup::secp384r1);
+  // One draw (key_share_seed.hpp), split in this order: the random, the session id, the key
+  // shares, the TLS 1.2 key. Known-answer tests rely on the order.
+  SecretBytes fresh(random_length + (with_session_id ? 32 : 0) + shares_length + ecdhe12_length);
+  provider.random(fresh.mutable_span());
+  Bytes rest = fresh.span();
+  std::ranges::copy(rest.first(random_length), offered.client_random.begin());
+  rest = rest.subspan(random_length);
+  if (with_session_id) {
+    // RFC 8446 §D.4: "The client always provides a non-empty session ID in the ClientHello";
+    // §4.1.2: "a client not offering a pre-TLS 1.3 session MUST generate a new 32-byte value.
+    // This value need not be random but SHOULD be unpredictable".
+    params.legacy_session_id.assign(rest.begin(), rest.begin() + 32);
+    rest = rest.subspan(32);
+  }
+  std::vector<std::unique_ptr<crypto::KeyShare>> shares;
+  for (const NamedGroup group : share_groups) {
+    const std::size_t length = key_share_seed_length(group);
+    WIRE_TRY(auto share, key_share_from_seed(provider, group, rest.first(length)));
+    shares.push_back(std::move(share));
+    rest = rest.subspan(length);
+  }
+  offered.ecdhe12_seed = SecretBytes(rest);
   offered.offered_signature_schemes = params.signature_algorithms;
   offered.offered_alpn = params.alpn_protocols;
   offered.middlebox_compatibility = params.middlebox_compatibility;
@@ -495,6 +512,9 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
                                               const ClientHandshakeEnvironment& env,
                                               Actions& actions) && {
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
+  // A TLS 1.2 answer was handed over before this (ClientHandshake::hand_over_if_tls12): the key
+  // drawn for a TLS 1.2 ECDHE share is not needed, and is wiped and freed now.
+  offered.ecdhe12_seed = SecretBytes();
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
 
   // Version negotiation lives in one place (client12::negotiate_version); a TLS 1.2 answer to a
@@ -1059,6 +1079,8 @@ Status ClientHandshake::hand_over_if_tls12(Bytes message, ByteVec& out, bool& ha
   // The TLS 1.2 driver takes the record layer (and the records already buffered in it).
   WIRE_TRY(tls12_, client12::ClientHandshake12::take_over(*first, env_, std::move(reader_),
                                                           std::move(writer_), message, out));
+  // The TLS 1.2 driver has its own copy of the ECDHE key drawn with the hello: ours goes.
+  std::get<ExpectServerHello>(*state_).offered.ecdhe12_seed = SecretBytes();
   handed_over = true;
   return {};
 }

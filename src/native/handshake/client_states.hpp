@@ -172,6 +172,9 @@ struct Negotiated {
   std::optional<OfferedPsk> psk;
   /// The server selected our PSK (RFC 8446 §4.2.11).
   bool resumed = false;
+  /// Drawn with the ClientHello's randomness when TLS 1.2 is offered: the private key of the
+  /// TLS 1.2 ECDHE share (key_share_seed.hpp), used once the ServerKeyExchange names the group.
+  SecretBytes ecdhe12_seed;
   /// We sent early data (RFC 8446 §4.2.10), and the server accepted it.
   bool early_data_offered = false;
   bool early_data_accepted = false;

@@ -2,6 +2,7 @@
 #include "native/handshake/client_states12.hpp"
 
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/key_share_seed.hpp"
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/handshake/state_helpers.hpp"
 #include "native/msgs/extensions12.hpp"
@@ -92,6 +93,7 @@ Offer12 offer_from(const ExpectServerHello& first) {
   o.legacy_session_id = first.params.legacy_session_id;
   o.session_ticket_offered = first.params.tls12_session_tickets || first.params.resumption12;
   o.resumption = first.params.resumption12;
+  o.ecdhe_seed = first.offered.ecdhe12_seed;
   return o;
 }
 
@@ -259,7 +261,12 @@ Result<ClientState12> ExpectServerKeyExchange12::handle(const HandshakeView& mes
   WIRE_CHECK(fuzzing_signature_verdict(
       env.provider->verify(ske.algorithm, server_spki, content, ske.signature)));
   const VerifiedServerKeyExchange12 proof;
-  WIRE_TRY(auto share, env.provider->generate_key_share(ske.group));
+  // The private key was drawn with the ClientHello (key_share_seed.hpp), and is used once.
+  const Bytes seed = ctx.offer.ecdhe_seed.span().first(
+      std::min(ctx.offer.ecdhe_seed.size(), key_share_seed_length(ske.group)));
+  auto made = key_share_from_seed(*env.provider, ske.group, seed);
+  ctx.offer.ecdhe_seed = SecretBytes();  // wiped and freed: used once
+  WIRE_TRY(auto share, std::move(made));
   // The point is validated there (on the curve, uncompressed, X25519 not all-zero output):
   // illegal_parameter otherwise (RFC 8422 §5.11 "MUST check"; RFC 7748 §6.1).
   WIRE_TRY(auto pre_master, share->complete(ske.point));

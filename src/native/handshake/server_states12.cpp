@@ -2,6 +2,7 @@
 #include "native/handshake/server_states12.hpp"
 
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/key_share_seed.hpp"
 #include "native/handshake/record_dispatch12.hpp"
 #include "native/handshake/server_handshake.hpp"
 #include "native/handshake/server_negotiation.hpp"
@@ -18,36 +19,15 @@ namespace {
 
 using msgs::HandshakeView;
 
-/// The private key length key_share_from_private takes for a TLS 1.2 ECDHE group (RFC 8422 §5.1.1
-/// curves and X25519); 0 for anything else.
-std::size_t ecdhe_private_length(NamedGroup group) {
-  switch (group) {
-    case NamedGroup::x25519:
-    case NamedGroup::secp256r1:
-      return 32;
-    case NamedGroup::secp384r1:
-      return 48;
-    default:
-      return 0;
-  }
-}
-
-/// The server random and the ephemeral ECDHE key from one draw of the random generator: in
-/// OpenSSL 3.0 each draw costs a getpid() system call (the DRBG's fork check), a few microseconds
-/// in a virtual machine, and this flight needs both at once.
+/// The server random and the ephemeral ECDHE key from one draw of the random generator
+/// (key_share_seed.hpp: a draw costs a system call in OpenSSL 3.0).
 Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
     const crypto::CryptoProvider& provider, NamedGroup group,
     std::array<std::uint8_t, tls12::random_length>& server_random) {
-  const std::size_t private_length = ecdhe_private_length(group);
-  SecretBytes drawn(server_random.size() + private_length);
+  SecretBytes drawn(server_random.size() + key_share_seed_length(group));
   provider.random(drawn.mutable_span());
   std::ranges::copy(drawn.span().first(server_random.size()), server_random.begin());
-  if (private_length != 0) {
-    auto share = provider.key_share_from_private(group, drawn.span().subspan(server_random.size()));
-    // A NIST scalar outside [1, n-1] (probability ~2^-32): drawn again by generate_key_share.
-    if (share || share.error().alert != Alert::illegal_parameter) return share;
-  }
-  return provider.generate_key_share(group);
+  return key_share_from_seed(provider, group, drawn.span().subspan(server_random.size()));
 }
 
 }  // namespace
