@@ -3,6 +3,8 @@
 
 #include "native/crypto/mlkem768.hpp"
 
+#include <algorithm>
+
 namespace sanstls::native::handshake {
 
 std::size_t key_share_seed_length(NamedGroup group) {
@@ -26,6 +28,28 @@ Result<std::unique_ptr<crypto::KeyShare>> key_share_from_seed(
     if (share || share.error().alert != Alert::illegal_parameter) return share;
   }
   return provider.generate_key_share(group);
+}
+
+Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
+    const crypto::CryptoProvider& provider, NamedGroup group, std::span<std::uint8_t> random) {
+  base::SecretBytes drawn(random.size() + key_share_seed_length(group));
+  provider.random(drawn.mutable_span());
+  std::ranges::copy(drawn.span().first(random.size()), random.begin());
+  return key_share_from_seed(provider, group, drawn.span().subspan(random.size()));
+}
+
+Result<crypto::KeyShareResponse> draw_random_and_respond(const crypto::CryptoProvider& provider,
+                                                         NamedGroup group, Bytes client_share,
+                                                         std::span<std::uint8_t> random) {
+  if (group == NamedGroup::x25519mlkem768 || key_share_seed_length(group) == 0) {
+    provider.random(random);
+    return provider.respond_to_key_share(group, client_share);
+  }
+  WIRE_TRY(auto share, draw_random_and_share(provider, group, random));
+  WIRE_TRY(auto shared, share->complete(client_share));
+  const Bytes pub = share->public_key();
+  return crypto::KeyShareResponse{std::vector<std::uint8_t>(pub.begin(), pub.end()),
+                                  std::move(shared)};
 }
 
 }  // namespace sanstls::native::handshake

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 
 namespace sanstls::native::handshake {
 
@@ -22,5 +23,16 @@ std::size_t key_share_seed_length(NamedGroup group);
 /// out of range (probability ~2^-32) is not an error: the share is generated afresh instead.
 Result<std::unique_ptr<crypto::KeyShare>> key_share_from_seed(
     const crypto::CryptoProvider& provider, NamedGroup group, Bytes seed);
+
+/// A server's random (filled in) and its ECDHE key share from one draw (TLS 1.2).
+Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
+    const crypto::CryptoProvider& provider, NamedGroup group, std::span<std::uint8_t> random);
+
+/// A server's random (filled in) and its answer to the client's `client_share` (TLS 1.3): for a
+/// Diffie-Hellman group both from one draw; a KEM group's answer (X25519MLKEM768) is the
+/// provider's encapsulation (respond_to_key_share), after the random's own draw.
+Result<crypto::KeyShareResponse> draw_random_and_respond(const crypto::CryptoProvider& provider,
+                                                         NamedGroup group, Bytes client_share,
+                                                         std::span<std::uint8_t> random);
 
 }  // namespace sanstls::native::handshake

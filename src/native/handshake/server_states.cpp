@@ -4,6 +4,7 @@
 #include "native/handshake/authentication13.hpp"
 #include "native/handshake/client_states.hpp"  // certificate_spki
 #include "native/handshake/fuzzing.hpp"
+#include "native/handshake/key_share_seed.hpp"
 #include "native/handshake/server_negotiation.hpp"
 #include "native/handshake/state_helpers.hpp"
 #include "native/msgs/message_hash.hpp"
@@ -349,10 +350,11 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     log_key(ctx, "CLIENT_EARLY_TRAFFIC_SECRET", n.client_random, c_early);
   }
 
-  // ServerHello. The random first, then our key share: known-answer tests rely on the order.
+  // ServerHello. The random first, then our key share (one draw, key_share_seed.hpp): known-answer
+  // tests rely on the order.
   msgs::ServerHello sh;
-  provider.random(sh.random);
-  WIRE_TRY(auto response, provider.respond_to_key_share(n.group, n.client_key_exchange));
+  WIRE_TRY(auto response,
+           draw_random_and_respond(provider, n.group, n.client_key_exchange, sh.random));
   SecretBytes shared = std::move(response.shared_secret);
   const Bytes pub = response.key_exchange;
   sh.legacy_session_id_echo = n.legacy_session_id;

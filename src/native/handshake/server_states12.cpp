@@ -19,17 +19,6 @@ namespace {
 
 using msgs::HandshakeView;
 
-/// The server random and the ephemeral ECDHE key from one draw of the random generator
-/// (key_share_seed.hpp: a draw costs a system call in OpenSSL 3.0).
-Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
-    const crypto::CryptoProvider& provider, NamedGroup group,
-    std::array<std::uint8_t, tls12::random_length>& server_random) {
-  SecretBytes drawn(server_random.size() + key_share_seed_length(group));
-  provider.random(drawn.mutable_span());
-  std::ranges::copy(drawn.span().first(server_random.size()), server_random.begin());
-  return key_share_from_seed(provider, group, drawn.span().subspan(server_random.size()));
-}
-
 }  // namespace
 
 /// §7.4.1.4: "An extension type MUST NOT appear in the ServerHello unless the same extension type
