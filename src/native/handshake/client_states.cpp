@@ -166,9 +166,9 @@ Result<KeySchedule*> early_schedule(Negotiated::OfferedPsk& psk,
   if (!psk.early) {
     KeySchedule early(provider, suite_params(psk.suite)->hash);
     WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
-    psk.early.emplace(std::move(early));
+    psk.early = std::make_unique<KeySchedule>(std::move(early));
   }
-  return &*psk.early;
+  return psk.early.get();
 }
 
 /// RFC 8446 §4.2.9 psk_dhe_ke: the only mode we offer (forward secrecy on resumption).
@@ -340,7 +340,7 @@ Result<ClientStart> start_client(ClientHelloParameters params,
     shares.push_back(std::move(share));
     rest = rest.subspan(length);
   }
-  offered.ecdhe12_seed = SecretBytes(rest);
+  SecretBytes ecdhe12_seed(rest);
   offered.offered_signature_schemes = params.signature_algorithms;
   offered.offered_alpn = params.alpn_protocols;
   offered.middlebox_compatibility = params.middlebox_compatibility;
@@ -390,6 +390,7 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   ExpectServerHello first{std::move(offered), std::move(params), std::move(transcript),
                           std::move(shares),  std::nullopt,      {}};
   if (!first.params.tls12_cipher_suites.empty()) first.client_hello = bytes;
+  first.ecdhe12_seed = std::move(ecdhe12_seed);
   return ClientStart{std::move(bytes), std::move(first), std::move(after_hello)};
 }
 
@@ -514,7 +515,7 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
   if (message.type != HandshakeType::server_hello) return unexpected_message("ServerHello");
   // A TLS 1.2 answer was handed over before this (ClientHandshake::hand_over_if_tls12): the key
   // drawn for a TLS 1.2 ECDHE share is not needed, and is wiped and freed now.
-  offered.ecdhe12_seed = SecretBytes();
+  ecdhe12_seed = SecretBytes();
   WIRE_TRY(const auto sh, msgs::ServerHello::parse(message.body));
 
   // Version negotiation lives in one place (client12::negotiate_version); a TLS 1.2 answer to a
@@ -607,9 +608,10 @@ Result<ClientState> ExpectServerHello::handle(const HandshakeView& message,
            read_keys(hs.schedule.derivation(), hs.negotiated, hs.server_handshake_traffic_secret,
                      &hs.server_finished_key));
   actions.emplace_back(std::move(server_keys));
-  WIRE_TRY(hs.client_handshake_keys, hs.schedule.derivation().traffic_keys(
-                                         hs.client_handshake_traffic_secret.span(),
-                                         hs.negotiated.params.aead, &hs.client_finished_key));
+  WIRE_TRY(auto client_keys, hs.schedule.derivation().traffic_keys(
+                                 hs.client_handshake_traffic_secret.span(),
+                                 hs.negotiated.params.aead, &hs.client_finished_key));
+  hs.client_handshake_keys = std::make_unique<TrafficKeys>(std::move(client_keys));
   return ExpectEncryptedExtensions{std::move(hs)};
 }
 
@@ -1080,7 +1082,7 @@ Status ClientHandshake::hand_over_if_tls12(Bytes message, ByteVec& out, bool& ha
   WIRE_TRY(tls12_, client12::ClientHandshake12::take_over(*first, env_, std::move(reader_),
                                                           std::move(writer_), message, out));
   // The TLS 1.2 driver has its own copy of the ECDHE key drawn with the hello: ours goes.
-  std::get<ExpectServerHello>(*state_).offered.ecdhe12_seed = SecretBytes();
+  std::get<ExpectServerHello>(*state_).ecdhe12_seed = SecretBytes();
   handed_over = true;
   return {};
 }

@@ -167,14 +167,14 @@ struct Negotiated {
     /// The PSK's key schedule at the early stage (RFC 8446 §7.1: Early Secret = HKDF-Extract(0,
     /// PSK)), made once for the binder and reused for the early traffic secret and, when the
     /// server selects the PSK, the rest of the handshake.
-    std::optional<KeySchedule> early;
+    /// Behind a pointer: every state's storage is as large as the largest state, and this one
+    /// is rarely there.
+    std::unique_ptr<KeySchedule> early;
   };
   std::optional<OfferedPsk> psk;
   /// The server selected our PSK (RFC 8446 §4.2.11).
   bool resumed = false;
-  /// Drawn with the ClientHello's randomness when TLS 1.2 is offered: the private key of the
-  /// TLS 1.2 ECDHE share (key_share_seed.hpp), used once the ServerKeyExchange names the group.
-  SecretBytes ecdhe12_seed;
+
   /// We sent early data (RFC 8446 §4.2.10), and the server accepted it.
   bool early_data_offered = false;
   bool early_data_accepted = false;
@@ -228,7 +228,7 @@ struct HandshakeSecrets {
   /// Made on the ServerHello with the server's handshake read keys, from the same HMAC keys:
   /// our handshake write keys (needed early should we send an alert before our Finished) and
   /// both finished_keys (RFC 8446 §4.4.4).
-  std::optional<TrafficKeys> client_handshake_keys;
+  std::unique_ptr<TrafficKeys> client_handshake_keys;  // a pointer, as OfferedPsk::early
   SecretBytes client_finished_key;
   SecretBytes server_finished_key;
 };
@@ -248,6 +248,9 @@ struct ExpectServerHello {
   std::optional<HelloRetryChoice> retry;
   /// The ClientHello we sent (the TLS 1.2 transcript starts with it).
   ByteVec client_hello;
+  /// Drawn with the ClientHello's randomness when TLS 1.2 is offered: the private key of the
+  /// TLS 1.2 ECDHE share (key_share_seed.hpp), used once the ServerKeyExchange names the group.
+  SecretBytes ecdhe12_seed;
 
   Result<ClientState> handle(const msgs::HandshakeView& message,
                              const ClientHandshakeEnvironment& env, Actions& actions) &&;

@@ -93,7 +93,7 @@ Offer12 offer_from(const ExpectServerHello& first) {
   o.legacy_session_id = first.params.legacy_session_id;
   o.session_ticket_offered = first.params.tls12_session_tickets || first.params.resumption12;
   o.resumption = first.params.resumption12;
-  o.ecdhe_seed = first.offered.ecdhe12_seed;
+  o.ecdhe_seed = first.ecdhe12_seed;
   return o;
 }
 

@@ -57,7 +57,7 @@ struct Offer12 {
   bool session_ticket_offered = false;
   /// The TLS 1.2 session whose ticket we offered.
   std::optional<ClientSessionState> resumption;
-  /// The ECDHE private key drawn with the ClientHello (Negotiated::ecdhe12_seed); used once.
+  /// The ECDHE private key drawn with the ClientHello (ExpectServerHello::ecdhe12_seed); used once.
   SecretBytes ecdhe_seed;
 };
 

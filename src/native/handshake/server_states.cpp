@@ -60,9 +60,9 @@ Result<KeySchedule*> psk_early_schedule(Negotiation::Psk& psk, crypto::HashAlgor
   if (!psk.early || psk.early->derivation().hash() != hash) {
     KeySchedule early(provider, hash);
     WIRE_CHECK(early.derive_early_secret(psk.secret.span()));
-    psk.early.emplace(std::move(early));
+    psk.early = std::make_unique<KeySchedule>(std::move(early));
   }
-  return &*psk.early;
+  return psk.early.get();
 }
 
 Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, Bytes whole,
@@ -126,7 +126,8 @@ Result<std::optional<Negotiation::Psk>> select_psk(const msgs::ClientHello& ch, 
                         "binder does not verify");
     }
     Negotiation::Psk psk{std::move(ticket->psk), static_cast<std::uint16_t>(i), false,
-                         ticket->max_early_data, std::move(schedule)};
+                         ticket->max_early_data,
+                         std::make_unique<KeySchedule>(std::move(schedule))};
     // RFC 8446 §4.2.10: "In order to accept early data, the server MUST have accepted a PSK
     // cipher suite and selected the first key offered in the client's "pre_shared_key"
     // extension. In addition, it MUST verify that the following values are the same as those

@@ -208,7 +208,9 @@ struct Negotiation {
     std::uint32_t max_early_data = 0;
     /// The PSK's key schedule at the early stage (RFC 8446 §7.1), made once to check the binder
     /// and reused for the early traffic secret and the rest of the handshake.
-    std::optional<KeySchedule> early;
+    /// Behind a pointer: the negotiation is kept for the connection's lifetime, and resumed
+    /// handshakes are the exception.
+    std::unique_ptr<KeySchedule> early;
   };
   std::optional<Psk> psk;
 };
