@@ -293,8 +293,6 @@ Result<ClientStart> start_client(ClientHelloParameters params,
   }
   const auto& provider = *env.provider;
   Negotiated offered;
-  // The random first, then the session id, then the key shares: known-answer tests rely on this
-  // order. The random and the session id come from one draw.
   // RFC 5077 §3.4: offering a ticket, the client "MAY generate and include a Session ID"; ours
   // is how we recognise that the server accepted it (it echoes the Session ID).
   const bool offers_ticket12 = params.resumption12 && !params.tls12_cipher_suites.empty();
