@@ -4,6 +4,7 @@
 // client certificates, and the refusals (no extended master secret, CBC only, downgrade
 // sentinel, renegotiation, TLS 1.3-only offer).
 
+#include "counted_random.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states12.hpp"
 #include "native/msgs/alert.hpp"
@@ -100,34 +101,14 @@ Outcome run(OpensslTls12Peer& server, ClientHelloParameters params, ClientHandsh
   return r;
 }
 
-/// The system's randomness, counting the draws.
-class CountedRandom final : public crypto::RandomSource {
- public:
-  explicit CountedRandom(int& draws) : draws_(draws) {}
-  void fill(std::span<std::uint8_t> out) override {
-    ++draws_;
-    ASSERT_EQ(RAND_bytes(out.data(), static_cast<int>(out.size())), 1);
-  }
-
- private:
-  int& draws_;
-};
-class NowClock final : public crypto::Clock {
- public:
-  [[nodiscard]] std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::now();
-  }
-};
-
 // The client's whole TLS 1.2 handshake draws randomness once: the ECDHE key it makes for the
 // ServerKeyExchange was drawn with the ClientHello (key_share_seed.hpp).
 TEST(client12_randomness, one_draw_per_handshake) {
   int draws = 0;
-  auto counted = crypto::LibcryptoProvider::hazmat_create_deterministic(
-      std::make_unique<CountedRandom>(draws), std::make_unique<NowClock>());
+  const auto counted = draw_counting::counted_provider(draws);
   ASSERT_TRUE(counted);
   ClientHandshakeEnvironment env = environment();
-  env.provider = counted->get();
+  env.provider = counted.get();
   auto server = OpensslTls12Peer::server(false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   Outcome r = run(server, tls12_params(), env);
   ASSERT_TRUE(r.result) << r.result.error().to_string();

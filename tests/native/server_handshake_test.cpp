@@ -6,6 +6,7 @@
 
 #include "native/handshake/server_handshake.hpp"
 
+#include "counted_random.hpp"
 #include "native/crypto/libcrypto_provider.hpp"
 #include "native/handshake/client_states.hpp"
 #include "native/handshake/client_states12.hpp"
@@ -1460,6 +1461,34 @@ TEST(server_resumption, resumed_without_certificate_then_data) {
   EXPECT_EQ(pair.server_received, (ByteVec{'h', 'i'}));
 }
 
+// A server draws randomness once per handshake, full or resumed: its random, its key share and
+// the NewSessionTickets' bytes come from one draw (key_share_seed.hpp; each draw is a getpid()
+// system call in OpenSSL 3.0).
+TEST(server_resumption, one_draw_per_handshake_tickets_included) {
+  int draws = 0;
+  const auto counted = draw_counting::counted_provider(draws);
+  ASSERT_TRUE(counted);
+  Tickets t;
+  auto counted_server = [&, tickets = t.server()](ServerHandshakeEnvironment& env) {
+    tickets(env);
+    env.provider = counted.get();
+  };
+  ServerParameters sp;
+  sp.tickets = 2;
+  Pair full(identity(KeyKind::p256), {}, sp, counted_server, t.client());
+  full.pump();
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(t.sessions.size(), 2U);
+  EXPECT_EQ(draws, 1);
+  draws = 0;
+  Pair resumed(identity(KeyKind::p256), t.resuming_hello(), sp, counted_server, t.client());
+  resumed.pump();
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE(resumed.server->info().resumed);
+  EXPECT_EQ(t.sessions.size(), 4U);
+  EXPECT_EQ(draws, 1);
+}
+
 TEST(server_resumption, with_a_hello_retry_request_the_binder_is_recomputed) {
   Tickets t;
   t.first_connection();
@@ -2138,6 +2167,34 @@ TEST(tls12_resumption, abbreviated_handshake_with_a_renewed_ticket_then_data) {
   const auto third = resume12(t, t.sessions[1]);
   ASSERT_TRUE(third->client_status) << third->client_status.error().to_string();
   EXPECT_TRUE(third->server->info().resumed);
+}
+
+// A TLS 1.2 server draws randomness once per handshake, full or abbreviated: the promised
+// ticket's nonce comes with its random (and, full, its ECDHE key).
+TEST(tls12_resumption, one_draw_per_handshake_ticket_included) {
+  int draws = 0;
+  const auto counted = draw_counting::counted_provider(draws);
+  ASSERT_TRUE(counted);
+  Tickets t;
+  auto counted_server = [&, tickets = t.server()](ServerHandshakeEnvironment& env) {
+    tickets(env);
+    env.provider = counted.get();
+  };
+  Pair full(identity(KeyKind::p256), tls12_hello(), tls12_server(), counted_server, t.client());
+  full.pump();
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(t.sessions.size(), 1U);
+  EXPECT_EQ(draws, 1);
+  draws = 0;
+  ClientHelloParameters cp = tls12_hello();
+  cp.resumption12 = t.sessions[0];
+  Pair resumed(identity(KeyKind::p256), cp, tls12_server(), counted_server, t.client());
+  resumed.pump();
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE(resumed.server->info().resumed);
+  ASSERT_EQ(t.sessions.size(), 2U);
+  EXPECT_NE(t.sessions[1].ticket, t.sessions[0].ticket);
+  EXPECT_EQ(draws, 1);
 }
 
 /// Expects a full TLS 1.2 handshake (no resumption) that completes.

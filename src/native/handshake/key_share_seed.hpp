@@ -24,15 +24,20 @@ std::size_t key_share_seed_length(NamedGroup group);
 Result<std::unique_ptr<crypto::KeyShare>> key_share_from_seed(
     const crypto::CryptoProvider& provider, NamedGroup group, Bytes seed);
 
-/// A server's random (filled in) and its ECDHE key share from one draw (TLS 1.2).
+/// A server's random (filled in) and its ECDHE key share from one draw (TLS 1.2). `later` (its
+/// size kept) is filled from the same draw, after the share's seed: randomness the handshake
+/// needs later (a TLS 1.3 server's tickets), drawn now to save a draw.
 Result<std::unique_ptr<crypto::KeyShare>> draw_random_and_share(
-    const crypto::CryptoProvider& provider, NamedGroup group, std::span<std::uint8_t> random);
+    const crypto::CryptoProvider& provider, NamedGroup group, std::span<std::uint8_t> random,
+    std::span<std::uint8_t> later = {});
 
 /// A server's random (filled in) and its answer to the client's `client_share` (TLS 1.3): for a
 /// Diffie-Hellman group both from one draw; a KEM group's answer (X25519MLKEM768) is the
-/// provider's encapsulation (respond_to_key_share), after the random's own draw.
+/// provider's encapsulation (respond_to_key_share), after the random's own draw. `later` as in
+/// draw_random_and_share (for a KEM group, drawn with the random).
 Result<crypto::KeyShareResponse> draw_random_and_respond(const crypto::CryptoProvider& provider,
                                                          NamedGroup group, Bytes client_share,
-                                                         std::span<std::uint8_t> random);
+                                                         std::span<std::uint8_t> random,
+                                                         std::span<std::uint8_t> later = {});
 
 }  // namespace sanstls::native::handshake

@@ -90,9 +90,8 @@ Result<ByteVec> new_session_ticket(const Context12& ctx, Bytes master_secret, co
             .count());
     contents.alpn = ctx.negotiation.alpn.value_or(std::string{});
     if (c.env.ticket_context) contents.context = c.env.ticket_context();
-    std::array<std::uint8_t, crypto::aead_nonce_length> nonce{};
-    c.env.provider->random(nonce);
-    WIRE_TRY(message.ticket, seal_ticket(*c.env.provider, *key, nonce, contents));
+    // The nonce was drawn with our random; it seals this one ticket.
+    WIRE_TRY(message.ticket, seal_ticket(*c.env.provider, *key, ctx.ticket_nonce, contents));
     // RFC 5077 §3.3: ticket_lifetime_hint, "the number of seconds" after which the server no
     // longer accepts it.
     message.ticket_lifetime_hint = c.params.ticket_lifetime;
@@ -119,7 +118,12 @@ Result<std::optional<ServerState12>> resume_session(Context12& ctx, const Contex
   c.info.alpn = ctx.negotiation.alpn;
   c.info.server_name = ctx.negotiation.server_name;
 
-  provider.random(ctx.server_random);
+  // Our random and the promised ticket's nonce (both sent in the clear): one draw.
+  std::array<std::uint8_t, sizeof ctx.server_random + sizeof ctx.ticket_nonce> drawn{};
+  provider.random(drawn);
+  std::copy_n(drawn.begin(), ctx.server_random.size(), ctx.server_random.begin());
+  std::copy_n(drawn.begin() + ctx.server_random.size(), ctx.ticket_nonce.size(),
+              ctx.ticket_nonce.begin());
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
   server::apply_downgrade_sentinel(ctx.server_random, c.params);
   WIRE_TRY(auto hello, server_hello(ctx));

@@ -25,8 +25,8 @@ namespace sanstls::native::handshake::server12 {
 bool will_issue_ticket(const Context12& ctx, const Context& c);
 
 /// The NewSessionTicket (RFC 5077 §3.3) for the session of `master_secret`: a ticket sealed
-/// under the environment's current key, or an empty one when there is no key to seal with now
-/// (§3.3 lets a server that announced a ticket send a zero-length one).
+/// under the environment's current key with `ctx.ticket_nonce`, or an empty one when there is no
+/// key to seal with now (§3.3 lets a server that announced a ticket send a zero-length one).
 Result<ByteVec> new_session_ticket(const Context12& ctx, Bytes master_secret, const Context& c);
 
 /// The client offered a ticket: when it opens and may resume, the abbreviated flight (ServerHello,

@@ -23,6 +23,14 @@ constexpr std::size_t ticket_length = 32;
 /// Bound on NewSessionTickets per connection, whatever ServerParameters::tickets says.
 constexpr std::size_t max_tickets = 16;
 
+/// The bytes every NewSessionTicket needs fresh, ticket after ticket: its ticket_age_add, then
+/// the AEAD nonce it is sealed with (or, not resumable, the opaque ticket itself).
+std::size_t ticket_randomness_length(const Context& ctx) {
+  const bool resumable = static_cast<bool>(ctx.env.ticket_sealing_key);
+  return std::min(ctx.params.tickets, max_tickets) *
+         (4 + (resumable ? crypto::aead_nonce_length : ticket_length));
+}
+
 void log_key(const Context& ctx, std::string_view label,
              const std::array<std::uint8_t, 32>& client_random, const SecretBytes& secret) {
   if (ctx.env.key_log) ctx.env.key_log(label, client_random, secret.span());
@@ -351,11 +359,12 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
     log_key(ctx, "CLIENT_EARLY_TRAFFIC_SECRET", n.client_random, c_early);
   }
 
-  // ServerHello. The random first, then our key share (one draw, key_share_seed.hpp): known-answer
-  // tests rely on the order.
+  // ServerHello. The random first, then our key share, then the tickets' bytes (one draw,
+  // key_share_seed.hpp): known-answer tests rely on the order.
   msgs::ServerHello sh;
-  WIRE_TRY(auto response,
-           draw_random_and_respond(provider, n.group, n.client_key_exchange, sh.random));
+  SecretBytes ticket_randomness(ticket_randomness_length(ctx));
+  WIRE_TRY(auto response, draw_random_and_respond(provider, n.group, n.client_key_exchange,
+                                                  sh.random, ticket_randomness.mutable_span()));
   SecretBytes shared = std::move(response.shared_secret);
   const Bytes pub = response.key_exchange;
   sh.legacy_session_id_echo = n.legacy_session_id;
@@ -529,7 +538,8 @@ Result<ServerState> FlightBuilder::build(Negotiation n, Transcript transcript,
                    std::move(exporter),
                    write_limit,
                    read_limit,
-                   std::move(client_finished_key)};
+                   std::move(client_finished_key),
+                   std::move(ticket_randomness)};
   if (early_data) {
     return ExpectEndOfEarlyData(std::move(hs), n.psk->max_early_data,
                                 ClientAuthenticationSettled{});
@@ -661,13 +671,15 @@ Result<ServerState> ExpectClientFinished::handle(const HandshakeView& message, c
   const bool resumable = static_cast<bool>(ctx.env.ticket_sealing_key);
   std::vector<std::uint8_t> context;
   if (resumable && tickets > 0 && ctx.env.ticket_context) context = ctx.env.ticket_context();
-  // Every ticket's fresh randomness in one draw, ticket after ticket: ticket_age_add, then the
-  // AEAD nonce it is sealed with (or, not resumable, the opaque ticket). Each byte is used once.
+  // Every ticket's fresh bytes, drawn with the ServerHello's (ticket_randomness_length). Each
+  // byte is used once.
   const std::size_t per_ticket = 4 + (resumable ? crypto::aead_nonce_length : ticket_length);
-  std::vector<std::uint8_t> randomness(tickets * per_ticket);
-  if (!randomness.empty()) ctx.env.provider->random(randomness);
+  const SecretBytes randomness = std::move(hs.ticket_randomness);
+  if (randomness.size() != tickets * per_ticket) {
+    return wire::fail(Alert::internal_error, "NewSessionTicket", "ticket randomness not drawn");
+  }
   for (std::size_t i = 0; i < tickets; ++i) {
-    const Bytes fresh = Bytes(randomness).subspan(i * per_ticket, per_ticket);
+    const Bytes fresh = randomness.span().subspan(i * per_ticket, per_ticket);
     msgs::NewSessionTicket ticket;
     ticket.ticket_lifetime = ctx.params.ticket_lifetime;
     std::array<std::uint8_t, 4> age_add{};

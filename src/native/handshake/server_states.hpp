@@ -230,6 +230,8 @@ struct ServerSecrets {
   std::size_t read_limit = max_plaintext_length + 1;
   /// The client's finished_key (RFC 8446 §4.4.4), made with its handshake read keys.
   SecretBytes client_finished_key;
+  /// The NewSessionTickets' fresh bytes, drawn with the ServerHello's (one draw per handshake).
+  SecretBytes ticket_randomness;
 };
 
 struct ExpectClientHello;

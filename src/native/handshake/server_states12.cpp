@@ -81,10 +81,13 @@ Result<ServerState12> WaitingForCertificate12::resume(const Context& c, Actions1
   const auto& provider = *c.env.provider;
   ctx.transcript.select_hash(provider, ctx.params.hash);
 
-  WIRE_TRY(auto share, draw_random_and_share(provider, ctx.negotiation.group, ctx.server_random));
+  // Our random, our ECDHE key and the promised ticket's nonce: one draw (key_share_seed.hpp).
+  ctx.ticket_promised = will_issue_ticket(ctx, c);
+  WIRE_TRY(auto share, draw_random_and_share(provider, ctx.negotiation.group, ctx.server_random,
+                                             ctx.ticket_promised ? std::span(ctx.ticket_nonce)
+                                                                 : std::span<std::uint8_t>{}));
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
   server::apply_downgrade_sentinel(ctx.server_random, c.params);
-  ctx.ticket_promised = will_issue_ticket(ctx, c);
   WIRE_TRY(auto hello, server_hello(ctx));
   ctx.add(hello);
   actions.emplace_back(SendHandshake{std::move(hello)});

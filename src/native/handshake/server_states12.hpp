@@ -50,6 +50,8 @@ struct Context12 {
   bool ticket_promised = false;
   /// The abbreviated handshake (RFC 5077 §3.1): the ServerHello echoes the client's session id.
   bool resumed = false;
+  /// The promised ticket's AEAD nonce, drawn with our random (one draw, key_share_seed.hpp).
+  std::array<std::uint8_t, crypto::aead_nonce_length> ticket_nonce{};
   void add(Bytes message) { transcript.add(message); }
 };
 
