@@ -12,19 +12,24 @@ Result<SecretBytes> HmacKey::hkdf_expand(Bytes info, std::size_t length) {
     return wire::fail(Alert::internal_error, "hkdf", "output length out of range");
   }
   // RFC 5869 §2.3: T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i); OKM = the first L
-  // octets of T(1) | T(2) | ...
+  // octets of T(1) | T(2) | ... Whole blocks go straight into the output; only a last partial
+  // block passes through the stack (no allocation besides the output's).
   SecretBytes out(length);
-  SecretBytes block(hash_len);
+  base::SecretArray<hash_length(HashAlgorithm::sha384)> partial;
+  const std::span<std::uint8_t> okm = out.mutable_span();
   Bytes previous;
-  std::size_t done = 0;
-  for (std::size_t i = 1; done < length; ++i) {
+  for (std::size_t i = 1, done = 0; done < length; ++i) {
     const std::array<std::uint8_t, 1> counter{static_cast<std::uint8_t>(i)};
     const std::array<Bytes, 3> parts{previous, info, counter};
-    WIRE_CHECK(mac_into(parts, block.mutable_span()));
     const std::size_t take = std::min(hash_len, length - done);
-    std::ranges::copy(block.span().first(take), out.mutable_span().subspan(done).begin());
+    if (take == hash_len) {
+      WIRE_CHECK(mac_into(parts, okm.subspan(done, hash_len)));
+    } else {
+      WIRE_CHECK(mac_into(parts, partial.mutable_span(hash_len)));
+      std::ranges::copy(partial.span(take), okm.subspan(done).begin());
+    }
+    previous = okm.subspan(done, take);
     done += take;
-    previous = block.span();
   }
   return out;
 }
