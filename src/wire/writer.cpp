@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "wire/writer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace sanstls::wire {
@@ -26,6 +27,11 @@ bool Writer::reserve(std::size_t n, std::string_view field) {
   if (n > limit_ - buf_.size()) {
     set_error(field, "output limit exceeded");
     return false;
+  }
+  if (buf_.capacity() == 0) {
+    // Most messages we write fit in the first block: one allocation instead of the vector's
+    // doubling from one byte (measured: ~50 allocations per resumed handshake).
+    buf_.reserve(std::min(limit_, std::max(n, initial_capacity)));
   }
   return true;
 }

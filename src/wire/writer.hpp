@@ -21,6 +21,8 @@ class Writer {
   /// Default cap on the total output: a handshake message body is at most 2^24-1 bytes, plus its
   /// header; no TLS structure we write is larger.
   static constexpr std::size_t default_limit = (std::size_t{1} << 24U) + 4;
+  /// What the first write reserves (at most the limit): most handshake messages fit.
+  static constexpr std::size_t initial_capacity = 256;
 
   explicit Writer(std::size_t limit = default_limit) : limit_(limit) {}
 
