@@ -107,6 +107,14 @@ class EngineHooks {
   /// Server: accepted early data, in order (handed to SessionCallbacks::early_data).
   virtual void early_data_received(std::span<const std::byte> data) = 0;
 
+  /// During Engine::write() only: hands `records` (whole records) straight to the application's
+  /// write callback instead of appending them to `to_peer`, which saves a copy of every byte.
+  /// True when done; then the core counts them as sent, and they must be all this write()
+  /// produces (the callback runs at most once per API call: output after them would need a
+  /// second call). False, and nothing done, unless the call is a write_data() whose output so
+  /// far is empty, and after the first true: append the records to `to_peer` as usual.
+  virtual bool write_directly(std::span<const std::byte> records) noexcept = 0;
+
  protected:
   ~EngineHooks() = default;
 };

@@ -493,11 +493,28 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
   }
-  if (auto encrypted = encrypt(data); !encrypted) {
+  direct_write_ = true;
+  auto encrypted = encrypt(data);
+  direct_write_ = false;
+  if (!encrypted) {
     return encrypted;
   }
   flush(/*keep_buffer=*/true);
   return {};
+}
+
+bool SessionCore::write_directly(std::span<const std::byte> records) noexcept {
+  // Only write_data()'s first output: nothing may precede these records (to_peer_ is sent
+  // after them), and nothing may follow them in a second callback.
+  if (!direct_write_ || !to_peer_.empty()) {
+    return false;
+  }
+  direct_write_ = false;
+  records_sent_under_key_ += sent_records_.feed(records);
+  ScopedFlag busy(in_callback_);
+  // As in flush(): a throwing callback's exception is dropped.
+  (void)call_user("write", [&] { callbacks_.write(records); });
+  return true;
 }
 
 Result<void> SessionCore::encrypt(std::span<const std::byte> data) {

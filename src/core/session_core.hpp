@@ -93,6 +93,7 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
                          std::chrono::milliseconds ticket_age,
                          std::chrono::system_clock::time_point issued) override;
   void early_data_received(std::span<const std::byte> data) override;
+  bool write_directly(std::span<const std::byte> records) noexcept override;
 
  private:
   [[nodiscard]] const CommonConfig& common() const;
@@ -179,6 +180,9 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   bool sent_close_notify_ = false;
   bool in_callback_ = false;
   bool in_engine_ = false;
+  /// During write(): the engine may still hand its records to the write callback itself
+  /// (write_directly; once per call, and only while to_peer_ is empty).
+  bool direct_write_ = false;
 
   /// Whether the peer's input so far ends with a plaintext close_notify (fed during the
   /// handshake only; see settle()).

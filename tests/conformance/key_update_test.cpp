@@ -64,6 +64,36 @@ TEST_P(KeyUpdateTest, ManyUpdatesFromBothSidesWithDataInBetween) {
   }
 }
 
+TEST_P(KeyUpdateTest, TheAnswerToAnUpdateRequestGoesOutWithTheNextWriteInOneCallback) {
+  // An engine may answer update_requested only when it next sends (GnuTLS does): its KeyUpdate
+  // then comes first, with the data under the new keys after it, in one write callback. Writes
+  // of a size seen before first, so that an engine sending known one-record writes another way
+  // (the GnuTLS engine, without a copy) is on that path.
+  SessionPair pair(default_client(), default_server());
+  ASSERT_TRUE(pair.handshake());
+  for (int i = 0; i < 4; ++i) {
+    Endpoint& updater = i % 2 == 0 ? pair.client() : pair.server();
+    Endpoint& answerer = i % 2 == 0 ? pair.server() : pair.client();
+    const std::string data(16384, static_cast<char>('a' + i));
+    for (int warm = 0; warm < 2; ++warm) {
+      ASSERT_TRUE(answerer.session->write_data(data));
+      pair.pump();
+    }
+    ASSERT_TRUE(updater.session->update_keys());
+    pair.pump();
+    updater.received.clear();
+    for (int write = 0; write < 2; ++write) {
+      answerer.write_calls = 0;
+      ASSERT_TRUE(answerer.session->write_data(data));
+      EXPECT_EQ(answerer.write_calls, 1U) << "round " << i << ", write " << write;
+    }
+    pair.pump();
+    ASSERT_FALSE(pair.first_error()) << pair.first_error()->to_string();
+    EXPECT_EQ(updater.received_text(), data + data) << "round " << i;
+    expect_round_trip(pair, std::to_string(i));
+  }
+}
+
 TEST_P(KeyUpdateTest, BothSidesUpdateAtTheSameTime) {
   SessionPair pair(default_client(), default_server());
   ASSERT_TRUE(pair.handshake());

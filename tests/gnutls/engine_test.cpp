@@ -11,9 +11,12 @@
 #include <gnutls/gnutls.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sanstls::test {
@@ -301,6 +304,20 @@ class RawPeer {
     return last;
   }
 
+  /// Reads every record waiting in `in`; appends application data to `data`. False on an
+  /// error (other than "no more input").
+  bool receive(std::vector<std::byte>& data) {
+    std::array<std::byte, 32768> buffer{};
+    while (true) {
+      const ssize_t got = gnutls_record_recv(session_, buffer.data(), buffer.size());
+      if (got == GNUTLS_E_AGAIN && in.empty()) return true;
+      if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED) continue;
+      if (got <= 0) return false;
+      data.insert(data.end(), buffer.begin(), buffer.begin() + got);
+    }
+  }
+  [[nodiscard]] gnutls_session_t session() const { return session_; }
+
   std::vector<std::byte> in;
   std::vector<std::byte> out;
   int last = 0;
@@ -394,6 +411,50 @@ TEST_F(GnutlsEngine, ServerNamesTheOldVersionsAClientOffered) {
             "the peer offered only TLS 1.0 and TLS 1.1; sanstls requires TLS 1.2 or newer");
   EXPECT_EQ(error->alert_sent, Alert::protocol_version);
   EXPECT_EQ(client.last, GNUTLS_E_FATAL_ALERT_RECEIVED);
+}
+
+TEST_F(GnutlsEngine, WritesFollowThePeersRecordSizeLimitInOneCallbackEach) {
+  // A client that accepts records of at most 512 bytes (RFC 8449 record_size_limit): our
+  // server's GnuTLS sends smaller records, so a write of a size that was one record with another
+  // peer is several here, and still goes out in one write callback (the engine hands only a
+  // write it knows to be one record to the callback directly).
+  Endpoint ours;
+  ours.session.emplace(*ServerTLS{pki().server(), server_options()}.start(ours.callbacks()));
+  RawPeer client(false, "NORMAL");
+  ASSERT_EQ(gnutls_record_set_max_size(client.session(), 512), 0);
+  for (int round = 0; round < 20 && !(client.last == 0 && ours.session->handshake_complete());
+       ++round) {
+    if (client.last != 0 || round == 0) client.handshake();
+    if (!client.out.empty()) {
+      ASSERT_TRUE(ours.session->receive_data(std::exchange(client.out, {})));
+    }
+    client.in.insert(client.in.end(), ours.outbox.begin(), ours.outbox.end());
+    ours.outbox.clear();
+  }
+  ASSERT_EQ(client.last, 0) << gnutls_strerror(client.last);
+  ASSERT_TRUE(ours.session->handshake_complete());
+  std::vector<std::byte> received;
+  ASSERT_TRUE(client.receive(received));  // the tickets
+  std::vector<std::byte> expected;
+  std::size_t most_records = 0;
+  for (const std::size_t size : {500, 500, 1000, 1000, 300, 500, 3000, 3000, 1}) {
+    std::vector<std::byte> data(size, static_cast<std::byte>(size & 0xffU));
+    ours.write_calls = 0;
+    ASSERT_TRUE(ours.session->write_data(data));
+    EXPECT_EQ(ours.write_calls, 1U) << size;
+    std::size_t records = 0;
+    for (std::size_t at = 0; at + 5 <= ours.outbox.size(); ++records) {
+      at += 5 + ((std::to_integer<std::size_t>(ours.outbox[at + 3]) << 8U) |
+                 std::to_integer<std::size_t>(ours.outbox[at + 4]));
+    }
+    most_records = std::max(most_records, records);
+    client.in.insert(client.in.end(), ours.outbox.begin(), ours.outbox.end());
+    ours.outbox.clear();
+    expected.insert(expected.end(), data.begin(), data.end());
+    ASSERT_TRUE(client.receive(received)) << size;
+  }
+  EXPECT_GE(most_records, 6U) << "the peer's record size limit was not in effect";
+  EXPECT_EQ(received, expected);
 }
 
 TEST_F(GnutlsEngine, OldServerRefusesOurAeadOnlyOffer) {

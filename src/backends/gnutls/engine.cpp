@@ -347,8 +347,15 @@ ssize_t GnutlsEngine::pull(gnutls_transport_ptr_t self_ptr, void* data, size_t s
 ssize_t GnutlsEngine::push(gnutls_transport_ptr_t self_ptr, const void* data,
                            size_t size) noexcept {
   auto* self = static_cast<GnutlsEngine*>(self_ptr);
+  const auto* bytes = static_cast<const std::byte*>(data);
+  if (self->direct_) {
+    // The write's one record, from GnuTLS's buffer to the application: no copy of ours.
+    self->direct_ = false;
+    if (self->output_.empty() && self->hooks_.write_directly({bytes, size})) {
+      return static_cast<ssize_t>(size);
+    }
+  }
   try {
-    const auto* bytes = static_cast<const std::byte*>(data);
     self->output_.insert(self->output_.end(), bytes, bytes + size);
   } catch (...) {
     gnutls_transport_set_errno(self->session_.get(), ENOMEM);
@@ -458,6 +465,14 @@ Result<void> GnutlsEngine::write(std::span<const std::byte> data, core::Bytes& t
   if (phase_ != Phase::established && phase_ != Phase::peer_closed) {
     return fail(Errc::api_misuse, "application data can only be written once established");
   }
+  // One record, one push (gnutls_record_send sends at most one record; with only a push
+  // function, GnuTLS pushes each record whole): the push hands it to the application itself,
+  // as a raw GnuTLS loop would. Not when GnuTLS may push something else in this write: a
+  // KeyUpdate the peer asked for (an automatic one needs 2^24 records under one key, and the
+  // core changes keys at half that: core/limits.hpp).
+  direct_ = !data.empty() && data.size() <= one_record_max_ && !peer_key_update_ &&
+            output_.empty() && to_peer.empty();
+  const bool direct = direct_;
   std::size_t offset = 0;
   int retries = 0;
   while (offset < data.size()) {
@@ -466,18 +481,30 @@ Result<void> GnutlsEngine::write(std::span<const std::byte> data, core::Bytes& t
     if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
       // Our push never blocks, so this does not happen; GnuTLS wants the same call repeated.
       if (++retries > kMaxNonFatalInARow) {
+        direct_ = false;
         flush(to_peer);
         return fail(fail_with(internal("gnutls_record_send keeps asking to be called again")));
       }
       continue;
     }
     if (ret < 0) {
+      direct_ = false;
       Error error = fail_with_code(static_cast<int>(ret));
       flush(to_peer);
       return fail(std::move(error));
     }
-    offset += static_cast<std::size_t>(ret);
+    const auto sent = static_cast<std::size_t>(ret);
+    if (sent < chunk) {
+      // GnuTLS's record is smaller than a full one (the peer limited it): exact from now on.
+      one_record_max_ = sent;
+      one_record_limited_ = true;
+    } else if (!one_record_limited_ && chunk > one_record_max_) {
+      one_record_max_ = chunk;
+    }
+    offset += sent;
   }
+  direct_ = false;
+  if (!direct) peer_key_update_ = false;  // GnuTLS sent the KeyUpdate it owed, if any
   flush(to_peer);
   return {};
 }
@@ -1000,6 +1027,11 @@ int GnutlsEngine::keylog_callback(gnutls_session_t session, const char* label,
 int GnutlsEngine::handshake_hook(gnutls_session_t session, unsigned int htype, unsigned when,
                                  unsigned int incoming, const gnutls_datum_t* msg) noexcept {
   GnutlsEngine* self = engine_of(session);
+  if (htype == GNUTLS_HANDSHAKE_KEY_UPDATE && incoming != 0) {
+    // RFC 8446 §4.6.3: with update_requested, GnuTLS sends our KeyUpdate before the next data.
+    self->peer_key_update_ = true;
+    return 0;
+  }
   if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && when == GNUTLS_HOOK_POST && incoming != 0) {
     // POST: GnuTLS has stored the ticket in the session. Reported here, one by one: a server
     // that sends its tickets in one record (the native engine does) gets them all processed in

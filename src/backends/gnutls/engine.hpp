@@ -254,6 +254,19 @@ class GnutlsEngine final : public core::Engine {
   // Set when the pull function found no bytes: GnuTLS's "again" then means "need input".
   bool starved_ = false;
   core::Bytes output_;
+  // During write(): the next push may go straight to the application's write callback
+  // (EngineHooks::write_directly) instead of into output_. Armed only for a write that GnuTLS
+  // sends as one record in one push; the push disarms it.
+  bool direct_ = false;
+  // The most plaintext one gnutls_record_send() is known to put in one record (0: not known
+  // yet), learnt from the writes so far: a write of at most this many bytes is one record.
+  // `one_record_limited_` once GnuTLS took less than it was given (the peer's record_size_limit
+  // or max_fragment_length): the limit is then exact and never grows.
+  std::size_t one_record_max_ = 0;
+  bool one_record_limited_ = false;
+  // A KeyUpdate arrived: if it asked for ours, GnuTLS sends it before the next data, a second
+  // push in that write (cleared by the next write that is not direct).
+  bool peer_key_update_ = false;
   // The peer's first handshake message, read before GnuTLS sees it.
   HelloSniffer sniffer_;
   PlaintextAlertWatch alert_watch_;
