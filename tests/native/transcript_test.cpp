@@ -12,6 +12,7 @@
 #include "rfc8448_data.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 namespace sanstls::native {
 namespace {
@@ -151,6 +152,45 @@ TEST_F(native_transcript, tls12_keeps_messages_until_told_no_certificate_verify_
   EXPECT_EQ(dropped.error().alert, Alert::internal_error);
   ASSERT_TRUE(t.current_hash());
   EXPECT_EQ(*t.current_hash(), provider_->digest(crypto::HashAlgorithm::sha256, all));
+}
+
+// The provider's hashes (SHA-2 block functions, sha2_hmac.hpp) and the EVP fallback give
+// libcrypto's one-shot digest for every length around the block boundaries, fed in two parts;
+// digest() and clone() leave the running hash as it was.
+TEST(native_hash, block_functions_and_evp_fallback_match_one_shot_digests) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  for (const auto alg : {crypto::HashAlgorithm::sha256, crypto::HashAlgorithm::sha384}) {
+    EVP_MD* md =
+        EVP_MD_fetch(nullptr, alg == crypto::HashAlgorithm::sha256 ? "SHA256" : "SHA384", nullptr);
+    ASSERT_NE(md, nullptr);
+    const auto reference = [&](Bytes data) {
+      ByteVec out(crypto::hash_length(alg));
+      unsigned int length = 0;
+      EXPECT_EQ(EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr), 1);
+      return out;
+    };
+    for (const std::size_t size : {0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 300}) {
+      ByteVec data(size);
+      for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + size);
+      const std::size_t half = size / 2;
+      const Bytes all(data);
+      std::array<std::unique_ptr<crypto::HashContext>, 2> both{(*p)->hash(alg),
+                                                               crypto::evp_hash(md)};
+      for (auto& hash : both) {
+        ASSERT_NE(hash, nullptr);
+        hash->update(all.first(half));
+        const auto copy = hash->clone();
+        EXPECT_EQ(hash->digest(), reference(all.first(half))) << size;
+        hash->update(all.subspan(half));
+        EXPECT_EQ(hash->digest(), reference(all)) << size;
+        EXPECT_EQ(hash->digest(), reference(all)) << "digest() twice, " << size;
+        copy->update(all.subspan(half));
+        EXPECT_EQ(copy->digest(), reference(all)) << "clone, " << size;
+      }
+    }
+    EVP_MD_free(md);
+  }
 }
 
 }  // namespace

@@ -757,8 +757,14 @@ Result<std::unique_ptr<LibcryptoProvider>> LibcryptoProvider::hazmat_create_dete
 }
 
 std::unique_ptr<HashContext> LibcryptoProvider::hash(HashAlgorithm alg) const {
+  if (auto sha2 = make_sha2_hash(alg)) {
+    return sha2;
+  }
+  return evp_hash(alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get());
+}
+
+std::unique_ptr<HashContext> evp_hash(const EVP_MD* md) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  const EVP_MD* md = alg == HashAlgorithm::sha256 ? fetched_->sha256.get() : fetched_->sha384.get();
   if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
     // Only allocation failure gets here; there is no sane way on.
     OPENSSL_die("sanstls: cannot create a hash context", __FILE__, __LINE__);

@@ -16,6 +16,10 @@ namespace sanstls::native::crypto {
 /// (bad_certificate unless the input is exactly one certificate with a public key).
 Result<std::vector<std::uint8_t>> parse_certificate_spki(Bytes cert_der);
 
+/// A hash over an EVP digest context with `md`. The provider uses it only when libcrypto lacks
+/// the SHA-2 block functions (sha2_hmac.hpp); tests check both implementations against each other.
+std::unique_ptr<HashContext> evp_hash(const EVP_MD* md);
+
 /// An HmacKey over EVP digest contexts with `md` (SHA-256 or SHA-384, matching `alg`). The
 /// provider uses it only when libcrypto lacks the SHA-2 block functions (sha2_hmac.hpp); tests
 /// check both implementations against libcrypto's own HMAC.

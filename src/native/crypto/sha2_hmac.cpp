@@ -132,7 +132,40 @@ class Sha2HmacKey final : public HmacKey {
   Sha2State outer_;  // after the outer padded key
 };
 
+// A transcript hash on the block functions: a copy (digest(), clone()) is a copy of the state,
+// where EVP allocates a context and asks the provider to duplicate its own.
+class Sha2Hash final : public HashContext {
+ public:
+  explicit Sha2Hash(const Sha2State& state) : state_(state) {}
+  Sha2Hash(const Sha2Hash&) = delete;
+  Sha2Hash& operator=(const Sha2Hash&) = delete;
+  ~Sha2Hash() override { state_.wipe(); }
+
+  void update(Bytes data) override { (void)state_.update(data); }  // cannot fail
+  [[nodiscard]] std::vector<std::uint8_t> digest() const override {
+    Sha2State copy = state_;
+    std::vector<std::uint8_t> out(hash_length(copy.alg()));
+    if (!copy.final(out)) out.clear();
+    copy.wipe();
+    return out;
+  }
+  [[nodiscard]] std::unique_ptr<HashContext> clone() const override {
+    return std::make_unique<Sha2Hash>(state_);
+  }
+
+ private:
+  Sha2State state_;
+};
+
 }  // namespace
+
+std::unique_ptr<HashContext> make_sha2_hash(HashAlgorithm alg) {
+  Sha2State state;
+  if (!state.init(alg)) {
+    return nullptr;
+  }
+  return std::make_unique<Sha2Hash>(state);
+}
 
 std::unique_ptr<HmacKey> make_sha2_hmac_key(HashAlgorithm alg, Bytes key) {
   auto keyed = std::make_unique<Sha2HmacKey>();
@@ -153,6 +186,8 @@ bool sha2_hmac_once(HashAlgorithm alg, Bytes key, std::span<const Bytes> parts,
 }
 
 #else  // a libcrypto without deprecated functions: the caller uses EVP
+
+std::unique_ptr<HashContext> make_sha2_hash(HashAlgorithm /*alg*/) { return nullptr; }
 
 std::unique_ptr<HmacKey> make_sha2_hmac_key(HashAlgorithm /*alg*/, Bytes /*key*/) {
   return nullptr;
