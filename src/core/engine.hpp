@@ -48,6 +48,19 @@ struct CertificateAnswer {
   std::optional<CertificateChain> chain;
 };
 
+/// Where Session::receive_data_into() wants application data: the buffer from
+/// `used` on while a piece fits whole in the room left, then, in order, the end of `overflow`
+/// (what the core holds for the next call). Once anything went to `overflow`, everything after it
+/// goes there too, so the order is kept. Engines that cannot decrypt into the buffer append
+/// everything to `overflow` (Engine::receive_into's default) and the core copies it over.
+struct ReceiveBuffer {
+  std::span<std::byte> buffer;
+  /// Bytes of `buffer` already filled.
+  std::size_t used = 0;
+  /// Never null.
+  Bytes* overflow = nullptr;
+};
+
 /// Services of the core that an engine calls during a handshake. Implemented by SessionCore.
 class EngineHooks {
  public:
@@ -133,6 +146,14 @@ class Engine {
   /// Consumes transport bytes; appends decrypted application data to `application_data`.
   virtual Result<EngineStatus> receive(std::span<const std::byte> bytes, Bytes& application_data,
                                        Bytes& to_peer) = 0;
+  /// receive() for a caller's buffer (Session::receive_data_into): the same work, with
+  /// application data put where `into` says. The default receives into `into.overflow`, which
+  /// the core then copies into the buffer; an engine that can decrypt straight into the buffer
+  /// overrides it.
+  virtual Result<EngineStatus> receive_into(std::span<const std::byte> bytes, ReceiveBuffer& into,
+                                            Bytes& to_peer) {
+    return receive(bytes, *into.overflow, to_peer);
+  }
   /// Continues a handshake that waited for a certificate store (the answer is now available
   /// through the hooks: select_*_certificate returns it).
   virtual Result<EngineStatus> resume(Bytes& application_data, Bytes& to_peer) = 0;

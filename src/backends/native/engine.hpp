@@ -163,6 +163,18 @@ class DriverEngine : public core::Engine {
     after_driver_call();
     return settle(done, out, to_peer);
   }
+  Result<core::EngineStatus> receive_into(std::span<const std::byte> bytes,
+                                          core::ReceiveBuffer& into,
+                                          core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    if (!first_record_.released()) first_record_.feed(bytes);
+    ByteVec out;
+    // Application data is decrypted straight into the caller's buffer while records fit.
+    auto done = driver_->receive(as_u8(bytes), out,
+                                 native::record::DataSink(into.buffer, into.used, *into.overflow));
+    after_driver_call();
+    return settle(done, out, to_peer);
+  }
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;
