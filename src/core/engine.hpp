@@ -14,6 +14,7 @@
 #include <sanstls/protocol.hpp>
 #include <sanstls/tls.hpp>
 
+#include "base/output_buffer.hpp"
 #include "base/secret_bytes.hpp"
 #include "core/library_context.hpp"
 #include "x509/server_name.hpp"
@@ -159,6 +160,17 @@ class Engine {
   virtual Result<EngineStatus> resume(Bytes& application_data, Bytes& to_peer) = 0;
   /// Encrypts application data (only once established).
   virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
+  /// write() into a base::OutputBuffer (which, unlike a std::vector, does not zero what it grows
+  /// by), for an engine that can seal records there straight from `data`: the core then hands
+  /// that buffer to the write callback. Only called when writes_to_output_buffer() is true.
+  virtual Result<void> write_to_buffer(std::span<const std::byte> data,
+                                       base::OutputBuffer& to_peer) {
+    (void)data;
+    (void)to_peer;
+    return fail(Errc::internal_error, "this engine does not write to an output buffer");
+  }
+  /// Whether write_to_buffer() is implemented.
+  [[nodiscard]] virtual bool writes_to_output_buffer() const { return false; }
   /// Produces close_notify.
   virtual Result<void> close_notify(Bytes& to_peer) = 0;
   /// Session::alert(): sends `alert` at `level` under the current write keys, in any state

@@ -24,6 +24,8 @@ constexpr std::size_t kRecordHeaderSize = 5;
 constexpr std::uint16_t kSsl3 = 0x0300;
 constexpr std::uint16_t kTls12 = 0x0303;
 constexpr std::uint8_t kContentTypeAlert = 21;
+/// encrypt()'s piece: key changes are checked between pieces.
+constexpr std::size_t kMaxWritePiece = std::size_t{1} << 20U;
 
 /// Runs a user callback, turning an escaping exception into an Error: exceptions must never
 /// unwind through the engines' C code, which may be on the stack.
@@ -548,6 +550,12 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
   }
+  if (engine_->writes_to_output_buffer() && to_peer_.empty() && !data.empty() &&
+      data.size() <= kMaxWritePiece) {
+    if (auto written = write_through_buffer(data)) {
+      return *written;
+    }
+  }
   if (auto encrypted = encrypt(data); !encrypted) {
     return encrypted;
   }
@@ -555,10 +563,44 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   return {};
 }
 
+std::optional<Result<void>> SessionCore::write_through_buffer(std::span<const std::byte> data) {
+  // encrypt() for one piece: the key change first, then the records.
+  if (auto fresh = keep_sending_keys_fresh(); !fresh) {
+    flush();
+    return fresh;
+  }
+  if (!to_peer_.empty()) {
+    return std::nullopt;  // a KeyUpdate waits in to_peer_: the records go after it, there
+  }
+  sealed_.clear();
+  Result<void> written = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->write_to_buffer(data, sealed_);
+  }();
+  if (!written) {
+    // What was sealed before the failure goes out with the alert, as encrypt() does.
+    to_peer_.insert(to_peer_.end(), sealed_.data(), sealed_.data() + sealed_.size());
+    sealed_.clear();
+    return invalidate(written.error());
+  }
+  records_sent_under_key_ += sent_records_.feed(sealed_.span());
+  {
+    ScopedFlag busy(in_callback_);
+    (void)call_user("write", [&] { callbacks_.write(sealed_.span()); });
+  }
+  // As flush(): the buffer serves the next call while small.
+  if (sealed_.capacity() > limits::max_kept_output_buffer) {
+    sealed_.release();
+  } else {
+    sealed_.clear();
+  }
+  return Result<void>{};
+}
+
 Result<void> SessionCore::encrypt(std::span<const std::byte> data) {
   // Written in pieces so that automatic key changes happen within a piece's worth of records
   // of their interval, however much one call writes.
-  constexpr std::size_t max_piece = std::size_t{1} << 20U;
+  constexpr std::size_t max_piece = kMaxWritePiece;
   while (!data.empty()) {
     if (auto fresh = keep_sending_keys_fresh(); !fresh) {
       flush();  // what earlier pieces produced was accepted: it goes out

@@ -151,6 +151,12 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> keep_sending_keys_fresh();
   /// Hands application data to the engine in pieces (no flush); invalidates on failure.
   Result<void> encrypt(std::span<const std::byte> data);
+  /// write()'s path for an engine that writes to a base::OutputBuffer (Engine::
+  /// writes_to_output_buffer), when nothing else is waiting to go out and the data is one piece:
+  /// the same checks and counts as encrypt(), then the buffer goes to the write callback.
+  /// Returns nothing when the call must take encrypt()'s path instead (a KeyUpdate went out
+  /// first).
+  std::optional<Result<void>> write_through_buffer(std::span<const std::byte> data);
   /// Once the handshake completed: sends what write() queued before it (see queued_).
   Result<void> send_queued();
   /// After receiving: a TLS 1.3 session asks the peer to change its keys once twice the
@@ -180,6 +186,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   SessionInfo info_;
   std::optional<Error> failure_;
   Bytes to_peer_;
+  /// Application data records of write_through_buffer(), kept between calls while small.
+  base::OutputBuffer sealed_;
   /// Application data that arrived while no receive() call was running (during an async
   /// certificate answer), or that did not fit in the caller's buffer (receive_into); handed out
   /// by the next receive call, from pending_offset_ on.
