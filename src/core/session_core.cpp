@@ -323,6 +323,9 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
 }
 
 void SessionCore::note_input(std::span<const std::byte> bytes) {
+  if (handshake_complete_ && first_record_header_.size() >= kRecordHeaderSize) {
+    return;  // nothing left to note: the established path's common case
+  }
   for (std::size_t i = 0; i < bytes.size() && first_record_header_.size() < kRecordHeaderSize;
        ++i) {
     first_record_header_.push_back(static_cast<std::uint8_t>(bytes[i]));
@@ -380,7 +383,9 @@ Result<Received> SessionCore::receive_into(std::span<const std::byte> bytes,
   // input carries goes after it (ReceiveBuffer: nothing goes to the buffer once the overflow
   // holds something).
   ReceiveBuffer into{.buffer = buffer, .used = 0, .overflow = &pending_application_data_};
-  hand_out_held(into);
+  if (!pending_application_data_.empty()) {
+    hand_out_held(into);
+  }
   if (state_ == SessionState::closed || state_ == SessionState::peer_closed) {
     // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
     // ignored." (What arrived before it is still handed out.)
@@ -395,7 +400,9 @@ Result<Received> SessionCore::receive_into(std::span<const std::byte> bytes,
   }
   // What the engine could not put into the buffer (a record larger than the room left, or an
   // engine that receives into the overflow only).
-  hand_out_held(into);
+  if (!pending_application_data_.empty()) {
+    hand_out_held(into);
+  }
   return Received{.size = into.used, .pending = held()};
 }
 
