@@ -315,6 +315,10 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
   // Every fatal end (an alert sent or received, a truncation, a local failure) drops this
   // session's resumption data on both sides: the 2014 proposal's one hard rule.
   drop_resumption_data();
+  // Held application data can no longer be handed out (every call now fails): dropped, as
+  // Session::receive_data_into says.
+  Bytes().swap(pending_application_data_);
+  pending_offset_ = 0;
   state_ = SessionState::invalidated;
   failure_ = error;
   flush();  // the alert the engine queued, if any
