@@ -687,6 +687,9 @@ struct BulkSeries {
   std::unique_ptr<Setup> setup;
   std::unique_ptr<Connection> connection;
   std::vector<double> total;
+  /// sanstls engines: 'total' again, receiving into a std::vector instead of a caller-owned
+  /// buffer (Connection::receive_into_vector).
+  std::vector<double> total_into_vector;
   std::vector<double> sender;
   std::vector<double> receiver;
   bool failed = false;
@@ -743,6 +746,19 @@ std::vector<json> measure_bulk(Context& c, const std::vector<Implementation>& im
             }
             const std::int64_t spent = thread_cpu_ns() - start;
             series.total.push_back(megabytes / seconds(spent));
+            if (series.connection->receive_into_vector(true)) {
+              const std::int64_t vector_start = thread_cpu_ns();
+              const bool ok = series.connection->transfer(client_to_server, chunk, count, nullptr);
+              const std::int64_t vector_spent = thread_cpu_ns() - vector_start;
+              series.connection->receive_into_vector(false);
+              if (!ok) {
+                c.errors.push_back(
+                    fmt::format("{} bulk: {}", series.impl->name, series.connection->error));
+                series.failed = true;
+                continue;
+              }
+              series.total_into_vector.push_back(megabytes / seconds(vector_spent));
+            }
             SideTimes times;
             if (!series.connection->transfer(client_to_server, chunk, split_count, &times)) {
               c.errors.push_back(
@@ -766,6 +782,9 @@ std::vector<json> measure_bulk(Context& c, const std::vector<Implementation>& im
                       {"total", stat(series.total, "MB/s")},
                       {"sender", stat(series.sender, "MB/s")},
                       {"receiver", stat(series.receiver, "MB/s")}};
+          if (!series.total_into_vector.empty()) {
+            figure["total_into_vector"] = stat(series.total_into_vector, "MB/s");
+          }
           c.report(fmt::format("{}: bulk {} {} {} B writes: {:.0f} MB/s", series.impl->name,
                                aead.label, client_to_server ? "c->s" : "s->c", write_size,
                                figure["total"]["median"].get<double>()));
@@ -1027,12 +1046,14 @@ std::optional<double> median_at(const json& node, const std::vector<std::string>
 }
 
 std::optional<double> bulk_median(const json& impl, std::string_view cipher,
-                                  std::string_view direction, std::size_t write_bytes = 16384) {
+                                  std::string_view direction, std::size_t write_bytes = 16384,
+                                  const char* which = "total") {
   if (!impl.contains("bulk")) return std::nullopt;
   for (const auto& figure : impl["bulk"]) {
     if (figure["cipher"] == cipher && figure["direction"] == direction &&
         figure.value("write_bytes", std::size_t{16384}) == write_bytes) {
-      return median_at(figure, {"total"});
+      if (!figure.contains(which)) return std::nullopt;
+      return median_at(figure, {which});
     }
   }
   return std::nullopt;
@@ -1165,6 +1186,16 @@ json compute_ratios(const json& report) {
                     name, "hardware.aead.seal_open",
                     bulk_median(impl, aead.label, direction, write), ceiling,
                     library == "native" ? std::optional<double>{target} : std::nullopt);
+          // The same receiving into a std::vector (the older receive_data overload): what the
+          // caller-owned buffer saves.
+          if (engine) {
+            add_ratio(ratios,
+                      fmt::format("{}: bulk {} {}{}, receive into a vector / raw AEAD", name,
+                                  aead.label, direction, label),
+                      name, "hardware.aead.seal_open",
+                      bulk_median(impl, aead.label, direction, write, "total_into_vector"), ceiling,
+                      std::nullopt);
+          }
         }
       }
     }

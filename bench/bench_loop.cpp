@@ -3,11 +3,13 @@
 // repeatably on a loaded machine, which wall-clock figures are not). Usage:
 //   bench_loop IMPLEMENTATION WORKLOAD [COUNT] [CERT]
 // IMPLEMENTATION: openssl | gnutls | native (the sanstls engines) | raw-openssl | raw-gnutls |
-//                 raw-aead (bulk only: the "raw AEAD" reference, AES-128-GCM seal + open of COUNT
-//                 records, no TLS)
+//                 raw-aead (bulk only: the "raw AEAD" reference, AES-128-GCM or ChaCha20-Poly1305
+//                 seal + open of COUNT records, no TLS)
 // WORKLOAD: full | tls12 | resumed (handshakes) | bulk16k | bulk1k (client -> server writes,
-//           AES-128-GCM) | many_extensions | many_key_shares (a sanstls server engine receives
-//           bench/hostile.hpp's hostile ClientHello COUNT times, one new session each)
+//           AES-128-GCM; add "-chacha" for ChaCha20-Poly1305, "-vector" to receive into a
+//           std::vector instead of a caller-owned buffer: bulk1k-chacha-vector) | many_extensions |
+//           many_key_shares (a sanstls server engine receives bench/hostile.hpp's hostile
+//           ClientHello COUNT times, one new session each)
 // CERT: ecdsa (default) | rsa
 // The setup, its credentials and the first connection (warm-up) are made before the loop;
 // compare the loop's instructions by running two COUNTs and subtracting.
@@ -61,9 +63,15 @@ int main(int argc, char** argv) {
   const std::string workload = argv[2];
   const long count = argc > 3 ? std::atol(argv[3]) : 100;
   const bool rsa = argc > 4 && std::string(argv[4]) == "rsa";
+  // Bulk variants: "-chacha" (ChaCha20-Poly1305 instead of AES-128-GCM), "-vector" (the
+  // receiver gets a std::vector, not a caller-owned buffer).
+  const bool chacha = workload.find("-chacha") != std::string::npos;
+  const bool into_vector = workload.find("-vector") != std::string::npos;
+  const bool bulk = workload.rfind("bulk", 0) == 0;
+  const bool bulk1k = workload.rfind("bulk1k", 0) == 0;
   if (which == "raw-aead") {
-    const std::size_t record = workload == "bulk1k" ? 1024 : 16384;
-    const auto rate = bench::aead_rate("AES-128-GCM", record,
+    const std::size_t record = bulk1k ? 1024 : 16384;
+    const auto rate = bench::aead_rate(chacha ? "ChaCha20-Poly1305" : "AES-128-GCM", record,
                                        record * static_cast<std::size_t>(count), /*open=*/true);
     return rate ? 0 : (std::fprintf(stderr, "raw AEAD failed\n"), 1);
   }
@@ -105,7 +113,8 @@ int main(int argc, char** argv) {
   if (workload == "many_extensions" || workload == "many_key_shares") {
     return receive_hostile_hellos(which, workload, credentials.chain, count);
   }
-  CipherSuite suite = CipherSuite::tls_aes_128_gcm_sha256;
+  CipherSuite suite =
+      chacha ? CipherSuite::tls_chacha20_poly1305_sha256 : CipherSuite::tls_aes_128_gcm_sha256;
   if (workload == "tls12") {
     suite = rsa ? CipherSuite::tls_ecdhe_rsa_with_aes_128_gcm_sha256
                 : CipherSuite::tls_ecdhe_ecdsa_with_aes_128_gcm_sha256;
@@ -120,8 +129,11 @@ int main(int argc, char** argv) {
                         connection ? connection->error.c_str() : setup->error.c_str()),
            1;
   }
-  if (workload == "bulk16k" || workload == "bulk1k") {
-    std::vector<std::byte> chunk(workload == "bulk1k" ? 1024 : 16384, std::byte{0x61});
+  if (bulk) {
+    if (into_vector && !connection->receive_into_vector(true)) {
+      return std::fprintf(stderr, "-vector: only for sanstls engines\n"), 2;
+    }
+    std::vector<std::byte> chunk(bulk1k ? 1024 : 16384, std::byte{0x61});
     if (!connection->transfer(true, chunk, static_cast<std::size_t>(count), nullptr)) {
       return std::fprintf(stderr, "transfer: %s\n", connection->error.c_str()), 1;
     }

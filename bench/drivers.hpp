@@ -79,6 +79,11 @@ class Connection {
   /// record at a time; false on failure.
   virtual bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
                         SideTimes* times) = 0;
+  /// sanstls only: how transfer() receives. By default into a caller-owned 64 KiB buffer
+  /// (Session::receive_data_into); `true` receives into a std::vector the library grows
+  /// (the older overload), to measure the difference. False when the implementation has no
+  /// such choice.
+  virtual bool receive_into_vector(bool /*on*/) { return false; }
   /// Frees the harness's own transport buffers (the scale measurement keeps 100,000
   /// connections: their 64 KiB wires would dwarf the sessions). The connection stays usable.
   virtual void release_buffers() {}

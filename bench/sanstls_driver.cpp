@@ -73,11 +73,20 @@ class SanstlsConnection final : public Connection {
     std::vector<std::byte>().swap(to_client_.bytes);
     std::vector<std::byte>().swap(client_data_);
     std::vector<std::byte>().swap(server_data_);
+    std::vector<std::byte>().swap(buffer_);
     alloc::set_side(previous);
+  }
+
+  bool receive_into_vector(bool on) override {
+    into_vector_ = on;
+    return true;
   }
 
   bool transfer(bool client_to_server, std::span<const std::byte> chunk, std::size_t count,
                 SideTimes* times) override {
+    if (!into_vector_) {
+      return transfer_into_buffer(client_to_server, chunk, count, times);
+    }
     Session& sender = client_to_server ? *client_ : *server_;
     Session& receiver = client_to_server ? *server_ : *client_;
     Wire& wire = client_to_server ? to_server_ : to_client_;
@@ -105,6 +114,48 @@ class SanstlsConnection final : public Connection {
   }
 
  private:
+  /// transfer() receiving into a caller-owned buffer (Session::receive_data_into): each
+  /// write's data must arrive whole, in one call, with nothing held back.
+  bool transfer_into_buffer(bool client_to_server, std::span<const std::byte> chunk,
+                            std::size_t count, SideTimes* times) {
+    Session& sender = client_to_server ? *client_ : *server_;
+    Session& receiver = client_to_server ? *server_ : *client_;
+    Wire& wire = client_to_server ? to_server_ : to_client_;
+    const auto sending = client_to_server ? alloc::Side::client : alloc::Side::server;
+    const auto receiving = client_to_server ? alloc::Side::server : alloc::Side::client;
+    if (buffer_.empty()) {
+      const auto previous = alloc::set_side(alloc::Side::none);
+      buffer_.resize(kReceiveBuffer);
+      alloc::set_side(previous);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      {
+        SideScope scope(sending, times);
+        if (auto written = sender.write_data(chunk); !written) {
+          error = written.error().to_string();
+          return false;
+        }
+      }
+      Received received;
+      {
+        SideScope scope(receiving, times);
+        auto got = receiver.receive_data_into(wire.bytes, buffer_);
+        wire.bytes.clear();
+        if (!got) {
+          error = got.error().to_string();
+          return false;
+        }
+        received = *got;
+      }
+      if (received.size != chunk.size() || received.pending != 0) {
+        error = fmt::format("received {} bytes ({} held), expected {}", received.size,
+                            received.pending, chunk.size());
+        return false;
+      }
+    }
+    return true;
+  }
+
   static SessionCallbacks callbacks(Wire* wire) {
     SessionCallbacks callbacks;
     callbacks.write = [wire](std::span<const std::byte> bytes) {
@@ -140,6 +191,10 @@ class SanstlsConnection final : public Connection {
  private:
   std::vector<std::byte> client_data_;
   std::vector<std::byte> server_data_;
+  /// A typical read buffer: several full records.
+  static constexpr std::size_t kReceiveBuffer = 64 * 1024;
+  std::vector<std::byte> buffer_;
+  bool into_vector_ = false;
   std::optional<Session> client_;
   std::optional<Session> server_;
 };

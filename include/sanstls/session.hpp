@@ -71,6 +71,16 @@ struct SessionCallbacks {
   std::function<void(std::span<const std::byte> data)> early_data;
 };
 
+/// What Session::receive_data_into() put into a caller's buffer.
+struct Received {
+  /// Bytes of application data written to the front of the buffer (0 to its size).
+  std::size_t size = 0;
+  /// Bytes of application data the session still holds because the buffer was full. They come
+  /// first in the next call's buffer: call receive_data_into() again, with no new input if none
+  /// arrived, before waiting on the transport (the peer may send nothing more).
+  std::size_t pending = 0;
+};
+
 /// A running TLS session. Move-only. Destroying it abandons the connection without sending
 /// anything (call finish() first for a clean close).
 class SANSTLS_API Session {
@@ -94,6 +104,19 @@ class SANSTLS_API Session {
                             std::vector<std::byte>& application_data);
   /// The same, returning the application data.
   Result<std::vector<std::byte>> receive_data(std::span<const std::byte> bytes);
+  /// receive_data() into a buffer the caller owns, with no vector for the library to grow (a
+  /// name of its own: a std::vector passed to receive_data() is appended to, never filled). The
+  /// application data goes to the front of `buffer`, up to its size, and what does not fit is
+  /// held by the session and comes first in the next call's buffer, in order (Received::pending
+  /// says how much waits; call again with empty `bytes` to get it). All of `bytes` is consumed
+  /// either way. Records that fit whole in the room left are decrypted straight into `buffer`
+  /// on the native and OpenSSL engines; the GnuTLS engine, and a record that does not fit, are
+  /// decrypted aside and copied. A 64 KiB buffer holds several full records (16 KiB of data each).
+  /// An empty buffer is allowed (everything is held). After the peer's close_notify, new input is
+  /// ignored (RFC 8446 §6.1) but held data is still handed out. On failure (as for the other
+  /// overloads) the session is invalidated and no data is reported: what the call wrote into
+  /// `buffer` is not to be used, and held data is dropped.
+  Result<Received> receive_data_into(std::span<const std::byte> bytes, std::span<std::byte> buffer);
 
   /// Tells the session the transport reached end of stream. Fine after the peer's close_notify
   /// once the handshake completed; before it, this is Errc::truncated (the data may have been

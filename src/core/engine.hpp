@@ -14,6 +14,7 @@
 #include <sanstls/protocol.hpp>
 #include <sanstls/tls.hpp>
 
+#include "base/output_buffer.hpp"
 #include "base/secret_bytes.hpp"
 #include "core/library_context.hpp"
 #include "x509/server_name.hpp"
@@ -46,6 +47,19 @@ struct CertificateAnswer {
   enum class Kind { pending, provided, declined };
   Kind kind = Kind::pending;
   std::optional<CertificateChain> chain;
+};
+
+/// Where Session::receive_data_into() wants application data: the buffer from
+/// `used` on while a piece fits whole in the room left, then, in order, the end of `overflow`
+/// (what the core holds for the next call). Once anything went to `overflow`, everything after it
+/// goes there too, so the order is kept. Engines that cannot decrypt into the buffer append
+/// everything to `overflow` (Engine::receive_into's default) and the core copies it over.
+struct ReceiveBuffer {
+  std::span<std::byte> buffer;
+  /// Bytes of `buffer` already filled.
+  std::size_t used = 0;
+  /// Never null.
+  Bytes* overflow = nullptr;
 };
 
 /// Services of the core that an engine calls during a handshake. Implemented by SessionCore.
@@ -141,11 +155,30 @@ class Engine {
   /// Consumes transport bytes; appends decrypted application data to `application_data`.
   virtual Result<EngineStatus> receive(std::span<const std::byte> bytes, Bytes& application_data,
                                        Bytes& to_peer) = 0;
+  /// receive() for a caller's buffer (Session::receive_data_into): the same work, with
+  /// application data put where `into` says. The default receives into `into.overflow`, which
+  /// the core then copies into the buffer; an engine that can decrypt straight into the buffer
+  /// overrides it.
+  virtual Result<EngineStatus> receive_into(std::span<const std::byte> bytes, ReceiveBuffer& into,
+                                            Bytes& to_peer) {
+    return receive(bytes, *into.overflow, to_peer);
+  }
   /// Continues a handshake that waited for a certificate store (the answer is now available
   /// through the hooks: select_*_certificate returns it).
   virtual Result<EngineStatus> resume(Bytes& application_data, Bytes& to_peer) = 0;
   /// Encrypts application data (only once established).
   virtual Result<void> write(std::span<const std::byte> data, Bytes& to_peer) = 0;
+  /// write() into a base::OutputBuffer (which, unlike a std::vector, does not zero what it grows
+  /// by), for an engine that can seal records there straight from `data`: the core then hands
+  /// that buffer to the write callback. Only called when writes_to_output_buffer() is true.
+  virtual Result<void> write_to_buffer(std::span<const std::byte> data,
+                                       base::OutputBuffer& to_peer) {
+    (void)data;
+    (void)to_peer;
+    return fail(Errc::internal_error, "this engine does not write to an output buffer");
+  }
+  /// Whether write_to_buffer() is implemented.
+  [[nodiscard]] virtual bool writes_to_output_buffer() const { return false; }
   /// Produces close_notify.
   virtual Result<void> close_notify(Bytes& to_peer) = 0;
   /// Session::alert(): sends `alert` at `level` under the current write keys, in any state

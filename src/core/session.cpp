@@ -25,6 +25,11 @@ Result<std::vector<std::byte>> Session::receive_data(std::span<const std::byte> 
   return application_data;
 }
 
+Result<Received> Session::receive_data_into(std::span<const std::byte> bytes,
+                                            std::span<std::byte> buffer) {
+  return core_->receive_into(bytes, buffer);
+}
+
 Result<void> Session::receive_eof() { return core_->receive_eof(); }
 
 Result<void> Session::write_data(std::span<const std::byte> data) { return core_->write(data); }

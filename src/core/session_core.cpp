@@ -24,6 +24,8 @@ constexpr std::size_t kRecordHeaderSize = 5;
 constexpr std::uint16_t kSsl3 = 0x0300;
 constexpr std::uint16_t kTls12 = 0x0303;
 constexpr std::uint8_t kContentTypeAlert = 21;
+/// encrypt()'s piece: key changes are checked between pieces.
+constexpr std::size_t kMaxWritePiece = std::size_t{1} << 20U;
 
 /// Runs a user callback, turning an escaping exception into an Error: exceptions must never
 /// unwind through the engines' C code, which may be on the stack.
@@ -313,6 +315,10 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
   // Every fatal end (an alert sent or received, a truncation, a local failure) drops this
   // session's resumption data on both sides: the 2014 proposal's one hard rule.
   drop_resumption_data();
+  // Held application data can no longer be handed out (every call now fails): dropped, as
+  // Session::receive_data_into says.
+  Bytes().swap(pending_application_data_);
+  pending_offset_ = 0;
   state_ = SessionState::invalidated;
   failure_ = error;
   flush();  // the alert the engine queued, if any
@@ -320,39 +326,102 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
   return tl::unexpected<Error>(std::move(error));
 }
 
-Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& application_data) {
-  if (!usable_now()) {
-    return check_usable("receive_data");
-  }
-  if (!pending_application_data_.empty()) {
-    application_data.insert(application_data.end(), pending_application_data_.begin(),
-                            pending_application_data_.end());
-    pending_application_data_.clear();
+void SessionCore::note_input(std::span<const std::byte> bytes) {
+  if (handshake_complete_ && first_record_header_.size() >= kRecordHeaderSize) {
+    return;  // nothing left to note: the established path's common case
   }
   for (std::size_t i = 0; i < bytes.size() && first_record_header_.size() < kRecordHeaderSize;
        ++i) {
     first_record_header_.push_back(static_cast<std::uint8_t>(bytes[i]));
+  }
+  if (!handshake_complete_) {
+    close_watch_.feed(bytes);
+  }
+}
+
+Result<void> SessionCore::receive(std::span<const std::byte> bytes, Bytes& application_data) {
+  if (!usable_now()) {
+    return check_usable("receive_data");
+  }
+  if (held() > 0) {
+    application_data.insert(
+        application_data.end(),
+        pending_application_data_.begin() + static_cast<std::ptrdiff_t>(pending_offset_),
+        pending_application_data_.end());
+    pending_application_data_.clear();
+    pending_offset_ = 0;
   }
   if (state_ == SessionState::closed || state_ == SessionState::peer_closed) {
     // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
     // ignored."
     return {};
   }
-  if (!handshake_complete_) {
-    close_watch_.feed(bytes);
-  }
-  if (auto settled = settle(receive_bounded(bytes, application_data)); !settled) {
+  note_input(bytes);
+  if (auto settled = settle(receive_bounded(bytes, DataTarget{.vector = &application_data}));
+      !settled) {
     return settled;
   }
   return keep_receiving_keys_fresh();
 }
 
+void SessionCore::hand_out_held(ReceiveBuffer& into) {
+  const std::size_t n = std::min(held(), into.buffer.size() - into.used);
+  if (n > 0) {
+    std::copy_n(pending_application_data_.begin() + static_cast<std::ptrdiff_t>(pending_offset_), n,
+                into.buffer.begin() + static_cast<std::ptrdiff_t>(into.used));
+    pending_offset_ += n;
+    into.used += n;
+  }
+  if (pending_offset_ == pending_application_data_.size() && pending_offset_ > 0) {
+    pending_application_data_.clear();
+    pending_offset_ = 0;
+  }
+}
+
+Result<Received> SessionCore::receive_into(std::span<const std::byte> bytes,
+                                           std::span<std::byte> buffer) {
+  if (!usable_now()) {
+    return fail(check_usable("receive_data").error());
+  }
+  // Held data first; when some is still held after that, the buffer is full and everything the
+  // input carries goes after it (ReceiveBuffer: nothing goes to the buffer once the overflow
+  // holds something).
+  ReceiveBuffer into{.buffer = buffer, .used = 0, .overflow = &pending_application_data_};
+  if (!pending_application_data_.empty()) {
+    hand_out_held(into);
+  }
+  if (state_ == SessionState::closed || state_ == SessionState::peer_closed) {
+    // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
+    // ignored." (What arrived before it is still handed out.)
+    return Received{.size = into.used, .pending = held()};
+  }
+  note_input(bytes);
+  if (auto settled = settle(receive_bounded(bytes, DataTarget{.buffer = &into})); !settled) {
+    return fail(settled.error());
+  }
+  if (auto fresh = keep_receiving_keys_fresh(); !fresh) {
+    return fail(fresh.error());
+  }
+  // What the engine could not put into the buffer (a record larger than the room left, or an
+  // engine that receives into the overflow only).
+  if (!pending_application_data_.empty()) {
+    hand_out_held(into);
+  }
+  return Received{.size = into.used, .pending = held()};
+}
+
+Result<EngineStatus> SessionCore::engine_receive(std::span<const std::byte> bytes,
+                                                 DataTarget target) {
+  return target.vector != nullptr ? engine_->receive(bytes, *target.vector, to_peer_)
+                                  : engine_->receive_into(bytes, *target.buffer, to_peer_);
+}
+
 Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> bytes,
-                                                  Bytes& application_data) {
+                                                  DataTarget target) {
   ScopedFlag busy(in_engine_);
   const bool handshaking =
       state_ == SessionState::handshaking || state_ == SessionState::waiting_for_certificate;
-  const std::size_t data_before = application_data.size();
+  const std::size_t data_before = target.size();
   const std::size_t output_before = to_peer_.size();
   const std::size_t records = records_.feed(bytes);
   if (!handshaking) {
@@ -386,8 +455,8 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
     }
     handshake_input_ += bytes.size();
   }
-  Result<EngineStatus> status = handshaking ? engine_->receive(bytes, application_data, to_peer_)
-                                            : receive_established(bytes, application_data);
+  Result<EngineStatus> status =
+      handshaking ? engine_receive(bytes, target) : receive_established(bytes, target);
   if (status && !beyond.empty()) {
     if (*status == EngineStatus::handshaking || *status == EngineStatus::waiting_for_certificate) {
       return fail(Errc::limit_exceeded,
@@ -395,7 +464,7 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
                               "no real handshake needs that much",
                               limits::max_handshake_input / 1024));
     }
-    status = receive_established(beyond, application_data);
+    status = receive_established(beyond, target);
   }
   if (!status) {
     return status;
@@ -414,7 +483,7 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
     // A record that yields application data yields at least one byte: at most `produced` of
     // these records carried data, the others (empty records, warning alerts, KeyUpdate,
     // NewSessionTicket, renegotiation attempts) did not.
-    const std::size_t produced = application_data.size() - data_before;
+    const std::size_t produced = target.size() - data_before;
     const std::size_t idle = records > produced ? records - produced : 0;
     records_without_data_ = produced == 0 ? records_without_data_ + records : idle;
     if (records_without_data_ > limits::max_records_without_data) {
@@ -429,7 +498,7 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
 }
 
 Result<EngineStatus> SessionCore::receive_established(std::span<const std::byte> bytes,
-                                                      Bytes& application_data) {
+                                                      DataTarget target) {
   while (true) {
     // Engines buffer a post-handshake message until it completes: a peer announcing a 16 MiB
     // NewSessionTicket and sending it forever in full records must be cut off by bytes, not only
@@ -437,13 +506,12 @@ Result<EngineStatus> SessionCore::receive_established(std::span<const std::byte>
     // the data was), so an engine holds at most twice the limit of input without data.
     const std::size_t room = limits::max_input_without_data - input_without_data_;
     const auto piece = bytes.first(std::min(room, bytes.size()));
-    const std::size_t data_before = application_data.size();
-    Result<EngineStatus> status = engine_->receive(piece, application_data, to_peer_);
+    const std::size_t data_before = target.size();
+    Result<EngineStatus> status = engine_receive(piece, target);
     if (!status) {
       return status;
     }
-    input_without_data_ =
-        application_data.size() > data_before ? 0 : input_without_data_ + piece.size();
+    input_without_data_ = target.size() > data_before ? 0 : input_without_data_ + piece.size();
     bytes = bytes.subspan(piece.size());
     if (bytes.empty() || *status != EngineStatus::established) {
       return status;
@@ -493,6 +561,12 @@ Result<void> SessionCore::write(std::span<const std::byte> data) {
   if (state_ == SessionState::closing || state_ == SessionState::closed) {
     return fail(Errc::closed, "write_data() after finish(): the session no longer sends data");
   }
+  if (engine_->writes_to_output_buffer() && to_peer_.empty() && !data.empty() &&
+      data.size() <= kMaxWritePiece) {
+    if (auto written = write_through_buffer(data)) {
+      return *written;
+    }
+  }
   direct_write_ = true;
   auto encrypted = encrypt(data);
   direct_write_ = false;
@@ -517,10 +591,44 @@ bool SessionCore::write_directly(std::span<const std::byte> records) noexcept {
   return true;
 }
 
+std::optional<Result<void>> SessionCore::write_through_buffer(std::span<const std::byte> data) {
+  // encrypt() for one piece: the key change first, then the records.
+  if (auto fresh = keep_sending_keys_fresh(); !fresh) {
+    flush();
+    return fresh;
+  }
+  if (!to_peer_.empty()) {
+    return std::nullopt;  // a KeyUpdate waits in to_peer_: the records go after it, there
+  }
+  sealed_.clear();
+  Result<void> written = [&] {
+    ScopedFlag busy(in_engine_);
+    return engine_->write_to_buffer(data, sealed_);
+  }();
+  if (!written) {
+    // What was sealed before the failure goes out with the alert, as encrypt() does.
+    to_peer_.insert(to_peer_.end(), sealed_.data(), sealed_.data() + sealed_.size());
+    sealed_.clear();
+    return invalidate(written.error());
+  }
+  records_sent_under_key_ += sent_records_.feed(sealed_.span());
+  {
+    ScopedFlag busy(in_callback_);
+    (void)call_user("write", [&] { callbacks_.write(sealed_.span()); });
+  }
+  // As flush(): the buffer serves the next call while small.
+  if (sealed_.capacity() > limits::max_kept_output_buffer) {
+    sealed_.release();
+  } else {
+    sealed_.clear();
+  }
+  return Result<void>{};
+}
+
 Result<void> SessionCore::encrypt(std::span<const std::byte> data) {
   // Written in pieces so that automatic key changes happen within a piece's worth of records
   // of their interval, however much one call writes.
-  constexpr std::size_t max_piece = std::size_t{1} << 20U;
+  constexpr std::size_t max_piece = kMaxWritePiece;
   while (!data.empty()) {
     if (auto fresh = keep_sending_keys_fresh(); !fresh) {
       flush();  // what earlier pieces produced was accepted: it goes out

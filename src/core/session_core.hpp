@@ -53,6 +53,8 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Makes the engine and, for a client, sends the ClientHello.
   Result<void> start();
   Result<void> receive(std::span<const std::byte> bytes, Bytes& application_data);
+  /// Session::receive_data_into: held data first, then the input's.
+  Result<Received> receive_into(std::span<const std::byte> bytes, std::span<std::byte> buffer);
   Result<void> receive_eof();
   Result<void> write(std::span<const std::byte> data);
   Result<void> finish();
@@ -116,12 +118,30 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Records a fatal error: state invalidated, pending alert flushed, close callback called.
   tl::unexpected<Error> invalidate(Error error);
   void call_close(CloseMode mode);
+  /// Where one receive call's application data goes: the caller's vector, or the caller's
+  /// buffer and then the held data (receive_into).
+  struct DataTarget {
+    Bytes* vector = nullptr;
+    ReceiveBuffer* buffer = nullptr;
+    [[nodiscard]] std::size_t size() const {
+      return vector != nullptr ? vector->size() : buffer->used + buffer->overflow->size();
+    }
+  };
+  /// The engine's receive() or receive_into(), as `target` says.
+  Result<EngineStatus> engine_receive(std::span<const std::byte> bytes, DataTarget target);
+  /// What both receive calls do with the input before the engine sees it.
+  void note_input(std::span<const std::byte> bytes);
+  /// Copies held application data into the room left in `into` (receive_into).
+  void hand_out_held(ReceiveBuffer& into);
+  /// Bytes of application data held for the next receive call.
+  [[nodiscard]] std::size_t held() const noexcept {
+    return pending_application_data_.size() - pending_offset_;
+  }
   /// Hands received bytes to the engine within the limits of core/limits.hpp.
-  Result<EngineStatus> receive_bounded(std::span<const std::byte> bytes, Bytes& application_data);
+  Result<EngineStatus> receive_bounded(std::span<const std::byte> bytes, DataTarget target);
   /// Once established: hands bytes to the engine in pieces, so that it never holds more than
   /// limits::max_input_without_data bytes in a row that carried no application data.
-  Result<EngineStatus> receive_established(std::span<const std::byte> bytes,
-                                           Bytes& application_data);
+  Result<EngineStatus> receive_established(std::span<const std::byte> bytes, DataTarget target);
   /// Records after which our sending keys change (hazmat may lower it; core/limits.hpp): read
   /// from the configuration once, not per record.
   [[nodiscard]] std::uint64_t key_update_interval() const { return key_update_interval_; }
@@ -132,6 +152,12 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   Result<void> keep_sending_keys_fresh();
   /// Hands application data to the engine in pieces (no flush); invalidates on failure.
   Result<void> encrypt(std::span<const std::byte> data);
+  /// write()'s path for an engine that writes to a base::OutputBuffer (Engine::
+  /// writes_to_output_buffer), when nothing else is waiting to go out and the data is one piece:
+  /// the same checks and counts as encrypt(), then the buffer goes to the write callback.
+  /// Returns nothing when the call must take encrypt()'s path instead (a KeyUpdate went out
+  /// first).
+  std::optional<Result<void>> write_through_buffer(std::span<const std::byte> data);
   /// Once the handshake completed: sends what write() queued before it (see queued_).
   Result<void> send_queued();
   /// After receiving: a TLS 1.3 session asks the peer to change its keys once twice the
@@ -161,9 +187,15 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   SessionInfo info_;
   std::optional<Error> failure_;
   Bytes to_peer_;
+  /// Application data records of write_through_buffer(), kept between calls while small.
+  base::OutputBuffer sealed_;
   /// Application data that arrived while no receive() call was running (during an async
-  /// certificate answer); handed out by the next receive().
+  /// certificate answer), or that did not fit in the caller's buffer (receive_into); handed out
+  /// by the next receive call, from pending_offset_ on.
   Bytes pending_application_data_;
+  /// How much of pending_application_data_ was handed out already (a caller with a small buffer
+  /// takes it in pieces; erasing each piece from the front would move the rest every time).
+  std::size_t pending_offset_ = 0;
   /// Application data written before the handshake completed, sent once it does (at most
   /// limits::max_queued_before_handshake bytes).
   Bytes queued_;

@@ -807,6 +807,82 @@ TEST_P(native_record_suites, round_trip_through_writer_and_reader) {
   EXPECT_EQ(got, big);
 }
 
+// The core's output buffer (base::OutputBuffer) gets large records sealed straight from the
+// caller's bytes (Protection::seal_from), small ones copied and sealed in place: the same bytes
+// as the std::vector path either way, and the reader takes them.
+TEST_P(native_record_suites, output_buffer_records_are_the_vector_records) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const auto params = suite_params(GetParam());
+  ASSERT_TRUE(params);
+  const KeyDerivation kd(**p, params->hash);
+  const SecretBytes secret(ByteVec(crypto::hash_length(params->hash), 0x5c));
+  auto keys = kd.traffic_keys(secret.span(), params->aead);
+  ASSERT_TRUE(keys);
+  RecordWriter to_vector;
+  RecordWriter to_buffer;
+  RecordReader reader;
+  to_vector.set_protection(*Protection::create(**p, params->aead, *keys));
+  to_buffer.set_protection(*Protection::create(**p, params->aead, *keys));
+  ASSERT_TRUE(reader.set_protection(*Protection::create(**p, params->aead, *keys)));
+  ByteVec sent;
+  std::vector<std::byte> vector_out;
+  base::OutputBuffer buffer_out;
+  for (const std::size_t size :
+       {std::size_t{1}, Protection::seal_from_content_min - 1, Protection::seal_from_content_min,
+        std::size_t{16384}, std::size_t{40001}}) {
+    ByteVec data(size);
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 31 + size);
+    ASSERT_TRUE(to_vector.write(ContentType::application_data, data, vector_out));
+    ASSERT_TRUE(to_buffer.write(ContentType::application_data, data, buffer_out));
+    sent.insert(sent.end(), data.begin(), data.end());
+  }
+  ASSERT_EQ(buffer_out.size(), vector_out.size());
+  EXPECT_TRUE(std::equal(vector_out.begin(), vector_out.end(), buffer_out.data()));
+  reader.feed(
+      std::span(reinterpret_cast<const std::uint8_t*>(buffer_out.data()), buffer_out.size()));
+  ByteVec got;
+  for (;;) {
+    auto in = reader.next();
+    ASSERT_TRUE(in) << in.error().to_string();
+    if (!*in) break;
+    ASSERT_EQ((*in)->type, ContentType::application_data);
+    got.insert(got.end(), (*in)->data.begin(), (*in)->data.end());
+  }
+  EXPECT_EQ(got, sent);
+}
+
+// Padding through the one-pass seal: up to max_trailer_padding from the trailer, more through
+// the copy; the records open to the content and type sealed.
+TEST_P(native_record_suites, output_buffer_records_with_padding) {
+  auto p = crypto::LibcryptoProvider::create();
+  ASSERT_TRUE(p);
+  const auto params = suite_params(GetParam());
+  ASSERT_TRUE(params);
+  const KeyDerivation kd(**p, params->hash);
+  const SecretBytes secret(ByteVec(crypto::hash_length(params->hash), 0x5c));
+  auto keys = kd.traffic_keys(secret.span(), params->aead);
+  ASSERT_TRUE(keys);
+  auto writer = Protection::create(**p, params->aead, *keys);
+  auto reader = Protection::create(**p, params->aead, *keys);
+  ASSERT_TRUE(writer && reader);
+  const ByteVec content(Protection::seal_from_content_min + 7, 0x42);
+  for (const std::size_t padding : {std::size_t{0}, std::size_t{1}, Protection::max_trailer_padding,
+                                    Protection::max_trailer_padding + 1, std::size_t{300}}) {
+    base::OutputBuffer out;
+    ASSERT_TRUE(writer->seal_append(ContentType::handshake, content, padding, out));
+    ASSERT_EQ(out.size(), Protection::sealed_record_size(content.size(), padding));
+    Deframer d;
+    d.feed(std::span(reinterpret_cast<const std::uint8_t*>(out.data()), out.size()));
+    auto framed = d.next();
+    ASSERT_TRUE(framed && *framed);
+    auto opened = reader->open(**framed);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    EXPECT_EQ(opened->type, ContentType::handshake);
+    EXPECT_EQ(opened->content, content);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(suites, native_record_suites,
                          ::testing::Values(CipherSuite::tls_aes_128_gcm_sha256,
                                            CipherSuite::tls_aes_256_gcm_sha384,

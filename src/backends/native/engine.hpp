@@ -163,6 +163,18 @@ class DriverEngine : public core::Engine {
     after_driver_call();
     return settle(done, out, to_peer);
   }
+  Result<core::EngineStatus> receive_into(std::span<const std::byte> bytes,
+                                          core::ReceiveBuffer& into,
+                                          core::Bytes& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    if (!first_record_.released()) first_record_.feed(bytes);
+    ByteVec out;
+    // Application data is decrypted straight into the caller's buffer while records fit.
+    auto done = driver_->receive(as_u8(bytes), out,
+                                 native::record::DataSink(into.buffer, into.used, *into.overflow));
+    after_driver_call();
+    return settle(done, out, to_peer);
+  }
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;
@@ -177,6 +189,16 @@ class DriverEngine : public core::Engine {
     if (!done) return fail(core_error(done.error(), server_));
     return {};
   }
+  Result<void> write_to_buffer(std::span<const std::byte> data,
+                               base::OutputBuffer& to_peer) override {
+    if (failed_ || !driver_) return already_failed();
+    // Large records sealed from the caller's span straight into the core's output buffer,
+    // without the copy (or zeroing) a std::vector needs first.
+    auto done = driver_->write(as_u8(data), to_peer);
+    if (!done) return fail(core_error(done.error(), server_));
+    return {};
+  }
+  [[nodiscard]] bool writes_to_output_buffer() const override { return true; }
   Result<void> close_notify(core::Bytes& to_peer) override {
     if (failed_ || !driver_) return already_failed();
     ByteVec out;

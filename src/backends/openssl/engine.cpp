@@ -399,8 +399,7 @@ std::optional<Result<core::EngineStatus>> Engine::read_early_data(core::Bytes& t
   }
 }
 
-Result<core::EngineStatus> Engine::receive(std::span<const std::byte> bytes,
-                                           core::Bytes& application_data, core::Bytes& to_peer) {
+Result<void> Engine::feed(std::span<const std::byte> bytes) {
   while (!bytes.empty()) {
     const std::size_t chunk = std::min<std::size_t>(bytes.size(), std::numeric_limits<int>::max());
     if (BIO_write(network_in_, bytes.data(), static_cast<int>(chunk)) != static_cast<int>(chunk)) {
@@ -408,14 +407,31 @@ Result<core::EngineStatus> Engine::receive(std::span<const std::byte> bytes,
     }
     bytes = bytes.subspan(chunk);
   }
+  return {};
+}
+
+Result<core::EngineStatus> Engine::receive(std::span<const std::byte> bytes,
+                                           core::Bytes& application_data, core::Bytes& to_peer) {
+  if (auto fed = feed(bytes); !fed) {
+    return fail(fed.error());
+  }
   return drive(application_data, to_peer);
+}
+
+Result<core::EngineStatus> Engine::receive_into(std::span<const std::byte> bytes,
+                                                core::ReceiveBuffer& into, core::Bytes& to_peer) {
+  if (auto fed = feed(bytes); !fed) {
+    return fail(fed.error());
+  }
+  return drive(*into.overflow, to_peer, &into);
 }
 
 Result<core::EngineStatus> Engine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
   return drive(application_data, to_peer);
 }
 
-Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::Bytes& to_peer) {
+Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::Bytes& to_peer,
+                                         core::ReceiveBuffer* into) {
   if (!handshake_done_) {
     if (auto early = read_early_data(to_peer)) {
       return std::move(*early);
@@ -471,11 +487,18 @@ Result<core::EngineStatus> Engine::drive(core::Bytes& application_data, core::By
     }
     if (result == 1) {
       if (room == 0 || room > kMaximumPlaintext) room = kMaximumPlaintext;
-      const std::size_t offset = application_data.size();
-      application_data.resize(offset + room);
       std::size_t read = 0;
-      result = SSL_read_ex(ssl_.get(), application_data.data() + offset, room, &read);
-      application_data.resize(offset + (result == 1 ? read : 0));
+      if (into != nullptr && into->overflow->empty() && into->buffer.size() - into->used >= room) {
+        // Straight into the caller's buffer (receive_into); once anything went to the overflow,
+        // everything after it goes there too, in order.
+        result = SSL_read_ex(ssl_.get(), into->buffer.data() + into->used, room, &read);
+        into->used += result == 1 ? read : 0;
+      } else {
+        const std::size_t offset = application_data.size();
+        application_data.resize(offset + room);
+        result = SSL_read_ex(ssl_.get(), application_data.data() + offset, room, &read);
+        application_data.resize(offset + (result == 1 ? read : 0));
+      }
     }
     drain(to_peer);
     if (result == 1) {

@@ -89,6 +89,10 @@ class Engine final : public core::Engine {
   Result<core::EngineStatus> start(core::Bytes& to_peer) override;
   Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
                                      core::Bytes& application_data, core::Bytes& to_peer) override;
+  /// receive() with SSL_read straight into the caller's buffer while a record's plaintext fits
+  /// in the room left (Session::receive_data_into).
+  Result<core::EngineStatus> receive_into(std::span<const std::byte> bytes,
+                                          core::ReceiveBuffer& into, core::Bytes& to_peer) override;
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
@@ -118,7 +122,12 @@ class Engine final : public core::Engine {
 
  private:
   /// Runs the handshake and then reads application data until OpenSSL needs more input.
-  Result<core::EngineStatus> drive(core::Bytes& application_data, core::Bytes& to_peer);
+  /// Runs the handshake or reads application data onto `application_data`, or, with `into`,
+  /// into its buffer first (`application_data` is then its overflow).
+  Result<core::EngineStatus> drive(core::Bytes& application_data, core::Bytes& to_peer,
+                                   core::ReceiveBuffer* into = nullptr);
+  /// BIO_write of received bytes into libssl's input.
+  Result<void> feed(std::span<const std::byte> bytes);
   /// Moves everything OpenSSL wrote into the outgoing buffer.
   void drain(core::Bytes& to_peer);
   /// Turns an OpenSSL failure into our Error (preferring the precise error a callback kept).

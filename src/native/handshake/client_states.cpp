@@ -1235,6 +1235,20 @@ Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
+Status ClientHandshake::write(Bytes data, base::OutputBuffer& out) {
+  if (tls12_) {
+    ByteVec sealed;
+    auto status = tls12_->write(data, sealed);
+    const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
+    out.insert(out.end(), first, first + sealed.size());
+    return status;
+  }
+  if (failed_ || alerts_.closed() || connected() == nullptr) {
+    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
+  }
+  return writer_.write(ContentType::application_data, data, out);
+}
+
 bool ClientHandshake::waiting_for_certificate() const noexcept {
   if (tls12_) return tls12_->waiting_for_certificate();
   return std::holds_alternative<WaitingForClientCertificate>(*state_);

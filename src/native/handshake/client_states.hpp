@@ -9,6 +9,7 @@
 // The states never touch the record layer: they emit Actions (send this message, install these
 // keys) that a driver applies in order (ClientHandshake below, and later the Engine adapter).
 
+#include "base/output_buffer.hpp"
 #include "native/crypto/provider.hpp"
 #include "native/handshake/actions.hpp"
 #include "native/handshake/alert_writer.hpp"
@@ -373,6 +374,9 @@ class ClientHandshake {
   Status write(Bytes data, ByteVec& out);
   /// The same, sealing the records in place at the end of a vector of std::byte.
   Status write(Bytes data, std::vector<std::byte>& out);
+  /// The same into the core's output buffer (base::OutputBuffer: large records sealed from
+  /// `data` in one pass).
+  Status write(Bytes data, base::OutputBuffer& out);
   /// Whether the handshake (TLS 1.3 or TLS 1.2) waits for select_client_certificate (see
   /// resume()).
   [[nodiscard]] bool waiting_for_certificate() const noexcept;

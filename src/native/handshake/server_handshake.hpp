@@ -5,6 +5,7 @@
 // same way it wraps ClientHandshake: on an error it sends the Error's alert itself (nothing is
 // written to `out` for a failure), unless received_alert() is set (never echo a peer's alert).
 
+#include "base/output_buffer.hpp"
 #include "native/handshake/alert_writer.hpp"
 #include "native/handshake/server_states.hpp"
 #include "native/handshake/server_states12.hpp"
@@ -75,6 +76,9 @@ class ServerHandshake {
   Status write(Bytes data, msgs::ByteVec& out);
   /// The same, sealing the records in place at the end of a vector of std::byte.
   Status write(Bytes data, std::vector<std::byte>& out);
+  /// The same into the core's output buffer (base::OutputBuffer: large records sealed from
+  /// `data` in one pass).
+  Status write(Bytes data, base::OutputBuffer& out);
   /// Our close_notify alert; later write() calls fail.
   Status close_notify(msgs::ByteVec& out);
   /// Our KeyUpdate (only once connected); `request_peer_update` asks the client to update too.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 namespace sanstls::native::record {
 
@@ -73,10 +74,32 @@ Status Protection::seal_append(ContentType type, Bytes content, std::size_t padd
   return seal_append_to(type, content, padding, out);
 }
 
+Status Protection::seal_append(ContentType type, Bytes content, std::size_t padding,
+                               base::OutputBuffer& out) {
+  return seal_append_to(type, content, padding, out);
+}
+
 template <class Vec>
 Status Protection::seal_append_to(ContentType type, Bytes content, std::size_t padding, Vec& out) {
   if (content.size() + 1 + padding > limit_) {
     return wire::fail(Alert::internal_error, "TLSInnerPlaintext", "longer than the record limit");
+  }
+  if constexpr (std::is_same_v<Vec, base::OutputBuffer>) {
+    if (content.size() >= seal_from_content_min && padding <= max_trailer_padding) {
+      // One pass: sealed from the caller's bytes into the record (the buffer does not zero what
+      // it grows by, so nothing else touches those bytes), TLSInnerPlaintext.type and the
+      // padding from a trailer on the stack.
+      const std::size_t start = out.size();
+      out.resize(start + sealed_record_size(content.size(), padding));
+      const std::span<std::uint8_t> record(reinterpret_cast<std::uint8_t*>(out.data()) + start,
+                                           out.size() - start);
+      if (auto ok = seal_from(type, content, padding, record); !ok) {
+        OPENSSL_cleanse(record.data(), record.size());
+        out.resize(start);
+        return ok;
+      }
+      return {};
+    }
   }
   // TLSInnerPlaintext = content || type || zeros, laid out in the record itself and sealed there
   // in place: one AEAD update over all of it. The content is copied once, into the record (a
@@ -110,6 +133,24 @@ Status Protection::seal_in_place(ContentType type, std::size_t content_length, s
   body[content_length] = static_cast<std::uint8_t>(type);  // TLSInnerPlaintext.type
   std::fill_n(body.begin() + static_cast<std::ptrdiff_t>(content_length + 1), padding, 0);
   WIRE_CHECK(aead_->seal_into(n, aad, body.first(inner), {}, body));
+  ++seq_;
+  return {};
+}
+
+Status Protection::seal_from(ContentType type, Bytes content, std::size_t padding,
+                             std::span<std::uint8_t> record) {
+  if (record.size() != sealed_record_size(content.size(), padding) ||
+      padding > max_trailer_padding) {
+    return wire::fail(Alert::internal_error, "TLSCiphertext", "wrong record size");
+  }
+  const std::size_t inner = content.size() + 1 + padding;
+  WIRE_TRY(auto n, nonce());
+  WIRE_TRY(const auto aad, header(inner + crypto::aead_tag_length));
+  std::copy(aad.begin(), aad.end(), record.begin());
+  std::array<std::uint8_t, 1 + max_trailer_padding> trailer{};
+  trailer[0] = static_cast<std::uint8_t>(type);  // TLSInnerPlaintext.type, then zero padding
+  WIRE_CHECK(aead_->seal_into(n, aad, content, std::span(trailer).first(1 + padding),
+                              record.subspan(aad.size())));
   ++seq_;
   return {};
 }

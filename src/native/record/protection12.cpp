@@ -90,6 +90,10 @@ Status Protection12::seal_append(ContentType type, Bytes content, std::vector<st
   return seal_append_to(type, content, out);
 }
 
+Status Protection12::seal_append(ContentType type, Bytes content, base::OutputBuffer& out) {
+  return seal_append_to(type, content, out);
+}
+
 template <class Vec>
 Status Protection12::seal_append_to(ContentType type, Bytes content, Vec& out) {
   if (content.size() > limit_) {

@@ -6,6 +6,7 @@
 // number and no explicit part (RFC 7905 §2). No inner content type, no padding (that is
 // TLS 1.3's TLSInnerPlaintext).
 
+#include "base/output_buffer.hpp"
 #include "native/crypto/provider.hpp"
 #include "native/key_schedule12.hpp"
 #include "native/record/protection.hpp"
@@ -33,6 +34,8 @@ class Protection12 {
   Status seal_append(ContentType type, Bytes content, ByteVec& out);
   /// The same for a vector of std::byte (the core's output buffer).
   Status seal_append(ContentType type, Bytes content, std::vector<std::byte>& out);
+  /// The same for the core's output buffer.
+  Status seal_append(ContentType type, Bytes content, base::OutputBuffer& out);
   /// Decrypts a protected record; the content type is the record's own (authenticated).
   Result<Opened> open(const Record& record);
   /// open() that decrypts the record's own buffer in place.

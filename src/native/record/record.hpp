@@ -26,30 +26,57 @@ class DataSink {
   DataSink(ByteVec& bytes) noexcept : u8_(&bytes) {}  // NOLINT(google-explicit-constructor)
   DataSink(std::vector<std::byte>& bytes) noexcept    // NOLINT(google-explicit-constructor)
       : std_(&bytes) {}
+  /// A caller's buffer, filled from `*used` on, then `overflow` (Session::receive_data_into(): a
+  /// caller-owned span): a piece goes to the buffer only while it fits whole in the room left and
+  /// nothing went to `overflow` yet, so the order is kept. `*used` is updated as the buffer fills.
+  DataSink(std::span<std::byte> buffer, std::size_t& used,
+           std::vector<std::byte>& overflow) noexcept
+      : std_(&overflow), buffer_(buffer), used_(&used) {}
 
-  [[nodiscard]] std::size_t size() const noexcept { return u8_ ? u8_->size() : std_->size(); }
-  /// Grows the vector by `n` bytes and returns them.
+  [[nodiscard]] std::size_t size() const noexcept {
+    if (u8_) return u8_->size();
+    return (used_ ? *used_ : 0) + std_->size();
+  }
+  /// Grows the data by `n` bytes and returns them.
   std::span<std::uint8_t> grow(std::size_t n) {
-    const std::size_t old = size();
     if (u8_) {
+      const std::size_t old = u8_->size();
       u8_->resize(old + n);
       return std::span<std::uint8_t>(*u8_).subspan(old);
     }
+    if (used_ && std_->empty() && buffer_.size() - *used_ >= n) {
+      // Straight into the caller's buffer: no zero-filling resize, no copy later.
+      const auto to = buffer_.subspan(*used_, n);
+      *used_ += n;
+      return {reinterpret_cast<std::uint8_t*>(to.data()), n};
+    }
+    const std::size_t old = std_->size();
     std_->resize(old + n);
     return {reinterpret_cast<std::uint8_t*>(std_->data()) + old, n};
   }
-  /// The bytes from offset `from` to the end.
+  /// The bytes from offset `from` (a size() taken before the last grow()) to the end.
   [[nodiscard]] std::span<std::uint8_t> tail(std::size_t from) noexcept {
     if (u8_) return std::span<std::uint8_t>(*u8_).subspan(from);
-    return {reinterpret_cast<std::uint8_t*>(std_->data()) + from, std_->size() - from};
+    const std::size_t in_buffer = used_ ? *used_ : 0;
+    if (used_ && std_->empty()) {
+      return {reinterpret_cast<std::uint8_t*>(buffer_.data()) + from, in_buffer - from};
+    }
+    return {reinterpret_cast<std::uint8_t*>(std_->data()) + (from - in_buffer),
+            std_->size() - (from - in_buffer)};
   }
-  /// Cuts the vector back to `n` bytes (n <= size()).
+  /// Cuts the data back to `n` bytes (n <= size(), a size() taken before the last grow()).
   void shrink(std::size_t n) {
     if (u8_) {
       u8_->resize(n);
-    } else {
-      std_->resize(n);
+      return;
     }
+    const std::size_t in_buffer = used_ ? *used_ : 0;
+    if (used_ && n < in_buffer) {
+      std_->clear();
+      *used_ = n;
+      return;
+    }
+    std_->resize(n - in_buffer);
   }
   void append(Bytes bytes) {
     const auto to = grow(bytes.size());
@@ -59,6 +86,8 @@ class DataSink {
  private:
   ByteVec* u8_ = nullptr;
   std::vector<std::byte>* std_ = nullptr;
+  std::span<std::byte> buffer_;
+  std::size_t* used_ = nullptr;
 };
 
 /// XORs `word` (8 bytes) with `value` in network byte order: the per-record nonce arithmetic of

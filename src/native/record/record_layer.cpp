@@ -224,6 +224,10 @@ Status RecordWriter::write(ContentType type, Bytes data, std::vector<std::byte>&
   return write_to(type, data, out);
 }
 
+Status RecordWriter::write(ContentType type, Bytes data, base::OutputBuffer& out) {
+  return write_to(type, data, out);
+}
+
 template <class Vec>
 Status RecordWriter::write_to(ContentType type, Bytes data, Vec& out) {
   const std::size_t max_fragment =

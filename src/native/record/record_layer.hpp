@@ -109,6 +109,8 @@ class RecordWriter {
   /// The same into a vector of std::byte (the core's output buffer): records are sealed in
   /// place there, with no intermediate buffer.
   Status write(ContentType type, Bytes data, std::vector<std::byte>& out);
+  /// The same into the core's output buffer (large records sealed from `data` in one pass).
+  Status write(ContentType type, Bytes data, base::OutputBuffer& out);
   /// Installs new write keys (or none).
   void set_protection(std::optional<Protection> protection) { protection_ = std::move(protection); }
   /// TLS 1.2: installs the write keys after our ChangeCipherSpec (RFC 5246 §7.1).
