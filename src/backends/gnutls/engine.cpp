@@ -439,6 +439,14 @@ Result<EngineStatus> GnutlsEngine::receive(std::span<const std::byte> bytes,
   return status;
 }
 
+Result<EngineStatus> GnutlsEngine::receive_into(std::span<const std::byte> bytes,
+                                                core::ReceiveBuffer& into, core::Bytes& to_peer) {
+  into_ = &into;
+  auto status = receive(bytes, *into.overflow, to_peer);
+  into_ = nullptr;
+  return status;
+}
+
 Result<EngineStatus> GnutlsEngine::resume(core::Bytes& application_data, core::Bytes& to_peer) {
   if (phase_ == Phase::failed) return fail(Errc::invalidated, "the session failed earlier");
   if (phase_ != Phase::waiting_for_certificate) {
@@ -709,7 +717,15 @@ Result<EngineStatus> GnutlsEngine::read_records(core::Bytes& application_data) {
       gnutls_datum_t plaintext{};
       gnutls_packet_get(packet, &plaintext, nullptr);
       const auto* bytes = reinterpret_cast<const std::byte*>(plaintext.data);
-      application_data.insert(application_data.end(), bytes, bytes + plaintext.size);
+      // Into the caller's buffer while the record fits and nothing went to the overflow
+      // before it (the order is kept: core::ReceiveBuffer).
+      if (into_ != nullptr && into_->overflow == &application_data && application_data.empty() &&
+          plaintext.size <= into_->buffer.size() - into_->used) {
+        std::copy_n(bytes, plaintext.size, into_->buffer.subspan(into_->used).begin());
+        into_->used += plaintext.size;
+      } else {
+        application_data.insert(application_data.end(), bytes, bytes + plaintext.size);
+      }
       gnutls_packet_deinit(packet);
     }
     if (ret > 0) {

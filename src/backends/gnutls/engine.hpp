@@ -163,6 +163,10 @@ class GnutlsEngine final : public core::Engine {
   Result<core::EngineStatus> start(core::Bytes& to_peer) override;
   Result<core::EngineStatus> receive(std::span<const std::byte> bytes,
                                      core::Bytes& application_data, core::Bytes& to_peer) override;
+  /// receive() with each decrypted record copied straight into the caller's buffer while it fits
+  /// (GnuTLS hands out the record in its own buffer: one copy, as receive() into a vector).
+  Result<core::EngineStatus> receive_into(std::span<const std::byte> bytes,
+                                          core::ReceiveBuffer& into, core::Bytes& to_peer) override;
   Result<core::EngineStatus> resume(core::Bytes& application_data, core::Bytes& to_peer) override;
   Result<void> write(std::span<const std::byte> data, core::Bytes& to_peer) override;
   Result<void> close_notify(core::Bytes& to_peer) override;
@@ -249,6 +253,9 @@ class GnutlsEngine final : public core::Engine {
   // During receive(): the caller's bytes, pulled in place when input_ holds nothing older; what
   // GnuTLS left of them is copied into input_ before receive() returns.
   std::span<const std::byte> lent_;
+  // During receive_into(): the caller's buffer, filled before its overflow (receive()'s
+  // application data) while each record fits.
+  core::ReceiveBuffer* into_ = nullptr;
   // Every byte GnuTLS ever pulled: a "non-fatal" return that pulled bytes made progress.
   std::uint64_t pulled_total_ = 0;
   // Set when the pull function found no bytes: GnuTLS's "again" then means "need input".
