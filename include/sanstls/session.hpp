@@ -109,13 +109,13 @@ class SANSTLS_API Session {
   /// application data goes to the front of `buffer`, up to its size, and what does not fit is
   /// held by the session and comes first in the next call's buffer, in order (Received::pending
   /// says how much waits; call again with empty `bytes` to get it). All of `bytes` is consumed
-  /// either way. Records that fit whole in the room left are decrypted straight into `buffer`
-  /// on the native and OpenSSL engines; the GnuTLS engine, and a record that does not fit, are
-  /// decrypted aside and copied. A 64 KiB buffer holds several full records (16 KiB of data each).
-  /// An empty buffer is allowed (everything is held). After the peer's close_notify, new input is
-  /// ignored (RFC 8446 §6.1) but held data is still handed out. On failure (as for the other
-  /// overloads) the session is invalidated and no data is reported: what the call wrote into
-  /// `buffer` is not to be used, and held data is dropped.
+  /// either way. Records that fit whole in the room left go straight into `buffer` (decrypted
+  /// there by the native and OpenSSL engines, copied from GnuTLS's record buffer by the GnuTLS
+  /// engine); a record that does not fit is decrypted aside and copied. A 64 KiB buffer holds
+  /// several full records (16 KiB of data each). An empty buffer is allowed (everything is held).
+  /// After the peer's close_notify, new input is ignored (RFC 8446 §6.1) but held data is still
+  /// handed out. On failure (as for the other overloads) the session is invalidated and no data is
+  /// reported: what the call wrote into `buffer` is not to be used, and held data is dropped.
   Result<Received> receive_data_into(std::span<const std::byte> bytes, std::span<std::byte> buffer);
 
   /// Tells the session the transport reached end of stream. Fine after the peer's close_notify
