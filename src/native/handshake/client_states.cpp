@@ -1221,9 +1221,10 @@ Status ClientHandshake::write(Bytes data, ByteVec& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
-Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
+template <typename Output>
+Status ClientHandshake::write_bytes(Bytes data, Output& out) {
   if (tls12_) {
-    ByteVec sealed;
+    ByteVec sealed;  // TLS 1.2 seals into its own buffer (the one-pass path is TLS 1.3's)
     auto status = tls12_->write(data, sealed);
     const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
     out.insert(out.end(), first, first + sealed.size());
@@ -1235,18 +1236,12 @@ Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
+Status ClientHandshake::write(Bytes data, std::vector<std::byte>& out) {
+  return write_bytes(data, out);
+}
+
 Status ClientHandshake::write(Bytes data, base::OutputBuffer& out) {
-  if (tls12_) {
-    ByteVec sealed;
-    auto status = tls12_->write(data, sealed);
-    const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
-    out.insert(out.end(), first, first + sealed.size());
-    return status;
-  }
-  if (failed_ || alerts_.closed() || connected() == nullptr) {
-    return wire::fail(Alert::internal_error, "ClientHandshake.write", "not connected");
-  }
-  return writer_.write(ContentType::application_data, data, out);
+  return write_bytes(data, out);
 }
 
 bool ClientHandshake::waiting_for_certificate() const noexcept {

@@ -442,6 +442,9 @@ class ClientHandshake {
   [[nodiscard]] bool handshake_complete() const noexcept;
 
  private:
+  /// write() into a vector of std::byte or an OutputBuffer (one body for both).
+  template <typename Output>
+  Status write_bytes(Bytes data, Output& out);
   ClientHandshake(ClientHandshakeEnvironment env, std::unique_ptr<ClientState> state);
   Status apply(Actions& actions, ByteVec& out);
   /// If we offered TLS 1.2 and `message` is a ServerHello choosing it, hands the connection to

@@ -177,7 +177,8 @@ Status ServerHandshake::write(Bytes data, msgs::ByteVec& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
-Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
+template <typename Output>
+Status ServerHandshake::write_bytes(Bytes data, Output& out) {
   if (tls12_) {
     msgs::ByteVec sealed;  // TLS 1.2 seals into its own buffer (the one-pass path is TLS 1.3's)
     auto status = tls12_->write(data, sealed);
@@ -191,18 +192,12 @@ Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
   return writer_.write(ContentType::application_data, data, out);
 }
 
+Status ServerHandshake::write(Bytes data, std::vector<std::byte>& out) {
+  return write_bytes(data, out);
+}
+
 Status ServerHandshake::write(Bytes data, base::OutputBuffer& out) {
-  if (tls12_) {
-    msgs::ByteVec sealed;  // TLS 1.2 seals into its own buffer (the one-pass path is TLS 1.3's)
-    auto status = tls12_->write(data, sealed);
-    const auto* first = reinterpret_cast<const std::byte*>(sealed.data());
-    out.insert(out.end(), first, first + sealed.size());
-    return status;
-  }
-  if (failed_ || alerts_.closed() || !connected()) {
-    return wire::fail(Alert::internal_error, "ServerHandshake.write", "not connected");
-  }
-  return writer_.write(ContentType::application_data, data, out);
+  return write_bytes(data, out);
 }
 
 Status ServerHandshake::close_notify(msgs::ByteVec& out) {

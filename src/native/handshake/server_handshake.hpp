@@ -100,6 +100,9 @@ class ServerHandshake {
   Status send_warning(Alert alert, msgs::ByteVec& out);
 
  private:
+  /// write() into a vector of std::byte or an OutputBuffer (one body for both).
+  template <typename Output>
+  Status write_bytes(Bytes data, Output& out);
   Status apply(Actions& actions, msgs::ByteVec& out);
   Status process(msgs::ByteVec& out, record::DataSink application_data);
   Status fail(const Error& e);
