@@ -4,11 +4,17 @@
 #include "core/credentials_impl.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace sanstls::core {
 
 Result<Certificate> PeerCertificateCache::get(std::span<const std::byte> der) const {
-  const auto same = [&](const Certificate& known) { return std::ranges::equal(known.der(), der); };
+  // memcmp: std::ranges::equal compares std::byte one at a time (it is no integer type).
+  const auto same = [&](const Certificate& known) {
+    const auto bytes = known.der();
+    return bytes.size() == der.size() &&
+           (der.empty() || std::memcmp(bytes.data(), der.data(), der.size()) == 0);
+  };
   {
     const std::lock_guard lock(mutex_);
     if (auto it = std::ranges::find_if(entries_, same); it != entries_.end()) return *it;
