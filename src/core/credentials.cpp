@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -123,6 +124,11 @@ Result<Certificate> certificate_from_der_bytes(
                          fmt::format("{} has {} bytes after the certificate", where,
                                      der.size() - static_cast<std::size_t>(cursor - der.data()))));
   }
+  // libcrypto 3.0 fills an X509's extension cache lazily, on first use, under the object's lock
+  // but read by other threads without it (ThreadSanitizer saw ASN1_STRING_cmp race with it in a
+  // chain verification). A Certificate is shared between threads (PeerCertificateCache, trust
+  // stores): the cache is filled here, before anyone else can see the object.
+  (void)X509_check_purpose(x509.get(), -1, 0);
   auto impl = std::make_shared<Certificate::Impl>();
   const auto* first = reinterpret_cast<const std::byte*>(der.data());
   impl->library = std::move(library);
