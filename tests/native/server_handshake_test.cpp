@@ -1390,6 +1390,14 @@ struct Tickets {
       };
     };
   }
+  /// server(), drawing from `provider` (e.g. draw_counting::counted_provider).
+  std::function<void(ServerHandshakeEnvironment&)> server_with(
+      const crypto::CryptoProvider& provider) {
+    return [tickets = server(), &provider](ServerHandshakeEnvironment& env) {
+      tickets(env);
+      env.provider = &provider;
+    };
+  }
   std::function<void(ClientHandshakeEnvironment&)> client() {
     return [this](ClientHandshakeEnvironment& env) {
       env.session_ticket_received = [this](const ClientSessionState& s) { sessions.push_back(s); };
@@ -1469,10 +1477,7 @@ TEST(server_resumption, one_draw_per_handshake_tickets_included) {
   const auto counted = draw_counting::counted_provider(draws);
   ASSERT_TRUE(counted);
   Tickets t;
-  auto counted_server = [&, tickets = t.server()](ServerHandshakeEnvironment& env) {
-    tickets(env);
-    env.provider = counted.get();
-  };
+  const auto counted_server = t.server_with(*counted);
   ServerParameters sp;
   sp.tickets = 2;
   Pair full(identity(KeyKind::p256), {}, sp, counted_server, t.client());
@@ -2176,10 +2181,7 @@ TEST(tls12_resumption, one_draw_per_handshake_ticket_included) {
   const auto counted = draw_counting::counted_provider(draws);
   ASSERT_TRUE(counted);
   Tickets t;
-  auto counted_server = [&, tickets = t.server()](ServerHandshakeEnvironment& env) {
-    tickets(env);
-    env.provider = counted.get();
-  };
+  const auto counted_server = t.server_with(*counted);
   Pair full(identity(KeyKind::p256), tls12_hello(), tls12_server(), counted_server, t.client());
   full.pump();
   ASSERT_TRUE(full.ok());
