@@ -199,6 +199,14 @@ TEST(Secrets, AssignmentWipesWhatItReplaces) {
   EXPECT_TRUE(watched_was_zero);
 }
 
+TEST(Secrets, SecureWipeZeroes) {
+  std::array<std::uint8_t, 37> bytes{};
+  bytes.fill(0xA5);
+  base::secure_wipe(bytes.data(), bytes.size());
+  EXPECT_TRUE(std::ranges::all_of(bytes, [](std::uint8_t b) { return b == 0; }));
+  base::secure_wipe(nullptr, 0);  // nothing to do
+}
+
 TEST(Secrets, WipingAllocatorWipesEveryDeallocation) {
   std::vector<std::uint8_t, WipingAllocator<std::uint8_t>> bytes(100, 0x5A);
   watch(bytes.data(), 100);
