@@ -167,9 +167,10 @@ Result<SecretBytes> KeyDerivation::exporter(Bytes exporter_master_secret, std::s
   // TLS-Exporter(label, context_value, key_length) =
   //     HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter", Hash(context_value), len)
   WIRE_TRY(auto secret, derive_secret_empty(exporter_master_secret, label));
-  const auto context_hash =
-      context_value.empty() ? std::vector<std::uint8_t>(empty_hash().begin(), empty_hash().end())
-                            : provider_->digest(hash_, context_value);
+  if (context_value.empty()) {
+    return expand_label(secret.span(), "exporter", empty_hash(), length);
+  }
+  const crypto::Digest context_hash = provider_->digest(hash_, context_value);
   return expand_label(secret.span(), "exporter", context_hash, length);
 }
 

@@ -26,20 +26,18 @@ Status Transcript::select_hash(crypto::HashAlgorithm hash) {
   return {};
 }
 
-Result<std::vector<std::uint8_t>> Transcript::current_hash() const {
+Result<crypto::Digest> Transcript::current_hash() const {
   if (!ctx_) {
     return wire::fail(Alert::internal_error, "Transcript", "hash not selected yet");
   }
   return ctx_->digest();
 }
 
-Result<std::vector<std::uint8_t>> Transcript::hash_with(Bytes partial) const {
+Result<crypto::Digest> Transcript::hash_with(Bytes partial) const {
   if (!ctx_) {
     return wire::fail(Alert::internal_error, "Transcript", "hash not selected yet");
   }
-  auto copy = ctx_->clone();
-  copy->update(partial);
-  return copy->digest();
+  return ctx_->digest_with(partial);
 }
 
 Status Transcript::replace_with_message_hash() {

@@ -25,10 +25,10 @@ class Transcript {
     return hash_;
   }
   /// Transcript-Hash of everything added so far.
-  Result<std::vector<std::uint8_t>> current_hash() const;
+  Result<crypto::Digest> current_hash() const;
   /// Transcript-Hash of everything so far followed by `partial` (e.g. a truncated ClientHello
   /// for a PSK binder), without adding it.
-  Result<std::vector<std::uint8_t>> hash_with(Bytes partial) const;
+  Result<crypto::Digest> hash_with(Bytes partial) const;
   /// RFC 8446 §4.4.1: when the server answers with a HelloRetryRequest, "the value of
   /// ClientHello1 is replaced with a special synthetic handshake message of handshake type
   /// "message_hash" containing Hash(ClientHello1)". Call after adding exactly ClientHello1 and

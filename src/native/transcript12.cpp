@@ -24,7 +24,7 @@ void Transcript12::select_hash(const crypto::CryptoProvider& provider, crypto::H
   running_->update(messages_);
 }
 
-Result<std::vector<std::uint8_t>> Transcript12::current_hash() const {
+Result<crypto::Digest> Transcript12::current_hash() const {
   if (!running_) {
     return wire::fail(Alert::internal_error, "Transcript12", "hash not selected yet");
   }

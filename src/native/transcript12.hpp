@@ -22,7 +22,7 @@ class Transcript12 {
   /// Starts the running hash (the suite's PRF hash) over everything added so far.
   void select_hash(const crypto::CryptoProvider& provider, crypto::HashAlgorithm hash);
   /// Hash of every message so far; an internal error before select_hash().
-  [[nodiscard]] Result<std::vector<std::uint8_t>> current_hash() const;
+  [[nodiscard]] Result<crypto::Digest> current_hash() const;
   /// Every message so far, concatenated; an internal error after stop_keeping_messages().
   [[nodiscard]] Result<Bytes> messages() const;
   /// No CertificateVerify will be signed or checked: the messages are dropped and no longer

@@ -236,7 +236,7 @@ class MiniServer {
         continue;
       }
       WIRE_TRY(auto hash, transcript_.current_hash());
-      flight.hash_before.push_back(hash);
+      flight.hash_before.emplace_back(hash.begin(), hash.end());
       flight.messages.push_back(unit->data);
       if (unit->data.at(0) == static_cast<std::uint8_t>(HandshakeType::finished)) {
         const auto& kd = schedule_->derivation();

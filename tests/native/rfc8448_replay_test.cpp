@@ -175,7 +175,7 @@ class Replay {
             "client", "calculate PSK binder", "ClientHello prefix");
       auto binder_hash = transcript_.hash_with(Bytes(bytes).first(*truncated));
       ASSERT_TRUE(binder_hash);
-      check(*binder_hash, "client", "calculate PSK binder", "binder hash");
+      check(vec(*binder_hash), "client", "calculate PSK binder", "binder hash");
       auto binder_key = ks_->binder_key(false);
       ASSERT_TRUE(binder_key);
       check(vec(*binder_key), "client", "calculate PSK binder", "PRK");
@@ -188,7 +188,7 @@ class Replay {
     if (psk != nullptr && ch.extensions.contains(ExtensionType::early_data)) {
       auto h = transcript_.current_hash();
       ASSERT_TRUE(h);
-      check(*h, "client", "derive secret \"tls13 c e traffic\"", "hash");
+      check(vec(*h), "client", "derive secret \"tls13 c e traffic\"", "hash");
       auto cet = ks_->client_early_traffic_secret(*h);
       ASSERT_TRUE(cet);
       check(vec(*cet), "client", "derive secret \"tls13 c e traffic\"", "expanded");
@@ -254,7 +254,7 @@ class Replay {
     check(vec(ks_->handshake_secret()), "", "extract secret \"handshake\"", "secret");
     auto h = transcript_.current_hash();
     ASSERT_TRUE(h);
-    check(*h, "server", "derive secret \"tls13 c hs traffic\"", "hash");
+    check(vec(*h), "server", "derive secret \"tls13 c hs traffic\"", "hash");
     auto c_hs = ks_->client_handshake_traffic_secret(*h);
     auto s_hs = ks_->server_handshake_traffic_secret(*h);
     ASSERT_TRUE(c_hs && s_hs);
@@ -301,7 +301,7 @@ class Replay {
     if (!client) {
       ASSERT_TRUE(ks_->derive_master_secret());
       check(vec(ks_->master_secret()), "", "extract secret \"master\"", "secret");
-      check(*after, "server", "derive secret \"tls13 c ap traffic\"", "hash");
+      check(vec(*after), "server", "derive secret \"tls13 c ap traffic\"", "hash");
       auto c_ap = ks_->client_application_traffic_secret(*after);
       auto s_ap = ks_->server_application_traffic_secret(*after);
       auto exp = ks_->exporter_master_secret(*after);

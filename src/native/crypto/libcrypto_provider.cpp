@@ -85,16 +85,19 @@ class LibcryptoHash final : public HashContext {
       EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
     }
   }
-  [[nodiscard]] std::vector<std::uint8_t> digest() const override {
+  [[nodiscard]] Digest digest() const override {
     EvpMdCtxPtr copy(EVP_MD_CTX_new());
-    std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
+    const int size = EVP_MD_CTX_get_size(ctx_.get());
+    if (size <= 0 || static_cast<std::size_t>(size) > Digest::max_size) {
+      return {};
+    }
+    Digest out(static_cast<std::size_t>(size));
     unsigned int len = 0;
     if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1 ||
-        EVP_DigestFinal_ex(copy.get(), out.data(), &len) != 1) {
+        EVP_DigestFinal_ex(copy.get(), out.mutable_span().data(), &len) != 1 || len != out.size()) {
       ERR_clear_error();
       return {};
     }
-    out.resize(len);
     return out;
   }
   [[nodiscard]] std::unique_ptr<HashContext> clone() const override {

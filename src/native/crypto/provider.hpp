@@ -10,6 +10,7 @@
 #include "base/secret_bytes.hpp"
 #include "native/types.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -32,13 +33,44 @@ constexpr std::size_t aead_key_length(AeadAlgorithm a) {
 inline constexpr std::size_t aead_nonce_length = 12;
 inline constexpr std::size_t aead_tag_length = 16;
 
+/// A hash output, held inline (SHA-256 to SHA-512: at most 64 bytes) so that a transcript hash
+/// costs no allocation; a handshake takes a dozen. Empty when the hash failed. Not a secret
+/// (transcript hashes are not): not wiped.
+class Digest {
+ public:
+  static constexpr std::size_t max_size = 64;
+  Digest() = default;
+  /// `size` zero bytes to be filled through mutable_span(); 0 when `size` is out of range.
+  explicit Digest(std::size_t size) : size_(size <= max_size ? size : 0) {}
+  [[nodiscard]] const std::uint8_t* data() const noexcept { return bytes_.data(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] const std::uint8_t* begin() const noexcept { return bytes_.data(); }
+  [[nodiscard]] const std::uint8_t* end() const noexcept { return bytes_.data() + size_; }
+  [[nodiscard]] Bytes span() const noexcept { return {bytes_.data(), size_}; }
+  [[nodiscard]] std::span<std::uint8_t> mutable_span() noexcept { return {bytes_.data(), size_}; }
+  void clear() noexcept { size_ = 0; }
+  friend bool operator==(const Digest& a, Bytes b) { return std::ranges::equal(a.span(), b); }
+
+ private:
+  std::array<std::uint8_t, max_size> bytes_{};
+  std::size_t size_ = 0;
+};
+
 /// An incremental hash. digest() does not finish the context: more data may follow (the
 /// transcript hash needs intermediate values).
 class HashContext {
  public:
   virtual ~HashContext() = default;
   virtual void update(Bytes data) = 0;
-  [[nodiscard]] virtual std::vector<std::uint8_t> digest() const = 0;
+  [[nodiscard]] virtual Digest digest() const = 0;
+  /// The digest of what was hashed so far followed by `more`, leaving this context as it is.
+  [[nodiscard]] virtual Digest digest_with(Bytes more) const {
+    auto copy = clone();
+    if (!copy) return {};
+    copy->update(more);
+    return copy->digest();
+  }
   [[nodiscard]] virtual std::unique_ptr<HashContext> clone() const = 0;
 };
 
@@ -144,7 +176,7 @@ class CryptoProvider {
 
   [[nodiscard]] virtual std::unique_ptr<HashContext> hash(HashAlgorithm alg) const = 0;
   /// One-shot hash.
-  [[nodiscard]] std::vector<std::uint8_t> digest(HashAlgorithm alg, Bytes data) const {
+  [[nodiscard]] Digest digest(HashAlgorithm alg, Bytes data) const {
     auto ctx = hash(alg);
     ctx->update(data);
     return ctx->digest();

@@ -50,7 +50,7 @@ class Sha2State {
     return SHA384_Final(out.data(), &std::get<SHA512_CTX>(ctx_)) == 1;
   }
   void wipe() {
-    std::visit([](auto& ctx) { OPENSSL_cleanse(&ctx, sizeof ctx); }, ctx_);
+    std::visit([](auto& ctx) { base::secure_wipe(&ctx, sizeof ctx); }, ctx_);
   }
 
  private:
@@ -81,7 +81,7 @@ bool key_states(HashAlgorithm alg, Bytes key, Sha2State& inner, Sha2State& outer
     pad.at(i) ^= 0x36 ^ 0x5c;
   }
   ok = ok && outer.init(alg) && outer.update(std::span(pad).first(block));
-  OPENSSL_cleanse(pad.data(), pad.size());
+  base::secure_wipe(pad.data(), pad.size());
   return ok;
 }
 
@@ -102,7 +102,7 @@ bool mac_from(const Sha2State& inner, const Sha2State& outer, std::span<const By
   work = outer;
   ok = ok && work.update(std::span(inner_digest).first(hash_len)) && work.final(out);
   work.wipe();
-  OPENSSL_cleanse(inner_digest.data(), inner_digest.size());
+  base::secure_wipe(inner_digest.data(), inner_digest.size());
   return ok;
 }
 
@@ -142,10 +142,18 @@ class Sha2Hash final : public HashContext {
   ~Sha2Hash() override { state_.wipe(); }
 
   void update(Bytes data) override { (void)state_.update(data); }  // cannot fail
-  [[nodiscard]] std::vector<std::uint8_t> digest() const override {
+  [[nodiscard]] Digest digest() const override {
     Sha2State copy = state_;
-    std::vector<std::uint8_t> out(hash_length(copy.alg()));
-    if (!copy.final(out)) out.clear();
+    Digest out(hash_length(copy.alg()));
+    if (!copy.final(out.mutable_span())) out.clear();
+    copy.wipe();
+    return out;
+  }
+  // A copy of the state on the stack, not a clone on the heap.
+  [[nodiscard]] Digest digest_with(Bytes more) const override {
+    Sha2State copy = state_;
+    Digest out(hash_length(copy.alg()));
+    if (!copy.update(more) || !copy.final(out.mutable_span())) out.clear();
     copy.wipe();
     return out;
   }

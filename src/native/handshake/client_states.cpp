@@ -237,7 +237,7 @@ Result<ByteVec> encode_hello(const ClientHelloParameters& params, Negotiated& of
   const Bytes partial = Bytes(bytes).first(*truncated);
   WIRE_TRY(const KeySchedule* schedule, early_schedule(*offered.psk, provider));
   WIRE_TRY(const auto binder_key, schedule->binder_key(false));
-  std::vector<std::uint8_t> hello_hash;
+  crypto::Digest hello_hash;
   if (before == nullptr) {
     Transcript alone(provider);
     WIRE_CHECK(alone.select_hash(hash));
