@@ -193,13 +193,8 @@ class LibcryptoHmacKey final : public HmacKey {
 
 class LibcryptoAead final : public Aead {
  public:
-  LibcryptoAead(EVP_CIPHER* cipher, Bytes key)
-      : key_(key),
-        // Only from a provider that declares the parameter: one that ignored it would leave
-        // the previous record's nonce in place.
-        gcm_(EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE &&
-             OSSL_PARAM_locate_const(EVP_CIPHER_settable_ctx_params(cipher),
-                                     OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED) != nullptr) {
+  /// `whole_iv`: sets_whole_gcm_iv(cipher), decided once per provider.
+  LibcryptoAead(EVP_CIPHER* cipher, bool whole_iv, Bytes key) : key_(key), gcm_(whole_iv) {
     EVP_CIPHER_up_ref(cipher);
     cipher_.reset(cipher);
   }
@@ -677,14 +672,36 @@ struct CertificateKeyCache {
   std::vector<std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>>> entries;
 };
 
+/// Whether `cipher` is AES-GCM from a provider that takes the whole 12-byte IV through one
+/// control (LibcryptoAead::set_nonce). Only from a provider that declares the parameter: one
+/// that ignored it would leave the previous record's nonce in place.
+bool sets_whole_gcm_iv(const EVP_CIPHER* cipher) {
+  return EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE &&
+         OSSL_PARAM_locate_const(EVP_CIPHER_settable_ctx_params(cipher),
+                                 OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED) != nullptr;
+}
+
+/// A fetched AEAD cipher, with what LibcryptoAead needs to know of it: asked once per provider,
+/// not per key (the parameter lookup compares strings).
+struct AeadCipher {
+  CipherPtr cipher;
+  bool whole_iv = false;
+
+  bool fetch(OSSL_LIB_CTX* libctx, const char* name) {
+    cipher.reset(EVP_CIPHER_fetch(libctx, name, nullptr));
+    whole_iv = cipher && sets_whole_gcm_iv(cipher.get());
+    return static_cast<bool>(cipher);
+  }
+};
+
 }  // namespace
 
 struct LibcryptoProvider::Fetched {
   MdPtr sha256;
   MdPtr sha384;
-  CipherPtr aes128gcm;
-  CipherPtr aes256gcm;
-  CipherPtr chacha;
+  AeadCipher aes128gcm;
+  AeadCipher aes256gcm;
+  AeadCipher chacha;
   KdfPtr hkdf;
   MacPtr hmac;
   PublicKeyCache public_keys;
@@ -715,12 +732,12 @@ Status LibcryptoProvider::fetch_all() {
   Fetched& f = *fetched_;
   f.sha256.reset(EVP_MD_fetch(libctx_, "SHA256", nullptr));
   f.sha384.reset(EVP_MD_fetch(libctx_, "SHA384", nullptr));
-  f.aes128gcm.reset(EVP_CIPHER_fetch(libctx_, "AES-128-GCM", nullptr));
-  f.aes256gcm.reset(EVP_CIPHER_fetch(libctx_, "AES-256-GCM", nullptr));
-  f.chacha.reset(EVP_CIPHER_fetch(libctx_, "ChaCha20-Poly1305", nullptr));
+  const bool ciphers = f.aes128gcm.fetch(libctx_, "AES-128-GCM") &&
+                       f.aes256gcm.fetch(libctx_, "AES-256-GCM") &&
+                       f.chacha.fetch(libctx_, "ChaCha20-Poly1305");
   f.hkdf.reset(EVP_KDF_fetch(libctx_, "HKDF", nullptr));
   f.hmac.reset(EVP_MAC_fetch(libctx_, "HMAC", nullptr));
-  if (!f.sha256 || !f.sha384 || !f.aes128gcm || !f.aes256gcm || !f.chacha || !f.hkdf || !f.hmac) {
+  if (!f.sha256 || !f.sha384 || !ciphers || !f.hkdf || !f.hmac) {
     return crypto_failure("provider", "libcrypto lacks a required algorithm");
   }
   WIRE_TRY(auto sha3, mlkem768::Sha3::fetch(libctx_));
@@ -820,10 +837,10 @@ Result<std::unique_ptr<Aead>> LibcryptoProvider::aead(AeadAlgorithm alg, Bytes k
   if (key.size() != aead_key_length(alg)) {
     return crypto_failure("aead.key", "wrong key length");
   }
-  EVP_CIPHER* cipher = alg == AeadAlgorithm::aes_128_gcm   ? fetched_->aes128gcm.get()
-                       : alg == AeadAlgorithm::aes_256_gcm ? fetched_->aes256gcm.get()
-                                                           : fetched_->chacha.get();
-  return std::make_unique<LibcryptoAead>(cipher, key);
+  const AeadCipher& cipher = alg == AeadAlgorithm::aes_128_gcm   ? fetched_->aes128gcm
+                             : alg == AeadAlgorithm::aes_256_gcm ? fetched_->aes256gcm
+                                                                 : fetched_->chacha;
+  return std::make_unique<LibcryptoAead>(cipher.cipher.get(), cipher.whole_iv, key);
 }
 
 Result<std::unique_ptr<KeyShare>> LibcryptoProvider::generate_key_share(NamedGroup group) const {
