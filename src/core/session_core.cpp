@@ -20,7 +20,6 @@
 namespace sanstls::core {
 namespace {
 
-constexpr std::size_t kRecordHeaderSize = 5;
 constexpr std::uint16_t kSsl3 = 0x0300;
 constexpr std::uint16_t kTls12 = 0x0303;
 constexpr std::uint8_t kContentTypeAlert = 21;
@@ -250,7 +249,7 @@ void SessionCore::explain_old_peer(Error& error) const {
     return;
   }
   // Only a server whose very first record is the alert refused our ClientHello itself.
-  wire::Reader header{first_record_header_};
+  wire::Reader header{first_record_header()};
   auto type = header.u8("ContentType");
   auto version = header.u16("legacy_record_version");
   if (!type || !version || *type != kContentTypeAlert) {
@@ -327,12 +326,12 @@ tl::unexpected<Error> SessionCore::invalidate(Error error) {
 }
 
 void SessionCore::note_input(std::span<const std::byte> bytes) {
-  if (handshake_complete_ && first_record_header_.size() >= kRecordHeaderSize) {
+  if (handshake_complete_ && first_record_header_size_ == first_record_header_.size()) {
     return;  // nothing left to note: the established path's common case
   }
-  for (std::size_t i = 0; i < bytes.size() && first_record_header_.size() < kRecordHeaderSize;
-       ++i) {
-    first_record_header_.push_back(static_cast<std::uint8_t>(bytes[i]));
+  for (std::size_t i = 0;
+       i < bytes.size() && first_record_header_size_ < first_record_header_.size(); ++i) {
+    first_record_header_.at(first_record_header_size_++) = static_cast<std::uint8_t>(bytes[i]);
   }
   if (!handshake_complete_) {
     close_watch_.feed(bytes);
@@ -432,7 +431,7 @@ Result<EngineStatus> SessionCore::receive_bounded(std::span<const std::byte> byt
     constexpr std::uint8_t kClientHello = 1;
     const bool client_hello = server_ != nullptr && records_.first_message_type() == kClientHello;
     if (auto refused = refuse_peer_start(
-            {.first_bytes = first_record_header_,
+            {.first_bytes = first_record_header(),
              .first_message_length = records_.first_message_length(),
              .client_hello_version = client_hello ? records_.first_message_version() : std::nullopt,
              .peer_is_client = server_ != nullptr,

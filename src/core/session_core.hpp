@@ -15,8 +15,11 @@
 #include "core/resumption_records.hpp"
 #include "core/resumption_registry.hpp"
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace sanstls::core {
 
@@ -219,9 +222,13 @@ class SessionCore final : public EngineHooks, public std::enable_shared_from_thi
   /// Whether the peer's input so far ends with a plaintext close_notify (fed during the
   /// handshake only; see settle()).
   CloseNotifyWatch close_watch_;
-  /// The first bytes the peer sent (its first record header), to name an old peer's version
-  /// when it refuses ours with a bare alert.
-  std::vector<std::uint8_t> first_record_header_;
+  /// The first bytes the peer sent (its first record header: 5 bytes), to name an old peer's
+  /// version when it refuses ours with a bare alert. In the object: no allocation per session.
+  std::array<std::uint8_t, 5> first_record_header_{};
+  std::uint8_t first_record_header_size_ = 0;
+  [[nodiscard]] std::span<const std::uint8_t> first_record_header() const {
+    return std::span<const std::uint8_t>(first_record_header_).first(first_record_header_size_);
+  }
 
   // Resource limits (core/limits.hpp).
   limits::RecordCounter records_;

@@ -105,6 +105,12 @@ void FirstRecord::feed(std::span<const std::byte> bytes) {
   constexpr std::size_t kHeader = native::record_header_length;
   // Copied in at most two pieces (the header, then the rest of the record), not byte by byte:
   // a 16 KiB first record was a measurable part of a hostile hello's cost (issue 12).
+  if (!complete_ && bytes_.empty() && bytes.size() >= kHeader) {
+    // The record's length is in this piece: room for all of it at once.
+    const std::size_t length =
+        (std::to_integer<std::size_t>(bytes[3]) << 8U) | std::to_integer<std::size_t>(bytes[4]);
+    bytes_.reserve(kHeader + (length > native::max_ciphertext_length ? 0 : length));
+  }
   while (!complete_ && !bytes.empty()) {
     std::size_t end = kHeader;
     if (bytes_.size() >= kHeader) {
