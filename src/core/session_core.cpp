@@ -951,9 +951,11 @@ Result<void> SessionCore::verify_peer(std::span<const Certificate> chain, const 
     request.trust = &client_->config.trust;
     request.purpose = x509::Purpose::server_auth;
     request.server_name = &client_->config.server_name;
+    request.verifiers = &client_->verifiers;
   } else {
     request.trust = &*server_->config.client_trust;
     request.purpose = x509::Purpose::client_auth;
+    request.verifiers = &server_->verifiers;
   }
   if (auto verdict = x509::verify_chain(request); !verdict) {
     return verdict;

@@ -14,6 +14,7 @@
 #include "core/peer_certificate_cache.hpp"
 #include "core/resumption_records.hpp"
 #include "core/resumption_registry.hpp"
+#include "x509/path/verifier_cache.hpp"
 
 #include <array>
 #include <cstdint>
@@ -30,6 +31,8 @@ struct ClientContext {
   ConfigurationFingerprint fingerprint{};
   /// Server chains restored from stored sessions (the same chain over and over).
   PeerCertificateCache restored_certificates;
+  /// Signature checks of the server chains' issuer keys, set up once (sanstls's validator).
+  x509::path::VerifierCache verifiers;
 };
 
 struct ServerContext {
@@ -39,6 +42,8 @@ struct ServerContext {
   std::unique_ptr<ResumptionRegistry> resumption;
   /// Client chains restored from tickets.
   PeerCertificateCache restored_certificates;
+  /// Signature checks of the client chains' issuer keys, set up once (sanstls's validator).
+  x509::path::VerifierCache verifiers;
 };
 
 class SessionCore final : public EngineHooks, public std::enable_shared_from_this<SessionCore> {

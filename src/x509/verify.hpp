@@ -19,6 +19,10 @@
 
 namespace sanstls::x509 {
 
+namespace path {
+class VerifierCache;
+}
+
 /// What the verified certificate is for.
 enum class Purpose { server_auth, client_auth };
 
@@ -42,6 +46,9 @@ struct VerifyRequest {
   OSSL_LIB_CTX* libctx = nullptr;
   /// The validator; the native engine uses sanstls's, the others libcrypto's.
   Validator validator = Validator::openssl;
+  /// sanstls's validator: the configuration's prepared signature checks (path/verifier_cache.hpp),
+  /// or nullptr to set each check up from scratch. Owned by the caller.
+  const path::VerifierCache* verifiers = nullptr;
   /// Intermediate certificates allowed between the leaf and the trust anchor; 0 means the
   /// default (10, x509/path/limits.hpp). The sanstls validator accepts up to 30; the OpenSSL
   /// one uses the same number as its verification depth.

@@ -8,6 +8,7 @@
 // asserts exactly the listed verdict, so a list cannot go stale in either direction.
 
 #include "x509/corpus_cases.hpp"
+#include "x509/path/verifier_cache.hpp"
 #include "x509/server_name.hpp"
 #include "x509/verify.hpp"
 
@@ -88,18 +89,25 @@ struct ValidatorUnderTest {
   std::vector<Disagreement> (*disagreements)();
   /// Where its list lives (for the message when an entry goes stale).
   const char* list;
+  /// sanstls's validator with a configuration's prepared signature checks
+  /// (x509/path/verifier_cache.hpp): each case is validated twice, the second time on the
+  /// contexts the first prepared, and both verdicts must be the plain validator's.
+  bool prepared_signatures = false;
 };
 
 void PrintTo(const ValidatorUnderTest& validator, std::ostream* out) { *out << validator.name; }
 
-const std::array<ValidatorUnderTest, 2> validators{{
+const std::array<ValidatorUnderTest, 3> validators{{
     {"openssl", x509::Validator::openssl, openssl_disagreements,
      "known_openssl_disagreements (corpus_cases.cpp)"},
     {"sanstls", x509::Validator::sanstls, sanstls_disagreements,
      "sanstls_disagreements (corpus_test.cpp) and docs/x509.md"},
+    {"sanstls_prepared", x509::Validator::sanstls, sanstls_disagreements,
+     "sanstls_disagreements (corpus_test.cpp) and docs/x509.md", true},
 }};
 
-Verdict run(const Case& entry, x509::Validator validator) {
+Verdict run(const Case& entry, x509::Validator validator,
+            const x509::path::VerifierCache* verifiers = nullptr) {
   std::vector<Certificate> chain;
   for (const Der& der : entry.chain) {
     auto certificate = Certificate::from_der(std::as_bytes(std::span(der)));
@@ -144,7 +152,16 @@ Verdict run(const Case& entry, x509::Validator validator) {
   } else {
     request.purpose = x509::Purpose::client_auth;
   }
+  request.verifiers = verifiers;
   auto verified = x509::verify_chain(request);
+  if (verifiers != nullptr) {
+    // Again, on the contexts the first validation prepared: the same verdict and message.
+    auto again = x509::verify_chain(request);
+    EXPECT_EQ(static_cast<bool>(again), static_cast<bool>(verified)) << entry.name;
+    if (!again && !verified) {
+      EXPECT_EQ(again.error().message, verified.error().message) << entry.name;
+    }
+  }
   if (verified) {
     return Verdict{true, CertificateProblem::none, {}};
   }
@@ -207,8 +224,10 @@ TEST_P(X509CorpusValidator, GivesTheExpectedVerdicts) {
   int agreed = 0;
   int disagreed = 0;
   int where_libcrypto_does_not = 0;
+  const x509::path::VerifierCache verifiers;
   for (const Case& entry : corpus()) {
-    const Verdict verdict = run(entry, validator.validator);
+    const Verdict verdict =
+        run(entry, validator.validator, validator.prepared_signatures ? &verifiers : nullptr);
     const auto known =
         std::find_if(disagreements.begin(), disagreements.end(),
                      [&](const Disagreement& d) { return d.case_name == entry.name; });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 #include "x509/path/signature.hpp"
 
+#include "x509/path/verifier_cache.hpp"
+
 #include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -270,11 +272,22 @@ tl::expected<SignatureScheme, Refusal> signature_scheme(const der::AlgorithmIden
 
 tl::expected<void, Refusal> verify_signature(const der::ParsedCertificate& subject,
                                              const SignatureScheme& scheme,
-                                             const PublicKey& issuer_key, OSSL_LIB_CTX* libctx) {
+                                             const PublicKey& issuer_key, OSSL_LIB_CTX* libctx,
+                                             const VerifierCache* verifiers) {
   if (scheme.key_type != issuer_key.type) {
     return tl::unexpected<Refusal>(Refusal{
         CertificateProblem::bad_signature,
         fmt::format("is signed with {}, which does not fit its issuer's key type", scheme.name)});
+  }
+  if (verifiers != nullptr) {
+    if (const auto verified = verifiers->verify(libctx, issuer_key.key.get(), scheme, subject.tbs,
+                                                subject.signature)) {
+      if (!*verified) {
+        return tl::unexpected<Refusal>(
+            Refusal{CertificateProblem::bad_signature, "has a signature that does not verify"});
+      }
+      return {};
+    }
   }
   ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx

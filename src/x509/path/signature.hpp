@@ -21,6 +21,8 @@
 
 namespace sanstls::x509::path {
 
+class VerifierCache;
+
 /// Why a certificate failed a check: the problem, and the rest of a sentence that starts with
 /// "certificate 'CN=...' " (e.g. "has a 1024-bit RSA key; sanstls requires at least 2048 bits").
 struct Refusal {
@@ -57,9 +59,11 @@ struct SignatureScheme {
 tl::expected<SignatureScheme, Refusal> signature_scheme(const der::AlgorithmIdentifier& algorithm);
 
 /// Verifies `subject`'s signature with `issuer_key`. bad_signature when the key does not fit
-/// the scheme or the signature does not verify.
+/// the scheme or the signature does not verify. With `verifiers` (the configuration's), the
+/// verification runs on a context prepared once per issuer key (verifier_cache.hpp).
 tl::expected<void, Refusal> verify_signature(const der::ParsedCertificate& subject,
                                              const SignatureScheme& scheme,
-                                             const PublicKey& issuer_key, OSSL_LIB_CTX* libctx);
+                                             const PublicKey& issuer_key, OSSL_LIB_CTX* libctx,
+                                             const VerifierCache* verifiers = nullptr);
 
 }  // namespace sanstls::x509::path

@@ -347,7 +347,8 @@ std::optional<Failure> Validation::check_edge(std::size_t issuer_index) {
                                nodes_[path_.front()].who, signature_checks_))};
     }
     ++signature_checks_;
-    auto verified = verify_signature(child.cert, *scheme, *key, request_.libctx);
+    auto verified =
+        verify_signature(child.cert, *scheme, *key, request_.libctx, request_.verifiers);
     cached = signatures_
                  .emplace(edge, verified ? std::nullopt : std::optional<Refusal>(verified.error()))
                  .first;
