@@ -162,5 +162,26 @@ TEST(VerifierCache, KeepsAtMostItsCapacity) {
             std::optional(true));
 }
 
+TEST(VerifierCache, RemembersAcceptedKeysWithinItsBound) {
+  const auto workspace = must(certmaker::Workspace::create());
+  const VerifierCache cache(2);
+  std::vector<ossl::EvpPkeyPtr> keys;
+  for (const auto algorithm : {testing::KeyAlgorithm::ecdsa_p256, testing::KeyAlgorithm::rsa_2048,
+                               testing::KeyAlgorithm::ed25519}) {
+    keys.push_back(must(certmaker::generate_key(workspace, algorithm)));
+  }
+  EXPECT_EQ(cache.accepted_key(keys[0].get()), std::nullopt);
+  cache.remember_accepted_key(keys[0].get(), PublicKey::Type::ecdsa);
+  cache.remember_accepted_key(keys[1].get(), PublicKey::Type::rsa);
+  EXPECT_EQ(cache.accepted_key(keys[0].get()), std::optional(PublicKey::Type::ecdsa));
+  EXPECT_EQ(cache.accepted_key(keys[1].get()), std::optional(PublicKey::Type::rsa));
+  cache.remember_accepted_key(keys[1].get(), PublicKey::Type::rsa);  // once only
+  EXPECT_EQ(cache.accepted_keys(), 2U);
+  cache.remember_accepted_key(keys[2].get(), PublicKey::Type::ed25519);
+  EXPECT_EQ(cache.accepted_keys(), 2U);
+  EXPECT_EQ(cache.accepted_key(keys[0].get()), std::nullopt);  // the oldest went
+  EXPECT_EQ(cache.accepted_key(keys[2].get()), std::optional(PublicKey::Type::ed25519));
+}
+
 }  // namespace
 }  // namespace sanstls::x509::path

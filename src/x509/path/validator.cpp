@@ -8,6 +8,7 @@
 #include "x509/path/limits.hpp"
 #include "x509/path/name_constraints.hpp"
 #include "x509/path/signature.hpp"
+#include "x509/path/verifier_cache.hpp"
 
 #include <fmt/format.h>
 
@@ -93,7 +94,19 @@ class Validation {
       // its decoded key: reused, never decoded again per validation.
       EVP_PKEY* decoded =
           node.source != nullptr ? X509_get0_pubkey(node.source->impl().x509.get()) : nullptr;
+      const path::VerifierCache* verifiers = decoded != nullptr ? request_.verifiers : nullptr;
+      if (verifiers != nullptr) {
+        // The same key object accepted before (a root, a cached intermediate): the same answer.
+        if (const auto type = verifiers->accepted_key(decoded);
+            type && EVP_PKEY_up_ref(decoded) == 1) {
+          node.key = PublicKey{ossl::EvpPkeyPtr(decoded), *type};
+          return *node.key;
+        }
+      }
       node.key = import_public_key(node.cert.spki, request_.libctx, decoded);
+      if (verifiers != nullptr && *node.key) {
+        verifiers->remember_accepted_key(decoded, (*node.key)->type);
+      }
     }
     return *node.key;
   }

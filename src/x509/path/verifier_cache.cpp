@@ -41,6 +41,33 @@ std::size_t VerifierCache::size() const {
   return entries_.size();
 }
 
+std::size_t VerifierCache::accepted_keys() const {
+  const std::lock_guard lock(mutex_);
+  return accepted_.size();
+}
+
+std::optional<PublicKey::Type> VerifierCache::accepted_key(const EVP_PKEY* key) const {
+  const std::lock_guard lock(mutex_);
+  for (const AcceptedKey& accepted : accepted_) {
+    if (accepted.key.get() == key) {
+      return accepted.type;
+    }
+  }
+  return std::nullopt;
+}
+
+void VerifierCache::remember_accepted_key(EVP_PKEY* key, PublicKey::Type type) const {
+  if (key == nullptr || capacity_ == 0 || accepted_key(key) || EVP_PKEY_up_ref(key) != 1) {
+    return;
+  }
+  AcceptedKey accepted{ossl::EvpPkeyPtr(key), type};
+  const std::lock_guard lock(mutex_);
+  if (accepted_.size() >= capacity_) {
+    accepted_.erase(accepted_.begin());
+  }
+  accepted_.push_back(std::move(accepted));
+}
+
 std::optional<bool> VerifierCache::verify(OSSL_LIB_CTX* libctx, EVP_PKEY* key,
                                           const SignatureScheme& scheme, wire::Bytes message,
                                           wire::Bytes signature) const {

@@ -27,8 +27,9 @@ namespace sanstls::x509::path {
 
 class VerifierCache {
  public:
-  /// The most (key, scheme) pairs kept; the oldest goes first. Each entry holds a reference to
-  /// its key (so that a key's address is never that of another key while the entry exists).
+  /// The most (key, scheme) pairs kept, and the most accepted keys; the oldest goes first. Each
+  /// entry holds a reference to its key (so that a key's address is never that of another key while
+  /// the entry exists).
   static constexpr std::size_t default_capacity = 32;
 
   explicit VerifierCache(std::size_t capacity = default_capacity) : capacity_(capacity) {}
@@ -43,8 +44,17 @@ class VerifierCache {
   std::optional<bool> verify(OSSL_LIB_CTX* libctx, EVP_PKEY* key, const SignatureScheme& scheme,
                              wire::Bytes message, wire::Bytes signature) const;
 
-  /// Entries kept (tests).
+  /// The type import_public_key() gave `key` when it accepted it before: a key object does not
+  /// change, and neither does the policy's answer for it. nullopt for a key not seen (or
+  /// refused: refusals are never kept). Spares the by-name type queries (EVP_PKEY_is_a takes a
+  /// lock of the library context per call). Thread-safe.
+  [[nodiscard]] std::optional<PublicKey::Type> accepted_key(const EVP_PKEY* key) const;
+  /// Keeps import_public_key()'s answer for an accepted `key` (up-referenced), within the bound.
+  void remember_accepted_key(EVP_PKEY* key, PublicKey::Type type) const;
+
+  /// Entries kept (tests): prepared contexts, accepted keys.
   [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] std::size_t accepted_keys() const;
 
  private:
   struct Entry {
@@ -63,9 +73,14 @@ class VerifierCache {
              std::strcmp(digest, s.digest) == 0;
     }
   };
+  struct AcceptedKey {
+    ossl::EvpPkeyPtr key;  // a reference, as Entry::key
+    PublicKey::Type type = PublicKey::Type::rsa;
+  };
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  mutable std::vector<Entry> entries_;  // oldest first
+  mutable std::vector<Entry> entries_;         // oldest first
+  mutable std::vector<AcceptedKey> accepted_;  // oldest first
 };
 
 }  // namespace sanstls::x509::path
