@@ -901,9 +901,17 @@ Result<void> SessionCore::answer_certificate(CertificateAnswer answer) {
   // A chain that no sanstls peer would accept (possible only through hazmat) is refused here,
   // the same way for every engine, instead of reaching the wire.
   if (answer.kind == CertificateAnswer::Kind::provided) {
-    if (auto presentable = x509::check_presentable(answer.chain->certificates()); !presentable) {
-      presentation_error_ = presentable.error();
-      answer = CertificateAnswer{.kind = CertificateAnswer::Kind::declined, .chain = std::nullopt};
+    const PresentableChains& checked =
+        client_ ? client_->presentable_chains : server_->presentable_chains;
+    const auto& chain = answer.chain->certificates();
+    if (!checked.known(chain)) {
+      if (auto presentable = x509::check_presentable(chain); !presentable) {
+        presentation_error_ = presentable.error();
+        answer =
+            CertificateAnswer{.kind = CertificateAnswer::Kind::declined, .chain = std::nullopt};
+      } else {
+        checked.remember(chain);
+      }
     }
   }
   certificate_answer_ = std::move(answer);

@@ -12,6 +12,7 @@
 #include "core/engine.hpp"
 #include "core/limits.hpp"
 #include "core/peer_certificate_cache.hpp"
+#include "core/presentable_chains.hpp"
 #include "core/resumption_records.hpp"
 #include "core/resumption_registry.hpp"
 #include "x509/path/verifier_cache.hpp"
@@ -33,6 +34,8 @@ struct ClientContext {
   PeerCertificateCache restored_certificates;
   /// Signature checks of the server chains' issuer keys, set up once (sanstls's validator).
   x509::path::VerifierCache verifiers;
+  /// Our client chains that passed x509::check_presentable().
+  PresentableChains presentable_chains;
 };
 
 struct ServerContext {
@@ -44,6 +47,8 @@ struct ServerContext {
   PeerCertificateCache restored_certificates;
   /// Signature checks of the client chains' issuer keys, set up once (sanstls's validator).
   x509::path::VerifierCache verifiers;
+  /// Our server chains that passed x509::check_presentable().
+  PresentableChains presentable_chains;
 };
 
 class SessionCore final : public EngineHooks, public std::enable_shared_from_this<SessionCore> {
