@@ -154,6 +154,10 @@ void print_table(const json& report, std::ostream& out) {
     out << fmt::format("  {:<20} {:>5} B records  seal {:>28} MB/s   seal+open {:>28} MB/s\n",
                        aead["cipher"].get<std::string>(), aead.value("record_bytes", 16384),
                        cell(aead["seal"]), cell(aead["seal_open"]));
+    if (aead.contains("seal_open_with_bulk")) {
+      out << fmt::format("  {:<20} {:>5} B records  seal+open between the bulk rows {:>28} MB/s\n",
+                         "", "", cell(aead["seal_open_with_bulk"]));
+    }
   }
   const json operations = hardware.value("operations", json::object());
   for (const auto& [name, figure] : operations.items()) {

@@ -47,7 +47,7 @@ def run_and_validate(extra, out, sections):
     return report
 
 
-run_and_validate([], args.out,
+full = run_and_validate([], args.out,
                  ["Full TLS 1.3 handshakes", "Full TLS 1.2 handshakes", "Resumed TLS 1.3 handshakes",
                   "X.509 path validation", "load average (1, 5, 15 min)",
                   "Parallel independent sessions", "Scale: sanstls/native"])
@@ -64,3 +64,24 @@ for impl in report["implementations"]:
         sys.exit(f"{only_out}: {impl['name']} has {sorted(set(impl))}, expected threads (and scale)")
 if not any("scale" in impl for impl in report["implementations"]):
     sys.exit(f"{only_out}: no scale row")
+
+# The bulk / raw AEAD ratios divide by the reference measured between the bulk rows (drift
+# cancels), one per cipher and record size.
+for aead in full["hardware"]["aead"]:
+    if "seal_open_with_bulk" not in aead:
+        sys.exit(f"{args.out}: no raw AEAD reference measured with the bulk rows for "
+                 f"{aead['cipher']} ({aead['record_bytes']} B records)")
+for ratio in full["ratios"]:
+    if (not ratio["name"].startswith("sanstls/native: bulk AES-128-GCM client_to_server")
+            or "receive into a vector" in ratio["name"]):
+        continue
+    small = "1 KiB writes" in ratio["name"]
+    reference = next(a for a in full["hardware"]["aead"]
+                     if a["cipher"] == "AES-128-GCM" and a["record_bytes"] == (1024 if small else 16384))
+    native = next(i for i in full["implementations"] if i["name"] == "sanstls/native")
+    row = next(b for b in native["bulk"] if b["cipher"] == "AES-128-GCM" and
+               b["direction"] == "client_to_server" and b["write_bytes"] == (1024 if small else 16384))
+    expected = row["total"]["median"] / reference["seal_open_with_bulk"]["median"]
+    if abs(ratio["value"] - expected) > 1e-9 * expected:
+        sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the bulk median over the "
+                 f"interleaved raw AEAD median ({expected})")
