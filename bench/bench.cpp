@@ -256,6 +256,123 @@ bool verify_once(EVP_PKEY* key, bool pss, const std::vector<unsigned char>& sign
   return ok;
 }
 
+/// The crypto floor of one handshake from the public-key operations' rates (ops per CPU second,
+/// by the names measure_hardware uses). A full TLS 1.3 handshake (X25519, chain leaf <-
+/// intermediate <- root of one key type): each side one key generation and one derivation; the
+/// server one signature (CertificateVerify); the client three verifications (CertificateVerify,
+/// the leaf's and the intermediate's signatures). Hash and key-schedule work is left out. A TLS
+/// 1.2 ECDHE handshake makes the same operations (ServerKeyExchange's signature instead of
+/// CertificateVerify's). A resumed TLS 1.3 handshake (psk_dhe_ke) does no signature work: its
+/// floor is the X25519 key exchange alone.
+json floor_from(const std::map<std::string, double>& rates) {
+  auto per = [&](const char* name) {
+    const auto rate = rates.find(name);
+    return rate != rates.end() && rate->second > 0 ? 1.0 / rate->second : 0.0;
+  };
+  const double key_exchange = per("x25519_keygen") + per("x25519_derive");
+  json floor;
+  for (const auto& [label, sign, verify] :
+       {std::tuple{"ecdsa_p256", "ecdsa_p256_sign", "ecdsa_p256_verify"},
+        std::tuple{"rsa_2048", "rsa2048_sign", "rsa2048_verify"}}) {
+    const double server = key_exchange + per(sign);
+    const double client = key_exchange + 3 * per(verify);
+    floor[label] = {{"client", 1.0 / client},
+                    {"server", 1.0 / server},
+                    {"total", 1.0 / (client + server)},
+                    {"unit", "handshakes/s"}};
+  }
+  floor["resumed"] = {{"client", 1.0 / key_exchange},
+                      {"server", 1.0 / key_exchange},
+                      {"total", 1.0 / (2 * key_exchange)},
+                      {"unit", "handshakes/s"}};
+  return floor;
+}
+
+/// The floor's public-key operations, measured again after every handshake repetition (as the
+/// raw AEAD is between bulk repetitions), so that the handshakes / crypto floor ratios divide by
+/// figures taken while the handshakes were; the floor measured at the start of a run is minutes
+/// and, on this VM, tens of percent away. Keys are made once.
+class FloorProbe {
+ public:
+  FloorProbe()
+      : peer_(generate("X25519")),
+        own_(generate("X25519")),
+        ecdsa_(generate("EC")),
+        rsa_(generate("RSA", 2048)) {
+    ready_ = peer_ != nullptr && own_ != nullptr && ecdsa_ != nullptr && rsa_ != nullptr &&
+             sign_once(ecdsa_, false, ecdsa_signature_) && sign_once(rsa_, true, rsa_signature_);
+  }
+  ~FloorProbe() {
+    for (EVP_PKEY* key : {peer_, own_, ecdsa_, rsa_}) EVP_PKEY_free(key);
+  }
+  FloorProbe(const FloorProbe&) = delete;
+  FloorProbe& operator=(const FloorProbe&) = delete;
+
+  [[nodiscard]] bool ready() const { return ready_; }
+
+  /// One rate of each operation, `budget` CPU seconds each.
+  void sample(double budget) {
+    if (!ready_) return;
+    const std::pair<const char*, std::function<bool()>> ops[] = {
+        {"x25519_keygen",
+         [] {
+           EVP_PKEY* key = generate("X25519");
+           EVP_PKEY_free(key);
+           return key != nullptr;
+         }},
+        {"x25519_derive", [this] { return derive_once(); }},
+        {"ecdsa_p256_sign",
+         [this] {
+           std::vector<unsigned char> signature(256);
+           return sign_once(ecdsa_, false, signature);
+         }},
+        {"ecdsa_p256_verify", [this] { return verify_once(ecdsa_, false, ecdsa_signature_); }},
+        {"rsa2048_sign",
+         [this] {
+           std::vector<unsigned char> signature(512);
+           return sign_once(rsa_, true, signature);
+         }},
+        {"rsa2048_verify", [this] { return verify_once(rsa_, true, rsa_signature_); }},
+    };
+    for (const auto& [name, op] : ops) {
+      if (auto rate = op_rate(budget, op)) samples_[name].push_back(*rate);
+    }
+  }
+
+  /// The floor from the samples' medians; null before any sample.
+  [[nodiscard]] json floor() const {
+    if (samples_.empty()) return nullptr;
+    std::map<std::string, double> medians;
+    for (const auto& [name, rates] : samples_) {
+      medians[name] = stat(rates, "ops/s")["median"].get<double>();
+    }
+    json out = floor_from(medians);
+    out["samples"] = samples_.begin()->second.size();
+    return out;
+  }
+
+ private:
+  bool derive_once() const {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(own_, nullptr);
+    unsigned char secret[32];
+    std::size_t length = sizeof secret;
+    const bool ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 &&
+                    EVP_PKEY_derive_set_peer(ctx, peer_) == 1 &&
+                    EVP_PKEY_derive(ctx, secret, &length) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    return ok;
+  }
+
+  EVP_PKEY* peer_;
+  EVP_PKEY* own_;
+  EVP_PKEY* ecdsa_;
+  EVP_PKEY* rsa_;
+  std::vector<unsigned char> ecdsa_signature_ = std::vector<unsigned char>(256);
+  std::vector<unsigned char> rsa_signature_ = std::vector<unsigned char>(512);
+  std::map<std::string, std::vector<double>> samples_;
+  bool ready_ = false;
+};
+
 json measure_hardware(const Settings& s, const Progress& progress, json& errors) {
   json out;
   json aeads = json::array();
@@ -392,33 +509,7 @@ json measure_hardware(const Settings& s, const Progress& progress, json& errors)
   EVP_PKEY_free(ecdsa);
   EVP_PKEY_free(rsa);
 
-  // The crypto floor of one full TLS 1.3 handshake (X25519, chain leaf <- intermediate <- root
-  // of one key type): each side one key generation and one derivation; the server one
-  // signature (CertificateVerify); the client three verifications (CertificateVerify, the
-  // leaf's and the intermediate's signatures). Hash and key-schedule work is left out.
-  auto per = [&](const char* name) { return medians.count(name) != 0 ? 1.0 / medians[name] : 0.0; };
-  json floor;
-  for (const auto& [label, sign, verify] :
-       {std::tuple{"ecdsa_p256", "ecdsa_p256_sign", "ecdsa_p256_verify"},
-        std::tuple{"rsa_2048", "rsa2048_sign", "rsa2048_verify"}}) {
-    const double key_exchange = per("x25519_keygen") + per("x25519_derive");
-    const double server = key_exchange + per(sign);
-    const double client = key_exchange + 3 * per(verify);
-    floor[label] = {{"client", 1.0 / client},
-                    {"server", 1.0 / server},
-                    {"total", 1.0 / (client + server)},
-                    {"unit", "handshakes/s"}};
-  }
-  // A resumed TLS 1.3 handshake (psk_dhe_ke) does no signature work: its floor is the X25519
-  // key exchange alone, the same for every implementation.
-  {
-    const double key_exchange = per("x25519_keygen") + per("x25519_derive");
-    floor["resumed"] = {{"client", 1.0 / key_exchange},
-                        {"server", 1.0 / key_exchange},
-                        {"total", 1.0 / (2 * key_exchange)},
-                        {"unit", "handshakes/s"}};
-  }
-  out["handshake_floor"] = floor;
+  out["handshake_floor"] = floor_from(medians);
   return out;
 }
 
@@ -467,6 +558,8 @@ struct Context {
   const Settings& s;
   const Progress& progress;
   json& errors;
+  /// When set, measure_handshakes samples the crypto floor after every repetition.
+  FloorProbe* floor_probe = nullptr;
   int step = 0;
   int steps = 0;
   void report(const std::string& what) {
@@ -567,6 +660,7 @@ std::vector<json> measure_handshakes(Context& c, const std::vector<Implementatio
     for (auto& series : all) {
       measure_handshake_repetition(c, series);
     }
+    if (c.floor_probe != nullptr) c.floor_probe->sample(c.s.op_seconds / 2);
   }
   std::vector<json> out;
   for (auto& series : all) {
@@ -1095,6 +1189,12 @@ void add_ratio(json& ratios, std::string name, std::string numerator, std::strin
 json compute_ratios(const json& report) {
   json ratios = json::array();
   const json hardware = report.value("hardware", json::object());  // absent with --only
+  // The crypto floor measured between the handshake repetitions when there is one
+  // (FloorProbe), else the one measured at the start.
+  const std::string floor_key = hardware.contains("handshake_floor_with_handshakes")
+                                    ? "handshake_floor_with_handshakes"
+                                    : "handshake_floor";
+  const std::string floor_label = "hardware." + floor_key;
   for (const auto& impl : report["implementations"]) {
     const std::string name = impl["name"];
     const std::string library = impl["library"];
@@ -1168,15 +1268,23 @@ json compute_ratios(const json& report) {
     // Handshakes as a fraction of the crypto floor.
     for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
       add_ratio(ratios, fmt::format("{}: full handshakes ({}) / crypto floor", name, cert), name,
-                "hardware.handshake_floor", median_at(impl, {"handshakes", cert, "total"}),
-                median_at(hardware, {"handshake_floor", cert, "total"}), std::nullopt);
+                floor_label, median_at(impl, {"handshakes", cert, "total"}),
+                median_at(hardware, {floor_key, cert, "total"}), std::nullopt);
+    }
+    // A TLS 1.2 ECDHE handshake makes the same public-key operations (the ServerKeyExchange
+    // signature takes CertificateVerify's place), so the same floor applies: how close each
+    // implementation's TLS 1.2 comes to it, next to the TLS 1.2 / TLS 1.3 lead above.
+    for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
+      add_ratio(ratios, fmt::format("{}: TLS 1.2 full handshakes ({}) / crypto floor", name, cert),
+                name, floor_label, median_at(impl, {"tls12_handshakes", cert, "total"}),
+                median_at(hardware, {floor_key, cert, "total"}), std::nullopt);
     }
     // Resumed handshakes as a fraction of their floor (X25519 only): how far the rest is from
     // zero; native / raw OpenSSL cannot exceed floor / raw OpenSSL.
     add_ratio(ratios, fmt::format("{}: resumed handshakes / resumed crypto floor", name), name,
-              "hardware.handshake_floor.resumed",
+              floor_label + ".resumed",
               median_at(impl, {"resumed_handshakes", "ecdsa_p256", "total"}),
-              median_at(hardware, {"handshake_floor", "resumed", "total"}), std::nullopt);
+              median_at(hardware, {floor_key, "resumed", "total"}), std::nullopt);
     // TLS bulk / raw AEAD (seal + open in one thread, as the TLS transfer does).
     // 16 KiB writes against 16 KiB records (issue 20: native >= 0.90), 1 KiB writes against
     // 1 KiB records (>= 0.80).
@@ -1428,6 +1536,12 @@ json run(const Options& options, const Progress& progress) {
   report["hardware"] = measure_hardware(s, progress, errors);
 
   Context c{s, progress, errors};
+  FloorProbe floor_probe;
+  if (floor_probe.ready()) {
+    c.floor_probe = &floor_probe;
+  } else {
+    errors.push_back("hardware: the crypto floor's keys could not be made");
+  }
   const auto engines = static_cast<int>(
       std::count_if(implementations.begin(), implementations.end(),
                     [](const Implementation& impl) { return impl.kind == "engine"; }));
@@ -1481,6 +1595,9 @@ json run(const Options& options, const Progress& progress) {
   report["implementations"] = impls;
   report["native_groups"] = measure_native_groups(c, implementations, *ecdsa);
   report["x509_validation"] = measure_x509_validation(c, {&*ecdsa, &*rsa});
+  if (json floor = floor_probe.floor(); !floor.is_null()) {
+    report["hardware"]["handshake_floor_with_handshakes"] = std::move(floor);
+  }
   report["ratios"] = compute_ratios(report);
   report["errors"] = errors;
   report["machine"]["load_average"]["end"] = load_json();

@@ -170,6 +170,13 @@ void print_table(const json& report, std::ostream& out) {
         figure["client"].get<double>(), figure["server"].get<double>(),
         figure["total"].get<double>());
   }
+  const json floor_later = hardware.value("handshake_floor_with_handshakes", json::object());
+  for (const auto& [name, figure] : floor_later.items()) {
+    if (!figure.is_object()) continue;  // "samples"
+    out << fmt::format(
+        "  crypto floor {:<10} between the handshake rows: together {:.0f}/s ({} samples)\n", name,
+        figure["total"].get<double>(), floor_later.value("samples", 0));
+  }
 
   const json impls = report.value("implementations", json::array());
   out << "\nFull TLS 1.3 handshakes per CPU second (X25519, client verifies chain + name)\n";

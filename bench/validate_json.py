@@ -85,3 +85,23 @@ for ratio in full["ratios"]:
     if abs(ratio["value"] - expected) > 1e-9 * expected:
         sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the bulk median over the "
                  f"interleaved raw AEAD median ({expected})")
+
+# The handshakes / crypto floor ratios divide by the floor measured between the handshake
+# repetitions.
+later = full["hardware"].get("handshake_floor_with_handshakes")
+if not later:
+    sys.exit(f"{args.out}: no crypto floor measured with the handshake rows")
+native = next(i for i in full["implementations"] if i["name"] == "sanstls/native")
+checked = 0
+for ratio in full["ratios"]:
+    for cert, section in (("ecdsa_p256", "handshakes"), ("rsa_2048", "tls12_handshakes")):
+        prefix = "TLS 1.2 full" if section == "tls12_handshakes" else "full"
+        if ratio["name"] != f"sanstls/native: {prefix} handshakes ({cert}) / crypto floor":
+            continue
+        expected = native[section][cert]["total"]["median"] / later[cert]["total"]
+        if abs(ratio["value"] - expected) > 1e-9 * expected:
+            sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the handshakes' "
+                     f"median over the floor measured with them ({expected})")
+        checked += 1
+if checked != 2:
+    sys.exit(f"{args.out}: {checked} of the 2 native handshakes / crypto floor ratios found")
