@@ -251,5 +251,36 @@ TEST(GnutlsHello, PlaintextAlertWatchFollowsRecordBoundaries) {
   EXPECT_EQ(watch.alert(), std::uint8_t{48});
 }
 
+TEST(GnutlsHello, PlaintextAlertWatchGivesTheSameAnswerWhateverTheChunking) {
+  // A handshake record and an application_data record whose bodies hold alert-like bytes, then
+  // a handshake_failure alert: the watch steps over whole bodies, so every split must agree.
+  auto record = [](std::uint8_t type, std::size_t length, std::byte fill) {
+    std::vector<std::byte> out{std::byte{type}, std::byte{3}, std::byte{3}, std::byte(length >> 8),
+                               std::byte(length & 0xff)};
+    out.insert(out.end(), length, fill);
+    return out;
+  };
+  std::vector<std::byte> stream = record(22, 300, std::byte{21});
+  const auto app = record(23, 1000, std::byte{2});
+  stream.insert(stream.end(), app.begin(), app.end());
+  const std::size_t before_alert = stream.size();
+  stream.insert(stream.end(), {std::byte{21}, std::byte{3}, std::byte{3}, std::byte{0},
+                               std::byte{2}, std::byte{2}, std::byte{40}});
+  for (const std::size_t chunk :
+       {std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{64}, std::size_t{5000}}) {
+    PlaintextAlertWatch watch;
+    PlaintextAlertWatch without_alert;
+    for (std::size_t at = 0; at < stream.size(); at += chunk) {
+      const auto piece = std::span(stream).subspan(at, std::min(chunk, stream.size() - at));
+      watch.feed(piece);
+      if (at < before_alert) {
+        without_alert.feed(piece.first(std::min(piece.size(), before_alert - at)));
+      }
+    }
+    EXPECT_EQ(watch.alert(), std::uint8_t{40}) << "chunk " << chunk;
+    EXPECT_FALSE(without_alert.alert()) << "chunk " << chunk;
+  }
+}
+
 }  // namespace
 }  // namespace sanstls::gnutls_backend

@@ -144,9 +144,9 @@ std::optional<HelloSummary> parse_server_hello(std::span<const std::uint8_t> mes
 
 HelloSniffer::Status HelloSniffer::feed(std::span<const std::byte> bytes) {
   if (status_ != Status::need_more) return status_;
-  for (const std::byte b : bytes) {
-    raw_.push_back(static_cast<std::uint8_t>(b));
-  }
+  const std::span<const std::uint8_t> octets(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                             bytes.size());
+  raw_.insert(raw_.end(), octets.begin(), octets.end());
   status_ = parse();
   if (status_ != Status::need_more) {
     raw_.clear();
@@ -190,10 +190,10 @@ HelloSniffer::Status HelloSniffer::parse() {
 }
 
 void PlaintextAlertWatch::feed(std::span<const std::byte> bytes) {
-  for (const std::byte byte : bytes) {
-    const auto b = static_cast<std::uint8_t>(byte);
+  while (!bytes.empty()) {
     if (body_left_ == 0) {
-      header_[header_size_++] = b;
+      header_[header_size_++] = static_cast<std::uint8_t>(bytes.front());
+      bytes = bytes.subspan(1);
       if (header_size_ < 5) continue;
       header_size_ = 0;
       body_left_ = (std::size_t{header_[3]} << 8) | header_[4];
@@ -202,11 +202,19 @@ void PlaintextAlertWatch::feed(std::span<const std::byte> bytes) {
       alert_body_size_ = 0;
       continue;
     }
-    --body_left_;
+    // The body: an alert's two bytes are kept, any other record's are stepped over at once.
+    const std::size_t step = std::min(body_left_, bytes.size());
     if (alert_record_) {
-      alert_body_[alert_body_size_++] = b;
-      if (alert_body_size_ == 2) alert_ = alert_body_[1];
+      // An alert record's body is two bytes (body_left_ started at 2), so this keeps at most two.
+      for (const std::byte b : bytes.first(step)) {
+        if (alert_body_size_ < std::size(alert_body_)) {
+          alert_body_[alert_body_size_++] = static_cast<std::uint8_t>(b);
+        }
+        if (alert_body_size_ == 2) alert_ = alert_body_[1];
+      }
     }
+    body_left_ -= step;
+    bytes = bytes.subspan(step);
   }
 }
 
