@@ -27,6 +27,7 @@
 #include <optional>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 namespace sanstls::bench {
 
@@ -288,10 +289,11 @@ json floor_from(const std::map<std::string, double>& rates) {
   return floor;
 }
 
-/// The floor's public-key operations, measured again after every handshake repetition (as the
-/// raw AEAD is between bulk repetitions), so that the handshakes / crypto floor ratios divide by
-/// figures taken while the handshakes were; the floor measured at the start of a run is minutes
-/// and, on this VM, tens of percent away. Keys are made once.
+/// The floor's public-key operations, measured again after every repetition of each handshake
+/// section (as the raw AEAD is between bulk repetitions), so that each handshakes / crypto floor
+/// ratio divides by figures taken while its handshakes were: the floor measured at the start of
+/// a run is minutes and, on this VM, tens of percent away, and so is one section from the next.
+/// Keys are made once.
 class FloorProbe {
  public:
   FloorProbe()
@@ -310,8 +312,8 @@ class FloorProbe {
 
   [[nodiscard]] bool ready() const { return ready_; }
 
-  /// One rate of each operation, `budget` CPU seconds each.
-  void sample(double budget) {
+  /// One rate of each operation, `budget` CPU seconds each, for `section`.
+  void sample(double budget, const std::string& section) {
     if (!ready_) return;
     const std::pair<const char*, std::function<bool()>> ops[] = {
         {"x25519_keygen",
@@ -335,19 +337,22 @@ class FloorProbe {
         {"rsa2048_verify", [this] { return verify_once(rsa_, true, rsa_signature_); }},
     };
     for (const auto& [name, op] : ops) {
-      if (auto rate = op_rate(budget, op)) samples_[name].push_back(*rate);
+      if (auto rate = op_rate(budget, op)) samples_[section][name].push_back(*rate);
     }
   }
 
-  /// The floor from the samples' medians; null before any sample.
-  [[nodiscard]] json floor() const {
+  /// Per section, the floor from that section's samples' medians; null before any sample.
+  [[nodiscard]] json floors() const {
     if (samples_.empty()) return nullptr;
-    std::map<std::string, double> medians;
-    for (const auto& [name, rates] : samples_) {
-      medians[name] = stat(rates, "ops/s")["median"].get<double>();
+    json out;
+    for (const auto& [section, by_op] : samples_) {
+      std::map<std::string, double> medians;
+      for (const auto& [name, rates] : by_op) {
+        medians[name] = stat(rates, "ops/s")["median"].get<double>();
+      }
+      out[section] = floor_from(medians);
+      out[section]["samples"] = by_op.begin()->second.size();
     }
-    json out = floor_from(medians);
-    out["samples"] = samples_.begin()->second.size();
     return out;
   }
 
@@ -369,9 +374,16 @@ class FloorProbe {
   EVP_PKEY* rsa_;
   std::vector<unsigned char> ecdsa_signature_ = std::vector<unsigned char>(256);
   std::vector<unsigned char> rsa_signature_ = std::vector<unsigned char>(512);
-  std::map<std::string, std::vector<double>> samples_;
+  /// Rates by section, then by operation.
+  std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
   bool ready_ = false;
 };
+
+/// The FloorProbe section of a handshake row: "full_ecdsa_p256", "tls12_rsa_2048", "resumed".
+std::string floor_section(std::string_view certificate, bool resumed, bool tls12) {
+  if (resumed) return "resumed";
+  return fmt::format("{}_{}", tls12 ? "tls12" : "full", certificate);
+}
 
 json measure_hardware(const Settings& s, const Progress& progress, json& errors) {
   json out;
@@ -660,7 +672,11 @@ std::vector<json> measure_handshakes(Context& c, const std::vector<Implementatio
     for (auto& series : all) {
       measure_handshake_repetition(c, series);
     }
-    if (c.floor_probe != nullptr) c.floor_probe->sample(c.s.op_seconds / 2);
+    if (c.floor_probe != nullptr) {
+      c.floor_probe->sample(c.s.op_seconds / 2,
+                            floor_section(credentials.label, resumed,
+                                          cipher_suite_version(suite) == ProtocolVersion::tls12));
+    }
   }
   std::vector<json> out;
   for (auto& series : all) {
@@ -761,7 +777,10 @@ json measure_native_groups(Context& c, const std::vector<Implementation>& implem
   const std::vector<Implementation> pair = {
       sanstls_implementation(Backend::native, NamedGroup::x25519),
       sanstls_implementation(Backend::native, NamedGroup::x25519mlkem768)};
+  // The floor is sampled with the main handshake rows, not here.
+  FloorProbe* const probe = std::exchange(c.floor_probe, nullptr);
   const std::vector<json> figures = measure_handshakes(c, pair, credentials);
+  c.floor_probe = probe;
   json out{
       {"certificate", credentials.label}, {"x25519", figures[0]}, {"x25519mlkem768", figures[1]}};
   const auto x25519 = median_at(figures[0], {"total"});
@@ -1189,12 +1208,18 @@ void add_ratio(json& ratios, std::string name, std::string numerator, std::strin
 json compute_ratios(const json& report) {
   json ratios = json::array();
   const json hardware = report.value("hardware", json::object());  // absent with --only
-  // The crypto floor measured between the handshake repetitions when there is one
+  // The crypto floor measured between a section's handshake repetitions when there is one
   // (FloorProbe), else the one measured at the start.
-  const std::string floor_key = hardware.contains("handshake_floor_with_handshakes")
-                                    ? "handshake_floor_with_handshakes"
-                                    : "handshake_floor";
-  const std::string floor_label = "hardware." + floor_key;
+  const bool later_floor = hardware.contains("handshake_floor_with_handshakes");
+  const std::string floor_label =
+      later_floor ? "hardware.handshake_floor_with_handshakes" : "hardware.handshake_floor";
+  auto floor_total = [&](std::string_view certificate, bool resumed, bool tls12) {
+    const std::string entry = resumed ? "resumed" : std::string(certificate);
+    return later_floor
+               ? median_at(hardware, {"handshake_floor_with_handshakes",
+                                      floor_section(certificate, resumed, tls12), entry, "total"})
+               : median_at(hardware, {"handshake_floor", entry, "total"});
+  };
   for (const auto& impl : report["implementations"]) {
     const std::string name = impl["name"];
     const std::string library = impl["library"];
@@ -1269,7 +1294,7 @@ json compute_ratios(const json& report) {
     for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
       add_ratio(ratios, fmt::format("{}: full handshakes ({}) / crypto floor", name, cert), name,
                 floor_label, median_at(impl, {"handshakes", cert, "total"}),
-                median_at(hardware, {floor_key, cert, "total"}), std::nullopt);
+                floor_total(cert, false, false), std::nullopt);
     }
     // A TLS 1.2 ECDHE handshake makes the same public-key operations (the ServerKeyExchange
     // signature takes CertificateVerify's place), so the same floor applies: how close each
@@ -1277,14 +1302,14 @@ json compute_ratios(const json& report) {
     for (const char* cert : {"ecdsa_p256", "rsa_2048"}) {
       add_ratio(ratios, fmt::format("{}: TLS 1.2 full handshakes ({}) / crypto floor", name, cert),
                 name, floor_label, median_at(impl, {"tls12_handshakes", cert, "total"}),
-                median_at(hardware, {floor_key, cert, "total"}), std::nullopt);
+                floor_total(cert, false, true), std::nullopt);
     }
     // Resumed handshakes as a fraction of their floor (X25519 only): how far the rest is from
     // zero; native / raw OpenSSL cannot exceed floor / raw OpenSSL.
     add_ratio(ratios, fmt::format("{}: resumed handshakes / resumed crypto floor", name), name,
               floor_label + ".resumed",
               median_at(impl, {"resumed_handshakes", "ecdsa_p256", "total"}),
-              median_at(hardware, {floor_key, "resumed", "total"}), std::nullopt);
+              floor_total("ecdsa_p256", true, false), std::nullopt);
     // TLS bulk / raw AEAD (seal + open in one thread, as the TLS transfer does).
     // 16 KiB writes against 16 KiB records (issue 20: native >= 0.90), 1 KiB writes against
     // 1 KiB records (>= 0.80).
@@ -1595,7 +1620,7 @@ json run(const Options& options, const Progress& progress) {
   report["implementations"] = impls;
   report["native_groups"] = measure_native_groups(c, implementations, *ecdsa);
   report["x509_validation"] = measure_x509_validation(c, {&*ecdsa, &*rsa});
-  if (json floor = floor_probe.floor(); !floor.is_null()) {
+  if (json floor = floor_probe.floors(); !floor.is_null()) {
     report["hardware"]["handshake_floor_with_handshakes"] = std::move(floor);
   }
   report["ratios"] = compute_ratios(report);

@@ -86,8 +86,8 @@ for ratio in full["ratios"]:
         sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the bulk median over the "
                  f"interleaved raw AEAD median ({expected})")
 
-# The handshakes / crypto floor ratios divide by the floor measured between the handshake
-# repetitions.
+# The handshakes / crypto floor ratios divide by the floor measured between the repetitions of
+# their own handshake section.
 later = full["hardware"].get("handshake_floor_with_handshakes")
 if not later:
     sys.exit(f"{args.out}: no crypto floor measured with the handshake rows")
@@ -98,7 +98,8 @@ for ratio in full["ratios"]:
         prefix = "TLS 1.2 full" if section == "tls12_handshakes" else "full"
         if ratio["name"] != f"sanstls/native: {prefix} handshakes ({cert}) / crypto floor":
             continue
-        expected = native[section][cert]["total"]["median"] / later[cert]["total"]
+        floor_section = ("tls12_" if section == "tls12_handshakes" else "full_") + cert
+        expected = native[section][cert]["total"]["median"] / later[floor_section][cert]["total"]
         if abs(ratio["value"] - expected) > 1e-9 * expected:
             sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the handshakes' "
                      f"median over the floor measured with them ({expected})")
