@@ -312,10 +312,9 @@ class FloorProbe {
 
   [[nodiscard]] bool ready() const { return ready_; }
 
-  /// One rate of each operation, `budget` CPU seconds each, for `section`.
-  void sample(double budget, const std::string& section) {
-    if (!ready_) return;
-    const std::pair<const char*, std::function<bool()>> ops[] = {
+  /// The floor's six operations by name (measure_hardware's too), each doing one operation.
+  [[nodiscard]] std::vector<std::pair<const char*, std::function<bool()>>> operations() const {
+    return {
         {"x25519_keygen",
          [] {
            EVP_PKEY* key = generate("X25519");
@@ -336,7 +335,12 @@ class FloorProbe {
          }},
         {"rsa2048_verify", [this] { return verify_once(rsa_, true, rsa_signature_); }},
     };
-    for (const auto& [name, op] : ops) {
+  }
+
+  /// One rate of each operation, `budget` CPU seconds each, for `section`.
+  void sample(double budget, const std::string& section) {
+    if (!ready_) return;
+    for (const auto& [name, op] : operations()) {
       if (auto rate = op_rate(budget, op)) samples_[section][name].push_back(*rate);
     }
   }
@@ -414,55 +418,18 @@ json measure_hardware(const Settings& s, const Progress& progress, json& errors)
     }
   out["aead"] = aeads;
 
-  EVP_PKEY* x25519_peer = generate("X25519");
-  EVP_PKEY* ecdsa = generate("EC");
-  EVP_PKEY* rsa = generate("RSA", 2048);
-  std::vector<unsigned char> ecdsa_signature(256);
-  std::vector<unsigned char> rsa_signature(512);
-  if (x25519_peer == nullptr || ecdsa == nullptr || rsa == nullptr ||
-      !sign_once(ecdsa, false, ecdsa_signature) || !sign_once(rsa, true, rsa_signature)) {
+  // The crypto floor's operations (FloorProbe), then ML-KEM-768's.
+  const FloorProbe probe;
+  if (!probe.ready()) {
     errors.push_back("hardware: key generation failed");
-    EVP_PKEY_free(x25519_peer);
-    EVP_PKEY_free(ecdsa);
-    EVP_PKEY_free(rsa);
     return out;
   }
   struct Op {
     const char* name;
     std::function<bool()> run;
   };
-  std::vector<Op> ops = {
-      {"x25519_keygen",
-       [] {
-         EVP_PKEY* key = generate("X25519");
-         EVP_PKEY_free(key);
-         return key != nullptr;
-       }},
-      {"x25519_derive",
-       [&] {
-         static thread_local EVP_PKEY* own = generate("X25519");
-         EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(own, nullptr);
-         unsigned char secret[32];
-         std::size_t length = sizeof secret;
-         const bool ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 &&
-                         EVP_PKEY_derive_set_peer(ctx, x25519_peer) == 1 &&
-                         EVP_PKEY_derive(ctx, secret, &length) == 1;
-         EVP_PKEY_CTX_free(ctx);
-         return ok;
-       }},
-      {"ecdsa_p256_sign",
-       [&] {
-         std::vector<unsigned char> signature(256);
-         return sign_once(ecdsa, false, signature);
-       }},
-      {"ecdsa_p256_verify", [&] { return verify_once(ecdsa, false, ecdsa_signature); }},
-      {"rsa2048_sign",
-       [&] {
-         std::vector<unsigned char> signature(512);
-         return sign_once(rsa, true, signature);
-       }},
-      {"rsa2048_verify", [&] { return verify_once(rsa, true, rsa_signature); }},
-  };
+  std::vector<Op> ops;
+  for (auto& [name, run] : probe.operations()) ops.push_back({name, std::move(run)});
   // ML-KEM-768 is the native engine's own code (src/native/crypto/mlkem768.cpp), with SHA-3 from
   // libcrypto: not a libcrypto ceiling, but the raw cost of the hybrid group's KEM half.
   auto sha3 = native::crypto::mlkem768::Sha3::fetch(nullptr);
@@ -517,9 +484,6 @@ json measure_hardware(const Settings& s, const Progress& progress, json& errors)
     progress(fmt::format("hardware: {} {:.0f}/s", op.name, rates.empty() ? 0.0 : rates.front()));
   }
   out["operations"] = operations;
-  EVP_PKEY_free(x25519_peer);
-  EVP_PKEY_free(ecdsa);
-  EVP_PKEY_free(rsa);
 
   out["handshake_floor"] = floor_from(medians);
   return out;
