@@ -50,10 +50,12 @@ nlohmann::json run(const Options& options, const Progress& progress);
 void keep_freed_heap();
 
 /// The raw AEAD reference ("hardware.aead"): seals (and with `open`, also opens) `total` bytes
-/// in records of `record` bytes with libcrypto's `evp_name` cipher, as TLS 1.3 does; MB/s of
-/// CPU, or nothing when libcrypto refused. bench_loop runs it under callgrind too.
-std::optional<double> aead_rate(const char* evp_name, std::size_t record, std::size_t total,
-                                bool open);
+/// in records of `content` bytes with libcrypto's `evp_name` cipher, as TLS 1.3 does; MB/s of
+/// CPU, or nothing when libcrypto refused. Each record seals `trailer` bytes more, not counted
+/// in the rate (1: a TLS 1.3 TLSInnerPlaintext's content type byte). bench_loop runs it under
+/// callgrind too.
+std::optional<double> aead_rate(const char* evp_name, std::size_t content, std::size_t total,
+                                bool open, std::size_t trailer = 0);
 
 /// The report as human-readable tables.
 void print_table(const nlohmann::json& report, std::ostream& out);

@@ -4,7 +4,8 @@
 //   bench_loop IMPLEMENTATION WORKLOAD [COUNT] [CERT]
 // IMPLEMENTATION: openssl | gnutls | native (the sanstls engines) | raw-openssl | raw-gnutls |
 //                 raw-aead (bulk only: the "raw AEAD" reference, AES-128-GCM or ChaCha20-Poly1305
-//                 seal + open of COUNT records, no TLS)
+//                 seal + open of COUNT records, no TLS; "-inner": of TLS 1.3's TLSInnerPlaintext,
+//                 one content type byte more per record: bulk1k-chacha-inner)
 // WORKLOAD: full | tls12 | resumed (handshakes) | bulk16k | bulk1k (client -> server writes,
 //           AES-128-GCM; add "-chacha" for ChaCha20-Poly1305, "-vector" to receive into a
 //           std::vector instead of a caller-owned buffer: bulk1k-chacha-vector) | many_extensions |
@@ -71,8 +72,10 @@ int main(int argc, char** argv) {
   const bool bulk1k = workload.rfind("bulk1k", 0) == 0;
   if (which == "raw-aead") {
     const std::size_t record = bulk1k ? 1024 : 16384;
-    const auto rate = bench::aead_rate(chacha ? "ChaCha20-Poly1305" : "AES-128-GCM", record,
-                                       record * static_cast<std::size_t>(count), /*open=*/true);
+    const std::size_t trailer = workload.find("-inner") != std::string::npos ? 1 : 0;
+    const auto rate =
+        bench::aead_rate(chacha ? "ChaCha20-Poly1305" : "AES-128-GCM", record,
+                         record * static_cast<std::size_t>(count), /*open=*/true, trailer);
     return rate ? 0 : (std::fprintf(stderr, "raw AEAD failed\n"), 1);
   }
   bench::Implementation impl;

@@ -68,9 +68,19 @@ if not any("scale" in impl for impl in report["implementations"]):
 # The bulk / raw AEAD ratios divide by the reference measured between the bulk rows (drift
 # cancels), one per cipher and record size.
 for aead in full["hardware"]["aead"]:
-    if "seal_open_with_bulk" not in aead:
-        sys.exit(f"{args.out}: no raw AEAD reference measured with the bulk rows for "
-                 f"{aead['cipher']} ({aead['record_bytes']} B records)")
+    for figure in ("seal_open_with_bulk", "seal_open_inner_plaintext_with_bulk"):
+        if figure not in aead:
+            sys.exit(f"{args.out}: no raw AEAD reference ({figure}) measured with the bulk rows "
+                     f"for {aead['cipher']} ({aead['record_bytes']} B records)")
+    # The TLS 1.3 ceiling row divides the two references of the same cipher and record size.
+    name = (f"raw AEAD: {aead['cipher']} over TLS 1.3 records of {aead['record_bytes']} B content "
+            "(content + type byte) / over the content alone")
+    ceiling = next((r for r in full["ratios"] if r["name"] == name), None)
+    expected = (aead["seal_open_inner_plaintext_with_bulk"]["median"]
+                / aead["seal_open_with_bulk"]["median"])
+    if ceiling is None or abs(ceiling["value"] - expected) > 1e-9 * expected:
+        sys.exit(f"{args.out}: '{name}' is {ceiling and ceiling['value']}, not the two "
+                 f"references' medians divided ({expected})")
 for ratio in full["ratios"]:
     if (not ratio["name"].startswith("sanstls/native: bulk AES-128-GCM client_to_server")
             or "receive into a vector" in ratio["name"]):
@@ -81,10 +91,12 @@ for ratio in full["ratios"]:
     native = next(i for i in full["implementations"] if i["name"] == "sanstls/native")
     row = next(b for b in native["bulk"] if b["cipher"] == "AES-128-GCM" and
                b["direction"] == "client_to_server" and b["write_bytes"] == (1024 if small else 16384))
-    expected = row["total"]["median"] / reference["seal_open_with_bulk"]["median"]
+    figure = ("seal_open_inner_plaintext_with_bulk" if "over TLSInnerPlaintext" in ratio["name"]
+              else "seal_open_with_bulk")
+    expected = row["total"]["median"] / reference[figure]["median"]
     if abs(ratio["value"] - expected) > 1e-9 * expected:
         sys.exit(f"{args.out}: '{ratio['name']}' is {ratio['value']}, not the bulk median over the "
-                 f"interleaved raw AEAD median ({expected})")
+                 f"interleaved raw AEAD median ({figure}: {expected})")
 
 # The handshakes / crypto floor ratios divide by the floor measured between the repetitions of
 # their own handshake section.
