@@ -167,7 +167,7 @@ ByteVec with_pieces(ByteVec seed, std::uint8_t piece_index) {
   std::size_t off = 1;
   while (off + 3 <= seed.size()) {
     if ((seed[off] & 0x80U) == 0) {
-      seed[off] = static_cast<std::uint8_t>((seed[off] & 0x8fU) | (piece_index << 4U));
+      seed[off] = static_cast<std::uint8_t>((seed[off] & 0x8fU) | (unsigned{piece_index} << 4U));
     }
     off += 3 + ((std::size_t{seed[off + 1]} << 8U) | seed[off + 2]);
   }

@@ -59,8 +59,10 @@ struct Connection {
   }
   bool handshake() {
     for (int i = 0; i < 20; ++i) {
-      const bool moved = deliver(client, server) | deliver(server, client);
-      if (!moved) break;
+      // Both directions every round, whatever the first one did.
+      const bool sent = deliver(client, server);
+      const bool answered = deliver(server, client);
+      if (!sent && !answered) break;
     }
     return client.session && server.session && !client.error && !server.error &&
            client.session->handshake_complete() && server.session->handshake_complete();

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -437,7 +438,8 @@ TEST_F(GnutlsEngine, WritesFollowThePeersRecordSizeLimitInOneCallbackEach) {
   ASSERT_TRUE(client.receive(received));  // the tickets
   std::vector<std::byte> expected;
   std::size_t most_records = 0;
-  for (const std::size_t size : {500, 500, 1000, 1000, 300, 500, 3000, 3000, 1}) {
+  for (const std::size_t size :
+       std::initializer_list<std::size_t>{500, 500, 1000, 1000, 300, 500, 3000, 3000, 1}) {
     std::vector<std::byte> data(size, static_cast<std::byte>(size & 0xffU));
     ours.write_calls = 0;
     ASSERT_TRUE(ours.session->write_data(data));

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 namespace sanstls::native {
@@ -202,7 +203,8 @@ void expect_keys_match_reference(
       auto keyed = make(hash, key);
       ASSERT_TRUE(keyed);
       EXPECT_EQ(keyed->hash(), hash);
-      for (const std::size_t data_length : {0, 1, 55, 56, 64, 300, 1, 0}) {
+      for (const std::size_t data_length :
+           std::initializer_list<std::size_t>{0, 1, 55, 56, 64, 300, 1, 0}) {
         const ByteVec data(data_length, static_cast<std::uint8_t>(data_length));
         auto mac = keyed->mac(data);
         ASSERT_TRUE(mac);

@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <initializer_list>
+
 namespace sanstls::native {
 namespace {
 
@@ -170,7 +172,8 @@ TEST(native_hash, block_functions_and_evp_fallback_match_one_shot_digests) {
       EXPECT_EQ(EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr), 1);
       return out;
     };
-    for (const std::size_t size : {0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 300}) {
+    for (const std::size_t size : std::initializer_list<std::size_t>{0, 1, 55, 56, 63, 64, 65, 111,
+                                                                     112, 127, 128, 129, 300}) {
       ByteVec data(size);
       for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + size);
       const std::size_t half = size / 2;

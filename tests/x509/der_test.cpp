@@ -148,8 +148,9 @@ Bytes time_element(std::uint8_t time_tag, const std::string& text) {
 }
 
 std::chrono::sys_seconds at(int year, unsigned month, unsigned day, int h, int m, int s) {
-  return std::chrono::sys_days{std::chrono::year{year} / month / day} + std::chrono::hours{h} +
-         std::chrono::minutes{m} + std::chrono::seconds{s};
+  return std::chrono::sys_days{std::chrono::year{year} / std::chrono::month{month} /
+                               std::chrono::day{day}} +
+         std::chrono::hours{h} + std::chrono::minutes{m} + std::chrono::seconds{s};
 }
 
 TEST(DerTime, Rfc5280Forms) {
