@@ -14,8 +14,9 @@ if(SANSTLS_SANITIZE STREQUAL "address")
   # coroutine frames (allocated and freed by Asio's own operators) at -O1. Both stay errors in the
   # normal build, which is where they mean something, and warnings here.
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
-                      -fno-omit-frame-pointer -Wno-error=maybe-uninitialized
-                      -Wno-error=mismatched-new-delete)
+                      -fno-omit-frame-pointer
+                      $<$<CXX_COMPILER_ID:GNU>:-Wno-error=maybe-uninitialized>
+                      $<$<CXX_COMPILER_ID:GNU>:-Wno-error=mismatched-new-delete>)
   add_link_options(-fsanitize=address,undefined)
 elseif(SANSTLS_SANITIZE STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
