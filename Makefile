@@ -45,8 +45,9 @@ clean:
 ASAN_EXCLUDE ?= interop|packaging|python
 FUZZ_SECONDS ?= 60
 
-# The whole test suite under ASan+UBSan (gcc; build-asan, without benchmarks).
-test-asan: deps
+# The whole test suite under ASan+UBSan (clang 14; build-asan, without benchmarks).
+test-asan:
+	./scripts/install-deps.sh --clang
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS) -LE '$(ASAN_EXCLUDE)'
@@ -66,6 +67,7 @@ check-globals: build
 # copy of its corpus (new inputs land in build-fuzz/corpus/<target>; crashes in
 # build-fuzz/artifacts/).
 fuzz:
+	./scripts/install-deps.sh --clang
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	./fuzz/engines/run-all.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0 OR MIT
 # Installs the Debian 12 packages sanstls needs to build, test and demo. As root it runs
 # apt-get; otherwise it prints the exact command and fails, so nothing happens behind your back.
+#   --clang  also clang 14, its sanitizer and libFuzzer runtimes and lld: the ASan and fuzz
+#            presets (`make test-asan`, `make fuzz`) build with them.
 set -euo pipefail
 
 packages=(
@@ -14,6 +16,13 @@ packages=(
   pybind11-dev python3-dev python3-pytest
   python3-cryptography  # tools/tls12_kat/generate.py (the TLS 1.2 known-answer data)
 )
+
+if [ "${1:-}" = "--clang" ]; then
+  packages+=(clang-14 libclang-rt-14-dev lld)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--clang]" >&2
+  exit 2
+fi
 
 missing=()
 for package in "${packages[@]}"; do
