@@ -1322,17 +1322,10 @@ json compute_ratios(const json& report) {
          {std::tuple<std::size_t, double, const char*>{16384, 0.90, ""},
           std::tuple<std::size_t, double, const char*>{1024, 0.80, ", 1 KiB writes"}}) {
       for (const Aead& aead : kAeads) {
-        std::optional<double> ceiling;
-        for (const auto& figure : hardware.value("aead", json::array())) {
-          if (figure["cipher"] == aead.label &&
-              figure.value("record_bytes", std::size_t{16384}) == write) {
-            // The reference measured between the bulk rows when there is one (see
-            // measure_bulk), else the one measured at the start.
-            ceiling = median_at(
-                figure,
-                {figure.contains("seal_open_with_bulk") ? "seal_open_with_bulk" : "seal_open"});
-          }
-        }
+        // The reference measured between the bulk rows when there is one (see measure_bulk),
+        // else the one measured at the start.
+        std::optional<double> ceiling = aead_median(aead.label, write, "seal_open_with_bulk");
+        if (!ceiling) ceiling = aead_median(aead.label, write, "seal_open");
         for (const char* direction : {"client_to_server", "server_to_client"}) {
           add_ratio(ratios,
                     fmt::format("{}: bulk {} {}{} / raw AEAD", name, aead.label, direction, label),
