@@ -3,6 +3,7 @@
 
 #include "base/ossl_ptr.hpp"
 #include "native/crypto/mlkem768.hpp"
+#include "native/crypto/random_pool.hpp"
 #include "native/crypto/sha2_hmac.hpp"
 #include "native/crypto/signature_contexts.hpp"
 #include "native/crypto/x25519_dispatch.hpp"
@@ -52,22 +53,15 @@ tl::unexpected<Error> crypto_failure(std::string_view field, std::string_view re
   return wire::fail(Alert::internal_error, field, reason);
 }
 
+/// libcrypto's DRBG for this library context, through a page-sized pool (random_pool.hpp says
+/// why and how it stays fork-safe).
 class SystemRandom final : public RandomSource {
  public:
-  explicit SystemRandom(OSSL_LIB_CTX* libctx) : libctx_(libctx) {}
-  void fill(std::span<std::uint8_t> out) override {
-    if (out.empty()) {
-      return;
-    }
-    // RAND_bytes_ex only fails when the DRBG cannot be seeded; then nothing is safe, and
-    // returning predictable bytes would be worse than stopping.
-    if (RAND_bytes_ex(libctx_, out.data(), out.size(), 0) != 1) {
-      OPENSSL_die("sanstls: the random generator failed", __FILE__, __LINE__);
-    }
-  }
+  explicit SystemRandom(OSSL_LIB_CTX* libctx) : pool_(libctx) {}
+  void fill(std::span<std::uint8_t> out) override { pool_.fill(out); }
 
  private:
-  OSSL_LIB_CTX* libctx_;
+  RandomPool pool_;
 };
 
 class SystemClock final : public Clock {
