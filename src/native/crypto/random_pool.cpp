@@ -82,6 +82,9 @@ void RandomPool::refill() {
 }
 
 void RandomPool::fill(std::span<std::uint8_t> out) {
+  if (out.empty()) {
+    return;
+  }
   if (page_ == nullptr || out.size() > max_pooled) {
     draw(libctx_, out);
     return;
