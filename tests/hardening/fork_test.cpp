@@ -7,15 +7,13 @@
 #include <sanstls/sanstls.hpp>
 
 #include "support/engines.hpp"
+#include "support/forked_child.hpp"
 #include "support/test_pki.hpp"
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstddef>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace sanstls::test {
@@ -50,30 +48,14 @@ TEST_P(Fork, AChildNeverRepeatsItsParentsClientHelloRandom) {
   const Random first = client_hello_random(client);  // the engine has drawn randomness now
   ASSERT_EQ(first.size(), 32U);
 
-  std::array<int, 2> pipe_fds{};
-  ASSERT_EQ(pipe(pipe_fds.data()), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    const Random mine = client_hello_random(client);
-    const bool sent = mine.size() == 32 && write(pipe_fds[1], mine.data(), mine.size()) == 32;
-    close(pipe_fds[1]);
-    _exit(sent ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  Random from_child(32);
-  const ssize_t got = read(pipe_fds[0], from_child.data(), from_child.size());
-  close(pipe_fds[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's session failed";
-  ASSERT_EQ(got, 32);
+  const auto from_child =
+      bytes_from_forked_child([&client] { return client_hello_random(client); }, 32);
+  ASSERT_TRUE(from_child.has_value()) << "the child's session failed";
 
   const Random parent_next = client_hello_random(client);
   ASSERT_EQ(parent_next.size(), 32U);
-  EXPECT_NE(from_child, parent_next) << "the child sent the parent's next ClientHello random";
-  EXPECT_NE(from_child, first);
+  EXPECT_NE(*from_child, parent_next) << "the child sent the parent's next ClientHello random";
+  EXPECT_NE(*from_child, first);
   EXPECT_NE(parent_next, first);
 }
 

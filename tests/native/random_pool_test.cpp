@@ -4,10 +4,11 @@
 // and its forked child.
 #include "native/crypto/random_pool.hpp"
 
+#include "support/forked_child.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -88,28 +89,11 @@ TEST(RandomPool, AForkedChildNeverDrawsTheParentsBytes) {
   LibraryContext library;
   RandomPool pool(library.libctx);
   (void)draw(pool, 32);  // the page is filled now
-  std::array<int, 2> pipe_fds{};
-  ASSERT_EQ(pipe(pipe_fds.data()), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    const Draw mine = draw(pool, 32);
-    const bool sent = write(pipe_fds[1], mine.data(), mine.size()) == 32;
-    close(pipe_fds[1]);
-    _exit(sent ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  Draw from_child(32);
-  const ssize_t got = read(pipe_fds[0], from_child.data(), from_child.size());
-  close(pipe_fds[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  ASSERT_EQ(got, 32);
+  const auto from_child = test::bytes_from_forked_child([&pool] { return draw(pool, 32); }, 32);
+  ASSERT_TRUE(from_child.has_value()) << "the child's draw failed";
   const Draw parent_next = draw(pool, 32);
-  EXPECT_NE(from_child, parent_next) << "the child drew the parent's next bytes";
-  EXPECT_NE(from_child, Draw(32, 0));
+  EXPECT_NE(*from_child, parent_next) << "the child drew the parent's next bytes";
+  EXPECT_NE(*from_child, Draw(32, 0));
 }
 
 TEST(RandomPool, ThreadsSharingAPoolGetDistinctBytes) {
